@@ -1,0 +1,239 @@
+import { arnMatch, globMatch } from './wildcard.ts';
+import { parseTemplate, resolveTemplate, unescapeLiterals, type TemplateString } from './variables.ts';
+import type { RequestContext } from './types.ts';
+
+/** The condition operators IAM documents, without the IfExists suffix and set prefixes. */
+const BASE_OPERATORS = new Set([
+  'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike',
+  'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals',
+  'DateEquals', 'DateNotEquals', 'DateLessThan', 'DateLessThanEquals', 'DateGreaterThan', 'DateGreaterThanEquals',
+  'Bool', 'BinaryEquals', 'IpAddress', 'NotIpAddress', 'ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike', 'Null',
+]);
+
+// Negated operators are true when no context value matches any policy value (and when the key is absent).
+const NEGATED = new Set([
+  'StringNotEquals', 'StringNotEqualsIgnoreCase', 'StringNotLike', 'NumericNotEquals', 'DateNotEquals', 'NotIpAddress',
+  'ArnNotEquals', 'ArnNotLike',
+]);
+
+type SetOperator = 'ForAllValues' | 'ForAnyValue' | undefined;
+
+export interface CompiledCondition {
+  /** As written in the policy, e.g. `ForAnyValue:StringLikeIfExists`. */
+  operatorText: string;
+  /** Lower-cased context key. */
+  key: string;
+  keyText: string;
+  evaluate(context: RequestContext): boolean;
+}
+
+export class ConditionSyntaxError extends Error {}
+
+export function parseOperator(text: string): { base: string; ifExists: boolean; set: SetOperator } | null {
+  let rest = text;
+  let set: SetOperator;
+  if (rest.startsWith('ForAllValues:')) {
+    set = 'ForAllValues';
+    rest = rest.slice('ForAllValues:'.length);
+  } else if (rest.startsWith('ForAnyValue:')) {
+    set = 'ForAnyValue';
+    rest = rest.slice('ForAnyValue:'.length);
+  }
+  let ifExists = false;
+  if (rest.endsWith('IfExists') && rest !== 'IfExists') {
+    ifExists = true;
+    rest = rest.slice(0, -'IfExists'.length);
+  }
+  if (!BASE_OPERATORS.has(rest)) return null;
+  if (rest === 'Null' && (ifExists || set)) return null;
+  return { base: rest, ifExists, set };
+}
+
+/** Compares one context value with one (already variable-resolved) policy value. */
+type ValueMatcher = (contextValue: string, policyValue: string) => boolean;
+
+function matcherFor(base: string): ValueMatcher {
+  switch (base) {
+    case 'StringEquals':
+    case 'StringNotEquals':
+      return (c, p) => c === unescapeLiterals(p);
+    case 'StringEqualsIgnoreCase':
+    case 'StringNotEqualsIgnoreCase':
+      return (c, p) => c.toLowerCase() === unescapeLiterals(p).toLowerCase();
+    case 'StringLike':
+    case 'StringNotLike':
+      return (c, p) => globMatch(p, c);
+    case 'NumericEquals':
+    case 'NumericNotEquals':
+      return numeric((a, b) => a === b);
+    case 'NumericLessThan':
+      return numeric((a, b) => a < b);
+    case 'NumericLessThanEquals':
+      return numeric((a, b) => a <= b);
+    case 'NumericGreaterThan':
+      return numeric((a, b) => a > b);
+    case 'NumericGreaterThanEquals':
+      return numeric((a, b) => a >= b);
+    case 'DateEquals':
+    case 'DateNotEquals':
+      return date((a, b) => a === b);
+    case 'DateLessThan':
+      return date((a, b) => a < b);
+    case 'DateLessThanEquals':
+      return date((a, b) => a <= b);
+    case 'DateGreaterThan':
+      return date((a, b) => a > b);
+    case 'DateGreaterThanEquals':
+      return date((a, b) => a >= b);
+    case 'Bool':
+      return (c, p) => c.toLowerCase() === p.toLowerCase();
+    case 'BinaryEquals':
+      return (c, p) => c === p;
+    case 'IpAddress':
+    case 'NotIpAddress':
+      return (c, p) => ipInCidr(c, p);
+    case 'ArnEquals':
+    case 'ArnNotEquals':
+    case 'ArnLike':
+    case 'ArnNotLike':
+      return (c, p) => arnMatch(p, c);
+    default:
+      throw new ConditionSyntaxError(`unsupported operator ${base}`);
+  }
+}
+
+function numeric(cmp: (a: number, b: number) => boolean): ValueMatcher {
+  return (c, p) => {
+    const a = parseNumber(c);
+    const b = parseNumber(p);
+    return a !== null && b !== null && cmp(a, b);
+  };
+}
+
+function parseNumber(text: string): number | null {
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text.trim())) return null;
+  return Number(text);
+}
+
+function date(cmp: (a: number, b: number) => boolean): ValueMatcher {
+  return (c, p) => {
+    const a = parseDate(c);
+    const b = parseDate(p);
+    return a !== null && b !== null && cmp(a, b);
+  };
+}
+
+/** ISO 8601 (date, or date and time with an optional zone) or epoch seconds. */
+export function parseDate(text: string): number | null {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) return Number(t) * 1000;
+  if (!/^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/.test(t)) return null;
+  const withZone = /[Tt ]/.test(t) && !/([Zz]|[+-]\d{2}:?\d{2})$/.test(t) ? `${t}Z` : t;
+  const ms = Date.parse(withZone.length === 10 ? `${withZone}T00:00:00Z` : withZone);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** IPv4 or IPv6 address inside a CIDR block (a bare address is a /32 or /128). */
+export function ipInCidr(address: string, cidr: string): boolean {
+  const slash = cidr.indexOf('/');
+  const net = parseIp(slash < 0 ? cidr : cidr.slice(0, slash));
+  const ip = parseIp(address);
+  if (!net || !ip || net.bits !== ip.bits) return false;
+  const prefix = slash < 0 ? net.bits : Number(cidr.slice(slash + 1));
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > net.bits) return false;
+  const shift = BigInt(net.bits - prefix);
+  return ip.value >> shift === net.value >> shift;
+}
+
+export function parseIp(text: string): { value: bigint; bits: 32 | 128 } | null {
+  const t = text.trim();
+  if (t.startsWith('::ffff:') && t.includes('.')) return parseIp(t.slice(7));
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(t)) {
+    let value = 0n;
+    for (const octet of t.split('.')) {
+      const n = Number(octet);
+      if (n > 255) return null;
+      value = (value << 8n) | BigInt(n);
+    }
+    return { value, bits: 32 };
+  }
+  if (!/^[0-9a-fA-F:]+$/.test(t) || !t.includes(':')) return null;
+  const halves = t.split('::');
+  if (halves.length > 2) return null;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const missing = 8 - head.length - tail.length;
+  if ((halves.length === 1 && missing !== 0) || missing < 0) return null;
+  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
+  let value = 0n;
+  for (const g of groups) {
+    if (g.length === 0 || g.length > 4) return null;
+    value = (value << 16n) | BigInt(Number.parseInt(g, 16));
+  }
+  return { value, bits: 128 };
+}
+
+/** Validates one operator block's values at write time (AWS rejects malformed dates, numbers, IPs). */
+function validateValue(base: string, value: string): boolean {
+  if (value.includes('${')) return true;
+  if (base.startsWith('Numeric')) return parseNumber(value) !== null;
+  if (base.startsWith('Date')) return parseDate(value) !== null;
+  if (base === 'IpAddress' || base === 'NotIpAddress') {
+    const slash = value.indexOf('/');
+    return parseIp(slash < 0 ? value : value.slice(0, slash)) !== null;
+  }
+  if (base === 'Null' || base === 'Bool') return /^(true|false)$/i.test(value);
+  return true;
+}
+
+export function compileCondition(operatorText: string, keyText: string, rawValues: unknown, variablesEnabled: boolean): CompiledCondition {
+  const op = parseOperator(operatorText);
+  if (!op) throw new ConditionSyntaxError(`Invalid Condition type : ${operatorText}`);
+  const list = Array.isArray(rawValues) ? rawValues : [rawValues];
+  if (list.length === 0) throw new ConditionSyntaxError('Syntax errors in policy.');
+  const values: string[] = [];
+  for (const v of list) {
+    if (typeof v === 'string') values.push(v);
+    else if (typeof v === 'number' || typeof v === 'boolean') values.push(String(v));
+    else throw new ConditionSyntaxError('Syntax errors in policy.');
+  }
+  for (const v of values) {
+    if (!validateValue(op.base, v)) throw new ConditionSyntaxError('Syntax errors in policy.');
+  }
+  const key = keyText.toLowerCase();
+  if (op.base === 'Null') {
+    const wantsAbsent = values.map((v) => v.toLowerCase() === 'true');
+    return {
+      operatorText, key, keyText,
+      evaluate: (ctx) => {
+        const v = ctx.get(key);
+        const absent = v === undefined || v.length === 0;
+        return wantsAbsent.some((w) => w === absent);
+      },
+    };
+  }
+  const templates: TemplateString[] = values.map((v) => parseTemplate(v, variablesEnabled && op.base.startsWith('String') || variablesEnabled && op.base.startsWith('Arn')));
+  const match = matcherFor(op.base);
+  const negated = NEGATED.has(op.base);
+  const { ifExists, set } = op;
+  return {
+    operatorText, key, keyText,
+    evaluate: (ctx) => {
+      const contextValues = ctx.get(key);
+      const resolved: string[] = [];
+      for (const t of templates) {
+        const r = resolveTemplate(t, ctx);
+        if (r !== null) resolved.push(r);
+      }
+      if (contextValues === undefined || contextValues.length === 0) {
+        if (set === 'ForAllValues') return true;
+        if (set === 'ForAnyValue') return false;
+        return ifExists || negated;
+      }
+      const matchesAny = (c: string) => resolved.some((p) => match(c, p));
+      if (set === 'ForAllValues') return contextValues.every((c) => (negated ? !matchesAny(c) : matchesAny(c)));
+      if (set === 'ForAnyValue') return contextValues.some((c) => (negated ? !matchesAny(c) : matchesAny(c)));
+      return negated ? !contextValues.some(matchesAny) : contextValues.some(matchesAny);
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import { randomBytes, randomInt } from 'node:crypto';
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** An AWS-style unique id: a 4-letter prefix (AIDA, AROA, ANPA, AKIA, ASIA) and 16 base32 characters. */
+export function awsId(prefix: 'AIDA' | 'AROA' | 'ANPA' | 'AKIA' | 'ASIA', length = 16): string {
+  let out = prefix;
+  for (let i = 0; i < length; i++) out += BASE32[randomInt(32)];
+  return out;
+}
+
+/** A 40-character secret access key, like the ones AWS issues. */
+export function secretAccessKey(): string {
+  return randomBytes(30).toString('base64').replace(/\+/g, 'x').replace(/\//g, 'Y').slice(0, 40);
+}
+
+export function sessionToken(): string {
+  return 'IQoJb3JpZ2luX2Vj' + randomBytes(192).toString('base64');
+}
+
+/** 64 hex characters, the shape of an S3 canonical user id. */
+export function canonicalUserId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/** IAM's timestamp format (second precision): 2016-08-13T16:31:08Z. */
+export function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
