@@ -1,0 +1,198 @@
+import { parsePolicy, evaluate, type BoundPolicy, type CallerPrincipal, type CompiledPolicy, type Decision, type PolicyKind, type RequestContext } from '../policy/index.ts';
+import type { IamStore, PrincipalKind, SessionRow } from '../store/iam-store.ts';
+
+/** The authenticated caller of one request and everything the policy engine needs to know about it. */
+export interface Caller {
+  principal: CallerPrincipal;
+  /** aws:userid — account id for root, AIDA… for users, AROA…:session for role sessions. */
+  userId: string;
+  userName?: string;
+  accessKeyId: string;
+  identityPolicies: BoundPolicy[];
+  permissionsBoundary?: BoundPolicy;
+  sessionPolicies?: BoundPolicy[];
+  session?: SessionRow;
+}
+
+export interface CredentialLookup {
+  secretKey: string;
+  sessionToken?: string;
+  expiresAt?: Date;
+  resolve: () => Caller;
+}
+
+const compiled = new Map<string, CompiledPolicy>();
+const ALLOWS_NOTHING: CompiledPolicy = { version: '2012-10-17', statements: [], conditionKeys: new Set() };
+const COMPILED_CACHE_LIMIT = 2000;
+
+/** Stored documents were validated on write; compiling them again per request would dominate request cost. */
+export function compileStoredPolicy(document: string, kind: PolicyKind): CompiledPolicy {
+  const key = `${kind}\n${document}`;
+  let policy = compiled.get(key);
+  if (!policy) {
+    policy = parsePolicy(document, kind);
+    if (compiled.size >= COMPILED_CACHE_LIMIT) compiled.delete(compiled.keys().next().value as string);
+    compiled.set(key, policy);
+  }
+  return policy;
+}
+
+export function pathOf(path: string): string {
+  return path || '/';
+}
+
+export const userArn = (accountId: string, path: string, name: string): string => `arn:aws:iam::${accountId}:user${pathOf(path)}${name}`;
+export const roleArn = (accountId: string, path: string, name: string): string => `arn:aws:iam::${accountId}:role${pathOf(path)}${name}`;
+
+/** The identity policies of a user or role: attached managed policies (default versions) and inline policies. */
+export function identityPoliciesOf(store: IamStore, accountId: string, kind: PrincipalKind, name: string): BoundPolicy[] {
+  const out: BoundPolicy[] = [];
+  for (const attached of store.attachedPolicies(accountId, kind, name)) {
+    const policy = store.policy(attached.policy_arn);
+    if (!policy) continue;
+    const version = store.version(policy.arn, policy.default_version);
+    if (!version) continue;
+    out.push({ source: { id: policy.arn, kind: 'identity', versionId: version.version_id }, policy: compileStoredPolicy(version.document, 'identity') });
+  }
+  for (const inline of store.inlinePolicies(accountId, kind, name)) {
+    out.push({ source: { id: `${kind}/${name}/${inline.policy_name}`, kind: 'identity' }, policy: compileStoredPolicy(inline.document, 'identity') });
+  }
+  return out;
+}
+
+function boundaryOf(store: IamStore, arn: string | null): BoundPolicy | undefined {
+  if (!arn) return undefined;
+  const policy = store.policy(arn);
+  const version = policy && store.version(arn, policy.default_version);
+  // A boundary whose policy is gone allows nothing, rather than lifting the limit.
+  const compiledPolicy = version ? compileStoredPolicy(version.document, 'boundary') : ALLOWS_NOTHING;
+  return { source: { id: arn, kind: 'boundary', versionId: version?.version_id }, policy: compiledPolicy };
+}
+
+/** Finds the long-term or temporary credentials behind an access key id, or undefined for unknown/inactive keys. */
+export function lookupCredentials(store: IamStore, accessKeyId: string): CredentialLookup | undefined {
+  if (accessKeyId.startsWith('ASIA')) {
+    const session = store.session(accessKeyId);
+    if (!session) return undefined;
+    return {
+      secretKey: session.secret_key,
+      sessionToken: session.session_token,
+      expiresAt: new Date(session.expires_at),
+      resolve: () => sessionCaller(store, session),
+    };
+  }
+  const key = store.accessKey(accessKeyId);
+  if (!key || key.status !== 'Active') return undefined;
+  return {
+    secretKey: key.secret_key,
+    resolve: () => {
+      if (key.user_name === null) {
+        return {
+          principal: { kind: 'root', accountId: key.account_id, arn: `arn:aws:iam::${key.account_id}:root` },
+          userId: key.account_id,
+          accessKeyId,
+          identityPolicies: [],
+        };
+      }
+      const user = store.user(key.account_id, key.user_name);
+      const name = user?.user_name ?? key.user_name;
+      return {
+        principal: { kind: 'user', accountId: key.account_id, arn: userArn(key.account_id, user?.path ?? '/', name) },
+        userId: user?.user_id ?? key.user_name,
+        userName: name,
+        accessKeyId,
+        identityPolicies: identityPoliciesOf(store, key.account_id, 'user', name),
+        permissionsBoundary: boundaryOf(store, user?.permissions_boundary ?? null),
+      };
+    },
+  };
+}
+
+function sessionCaller(store: IamStore, session: SessionRow): Caller {
+  const role = store.role(session.account_id, session.role_name);
+  const sessionPolicies: BoundPolicy[] = [];
+  if (session.session_policy) {
+    sessionPolicies.push({ source: { id: 'session-policy', kind: 'session' }, policy: compileStoredPolicy(session.session_policy, 'session') });
+  }
+  for (const arn of session.session_policy_arns ? (JSON.parse(session.session_policy_arns) as string[]) : []) {
+    const policy = store.policy(arn);
+    const version = policy && store.version(arn, policy.default_version);
+    if (version) sessionPolicies.push({ source: { id: arn, kind: 'session', versionId: version.version_id }, policy: compileStoredPolicy(version.document, 'session') });
+  }
+  const roleName = role?.role_name ?? session.role_name;
+  return {
+    principal: {
+      kind: 'assumed-role',
+      accountId: session.account_id,
+      arn: `arn:aws:sts::${session.account_id}:assumed-role/${roleName}/${session.session_name}`,
+      roleArn: roleArn(session.account_id, role?.path ?? '/', roleName),
+    },
+    userId: `${session.role_id}:${session.session_name}`,
+    accessKeyId: session.access_key_id,
+    // A session of a deleted (or re-created) role keeps its name but has no permissions.
+    identityPolicies: role && role.role_id === session.role_id ? identityPoliciesOf(store, session.account_id, 'role', roleName) : [],
+    permissionsBoundary: role && role.role_id === session.role_id ? boundaryOf(store, role.permissions_boundary) : undefined,
+    sessionPolicies: sessionPolicies.length || session.session_policy_arns ? sessionPolicies : undefined,
+    session,
+  };
+}
+
+export interface RequestFacts {
+  sourceIp: string;
+  now: Date;
+  region: string;
+  secureTransport: boolean;
+}
+
+/** Global condition keys every request carries (keys are lower-cased, as the engine expects). */
+export function baseContext(caller: Caller, facts: RequestFacts): RequestContext {
+  const context: RequestContext = new Map();
+  const p = caller.principal;
+  context.set('aws:currenttime', [facts.now.toISOString().replace(/\.\d{3}Z$/, 'Z')]);
+  context.set('aws:epochtime', [String(Math.floor(facts.now.getTime() / 1000))]);
+  context.set('aws:sourceip', [facts.sourceIp]);
+  context.set('aws:securetransport', [String(facts.secureTransport)]);
+  context.set('aws:requestedregion', [facts.region]);
+  if (p.kind === 'anonymous') return context;
+  context.set('aws:principalaccount', [p.accountId]);
+  context.set('aws:principalarn', [p.roleArn ?? p.arn]);
+  context.set('aws:principaltype', [p.kind === 'root' ? 'Account' : p.kind === 'user' ? 'User' : 'AssumedRole']);
+  context.set('aws:userid', [caller.userId]);
+  if (caller.userName) context.set('aws:username', [caller.userName]);
+  if (caller.session) {
+    context.set('aws:tokenissuetime', [caller.session.issued_at]);
+    if (caller.session.source_identity) context.set('aws:sourceidentity', [caller.session.source_identity]);
+  }
+  return context;
+}
+
+export interface AuthorizeOptions {
+  action: string;
+  resource: string;
+  resourceAccount: string;
+  context: RequestContext;
+  resourcePolicy?: BoundPolicy;
+  resourcePolicyRequired?: boolean;
+}
+
+export function authorizeCaller(caller: Caller, options: AuthorizeOptions): Decision {
+  return evaluate({
+    principal: caller.principal,
+    action: options.action,
+    resource: options.resource,
+    resourceAccount: options.resourceAccount,
+    context: options.context,
+    identityPolicies: caller.identityPolicies,
+    permissionsBoundary: caller.permissionsBoundary,
+    sessionPolicies: caller.sessionPolicies,
+    resourcePolicy: options.resourcePolicy,
+    resourcePolicyRequired: options.resourcePolicyRequired,
+  });
+}
+
+export const ANONYMOUS: Caller = {
+  principal: { kind: 'anonymous', accountId: '', arn: 'anonymous' },
+  userId: 'anonymous',
+  accessKeyId: '',
+  identityPolicies: [],
+};

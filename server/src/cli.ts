@@ -1,0 +1,67 @@
+import { parseArgs } from 'node:util';
+import { FixtureError } from './store/fixtures.ts';
+import { DEFAULT_DB_PATH, startServer } from './server.ts';
+
+const USAGE = `Usage: iamlocal serve [--host H] [--port P] [--db PATH|:memory:] [--fixtures FILE]...
+  Local STS, IAM and S3 that verify SigV4 and enforce IAM policies.
+  Environment: IAMLOCAL_HOST, IAMLOCAL_PORT, IAMLOCAL_DB, IAMLOCAL_FIXTURES, IAMLOCAL_ACCOUNT_ID, IAMLOCAL_REGION,
+               IAMLOCAL_ROOT_ACCESS_KEY_ID, IAMLOCAL_ROOT_SECRET_ACCESS_KEY`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'serve') {
+    console.error(`iamlocal: unknown command '${command}'\n${USAGE}`);
+    return 2;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      host: { type: 'string' }, port: { type: 'string' }, db: { type: 'string' }, fixtures: { type: 'string', multiple: true },
+      'account-id': { type: 'string' }, region: { type: 'string' }, 'root-access-key-id': { type: 'string' }, 'root-secret-access-key': { type: 'string' },
+    },
+    strict: true,
+  });
+  const env = process.env;
+  const portText = values.port ?? env.IAMLOCAL_PORT ?? '4577';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    console.error(`iamlocal: invalid port '${portText}'`);
+    return 2;
+  }
+  const fixtures = values.fixtures ?? (env.IAMLOCAL_FIXTURES ? env.IAMLOCAL_FIXTURES.split(',') : []);
+  const config = {
+    ...(values['account-id'] ?? env.IAMLOCAL_ACCOUNT_ID ? { accountId: values['account-id'] ?? env.IAMLOCAL_ACCOUNT_ID } : {}),
+    ...(values.region ?? env.IAMLOCAL_REGION ? { region: values.region ?? env.IAMLOCAL_REGION } : {}),
+    ...(values['root-access-key-id'] ?? env.IAMLOCAL_ROOT_ACCESS_KEY_ID ? { rootAccessKeyId: values['root-access-key-id'] ?? env.IAMLOCAL_ROOT_ACCESS_KEY_ID } : {}),
+    ...(values['root-secret-access-key'] ?? env.IAMLOCAL_ROOT_SECRET_ACCESS_KEY ? { rootSecretAccessKey: values['root-secret-access-key'] ?? env.IAMLOCAL_ROOT_SECRET_ACCESS_KEY } : {}),
+  };
+  if (config.accountId !== undefined && !/^\d{12}$/.test(config.accountId)) {
+    console.error(`iamlocal: account id must be 12 digits, got '${config.accountId}'`);
+    return 2;
+  }
+  const server = await startServer({
+    host: values.host ?? env.IAMLOCAL_HOST ?? '127.0.0.1', port, db: values.db ?? env.IAMLOCAL_DB ?? DEFAULT_DB_PATH, fixtures, config,
+  });
+  console.log(server.url);
+  const stop = (): void => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return -1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    if (error instanceof FixtureError) console.error(`iamlocal: ${error.message}`);
+    else console.error(`iamlocal: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

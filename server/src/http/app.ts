@@ -1,0 +1,196 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { v4 as uuidv4 } from 'uuid';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from "node:stream";
+import express, { type Express, type Request, type Response } from 'express';
+import { ANONYMOUS, lookupCredentials, type Caller, type CredentialLookup, type RequestFacts } from '../auth/caller.ts';
+import { authenticate, credentialScopeOf, type AuthSuccess, type ServiceFamily } from '../auth/sigv4.ts';
+import type { ServerContext } from '../context.ts';
+import { decodeQueryInput, parseFormParams, queryErrorXml, queryResponseXml } from '../protocol/query.ts';
+import { s3ErrorXml } from '../protocol/rest-xml.ts';
+import { iamService } from '../services/iam/iam.ts';
+import type { QueryService } from '../services/query-service.ts';
+import { routeS3, type S3Call, type S3Result } from '../services/s3/s3.ts';
+import { stsService } from '../services/sts/sts.ts';
+import { AwsError, internalError, isAwsErrorShape } from './errors.ts';
+import { openS3Body, readLimited } from './s3-body.ts';
+
+const QUERY_SERVICES: Record<string, QueryService> = { sts: stsService, iam: iamService };
+const STS_ACTIONS = new Set(Object.keys(stsService.model.operations));
+
+function toAwsError(error: unknown): AwsError {
+  if (error instanceof AwsError) return error;
+  if (isAwsErrorShape(error)) return new AwsError(error.code, error.message, error.status);
+  // Anything else is our bug: log it, answer as AWS does for an internal failure, never with a stack trace.
+  console.error('iamlocal: internal error:', error);
+  return internalError();
+}
+
+function splitUrl(url: string): { rawPath: string; rawQuery: string } {
+  const q = url.indexOf('?');
+  return q < 0 ? { rawPath: url, rawQuery: '' } : { rawPath: url.slice(0, q), rawQuery: url.slice(q + 1) };
+}
+
+function facts(ctx: ServerContext, req: IncomingMessage, region: string): RequestFacts {
+  return { sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''), now: ctx.now(), region, secureTransport: false };
+}
+
+function resolveCaller(ctx: ServerContext, family: ServiceFamily, req: IncomingMessage, rawPath: string, rawQuery: string, bodySha256?: string):
+  { caller: Caller; auth?: AuthSuccess<CredentialLookup>; error?: AwsError } {
+  const result = authenticate<CredentialLookup>(
+    { method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headers, bodySha256 }, family, ctx.now(),
+    (id) => lookupCredentials(ctx.iam, id),
+  );
+  if (result.ok === 'anonymous') return { caller: ANONYMOUS };
+  if (result.ok === false) return { caller: ANONYMOUS, error: new AwsError(result.error.code, result.error.message, result.error.status) };
+  return { caller: result.credential.resolve(), auth: result };
+}
+
+// ---- Query protocol (STS, IAM) ----
+
+async function handleQuery(ctx: ServerContext, req: Request, res: Response, scopeService: string | undefined): Promise<void> {
+  const requestId = uuidv4();
+  const { rawPath, rawQuery } = splitUrl(req.originalUrl);
+  let service: QueryService = QUERY_SERVICES[scopeService ?? ''] ?? iamService;
+  const send = (status: number, xml: string): void => {
+    res.status(status).set({ 'x-amzn-RequestId': requestId, 'Content-Type': 'text/xml' }).send(xml);
+  };
+  try {
+    const body = await readLimited(req, ctx.config.maxQueryBodyBytes, () => new AwsError('RequestEntityTooLarge', 'Request body is too large.', 413));
+    const params = parseFormParams(rawQuery, body.toString('utf8'));
+    const action = params.get('Action');
+    if (!scopeService && action && STS_ACTIONS.has(action)) service = stsService;
+    const bodySha256 = createHash('sha256').update(body).digest('hex');
+    const { caller, auth, error } = resolveCaller(ctx, 'query', req, rawPath, rawQuery, bodySha256);
+    if (error) throw error;
+    if (!action) throw new AwsError('MissingAction', 'Missing Action', 400);
+    const handler = Object.hasOwn(service.handlers, action) ? service.handlers[action] : undefined;
+    const spec = Object.hasOwn(service.model.operations, action) ? service.model.operations[action] : undefined;
+    if (!handler || !spec) throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${service.model.apiVersion}`, 400);
+    const input = decodeQueryInput(params, spec);
+    const region = auth?.region ?? ctx.config.region;
+    const result = ctx.db.transaction(() => handler({ operation: action, input, caller, requestId, facts: facts(ctx, req, region), ctx }))();
+    send(200, queryResponseXml(action, service.namespace, result, requestId));
+  } catch (error) {
+    const awsError = toAwsError(error);
+    send(awsError.status, queryErrorXml(awsError, service.namespace, requestId));
+  }
+}
+
+// ---- REST-XML (S3) ----
+
+/** Bucket from a virtual-hosted-style Host header: `<bucket>.s3.<anything>` or `<bucket>.localhost`. */
+function virtualHostBucket(host: string | undefined): string | undefined {
+  if (!host) return undefined;
+  const name = host.replace(/:\d+$/, '').toLowerCase();
+  const s3 = /^(.+?)\.s3[.-]/.exec(name);
+  if (s3) return s3[1];
+  const local = /^(.+)\.localhost$/.exec(name);
+  if (local && !local[1]!.startsWith('s3.')) return local[1];
+  return undefined;
+}
+
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new AwsError('InvalidURI', "Couldn't parse the specified URI.", 400);
+  }
+}
+
+function s3Target(req: IncomingMessage, rawPath: string): { bucket?: string; key?: string } {
+  const hostBucket = virtualHostBucket(req.headers.host);
+  const path = rawPath.startsWith('/') ? rawPath.slice(1) : rawPath;
+  if (hostBucket) return { bucket: hostBucket, key: path === '' ? undefined : decodePathSegment(path) };
+  const slash = path.indexOf('/');
+  if (path === '') return {};
+  if (slash < 0) return { bucket: decodePathSegment(path) };
+  const key = path.slice(slash + 1);
+  return { bucket: decodePathSegment(path.slice(0, slash)), key: key === '' ? undefined : decodePathSegment(key) };
+}
+
+async function handleS3(ctx: ServerContext, req: Request, res: Response): Promise<void> {
+  const requestId = randomBytes(8).toString('hex').toUpperCase();
+  const hostId = randomBytes(24).toString('base64');
+  res.set({ 'x-amz-request-id': requestId, 'x-amz-id-2': hostId });
+  const { rawPath, rawQuery } = splitUrl(req.originalUrl);
+  let target: { bucket?: string; key?: string } = {};
+  try {
+    target = s3Target(req, rawPath);
+    const query = new URLSearchParams(rawQuery);
+    const { caller, auth, error } = resolveCaller(ctx, 's3', req, rawPath, rawQuery);
+    if (error) throw error;
+    const route = routeS3(req.method, target.bucket, target.key, query);
+    let opened: Readable | undefined;
+    const body = (): Readable => (opened ??= openS3Body(req, auth));
+    const call: S3Call = {
+      method: req.method, bucket: target.bucket, key: target.key, query, headers: req.headers, caller,
+      facts: facts(ctx, req, auth?.region ?? ctx.config.region), ctx, requestId, body,
+      readBody: (limit) => readLimited(body(), limit, () => new AwsError('MaxMessageLengthExceeded', 'Your request was too big.', 400)),
+    };
+    const result = await route.handler(call);
+    sendS3(req, res, result);
+  } catch (error) {
+    const awsError = toAwsError(error);
+    if (awsError.code === 'NoSuchBucket' || awsError.code === 'NoSuchKey' || awsError.code === 'InvalidBucketName') {
+      awsError.extra.BucketName ??= target.bucket ?? '';
+    }
+    res.status(awsError.status);
+    if (req.method === 'HEAD') {
+      res.end();
+    } else {
+      res.set('Content-Type', 'application/xml').send(s3ErrorXml(awsError, requestId, hostId));
+    }
+    // Unread request bytes would otherwise stall a keep-alive connection.
+    if (!req.complete) req.resume();
+  }
+}
+
+function sendS3(req: IncomingMessage, res: Response, result: S3Result): void {
+  res.status(result.status ?? 200);
+  if (result.headers) res.set(result.headers);
+  const body = result.body;
+  if (body === undefined) {
+    res.end();
+  } else if (typeof body === 'string') {
+    if (!result.headers?.['Content-Type']) res.set('Content-Type', 'application/xml');
+    res.send(body);
+  } else if (req.method === 'HEAD') {
+    body.destroy();
+    res.end();
+  } else {
+    body.on('error', () => res.destroy());
+    body.pipe(res as unknown as ServerResponse);
+  }
+}
+
+/** Which protocol a request speaks: the SigV4 credential scope decides; unsigned requests are told apart by shape. */
+function isQueryRequest(req: Request, rawPath: string, rawQuery: string, scopeService: string | undefined): boolean {
+  if (scopeService === 'sts' || scopeService === 'iam') return true;
+  if (scopeService !== undefined) return false;
+  if (rawPath !== '/' || virtualHostBucket(req.headers.host)) return false;
+  const contentType = req.headers['content-type'] ?? '';
+  if (req.method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) return true;
+  return /(^|&)Action=/.test(rawQuery);
+}
+
+export function createApp(ctx: ServerContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', false);
+  app.get('/_iamlocal/health', (_req, res) => {
+    res.json({ status: 'ok', accountId: ctx.config.accountId, region: ctx.config.region });
+  });
+  app.use((req, res) => {
+    const { rawPath, rawQuery } = splitUrl(req.originalUrl);
+    const scope = credentialScopeOf(req.headers, rawQuery);
+    const work = isQueryRequest(req, rawPath, rawQuery, scope?.service) ? handleQuery(ctx, req, res, scope?.service) : handleS3(ctx, req, res);
+    work.catch((error: unknown) => {
+      console.error('iamlocal: unhandled error:', error);
+      if (!res.headersSent) res.status(500).end();
+    });
+  });
+  return app;
+}
+

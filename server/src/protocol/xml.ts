@@ -1,0 +1,41 @@
+/** A value the XML writers can serialise. Arrays become repeated elements (query protocol: <member>). */
+export type XmlValue = string | number | boolean | Date | null | undefined | XmlValue[] | XmlObject;
+export interface XmlObject { [element: string]: XmlValue }
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;', '\n': '&#10;' };
+
+export function xmlEscape(text: string): string {
+  return text.replace(/[&<>"'\r\n]/g, (c) => ESCAPES[c] ?? c);
+}
+
+function scalar(value: string | number | boolean | Date): string {
+  if (value instanceof Date) return value.toISOString();
+  return xmlEscape(String(value));
+}
+
+/**
+ * Writes `value` as the children of an element. `listStyle` decides how arrays look: `member` wraps each item in
+ * <member> (query protocol), `flat` repeats the parent element name (S3's flattened lists such as <Contents>).
+ */
+export function writeXml(name: string, value: XmlValue, listStyle: 'member' | 'flat', out: string[]): void {
+  if (value === undefined || value === null) return;
+  if (Array.isArray(value)) {
+    if (listStyle === 'flat') {
+      for (const item of value) writeXml(name, item, listStyle, out);
+      return;
+    }
+    out.push(`<${name}>`);
+    for (const item of value) writeXml('member', item, listStyle, out);
+    out.push(`</${name}>`);
+    return;
+  }
+  if (typeof value === 'object' && !(value instanceof Date)) {
+    out.push(`<${name}>`);
+    for (const [child, childValue] of Object.entries(value)) writeXml(child, childValue, listStyle, out);
+    out.push(`</${name}>`);
+    return;
+  }
+  out.push(`<${name}>${scalar(value)}</${name}>`);
+}
+
+export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';

@@ -1,0 +1,578 @@
+import { authorizeCaller, baseContext, pathOf, roleArn, userArn } from '../../auth/caller.ts';
+import { deleteConflict, entityAlreadyExists, limitExceeded, malformedPolicy, noSuchEntity, validationError } from '../../http/errors.ts';
+import { parsePolicy, PolicyDocumentError, type PolicyKind } from '../../policy/index.ts';
+import type { QueryInput, ServiceModel } from '../../protocol/query.ts';
+import type { XmlObject } from '../../protocol/xml.ts';
+import { awsId, isoSeconds, secretAccessKey } from '../../store/ids.ts';
+import type { IamStore, ManagedPolicyRow, PrincipalKind, RoleRow, UserRow } from '../../store/iam-store.ts';
+import { accessDenied } from '../access-denied.ts';
+import { bool, num, req, str, type QueryCall, type QueryHandler, type QueryService } from '../query-service.ts';
+import modelJson from './model.json' with { type: 'json' };
+
+// IAM quotas (AWS defaults).
+const MANAGED_POLICY_MAX_CHARS = 6144;
+const ROLE_INLINE_MAX_CHARS = 10240;
+const USER_INLINE_MAX_CHARS = 2048;
+const TRUST_POLICY_MAX_CHARS = 2048;
+const POLICY_VERSIONS_MAX = 5;
+const ACCESS_KEYS_PER_USER = 2;
+const MANAGED_POLICIES_PER_PRINCIPAL = 10;
+
+/** IAM returns policy documents percent-encoded (RFC 3986), which clients decode. */
+export function encodePolicyDocument(document: string): string {
+  return encodeURIComponent(document).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** IAM measures policy size without whitespace. */
+function policySize(document: string): number {
+  return document.replace(/\s+/g, '').length;
+}
+
+function validatePolicy(store: IamStore, document: string, kind: PolicyKind): void {
+  try {
+    parsePolicy(document, kind, { principalExists: (arn) => principalExists(store, arn) });
+  } catch (error) {
+    if (error instanceof PolicyDocumentError) throw malformedPolicy(error.message);
+    throw error;
+  }
+}
+
+/** IAM rejects trust policies naming users or roles that do not exist in accounts it knows. */
+function principalExists(store: IamStore, arn: string): boolean {
+  const m = /^arn:aws:(iam|sts)::(\d{12}):(user|role|assumed-role|root|federated-user)(?:\/(.*))?$/.exec(arn);
+  if (!m) return /^\d{12}$/.test(arn) || /^arn:aws:iam::\d{12}:root$/.test(arn);
+  const [, service, account, type, rest = ''] = m;
+  if (!store.account(account!)) return true;
+  if (type === 'root') return service === 'iam';
+  const name = rest.split('/').filter(Boolean);
+  if (type === 'user' && service === 'iam') return name.length > 0 && store.user(account!, name[name.length - 1]!) !== undefined;
+  if (type === 'role' && service === 'iam') return name.length > 0 && store.role(account!, name[name.length - 1]!) !== undefined;
+  if (type === 'assumed-role' && service === 'sts') return name.length === 2 && store.role(account!, name[0]!) !== undefined;
+  return type === 'federated-user' && service === 'sts';
+}
+
+const accountOf = (call: QueryCall): string => call.caller.principal.accountId;
+
+function authorize(call: QueryCall, resource: string, extra: Record<string, string> = {}): void {
+  const action = `iam:${call.operation}`;
+  const context = baseContext(call.caller, call.facts);
+  for (const [k, v] of Object.entries(extra)) context.set(k.toLowerCase(), [v]);
+  const decision = authorizeCaller(call.caller, { action, resource, resourceAccount: accountOf(call), context });
+  if (!decision.allowed) throw accessDenied('iam', call.caller, action, resource, decision);
+}
+
+function checkPath(input: QueryInput, member: 'Path' | 'PathPrefix'): string {
+  const path = str(input, member) ?? '/';
+  if (member === 'Path' && !/^\/(?:[\x21-\x7e]*\/)?$/.test(path)) {
+    throw validationError(`The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`);
+  }
+  return path;
+}
+
+// ---- Users ----
+
+function userResource(call: QueryCall, name: string, path?: string): string {
+  const existing = call.ctx.iam.user(accountOf(call), name);
+  return userArn(accountOf(call), path ?? existing?.path ?? '/', existing?.user_name ?? name);
+}
+
+function requireUser(call: QueryCall, name: string): UserRow {
+  const user = call.ctx.iam.user(accountOf(call), name);
+  if (!user) throw noSuchEntity(`The user with name ${name} cannot be found.`);
+  return user;
+}
+
+function userXml(user: UserRow): XmlObject {
+  return {
+    Path: user.path, UserName: user.user_name, UserId: user.user_id, Arn: userArn(user.account_id, user.path, user.user_name),
+    CreateDate: user.created_at,
+    PermissionsBoundary: user.permissions_boundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: user.permissions_boundary } : undefined,
+  };
+}
+
+function requireAttachablePolicy(call: QueryCall, arn: string): ManagedPolicyRow {
+  const policy = call.ctx.iam.policy(arn);
+  if (!policy) throw noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
+  return policy;
+}
+
+const createUser: QueryHandler = (call) => {
+  const { input, ctx } = call;
+  const name = req(input, 'UserName');
+  const path = checkPath(input, 'Path');
+  const boundary = str(input, 'PermissionsBoundary');
+  authorize(call, userArn(accountOf(call), path, name), boundary ? { 'iam:PermissionsBoundary': boundary } : {});
+  if (ctx.iam.user(accountOf(call), name)) throw entityAlreadyExists(`User with name ${name} already exists.`);
+  if (boundary) requireAttachablePolicy(call, boundary);
+  const user: UserRow = {
+    account_id: accountOf(call), user_name: name, user_id: awsId('AIDA', 17), path, permissions_boundary: boundary ?? null,
+    created_at: isoSeconds(call.facts.now),
+  };
+  ctx.iam.insertUser(user);
+  return { User: userXml(user) };
+};
+
+const getUser: QueryHandler = (call) => {
+  const name = str(call.input, 'UserName');
+  if (name === undefined) {
+    // Without UserName, GetUser describes the caller (root or an IAM user).
+    const p = call.caller.principal;
+    if (p.kind === 'root') {
+      const created = call.ctx.iam.account(p.accountId)?.created_at ?? isoSeconds(call.facts.now);
+      return { User: { UserId: p.accountId, Arn: p.arn, CreateDate: created } };
+    }
+    if (p.kind !== 'user' || !call.caller.userName) {
+      throw validationError('Must specify userName when calling with non-User credentials');
+    }
+    return { User: userXml(requireUser(call, call.caller.userName)) };
+  }
+  authorize(call, userResource(call, name));
+  return { User: userXml(requireUser(call, name)) };
+};
+
+const deleteUser: QueryHandler = (call) => {
+  const name = req(call.input, 'UserName');
+  authorize(call, userResource(call, name));
+  const user = requireUser(call, name);
+  const { iam } = call.ctx;
+  const account = accountOf(call);
+  if (iam.userAccessKeys(account, user.user_name).length) throw deleteConflict('Cannot delete entity, must delete access keys first.');
+  if (iam.inlinePolicies(account, 'user', user.user_name).length) throw deleteConflict('Cannot delete entity, must delete policies first.');
+  if (iam.attachedPolicies(account, 'user', user.user_name).length) throw deleteConflict('Cannot delete entity, must detach all policies first.');
+  iam.deleteUser(account, user.user_name);
+  return null;
+};
+
+interface Page<T> { items: T[]; isTruncated: boolean; marker?: string }
+
+function maxItems(input: QueryInput): number {
+  return num(input, 'MaxItems') ?? 100;
+}
+
+function page<T>(rows: T[], limit: number, nameOf: (row: T) => string): Page<T> {
+  if (rows.length <= limit) return { items: rows, isTruncated: false };
+  const items = rows.slice(0, limit);
+  return { items, isTruncated: true, marker: Buffer.from(nameOf(items[items.length - 1]!)).toString('base64') };
+}
+
+/** Markers are opaque to clients; ours wrap the last name returned. */
+function afterMarker(input: QueryInput): string {
+  const marker = str(input, 'Marker');
+  if (marker === undefined) return '';
+  const decoded = Buffer.from(marker, 'base64').toString('utf8');
+  if (!decoded || Buffer.from(decoded).toString('base64') !== marker) throw validationError('Invalid Marker.');
+  return decoded;
+}
+
+function pageXml<T>(p: Page<T>, listName: string, toXml: (row: T) => XmlObject): XmlObject {
+  return { [listName]: p.items.map(toXml), IsTruncated: p.isTruncated, Marker: p.marker };
+}
+
+const listUsers: QueryHandler = (call) => {
+  authorize(call, `arn:aws:iam::${accountOf(call)}:user/`);
+  const limit = maxItems(call.input);
+  const rows = call.ctx.iam.users(accountOf(call), str(call.input, 'PathPrefix') ?? '/', afterMarker(call.input), limit + 1);
+  return pageXml(page(rows, limit, (u) => u.user_name), 'Users', userXml);
+};
+
+// ---- Access keys ----
+
+/** The user an access-key operation is about: the UserName given, else the caller itself (null for root). */
+function keyOwner(call: QueryCall): string | null {
+  const name = str(call.input, 'UserName');
+  if (name !== undefined) return requireUser(call, name).user_name;
+  const p = call.caller.principal;
+  if (p.kind === 'user' && call.caller.userName) return call.caller.userName;
+  if (p.kind === 'root') return null;
+  throw validationError('Must specify userName when calling with non-User credentials');
+}
+
+function keyResource(call: QueryCall): string {
+  const name = str(call.input, 'UserName') ?? call.caller.userName;
+  return name ? userResource(call, name) : call.caller.principal.arn;
+}
+
+const createAccessKey: QueryHandler = (call) => {
+  authorize(call, keyResource(call));
+  const owner = keyOwner(call);
+  const account = accountOf(call);
+  if (owner !== null && call.ctx.iam.userAccessKeys(account, owner).length >= ACCESS_KEYS_PER_USER) {
+    throw limitExceeded(`Cannot exceed quota for AccessKeysPerUser: ${ACCESS_KEYS_PER_USER}`);
+  }
+  const key = { access_key_id: awsId('AKIA'), secret_key: secretAccessKey(), account_id: account, user_name: owner, status: 'Active', created_at: isoSeconds(call.facts.now) };
+  call.ctx.iam.insertAccessKey(key);
+  return {
+    AccessKey: { UserName: owner ?? undefined, AccessKeyId: key.access_key_id, Status: key.status, SecretAccessKey: key.secret_key, CreateDate: key.created_at },
+  };
+};
+
+function requireOwnedKey(call: QueryCall): string {
+  const id = req(call.input, 'AccessKeyId');
+  const owner = keyOwner(call);
+  const key = call.ctx.iam.accessKey(id);
+  if (!key || key.account_id !== accountOf(call) || (key.user_name ?? null)?.toLowerCase() !== owner?.toLowerCase()) {
+    throw noSuchEntity(`The Access Key with id ${id} cannot be found.`);
+  }
+  return id;
+}
+
+const deleteAccessKey: QueryHandler = (call) => {
+  authorize(call, keyResource(call));
+  call.ctx.iam.deleteAccessKey(requireOwnedKey(call));
+  return null;
+};
+
+const updateAccessKey: QueryHandler = (call) => {
+  authorize(call, keyResource(call));
+  call.ctx.iam.setAccessKeyStatus(requireOwnedKey(call), req(call.input, 'Status'));
+  return null;
+};
+
+const listAccessKeys: QueryHandler = (call) => {
+  authorize(call, keyResource(call));
+  const owner = keyOwner(call);
+  if (owner === null) return { AccessKeyMetadata: [], IsTruncated: false };
+  const keys = call.ctx.iam.userAccessKeys(accountOf(call), owner);
+  return {
+    UserName: owner,
+    AccessKeyMetadata: keys.map((k) => ({ UserName: owner, AccessKeyId: k.access_key_id, Status: k.status, CreateDate: k.created_at })),
+    IsTruncated: false,
+  };
+};
+
+// ---- Roles ----
+
+function roleResource(call: QueryCall, name: string, path?: string): string {
+  const existing = call.ctx.iam.role(accountOf(call), name);
+  return roleArn(accountOf(call), path ?? existing?.path ?? '/', existing?.role_name ?? name);
+}
+
+function requireRole(call: QueryCall, name: string): RoleRow {
+  const role = call.ctx.iam.role(accountOf(call), name);
+  if (!role) throw noSuchEntity(`The role with name ${name} cannot be found.`);
+  return role;
+}
+
+function validateTrustPolicy(store: IamStore, document: string): void {
+  if (policySize(document) > TRUST_POLICY_MAX_CHARS) throw limitExceeded(`Cannot exceed quota for ACLSizePerRole: ${TRUST_POLICY_MAX_CHARS}`);
+  validatePolicy(store, document, 'trust');
+}
+
+function roleXml(role: RoleRow, detailed: boolean): XmlObject {
+  return {
+    Path: role.path, RoleName: role.role_name, RoleId: role.role_id, Arn: roleArn(role.account_id, role.path, role.role_name),
+    CreateDate: role.created_at, AssumeRolePolicyDocument: encodePolicyDocument(role.trust_policy),
+    Description: role.description ?? undefined, MaxSessionDuration: role.max_session_duration,
+    PermissionsBoundary: role.permissions_boundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: role.permissions_boundary } : undefined,
+    RoleLastUsed: detailed ? {} : undefined,
+  };
+}
+
+const createRole: QueryHandler = (call) => {
+  const { input, ctx } = call;
+  const name = req(input, 'RoleName');
+  const path = checkPath(input, 'Path');
+  const boundary = str(input, 'PermissionsBoundary');
+  authorize(call, roleArn(accountOf(call), path, name), boundary ? { 'iam:PermissionsBoundary': boundary } : {});
+  if (ctx.iam.role(accountOf(call), name)) throw entityAlreadyExists(`Role with name ${name} already exists.`);
+  const trust = req(input, 'AssumeRolePolicyDocument');
+  validateTrustPolicy(ctx.iam, trust);
+  if (boundary) requireAttachablePolicy(call, boundary);
+  const role: RoleRow = {
+    account_id: accountOf(call), role_name: name, role_id: awsId('AROA', 17), path, trust_policy: trust,
+    description: str(input, 'Description') ?? null, max_session_duration: num(input, 'MaxSessionDuration') ?? 3600,
+    permissions_boundary: boundary ?? null, created_at: isoSeconds(call.facts.now),
+  };
+  ctx.iam.insertRole(role);
+  return { Role: roleXml(role, false) };
+};
+
+const getRole: QueryHandler = (call) => {
+  const name = req(call.input, 'RoleName');
+  authorize(call, roleResource(call, name));
+  return { Role: roleXml(requireRole(call, name), true) };
+};
+
+const deleteRole: QueryHandler = (call) => {
+  const name = req(call.input, 'RoleName');
+  authorize(call, roleResource(call, name));
+  const role = requireRole(call, name);
+  const { iam } = call.ctx;
+  if (iam.inlinePolicies(role.account_id, 'role', role.role_name).length) throw deleteConflict('Cannot delete entity, must delete policies first.');
+  if (iam.attachedPolicies(role.account_id, 'role', role.role_name).length) throw deleteConflict('Cannot delete entity, must detach all policies first.');
+  iam.deleteRole(role.account_id, role.role_name);
+  return null;
+};
+
+const listRoles: QueryHandler = (call) => {
+  authorize(call, `arn:aws:iam::${accountOf(call)}:role/`);
+  const limit = maxItems(call.input);
+  const rows = call.ctx.iam.roles(accountOf(call), str(call.input, 'PathPrefix') ?? '/', afterMarker(call.input), limit + 1);
+  return pageXml(page(rows, limit, (r) => r.role_name), 'Roles', (r) => roleXml(r, false));
+};
+
+const updateAssumeRolePolicy: QueryHandler = (call) => {
+  const name = req(call.input, 'RoleName');
+  authorize(call, roleResource(call, name));
+  const role = requireRole(call, name);
+  const document = req(call.input, 'PolicyDocument');
+  validateTrustPolicy(call.ctx.iam, document);
+  call.ctx.iam.updateTrustPolicy(role.account_id, role.role_name, document);
+  return null;
+};
+
+const updateRole: QueryHandler = (call) => {
+  const name = req(call.input, 'RoleName');
+  authorize(call, roleResource(call, name));
+  const role = requireRole(call, name);
+  call.ctx.iam.updateRole(role.account_id, role.role_name, str(call.input, 'Description') ?? null, num(call.input, 'MaxSessionDuration') ?? null);
+  return null;
+};
+
+// ---- Managed policies ----
+
+function requirePolicy(call: QueryCall, arn: string): ManagedPolicyRow {
+  const policy = call.ctx.iam.policy(arn);
+  if (!policy) throw noSuchEntity(`Policy ${arn} was not found.`);
+  return policy;
+}
+
+function policyXml(policy: ManagedPolicyRow, attachmentCount: number, withDescription: boolean): XmlObject {
+  return {
+    PolicyName: policy.policy_name, PolicyId: policy.policy_id, Arn: policy.arn, Path: policy.path,
+    DefaultVersionId: policy.default_version, AttachmentCount: attachmentCount, PermissionsBoundaryUsageCount: 0,
+    IsAttachable: true, Description: withDescription ? (policy.description ?? undefined) : undefined,
+    CreateDate: policy.created_at, UpdateDate: policy.updated_at,
+  };
+}
+
+function validateManagedPolicy(store: IamStore, document: string): void {
+  if (policySize(document) > MANAGED_POLICY_MAX_CHARS) throw limitExceeded(`Cannot exceed quota for PolicySize: ${MANAGED_POLICY_MAX_CHARS}`);
+  validatePolicy(store, document, 'identity');
+}
+
+const createPolicy: QueryHandler = (call) => {
+  const { input, ctx } = call;
+  const name = req(input, 'PolicyName');
+  const path = checkPath(input, 'Path');
+  const arn = `arn:aws:iam::${accountOf(call)}:policy${pathOf(path)}${name}`;
+  authorize(call, arn);
+  const document = req(input, 'PolicyDocument');
+  validateManagedPolicy(ctx.iam, document);
+  if (ctx.iam.policy(arn) || ctx.iam.policies(accountOf(call), '/', '').some((p) => p.policy_name.toLowerCase() === name.toLowerCase())) {
+    throw entityAlreadyExists(`A policy called ${name} already exists. Duplicate names are not allowed.`);
+  }
+  const now = isoSeconds(call.facts.now);
+  const policy: ManagedPolicyRow = {
+    arn, account_id: accountOf(call), policy_name: name, policy_id: awsId('ANPA', 17), path, description: str(input, 'Description') ?? null,
+    default_version: 'v1', next_version: 2, created_at: now, updated_at: now,
+  };
+  ctx.iam.insertPolicy(policy);
+  ctx.iam.insertVersion({ policy_arn: arn, version_id: 'v1', document, created_at: now });
+  return { Policy: policyXml(policy, 0, false) };
+};
+
+const getPolicy: QueryHandler = (call) => {
+  const arn = req(call.input, 'PolicyArn');
+  authorize(call, arn);
+  const policy = requirePolicy(call, arn);
+  return { Policy: policyXml(policy, call.ctx.iam.attachmentCount(arn), true) };
+};
+
+const deletePolicy: QueryHandler = (call) => {
+  const arn = req(call.input, 'PolicyArn');
+  authorize(call, arn);
+  requirePolicy(call, arn);
+  if (call.ctx.iam.attachmentCount(arn) > 0) throw deleteConflict('Cannot delete a policy attached to entities.');
+  if (call.ctx.iam.versions(arn).length > 1) throw deleteConflict('Cannot delete a policy with non-default versions. Delete the non-default versions first.');
+  call.ctx.iam.deletePolicy(arn);
+  return null;
+};
+
+const listPolicies: QueryHandler = (call) => {
+  authorize(call, `arn:aws:iam::${accountOf(call)}:policy/`);
+  const scope = str(call.input, 'Scope') ?? 'All';
+  const onlyAttached = bool(call.input, 'OnlyAttached') ?? false;
+  const limit = maxItems(call.input);
+  const rows = scope === 'AWS' ? [] : call.ctx.iam.policies(accountOf(call), str(call.input, 'PathPrefix') ?? '/', afterMarker(call.input))
+    .filter((p) => !onlyAttached || p.attachment_count > 0);
+  return pageXml(page(rows, limit, (p) => p.policy_name), 'Policies', (p) => policyXml(p, p.attachment_count, false));
+};
+
+function versionXml(policy: ManagedPolicyRow, version: { version_id: string; document: string; created_at: string }, withDocument: boolean): XmlObject {
+  return {
+    Document: withDocument ? encodePolicyDocument(version.document) : undefined,
+    VersionId: version.version_id, IsDefaultVersion: version.version_id === policy.default_version, CreateDate: version.created_at,
+  };
+}
+
+const createPolicyVersion: QueryHandler = (call) => {
+  const arn = req(call.input, 'PolicyArn');
+  authorize(call, arn);
+  const policy = requirePolicy(call, arn);
+  const document = req(call.input, 'PolicyDocument');
+  validateManagedPolicy(call.ctx.iam, document);
+  if (call.ctx.iam.versions(arn).length >= POLICY_VERSIONS_MAX) {
+    throw limitExceeded(`A managed policy can have up to ${POLICY_VERSIONS_MAX} versions. Before you create a new version, you must delete an existing version.`);
+  }
+  const versionId = `v${policy.next_version}`;
+  const now = isoSeconds(call.facts.now);
+  call.ctx.iam.insertVersion({ policy_arn: arn, version_id: versionId, document, created_at: now });
+  call.ctx.iam.bumpNextVersion(arn);
+  const isDefault = bool(call.input, 'SetAsDefault') ?? false;
+  if (isDefault) call.ctx.iam.setDefaultVersion(arn, versionId, now);
+  return { PolicyVersion: { VersionId: versionId, IsDefaultVersion: isDefault, CreateDate: now } };
+};
+
+function requireVersion(call: QueryCall, policy: ManagedPolicyRow, versionId: string): { version_id: string; document: string; created_at: string } {
+  const version = call.ctx.iam.version(policy.arn, versionId);
+  if (!version) throw noSuchEntity(`Policy ${policy.arn} version ${versionId} does not exist.`);
+  return version;
+}
+
+const getPolicyVersion: QueryHandler = (call) => {
+  const arn = req(call.input, 'PolicyArn');
+  authorize(call, arn);
+  const policy = requirePolicy(call, arn);
+  return { PolicyVersion: versionXml(policy, requireVersion(call, policy, req(call.input, 'VersionId')), true) };
+};
+
+const listPolicyVersions: QueryHandler = (call) => {
+  const arn = req(call.input, 'PolicyArn');
+  authorize(call, arn);
+  const policy = requirePolicy(call, arn);
+  return { Versions: call.ctx.iam.versions(arn).map((v) => versionXml(policy, v, false)), IsTruncated: false };
+};
+
+const deletePolicyVersion: QueryHandler = (call) => {
+  const arn = req(call.input, 'PolicyArn');
+  authorize(call, arn);
+  const policy = requirePolicy(call, arn);
+  const versionId = req(call.input, 'VersionId');
+  requireVersion(call, policy, versionId);
+  if (versionId === policy.default_version) throw deleteConflict('Cannot delete the default version of a policy.');
+  call.ctx.iam.deleteVersion(arn, versionId);
+  return null;
+};
+
+const setDefaultPolicyVersion: QueryHandler = (call) => {
+  const arn = req(call.input, 'PolicyArn');
+  authorize(call, arn);
+  const policy = requirePolicy(call, arn);
+  const versionId = req(call.input, 'VersionId');
+  requireVersion(call, policy, versionId);
+  call.ctx.iam.setDefaultVersion(arn, versionId, isoSeconds(call.facts.now));
+  return null;
+};
+
+// ---- Attachments and inline policies (the same for users and roles) ----
+
+interface PrincipalOps {
+  kind: PrincipalKind;
+  member: 'UserName' | 'RoleName';
+  resource: (call: QueryCall, name: string) => string;
+  /** The stored (canonical-case) name; throws NoSuchEntity. */
+  require: (call: QueryCall, name: string) => string;
+  inlineMax: number;
+}
+
+const USER_OPS: PrincipalOps = {
+  kind: 'user', member: 'UserName', resource: (c, n) => userResource(c, n), require: (c, n) => requireUser(c, n).user_name, inlineMax: USER_INLINE_MAX_CHARS,
+};
+const ROLE_OPS: PrincipalOps = {
+  kind: 'role', member: 'RoleName', resource: (c, n) => roleResource(c, n), require: (c, n) => requireRole(c, n).role_name, inlineMax: ROLE_INLINE_MAX_CHARS,
+};
+
+function attachHandlers(ops: PrincipalOps): Record<'attach' | 'detach' | 'listAttached' | 'put' | 'get' | 'delete' | 'list', QueryHandler> {
+  const target = (call: QueryCall): string => req(call.input, ops.member);
+  return {
+    attach: (call) => {
+      const arn = req(call.input, 'PolicyArn');
+      authorize(call, ops.resource(call, target(call)), { 'iam:PolicyARN': arn });
+      const name = ops.require(call, target(call));
+      requireAttachablePolicy(call, arn);
+      const attached = call.ctx.iam.attachedPolicies(accountOf(call), ops.kind, name);
+      if (!attached.some((a) => a.policy_arn === arn) && attached.length >= MANAGED_POLICIES_PER_PRINCIPAL) {
+        throw limitExceeded(`Cannot exceed quota for PoliciesPer${ops.kind === 'user' ? 'User' : 'Role'}: ${MANAGED_POLICIES_PER_PRINCIPAL}`);
+      }
+      call.ctx.iam.attach(arn, accountOf(call), ops.kind, name, call.facts.now.getTime());
+      return null;
+    },
+    detach: (call) => {
+      const arn = req(call.input, 'PolicyArn');
+      authorize(call, ops.resource(call, target(call)), { 'iam:PolicyARN': arn });
+      const name = ops.require(call, target(call));
+      if (call.ctx.iam.detach(arn, accountOf(call), ops.kind, name) === 0) throw noSuchEntity(`Policy ${arn} was not found.`);
+      return null;
+    },
+    listAttached: (call) => {
+      authorize(call, ops.resource(call, target(call)));
+      const name = ops.require(call, target(call));
+      const prefix = str(call.input, 'PathPrefix') ?? '/';
+      const rows = call.ctx.iam.attachedPolicies(accountOf(call), ops.kind, name)
+        .filter((a) => (call.ctx.iam.policy(a.policy_arn)?.path ?? '/').startsWith(prefix));
+      const limit = maxItems(call.input);
+      const after = afterMarker(call.input);
+      const start = after ? rows.findIndex((r) => r.policy_arn === after) + 1 : 0;
+      const p = page(rows.slice(start), limit, (r) => r.policy_arn);
+      return pageXml(p, 'AttachedPolicies', (a) => ({ PolicyName: a.policy_name, PolicyArn: a.policy_arn }));
+    },
+    put: (call) => {
+      authorize(call, ops.resource(call, target(call)));
+      const name = ops.require(call, target(call));
+      const document = req(call.input, 'PolicyDocument');
+      if (policySize(document) > ops.inlineMax) throw limitExceeded(`Maximum policy size of ${ops.inlineMax} bytes exceeded for ${ops.kind} ${name}`);
+      validatePolicy(call.ctx.iam, document, 'identity');
+      call.ctx.iam.putInlinePolicy(accountOf(call), ops.kind, name, req(call.input, 'PolicyName'), document);
+      return null;
+    },
+    get: (call) => {
+      authorize(call, ops.resource(call, target(call)));
+      const name = ops.require(call, target(call));
+      const policyName = req(call.input, 'PolicyName');
+      const row = call.ctx.iam.inlinePolicy(accountOf(call), ops.kind, name, policyName);
+      if (!row) throw noSuchEntity(`The ${ops.kind} policy with name ${policyName} cannot be found.`);
+      return { [ops.member]: name, PolicyName: row.policy_name, PolicyDocument: encodePolicyDocument(row.document) };
+    },
+    delete: (call) => {
+      authorize(call, ops.resource(call, target(call)));
+      const name = ops.require(call, target(call));
+      const policyName = req(call.input, 'PolicyName');
+      if (call.ctx.iam.deleteInlinePolicy(accountOf(call), ops.kind, name, policyName) === 0) {
+        throw noSuchEntity(`The ${ops.kind} policy with name ${policyName} cannot be found.`);
+      }
+      return null;
+    },
+    list: (call) => {
+      authorize(call, ops.resource(call, target(call)));
+      const name = ops.require(call, target(call));
+      const names = call.ctx.iam.inlinePolicies(accountOf(call), ops.kind, name).map((r) => r.policy_name);
+      const after = afterMarker(call.input);
+      const p = page(names.filter((n) => n > after), maxItems(call.input), (n) => n);
+      return { PolicyNames: p.items, IsTruncated: p.isTruncated, Marker: p.marker };
+    },
+  };
+}
+
+const userPolicies = attachHandlers(USER_OPS);
+const rolePolicies = attachHandlers(ROLE_OPS);
+
+export const iamService: QueryService = {
+  name: 'iam',
+  namespace: 'https://iam.amazonaws.com/doc/2010-05-08/',
+  model: modelJson as ServiceModel,
+  handlers: {
+    CreateUser: createUser, GetUser: getUser, DeleteUser: deleteUser, ListUsers: listUsers,
+    CreateAccessKey: createAccessKey, DeleteAccessKey: deleteAccessKey, UpdateAccessKey: updateAccessKey, ListAccessKeys: listAccessKeys,
+    CreateRole: createRole, GetRole: getRole, DeleteRole: deleteRole, ListRoles: listRoles,
+    UpdateAssumeRolePolicy: updateAssumeRolePolicy, UpdateRole: updateRole,
+    CreatePolicy: createPolicy, GetPolicy: getPolicy, DeletePolicy: deletePolicy, ListPolicies: listPolicies,
+    CreatePolicyVersion: createPolicyVersion, GetPolicyVersion: getPolicyVersion, ListPolicyVersions: listPolicyVersions,
+    DeletePolicyVersion: deletePolicyVersion, SetDefaultPolicyVersion: setDefaultPolicyVersion,
+    AttachUserPolicy: userPolicies.attach, DetachUserPolicy: userPolicies.detach, ListAttachedUserPolicies: userPolicies.listAttached,
+    PutUserPolicy: userPolicies.put, GetUserPolicy: userPolicies.get, DeleteUserPolicy: userPolicies.delete, ListUserPolicies: userPolicies.list,
+    AttachRolePolicy: rolePolicies.attach, DetachRolePolicy: rolePolicies.detach, ListAttachedRolePolicies: rolePolicies.listAttached,
+    PutRolePolicy: rolePolicies.put, GetRolePolicy: rolePolicies.get, DeleteRolePolicy: rolePolicies.delete, ListRolePolicies: rolePolicies.list,
+  },
+};
+

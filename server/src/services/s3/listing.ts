@@ -1,0 +1,53 @@
+import type { ListedObject, S3Store } from '../../store/s3-store.ts';
+import { compareKeys, prefixSuccessor } from './names.ts';
+
+export type ListEntry = { kind: 'object'; object: ListedObject; sortKey: string } | { kind: 'prefix'; prefix: string; sortKey: string };
+
+const BATCH = 1000;
+
+/**
+ * Objects and common prefixes after `after`, in S3's order, streamed from SQLite in batches. A common prefix is
+ * reported once, when it sorts after `after`; keys it rolls up are skipped with one range jump.
+ */
+export function* scanEntries(store: S3Store, bucket: string, prefix: string, delimiter: string, after: string): Generator<ListEntry> {
+  let from = prefix;
+  let cursor = after;
+  for (;;) {
+    const rows = store.listFrom(bucket, from, cursor, BATCH);
+    if (rows.length === 0) return;
+    let jumped = false;
+    for (const row of rows) {
+      const key = row.object_key;
+      if (!key.startsWith(prefix)) return;
+      const at = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
+      if (at >= 0) {
+        const common = key.slice(0, at + delimiter.length);
+        if (compareKeys(common, after) > 0) yield { kind: 'prefix', prefix: common, sortKey: common };
+        from = prefixSuccessor(common);
+        jumped = true;
+        break;
+      }
+      yield { kind: 'object', object: row, sortKey: key };
+      cursor = key;
+    }
+    if (!jumped && rows.length < BATCH) return;
+  }
+}
+
+export interface ListPage {
+  entries: ListEntry[];
+  isTruncated: boolean;
+}
+
+export function listPage(store: S3Store, bucket: string, prefix: string, delimiter: string, after: string, maxKeys: number): ListPage {
+  const entries: ListEntry[] = [];
+  let isTruncated = false;
+  for (const entry of scanEntries(store, bucket, prefix, delimiter, after)) {
+    if (entries.length === maxKeys) {
+      isTruncated = true;
+      break;
+    }
+    entries.push(entry);
+  }
+  return { entries, isTruncated };
+}

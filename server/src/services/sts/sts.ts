@@ -1,0 +1,102 @@
+import { authorizeCaller, baseContext, compileStoredPolicy } from '../../auth/caller.ts';
+import { AwsError, malformedPolicy, validationError } from '../../http/errors.ts';
+import { parsePolicy, PolicyDocumentError } from '../../policy/index.ts';
+import type { ServiceModel } from '../../protocol/query.ts';
+import { awsId, isoSeconds, secretAccessKey, sessionToken } from '../../store/ids.ts';
+import { accessDenied } from '../access-denied.ts';
+import { num, req, str, type QueryCall, type QueryService } from '../query-service.ts';
+import modelJson from './model.json' with { type: 'json' };
+
+const ROLE_ARN = /^arn:aws:iam::(\d{12}):role(\/(?:[\x21-\x7e]*\/)?)([\w+=,.@-]+)$/;
+/** Packed session policies (inline JSON plus managed ARNs) may not exceed this, as on AWS. */
+const SESSION_POLICY_MAX_CHARS = 2048;
+const ROLE_CHAINING_MAX_SECONDS = 3600;
+
+function policyArnsOf(call: QueryCall): string[] {
+  const list = call.input.PolicyArns;
+  if (!Array.isArray(list)) return [];
+  return list.map((item) => (typeof item === 'object' && !Array.isArray(item) && typeof item.arn === 'string' ? item.arn : ''));
+}
+
+function assumeRole(call: QueryCall): ReturnType<QueryService['handlers'][string]> {
+  const { ctx, caller, input } = call;
+  const roleArnText = req(input, 'RoleArn');
+  const sessionName = req(input, 'RoleSessionName');
+  const match = ROLE_ARN.exec(roleArnText);
+  if (!match) throw validationError(`${roleArnText} is invalid`);
+  const [, accountId, , roleName] = match as unknown as [string, string, string, string];
+  if (caller.principal.kind === 'root') throw new AwsError('AccessDenied', 'Roles may not be assumed by root accounts.', 403);
+  const role = ctx.iam.role(accountId, roleName);
+  const context = baseContext(caller, call.facts);
+  context.set('sts:rolesessionname', [sessionName]);
+  const externalId = str(input, 'ExternalId');
+  if (externalId !== undefined) context.set('sts:externalid', [externalId]);
+  const sourceIdentity = str(input, 'SourceIdentity');
+  if (sourceIdentity !== undefined) context.set('sts:sourceidentity', [sourceIdentity]);
+  // AWS answers AccessDenied for a role that does not exist, so callers cannot probe role names.
+  const decision = role
+    ? authorizeCaller(caller, {
+        action: 'sts:AssumeRole', resource: roleArnText, resourceAccount: accountId, context,
+        resourcePolicy: { source: { id: `role/${role.role_name}/trust`, kind: 'trust' }, policy: compileStoredPolicy(role.trust_policy, 'trust') },
+        resourcePolicyRequired: true,
+      })
+    : { allowed: false, statements: [] };
+  if (!role || !decision.allowed) throw accessDenied('sts', caller, 'sts:AssumeRole', roleArnText, decision);
+
+  const chained = caller.principal.kind === 'assumed-role';
+  const duration = num(input, 'DurationSeconds') ?? 3600;
+  if (chained && duration > ROLE_CHAINING_MAX_SECONDS) {
+    throw validationError('The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
+  }
+  if (duration > role.max_session_duration) throw validationError('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+
+  const inlinePolicy = str(input, 'Policy');
+  if (inlinePolicy !== undefined) {
+    try {
+      parsePolicy(inlinePolicy, 'session');
+    } catch (error) {
+      if (error instanceof PolicyDocumentError) throw malformedPolicy(error.message);
+      throw error;
+    }
+  }
+  const policyArns = policyArnsOf(call);
+  for (const arn of policyArns) {
+    if (!/^arn:aws:iam::(\d{12}|aws):policy\/.+/.test(arn)) throw validationError(`${arn} is invalid`);
+  }
+  const packed = (inlinePolicy ?? '').replace(/\s+/g, '').length + policyArns.join('').length;
+  if (packed > SESSION_POLICY_MAX_CHARS) {
+    throw new AwsError('PackedPolicyTooLarge', `Packed policy consumes ${Math.ceil((packed / SESSION_POLICY_MAX_CHARS) * 100)}% of allotted space, please use smaller policy.`, 400);
+  }
+
+  const now = call.facts.now;
+  const expires = new Date(now.getTime() + duration * 1000);
+  const accessKeyId = awsId('ASIA');
+  const secret = secretAccessKey();
+  const token = sessionToken();
+  ctx.iam.insertSession({
+    access_key_id: accessKeyId, secret_key: secret, session_token: token, account_id: accountId, role_name: role.role_name,
+    role_id: role.role_id, session_name: sessionName, source_identity: sourceIdentity ?? caller.session?.source_identity ?? null,
+    session_policy: inlinePolicy ?? null, session_policy_arns: policyArns.length ? JSON.stringify(policyArns) : null,
+    issued_at: isoSeconds(now), expires_at: expires.toISOString(),
+  });
+  return {
+    Credentials: { AccessKeyId: accessKeyId, SecretAccessKey: secret, SessionToken: token, Expiration: isoSeconds(expires) },
+    AssumedRoleUser: {
+      AssumedRoleId: `${role.role_id}:${sessionName}`,
+      Arn: `arn:aws:sts::${accountId}:assumed-role/${role.role_name}/${sessionName}`,
+    },
+    PackedPolicySize: inlinePolicy !== undefined || policyArns.length ? Math.ceil((packed / SESSION_POLICY_MAX_CHARS) * 100) : undefined,
+    SourceIdentity: sourceIdentity,
+  };
+}
+
+export const stsService: QueryService = {
+  name: 'sts',
+  namespace: 'https://sts.amazonaws.com/doc/2011-06-15/',
+  model: modelJson as ServiceModel,
+  handlers: {
+    AssumeRole: assumeRole,
+    // Always allowed, even under an explicit deny: AWS does not authorize GetCallerIdentity.
+    GetCallerIdentity: ({ caller }) => ({ UserId: caller.userId, Account: caller.principal.accountId, Arn: caller.principal.arn }),
+  },
+};

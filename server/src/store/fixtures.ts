@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { roleArn } from '../auth/caller.ts';
+import type { ServerContext } from '../context.ts';
+import { parsePolicy, PolicyDocumentError, type PolicyKind } from '../policy/index.ts';
+import { ensureAccount } from './bootstrap.ts';
+import { awsId, isoSeconds, secretAccessKey, sessionToken } from './ids.ts';
+
+/** A fixture problem, named by file and path (e.g. `roles[1].trustPolicy`). */
+export class FixtureError extends Error {}
+
+type Node = Record<string, unknown>;
+
+class Reader {
+  constructor(private readonly file: string) {}
+
+  fail(path: string, message: string): never {
+    throw new FixtureError(`${this.file}: ${path}: ${message}`);
+  }
+
+  object(value: unknown, path: string, allowed: readonly string[]): Node {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, 'expected a mapping');
+    for (const k of Object.keys(value)) if (!allowed.includes(k)) this.fail(`${path}.${k}`, `unknown field (allowed: ${allowed.join(', ')})`);
+    return value as Node;
+  }
+
+  list(value: unknown, path: string): unknown[] {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) this.fail(path, 'expected a list');
+    return value;
+  }
+
+  string(value: unknown, path: string): string {
+    if (typeof value !== 'string' || value === '') this.fail(path, 'expected a non-empty string');
+    return value;
+  }
+
+  optString(value: unknown, path: string): string | undefined {
+    return value === undefined ? undefined : this.string(value, path);
+  }
+
+  date(value: unknown, path: string): Date | undefined {
+    if (value === undefined) return undefined;
+    const d = value instanceof Date ? value : new Date(this.string(value, path));
+    if (Number.isNaN(d.getTime())) this.fail(path, 'expected an ISO 8601 date');
+    return d;
+  }
+
+  integer(value: unknown, path: string): number | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value)) this.fail(path, 'expected an integer');
+    return value;
+  }
+
+  /** A policy document given as a mapping or a JSON string; validated with IAM's own rules. */
+  policy(value: unknown, path: string, kind: PolicyKind): string {
+    const text = typeof value === 'string' ? value : JSON.stringify(value, null, 4);
+    if (value === undefined || value === null) this.fail(path, 'missing policy document');
+    try {
+      parsePolicy(text, kind);
+    } catch (error) {
+      if (error instanceof PolicyDocumentError) this.fail(path, `MalformedPolicyDocument: ${error.message}`);
+      throw error;
+    }
+    return text;
+  }
+
+  policyMap(value: unknown, path: string): [string, string][] {
+    if (value === undefined) return [];
+    const node = this.object(value, path, Object.keys(value as Node));
+    return Object.entries(node).map(([name, doc]) => [name, this.policy(doc, `${path}.${name}`, 'identity')]);
+  }
+}
+
+/**
+ * Loads a YAML or JSON fixture file in one transaction: accounts, managed policies, users with keys, roles, ready-made
+ * role sessions, buckets and objects. On any problem nothing is kept, and the error names the file and path.
+ */
+export function loadFixtures(ctx: ServerContext, file: string): void {
+  const r = new Reader(file);
+  let doc: unknown;
+  try {
+    const text = readFileSync(file, 'utf8');
+    doc = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new FixtureError(`${file}: cannot read fixtures: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const root = r.object(doc ?? {}, '$', ['accounts', 'policies', 'users', 'roles', 'sessions', 'buckets']);
+  // Restarting on a persistent database must not load the same file twice.
+  const appliedKey = `fixtures:${createHash('sha256').update(JSON.stringify(doc ?? {})).digest('hex')}`;
+  if (ctx.iam.setting(appliedKey)) return;
+  const now = ctx.now();
+  const stamp = (d: Date | undefined): string => isoSeconds(d ?? now);
+  const { iam, s3 } = ctx;
+  const written: string[] = [];
+  const defaultAccount = ctx.config.accountId;
+  const account = (node: Node, path: string): string => {
+    const id = r.optString(node.account, `${path}.account`) ?? defaultAccount;
+    if (!/^\d{12}$/.test(id)) r.fail(`${path}.account`, 'expected a 12-digit account id');
+    ensureAccount(iam, id, now);
+    return id;
+  };
+  const policyArnOf = (ref: string, accountId: string): string => (ref.startsWith('arn:') ? ref : `arn:aws:iam::${accountId}:policy/${ref}`);
+
+  try {
+    ctx.db.transaction(() => {
+      r.list(root.accounts, 'accounts').forEach((raw, i) => {
+        const path = `accounts[${i}]`;
+        const a = r.object(raw, path, ['id', 'displayName', 'canonicalId', 'rootAccessKeyId', 'rootSecretAccessKey']);
+        const id = r.string(a.id, `${path}.id`);
+        if (!/^\d{12}$/.test(id)) r.fail(`${path}.id`, 'expected a 12-digit account id');
+        ensureAccount(iam, id, now, r.optString(a.displayName, `${path}.displayName`), r.optString(a.canonicalId, `${path}.canonicalId`));
+        const keyId = r.optString(a.rootAccessKeyId, `${path}.rootAccessKeyId`);
+        if (keyId) {
+          if (iam.accessKey(keyId)) r.fail(`${path}.rootAccessKeyId`, `access key ${keyId} already exists`);
+          iam.insertAccessKey({ access_key_id: keyId, secret_key: r.string(a.rootSecretAccessKey, `${path}.rootSecretAccessKey`), account_id: id, user_name: null, status: 'Active', created_at: stamp(undefined) });
+        }
+      });
+
+      r.list(root.policies, 'policies').forEach((raw, i) => {
+        const path = `policies[${i}]`;
+        const p = r.object(raw, path, ['name', 'account', 'path', 'description', 'createDate', 'versions', 'document', 'defaultVersion']);
+        const accountId = account(p, path);
+        const name = r.string(p.name, `${path}.name`);
+        const policyPath = r.optString(p.path, `${path}.path`) ?? '/';
+        const arn = `arn:aws:iam::${accountId}:policy${policyPath}${name}`;
+        if (iam.policy(arn)) r.fail(`${path}.name`, `policy ${arn} already exists`);
+        const created = stamp(r.date(p.createDate, `${path}.createDate`));
+        const versions = p.versions === undefined
+          ? [{ id: 'v1', document: r.policy(p.document, `${path}.document`, 'identity'), created }]
+          : r.list(p.versions, `${path}.versions`).map((rawVersion, j) => {
+            const vpath = `${path}.versions[${j}]`;
+            const v = r.object(rawVersion, vpath, ['id', 'document', 'createDate']);
+            return { id: r.optString(v.id, `${vpath}.id`) ?? `v${j + 1}`, document: r.policy(v.document, `${vpath}.document`, 'identity'), created: stamp(r.date(v.createDate, `${vpath}.createDate`) ?? new Date(created)) };
+          });
+        if (versions.length === 0 || versions.length > 5) r.fail(`${path}.versions`, 'a managed policy has 1 to 5 versions');
+        const numbers = versions.map((v) => (/^v(\d+)$/.exec(v.id) ? Number(v.id.slice(1)) : r.fail(`${path}.versions`, `bad version id ${v.id}`)));
+        const defaultVersion = r.optString(p.defaultVersion, `${path}.defaultVersion`) ?? versions[versions.length - 1]!.id;
+        const defaultRow = versions.find((v) => v.id === defaultVersion) ?? r.fail(`${path}.defaultVersion`, `no version ${defaultVersion}`);
+        iam.insertPolicy({
+          arn, account_id: accountId, policy_name: name, policy_id: awsId('ANPA', 17), path: policyPath, description: r.optString(p.description, `${path}.description`) ?? null,
+          default_version: defaultVersion, next_version: Math.max(...numbers) + 1, created_at: created, updated_at: defaultRow.created,
+        });
+        for (const v of versions) iam.insertVersion({ policy_arn: arn, version_id: v.id, document: v.document, created_at: v.created });
+      });
+
+      const attach = (accountId: string, kind: 'user' | 'role', name: string, refs: unknown, inline: unknown, path: string): void => {
+        r.list(refs, `${path}.attachedPolicies`).forEach((ref, j) => {
+          const arn = policyArnOf(r.string(ref, `${path}.attachedPolicies[${j}]`), accountId);
+          if (!iam.policy(arn)) r.fail(`${path}.attachedPolicies[${j}]`, `no managed policy ${arn}`);
+          iam.attach(arn, accountId, kind, name, j);
+        });
+        for (const [policyName, document] of r.policyMap(inline, `${path}.inlinePolicies`)) iam.putInlinePolicy(accountId, kind, name, policyName, document);
+      };
+
+      r.list(root.users, 'users').forEach((raw, i) => {
+        const path = `users[${i}]`;
+        const u = r.object(raw, path, ['name', 'account', 'path', 'createDate', 'accessKeys', 'attachedPolicies', 'inlinePolicies']);
+        const accountId = account(u, path);
+        const name = r.string(u.name, `${path}.name`);
+        if (iam.user(accountId, name)) r.fail(`${path}.name`, `user ${name} already exists`);
+        iam.insertUser({ account_id: accountId, user_name: name, user_id: awsId('AIDA', 17), path: r.optString(u.path, `${path}.path`) ?? '/', permissions_boundary: null, created_at: stamp(r.date(u.createDate, `${path}.createDate`)) });
+        r.list(u.accessKeys, `${path}.accessKeys`).forEach((rawKey, j) => {
+          const kpath = `${path}.accessKeys[${j}]`;
+          const k = r.object(rawKey, kpath, ['id', 'secret']);
+          const id = r.optString(k.id, `${kpath}.id`) ?? awsId('AKIA');
+          if (iam.accessKey(id)) r.fail(`${kpath}.id`, `access key ${id} already exists`);
+          iam.insertAccessKey({ access_key_id: id, secret_key: r.optString(k.secret, `${kpath}.secret`) ?? secretAccessKey(), account_id: accountId, user_name: name, status: 'Active', created_at: stamp(undefined) });
+        });
+        attach(accountId, 'user', name, u.attachedPolicies, u.inlinePolicies, path);
+      });
+
+      r.list(root.roles, 'roles').forEach((raw, i) => {
+        const path = `roles[${i}]`;
+        const ro = r.object(raw, path, ['name', 'account', 'path', 'roleId', 'description', 'createDate', 'maxSessionDuration', 'trustPolicy', 'attachedPolicies', 'inlinePolicies']);
+        const accountId = account(ro, path);
+        const name = r.string(ro.name, `${path}.name`);
+        if (iam.role(accountId, name)) r.fail(`${path}.name`, `role ${name} already exists`);
+        const maxSession = r.integer(ro.maxSessionDuration, `${path}.maxSessionDuration`) ?? 3600;
+        if (maxSession < 3600 || maxSession > 43200) r.fail(`${path}.maxSessionDuration`, 'must be 3600..43200');
+        iam.insertRole({
+          account_id: accountId, role_name: name, role_id: r.optString(ro.roleId, `${path}.roleId`) ?? awsId('AROA', 17), path: r.optString(ro.path, `${path}.path`) ?? '/',
+          trust_policy: r.policy(ro.trustPolicy, `${path}.trustPolicy`, 'trust'), description: r.optString(ro.description, `${path}.description`) ?? null,
+          max_session_duration: maxSession, permissions_boundary: null, created_at: stamp(r.date(ro.createDate, `${path}.createDate`)),
+        });
+        attach(accountId, 'role', name, ro.attachedPolicies, ro.inlinePolicies, path);
+      });
+
+      r.list(root.sessions, 'sessions').forEach((raw, i) => {
+        const path = `sessions[${i}]`;
+        const s = r.object(raw, path, ['role', 'account', 'sessionName', 'accessKeyId', 'secretAccessKey', 'sessionToken', 'expiresAt', 'durationSeconds']);
+        const accountId = account(s, path);
+        const roleName = r.string(s.role, `${path}.role`);
+        const role = iam.role(accountId, roleName) ?? r.fail(`${path}.role`, `no role ${roleArn(accountId, '/', roleName)}`);
+        const sessionName = r.string(s.sessionName, `${path}.sessionName`);
+        if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) r.fail(`${path}.sessionName`, 'must match [\\w+=,.@-]{2,64}');
+        const keyId = r.optString(s.accessKeyId, `${path}.accessKeyId`) ?? awsId('ASIA');
+        if (!keyId.startsWith('ASIA')) r.fail(`${path}.accessKeyId`, 'session access keys start with ASIA');
+        if (iam.session(keyId)) r.fail(`${path}.accessKeyId`, `session ${keyId} already exists`);
+        const duration = r.integer(s.durationSeconds, `${path}.durationSeconds`) ?? 12 * 3600;
+        const expires = r.date(s.expiresAt, `${path}.expiresAt`) ?? new Date(now.getTime() + duration * 1000);
+        iam.insertSession({
+          access_key_id: keyId, secret_key: r.optString(s.secretAccessKey, `${path}.secretAccessKey`) ?? secretAccessKey(),
+          session_token: r.optString(s.sessionToken, `${path}.sessionToken`) ?? sessionToken(), account_id: accountId, role_name: role.role_name,
+          role_id: role.role_id, session_name: sessionName, source_identity: null, session_policy: null, session_policy_arns: null,
+          issued_at: isoSeconds(now), expires_at: expires.toISOString(),
+        });
+      });
+
+      r.list(root.buckets, 'buckets').forEach((raw, i) => {
+        const path = `buckets[${i}]`;
+        const b = r.object(raw, path, ['name', 'account', 'region', 'policy', 'createDate', 'objects']);
+        const accountId = account(b, path);
+        const name = r.string(b.name, `${path}.name`);
+        if (s3.bucket(name)) r.fail(`${path}.name`, `bucket ${name} already exists`);
+        s3.insertBucket({
+          bucket_name: name, account_id: accountId, region: r.optString(b.region, `${path}.region`) ?? ctx.config.region,
+          policy: b.policy === undefined ? null : r.policy(b.policy, `${path}.policy`, 'resource'), created_at: (r.date(b.createDate, `${path}.createDate`) ?? now).toISOString(),
+        });
+        r.list(b.objects, `${path}.objects`).forEach((rawObject, j) => {
+          const opath = `${path}.objects[${j}]`;
+          const o = r.object(rawObject, opath, ['key', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId']);
+          const key = r.string(o.key, `${opath}.key`);
+          const bytes = o.contentBase64 !== undefined ? Buffer.from(r.string(o.contentBase64, `${opath}.contentBase64`), 'base64') : Buffer.from(typeof o.content === 'string' ? o.content : '', 'utf8');
+          const { blobId, path: blobPath } = s3.newBlobPath();
+          writeFileSync(blobPath, bytes);
+          written.push(blobPath);
+          const owner = r.optString(o.owner, `${opath}.owner`) ?? accountId;
+          ensureAccount(iam, owner, now);
+          s3.putObject({
+            bucket_name: name, object_key: key, blob_id: blobId, size: bytes.length, etag: `"${createHash('md5').update(bytes).digest('hex')}"`,
+            last_modified: (r.date(o.lastModified, `${opath}.lastModified`) ?? now).toISOString(), owner_account: owner,
+            content_type: r.optString(o.contentType, `${opath}.contentType`) ?? 'binary/octet-stream', metadata: null,
+            sse: r.optString(o.serverSideEncryption, `${opath}.serverSideEncryption`) ?? null, sse_kms_key_id: r.optString(o.kmsKeyId, `${opath}.kmsKeyId`) ?? null,
+          });
+        });
+      });
+      iam.putSetting(appliedKey, file);
+    })();
+  } catch (error) {
+    for (const blob of written) {
+      try { unlinkSync(blob); } catch { /* already gone */ }
+    }
+    throw error;
+  }
+}

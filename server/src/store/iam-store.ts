@@ -1,0 +1,159 @@
+import type { Db } from './db.ts';
+
+export interface AccountRow { account_id: string; canonical_id: string; display_name: string; created_at: string }
+export interface UserRow { account_id: string; user_name: string; user_id: string; path: string; permissions_boundary: string | null; created_at: string }
+export interface AccessKeyRow { access_key_id: string; secret_key: string; account_id: string; user_name: string | null; status: string; created_at: string }
+export interface RoleRow {
+  account_id: string; role_name: string; role_id: string; path: string; trust_policy: string; description: string | null;
+  max_session_duration: number; permissions_boundary: string | null; created_at: string;
+}
+export interface ManagedPolicyRow {
+  arn: string; account_id: string; policy_name: string; policy_id: string; path: string; description: string | null;
+  default_version: string; next_version: number; created_at: string; updated_at: string;
+}
+export interface PolicyVersionRow { policy_arn: string; version_id: string; document: string; created_at: string }
+export interface InlinePolicyRow { policy_name: string; document: string }
+export interface SessionRow {
+  access_key_id: string; secret_key: string; session_token: string; account_id: string; role_name: string; role_id: string;
+  session_name: string; source_identity: string | null; session_policy: string | null; session_policy_arns: string | null;
+  issued_at: string; expires_at: string;
+}
+export type PrincipalKind = 'user' | 'role';
+
+/** All IAM and STS state, behind prepared statements compiled once. */
+export class IamStore {
+  private readonly s;
+
+  constructor(readonly db: Db) {
+    const p = <T>(sql: string) => db.prepare<unknown[], T>(sql);
+    this.s = {
+      account: p<AccountRow>('SELECT * FROM accounts WHERE account_id = ?'),
+      accountByCanonical: p<AccountRow>('SELECT * FROM accounts WHERE canonical_id = ?'),
+      insertAccount: p('INSERT INTO accounts (account_id, canonical_id, display_name, created_at) VALUES (?, ?, ?, ?)'),
+      accessKey: p<AccessKeyRow>('SELECT * FROM access_keys WHERE access_key_id = ?'),
+      insertAccessKey: p('INSERT INTO access_keys (access_key_id, secret_key, account_id, user_name, status, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      deleteAccessKey: p('DELETE FROM access_keys WHERE access_key_id = ?'),
+      userAccessKeys: p<AccessKeyRow>('SELECT * FROM access_keys WHERE account_id = ? AND user_name = ? COLLATE NOCASE ORDER BY created_at, access_key_id'),
+      updateAccessKeyStatus: p('UPDATE access_keys SET status = ? WHERE access_key_id = ?'),
+      user: p<UserRow>('SELECT * FROM users WHERE account_id = ? AND user_name = ?'),
+      userById: p<UserRow>('SELECT * FROM users WHERE user_id = ?'),
+      users: p<UserRow>('SELECT * FROM users WHERE account_id = ? AND path LIKE ? ESCAPE \'\\\' AND user_name COLLATE BINARY > ? ORDER BY user_name COLLATE BINARY LIMIT ?'),
+      insertUser: p('INSERT INTO users (account_id, user_name, user_id, path, permissions_boundary, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      deleteUser: p('DELETE FROM users WHERE account_id = ? AND user_name = ?'),
+      role: p<RoleRow>('SELECT * FROM roles WHERE account_id = ? AND role_name = ?'),
+      roles: p<RoleRow>('SELECT * FROM roles WHERE account_id = ? AND path LIKE ? ESCAPE \'\\\' AND role_name COLLATE BINARY > ? ORDER BY role_name COLLATE BINARY LIMIT ?'),
+      insertRole: p('INSERT INTO roles (account_id, role_name, role_id, path, trust_policy, description, max_session_duration, permissions_boundary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      deleteRole: p('DELETE FROM roles WHERE account_id = ? AND role_name = ?'),
+      updateTrust: p('UPDATE roles SET trust_policy = ? WHERE account_id = ? AND role_name = ?'),
+      updateRole: p('UPDATE roles SET description = coalesce(?, description), max_session_duration = coalesce(?, max_session_duration) WHERE account_id = ? AND role_name = ?'),
+      policy: p<ManagedPolicyRow>('SELECT * FROM managed_policies WHERE arn = ?'),
+      policies: p<ManagedPolicyRow & { attachment_count: number }>(`SELECT mp.*, (SELECT count(*) FROM policy_attachments pa WHERE pa.policy_arn = mp.arn) AS attachment_count
+        FROM managed_policies mp WHERE mp.account_id = ? AND mp.path LIKE ? ESCAPE '\\' AND mp.policy_name COLLATE BINARY > ? ORDER BY mp.policy_name COLLATE BINARY`),
+      insertPolicy: p('INSERT INTO managed_policies (arn, account_id, policy_name, policy_id, path, description, default_version, next_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      deletePolicy: p('DELETE FROM managed_policies WHERE arn = ?'),
+      setDefaultVersion: p('UPDATE managed_policies SET default_version = ?, updated_at = ? WHERE arn = ?'),
+      bumpNextVersion: p('UPDATE managed_policies SET next_version = next_version + 1 WHERE arn = ?'),
+      version: p<PolicyVersionRow>('SELECT * FROM policy_versions WHERE policy_arn = ? AND version_id = ?'),
+      versions: p<PolicyVersionRow>('SELECT * FROM policy_versions WHERE policy_arn = ? ORDER BY CAST(substr(version_id, 2) AS INTEGER) DESC'),
+      insertVersion: p('INSERT INTO policy_versions (policy_arn, version_id, document, created_at) VALUES (?, ?, ?, ?)'),
+      deleteVersion: p('DELETE FROM policy_versions WHERE policy_arn = ? AND version_id = ?'),
+      attachmentCount: p<{ n: number }>('SELECT count(*) AS n FROM policy_attachments WHERE policy_arn = ?'),
+      attachments: p<{ policy_arn: string; policy_name: string }>(`SELECT pa.policy_arn, mp.policy_name FROM policy_attachments pa
+        JOIN managed_policies mp ON mp.arn = pa.policy_arn WHERE pa.account_id = ? AND pa.principal_kind = ? AND pa.principal_name = ? ORDER BY pa.attached_at, pa.policy_arn`),
+      attach: p('INSERT OR IGNORE INTO policy_attachments (policy_arn, account_id, principal_kind, principal_name, attached_at) VALUES (?, ?, ?, ?, ?)'),
+      detach: p('DELETE FROM policy_attachments WHERE policy_arn = ? AND account_id = ? AND principal_kind = ? AND principal_name = ?'),
+      inline: p<InlinePolicyRow>('SELECT policy_name, document FROM inline_policies WHERE account_id = ? AND principal_kind = ? AND principal_name = ? AND policy_name = ?'),
+      inlines: p<InlinePolicyRow>('SELECT policy_name, document FROM inline_policies WHERE account_id = ? AND principal_kind = ? AND principal_name = ? ORDER BY policy_name'),
+      putInline: p('INSERT INTO inline_policies (account_id, principal_kind, principal_name, policy_name, document) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET document = excluded.document'),
+      deleteInline: p('DELETE FROM inline_policies WHERE account_id = ? AND principal_kind = ? AND principal_name = ? AND policy_name = ?'),
+      session: p<SessionRow>('SELECT * FROM sessions WHERE access_key_id = ?'),
+      insertSession: p(`INSERT INTO sessions (access_key_id, secret_key, session_token, account_id, role_name, role_id, session_name, source_identity,
+        session_policy, session_policy_arns, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      setting: p<{ value: string }>('SELECT value FROM settings WHERE name = ?'),
+      putSetting: p('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
+    };
+  }
+
+  account(accountId: string): AccountRow | undefined { return this.s.account.get(accountId); }
+  accountByCanonicalId(id: string): AccountRow | undefined { return this.s.accountByCanonical.get(id); }
+  insertAccount(row: AccountRow): void { this.s.insertAccount.run(row.account_id, row.canonical_id, row.display_name, row.created_at); }
+
+  accessKey(id: string): AccessKeyRow | undefined { return this.s.accessKey.get(id); }
+  insertAccessKey(row: AccessKeyRow): void {
+    this.s.insertAccessKey.run(row.access_key_id, row.secret_key, row.account_id, row.user_name, row.status, row.created_at);
+  }
+  deleteAccessKey(id: string): void { this.s.deleteAccessKey.run(id); }
+  userAccessKeys(accountId: string, userName: string): AccessKeyRow[] { return this.s.userAccessKeys.all(accountId, userName); }
+  setAccessKeyStatus(id: string, status: string): void { this.s.updateAccessKeyStatus.run(status, id); }
+
+  user(accountId: string, name: string): UserRow | undefined { return this.s.user.get(accountId, name); }
+  userById(userId: string): UserRow | undefined { return this.s.userById.get(userId); }
+  /** Users whose path starts with pathPrefix, after `after` (exclusive), at most `limit`. */
+  users(accountId: string, pathPrefix: string, after: string, limit: number): UserRow[] {
+    return this.s.users.all(accountId, likePrefix(pathPrefix), after, limit);
+  }
+  insertUser(row: UserRow): void {
+    this.s.insertUser.run(row.account_id, row.user_name, row.user_id, row.path, row.permissions_boundary, row.created_at);
+  }
+  deleteUser(accountId: string, name: string): void { this.s.deleteUser.run(accountId, name); }
+
+  role(accountId: string, name: string): RoleRow | undefined { return this.s.role.get(accountId, name); }
+  roles(accountId: string, pathPrefix: string, after: string, limit: number): RoleRow[] {
+    return this.s.roles.all(accountId, likePrefix(pathPrefix), after, limit);
+  }
+  insertRole(r: RoleRow): void {
+    this.s.insertRole.run(r.account_id, r.role_name, r.role_id, r.path, r.trust_policy, r.description, r.max_session_duration, r.permissions_boundary, r.created_at);
+  }
+  deleteRole(accountId: string, name: string): void { this.s.deleteRole.run(accountId, name); }
+  updateTrustPolicy(accountId: string, name: string, document: string): void { this.s.updateTrust.run(document, accountId, name); }
+  updateRole(accountId: string, name: string, description: string | null, maxSessionDuration: number | null): void {
+    this.s.updateRole.run(description, maxSessionDuration, accountId, name);
+  }
+
+  policy(arn: string): ManagedPolicyRow | undefined { return this.s.policy.get(arn); }
+  policies(accountId: string, pathPrefix: string, after: string): (ManagedPolicyRow & { attachment_count: number })[] {
+    return this.s.policies.all(accountId, likePrefix(pathPrefix), after);
+  }
+  insertPolicy(r: ManagedPolicyRow): void {
+    this.s.insertPolicy.run(r.arn, r.account_id, r.policy_name, r.policy_id, r.path, r.description, r.default_version, r.next_version, r.created_at, r.updated_at);
+  }
+  deletePolicy(arn: string): void { this.s.deletePolicy.run(arn); }
+  setDefaultVersion(arn: string, versionId: string, updatedAt: string): void { this.s.setDefaultVersion.run(versionId, updatedAt, arn); }
+  bumpNextVersion(arn: string): void { this.s.bumpNextVersion.run(arn); }
+  version(arn: string, versionId: string): PolicyVersionRow | undefined { return this.s.version.get(arn, versionId); }
+  versions(arn: string): PolicyVersionRow[] { return this.s.versions.all(arn); }
+  insertVersion(r: PolicyVersionRow): void { this.s.insertVersion.run(r.policy_arn, r.version_id, r.document, r.created_at); }
+  deleteVersion(arn: string, versionId: string): void { this.s.deleteVersion.run(arn, versionId); }
+
+  attachmentCount(arn: string): number { return this.s.attachmentCount.get(arn)?.n ?? 0; }
+  attachedPolicies(accountId: string, kind: PrincipalKind, name: string): { policy_arn: string; policy_name: string }[] {
+    return this.s.attachments.all(accountId, kind, name);
+  }
+  attach(arn: string, accountId: string, kind: PrincipalKind, name: string, order: number): void { this.s.attach.run(arn, accountId, kind, name, order); }
+  detach(arn: string, accountId: string, kind: PrincipalKind, name: string): number { return this.s.detach.run(arn, accountId, kind, name).changes; }
+
+  inlinePolicy(accountId: string, kind: PrincipalKind, principal: string, name: string): InlinePolicyRow | undefined {
+    return this.s.inline.get(accountId, kind, principal, name);
+  }
+  inlinePolicies(accountId: string, kind: PrincipalKind, principal: string): InlinePolicyRow[] { return this.s.inlines.all(accountId, kind, principal); }
+  putInlinePolicy(accountId: string, kind: PrincipalKind, principal: string, name: string, document: string): void {
+    this.s.putInline.run(accountId, kind, principal, name, document);
+  }
+  deleteInlinePolicy(accountId: string, kind: PrincipalKind, principal: string, name: string): number {
+    return this.s.deleteInline.run(accountId, kind, principal, name).changes;
+  }
+
+  session(accessKeyId: string): SessionRow | undefined { return this.s.session.get(accessKeyId); }
+  insertSession(r: SessionRow): void {
+    this.s.insertSession.run(r.access_key_id, r.secret_key, r.session_token, r.account_id, r.role_name, r.role_id, r.session_name,
+      r.source_identity, r.session_policy, r.session_policy_arns, r.issued_at, r.expires_at);
+  }
+
+  setting(name: string): string | undefined { return this.s.setting.get(name)?.value; }
+  putSetting(name: string, value: string): void { this.s.putSetting.run(name, value); }
+}
+
+/** A LIKE pattern matching strings that start with `prefix` literally. */
+function likePrefix(prefix: string): string {
+  return prefix.replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
+}

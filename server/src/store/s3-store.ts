@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Db } from './db.ts';
+
+export interface BucketRow { bucket_name: string; account_id: string; region: string; policy: string | null; created_at: string }
+export interface ObjectRow {
+  bucket_name: string; object_key: string; blob_id: string; size: number; etag: string; last_modified: string;
+  owner_account: string; content_type: string | null; metadata: string | null; sse: string | null; sse_kms_key_id: string | null;
+}
+export type ListedObject = Pick<ObjectRow, 'object_key' | 'size' | 'etag' | 'last_modified' | 'owner_account'>;
+
+/** Buckets and object metadata in SQLite; object bytes in one file per object version under the blob directory. */
+export class S3Store {
+  private readonly s;
+  readonly blobDir: string;
+  private readonly ownsBlobDir: boolean;
+
+  constructor(readonly db: Db, dbPath: string) {
+    if (dbPath === ':memory:') {
+      this.blobDir = mkdtempSync(join(tmpdir(), 'iamlocal-blobs-'));
+      this.ownsBlobDir = true;
+    } else {
+      this.blobDir = `${resolve(dbPath)}.blobs`;
+      this.ownsBlobDir = false;
+      mkdirSync(this.blobDir, { recursive: true });
+    }
+    const p = <T>(sql: string) => db.prepare<unknown[], T>(sql);
+    this.s = {
+      bucket: p<BucketRow>('SELECT * FROM buckets WHERE bucket_name = ?'),
+      buckets: p<BucketRow>('SELECT * FROM buckets WHERE account_id = ? ORDER BY bucket_name'),
+      insertBucket: p('INSERT INTO buckets (bucket_name, account_id, region, policy, created_at) VALUES (?, ?, ?, ?, ?)'),
+      deleteBucket: p('DELETE FROM buckets WHERE bucket_name = ?'),
+      setPolicy: p('UPDATE buckets SET policy = ? WHERE bucket_name = ?'),
+      object: p<ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? AND object_key = ?'),
+      anyObject: p<{ one: number }>('SELECT 1 AS one FROM objects WHERE bucket_name = ? LIMIT 1'),
+      // Keys compare as UTF-8 bytes in SQLite's BINARY collation, which is the order S3 lists in.
+      listFrom: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account FROM objects
+        WHERE bucket_name = ? AND object_key >= ? AND object_key > ? ORDER BY object_key LIMIT ?`),
+      upsertObject: p(`INSERT INTO objects (bucket_name, object_key, blob_id, size, etag, last_modified, owner_account, content_type, metadata, sse, sse_kms_key_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag,
+        last_modified = excluded.last_modified, owner_account = excluded.owner_account, content_type = excluded.content_type,
+        metadata = excluded.metadata, sse = excluded.sse, sse_kms_key_id = excluded.sse_kms_key_id`),
+      deleteObject: p('DELETE FROM objects WHERE bucket_name = ? AND object_key = ?'),
+    };
+  }
+
+  bucket(name: string): BucketRow | undefined { return this.s.bucket.get(name); }
+  buckets(accountId: string): BucketRow[] { return this.s.buckets.all(accountId); }
+  insertBucket(r: BucketRow): void { this.s.insertBucket.run(r.bucket_name, r.account_id, r.region, r.policy, r.created_at); }
+  deleteBucket(name: string): void { this.s.deleteBucket.run(name); }
+  setBucketPolicy(name: string, policy: string | null): void { this.s.setPolicy.run(policy, name); }
+  bucketIsEmpty(name: string): boolean { return this.s.anyObject.get(name) === undefined; }
+
+  object(bucket: string, key: string): ObjectRow | undefined { return this.s.object.get(bucket, key); }
+  /** Up to `limit` objects with key >= `from` and key > `after`, in S3 order. */
+  listFrom(bucket: string, from: string, after: string, limit: number): ListedObject[] {
+    return this.s.listFrom.all(bucket, from, after, limit);
+  }
+
+  newBlobPath(): { blobId: string; path: string } {
+    const blobId = randomUUID();
+    return { blobId, path: this.blobPath(blobId) };
+  }
+  blobPath(blobId: string): string { return join(this.blobDir, blobId); }
+
+  /** Records a completed blob as the object's content; returns the blob it replaced, for the caller to remove after commit. */
+  putObject(r: ObjectRow): string | undefined {
+    const previous = this.object(r.bucket_name, r.object_key)?.blob_id;
+    this.s.upsertObject.run(r.bucket_name, r.object_key, r.blob_id, r.size, r.etag, r.last_modified, r.owner_account, r.content_type,
+      r.metadata, r.sse, r.sse_kms_key_id);
+    return previous;
+  }
+  deleteObject(bucket: string, key: string): string | undefined {
+    const previous = this.object(bucket, key)?.blob_id;
+    this.s.deleteObject.run(bucket, key);
+    return previous;
+  }
+
+  removeBlob(blobId: string | undefined): void {
+    if (!blobId) return;
+    try {
+      unlinkSync(this.blobPath(blobId));
+    } catch {
+      // Already gone: nothing references it any more, so there is nothing to repair.
+    }
+  }
+
+  close(): void {
+    if (this.ownsBlobDir) rmSync(this.blobDir, { recursive: true, force: true });
+  }
+}
