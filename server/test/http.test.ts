@@ -36,7 +36,12 @@ async function s3(method: string, path: string, body = '', extra: Record<string,
 }
 
 const codeOf = (text: string): string | undefined => /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
-const messageOf = (text: string): string | undefined => /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+const unescapeXml = (text: string): string =>
+  text.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const messageOf = (text: string): string | undefined => {
+  const m = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+  return m === undefined ? undefined : unescapeXml(m);
+};
 
 describe('admin routes', () => {
   test('health', async () => {
@@ -84,7 +89,7 @@ describe('query protocol (STS/IAM)', () => {
     const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: 'arn:aws:iam::123456789012:user/nobody' } }] });
     const res = await query('iam', { Action: 'CreateRole', RoleName: 'ghost-trust', AssumeRolePolicyDocument: trust });
     assert.equal(codeOf(res.text), 'MalformedPolicyDocument');
-    assert.equal(messageOf(res.text), 'Invalid principal in policy: &quot;AWS&quot;:&quot;arn:aws:iam::123456789012:user/nobody&quot;');
+    assert.equal(messageOf(res.text), 'Invalid principal in policy: "AWS":"arn:aws:iam::123456789012:user/nobody"');
     assert.equal(ctx.iam.role('123456789012', 'ghost-trust'), undefined);
   });
 

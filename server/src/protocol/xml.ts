@@ -2,10 +2,10 @@
 export type XmlValue = string | number | boolean | Date | null | undefined | XmlValue[] | XmlObject;
 export interface XmlObject { [element: string]: XmlValue }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;', '\n': '&#10;' };
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\r': '&#13;', '\n': '&#10;' };
 
 export function xmlEscape(text: string): string {
-  return text.replace(/[&<>"'\r\n]/g, (c) => ESCAPES[c] ?? c);
+  return text.replace(/[&<>"\r\n]/g, (c) => ESCAPES[c] ?? c);
 }
 
 function scalar(value: string | number | boolean | Date): string {

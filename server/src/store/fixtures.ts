@@ -110,7 +110,11 @@ export function loadFixtures(ctx: ServerContext, file: string): void {
         const a = r.object(raw, path, ['id', 'displayName', 'canonicalId', 'rootAccessKeyId', 'rootSecretAccessKey']);
         const id = r.string(a.id, `${path}.id`);
         if (!/^\d{12}$/.test(id)) r.fail(`${path}.id`, 'expected a 12-digit account id');
-        ensureAccount(iam, id, now, r.optString(a.displayName, `${path}.displayName`), r.optString(a.canonicalId, `${path}.canonicalId`));
+        const displayName = r.optString(a.displayName, `${path}.displayName`);
+        const canonicalId = r.optString(a.canonicalId, `${path}.canonicalId`);
+        if (canonicalId !== undefined && !/^[0-9a-f]{64}$/.test(canonicalId)) r.fail(`${path}.canonicalId`, 'expected 64 lower-case hex characters');
+        ensureAccount(iam, id, now, displayName, canonicalId);
+        iam.updateAccount(id, displayName, canonicalId);
         const keyId = r.optString(a.rootAccessKeyId, `${path}.rootAccessKeyId`);
         if (keyId) {
           if (iam.accessKey(keyId)) r.fail(`${path}.rootAccessKeyId`, `access key ${keyId} already exists`);

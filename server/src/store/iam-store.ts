@@ -29,6 +29,7 @@ export class IamStore {
     this.s = {
       account: p<AccountRow>('SELECT * FROM accounts WHERE account_id = ?'),
       accountByCanonical: p<AccountRow>('SELECT * FROM accounts WHERE canonical_id = ?'),
+      updateAccount: p('UPDATE accounts SET display_name = coalesce(?, display_name), canonical_id = coalesce(?, canonical_id) WHERE account_id = ?'),
       insertAccount: p('INSERT INTO accounts (account_id, canonical_id, display_name, created_at) VALUES (?, ?, ?, ?)'),
       accessKey: p<AccessKeyRow>('SELECT * FROM access_keys WHERE access_key_id = ?'),
       insertAccessKey: p('INSERT INTO access_keys (access_key_id, secret_key, account_id, user_name, status, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -76,6 +77,9 @@ export class IamStore {
 
   account(accountId: string): AccountRow | undefined { return this.s.account.get(accountId); }
   accountByCanonicalId(id: string): AccountRow | undefined { return this.s.accountByCanonical.get(id); }
+  updateAccount(accountId: string, displayName: string | undefined, canonicalId: string | undefined): void {
+    this.s.updateAccount.run(displayName ?? null, canonicalId ?? null, accountId);
+  }
   insertAccount(row: AccountRow): void { this.s.insertAccount.run(row.account_id, row.canonical_id, row.display_name, row.created_at); }
 
   accessKey(id: string): AccessKeyRow | undefined { return this.s.accessKey.get(id); }
