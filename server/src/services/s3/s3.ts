@@ -329,7 +329,8 @@ async function putObject(call: S3Call): Promise<S3Result> {
     renameSync(temp, path);
   } catch (error) {
     try { unlinkSync(temp); } catch { /* never created */ }
-    throw error;
+    // A client that hangs up mid-body gets what S3 answers for a short body.
+    throw error instanceof AwsError ? error : new AwsError('IncompleteBody', 'The request body terminated unexpectedly', 400);
   }
   const size = statSync(path).size;
   const etag = `"${md5.digest('hex')}"`;
