@@ -1,6 +1,7 @@
 import type { Db } from './store/db.ts';
 import type { IamStore } from './store/iam-store.ts';
 import type { S3Store } from './store/s3-store.ts';
+import type { DecisionLog } from './store/decision-log.ts';
 
 export interface ServerConfig {
   accountId: string;
@@ -25,5 +26,6 @@ export interface ServerContext {
   db: Db;
   iam: IamStore;
   s3: S3Store;
+  decisions: DecisionLog;
   now: () => Date;
 }

@@ -7,6 +7,7 @@ import { openDatabase } from './store/db.ts';
 import { loadFixtures } from './store/fixtures.ts';
 import { IamStore } from './store/iam-store.ts';
 import { S3Store } from './store/s3-store.ts';
+import { DecisionLog } from './store/decision-log.ts';
 
 export interface ServeOptions {
   host?: string;
@@ -34,7 +35,7 @@ export function createContext(options: ServeOptions = {}): ServerContext {
   const dbPath = options.db ?? DEFAULT_DB_PATH;
   const db = openDatabase(dbPath);
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...options.config };
-  const ctx: ServerContext = { config, db, iam: new IamStore(db), s3: new S3Store(db, dbPath), now: options.now ?? (() => new Date()) };
+  const ctx: ServerContext = { config, db, iam: new IamStore(db), s3: new S3Store(db, dbPath), decisions: new DecisionLog(db), now: options.now ?? (() => new Date()) };
   try {
     bootstrap(ctx.iam, config, ctx.now());
     for (const file of options.fixtures ?? []) loadFixtures(ctx, file);

@@ -1,5 +1,6 @@
 import { parsePolicy, evaluate, type BoundPolicy, type CallerPrincipal, type CompiledPolicy, type Decision, type PolicyKind, type RequestContext } from '../policy/index.ts';
 import type { IamStore, PrincipalKind, SessionRow } from '../store/iam-store.ts';
+import type { DecisionLog } from '../store/decision-log.ts';
 
 /** The authenticated caller of one request and everything the policy engine needs to know about it. */
 export interface Caller {
@@ -175,8 +176,9 @@ export interface AuthorizeOptions {
   resourcePolicyRequired?: boolean;
 }
 
-export function authorizeCaller(caller: Caller, options: AuthorizeOptions): Decision {
-  return evaluate({
+/** Evaluates one authorization; with a log, records the decision (internal checks such as ListObjects' Owner pass none). */
+export function authorizeCaller(caller: Caller, options: AuthorizeOptions, log?: { decisions: DecisionLog; at: Date }): Decision {
+  const decision = evaluate({
     principal: caller.principal,
     action: options.action,
     resource: options.resource,
@@ -188,6 +190,8 @@ export function authorizeCaller(caller: Caller, options: AuthorizeOptions): Deci
     resourcePolicy: options.resourcePolicy,
     resourcePolicyRequired: options.resourcePolicyRequired,
   });
+  log?.decisions.record(log.at, caller.principal.arn, options.action, options.resource, decision, options.context);
+  return decision;
 }
 
 export const ANONYMOUS: Caller = {

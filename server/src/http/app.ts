@@ -182,6 +182,21 @@ export function createApp(ctx: ServerContext): Express {
   app.get('/_iamlocal/health', (_req, res) => {
     res.json({ status: 'ok', accountId: ctx.config.accountId, region: ctx.config.region });
   });
+  app.get('/_iamlocal/decisions', (req, res) => {
+    const q = new URLSearchParams(splitUrl(req.originalUrl).rawQuery);
+    const decision = q.get('decision');
+    if (decision !== null && decision !== 'allow' && decision !== 'deny') {
+      res.status(400).json({ error: "decision must be 'allow' or 'deny'" });
+      return;
+    }
+    const limit = Math.min(Math.max(Number(q.get('limit') ?? 100) || 100, 1), 1000);
+    res.json({
+      decisions: ctx.decisions.list({
+        principal: q.get('principal') ?? undefined, action: q.get('action') ?? undefined, decision: decision ?? undefined,
+        since: q.get('since') ?? undefined, limit,
+      }),
+    });
+  });
   app.use((req, res) => {
     const { rawPath, rawQuery } = splitUrl(req.originalUrl);
     const scope = credentialScopeOf(req.headers, rawQuery);

@@ -57,7 +57,7 @@ function authorize(call: QueryCall, resource: string, extra: Record<string, stri
   const action = `iam:${call.operation}`;
   const context = baseContext(call.caller, call.facts);
   for (const [k, v] of Object.entries(extra)) context.set(k.toLowerCase(), [v]);
-  const decision = authorizeCaller(call.caller, { action, resource, resourceAccount: accountOf(call), context });
+  const decision = authorizeCaller(call.caller, { action, resource, resourceAccount: accountOf(call), context }, { decisions: call.ctx.decisions, at: call.facts.now });
   if (!decision.allowed) throw accessDenied('iam', call.caller, action, resource, decision);
 }
 

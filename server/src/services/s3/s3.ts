@@ -60,13 +60,13 @@ function bucketPolicyOf(bucket: BucketRow): BoundPolicy | undefined {
   return { source: { id: `bucket/${bucket.bucket_name}`, kind: 'resource' }, policy: compileStoredPolicy(bucket.policy, 'resource') };
 }
 
-function decide(call: S3Call, bucket: BucketRow | undefined, action: string, resource: string, extra: Record<string, string> = {}): Decision {
+function decide(call: S3Call, bucket: BucketRow | undefined, action: string, resource: string, extra: Record<string, string> = {}, logged = true): Decision {
   const context = baseContext(call.caller, call.facts);
   for (const [k, v] of Object.entries(extra)) context.set(k.toLowerCase(), [v]);
   return authorizeCaller(call.caller, {
     action, resource, resourceAccount: bucket?.account_id ?? call.caller.principal.accountId, context,
     resourcePolicy: bucket ? bucketPolicyOf(bucket) : undefined,
-  });
+  }, logged ? { decisions: call.ctx.decisions, at: call.facts.now } : undefined);
 }
 
 function authorize(call: S3Call, bucket: BucketRow | undefined, action: string, resource: string, extra: Record<string, string> = {}): void {
@@ -209,7 +209,7 @@ function encodingOf(call: S3Call): ((v: string) => string) {
 
 /** The story's Owner rule: the owner is shown only to callers allowed s3:GetObjectAcl on that object. */
 function contentsXml(call: S3Call, bucket: BucketRow, object: ListedObject, withOwner: boolean, encode: (v: string) => string): XmlObject {
-  const showOwner = withOwner && decide(call, bucket, 's3:GetObjectAcl', objectArn(bucket.bucket_name, object.object_key)).allowed;
+  const showOwner = withOwner && decide(call, bucket, 's3:GetObjectAcl', objectArn(bucket.bucket_name, object.object_key), {}, false).allowed;
   return {
     Key: encode(object.object_key), LastModified: object.last_modified, ETag: object.etag, Size: object.size,
     Owner: showOwner ? ownerXml(call, object.owner_account) : undefined, StorageClass: 'STANDARD',

@@ -39,7 +39,7 @@ function assumeRole(call: QueryCall): ReturnType<QueryService['handlers'][string
         action: 'sts:AssumeRole', resource: roleArnText, resourceAccount: accountId, context,
         resourcePolicy: { source: { id: `role/${role.role_name}/trust`, kind: 'trust' }, policy: compileStoredPolicy(role.trust_policy, 'trust') },
         resourcePolicyRequired: true,
-      })
+      }, { decisions: ctx.decisions, at: call.facts.now })
     : { allowed: false, statements: [] };
   if (!role || !decision.allowed) throw accessDenied('sts', caller, 'sts:AssumeRole', roleArnText, decision);
 
