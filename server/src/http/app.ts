@@ -206,6 +206,11 @@ export function createApp(ctx: ServerContext): Express {
       if (!res.headersSent) res.status(500).end();
     });
   });
+  // Admin routes answer JSON errors; no stack trace ever leaves the server.
+  app.use((error: unknown, _req: Request, res: Response, _next: (e?: unknown) => void) => {
+    console.error('iamlocal: admin route error:', error);
+    if (!res.headersSent) res.status(500).json({ error: 'internal error' });
+  });
   return app;
 }
 

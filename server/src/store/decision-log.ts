@@ -27,8 +27,8 @@ export class DecisionLog {
   constructor(private readonly db: Db, private readonly capacity = 10_000) {
     this.insert = db.prepare('INSERT INTO decisions (at, principal, action, resource, allowed, reason, statements, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.prune = db.prepare('DELETE FROM decisions WHERE id <= (SELECT max(id) FROM decisions) - ?');
-    this.recent = db.prepare<unknown[], DecisionRow>(`SELECT * FROM decisions WHERE (?1 IS NULL OR principal = ?1) AND (?2 IS NULL OR lower(action) = lower(?2))
-      AND (?3 IS NULL OR allowed = ?3) AND (?4 IS NULL OR at >= ?4) ORDER BY id DESC LIMIT ?5`);
+    this.recent = db.prepare<unknown[], DecisionRow>(`SELECT * FROM decisions WHERE (@principal IS NULL OR principal = @principal) AND (@action IS NULL OR lower(action) = lower(@action))
+      AND (@allowed IS NULL OR allowed = @allowed) AND (@since IS NULL OR at >= @since) ORDER BY id DESC LIMIT @limit`);
   }
 
   record(at: Date, principal: string, action: string, resource: string, decision: Decision, context: RequestContext): void {
@@ -39,7 +39,7 @@ export class DecisionLog {
 
   list(filter: DecisionFilter): DecisionEntry[] {
     const allowed = filter.decision === undefined ? null : filter.decision === 'allow' ? 1 : 0;
-    return this.recent.all(filter.principal ?? null, filter.action ?? null, allowed, filter.since ?? null, filter.limit).map((r) => ({
+    return this.recent.all({ principal: filter.principal ?? null, action: filter.action ?? null, allowed, since: filter.since ?? null, limit: filter.limit }).map((r) => ({
       id: r.id, at: r.at, principal: r.principal, action: r.action, resource: r.resource, decision: r.allowed ? 'allow' : 'deny', reason: r.reason,
       statements: JSON.parse(r.statements) as unknown[], context: JSON.parse(r.context) as Record<string, string[]>,
     }));

@@ -70,6 +70,9 @@ export class IamStore {
       session: p<SessionRow>('SELECT * FROM sessions WHERE access_key_id = ?'),
       insertSession: p(`INSERT INTO sessions (access_key_id, secret_key, session_token, account_id, role_name, role_id, session_name, source_identity,
         session_policy, session_policy_arns, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      setUserBoundary: p('UPDATE users SET permissions_boundary = ? WHERE account_id = ? AND user_name = ?'),
+      setRoleBoundary: p('UPDATE roles SET permissions_boundary = ? WHERE account_id = ? AND role_name = ?'),
+      boundaryUsage: p<{ n: number }>('SELECT (SELECT count(*) FROM users WHERE permissions_boundary = ?1) + (SELECT count(*) FROM roles WHERE permissions_boundary = ?1) AS n'),
       setting: p<{ value: string }>('SELECT value FROM settings WHERE name = ?'),
       putSetting: p('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
     };
@@ -152,6 +155,11 @@ export class IamStore {
     this.s.insertSession.run(r.access_key_id, r.secret_key, r.session_token, r.account_id, r.role_name, r.role_id, r.session_name,
       r.source_identity, r.session_policy, r.session_policy_arns, r.issued_at, r.expires_at);
   }
+
+  setPermissionsBoundary(kind: PrincipalKind, accountId: string, name: string, arn: string | null): void {
+    (kind === 'user' ? this.s.setUserBoundary : this.s.setRoleBoundary).run(arn, accountId, name);
+  }
+  boundaryUsageCount(arn: string): number { return this.s.boundaryUsage.get(arn)?.n ?? 0; }
 
   setting(name: string): string | undefined { return this.s.setting.get(name)?.value; }
   putSetting(name: string, value: string): void { this.s.putSetting.run(name, value); }

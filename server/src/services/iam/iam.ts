@@ -8,6 +8,7 @@ import type { IamStore, ManagedPolicyRow, PrincipalKind, RoleRow, UserRow } from
 import { accessDenied } from '../access-denied.ts';
 import { bool, num, req, str, type QueryCall, type QueryHandler, type QueryService } from '../query-service.ts';
 import modelJson from './model.json' with { type: 'json' };
+import { getContextKeysForCustomPolicy, getContextKeysForPrincipalPolicy, simulateCustomPolicy, simulatePrincipalPolicy } from './simulate.ts';
 
 // IAM quotas (AWS defaults).
 const MANAGED_POLICY_MAX_CHARS = 6144;
@@ -337,10 +338,10 @@ function requirePolicy(call: QueryCall, arn: string): ManagedPolicyRow {
   return policy;
 }
 
-function policyXml(policy: ManagedPolicyRow, attachmentCount: number, withDescription: boolean): XmlObject {
+function policyXml(policy: ManagedPolicyRow, attachmentCount: number, withDescription: boolean, boundaryUsage = 0): XmlObject {
   return {
     PolicyName: policy.policy_name, PolicyId: policy.policy_id, Arn: policy.arn, Path: policy.path,
-    DefaultVersionId: policy.default_version, AttachmentCount: attachmentCount, PermissionsBoundaryUsageCount: 0,
+    DefaultVersionId: policy.default_version, AttachmentCount: attachmentCount, PermissionsBoundaryUsageCount: boundaryUsage,
     IsAttachable: true, Description: withDescription ? (policy.description ?? undefined) : undefined,
     CreateDate: policy.created_at, UpdateDate: policy.updated_at,
   };
@@ -376,14 +377,14 @@ const getPolicy: QueryHandler = (call) => {
   const arn = req(call.input, 'PolicyArn');
   authorize(call, arn);
   const policy = requirePolicy(call, arn);
-  return { Policy: policyXml(policy, call.ctx.iam.attachmentCount(arn), true) };
+  return { Policy: policyXml(policy, call.ctx.iam.attachmentCount(arn), true, call.ctx.iam.boundaryUsageCount(arn)) };
 };
 
 const deletePolicy: QueryHandler = (call) => {
   const arn = req(call.input, 'PolicyArn');
   authorize(call, arn);
   requirePolicy(call, arn);
-  if (call.ctx.iam.attachmentCount(arn) > 0) throw deleteConflict('Cannot delete a policy attached to entities.');
+  if (call.ctx.iam.attachmentCount(arn) > 0 || call.ctx.iam.boundaryUsageCount(arn) > 0) throw deleteConflict('Cannot delete a policy attached to entities.');
   if (call.ctx.iam.versions(arn).length > 1) throw deleteConflict('Cannot delete a policy with non-default versions. Delete the non-default versions first.');
   call.ctx.iam.deletePolicy(arn);
   return null;
@@ -483,9 +484,23 @@ const ROLE_OPS: PrincipalOps = {
   kind: 'role', member: 'RoleName', resource: (c, n) => roleResource(c, n), require: (c, n) => requireRole(c, n).role_name, inlineMax: ROLE_INLINE_MAX_CHARS,
 };
 
-function attachHandlers(ops: PrincipalOps): Record<'attach' | 'detach' | 'listAttached' | 'put' | 'get' | 'delete' | 'list', QueryHandler> {
+function attachHandlers(ops: PrincipalOps): Record<'attach' | 'detach' | 'listAttached' | 'put' | 'get' | 'delete' | 'list' | 'putBoundary' | 'deleteBoundary', QueryHandler> {
   const target = (call: QueryCall): string => req(call.input, ops.member);
   return {
+    putBoundary: (call) => {
+      const arn = req(call.input, 'PermissionsBoundary');
+      authorize(call, ops.resource(call, target(call)), { 'iam:PermissionsBoundary': arn });
+      const name = ops.require(call, target(call));
+      requireAttachablePolicy(call, arn);
+      call.ctx.iam.setPermissionsBoundary(ops.kind, accountOf(call), name, arn);
+      return null;
+    },
+    deleteBoundary: (call) => {
+      authorize(call, ops.resource(call, target(call)));
+      const name = ops.require(call, target(call));
+      call.ctx.iam.setPermissionsBoundary(ops.kind, accountOf(call), name, null);
+      return null;
+    },
     attach: (call) => {
       const arn = req(call.input, 'PolicyArn');
       authorize(call, ops.resource(call, target(call)), { 'iam:PolicyARN': arn });
@@ -571,6 +586,10 @@ export const iamService: QueryService = {
     DeletePolicyVersion: deletePolicyVersion, SetDefaultPolicyVersion: setDefaultPolicyVersion,
     AttachUserPolicy: userPolicies.attach, DetachUserPolicy: userPolicies.detach, ListAttachedUserPolicies: userPolicies.listAttached,
     PutUserPolicy: userPolicies.put, GetUserPolicy: userPolicies.get, DeleteUserPolicy: userPolicies.delete, ListUserPolicies: userPolicies.list,
+    PutUserPermissionsBoundary: userPolicies.putBoundary, DeleteUserPermissionsBoundary: userPolicies.deleteBoundary,
+    PutRolePermissionsBoundary: rolePolicies.putBoundary, DeleteRolePermissionsBoundary: rolePolicies.deleteBoundary,
+    SimulatePrincipalPolicy: simulatePrincipalPolicy, SimulateCustomPolicy: simulateCustomPolicy,
+    GetContextKeysForPrincipalPolicy: getContextKeysForPrincipalPolicy, GetContextKeysForCustomPolicy: getContextKeysForCustomPolicy,
     AttachRolePolicy: rolePolicies.attach, DetachRolePolicy: rolePolicies.detach, ListAttachedRolePolicies: rolePolicies.listAttached,
     PutRolePolicy: rolePolicies.put, GetRolePolicy: rolePolicies.get, DeleteRolePolicy: rolePolicies.delete, ListRolePolicies: rolePolicies.list,
   },
