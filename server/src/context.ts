@@ -27,5 +27,8 @@ export interface ServerContext {
   iam: IamStore;
   s3: S3Store;
   decisions: DecisionLog;
+  /** Fixture files loaded at start, which a reset re-applies. */
+  fixtureFiles: string[];
+  dbPath: string;
   now: () => Date;
 }

@@ -35,7 +35,7 @@ export function createContext(options: ServeOptions = {}): ServerContext {
   const dbPath = options.db ?? DEFAULT_DB_PATH;
   const db = openDatabase(dbPath);
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...options.config };
-  const ctx: ServerContext = { config, db, iam: new IamStore(db), s3: new S3Store(db, dbPath), decisions: new DecisionLog(db), now: options.now ?? (() => new Date()) };
+  const ctx: ServerContext = { config, db, iam: new IamStore(db), s3: new S3Store(db, dbPath), decisions: new DecisionLog(db), fixtureFiles: options.fixtures ?? [], dbPath, now: options.now ?? (() => new Date()) };
   try {
     bootstrap(ctx.iam, config, ctx.now());
     for (const file of options.fixtures ?? []) loadFixtures(ctx, file);

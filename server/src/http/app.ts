@@ -14,6 +14,7 @@ import { routeS3, type S3Call, type S3Result } from '../services/s3/s3.ts';
 import { stsService } from '../services/sts/sts.ts';
 import { AwsError, internalError, isAwsErrorShape } from './errors.ts';
 import { openS3Body, readLimited } from './s3-body.ts';
+import { adminRouter } from './admin.ts';
 
 const QUERY_SERVICES: Record<string, QueryService> = { sts: stsService, iam: iamService };
 const STS_ACTIONS = new Set(Object.keys(stsService.model.operations));
@@ -179,24 +180,7 @@ export function createApp(ctx: ServerContext): Express {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', false);
-  app.get('/_iamlocal/health', (_req, res) => {
-    res.json({ status: 'ok', accountId: ctx.config.accountId, region: ctx.config.region });
-  });
-  app.get('/_iamlocal/decisions', (req, res) => {
-    const q = new URLSearchParams(splitUrl(req.originalUrl).rawQuery);
-    const decision = q.get('decision');
-    if (decision !== null && decision !== 'allow' && decision !== 'deny') {
-      res.status(400).json({ error: "decision must be 'allow' or 'deny'" });
-      return;
-    }
-    const limit = Math.min(Math.max(Number(q.get('limit') ?? 100) || 100, 1), 1000);
-    res.json({
-      decisions: ctx.decisions.list({
-        principal: q.get('principal') ?? undefined, action: q.get('action') ?? undefined, decision: decision ?? undefined,
-        since: q.get('since') ?? undefined, limit,
-      }),
-    });
-  });
+  app.use('/_iamlocal', adminRouter(ctx));
   app.use((req, res) => {
     const { rawPath, rawQuery } = splitUrl(req.originalUrl);
     const scope = credentialScopeOf(req.headers, rawQuery);

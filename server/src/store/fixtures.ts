@@ -78,7 +78,6 @@ class Reader {
  * role sessions, buckets and objects. On any problem nothing is kept, and the error names the file and path.
  */
 export function loadFixtures(ctx: ServerContext, file: string): void {
-  const r = new Reader(file);
   let doc: unknown;
   try {
     const text = readFileSync(file, 'utf8');
@@ -86,6 +85,13 @@ export function loadFixtures(ctx: ServerContext, file: string): void {
   } catch (error) {
     throw new FixtureError(`${file}: cannot read fixtures: ${error instanceof Error ? error.message : String(error)}`);
   }
+  applyFixtures(ctx, doc, file);
+}
+
+/** Applies an already-parsed fixture document; `label` names it in errors (a file path, or "request body"). */
+export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): void {
+  const file = label;
+  const r = new Reader(label);
   const root = r.object(doc ?? {}, '$', ['accounts', 'policies', 'users', 'roles', 'sessions', 'buckets']);
   // Restarting on a persistent database must not load the same file twice.
   const appliedKey = `fixtures:${createHash('sha256').update(JSON.stringify(doc ?? {})).digest('hex')}`;
@@ -102,6 +108,12 @@ export function loadFixtures(ctx: ServerContext, file: string): void {
     return id;
   };
   const policyArnOf = (ref: string, accountId: string): string => (ref.startsWith('arn:') ? ref : `arn:aws:iam::${accountId}:policy/${ref}`);
+  const boundaryRef = (value: unknown, accountId: string, path: string): string | null => {
+    if (value === undefined) return null;
+    const arn = policyArnOf(r.string(value, path), accountId);
+    if (!iam.policy(arn)) r.fail(path, `no managed policy ${arn}`);
+    return arn;
+  };
 
   try {
     ctx.db.transaction(() => {
@@ -116,8 +128,11 @@ export function loadFixtures(ctx: ServerContext, file: string): void {
         ensureAccount(iam, id, now, displayName, canonicalId);
         iam.updateAccount(id, displayName, canonicalId);
         const keyId = r.optString(a.rootAccessKeyId, `${path}.rootAccessKeyId`);
-        if (keyId) {
-          if (iam.accessKey(keyId)) r.fail(`${path}.rootAccessKeyId`, `access key ${keyId} already exists`);
+        const existingKey = keyId ? iam.accessKey(keyId) : undefined;
+        // Re-loading an exported state names the root key that already exists: that is not a conflict.
+        const sameRootKey = existingKey && existingKey.account_id === id && existingKey.user_name === null && existingKey.secret_key === a.rootSecretAccessKey;
+        if (keyId && !sameRootKey) {
+          if (existingKey) r.fail(`${path}.rootAccessKeyId`, `access key ${keyId} already exists`);
           iam.insertAccessKey({ access_key_id: keyId, secret_key: r.string(a.rootSecretAccessKey, `${path}.rootSecretAccessKey`), account_id: id, user_name: null, status: 'Active', created_at: stamp(undefined) });
         }
       });
@@ -160,24 +175,28 @@ export function loadFixtures(ctx: ServerContext, file: string): void {
 
       r.list(root.users, 'users').forEach((raw, i) => {
         const path = `users[${i}]`;
-        const u = r.object(raw, path, ['name', 'account', 'path', 'createDate', 'accessKeys', 'attachedPolicies', 'inlinePolicies']);
+        const u = r.object(raw, path, ['name', 'account', 'path', 'userId', 'createDate', 'permissionsBoundary', 'accessKeys', 'attachedPolicies', 'inlinePolicies']);
         const accountId = account(u, path);
         const name = r.string(u.name, `${path}.name`);
         if (iam.user(accountId, name)) r.fail(`${path}.name`, `user ${name} already exists`);
-        iam.insertUser({ account_id: accountId, user_name: name, user_id: awsId('AIDA', 17), path: r.optString(u.path, `${path}.path`) ?? '/', permissions_boundary: null, created_at: stamp(r.date(u.createDate, `${path}.createDate`)) });
+        iam.insertUser({
+          account_id: accountId, user_name: name, user_id: r.optString(u.userId, `${path}.userId`) ?? awsId('AIDA', 17), path: r.optString(u.path, `${path}.path`) ?? '/',
+          permissions_boundary: boundaryRef(u.permissionsBoundary, accountId, `${path}.permissionsBoundary`), created_at: stamp(r.date(u.createDate, `${path}.createDate`)),
+        });
         r.list(u.accessKeys, `${path}.accessKeys`).forEach((rawKey, j) => {
           const kpath = `${path}.accessKeys[${j}]`;
-          const k = r.object(rawKey, kpath, ['id', 'secret']);
+          const k = r.object(rawKey, kpath, ['id', 'secret', 'status']);
           const id = r.optString(k.id, `${kpath}.id`) ?? awsId('AKIA');
           if (iam.accessKey(id)) r.fail(`${kpath}.id`, `access key ${id} already exists`);
-          iam.insertAccessKey({ access_key_id: id, secret_key: r.optString(k.secret, `${kpath}.secret`) ?? secretAccessKey(), account_id: accountId, user_name: name, status: 'Active', created_at: stamp(undefined) });
+          iam.insertAccessKey({ access_key_id: id, secret_key: r.optString(k.secret, `${kpath}.secret`) ?? secretAccessKey(), account_id: accountId, user_name: name,
+            status: k.status === 'Inactive' ? 'Inactive' : 'Active', created_at: stamp(undefined) });
         });
         attach(accountId, 'user', name, u.attachedPolicies, u.inlinePolicies, path);
       });
 
       r.list(root.roles, 'roles').forEach((raw, i) => {
         const path = `roles[${i}]`;
-        const ro = r.object(raw, path, ['name', 'account', 'path', 'roleId', 'description', 'createDate', 'maxSessionDuration', 'trustPolicy', 'attachedPolicies', 'inlinePolicies']);
+        const ro = r.object(raw, path, ['name', 'account', 'path', 'roleId', 'description', 'createDate', 'maxSessionDuration', 'permissionsBoundary', 'trustPolicy', 'attachedPolicies', 'inlinePolicies']);
         const accountId = account(ro, path);
         const name = r.string(ro.name, `${path}.name`);
         if (iam.role(accountId, name)) r.fail(`${path}.name`, `role ${name} already exists`);
@@ -186,14 +205,14 @@ export function loadFixtures(ctx: ServerContext, file: string): void {
         iam.insertRole({
           account_id: accountId, role_name: name, role_id: r.optString(ro.roleId, `${path}.roleId`) ?? awsId('AROA', 17), path: r.optString(ro.path, `${path}.path`) ?? '/',
           trust_policy: r.policy(ro.trustPolicy, `${path}.trustPolicy`, 'trust'), description: r.optString(ro.description, `${path}.description`) ?? null,
-          max_session_duration: maxSession, permissions_boundary: null, created_at: stamp(r.date(ro.createDate, `${path}.createDate`)),
+          max_session_duration: maxSession, permissions_boundary: boundaryRef(ro.permissionsBoundary, accountId, `${path}.permissionsBoundary`), created_at: stamp(r.date(ro.createDate, `${path}.createDate`)),
         });
         attach(accountId, 'role', name, ro.attachedPolicies, ro.inlinePolicies, path);
       });
 
       r.list(root.sessions, 'sessions').forEach((raw, i) => {
         const path = `sessions[${i}]`;
-        const s = r.object(raw, path, ['role', 'account', 'sessionName', 'accessKeyId', 'secretAccessKey', 'sessionToken', 'expiresAt', 'durationSeconds']);
+        const s = r.object(raw, path, ['role', 'account', 'sessionName', 'accessKeyId', 'secretAccessKey', 'sessionToken', 'expiresAt', 'durationSeconds', 'sourceIdentity', 'policy', 'policyArns']);
         const accountId = account(s, path);
         const roleName = r.string(s.role, `${path}.role`);
         const role = iam.role(accountId, roleName) ?? r.fail(`${path}.role`, `no role ${roleArn(accountId, '/', roleName)}`);
@@ -207,7 +226,9 @@ export function loadFixtures(ctx: ServerContext, file: string): void {
         iam.insertSession({
           access_key_id: keyId, secret_key: r.optString(s.secretAccessKey, `${path}.secretAccessKey`) ?? secretAccessKey(),
           session_token: r.optString(s.sessionToken, `${path}.sessionToken`) ?? sessionToken(), account_id: accountId, role_name: role.role_name,
-          role_id: role.role_id, session_name: sessionName, source_identity: null, session_policy: null, session_policy_arns: null,
+          role_id: role.role_id, session_name: sessionName, source_identity: r.optString(s.sourceIdentity, `${path}.sourceIdentity`) ?? null,
+          session_policy: s.policy === undefined ? null : r.policy(s.policy, `${path}.policy`, 'session'),
+          session_policy_arns: s.policyArns === undefined ? null : JSON.stringify(r.list(s.policyArns, `${path}.policyArns`).map((a, j) => r.string(a, `${path}.policyArns[${j}]`))),
           issued_at: isoSeconds(now), expires_at: expires.toISOString(),
         });
       });

@@ -1,0 +1,82 @@
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ServerContext } from '../context.ts';
+import { bootstrap } from './bootstrap.ts';
+import { loadFixtures } from './fixtures.ts';
+import { STATE_TABLES } from './state.ts';
+
+export class SnapshotError extends Error {}
+
+const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+function snapshotDir(ctx: ServerContext): string {
+  const dir = ctx.dbPath === ':memory:' ? (memoryDirs.get(ctx) ?? mkdtempSync(join(tmpdir(), 'iamlocal-snapshots-'))) : `${resolve(ctx.dbPath)}.snapshots`;
+  if (ctx.dbPath === ':memory:') memoryDirs.set(ctx, dir);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+const memoryDirs = new WeakMap<ServerContext, string>();
+
+function referencedBlobs(ctx: ServerContext): Set<string> {
+  return new Set(ctx.db.prepare<[], { blob_id: string }>('SELECT blob_id FROM objects').all().map((r) => r.blob_id));
+}
+
+/** Removes blob files no object references any more (after a reset or restore). */
+function collectBlobs(ctx: ServerContext): void {
+  const keep = referencedBlobs(ctx);
+  for (const file of readdirSync(ctx.s3.blobDir)) if (!keep.has(file) && !file.endsWith('.part')) rmSync(join(ctx.s3.blobDir, file), { force: true });
+}
+
+/** Empties every table, then re-creates the root account and, unless `empty`, re-applies the start-up fixtures. */
+export function resetState(ctx: ServerContext, to: 'empty' | 'fixtures'): void {
+  ctx.db.transaction(() => {
+    for (const table of [...STATE_TABLES].reverse()) ctx.db.prepare(`DELETE FROM ${table}`).run();
+    ctx.db.prepare('DELETE FROM decisions').run();
+    ctx.db.prepare("DELETE FROM settings WHERE name LIKE 'fixtures:%'").run();
+    bootstrap(ctx.iam, ctx.config, ctx.now());
+  })();
+  collectBlobs(ctx);
+  if (to === 'fixtures') for (const file of ctx.fixtureFiles) loadFixtures(ctx, file);
+}
+
+/** Saves the database with SQLite's backup API; object bytes are immutable files, so hard links keep them. */
+export async function takeSnapshot(ctx: ServerContext, name: string): Promise<void> {
+  if (!NAME.test(name)) throw new SnapshotError('snapshot names are 1-64 characters of A-Z a-z 0-9 . _ -');
+  const dir = snapshotDir(ctx);
+  const blobs = join(dir, `${name}.blobs`);
+  rmSync(blobs, { recursive: true, force: true });
+  mkdirSync(blobs);
+  rmSync(join(dir, `${name}.sqlite`), { force: true });
+  await ctx.db.backup(join(dir, `${name}.sqlite`));
+  for (const blob of referencedBlobs(ctx)) {
+    const source = ctx.s3.blobPath(blob);
+    if (existsSync(source)) linkSync(source, join(blobs, blob));
+  }
+}
+
+export function listSnapshots(ctx: ServerContext): string[] {
+  return readdirSync(snapshotDir(ctx)).filter((f) => f.endsWith('.sqlite')).map((f) => f.slice(0, -'.sqlite'.length)).sort();
+}
+
+export function restoreSnapshot(ctx: ServerContext, name: string): void {
+  if (!NAME.test(name)) throw new SnapshotError('snapshot names are 1-64 characters of A-Z a-z 0-9 . _ -');
+  const dir = snapshotDir(ctx);
+  const file = join(dir, `${name}.sqlite`);
+  if (!existsSync(file)) throw new SnapshotError(`no snapshot named ${name}`);
+  ctx.db.prepare('ATTACH DATABASE ? AS snap').run(file);
+  try {
+    ctx.db.transaction(() => {
+      for (const table of [...STATE_TABLES].reverse()) ctx.db.prepare(`DELETE FROM main.${table}`).run();
+      for (const table of STATE_TABLES) ctx.db.prepare(`INSERT INTO main.${table} SELECT * FROM snap.${table}`).run();
+    })();
+  } finally {
+    ctx.db.prepare('DETACH DATABASE snap').run();
+  }
+  for (const blob of referencedBlobs(ctx)) {
+    const target = ctx.s3.blobPath(blob);
+    const saved = join(dir, `${name}.blobs`, blob);
+    if (!existsSync(target) && existsSync(saved)) linkSync(saved, target);
+  }
+  collectBlobs(ctx);
+}

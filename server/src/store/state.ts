@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import type { ServerContext } from '../context.ts';
+import type { AccessKeyRow, AccountRow, InlinePolicyRow, ManagedPolicyRow, PolicyVersionRow, RoleRow, SessionRow, UserRow } from './iam-store.ts';
+import type { BucketRow, ObjectRow } from './s3-store.ts';
+
+type Json = string | number | boolean | null | undefined | Json[] | { [k: string]: Json };
+
+/** Tables in dependency order; reset and restore walk it backwards/forwards. */
+export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects'] as const;
+
+/**
+ * The whole state in the fixtures format (documents kept as their exact stored text), so that loading the export into
+ * an empty server reproduces it.
+ */
+export function exportState(ctx: ServerContext): Record<string, Json[]> {
+  const all = <T>(sql: string): T[] => ctx.db.prepare<[], T>(sql).all();
+  const accounts = all<AccountRow>('SELECT * FROM accounts ORDER BY account_id');
+  const keys = all<AccessKeyRow>('SELECT * FROM access_keys ORDER BY created_at, access_key_id');
+  const inline = all<InlinePolicyRow & { account_id: string; principal_kind: string; principal_name: string }>('SELECT * FROM inline_policies ORDER BY policy_name');
+  const attached = all<{ policy_arn: string; account_id: string; principal_kind: string; principal_name: string }>('SELECT * FROM policy_attachments ORDER BY attached_at, policy_arn');
+  const versions = all<PolicyVersionRow>('SELECT * FROM policy_versions ORDER BY policy_arn, CAST(substr(version_id, 2) AS INTEGER)');
+  const of = <T extends { account_id: string; principal_kind: string; principal_name: string }>(rows: T[], account: string, kind: string, name: string): T[] =>
+    rows.filter((r) => r.account_id === account && r.principal_kind === kind && r.principal_name.toLowerCase() === name.toLowerCase());
+  const inlineOf = (account: string, kind: string, name: string): Json =>
+    Object.fromEntries(of(inline, account, kind, name).map((p) => [p.policy_name, p.document]));
+  const attachedOf = (account: string, kind: string, name: string): Json => of(attached, account, kind, name).map((a) => a.policy_arn);
+  return {
+    accounts: accounts.map((a) => {
+      const root = keys.find((k) => k.account_id === a.account_id && k.user_name === null);
+      return { id: a.account_id, displayName: a.display_name, canonicalId: a.canonical_id, rootAccessKeyId: root?.access_key_id, rootSecretAccessKey: root?.secret_key };
+    }),
+    policies: all<ManagedPolicyRow>('SELECT * FROM managed_policies ORDER BY created_at, arn').map((p) => ({
+      name: p.policy_name, account: p.account_id, path: p.path, description: p.description ?? undefined, createDate: p.created_at,
+      defaultVersion: p.default_version,
+      versions: versions.filter((v) => v.policy_arn === p.arn).map((v) => ({ id: v.version_id, document: v.document, createDate: v.created_at })),
+    })),
+    users: all<UserRow>('SELECT * FROM users ORDER BY created_at, user_name').map((u) => ({
+      name: u.user_name, account: u.account_id, path: u.path, userId: u.user_id, createDate: u.created_at, permissionsBoundary: u.permissions_boundary ?? undefined,
+      accessKeys: keys.filter((k) => k.account_id === u.account_id && k.user_name?.toLowerCase() === u.user_name.toLowerCase())
+        .map((k) => ({ id: k.access_key_id, secret: k.secret_key, status: k.status })),
+      attachedPolicies: attachedOf(u.account_id, 'user', u.user_name), inlinePolicies: inlineOf(u.account_id, 'user', u.user_name),
+    })),
+    roles: all<RoleRow>('SELECT * FROM roles ORDER BY created_at, role_name').map((r) => ({
+      name: r.role_name, account: r.account_id, path: r.path, roleId: r.role_id, description: r.description ?? undefined, createDate: r.created_at,
+      maxSessionDuration: r.max_session_duration, permissionsBoundary: r.permissions_boundary ?? undefined, trustPolicy: r.trust_policy,
+      attachedPolicies: attachedOf(r.account_id, 'role', r.role_name), inlinePolicies: inlineOf(r.account_id, 'role', r.role_name),
+    })),
+    sessions: all<SessionRow>('SELECT * FROM sessions ORDER BY issued_at, access_key_id').map((s) => ({
+      role: s.role_name, account: s.account_id, sessionName: s.session_name, accessKeyId: s.access_key_id, secretAccessKey: s.secret_key,
+      sessionToken: s.session_token, expiresAt: s.expires_at, sourceIdentity: s.source_identity ?? undefined, policy: s.session_policy ?? undefined,
+      policyArns: s.session_policy_arns ? (JSON.parse(s.session_policy_arns) as string[]) : undefined,
+    })),
+    buckets: all<BucketRow>('SELECT * FROM buckets ORDER BY bucket_name').map((b) => ({
+      name: b.bucket_name, account: b.account_id, region: b.region, policy: b.policy ?? undefined, createDate: b.created_at,
+      objects: ctx.db.prepare<[string], ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? ORDER BY object_key').all(b.bucket_name).map((o) => ({
+        key: o.object_key, contentBase64: readFileSync(ctx.s3.blobPath(o.blob_id)).toString('base64'), contentType: o.content_type ?? undefined,
+        lastModified: o.last_modified, owner: o.owner_account, serverSideEncryption: o.sse ?? undefined, kmsKeyId: o.sse_kms_key_id ?? undefined,
+      })),
+    })),
+  };
+}
