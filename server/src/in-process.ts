@@ -1,0 +1,57 @@
+import type { ServerContext } from './context.ts';
+import { startServer, type ServeOptions } from './server.ts';
+import { awsId, isoSeconds, secretAccessKey, sessionToken } from './store/ids.ts';
+import { resetState } from './store/snapshots.ts';
+
+export interface Credentials { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+
+/** Who a test wants to be: the root user, an IAM user, or a session of a role (minted directly, like a fixture session). */
+export type PrincipalRef = 'root' | { user: string; account?: string } | { role: string; session?: string; account?: string };
+
+export interface Iamlocal {
+  endpoint: string;
+  ctx: ServerContext;
+  credentials: (principal?: PrincipalRef) => Credentials;
+  /** Spread into an SDK v3 client constructor: endpoint, region, credentials, path-style S3, no retries. */
+  clientConfig: (principal?: PrincipalRef) => { endpoint: string; region: string; credentials: Credentials; forcePathStyle: true; maxAttempts: number };
+  reset: (to?: 'empty' | 'fixtures') => void;
+  stop: () => Promise<void>;
+}
+
+function mint(ctx: ServerContext, principal: PrincipalRef): Credentials {
+  if (principal === 'root') return { accessKeyId: ctx.config.rootAccessKeyId, secretAccessKey: ctx.config.rootSecretAccessKey };
+  const account = principal.account ?? ctx.config.accountId;
+  const now = ctx.now();
+  if ('user' in principal) {
+    const user = ctx.iam.user(account, principal.user);
+    if (!user) throw new Error(`iamlocal: no user ${principal.user} in account ${account}`);
+    const key = ctx.iam.userAccessKeys(account, user.user_name).find((k) => k.status === 'Active');
+    if (key) return { accessKeyId: key.access_key_id, secretAccessKey: key.secret_key };
+    const created = { access_key_id: awsId('AKIA'), secret_key: secretAccessKey(), account_id: account, user_name: user.user_name, status: 'Active', created_at: isoSeconds(now) };
+    ctx.iam.insertAccessKey(created);
+    return { accessKeyId: created.access_key_id, secretAccessKey: created.secret_key };
+  }
+  const role = ctx.iam.role(account, principal.role);
+  if (!role) throw new Error(`iamlocal: no role ${principal.role} in account ${account}`);
+  const session = {
+    access_key_id: awsId('ASIA'), secret_key: secretAccessKey(), session_token: sessionToken(), account_id: account, role_name: role.role_name,
+    role_id: role.role_id, session_name: principal.session ?? 'iamlocal-test', source_identity: null, session_policy: null, session_policy_arns: null,
+    issued_at: isoSeconds(now), expires_at: new Date(now.getTime() + role.max_session_duration * 1000).toISOString(),
+  };
+  ctx.iam.insertSession(session);
+  return { accessKeyId: session.access_key_id, secretAccessKey: session.secret_key, sessionToken: session.session_token };
+}
+
+/** Starts iamlocal inside the test process on a free port (in-memory database unless `db` is given). */
+export async function startIamlocal(options: ServeOptions = {}): Promise<Iamlocal> {
+  const server = await startServer({ host: '127.0.0.1', port: 0, db: ':memory:', ...options });
+  const credentials = (principal: PrincipalRef = 'root'): Credentials => mint(server.ctx, principal);
+  return {
+    endpoint: server.url,
+    ctx: server.ctx,
+    credentials,
+    clientConfig: (principal = 'root') => ({ endpoint: server.url, region: server.ctx.config.region, credentials: credentials(principal), forcePathStyle: true, maxAttempts: 1 }),
+    reset: (to = 'fixtures') => resetState(server.ctx, to),
+    stop: () => server.close(),
+  };
+}
