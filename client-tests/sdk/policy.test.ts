@@ -1,7 +1,7 @@
 // Policy enforcement end to end with SDK v3: simulator APIs, permission boundaries, session policies,
 // bucket policies and cross-account AssumeRole, plus the decision log.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -20,6 +20,7 @@ const A = '123456789012';
 const B = '210987654321';
 
 let server: RunningServer;
+let fixtureDir: string;
 const config = (credentials: Creds) => ({ endpoint: server.url, region: 'us-east-1', credentials, maxAttempts: 1 });
 const iam = (c: Creds) => new IAMClient(config(c));
 const sts = (c: Creds) => new STSClient(config(c));
@@ -27,13 +28,14 @@ const s3 = (c: Creds) => new S3Client({ ...config(c), forcePathStyle: true });
 const doc = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
 
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'iamlocal-policy-'));
-  const fixture = join(dir, 'accounts.yaml');
+  fixtureDir = mkdtempSync(join(tmpdir(), 'iamlocal-policy-'));
+  const fixture = join(fixtureDir, 'accounts.yaml');
   writeFileSync(fixture, `accounts:\n  - id: "${B}"\n    displayName: other\n    rootAccessKeyId: ${OTHER_ROOT.accessKeyId}\n    rootSecretAccessKey: ${OTHER_ROOT.secretAccessKey}\n`);
   server = await startServer({ port: 0, db: ':memory:', fixtures: [fixture] });
 });
 after(async () => {
   await server.close();
+  rmSync(fixtureDir, { recursive: true, force: true });
 });
 
 async function rejection(promise: Promise<unknown>): Promise<{ name: string; message: string }> {

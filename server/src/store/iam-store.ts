@@ -72,7 +72,7 @@ export class IamStore {
         session_policy, session_policy_arns, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       setUserBoundary: p('UPDATE users SET permissions_boundary = ? WHERE account_id = ? AND user_name = ?'),
       setRoleBoundary: p('UPDATE roles SET permissions_boundary = ? WHERE account_id = ? AND role_name = ?'),
-      boundaryUsage: p<{ n: number }>('SELECT (SELECT count(*) FROM users WHERE permissions_boundary = ?1) + (SELECT count(*) FROM roles WHERE permissions_boundary = ?1) AS n'),
+      boundaryUsage: p<{ n: number }>('SELECT (SELECT count(*) FROM users WHERE permissions_boundary = @arn) + (SELECT count(*) FROM roles WHERE permissions_boundary = @arn) AS n'),
       setting: p<{ value: string }>('SELECT value FROM settings WHERE name = ?'),
       putSetting: p('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
     };
@@ -159,7 +159,7 @@ export class IamStore {
   setPermissionsBoundary(kind: PrincipalKind, accountId: string, name: string, arn: string | null): void {
     (kind === 'user' ? this.s.setUserBoundary : this.s.setRoleBoundary).run(arn, accountId, name);
   }
-  boundaryUsageCount(arn: string): number { return this.s.boundaryUsage.get(arn)?.n ?? 0; }
+  boundaryUsageCount(arn: string): number { return this.s.boundaryUsage.get({ arn })?.n ?? 0; }
 
   setting(name: string): string | undefined { return this.s.setting.get(name)?.value; }
   putSetting(name: string, value: string): void { this.s.putSetting.run(name, value); }

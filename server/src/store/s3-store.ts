@@ -15,17 +15,17 @@ export type ListedObject = Pick<ObjectRow, 'object_key' | 'size' | 'etag' | 'las
 export class S3Store {
   private readonly s;
   readonly blobDir: string;
-  private readonly ownsBlobDir: boolean;
+  /** For ':memory:' databases: a temporary directory holding blobs and snapshots, removed on close. */
+  readonly scratchDir: string | undefined;
 
   constructor(readonly db: Db, dbPath: string) {
     if (dbPath === ':memory:') {
-      this.blobDir = mkdtempSync(join(tmpdir(), 'iamlocal-blobs-'));
-      this.ownsBlobDir = true;
+      this.scratchDir = mkdtempSync(join(tmpdir(), 'iamlocal-'));
+      this.blobDir = join(this.scratchDir, 'blobs');
     } else {
       this.blobDir = `${resolve(dbPath)}.blobs`;
-      this.ownsBlobDir = false;
-      mkdirSync(this.blobDir, { recursive: true });
     }
+    mkdirSync(this.blobDir, { recursive: true });
     const p = <T>(sql: string) => db.prepare<unknown[], T>(sql);
     this.s = {
       bucket: p<BucketRow>('SELECT * FROM buckets WHERE bucket_name = ?'),
@@ -88,6 +88,6 @@ export class S3Store {
   }
 
   close(): void {
-    if (this.ownsBlobDir) rmSync(this.blobDir, { recursive: true, force: true });
+    if (this.scratchDir) rmSync(this.scratchDir, { recursive: true, force: true });
   }
 }

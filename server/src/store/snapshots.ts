@@ -1,5 +1,4 @@
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, linkSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ServerContext } from '../context.ts';
 import { bootstrap } from './bootstrap.ts';
@@ -11,12 +10,10 @@ export class SnapshotError extends Error {}
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 function snapshotDir(ctx: ServerContext): string {
-  const dir = ctx.dbPath === ':memory:' ? (memoryDirs.get(ctx) ?? mkdtempSync(join(tmpdir(), 'iamlocal-snapshots-'))) : `${resolve(ctx.dbPath)}.snapshots`;
-  if (ctx.dbPath === ':memory:') memoryDirs.set(ctx, dir);
+  const dir = ctx.s3.scratchDir ? join(ctx.s3.scratchDir, 'snapshots') : `${resolve(ctx.dbPath)}.snapshots`;
   mkdirSync(dir, { recursive: true });
   return dir;
 }
-const memoryDirs = new WeakMap<ServerContext, string>();
 
 function referencedBlobs(ctx: ServerContext): Set<string> {
   return new Set(ctx.db.prepare<[], { blob_id: string }>('SELECT blob_id FROM objects').all().map((r) => r.blob_id));
