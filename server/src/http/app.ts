@@ -5,6 +5,7 @@ import type { Readable } from "node:stream";
 import express, { type Express, type Request, type Response } from 'express';
 import { ANONYMOUS, lookupCredentials, type Caller, type CredentialLookup, type RequestFacts } from '../auth/caller.ts';
 import { authenticate, credentialScopeOf, type AuthSuccess, type ServiceFamily } from '../auth/sigv4.ts';
+import { authenticateSigV2, isSigV2 } from '../auth/sigv2.ts';
 import type { ServerContext } from '../context.ts';
 import { decodeQueryInput, parseFormParams, queryErrorXml, queryResponseXml } from '../protocol/query.ts';
 import { s3ErrorXml } from '../protocol/rest-xml.ts';
@@ -38,10 +39,11 @@ function facts(ctx: ServerContext, req: IncomingMessage, region: string): Reques
 
 function resolveCaller(ctx: ServerContext, family: ServiceFamily, req: IncomingMessage, rawPath: string, rawQuery: string, bodySha256?: string):
   { caller: Caller; auth?: AuthSuccess<CredentialLookup>; error?: AwsError } {
-  const result = authenticate<CredentialLookup>(
-    { method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headers, bodySha256 }, family, ctx.now(),
-    (id) => lookupCredentials(ctx.iam, id),
-  );
+  const signed = { method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headers, bodySha256 };
+  const lookup = (id: string): CredentialLookup | undefined => lookupCredentials(ctx.iam, id);
+  const result = family === 's3' && isSigV2(signed)
+    ? authenticateSigV2<CredentialLookup>(signed, ctx.now(), lookup, virtualHostBucket(req.headers.host))
+    : authenticate<CredentialLookup>(signed, family, ctx.now(), lookup);
   if (result.ok === 'anonymous') return { caller: ANONYMOUS };
   if (result.ok === false) return { caller: ANONYMOUS, error: new AwsError(result.error.code, result.error.message, result.error.status) };
   return { caller: result.credential.resolve(), auth: result };
@@ -149,13 +151,14 @@ async function handleS3(ctx: ServerContext, req: Request, res: Response): Promis
 
 function sendS3(req: IncomingMessage, res: Response, result: S3Result): void {
   res.status(result.status ?? 200);
-  if (result.headers) res.set(result.headers);
+  // setHeader, not res.set: Express would append a charset to Content-Type, changing what the object says.
+  for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
   const body = result.body;
   if (body === undefined) {
     res.end();
   } else if (typeof body === 'string') {
-    if (!result.headers?.['Content-Type']) res.set('Content-Type', 'application/xml');
-    res.send(body);
+    if (!result.headers?.['Content-Type']) res.setHeader('Content-Type', 'application/xml');
+    res.end(body);
   } else if (req.method === 'HEAD') {
     body.destroy();
     res.end();

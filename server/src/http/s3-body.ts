@@ -152,6 +152,8 @@ export class AwsChunkedDecoder extends Transform {
 
 /** Checks a declared x-amz-checksum-* value (header or trailer) over the decoded bytes. */
 class ChecksumVerifier extends Transform {
+  /** The verified checksum, once the body has ended. */
+  result: { algorithm: string; value: string } | undefined;
   private readonly hash;
   constructor(private readonly algorithm: string, private readonly expected: () => string | undefined) {
     super();
@@ -175,7 +177,10 @@ class ChecksumVerifier extends Transform {
     }
     if (expected !== undefined && actual !== undefined && expected !== actual) {
       done(new AwsError('BadDigest', `The ${this.algorithm} you specified did not match the calculated checksum.`, 400));
-    } else done();
+    } else {
+      if (expected !== undefined) this.result = { algorithm: this.algorithm, value: expected };
+      done();
+    }
   }
 }
 
@@ -195,7 +200,9 @@ function crc32(data: Buffer, previous: number): number {
 }
 
 /** The request body as the operation should see it: decoded and verified against what the client signed. */
-export function openS3Body(req: IncomingMessage, auth: AuthSuccess<CredentialLookup> | undefined): Readable {
+export type S3Body = Readable & { checksum?: () => { algorithm: string; value: string } | undefined };
+
+export function openS3Body(req: IncomingMessage, auth: AuthSuccess<CredentialLookup> | undefined): S3Body {
   const payloadHash = auth?.payloadHash ?? 'UNSIGNED-PAYLOAD';
   let stream: Readable = req;
   let trailers: Map<string, string> | undefined;
@@ -220,8 +227,10 @@ export function openS3Body(req: IncomingMessage, auth: AuthSuccess<CredentialLoo
   if (checksumName) {
     const verifier = new ChecksumVerifier(CHECKSUM_ALGORITHMS[checksumName]!, () => trailers?.get(checksumName) ?? (req.headers[checksumName] as string | undefined));
     const upstream = stream;
-    stream = upstream.pipe(verifier);
     upstream.on('error', (e) => verifier.destroy(e));
+    const out: S3Body = upstream.pipe(verifier);
+    out.checksum = () => verifier.result;
+    return out;
   }
   return stream;
 }

@@ -245,7 +245,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
         });
         r.list(b.objects, `${path}.objects`).forEach((rawObject, j) => {
           const opath = `${path}.objects[${j}]`;
-          const o = r.object(rawObject, opath, ['key', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId']);
+          const o = r.object(rawObject, opath, ['key', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags']);
           const key = r.string(o.key, `${opath}.key`);
           const bytes = o.contentBase64 !== undefined ? Buffer.from(r.string(o.contentBase64, `${opath}.contentBase64`), 'base64') : Buffer.from(typeof o.content === 'string' ? o.content : '', 'utf8');
           const { blobId, path: blobPath } = s3.newBlobPath();
@@ -258,6 +258,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
             last_modified: (r.date(o.lastModified, `${opath}.lastModified`) ?? now).toISOString(), owner_account: owner,
             content_type: r.optString(o.contentType, `${opath}.contentType`) ?? 'binary/octet-stream', metadata: null,
             sse: r.optString(o.serverSideEncryption, `${opath}.serverSideEncryption`) ?? null, sse_kms_key_id: r.optString(o.kmsKeyId, `${opath}.kmsKeyId`) ?? null,
+            tags: o.tags === undefined ? null : JSON.stringify(r.object(o.tags, `${opath}.tags`, Object.keys(o.tags as Node))), checksum: null,
           });
         });
       });

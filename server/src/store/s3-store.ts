@@ -8,7 +8,13 @@ export interface BucketRow { bucket_name: string; account_id: string; region: st
 export interface ObjectRow {
   bucket_name: string; object_key: string; blob_id: string; size: number; etag: string; last_modified: string;
   owner_account: string; content_type: string | null; metadata: string | null; sse: string | null; sse_kms_key_id: string | null;
+  tags: string | null; checksum: string | null;
 }
+export interface UploadRow {
+  upload_id: string; bucket_name: string; object_key: string; initiator_arn: string; owner_account: string; initiated_at: string;
+  content_type: string | null; metadata: string | null; sse: string | null; sse_kms_key_id: string | null; tags: string | null;
+}
+export interface PartRow { upload_id: string; part_number: number; blob_id: string; size: number; etag: string; md5: Buffer; last_modified: string }
 export type ListedObject = Pick<ObjectRow, 'object_key' | 'size' | 'etag' | 'last_modified' | 'owner_account'>;
 
 /** Buckets and object metadata in SQLite; object bytes in one file per object version under the blob directory. */
@@ -38,10 +44,20 @@ export class S3Store {
       // Keys compare as UTF-8 bytes in SQLite's BINARY collation, which is the order S3 lists in.
       listFrom: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account FROM objects
         WHERE bucket_name = ? AND object_key >= ? AND object_key > ? ORDER BY object_key LIMIT ?`),
-      upsertObject: p(`INSERT INTO objects (bucket_name, object_key, blob_id, size, etag, last_modified, owner_account, content_type, metadata, sse, sse_kms_key_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag,
+      upsertObject: p(`INSERT INTO objects (bucket_name, object_key, blob_id, size, etag, last_modified, owner_account, content_type, metadata, sse, sse_kms_key_id, tags, checksum)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag,
         last_modified = excluded.last_modified, owner_account = excluded.owner_account, content_type = excluded.content_type,
-        metadata = excluded.metadata, sse = excluded.sse, sse_kms_key_id = excluded.sse_kms_key_id`),
+        metadata = excluded.metadata, sse = excluded.sse, sse_kms_key_id = excluded.sse_kms_key_id, tags = excluded.tags, checksum = excluded.checksum`),
+      setTags: p('UPDATE objects SET tags = ? WHERE bucket_name = ? AND object_key = ?'),
+      upload: p<UploadRow>('SELECT * FROM multipart_uploads WHERE upload_id = ?'),
+      uploads: p<UploadRow>('SELECT * FROM multipart_uploads WHERE bucket_name = ? AND object_key >= ? ORDER BY object_key, initiated_at LIMIT ?'),
+      insertUpload: p(`INSERT INTO multipart_uploads (upload_id, bucket_name, object_key, initiator_arn, owner_account, initiated_at, content_type, metadata, sse, sse_kms_key_id, tags)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      deleteUpload: p('DELETE FROM multipart_uploads WHERE upload_id = ?'),
+      part: p<PartRow>('SELECT * FROM multipart_parts WHERE upload_id = ? AND part_number = ?'),
+      parts: p<PartRow>('SELECT * FROM multipart_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?'),
+      upsertPart: p(`INSERT INTO multipart_parts (upload_id, part_number, blob_id, size, etag, md5, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag, md5 = excluded.md5, last_modified = excluded.last_modified`),
       deleteObject: p('DELETE FROM objects WHERE bucket_name = ? AND object_key = ?'),
     };
   }
@@ -69,12 +85,34 @@ export class S3Store {
   putObject(r: ObjectRow): string | undefined {
     const previous = this.object(r.bucket_name, r.object_key)?.blob_id;
     this.s.upsertObject.run(r.bucket_name, r.object_key, r.blob_id, r.size, r.etag, r.last_modified, r.owner_account, r.content_type,
-      r.metadata, r.sse, r.sse_kms_key_id);
+      r.metadata, r.sse, r.sse_kms_key_id, r.tags, r.checksum);
     return previous;
   }
   deleteObject(bucket: string, key: string): string | undefined {
     const previous = this.object(bucket, key)?.blob_id;
     this.s.deleteObject.run(bucket, key);
+    return previous;
+  }
+
+  setObjectTags(bucket: string, key: string, tags: string | null): void { this.s.setTags.run(tags, bucket, key); }
+
+  upload(id: string): UploadRow | undefined { return this.s.upload.get(id); }
+  uploads(bucket: string, fromKey: string, limit: number): UploadRow[] { return this.s.uploads.all(bucket, fromKey, limit); }
+  insertUpload(r: UploadRow): void {
+    this.s.insertUpload.run(r.upload_id, r.bucket_name, r.object_key, r.initiator_arn, r.owner_account, r.initiated_at, r.content_type, r.metadata, r.sse, r.sse_kms_key_id, r.tags);
+  }
+  /** Removes an upload and returns its parts' blobs for the caller to delete after commit. */
+  deleteUpload(id: string): string[] {
+    const blobs = this.s.parts.all(id, 0, 100000).map((p) => p.blob_id);
+    this.s.deleteUpload.run(id);
+    return blobs;
+  }
+  part(id: string, n: number): PartRow | undefined { return this.s.part.get(id, n); }
+  parts(id: string, after: number, limit: number): PartRow[] { return this.s.parts.all(id, after, limit); }
+  /** Records a part; returns the blob of the part it replaced. */
+  putPart(r: PartRow): string | undefined {
+    const previous = this.part(r.upload_id, r.part_number)?.blob_id;
+    this.s.upsertPart.run(r.upload_id, r.part_number, r.blob_id, r.size, r.etag, r.md5, r.last_modified);
     return previous;
   }
 

@@ -6,7 +6,7 @@ import type { BucketRow, ObjectRow } from './s3-store.ts';
 type Json = string | number | boolean | null | undefined | Json[] | { [k: string]: Json };
 
 /** Tables in dependency order; reset and restore walk it backwards/forwards. */
-export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects'] as const;
+export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'multipart_uploads', 'multipart_parts'] as const;
 
 /**
  * The whole state in the fixtures format (documents kept as their exact stored text), so that loading the export into
@@ -55,6 +55,7 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
       objects: ctx.db.prepare<[string], ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? ORDER BY object_key').all(b.bucket_name).map((o) => ({
         key: o.object_key, contentBase64: readFileSync(ctx.s3.blobPath(o.blob_id)).toString('base64'), contentType: o.content_type ?? undefined,
         lastModified: o.last_modified, owner: o.owner_account, serverSideEncryption: o.sse ?? undefined, kmsKeyId: o.sse_kms_key_id ?? undefined,
+        tags: o.tags ? (JSON.parse(o.tags) as Record<string, string>) : undefined,
       })),
     })),
   };

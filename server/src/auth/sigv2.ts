@@ -1,0 +1,89 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { AuthResult, CredentialRecord, IncomingSignedRequest } from './sigv4.ts';
+
+/**
+ * S3's legacy signature version 2, still what boto3 and AWS CLI v1 use by default for presigned URLs
+ * (`?AWSAccessKeyId=…&Signature=…&Expires=…`), and the `Authorization: AWS key:signature` header form.
+ */
+
+// Sub-resources that are part of the string to sign, per the S3 SigV2 rules.
+const SIGNED_SUBRESOURCES = new Set([
+  'acl', 'cors', 'delete', 'lifecycle', 'location', 'logging', 'notification', 'partNumber', 'policy', 'requestPayment', 'restore',
+  'tagging', 'torrent', 'uploadId', 'uploads', 'versionId', 'versioning', 'versions', 'website', 'response-cache-control',
+  'response-content-disposition', 'response-content-encoding', 'response-content-language', 'response-content-type', 'response-expires',
+]);
+
+export function isSigV2(req: IncomingSignedRequest): boolean {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && auth.startsWith('AWS ')) return true;
+  return /(^|&)AWSAccessKeyId=/.test(req.rawQuery) && /(^|&)Signature=/.test(req.rawQuery);
+}
+
+function header(req: IncomingSignedRequest, name: string): string {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(',') : (v ?? '');
+}
+
+function stringToSign(req: IncomingSignedRequest, params: URLSearchParams, dateOrExpires: string, virtualBucket: string | undefined): string {
+  const amz = Object.keys(req.headers)
+    .filter((name) => name.startsWith('x-amz-'))
+    .sort()
+    .map((name) => `${name}:${header(req, name).trim()}\n`)
+    .join('');
+  const sub = [...params.entries()]
+    .filter(([name]) => SIGNED_SUBRESOURCES.has(name))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => (value === '' && !/[?&]/.test(name) && !req.rawQuery.includes(`${name}=`) ? name : `${name}=${value}`));
+  const resource = (virtualBucket ? `/${virtualBucket}` : '') + (req.rawPath || '/') + (sub.length ? `?${sub.join('&')}` : '');
+  return [req.method, header(req, 'content-md5'), header(req, 'content-type'), dateOrExpires, amz + resource].join('\n');
+}
+
+export function authenticateSigV2<C extends CredentialRecord>(
+  req: IncomingSignedRequest, now: Date, lookup: (accessKeyId: string) => C | undefined, virtualBucket: string | undefined,
+): AuthResult<C> {
+  const params = new URLSearchParams(req.rawQuery);
+  const auth = header(req, 'authorization');
+  let accessKeyId: string;
+  let signature: string;
+  let dateOrExpires: string;
+  let token: string | undefined;
+  if (auth.startsWith('AWS ')) {
+    const colon = auth.lastIndexOf(':');
+    accessKeyId = auth.slice(4, colon);
+    signature = auth.slice(colon + 1);
+    // With x-amz-date present, the Date line of the string to sign is empty.
+    dateOrExpires = req.headers['x-amz-date'] ? '' : header(req, 'date');
+    token = header(req, 'x-amz-security-token') || undefined;
+  } else {
+    accessKeyId = params.get('AWSAccessKeyId') ?? '';
+    signature = params.get('Signature') ?? '';
+    dateOrExpires = params.get('Expires') ?? '';
+    token = params.get('x-amz-security-token') ?? (header(req, 'x-amz-security-token') || undefined);
+    if (!/^\d+$/.test(dateOrExpires)) {
+      return { ok: false, error: { code: 'AccessDenied', message: 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters', status: 403 } };
+    }
+  }
+  const credential = lookup(accessKeyId);
+  if (!credential) return { ok: false, error: { code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.', status: 403 } };
+  if (credential.sessionToken !== undefined && token !== credential.sessionToken) {
+    return token === undefined
+      ? { ok: false, error: { code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.', status: 403 } }
+      : { ok: false, error: { code: 'InvalidToken', message: 'The provided token is malformed or otherwise invalid.', status: 400 } };
+  }
+  const expected = createHmac('sha1', credential.secretKey).update(stringToSign(req, params, dateOrExpires, virtualBucket), 'utf8').digest('base64');
+  const a = Buffer.from(expected);
+  const b = Buffer.from(signature);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) {
+    return { ok: false, error: { code: 'SignatureDoesNotMatch', message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', status: 403 } };
+  }
+  if (!auth.startsWith('AWS ') && Number(dateOrExpires) * 1000 < now.getTime()) {
+    return { ok: false, error: { code: 'AccessDenied', message: 'Request has expired', status: 403 } };
+  }
+  if (credential.expiresAt && credential.expiresAt.getTime() <= now.getTime()) {
+    return { ok: false, error: { code: 'ExpiredToken', message: 'The provided token has expired.', status: 400 } };
+  }
+  return {
+    ok: true, credential, accessKeyId, region: 'us-east-1', service: 's3', style: auth.startsWith('AWS ') ? 'header' : 'presigned',
+    payloadHash: 'UNSIGNED-PAYLOAD', seedSignature: signature, signingKey: Buffer.alloc(0), amzDate: '', scope: '',
+  };
+}

@@ -1,0 +1,214 @@
+import { AwsError } from '../../http/errors.ts';
+import { parsePolicy, PolicyDocumentError } from '../../policy/index.ts';
+import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
+import type { XmlObject } from '../../protocol/xml.ts';
+import type { BucketRow, ListedObject } from '../../store/s3-store.ts';
+import {
+  authorize, bucketArn, decide, invalidArgument, MAX_BUCKET_POLICY_BYTES, MAX_XML_BODY, objectArn, ownerXml, requireBucket, requireSigned,
+  type S3Call, type S3Handler, type S3Result,
+} from './common.ts';
+import { listPage, type ListEntry } from './listing.ts';
+import { isValidBucketName, s3UrlEncode } from './names.ts';
+
+export const listBuckets: S3Handler = (call) => {
+  requireSigned(call);
+  authorize(call, undefined, 's3:ListAllMyBuckets', 'arn:aws:s3:::*');
+  const account = call.caller.principal.accountId;
+  const buckets = call.ctx.s3.buckets(account).map((b) => ({ Name: b.bucket_name, CreationDate: b.created_at, BucketRegion: b.region }));
+  return { body: restXmlDocument('ListAllMyBucketsResult', { Owner: ownerXml(call, account), Buckets: { Bucket: buckets } }) };
+};
+
+export async function createBucket(call: S3Call): Promise<S3Result> {
+  requireSigned(call);
+  const name = call.bucket ?? '';
+  if (!isValidBucketName(name)) throw new AwsError('InvalidBucketName', 'The specified bucket is not valid.', 400, { BucketName: name });
+  const body = await call.readBody(MAX_XML_BODY);
+  let constraint: string | undefined;
+  if (body.length > 0) {
+    const config = parseXmlBody(body, 'CreateBucketConfiguration');
+    const value = config.LocationConstraint;
+    if (value !== undefined && typeof value !== 'string') throw new AwsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
+    constraint = value || undefined;
+  }
+  const signingRegion = call.facts.region;
+  if (constraint === 'us-east-1' || (constraint !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$|^EU$/.test(constraint))) {
+    throw new AwsError('InvalidLocationConstraint', 'The specified location-constraint is not valid', 400, { LocationConstraint: constraint });
+  }
+  const region = constraint === 'EU' ? 'eu-west-1' : (constraint ?? 'us-east-1');
+  if (region !== signingRegion && signingRegion !== 'us-east-1') {
+    throw new AwsError('IllegalLocationConstraintException',
+      constraint === undefined
+        ? 'The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.'
+        : `The ${constraint} location constraint is incompatible for the region specific endpoint this request was sent to.`, 400);
+  }
+  authorize(call, undefined, 's3:CreateBucket', bucketArn(name));
+  const existing = call.ctx.s3.bucket(name);
+  const account = call.caller.principal.accountId;
+  if (existing) {
+    if (existing.account_id !== account) {
+      throw new AwsError('BucketAlreadyExists', 'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.', 409, { BucketName: name });
+    }
+    // us-east-1 keeps its legacy answer: re-creating your own bucket there succeeds.
+    if (existing.region !== 'us-east-1' || region !== 'us-east-1') {
+      throw new AwsError('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', 409, { BucketName: name });
+    }
+    return { headers: { Location: `/${name}` } };
+  }
+  call.ctx.s3.insertBucket({ bucket_name: name, account_id: account, region, policy: null, created_at: call.facts.now.toISOString() });
+  return { headers: { Location: `/${name}` } };
+}
+
+export const headBucket: S3Handler = (call) => {
+  const bucket = requireBucket(call);
+  authorize(call, bucket, 's3:ListBucket', bucketArn(bucket.bucket_name));
+  return { headers: { 'x-amz-bucket-region': bucket.region } };
+};
+
+export const deleteBucket: S3Handler = (call) => {
+  const bucket = requireBucket(call);
+  authorize(call, bucket, 's3:DeleteBucket', bucketArn(bucket.bucket_name));
+  if (!call.ctx.s3.bucketIsEmpty(bucket.bucket_name)) {
+    throw new AwsError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409, { BucketName: bucket.bucket_name });
+  }
+  call.ctx.s3.deleteBucket(bucket.bucket_name);
+  return { status: 204 };
+};
+
+export const getBucketLocation: S3Handler = (call) => {
+  const bucket = requireBucket(call);
+  authorize(call, bucket, 's3:GetBucketLocation', bucketArn(bucket.bucket_name));
+  const constraint = bucket.region === 'us-east-1' ? '' : bucket.region;
+  return { body: `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${constraint}</LocationConstraint>` };
+};
+
+export async function putBucketPolicy(call: S3Call): Promise<S3Result> {
+  const bucket = requireBucket(call);
+  authorize(call, bucket, 's3:PutBucketPolicy', bucketArn(bucket.bucket_name));
+  const body = await call.readBody(MAX_BUCKET_POLICY_BYTES + 1);
+  if (body.length > MAX_BUCKET_POLICY_BYTES) throw new AwsError('PolicyTooLarge', 'Policy exceeds the maximum allowed document size.', 400);
+  const text = body.toString('utf8');
+  try {
+    parsePolicy(text, 'resource');
+  } catch (error) {
+    if (error instanceof PolicyDocumentError) throw new AwsError('MalformedPolicy', error.message, 400);
+    throw error;
+  }
+  call.ctx.s3.setBucketPolicy(bucket.bucket_name, text);
+  return { status: 204 };
+}
+
+export const getBucketPolicy: S3Handler = (call) => {
+  const bucket = requireBucket(call);
+  authorize(call, bucket, 's3:GetBucketPolicy', bucketArn(bucket.bucket_name));
+  if (!bucket.policy) throw new AwsError('NoSuchBucketPolicy', 'The bucket policy does not exist', 404, { BucketName: bucket.bucket_name });
+  return { headers: { 'Content-Type': 'application/json' }, body: bucket.policy };
+};
+
+export const deleteBucketPolicy: S3Handler = (call) => {
+  const bucket = requireBucket(call);
+  authorize(call, bucket, 's3:DeleteBucketPolicy', bucketArn(bucket.bucket_name));
+  call.ctx.s3.setBucketPolicy(bucket.bucket_name, null);
+  return { status: 204 };
+};
+
+// ---- Listing ----
+
+function parseMaxKeys(call: S3Call): number {
+  const raw = call.query.get('max-keys');
+  if (raw === null) return 1000;
+  if (!/^\d+$/.test(raw) || Number(raw) > 2147483647) {
+    throw invalidArgument('Provided max-keys not an integer or within integer range', 'max-keys', raw);
+  }
+  return Math.min(Number(raw), 1000);
+}
+
+function encodingOf(call: S3Call): ((v: string) => string) {
+  const type = call.query.get('encoding-type');
+  if (type === null) return (v) => v;
+  if (type !== 'url') throw invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', type);
+  return s3UrlEncode;
+}
+
+/** The story's Owner rule: the owner is shown only to callers allowed s3:GetObjectAcl on that object. */
+function contentsXml(call: S3Call, bucket: BucketRow, object: ListedObject, withOwner: boolean, encode: (v: string) => string): XmlObject {
+  const showOwner = withOwner && decide(call, bucket, 's3:GetObjectAcl', objectArn(bucket.bucket_name, object.object_key), {}, false).allowed;
+  return {
+    Key: encode(object.object_key), LastModified: object.last_modified, ETag: object.etag, Size: object.size,
+    Owner: showOwner ? ownerXml(call, object.owner_account) : undefined, StorageClass: 'STANDARD',
+  };
+}
+
+interface ListRequest { bucket: BucketRow; prefix: string; delimiter: string; maxKeys: number; encode: (v: string) => string }
+
+function startListing(call: S3Call): ListRequest {
+  const bucket = requireBucket(call);
+  const prefix = call.query.get('prefix') ?? '';
+  const delimiter = call.query.get('delimiter') ?? '';
+  const maxKeys = parseMaxKeys(call);
+  const encode = encodingOf(call);
+  authorize(call, bucket, 's3:ListBucket', bucketArn(bucket.bucket_name), {
+    's3:prefix': prefix, 's3:delimiter': delimiter, 's3:max-keys': String(maxKeys),
+  });
+  return { bucket, prefix, delimiter, maxKeys, encode };
+}
+
+function splitEntries(call: S3Call, r: ListRequest, entries: ListEntry[], withOwner: boolean): { Contents: XmlObject[]; CommonPrefixes: XmlObject[] } {
+  const contents: XmlObject[] = [];
+  const prefixes: XmlObject[] = [];
+  for (const e of entries) {
+    if (e.kind === 'object') contents.push(contentsXml(call, r.bucket, e.object, withOwner, r.encode));
+    else prefixes.push({ Prefix: r.encode(e.prefix) });
+  }
+  return { Contents: contents, CommonPrefixes: prefixes };
+}
+
+export const listObjects: S3Handler = (call) => {
+  const r = startListing(call);
+  const marker = call.query.get('marker') ?? '';
+  const page = listPage(call.ctx.s3, r.bucket.bucket_name, r.prefix, r.delimiter, marker, r.maxKeys);
+  const last = page.entries[page.entries.length - 1];
+  const { Contents, CommonPrefixes } = splitEntries(call, r, page.entries, true);
+  return {
+    body: restXmlDocument('ListBucketResult', {
+      Name: r.bucket.bucket_name, Prefix: r.encode(r.prefix), Marker: r.encode(marker),
+      NextMarker: page.isTruncated && r.delimiter && last ? r.encode(last.sortKey) : undefined,
+      MaxKeys: r.maxKeys, Delimiter: r.delimiter ? r.encode(r.delimiter) : undefined, IsTruncated: page.isTruncated,
+      Contents, CommonPrefixes, EncodingType: call.query.get('encoding-type') ?? undefined,
+    }),
+  };
+};
+
+/** Continuation tokens are opaque to clients; ours carry the last key or prefix returned. */
+function encodeToken(sortKey: string): string {
+  return Buffer.from(`1:${sortKey}`, 'utf8').toString('base64');
+}
+
+function decodeToken(token: string): string {
+  const text = Buffer.from(token, 'base64').toString('utf8');
+  if (!text.startsWith('1:') || encodeToken(text.slice(2)) !== token) {
+    throw invalidArgument('The continuation token provided is incorrect', 'continuation-token', token);
+  }
+  return text.slice(2);
+}
+
+export const listObjectsV2: S3Handler = (call) => {
+  const r = startListing(call);
+  const token = call.query.get('continuation-token');
+  const startAfter = call.query.get('start-after') ?? '';
+  const after = token !== null ? decodeToken(token) : startAfter;
+  const fetchOwner = call.query.get('fetch-owner') === 'true';
+  const page = listPage(call.ctx.s3, r.bucket.bucket_name, r.prefix, r.delimiter, after, r.maxKeys);
+  const last = page.entries[page.entries.length - 1];
+  const { Contents, CommonPrefixes } = splitEntries(call, r, page.entries, fetchOwner);
+  return {
+    body: restXmlDocument('ListBucketResult', {
+      Name: r.bucket.bucket_name, Prefix: r.encode(r.prefix), ContinuationToken: token ?? undefined,
+      NextContinuationToken: page.isTruncated && last ? encodeToken(last.sortKey) : undefined,
+      KeyCount: page.entries.length, MaxKeys: r.maxKeys, Delimiter: r.delimiter ? r.encode(r.delimiter) : undefined,
+      IsTruncated: page.isTruncated, StartAfter: startAfter ? r.encode(startAfter) : undefined,
+      Contents, CommonPrefixes, EncodingType: call.query.get('encoding-type') ?? undefined,
+    }),
+  };
+};
+
+// ---- Objects ----

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream, renameSync, statSync, unlinkSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { authorizeCaller, baseContext, compileStoredPolicy, type Caller, type RequestFacts } from '../../auth/caller.ts';
+import type { ServerContext } from '../../context.ts';
+import { AwsError } from '../../http/errors.ts';
+import type { BoundPolicy, Decision } from '../../policy/index.ts';
+import type { XmlObject } from '../../protocol/xml.ts';
+import type { BucketRow } from '../../store/s3-store.ts';
+import { accessDenied } from '../access-denied.ts';
+
+export interface S3Call {
+  method: string;
+  bucket?: string;
+  key?: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  caller: Caller;
+  facts: RequestFacts;
+  ctx: ServerContext;
+  requestId: string;
+  /** The request body, decoded from aws-chunked and verified against the signed hash and checksums while it is read. */
+  body: () => Readable & { checksum?: () => { algorithm: string; value: string } | undefined };
+  readBody: (limit: number) => Promise<Buffer>;
+}
+
+export interface S3Result {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string | Readable;
+}
+
+export type S3Handler = (call: S3Call) => Promise<S3Result> | S3Result;
+
+export const MAX_KEY_BYTES = 1024;
+export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
+export const MAX_XML_BODY = 64 * 1024;
+export const MAX_BUCKET_POLICY_BYTES = 20 * 1024;
+
+export const noSuchBucket = (bucket: string): AwsError =>
+  new AwsError('NoSuchBucket', 'The specified bucket does not exist', 404, { BucketName: bucket });
+export const noSuchKey = (key: string): AwsError => new AwsError('NoSuchKey', 'The specified key does not exist.', 404, { Key: key });
+export const invalidArgument = (message: string, name: string, value: string): AwsError =>
+  new AwsError('InvalidArgument', message, 400, { ArgumentName: name, ArgumentValue: value });
+
+export function requireBucket(call: S3Call): BucketRow {
+  const name = call.bucket ?? '';
+  const bucket = call.ctx.s3.bucket(name);
+  if (!bucket) throw noSuchBucket(name);
+  return bucket;
+}
+
+export function bucketPolicyOf(bucket: BucketRow): BoundPolicy | undefined {
+  if (!bucket.policy) return undefined;
+  return { source: { id: `bucket/${bucket.bucket_name}`, kind: 'resource' }, policy: compileStoredPolicy(bucket.policy, 'resource') };
+}
+
+export function decide(call: S3Call, bucket: BucketRow | undefined, action: string, resource: string, extra: Record<string, string> = {}, logged = true): Decision {
+  const context = baseContext(call.caller, call.facts);
+  for (const [k, v] of Object.entries(extra)) context.set(k.toLowerCase(), [v]);
+  return authorizeCaller(call.caller, {
+    action, resource, resourceAccount: bucket?.account_id ?? call.caller.principal.accountId, context,
+    resourcePolicy: bucket ? bucketPolicyOf(bucket) : undefined,
+  }, logged ? { decisions: call.ctx.decisions, at: call.facts.now } : undefined);
+}
+
+export function authorize(call: S3Call, bucket: BucketRow | undefined, action: string, resource: string, extra: Record<string, string> = {}): void {
+  const decision = decide(call, bucket, action, resource, extra);
+  if (!decision.allowed) throw accessDenied('s3', call.caller, action, resource, decision);
+}
+
+export const bucketArn = (bucket: string): string => `arn:aws:s3:::${bucket}`;
+export const objectArn = (bucket: string, key: string): string => `arn:aws:s3:::${bucket}/${key}`;
+
+export function ownerXml(call: S3Call, accountId: string): XmlObject {
+  const account = call.ctx.iam.account(accountId);
+  return { ID: account?.canonical_id ?? accountId, DisplayName: account?.display_name ?? accountId };
+}
+
+export function requireSigned(call: S3Call): void {
+  if (call.caller.principal.kind === 'anonymous') throw new AwsError('AccessDenied', 'Access Denied', 403);
+}
+
+// ---- Buckets ----
+
+export function checkKey(call: S3Call): string {
+  const key = call.key ?? '';
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new AwsError('KeyTooLongError', 'Your key is too long', 400);
+  return key;
+}
+
+/** User metadata and the representation headers S3 stores with an object and returns on GET/HEAD. */
+export function storedHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const stored: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== 'string') continue;
+    if (name.startsWith('x-amz-meta-') || STORED_HEADERS.has(name)) stored[name] = value;
+  }
+  // aws-chunked is how the body travelled, not how the object is encoded.
+  if (stored['content-encoding']) {
+    const kept = stored['content-encoding'].split(',').map((e) => e.trim()).filter((e) => e && e !== 'aws-chunked');
+    if (kept.length) stored['content-encoding'] = kept.join(', ');
+    else delete stored['content-encoding'];
+  }
+  return stored;
+}
+
+const STORED_HEADERS = new Set(['content-encoding', 'content-disposition', 'content-language', 'cache-control', 'expires', 'x-amz-website-redirect-location']);
+
+/** Streams a body into a new blob file (complete before it is renamed into place); returns its id, size and MD5 ETag. */
+export async function writeBlob(call: S3Call, source: Readable): Promise<{ blobId: string; size: number; md5: Buffer }> {
+  const { blobId, path } = call.ctx.s3.newBlobPath();
+  const temp = `${path}.part`;
+  const md5 = createHash('md5');
+  source.on('data', (chunk: Buffer) => md5.update(chunk));
+  try {
+    await pipeline(source, createWriteStream(temp));
+    renameSync(temp, path);
+  } catch (error) {
+    try { unlinkSync(temp); } catch { /* never created */ }
+    // A client that hangs up mid-body gets what S3 answers for a short body.
+    throw error instanceof AwsError ? error : new AwsError('IncompleteBody', 'The request body terminated unexpectedly', 400);
+  }
+  const digest = md5.digest();
+  const contentMd5 = call.headers['content-md5'];
+  if (typeof contentMd5 === 'string' && contentMd5 !== digest.toString('base64')) {
+    unlinkSync(path);
+    throw Buffer.from(contentMd5, 'base64').length !== 16
+      ? new AwsError('InvalidDigest', 'The Content-MD5 you specified was invalid.', 400)
+      : new AwsError('BadDigest', 'The Content-MD5 you specified did not match what we received.', 400);
+  }
+  return { blobId, size: statSync(path).size, md5: digest };
+}
+

@@ -1,0 +1,187 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, renameSync, unlinkSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { AwsError } from '../../http/errors.ts';
+import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
+import type { XmlObject } from '../../protocol/xml.ts';
+import type { PartRow, UploadRow } from '../../store/s3-store.ts';
+import { authorize, bucketArn, checkKey, MAX_XML_BODY, objectArn, ownerXml, requireBucket, storedHeaders, writeBlob, type S3Call, type S3Handler, type S3Result } from './common.ts';
+import { declaredLength, requestHeader, sseOf, taggingHeader } from './objects.ts';
+
+const MIN_PART_BYTES = 5 * 1024 * 1024;
+const MAX_PARTS = 10000;
+
+const noSuchUpload = (id: string): AwsError => new AwsError('NoSuchUpload',
+  'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', 404, { UploadId: id });
+const malformed = (): AwsError => new AwsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
+
+function requireUpload(call: S3Call, bucket: string, key: string): UploadRow {
+  const id = call.query.get('uploadId') ?? '';
+  const upload = call.ctx.s3.upload(id);
+  if (!upload || upload.bucket_name !== bucket || upload.object_key !== key) throw noSuchUpload(id);
+  return upload;
+}
+
+export const createMultipartUpload: S3Handler = (call) => {
+  const bucket = requireBucket(call);
+  const key = checkKey(call);
+  const { sse, kms } = sseOf(call);
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), sse ? { 's3:x-amz-server-side-encryption': sse } : {});
+  const uploadId = randomBytes(48).toString('base64url');
+  call.ctx.s3.insertUpload({
+    upload_id: uploadId, bucket_name: bucket.bucket_name, object_key: key, initiator_arn: call.caller.principal.arn,
+    owner_account: call.caller.principal.accountId || bucket.account_id, initiated_at: call.facts.now.toISOString(),
+    content_type: requestHeader(call, 'content-type') ?? 'binary/octet-stream', metadata: JSON.stringify(storedHeaders(call.headers)),
+    sse, sse_kms_key_id: kms, tags: taggingHeader(call),
+  });
+  const headers: Record<string, string> = {};
+  if (sse) headers['x-amz-server-side-encryption'] = sse;
+  return { headers, body: restXmlDocument('InitiateMultipartUploadResult', { Bucket: bucket.bucket_name, Key: key, UploadId: uploadId }) };
+};
+
+function partNumber(call: S3Call): number {
+  const raw = call.query.get('partNumber') ?? '';
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > MAX_PARTS) {
+    throw new AwsError('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', 400, { ArgumentName: 'partNumber', ArgumentValue: raw });
+  }
+  return n;
+}
+
+export async function uploadPart(call: S3Call): Promise<S3Result> {
+  const bucket = requireBucket(call);
+  const key = checkKey(call);
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key));
+  const upload = requireUpload(call, bucket.bucket_name, key);
+  const n = partNumber(call);
+  if (call.headers['x-amz-copy-source'] !== undefined) {
+    throw new AwsError('NotImplemented', 'A header you provided implies functionality that is not implemented', 501, { Header: 'x-amz-copy-source' });
+  }
+  declaredLength(call);
+  const body = call.body();
+  const blob = await writeBlob(call, body);
+  const etag = `"${blob.md5.toString('hex')}"`;
+  const previous = call.ctx.db.transaction(() => {
+    // The upload may have been completed or aborted while this part streamed in.
+    if (!call.ctx.s3.upload(upload.upload_id)) return blob.blobId;
+    return call.ctx.s3.putPart({ upload_id: upload.upload_id, part_number: n, blob_id: blob.blobId, size: blob.size, etag, md5: blob.md5, last_modified: call.facts.now.toISOString() });
+  })();
+  call.ctx.s3.removeBlob(previous);
+  if (previous === blob.blobId) throw noSuchUpload(upload.upload_id);
+  const headers: Record<string, string> = { ETag: etag };
+  const checksum = body.checksum?.();
+  if (checksum) headers[`x-amz-checksum-${checksum.algorithm.toLowerCase()}`] = checksum.value;
+  if (upload.sse) headers['x-amz-server-side-encryption'] = upload.sse;
+  return { headers };
+}
+
+export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
+  const bucket = requireBucket(call);
+  const key = checkKey(call);
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key));
+  const upload = requireUpload(call, bucket.bucket_name, key);
+  const doc = parseXmlBody(await call.readBody(MAX_XML_BODY * 32), 'CompleteMultipartUpload');
+  const listed = doc.Part === undefined ? [] : Array.isArray(doc.Part) ? doc.Part : [doc.Part];
+  if (listed.length === 0) throw malformed();
+  const parts: PartRow[] = [];
+  let last = 0;
+  for (const raw of listed) {
+    const entry = raw as Record<string, unknown>;
+    const n = Number(entry.PartNumber);
+    if (!Number.isInteger(n)) throw malformed();
+    if (n <= last) throw new AwsError('InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.', 400, { UploadId: upload.upload_id });
+    last = n;
+    const part = call.ctx.s3.part(upload.upload_id, n);
+    const etag = typeof entry.ETag === 'string' ? entry.ETag.replace(/^"?(.*?)"?$/, '"$1"') : '';
+    if (!part || part.etag !== etag) {
+      throw new AwsError('InvalidPart', 'One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part\'s entity tag.', 400, { UploadId: upload.upload_id, PartNumber: String(n), ETag: etag });
+    }
+    parts.push(part);
+  }
+  parts.slice(0, -1).forEach((p) => {
+    if (p.size < MIN_PART_BYTES) {
+      throw new AwsError('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', 400, { ProposedSize: String(p.size), MinSizeAllowed: String(MIN_PART_BYTES), PartNumber: String(p.part_number), ETag: p.etag });
+    }
+  });
+  // Concatenate the parts into the object's blob, streaming; the object appears only once it is complete.
+  const { blobId, path } = call.ctx.s3.newBlobPath();
+  const temp = `${path}.part`;
+  try {
+    const out = createWriteStream(temp);
+    for (const p of parts) await pipeline(createReadStream(call.ctx.s3.blobPath(p.blob_id)), out, { end: false });
+    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    renameSync(temp, path);
+  } catch (error) {
+    try { unlinkSync(temp); } catch { /* never created */ }
+    throw error;
+  }
+  const md5s = createHash('md5');
+  for (const p of parts) md5s.update(p.md5);
+  const etag = `"${md5s.digest('hex')}-${parts.length}"`;
+  const size = parts.reduce((sum, p) => sum + p.size, 0);
+  const stale = call.ctx.db.transaction(() => {
+    if (!call.ctx.s3.upload(upload.upload_id)) throw noSuchUpload(upload.upload_id);
+    const previous = call.ctx.s3.putObject({
+      bucket_name: bucket.bucket_name, object_key: key, blob_id: blobId, size, etag, last_modified: call.facts.now.toISOString(),
+      owner_account: upload.owner_account, content_type: upload.content_type, metadata: upload.metadata, sse: upload.sse,
+      sse_kms_key_id: upload.sse_kms_key_id, tags: upload.tags, checksum: null,
+    });
+    return [previous, ...call.ctx.s3.deleteUpload(upload.upload_id)];
+  })();
+  for (const blob of stale) call.ctx.s3.removeBlob(blob);
+  const headers: Record<string, string> = {};
+  if (upload.sse) headers['x-amz-server-side-encryption'] = upload.sse;
+  return {
+    headers,
+    body: restXmlDocument('CompleteMultipartUploadResult', { Location: `/${bucket.bucket_name}/${encodeURIComponent(key)}`, Bucket: bucket.bucket_name, Key: key, ETag: etag }),
+  };
+}
+
+export const abortMultipartUpload: S3Handler = (call) => {
+  const bucket = requireBucket(call);
+  const key = checkKey(call);
+  authorize(call, bucket, 's3:AbortMultipartUpload', objectArn(bucket.bucket_name, key));
+  const upload = requireUpload(call, bucket.bucket_name, key);
+  const blobs = call.ctx.db.transaction(() => call.ctx.s3.deleteUpload(upload.upload_id))();
+  for (const blob of blobs) call.ctx.s3.removeBlob(blob);
+  return { status: 204 };
+};
+
+export const listParts: S3Handler = (call) => {
+  const bucket = requireBucket(call);
+  const key = checkKey(call);
+  authorize(call, bucket, 's3:ListMultipartUploadParts', objectArn(bucket.bucket_name, key));
+  const upload = requireUpload(call, bucket.bucket_name, key);
+  const max = Math.min(Number(call.query.get('max-parts') ?? 1000) || 1000, 1000);
+  const marker = Number(call.query.get('part-number-marker') ?? 0) || 0;
+  const rows = call.ctx.s3.parts(upload.upload_id, marker, max + 1);
+  const page = rows.slice(0, max);
+  const truncated = rows.length > max;
+  const initiator: XmlObject = { ID: upload.initiator_arn, DisplayName: upload.initiator_arn };
+  return {
+    body: restXmlDocument('ListPartsResult', {
+      Bucket: bucket.bucket_name, Key: key, UploadId: upload.upload_id, PartNumberMarker: marker,
+      NextPartNumberMarker: truncated ? page[page.length - 1]!.part_number : undefined, MaxParts: max, IsTruncated: truncated,
+      Part: page.map((p) => ({ PartNumber: p.part_number, LastModified: p.last_modified, ETag: p.etag, Size: p.size })),
+      Initiator: initiator, Owner: ownerXml(call, upload.owner_account), StorageClass: 'STANDARD',
+    }),
+  };
+};
+
+export const listMultipartUploads: S3Handler = (call) => {
+  const bucket = requireBucket(call);
+  authorize(call, bucket, 's3:ListBucketMultipartUploads', bucketArn(bucket.bucket_name));
+  const prefix = call.query.get('prefix') ?? '';
+  const max = Math.min(Number(call.query.get('max-uploads') ?? 1000) || 1000, 1000);
+  const uploads = call.ctx.s3.uploads(bucket.bucket_name, prefix, max + 1).filter((u) => u.object_key.startsWith(prefix));
+  const page = uploads.slice(0, max);
+  return {
+    body: restXmlDocument('ListMultipartUploadsResult', {
+      Bucket: bucket.bucket_name, KeyMarker: '', UploadIdMarker: '', Prefix: prefix || undefined, MaxUploads: max, IsTruncated: uploads.length > max,
+      Upload: page.map((u) => ({
+        Key: u.object_key, UploadId: u.upload_id, Initiator: { ID: u.initiator_arn, DisplayName: u.initiator_arn },
+        Owner: ownerXml(call, u.owner_account), StorageClass: 'STANDARD', Initiated: u.initiated_at,
+      })),
+    }),
+  };
+};
