@@ -1,0 +1,124 @@
+// Everyday S3 calls of SDK v3 against iamlocal: multipart via lib-storage, presigned URLs, copy, ranges,
+// conditional requests, batch delete, tagging, checksums, awkward keys — with denials checked as well.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import {
+  CopyObjectCommand, CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListObjectsV2Command,
+  PutObjectCommand, PutObjectTaggingCommand, S3Client, type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { startIamlocal, type Iamlocal } from '../../server/src/in-process.ts';
+
+const BUCKET = 'sdk-s3-bucket';
+let local: Iamlocal;
+let s3: S3Client;
+
+before(async () => {
+  local = await startIamlocal({ fixtures: ['db/fixtures/seed-story.yaml'] });
+  s3 = new S3Client(local.clientConfig() as S3ClientConfig);
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+});
+after(async () => {
+  await local.stop();
+});
+
+async function rejection(promise: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
+  }
+  assert.fail('expected the call to be rejected');
+}
+
+test('lib-storage Upload of 12 MiB goes multipart and reads back byte for byte', async () => {
+  const body = Buffer.alloc(12 * 1024 * 1024);
+  for (let i = 0; i < body.length; i += 4096) body.writeUInt32BE(i, i);
+  const upload = new Upload({ client: s3, params: { Bucket: BUCKET, Key: 'big/object.bin', Body: body }, partSize: 5 * 1024 * 1024 });
+  const done = await upload.done();
+  assert.match(done.ETag ?? '', /^"[0-9a-f]{32}-3"$/);
+  const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'big/object.bin' }));
+  const bytes = Buffer.from(await got.Body!.transformToByteArray());
+  assert.equal(createHash('sha256').update(bytes).digest('hex'), createHash('sha256').update(body).digest('hex'));
+});
+
+test('ranges, conditional requests and response overrides', async () => {
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'r.txt', Body: '0123456789', ContentType: 'text/plain', Metadata: { color: 'blue' } }));
+  const part = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'r.txt', Range: 'bytes=2-4' }));
+  assert.equal(await part.Body!.transformToString(), '234');
+  assert.equal(part.ContentRange, 'bytes 2-4/10');
+  const tail = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'r.txt', Range: 'bytes=-3' }));
+  assert.equal(await tail.Body!.transformToString(), '789');
+  const bad = await rejection(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'r.txt', Range: 'bytes=20-30' })));
+  assert.equal(bad.name, 'InvalidRange');
+  assert.equal(bad.status, 416);
+  const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'r.txt' }));
+  assert.equal(head.Metadata?.color, 'blue');
+  assert.equal(head.ContentType, 'text/plain');
+  const failed = await rejection(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'r.txt', IfMatch: '"nope"' })));
+  assert.equal(failed.name, 'PreconditionFailed');
+  const notModified = await rejection(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'r.txt', IfNoneMatch: head.ETag })));
+  assert.equal(notModified.status, 304);
+  const override = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'r.txt', ResponseContentType: 'application/x-test' }));
+  assert.equal(override.ContentType, 'application/x-test');
+});
+
+test('copy, tagging, batch delete with per-key denials', async () => {
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'src/a b+c.txt', Body: 'copy me', Tagging: 'team=blue' }));
+  const copied = await s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'dst/copy.txt', CopySource: `${BUCKET}/${encodeURIComponent('src/a b+c.txt')}` }));
+  assert.match(copied.CopyObjectResult?.ETag ?? '', /^"[0-9a-f]{32}"$/);
+  const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: 'dst/copy.txt' }));
+  assert.deepEqual(tags.TagSet, [{ Key: 'team', Value: 'blue' }]);
+  await s3.send(new PutObjectTaggingCommand({ Bucket: BUCKET, Key: 'dst/copy.txt', Tagging: { TagSet: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }] } }));
+  assert.equal((await s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: 'dst/copy.txt' }))).TagSet?.length, 2);
+  assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'dst/copy.txt' }))).Body!.transformToString(), 'copy me');
+
+  // The story's role may delete only in its own bucket: a batch delete there reports per-key results.
+  const role = new S3Client(local.clientConfig({ role: 'kjh-s3-encryption-test1-role' }) as S3ClientConfig);
+  const denied = await rejection(role.send(new CopyObjectCommand({ Bucket: 'kjh-encryption-test1', Key: 'stolen.txt', CopySource: `${BUCKET}/src/a%20b%2Bc.txt` })));
+  assert.equal(denied.name, 'AccessDenied');
+  assert.match(denied.message, /s3:GetObject on resource: "arn:aws:s3:::sdk-s3-bucket\/src\/a b\+c.txt"/);
+  const batch = await role.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: 'dst/copy.txt' }] } }));
+  assert.equal(batch.Errors?.[0]?.Code, 'AccessDenied');
+  const mine = await s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: 'dst/copy.txt' }, { Key: 'never-existed' }] } }));
+  assert.deepEqual(mine.Deleted?.map((d) => d.Key).sort(), ['dst/copy.txt', 'never-existed']);
+});
+
+test('presigned GET and PUT from s3-request-presigner; expired URLs are refused', async () => {
+  const put = await getSignedUrl(s3, new PutObjectCommand({ Bucket: BUCKET, Key: 'presigned/one.txt' }), { expiresIn: 60 });
+  assert.equal((await fetch(put, { method: 'PUT', body: 'signed upload' })).status, 200);
+  const get = await getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: 'presigned/one.txt' }), { expiresIn: 60 });
+  const res = await fetch(get);
+  assert.equal(await res.text(), 'signed upload');
+  const tampered = await fetch(get.replace('presigned/one.txt', 'presigned/two.txt'));
+  assert.equal(tampered.status, 403);
+  assert.match(await tampered.text(), /<Code>SignatureDoesNotMatch<\/Code>/);
+  const old = await getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: 'presigned/one.txt' }), { expiresIn: 1, signingDate: new Date(Date.now() - 60_000) });
+  const expired = await fetch(old);
+  assert.equal(expired.status, 403);
+  assert.match(await expired.text(), /<Message>Request has expired<\/Message>/);
+});
+
+test('checksums: SDK CRC32 trailers are verified and returned with ChecksumMode', async () => {
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'sum.txt', Body: 'checksummed', ChecksumAlgorithm: 'SHA256' }));
+  const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'sum.txt', ChecksumMode: 'ENABLED' }));
+  assert.equal(head.ChecksumSHA256, createHash('sha256').update('checksummed').digest('base64'));
+  const wrong = await rejection(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'bad-sum.txt', Body: 'data', ChecksumSHA256: createHash('sha256').update('other').digest('base64') })));
+  assert.equal(wrong.name, 'BadDigest');
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'bad-sum' }));
+  assert.equal(listed.KeyCount, 0);
+});
+
+test('awkward keys round-trip exactly', async () => {
+  const keys = ['unicode/héllo wörld ✓.txt', 'plus+and%percent', 'double//slash', 'tilde~and=equals&amp', `long/${'k'.repeat(1019)}`];
+  for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: Key }));
+  for (const Key of keys) assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body!.transformToString(), Key);
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, EncodingType: 'url' }));
+  const decoded = (listed.Contents ?? []).map((c) => decodeURIComponent((c.Key ?? '').replace(/\+/g, ' ')));
+  for (const Key of keys) assert.ok(decoded.includes(Key), `listed ${Key}`);
+  const tooLong = await rejection(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k'.repeat(1025), Body: 'x' })));
+  assert.equal(tooLong.name, 'KeyTooLongError');
+});
