@@ -2,8 +2,13 @@ import { parseArgs } from 'node:util';
 import { FixtureError } from './store/fixtures.ts';
 import { DEFAULT_DB_PATH, startServer } from './server.ts';
 
-const USAGE = `Usage: iamlocal serve [--host H] [--port P] [--db PATH|:memory:] [--fixtures FILE]...
-  Local STS, IAM and S3 that verify SigV4 and enforce IAM policies.
+const USAGE = `Usage:
+  iamlocal serve [--host H] [--port P] [--db PATH|:memory:] [--fixtures FILE]... [--enforce on|audit|off]
+      Local STS, IAM and S3 that verify SigV4 and enforce IAM policies.
+  iamlocal advise --principal ARN [--since ISO-TIME] [--granularity exact|prefix|bucket] [--format json|terraform] [--apply] [--endpoint URL]
+      The least-privilege policy covering the calls ARN made (a role ARN covers all its sessions); --apply makes it the policy.
+  iamlocal unused --principal ARN [--since ISO-TIME] [--endpoint URL]
+      Statements and actions of ARN's policies that no recorded call used.
   Environment: IAMLOCAL_HOST, IAMLOCAL_PORT, IAMLOCAL_DB, IAMLOCAL_FIXTURES, IAMLOCAL_ACCOUNT_ID, IAMLOCAL_REGION,
                IAMLOCAL_ROOT_ACCESS_KEY_ID, IAMLOCAL_ROOT_SECRET_ACCESS_KEY`;
 
@@ -13,6 +18,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
   }
+  if (command === 'advise' || command === 'unused') return adviceCommand(command, rest);
   if (command !== 'serve') {
     console.error(`iamlocal: unknown command '${command}'\n${USAGE}`);
     return 2;
@@ -21,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
     args: rest,
     options: {
       host: { type: 'string' }, port: { type: 'string' }, db: { type: 'string' }, fixtures: { type: 'string', multiple: true },
-      'account-id': { type: 'string' }, region: { type: 'string' }, 'root-access-key-id': { type: 'string' }, 'root-secret-access-key': { type: 'string' },
+      enforce: { type: 'string' }, 'account-id': { type: 'string' }, region: { type: 'string' }, 'root-access-key-id': { type: 'string' }, 'root-secret-access-key': { type: 'string' },
     },
     strict: true,
   });
@@ -39,12 +45,17 @@ async function main(argv: string[]): Promise<number> {
     ...(values['root-access-key-id'] ?? env.IAMLOCAL_ROOT_ACCESS_KEY_ID ? { rootAccessKeyId: values['root-access-key-id'] ?? env.IAMLOCAL_ROOT_ACCESS_KEY_ID } : {}),
     ...(values['root-secret-access-key'] ?? env.IAMLOCAL_ROOT_SECRET_ACCESS_KEY ? { rootSecretAccessKey: values['root-secret-access-key'] ?? env.IAMLOCAL_ROOT_SECRET_ACCESS_KEY } : {}),
   };
+  const enforce = values.enforce ?? env.IAMLOCAL_ENFORCE ?? 'on';
+  if (enforce !== 'on' && enforce !== 'audit' && enforce !== 'off') {
+    console.error(`iamlocal: --enforce must be on, audit or off, got '${enforce}'`);
+    return 2;
+  }
   if (config.accountId !== undefined && !/^\d{12}$/.test(config.accountId)) {
     console.error(`iamlocal: account id must be 12 digits, got '${config.accountId}'`);
     return 2;
   }
   const server = await startServer({
-    host: values.host ?? env.IAMLOCAL_HOST ?? '127.0.0.1', port, db: values.db ?? env.IAMLOCAL_DB ?? DEFAULT_DB_PATH, fixtures, config,
+    host: values.host ?? env.IAMLOCAL_HOST ?? '127.0.0.1', port, db: values.db ?? env.IAMLOCAL_DB ?? DEFAULT_DB_PATH, fixtures, config: { ...config, enforce },
   });
   console.log(server.url);
   const stop = (): void => {
@@ -53,6 +64,42 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return -1;
+}
+
+/** advise/unused ask a running server (its decision log) over the admin API. */
+async function adviceCommand(command: 'advise' | 'unused', args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      principal: { type: 'string' }, since: { type: 'string' }, granularity: { type: 'string' }, format: { type: 'string' },
+      apply: { type: 'boolean' }, endpoint: { type: 'string' },
+    },
+    strict: true,
+  });
+  if (!values.principal) {
+    console.error(`iamlocal ${command}: --principal ARN is required`);
+    return 2;
+  }
+  const endpoint = (values.endpoint ?? process.env.IAMLOCAL_ENDPOINT ?? process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4577').replace(/\/$/, '');
+  const q = new URLSearchParams({ principal: values.principal });
+  if (values.since) q.set('since', values.since);
+  if (values.granularity) q.set('granularity', values.granularity);
+  if (values.format) q.set('format', values.format);
+  const path = command === 'unused' ? '/_iamlocal/unused' : values.apply ? '/_iamlocal/advice/apply' : '/_iamlocal/advice';
+  let res: Response;
+  try {
+    res = await fetch(`${endpoint}${path}?${q}`, { method: values.apply ? 'POST' : 'GET' });
+  } catch (error) {
+    console.error(`iamlocal ${command}: cannot reach ${endpoint}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  const text = await res.text();
+  if (!res.ok) {
+    console.error(`iamlocal ${command}: ${res.status} ${text}`);
+    return 1;
+  }
+  process.stdout.write(values.format === 'terraform' && !values.apply ? text : `${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

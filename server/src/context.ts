@@ -1,7 +1,7 @@
 import type { Db } from './store/db.ts';
 import type { IamStore } from './store/iam-store.ts';
 import type { S3Store } from './store/s3-store.ts';
-import type { DecisionLog } from './store/decision-log.ts';
+import type { DecisionLog, EnforceMode } from './store/decision-log.ts';
 
 export interface ServerConfig {
   accountId: string;
@@ -10,6 +10,7 @@ export interface ServerConfig {
   rootSecretAccessKey: string;
   /** Largest query-protocol (STS/IAM) body accepted, in bytes. */
   maxQueryBodyBytes: number;
+  enforce: EnforceMode;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -18,6 +19,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   rootAccessKeyId: 'test',
   rootSecretAccessKey: 'test',
   maxQueryBodyBytes: 1024 * 1024,
+  enforce: 'on',
 };
 
 /** Everything a request handler may touch; built once per server. */
@@ -31,4 +33,14 @@ export interface ServerContext {
   fixtureFiles: string[];
   dbPath: string;
   now: () => Date;
+}
+
+/** The enforcement mode for requests by principals of `accountId`: a per-account setting, else the server's. */
+export function enforcementFor(ctx: ServerContext, accountId: string): EnforceMode {
+  const value = ctx.iam.setting(`enforce:${accountId}`);
+  return value === 'on' || value === 'audit' || value === 'off' ? value : ctx.config.enforce;
+}
+
+export function decisionSink(ctx: ServerContext, at: Date, accountId: string): { decisions: DecisionLog; at: Date; mode: EnforceMode } {
+  return { decisions: ctx.decisions, at, mode: enforcementFor(ctx, accountId) };
 }

@@ -1,6 +1,6 @@
 import { parsePolicy, evaluate, type BoundPolicy, type CallerPrincipal, type CompiledPolicy, type Decision, type PolicyKind, type RequestContext } from '../policy/index.ts';
 import type { IamStore, PrincipalKind, SessionRow } from '../store/iam-store.ts';
-import type { DecisionLog } from '../store/decision-log.ts';
+import type { DecisionLog, EnforceMode } from '../store/decision-log.ts';
 
 /** The authenticated caller of one request and everything the policy engine needs to know about it. */
 export interface Caller {
@@ -176,8 +176,13 @@ export interface AuthorizeOptions {
   resourcePolicyRequired?: boolean;
 }
 
-/** Evaluates one authorization; with a log, records the decision (internal checks such as ListObjects' Owner pass none). */
-export function authorizeCaller(caller: Caller, options: AuthorizeOptions, log?: { decisions: DecisionLog; at: Date }): Decision {
+export interface DecisionSink { decisions: DecisionLog; at: Date; mode: EnforceMode }
+
+/**
+ * Evaluates one authorization and records it when given a sink (internal checks, such as ListObjects' Owner rule,
+ * pass none under enforcement). Under audit or off, a deny is recorded and then let through.
+ */
+export function authorizeCaller(caller: Caller, options: AuthorizeOptions, log?: DecisionSink): Decision {
   const decision = evaluate({
     principal: caller.principal,
     action: options.action,
@@ -190,8 +195,9 @@ export function authorizeCaller(caller: Caller, options: AuthorizeOptions, log?:
     resourcePolicy: options.resourcePolicy,
     resourcePolicyRequired: options.resourcePolicyRequired,
   });
-  log?.decisions.record(log.at, caller.principal.arn, options.action, options.resource, decision, options.context);
-  return decision;
+  if (!log) return decision;
+  log.decisions.record(log.at, caller.principal.arn, options.action, options.resource, decision, options.context, log.mode);
+  return decision.allowed || log.mode === 'on' ? decision : { ...decision, allowed: true };
 }
 
 export const ANONYMOUS: Caller = {

@@ -1,6 +1,9 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { parse as parseYaml } from 'yaml';
-import type { ServerContext } from '../context.ts';
+import { advise, principalFilter, terraform, unusedAccess, type Granularity } from '../advise/advise.ts';
+import { AdviceError, applyAdvice, entityOf, policiesOf } from '../advise/apply.ts';
+import { enforcementFor, type ServerContext } from '../context.ts';
+import type { DecisionEntry } from '../store/decision-log.ts';
 import { applyFixtures, FixtureError } from '../store/fixtures.ts';
 import { listSnapshots, resetState, restoreSnapshot, SnapshotError, takeSnapshot } from '../store/snapshots.ts';
 import { exportState } from '../store/state.ts';
@@ -79,6 +82,76 @@ export function adminRouter(ctx: ServerContext): Router {
       throw error;
     }
     res.json({ restored: req.params.name });
+  });
+
+  const query = (req: Request): URLSearchParams => new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
+
+  /** Reads principal/since/granularity and the principal's recorded decisions. */
+  const recorded = (req: Request, res: Response): { principal: string; entries: DecisionEntry[]; granularity: Granularity } | undefined => {
+    const q = query(req);
+    const principal = q.get('principal') ?? '';
+    const filter = principalFilter(principal);
+    if (!filter) {
+      badRequest(res, `principal must be a user, role or role session ARN, got '${principal}'`);
+      return undefined;
+    }
+    try {
+      entityOf(ctx, principal);
+    } catch (error) {
+      if (error instanceof AdviceError) {
+        res.status(404).json({ error: error.message });
+        return undefined;
+      }
+      throw error;
+    }
+    const granularity = q.get('granularity') ?? 'exact';
+    if (granularity !== 'exact' && granularity !== 'prefix' && granularity !== 'bucket') {
+      badRequest(res, "granularity must be 'exact', 'prefix' or 'bucket'");
+      return undefined;
+    }
+    const entries = ctx.decisions.list({ ...filter, since: q.get('since') ?? undefined, limit: ctx.decisions.capacity });
+    return { principal, entries, granularity };
+  };
+
+  router.get('/advice', (req, res) => {
+    const r = recorded(req, res);
+    if (!r) return;
+    const advice = advise(r.principal, r.entries, r.granularity);
+    if (query(req).get('format') === 'terraform') {
+      res.type('text/plain').send(terraform(advice));
+      return;
+    }
+    res.json(advice);
+  });
+
+  router.post('/advice/apply', (req, res) => {
+    const r = recorded(req, res);
+    if (!r) return;
+    const advice = advise(r.principal, r.entries, r.granularity);
+    if (!advice.policy) return badRequest(res, advice.message ?? 'nothing to apply');
+    res.json({ ...applyAdvice(ctx, r.principal, advice), policy: advice.policy });
+  });
+
+  router.get('/unused', (req, res) => {
+    const r = recorded(req, res);
+    if (!r) return;
+    res.json({ principal: r.principal, calls: r.entries.length, statements: unusedAccess(policiesOf(ctx, r.principal), r.entries) });
+  });
+
+  router.get('/enforce', (req, res) => {
+    const account = query(req).get('account');
+    res.json({ mode: account ? enforcementFor(ctx, account) : ctx.config.enforce });
+  });
+
+  router.post('/enforce', (req, res) => {
+    const q = query(req);
+    const mode = q.get('mode');
+    if (mode !== 'on' && mode !== 'audit' && mode !== 'off') return badRequest(res, "mode must be 'on', 'audit' or 'off'");
+    const account = q.get('account');
+    if (account !== null && !/^\d{12}$/.test(account)) return badRequest(res, 'account must be a 12-digit account id');
+    if (account) ctx.iam.putSetting(`enforce:${account}`, mode);
+    else ctx.config.enforce = mode;
+    res.json({ mode, account: account ?? undefined });
   });
 
   router.use((_req, res) => {

@@ -5,6 +5,7 @@ import type { QueryInput, ServiceModel } from '../../protocol/query.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { awsId, isoSeconds, secretAccessKey } from '../../store/ids.ts';
 import type { IamStore, ManagedPolicyRow, PrincipalKind, RoleRow, UserRow } from '../../store/iam-store.ts';
+import { decisionSink } from '../../context.ts';
 import { accessDenied } from '../access-denied.ts';
 import { bool, num, req, str, type QueryCall, type QueryHandler, type QueryService } from '../query-service.ts';
 import modelJson from './model.json' with { type: 'json' };
@@ -58,7 +59,7 @@ function authorize(call: QueryCall, resource: string, extra: Record<string, stri
   const action = `iam:${call.operation}`;
   const context = baseContext(call.caller, call.facts);
   for (const [k, v] of Object.entries(extra)) context.set(k.toLowerCase(), [v]);
-  const decision = authorizeCaller(call.caller, { action, resource, resourceAccount: accountOf(call), context }, { decisions: call.ctx.decisions, at: call.facts.now });
+  const decision = authorizeCaller(call.caller, { action, resource, resourceAccount: accountOf(call), context }, decisionSink(call.ctx, call.facts.now, call.caller.principal.accountId));
   if (!decision.allowed) throw accessDenied('iam', call.caller, action, resource, decision);
 }
 

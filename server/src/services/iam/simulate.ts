@@ -4,6 +4,7 @@ import { evaluate, parsePolicy, PolicyDocumentError, type BoundPolicy, type Call
 import type { QueryInput } from '../../protocol/query.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { IamStore, PrincipalKind } from '../../store/iam-store.ts';
+import { decisionSink } from '../../context.ts';
 import { accessDenied } from '../access-denied.ts';
 import { num, str, type QueryCall, type QueryHandler } from '../query-service.ts';
 
@@ -199,7 +200,7 @@ function simulationPrincipal(call: QueryCall, fallbackArn: string): CallerPrinci
 function authorizeSimulator(call: QueryCall, resource: string): void {
   const action = `iam:${call.operation}`;
   const decision = authorizeCaller(call.caller, { action, resource, resourceAccount: call.caller.principal.accountId, context: baseContext(call.caller, call.facts) },
-    { decisions: call.ctx.decisions, at: call.facts.now });
+    decisionSink(call.ctx, call.facts.now, call.caller.principal.accountId));
   if (!decision.allowed) throw accessDenied('iam', call.caller, action, resource, decision);
 }
 

@@ -147,7 +147,8 @@ function startListing(call: S3Call): ListRequest {
   const maxKeys = parseMaxKeys(call);
   const encode = encodingOf(call);
   authorize(call, bucket, 's3:ListBucket', bucketArn(bucket.bucket_name), {
-    's3:prefix': prefix, 's3:delimiter': delimiter, 's3:max-keys': String(maxKeys),
+    ...(call.query.has('prefix') ? { 's3:prefix': prefix } : {}), ...(call.query.has('delimiter') ? { 's3:delimiter': delimiter } : {}),
+    's3:max-keys': String(maxKeys),
   });
   return { bucket, prefix, delimiter, maxKeys, encode };
 }

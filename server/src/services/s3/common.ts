@@ -3,8 +3,8 @@ import { createWriteStream, renameSync, statSync, unlinkSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { authorizeCaller, baseContext, compileStoredPolicy, type Caller, type RequestFacts } from '../../auth/caller.ts';
-import type { ServerContext } from '../../context.ts';
+import { authorizeCaller, baseContext, compileStoredPolicy, type Caller, type DecisionSink, type RequestFacts } from '../../auth/caller.ts';
+import { decisionSink, type ServerContext } from '../../context.ts';
 import { AwsError } from '../../http/errors.ts';
 import type { BoundPolicy, Decision } from '../../policy/index.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
@@ -63,7 +63,13 @@ export function decide(call: S3Call, bucket: BucketRow | undefined, action: stri
   return authorizeCaller(call.caller, {
     action, resource, resourceAccount: bucket?.account_id ?? call.caller.principal.accountId, context,
     resourcePolicy: bucket ? bucketPolicyOf(bucket) : undefined,
-  }, logged ? { decisions: call.ctx.decisions, at: call.facts.now } : undefined);
+  }, sinkFor(call, logged));
+}
+
+/** Owner-rule checks are recorded only outside enforcement, where audit needs to see every permission a call used. */
+function sinkFor(call: S3Call, logged: boolean): DecisionSink | undefined {
+  const sink = decisionSink(call.ctx, call.facts.now, call.caller.principal.accountId);
+  return logged || sink.mode !== 'on' ? sink : undefined;
 }
 
 export function authorize(call: S3Call, bucket: BucketRow | undefined, action: string, resource: string, extra: Record<string, string> = {}): void {

@@ -3,6 +3,7 @@ import { AwsError, malformedPolicy, validationError } from '../../http/errors.ts
 import { parsePolicy, PolicyDocumentError } from '../../policy/index.ts';
 import type { ServiceModel } from '../../protocol/query.ts';
 import { awsId, isoSeconds, secretAccessKey, sessionToken } from '../../store/ids.ts';
+import { decisionSink } from '../../context.ts';
 import { accessDenied } from '../access-denied.ts';
 import { num, req, str, type QueryCall, type QueryService } from '../query-service.ts';
 import modelJson from './model.json' with { type: 'json' };
@@ -39,7 +40,7 @@ function assumeRole(call: QueryCall): ReturnType<QueryService['handlers'][string
         action: 'sts:AssumeRole', resource: roleArnText, resourceAccount: accountId, context,
         resourcePolicy: { source: { id: `role/${role.role_name}/trust`, kind: 'trust' }, policy: compileStoredPolicy(role.trust_policy, 'trust') },
         resourcePolicyRequired: true,
-      }, { decisions: ctx.decisions, at: call.facts.now })
+      }, decisionSink(ctx, call.facts.now, caller.principal.accountId))
     : { allowed: false, statements: [] };
   if (!role || !decision.allowed) throw accessDenied('sts', caller, 'sts:AssumeRole', roleArnText, decision);
 
