@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
+import { LOG_LEVELS, type LogLevel } from './http/log.ts';
 import { FixtureError } from './store/fixtures.ts';
-import { DEFAULT_DB_PATH, startServer } from './server.ts';
+import { DEFAULT_DB_PATH, startServer, StartupError } from './server.ts';
 
 const USAGE = `Usage:
   iamlocal serve [--host H] [--port P] [--db PATH|:memory:] [--fixtures FILE]... [--enforce on|audit|off]
@@ -27,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
     args: rest,
     options: {
       host: { type: 'string' }, port: { type: 'string' }, db: { type: 'string' }, fixtures: { type: 'string', multiple: true },
-      enforce: { type: 'string' }, 'account-id': { type: 'string' }, region: { type: 'string' }, 'root-access-key-id': { type: 'string' }, 'root-secret-access-key': { type: 'string' },
+      enforce: { type: 'string' }, 'log-level': { type: 'string' }, 'account-id': { type: 'string' }, region: { type: 'string' }, 'root-access-key-id': { type: 'string' }, 'root-secret-access-key': { type: 'string' },
     },
     strict: true,
   });
@@ -50,14 +51,27 @@ async function main(argv: string[]): Promise<number> {
     console.error(`iamlocal: --enforce must be on, audit or off, got '${enforce}'`);
     return 2;
   }
+  const logLevel = values['log-level'] ?? env.IAMLOCAL_LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    console.error(`iamlocal: --log-level must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
+    return 2;
+  }
   if (config.accountId !== undefined && !/^\d{12}$/.test(config.accountId)) {
     console.error(`iamlocal: account id must be 12 digits, got '${config.accountId}'`);
     return 2;
   }
   const server = await startServer({
-    host: values.host ?? env.IAMLOCAL_HOST ?? '127.0.0.1', port, db: values.db ?? env.IAMLOCAL_DB ?? DEFAULT_DB_PATH, fixtures, config: { ...config, enforce },
+    host: values.host ?? env.IAMLOCAL_HOST ?? '127.0.0.1', port, db: values.db ?? env.IAMLOCAL_DB ?? DEFAULT_DB_PATH, fixtures, config: { ...config, enforce }, logLevel: logLevel as LogLevel,
   });
   console.log(server.url);
+  const c = server.ctx.config;
+  // The banner goes to stderr so that stdout's first line stays the URL for scripts.
+  console.error([
+    `iamlocal ready: STS, IAM and S3 at ${server.url} (account ${c.accountId}, region ${c.region}, enforcement ${c.enforce})`,
+    `  root credentials: AWS_ACCESS_KEY_ID=${c.rootAccessKeyId} AWS_SECRET_ACCESS_KEY=${c.rootSecretAccessKey}`,
+    `  try: AWS_ACCESS_KEY_ID=${c.rootAccessKeyId} AWS_SECRET_ACCESS_KEY=${c.rootSecretAccessKey} aws --endpoint-url ${server.url} --region ${c.region} sts get-caller-identity`,
+    `  (profiles with role_arn ignore --endpoint-url: export AWS_ENDPOINT_URL=${server.url})`,
+  ].join('\n'));
   const stop = (): void => {
     void server.close().then(() => process.exit(0));
   };
@@ -107,7 +121,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (error: unknown) => {
-    if (error instanceof FixtureError) console.error(`iamlocal: ${error.message}`);
+    if (error instanceof FixtureError || error instanceof StartupError) console.error(`iamlocal: ${error.message}`);
     else console.error(`iamlocal: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   },

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Db } from './store/db.ts';
 import type { IamStore } from './store/iam-store.ts';
 import type { S3Store } from './store/s3-store.ts';
@@ -33,6 +34,7 @@ export interface ServerContext {
   fixtureFiles: string[];
   dbPath: string;
   now: () => Date;
+  log: Logger;
 }
 
 /** The enforcement mode for requests by principals of `accountId`: a per-account setting, else the server's. */

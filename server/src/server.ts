@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './http/app.ts';
+import { createLogger, type LogLevel } from './http/log.ts';
 import { DEFAULT_CONFIG, type ServerConfig, type ServerContext } from './context.ts';
 import { bootstrap } from './store/bootstrap.ts';
-import { openDatabase } from './store/db.ts';
+import { openDatabase, type Db } from './store/db.ts';
 import { loadFixtures } from './store/fixtures.ts';
 import { IamStore } from './store/iam-store.ts';
 import { S3Store } from './store/s3-store.ts';
@@ -16,6 +17,8 @@ export interface ServeOptions {
   db?: string;
   fixtures?: string[];
   config?: Partial<ServerConfig>;
+  /** Request log level: 'info' logs one line per request. Default 'silent' (the CLI defaults to 'info'). */
+  logLevel?: LogLevel;
   /** Clock override for tests. */
   now?: () => Date;
 }
@@ -31,11 +34,20 @@ export interface RunningServer {
 export const DEFAULT_DB_PATH = '.iamlocal/iamlocal.sqlite';
 
 /** Opens the store, applies fixtures and listens; resolves once the port is bound. */
+/** A problem starting the server that the user can fix (port in use, unwritable database); shown without a stack. */
+export class StartupError extends Error {}
+
 export function createContext(options: ServeOptions = {}): ServerContext {
   const dbPath = options.db ?? DEFAULT_DB_PATH;
-  const db = openDatabase(dbPath);
+  let db: Db;
+  try {
+    db = openDatabase(dbPath);
+  } catch (error) {
+    throw new StartupError(`cannot open database ${dbPath}: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...options.config };
-  const ctx: ServerContext = { config, db, iam: new IamStore(db), s3: new S3Store(db, dbPath), decisions: new DecisionLog(db), fixtureFiles: options.fixtures ?? [], dbPath, now: options.now ?? (() => new Date()) };
+  const ctx: ServerContext = { config, db, iam: new IamStore(db), s3: new S3Store(db, dbPath), decisions: new DecisionLog(db), fixtureFiles: options.fixtures ?? [], dbPath, now: options.now ?? (() => new Date()),
+    log: createLogger(options.logLevel ?? 'silent') };
   try {
     bootstrap(ctx.iam, config, ctx.now());
     for (const file of options.fixtures ?? []) loadFixtures(ctx, file);
@@ -51,23 +63,39 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const ctx = createContext(options);
   const host = options.host ?? '127.0.0.1';
   const app = createApp(ctx);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port ?? 4577, host, (error?: Error) => (error ? reject(error) : resolve(s)));
-    s.once('error', reject);
-  });
+  const port = options.port ?? 4577;
+  let server: Server;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const s = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(s)));
+      s.once('error', reject);
+    });
+  } catch (error) {
+    ctx.s3.close();
+    ctx.db.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new StartupError(`port ${port} on ${host} is already in use (another iamlocal?); choose another with --port`);
+    if (code === 'EACCES') throw new StartupError(`not allowed to listen on ${host}:${port}`);
+    if (code === 'EADDRNOTAVAIL') throw new StartupError(`${host} is not an address of this machine`);
+    throw error;
+  }
   // SDKs keep connections alive between calls; match AWS's generous idle timeout.
   server.keepAliveTimeout = 65_000;
-  const port = (server.address() as AddressInfo).port;
+  const boundPort = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shownHost}:${port}`, host, port, ctx,
+    url: `http://${shownHost}:${boundPort}`, host, port: boundPort, ctx,
+    // In-flight requests finish; idle keep-alive sockets close now; stragglers are cut after a grace period.
     close: () => new Promise<void>((resolve) => {
+      const force = setTimeout(() => server.closeAllConnections(), 1500);
+      force.unref();
       server.close(() => {
+        clearTimeout(force);
         ctx.s3.close();
         ctx.db.close();
         resolve();
       });
-      server.closeAllConnections();
+      server.closeIdleConnections();
     }),
   };
 }

@@ -16,15 +16,16 @@ import { stsService } from '../services/sts/sts.ts';
 import { AwsError, internalError, isAwsErrorShape } from './errors.ts';
 import { openS3Body, readLimited } from './s3-body.ts';
 import { adminRouter } from './admin.ts';
+import type { RequestRecord } from './log.ts';
 
 const QUERY_SERVICES: Record<string, QueryService> = { sts: stsService, iam: iamService };
 const STS_ACTIONS = new Set(Object.keys(stsService.model.operations));
 
-function toAwsError(error: unknown): AwsError {
+function toAwsError(error: unknown, ctx: ServerContext): AwsError {
   if (error instanceof AwsError) return error;
   if (isAwsErrorShape(error)) return new AwsError(error.code, error.message, error.status);
   // Anything else is our bug: log it, answer as AWS does for an internal failure, never with a stack trace.
-  console.error('iamlocal: internal error:', error);
+  ctx.log.error({ err: error }, 'internal error');
   return internalError();
 }
 
@@ -64,8 +65,12 @@ async function handleQuery(ctx: ServerContext, req: Request, res: Response, scop
     const action = params.get('Action');
     if (!scopeService && action && STS_ACTIONS.has(action)) service = stsService;
     const bodySha256 = createHash('sha256').update(body).digest('hex');
+    const record = res.locals.record as RequestRecord;
+    record.service = service.name;
+    record.operation = action;
     const { caller, auth, error } = resolveCaller(ctx, 'query', req, rawPath, rawQuery, bodySha256);
     if (error) throw error;
+    record.principal = caller.principal.arn;
     if (!action) throw new AwsError('MissingAction', 'Missing Action', 400);
     const handler = Object.hasOwn(service.handlers, action) ? service.handlers[action] : undefined;
     const spec = Object.hasOwn(service.model.operations, action) ? service.model.operations[action] : undefined;
@@ -75,7 +80,8 @@ async function handleQuery(ctx: ServerContext, req: Request, res: Response, scop
     const result = ctx.db.transaction(() => handler({ operation: action, input, caller, requestId, facts: facts(ctx, req, region), ctx }))();
     send(200, queryResponseXml(action, service.namespace, result, requestId));
   } catch (error) {
-    const awsError = toAwsError(error);
+    const awsError = toAwsError(error, ctx);
+    (res.locals.record as RequestRecord).errorCode = awsError.code;
     send(awsError.status, queryErrorXml(awsError, service.namespace, requestId));
   }
 }
@@ -121,9 +127,12 @@ async function handleS3(ctx: ServerContext, req: Request, res: Response): Promis
   try {
     target = s3Target(req, rawPath);
     const query = new URLSearchParams(rawQuery);
+    const record = res.locals.record as RequestRecord;
+    const route = routeS3(req.method, target.bucket, target.key, query);
+    record.operation = route.name;
     const { caller, auth, error } = resolveCaller(ctx, 's3', req, rawPath, rawQuery);
     if (error) throw error;
-    const route = routeS3(req.method, target.bucket, target.key, query);
+    record.principal = caller.principal.arn;
     let opened: Readable | undefined;
     const body = (): Readable => (opened ??= openS3Body(req, auth));
     const call: S3Call = {
@@ -134,7 +143,8 @@ async function handleS3(ctx: ServerContext, req: Request, res: Response): Promis
     const result = await route.handler(call);
     sendS3(req, res, result);
   } catch (error) {
-    const awsError = toAwsError(error);
+    const awsError = toAwsError(error, ctx);
+    (res.locals.record as RequestRecord).errorCode = awsError.code;
     if (awsError.code === 'NoSuchBucket' || awsError.code === 'NoSuchKey' || awsError.code === 'InvalidBucketName') {
       awsError.extra.BucketName ??= target.bucket ?? '';
     }
@@ -184,18 +194,31 @@ export function createApp(ctx: ServerContext): Express {
   app.disable('etag');
   app.set('query parser', false);
   app.use('/_iamlocal', adminRouter(ctx));
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    const record: RequestRecord = { service: req.path.startsWith('/_iamlocal/') ? 'admin' : 's3' };
+    res.locals.record = record;
+    res.on('finish', () => {
+      ctx.log.info({
+        service: record.service, operation: record.operation ?? `${req.method} ${req.path.startsWith('/_iamlocal/') ? req.path : ''}`.trim(),
+        principal: record.principal, status: res.statusCode, errorCode: record.errorCode,
+        ms: Number((Number(process.hrtime.bigint() - started) / 1e6).toFixed(2)),
+      });
+    });
+    next();
+  });
   app.use((req, res) => {
     const { rawPath, rawQuery } = splitUrl(req.originalUrl);
     const scope = credentialScopeOf(req.headers, rawQuery);
     const work = isQueryRequest(req, rawPath, rawQuery, scope?.service) ? handleQuery(ctx, req, res, scope?.service) : handleS3(ctx, req, res);
     work.catch((error: unknown) => {
-      console.error('iamlocal: unhandled error:', error);
+      ctx.log.error({ err: error }, 'unhandled error');
       if (!res.headersSent) res.status(500).end();
     });
   });
   // Admin routes answer JSON errors; no stack trace ever leaves the server.
   app.use((error: unknown, _req: Request, res: Response, _next: (e?: unknown) => void) => {
-    console.error('iamlocal: admin route error:', error);
+    ctx.log.error({ err: error }, 'admin route error');
     if (!res.headersSent) res.status(500).json({ error: 'internal error' });
   });
   return app;
