@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
     args: rest,
     options: {
       host: { type: 'string' }, port: { type: 'string' }, db: { type: 'string' }, fixtures: { type: 'string', multiple: true },
-      enforce: { type: 'string' }, 'log-level': { type: 'string' }, 'account-id': { type: 'string' }, region: { type: 'string' }, 'root-access-key-id': { type: 'string' }, 'root-secret-access-key': { type: 'string' },
+      enforce: { type: 'string' }, 'admin-token': { type: 'string' }, 'log-level': { type: 'string' }, 'account-id': { type: 'string' }, region: { type: 'string' }, 'root-access-key-id': { type: 'string' }, 'root-secret-access-key': { type: 'string' },
     },
     strict: true,
   });
@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const server = await startServer({
-    host: values.host ?? env.IAMLOCAL_HOST ?? '127.0.0.1', port, db: values.db ?? env.IAMLOCAL_DB ?? DEFAULT_DB_PATH, fixtures, config: { ...config, enforce }, logLevel: logLevel as LogLevel,
+    host: values.host ?? env.IAMLOCAL_HOST ?? '127.0.0.1', port, db: values.db ?? env.IAMLOCAL_DB ?? DEFAULT_DB_PATH, fixtures, config: { ...config, enforce, ...(values['admin-token'] ?? env.IAMLOCAL_ADMIN_TOKEN ? { adminToken: values['admin-token'] ?? env.IAMLOCAL_ADMIN_TOKEN } : {}) }, logLevel: logLevel as LogLevel,
   });
   console.log(server.url);
   const c = server.ctx.config;

@@ -12,6 +12,12 @@ export interface ServerConfig {
   /** Largest query-protocol (STS/IAM) body accepted, in bytes. */
   maxQueryBodyBytes: number;
   enforce: EnforceMode;
+  /**
+   * When set, /_iamlocal/ routes other than health need `Authorization: Bearer <token>` or a request signed by an
+   * account root. Servers listening beyond loopback always require one of the two.
+   */
+  adminToken?: string;
+  adminAuthRequired: boolean;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -21,6 +27,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   rootSecretAccessKey: 'test',
   maxQueryBodyBytes: 1024 * 1024,
   enforce: 'on',
+  adminAuthRequired: false,
 };
 
 /** Everything a request handler may touch; built once per server. */

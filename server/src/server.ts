@@ -60,8 +60,10 @@ export function createContext(options: ServeOptions = {}): ServerContext {
 }
 
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
-  const ctx = createContext(options);
   const host = options.host ?? '127.0.0.1';
+  // Anyone who can reach a non-loopback address could reset or read the state: the admin API then needs credentials.
+  const loopback = host === '127.0.0.1' || host === '::1' || host === 'localhost';
+  const ctx = createContext({ ...options, config: { ...options.config, adminAuthRequired: options.config?.adminAuthRequired ?? !loopback } });
   const app = createApp(ctx);
   const port = options.port ?? 4577;
   let server: Server;

@@ -1,4 +1,7 @@
+import { timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
+import { lookupCredentials, type CredentialLookup } from '../auth/caller.ts';
+import { authenticate } from '../auth/sigv4.ts';
 import { parse as parseYaml } from 'yaml';
 import { advise, principalFilter, terraform, unusedAccess, type Granularity } from '../advise/advise.ts';
 import { AdviceError, applyAdvice, entityOf, policiesOf } from '../advise/apply.ts';
@@ -19,6 +22,21 @@ export function adminRouter(ctx: ServerContext): Router {
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok', accountId: ctx.config.accountId, region: ctx.config.region });
+  });
+
+  router.use((req, res, next) => {
+    if (!ctx.config.adminAuthRequired && !ctx.config.adminToken) return next();
+    const auth = req.headers.authorization ?? '';
+    const token = ctx.config.adminToken;
+    if (token && auth.startsWith('Bearer ')) {
+      const given = Buffer.from(auth.slice(7));
+      const expected = Buffer.from(token);
+      if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
+    }
+    const [rawPath = '/', rawQuery = ''] = req.originalUrl.split('?');
+    const result = authenticate<CredentialLookup>({ method: req.method, rawPath, rawQuery, headers: req.headers }, 's3', ctx.now(), (id) => lookupCredentials(ctx.iam, id));
+    if (result.ok === true && result.credential.resolve().principal.kind === 'root') return next();
+    res.status(401).json({ error: 'the admin API needs Authorization: Bearer <admin token> or a request signed by an account root' });
   });
 
   router.get('/decisions', (req, res) => {
