@@ -24,18 +24,20 @@ function header(req: IncomingSignedRequest, name: string): string {
   return Array.isArray(v) ? v.join(',') : (v ?? '');
 }
 
-function stringToSign(req: IncomingSignedRequest, params: URLSearchParams, dateOrExpires: string, virtualBucket: string | undefined): string {
-  const amz = Object.keys(req.headers)
-    .filter((name) => name.startsWith('x-amz-'))
-    .sort()
-    .map((name) => `${name}:${header(req, name).trim()}\n`)
-    .join('');
+function stringToSign(req: IncomingSignedRequest, params: URLSearchParams, dateOrExpires: string, virtualBucket: string | undefined, presigned: boolean): string {
+  // Presigned URLs carry signed x-amz-* values (such as the session token) as query parameters instead of headers.
+  const amzValues = new Map<string, string>();
+  for (const name of Object.keys(req.headers)) if (name.startsWith('x-amz-')) amzValues.set(name, header(req, name).trim());
+  if (presigned) for (const [name, value] of params) if (name.toLowerCase().startsWith('x-amz-')) amzValues.set(name.toLowerCase(), value.trim());
+  const amz = [...amzValues.keys()].sort().map((name) => `${name}:${amzValues.get(name)}\n`).join('');
+  const contentMd5 = presigned ? (params.get('content-md5') ?? header(req, 'content-md5')) : header(req, 'content-md5');
+  const contentType = presigned ? (params.get('content-type') ?? header(req, 'content-type')) : header(req, 'content-type');
   const sub = [...params.entries()]
     .filter(([name]) => SIGNED_SUBRESOURCES.has(name))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, value]) => (value === '' && !/[?&]/.test(name) && !req.rawQuery.includes(`${name}=`) ? name : `${name}=${value}`));
   const resource = (virtualBucket ? `/${virtualBucket}` : '') + (req.rawPath || '/') + (sub.length ? `?${sub.join('&')}` : '');
-  return [req.method, header(req, 'content-md5'), header(req, 'content-type'), dateOrExpires, amz + resource].join('\n');
+  return [req.method, contentMd5, contentType, dateOrExpires, amz + resource].join('\n');
 }
 
 export function authenticateSigV2<C extends CredentialRecord>(
@@ -70,7 +72,7 @@ export function authenticateSigV2<C extends CredentialRecord>(
       ? { ok: false, error: { code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.', status: 403 } }
       : { ok: false, error: { code: 'InvalidToken', message: 'The provided token is malformed or otherwise invalid.', status: 400 } };
   }
-  const expected = createHmac('sha1', credential.secretKey).update(stringToSign(req, params, dateOrExpires, virtualBucket), 'utf8').digest('base64');
+  const expected = createHmac('sha1', credential.secretKey).update(stringToSign(req, params, dateOrExpires, virtualBucket, !auth.startsWith('AWS ')), 'utf8').digest('base64');
   const a = Buffer.from(expected);
   const b = Buffer.from(signature);
   if (a.length !== b.length || !timingSafeEqual(a, b)) {
