@@ -1,0 +1,262 @@
+// npm run bench [-- --quick] [--duration S] [--concurrency N] [--no-moto] [--json]
+// Measures iamlocal over HTTP with requests signed once (SigV4, reused inside the 15-minute window) on keep-alive
+// connections, against moto_server and a bare node:http server on the same machine in the same run.
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { signedHeaders, type Credentials } from '../server/test/support/sign.ts';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean' }, duration: { type: 'string' }, concurrency: { type: 'string' }, 'no-moto': { type: 'boolean' }, json: { type: 'boolean' },
+    objects: { type: 'string' },
+  },
+});
+const QUICK = values.quick ?? false;
+const DURATION_MS = Number(values.duration ?? (QUICK ? 0.5 : 4)) * 1000;
+const CONCURRENCY = Number(values.concurrency ?? 16);
+const OBJECTS = Number(values.objects ?? (QUICK ? 1000 : 100_000));
+const ROOT: Credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+interface Target { name: string; host: string; port: number; pid?: number }
+interface Req { method: string; path: string; headers: Record<string, string>; body?: string }
+interface Result { op: string; target: string; rps: number; p50: number; p99: number; errors: number }
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function send(t: Target, r: Req): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: t.host, port: t.port, method: r.method, path: r.path, headers: r.headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end(r.body);
+  });
+}
+
+async function signed(t: Target, service: 'sts' | 'iam' | 's3', method: string, path: string, opts: { query?: Record<string, string>; body?: string; headers?: Record<string, string> } = {}, creds = ROOT): Promise<Req> {
+  const host = `${t.host}:${t.port}`;
+  const headers = await signedHeaders(service, host, { method, path, query: opts.query, headers: opts.headers, body: opts.body }, creds);
+  const qs = new URLSearchParams(opts.query ?? {}).toString().replace(/\+/g, '%20');
+  return { method, path: qs ? `${path}?${qs}` : path, headers: { ...headers, ...(opts.body !== undefined ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}) }, body: opts.body };
+}
+
+const form = (service: 'sts' | 'iam', params: Record<string, string>): string =>
+  new URLSearchParams({ Version: service === 'sts' ? '2011-06-15' : '2010-05-08', ...params }).toString();
+
+async function query(t: Target, service: 'sts' | 'iam', params: Record<string, string>, creds = ROOT): Promise<Req> {
+  return signed(t, service, 'POST', '/', { body: form(service, params), headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' } }, creds);
+}
+
+async function must(t: Target, r: Req): Promise<string> {
+  const res = await send(t, r);
+  if (res.status >= 300) throw new Error(`${t.name}: ${r.method} ${r.path} → ${res.status} ${res.body.slice(0, 300)}`);
+  return res.body;
+}
+
+/** Fixed-concurrency closed loop for DURATION_MS after a short warm-up. */
+async function load(t: Target, op: string, make: () => Req): Promise<Result> {
+  const run = async (ms: number, latencies: number[] | null): Promise<number> => {
+    let errors = 0;
+    const end = performance.now() + ms;
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        const start = performance.now();
+        const res = await send(t, make());
+        if (res.status >= 300) errors++;
+        latencies?.push(performance.now() - start);
+      }
+    }));
+    return errors;
+  };
+  await run(Math.min(300, DURATION_MS / 4), null);
+  const latencies: number[] = [];
+  const started = performance.now();
+  const errors = await run(DURATION_MS, latencies);
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+  return { op, target: t.name, rps: latencies.length / elapsed, p50: pct(0.5), p99: pct(0.99), errors };
+}
+
+function rssMb(pid: number | undefined): { rss: number; peak: number } | undefined {
+  if (!pid) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+    return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const onData = (chunk: Buffer): void => {
+      buffer += chunk.toString();
+      const m = pattern.exec(buffer);
+      if (m) {
+        child.stdout?.off('data', onData);
+        child.stderr?.off('data', onData);
+        resolve(m[0]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`process exited (${code}) before ready: ${buffer.slice(-500)}`)));
+  });
+}
+
+async function startIamlocal(dir: string): Promise<{ target: Target; child: ChildProcess; startMs: number }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/cli.ts', 'serve', '--port', '0', '--db', join(dir, 'bench.sqlite'), '--log-level', 'silent', '--fixtures', 'db/fixtures/seed-story.yaml'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = new URL(await waitForLine(child, /http:\/\/[\d.]+:\d+/));
+  return { target: { name: 'iamlocal', host: url.hostname, port: Number(url.port), pid: child.pid }, child, startMs: performance.now() - started };
+}
+
+async function coldStart(dir: string, runs: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/cli.ts', 'serve', '--port', '0', '--db', ':memory:', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() });
+    const url = new URL(await waitForLine(child, /http:\/\/[\d.]+:\d+/));
+    const t: Target = { name: 'cold', host: url.hostname, port: Number(url.port) };
+    while ((await send(t, { method: 'GET', path: '/_iamlocal/health', headers: {} }).catch(() => ({ status: 0 }))).status !== 200);
+    times.push(performance.now() - started);
+    child.kill('SIGTERM');
+  }
+  times.sort((a, b) => a - b);
+  void dir;
+  return times[Math.floor(times.length / 2)]!;
+}
+
+async function startMoto(): Promise<{ target: Target; child: ChildProcess } | undefined> {
+  const port = 40000 + Math.floor(Math.random() * 20000);
+  const child = spawn('moto_server', ['-p', String(port), '-H', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ready = await Promise.race([
+    waitForLine(child, /Running on|Serving/).then(() => true, () => false),
+    new Promise<boolean>((r) => setTimeout(() => r(false), 15000)),
+  ]);
+  if (!ready) {
+    child.kill();
+    return undefined;
+  }
+  return { target: { name: 'moto', host: '127.0.0.1', port, pid: child.pid }, child };
+}
+
+function startCeiling(): Promise<{ target: Target; server: http.Server }> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/xml' });
+    res.end('<ok/>');
+  });
+  server.keepAliveTimeout = 65_000;
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ target: { name: 'node:http', host: '127.0.0.1', port: (server.address() as { port: number }).port }, server })));
+}
+
+const xmlValue = (xml: string, tag: string): string => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1] ?? '';
+
+/** Same world on every target: a user allowed to assume a role that may list/read/write a bucket of OBJECTS keys. */
+async function seed(t: Target, objects: number): Promise<{ user: Credentials; session: Credentials; roleArn: string }> {
+  const account = '123456789012';
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:user/bench` }, Action: 'sts:AssumeRole' }] });
+  await must(t, await query(t, 'iam', { Action: 'CreateUser', UserName: 'bench' }));
+  await must(t, await query(t, 'iam', { Action: 'PutUserPolicy', UserName: 'bench', PolicyName: 'assume', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] }) }));
+  const key = await must(t, await query(t, 'iam', { Action: 'CreateAccessKey', UserName: 'bench' }));
+  const user = { accessKeyId: xmlValue(key, 'AccessKeyId'), secretAccessKey: xmlValue(key, 'SecretAccessKey') };
+  await must(t, await query(t, 'iam', { Action: 'CreateRole', RoleName: 'bench-role', AssumeRolePolicyDocument: trust }));
+  const statements = Array.from({ length: 10 }, (_, i) => ({ Effect: 'Allow', Action: [`s3:Get*`, 's3:PutObject', 's3:ListBucket'], Resource: [`arn:aws:s3:::bench-bucket${i === 0 ? '' : `-${i}`}`, `arn:aws:s3:::bench-bucket${i === 0 ? '' : `-${i}`}/*`], Condition: { IpAddress: { 'aws:SourceIp': ['127.0.0.0/8', '::1/128'] } } }));
+  await must(t, await query(t, 'iam', { Action: 'PutRolePolicy', RoleName: 'bench-role', PolicyName: 's3', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }));
+  const roleArn = `arn:aws:iam::${account}:role/bench-role`;
+  const assumed = await must(t, await query(t, 'sts', { Action: 'AssumeRole', RoleArn: roleArn, RoleSessionName: 'bench' }, user));
+  const session = { accessKeyId: xmlValue(assumed, 'AccessKeyId'), secretAccessKey: xmlValue(assumed, 'SecretAccessKey'), sessionToken: xmlValue(assumed, 'SessionToken') };
+  await must(t, await signed(t, 's3', 'PUT', '/bench-bucket'));
+  const body = 'x'.repeat(1024);
+  let next = 0;
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (next < objects) {
+      const i = next++;
+      await must(t, await signed(t, 's3', 'PUT', `/bench-bucket/data/${String(i).padStart(6, '0')}.bin`, { body }));
+    }
+  }));
+  return { user, session, roleArn };
+}
+
+async function scenarios(t: Target, world: { user: Credentials; session: Credentials; roleArn: string }, moto: boolean): Promise<Result[]> {
+  const out: Result[] = [];
+  const gci = await query(t, 'sts', { Action: 'GetCallerIdentity' });
+  out.push(await load(t, 'sts:GetCallerIdentity', () => gci));
+  const assume = await query(t, 'sts', { Action: 'AssumeRole', RoleArn: world.roleArn, RoleSessionName: 'load' }, world.user);
+  out.push(await load(t, 'sts:AssumeRole', () => assume));
+  const getRole = await query(t, 'iam', { Action: 'GetRole', RoleName: 'bench-role' });
+  out.push(await load(t, 'iam:GetRole', () => getRole));
+  const creds = moto ? ROOT : world.session;
+  const list1 = await signed(t, 's3', 'GET', '/bench-bucket', { query: { prefix: 'data/', 'max-keys': '1000', marker: 'data/050000.bin' } }, creds);
+  out.push(await load(t, 's3:ListObjects 1000', () => list1));
+  const list2 = await signed(t, 's3', 'GET', '/bench-bucket', { query: { 'list-type': '2', prefix: 'data/', 'start-after': 'data/050000.bin', 'fetch-owner': 'true' } }, creds);
+  out.push(await load(t, 's3:ListObjectsV2 1000', () => list2));
+  const put = await signed(t, 's3', 'PUT', '/bench-bucket/put/one.bin', { body: 'y'.repeat(1024) }, creds);
+  out.push(await load(t, 's3:PutObject 1KiB', () => put));
+  const get = await signed(t, 's3', 'GET', '/bench-bucket/data/000001.bin', {}, creds);
+  out.push(await load(t, 's3:GetObject 1KiB', () => get));
+  return out;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'iamlocal-bench-'));
+  const report: Record<string, unknown> = { node: process.version, cpus: cpus().length, concurrency: CONCURRENCY, durationSeconds: DURATION_MS / 1000, objects: OBJECTS };
+  try {
+    report.coldStartMs = await coldStart(dir, QUICK ? 3 : 10);
+    const iam = await startIamlocal(dir);
+    report.idleRssMb = rssMb(iam.target.pid)?.rss;
+    const seedStart = performance.now();
+    const world = await seed(iam.target, OBJECTS);
+    report.seedSeconds = (performance.now() - seedStart) / 1000;
+    const results = await scenarios(iam.target, world, false);
+    report.peakRssMb = rssMb(iam.target.pid)?.peak;
+    iam.child.kill('SIGTERM');
+
+    const ceiling = await startCeiling();
+    const bare = await load(ceiling.target, 'node:http 200', () => ({ method: 'GET', path: '/', headers: {} }));
+    ceiling.server.close();
+    results.push(bare);
+
+    if (!values['no-moto']) {
+      const moto = await startMoto();
+      if (!moto) report.moto = 'moto_server not available: skipped';
+      else {
+        try {
+          const motoWorld = await seed(moto.target, Math.min(OBJECTS, QUICK ? 1000 : 2000));
+          results.push(...(await scenarios(moto.target, motoWorld, true)));
+        } finally {
+          moto.child.kill('SIGTERM');
+        }
+      }
+    }
+    report.results = results;
+    if (values.json) {
+      console.log(JSON.stringify(report, null, 2));
+      return;
+    }
+    console.log(`iamlocal bench — node ${report.node}, ${report.cpus} CPUs, concurrency ${CONCURRENCY}, ${DURATION_MS / 1000}s per operation, ${OBJECTS} objects seeded in ${Number(report.seedSeconds).toFixed(1)}s`);
+    console.log(`cold start (spawn → health 200, median) ${Number(report.coldStartMs).toFixed(0)} ms; idle RSS ${Number(report.idleRssMb).toFixed(0)} MB; peak RSS ${Number(report.peakRssMb).toFixed(0)} MB`);
+    const ceilingRps = bare.rps;
+    console.log(`${'operation'.padEnd(24)} ${'iamlocal req/s'.padStart(14)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'moto req/s'.padStart(11)} ${'× moto'.padStart(7)} ${'% ceiling'.padStart(9)}`);
+    for (const r of results.filter((x) => x.target === 'iamlocal')) {
+      const m = results.find((x) => x.target === 'moto' && x.op === r.op);
+      console.log(`${r.op.padEnd(24)} ${r.rps.toFixed(0).padStart(14)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${(m ? m.rps.toFixed(0) : '-').padStart(11)} ${(m ? (r.rps / m.rps).toFixed(1) : '-').padStart(7)} ${((r.rps / ceilingRps) * 100).toFixed(0).padStart(8)}%${r.errors ? `  (${r.errors} errors!)` : ''}`);
+    }
+    console.log(`${'node:http ceiling'.padEnd(24)} ${ceilingRps.toFixed(0).padStart(14)} ${bare.p50.toFixed(2).padStart(8)} ${bare.p99.toFixed(2).padStart(8)}`);
+    if (report.moto) console.log(report.moto);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    agent.destroy();
+  }
+}
+
+await main();
