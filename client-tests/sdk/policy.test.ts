@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startServer, type RunningServer } from '../../server/src/server.ts';
+import { rejection } from './support.ts';
 
 interface Creds { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
 const ROOT: Creds = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -37,15 +38,6 @@ after(async () => {
   await server.close();
   rmSync(fixtureDir, { recursive: true, force: true });
 });
-
-async function rejection(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return { name: (error as Error).name, message: (error as Error).message };
-  }
-  assert.fail('expected the call to be rejected');
-}
 
 /** A role in account A that root's users may assume, with the given policies; returns session credentials. */
 async function roleSession(name: string, setup: (roleName: string) => Promise<void>, assume: { Policy?: string } = {}): Promise<Creds> {

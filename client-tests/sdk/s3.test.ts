@@ -10,6 +10,7 @@ import {
   PutObjectCommand, PutObjectTaggingCommand, S3Client, type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { startIamlocal, type Iamlocal } from '../../server/src/in-process.ts';
+import { rejection } from './support.ts';
 
 const BUCKET = 'sdk-s3-bucket';
 let local: Iamlocal;
@@ -23,16 +24,6 @@ before(async () => {
 after(async () => {
   await local.stop();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  assert.fail('expected the call to be rejected');
-}
 
 test('lib-storage Upload of 12 MiB goes multipart and reads back byte for byte', async () => {
   const body = Buffer.alloc(12 * 1024 * 1024);

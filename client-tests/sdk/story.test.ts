@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, ListObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startServer, type RunningServer } from '../../server/src/server.ts';
+import { rejection } from './support.ts';
 
 const ACCOUNT = '123456789012';
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/kjh-s3-encryption-test1-role`;
@@ -29,16 +30,6 @@ before(async () => {
 after(async () => {
   await server.close();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  assert.fail('expected the call to be rejected');
-}
 
 const TRUST_WITH_SESSION = JSON.stringify({
   Version: '2012-10-17',
