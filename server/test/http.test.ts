@@ -178,3 +178,23 @@ describe('S3 (rest-xml)', () => {
     assert.doesNotMatch(next.text, /<Prefix>b c\/<\/Prefix>/);
   });
 });
+
+describe('S3 bucket policies', () => {
+  const put = (policy: string) => s3('PUT', '/kjh-encryption-test1', policy, {}, ROOT, { policy: '' });
+  test('S3 MalformedPolicy texts', async () => {
+    const cases: [string, string][] = [
+      ['not json', "Policies must be valid JSON and the first byte must be '{'"],
+      ['{"Version":"2012-10-17","Statement":[', 'This policy contains invalid Json'],
+      ['{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::kjh-encryption-test1/*"}]}', 'Missing required field Principal'],
+      ['{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::another-bucket/*"}]}', 'Policy has invalid resource'],
+    ];
+    for (const [policy, message] of cases) {
+      const res = await put(policy);
+      assert.equal(res.status, 400, policy);
+      assert.equal(codeOf(res.text), 'MalformedPolicy');
+      assert.equal(messageOf(res.text), message);
+    }
+    const ok = await put('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::kjh-encryption-test1/*"}]}');
+    assert.equal(ok.status, 204);
+  });
+});

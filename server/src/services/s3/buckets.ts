@@ -81,18 +81,41 @@ export const getBucketLocation: S3Handler = (call) => {
   return { body: `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${constraint}</LocationConstraint>` };
 };
 
+/** IAM's validation, reported in S3's words; S3 also insists every resource is in this bucket. */
+function validateBucketPolicy(text: string, bucket: string): void {
+  const malformed = (message: string): AwsError => new AwsError('MalformedPolicy', message, 400);
+  if (!text.trimStart().startsWith('{')) throw malformed("Policies must be valid JSON and the first byte must be '{'");
+  try {
+    parsePolicy(text, 'resource');
+  } catch (error) {
+    if (!(error instanceof PolicyDocumentError)) throw error;
+    const m = error.message;
+    if (m === 'Syntax errors in policy.') throw malformed('This policy contains invalid Json');
+    if (m.startsWith('Missing required field Principal')) throw malformed('Missing required field Principal');
+    if (m === 'Policy statement must contain actions.') throw malformed('Missing required field Action');
+    if (m === 'Policy statement must contain resources.') throw malformed('Missing required field Resource');
+    if (m.startsWith('Invalid principal')) throw malformed('Invalid principal in policy');
+    if (m.includes('must be in ARN format')) throw malformed('Policy has invalid resource');
+    throw malformed(m);
+  }
+  const doc = JSON.parse(text) as { Statement: unknown };
+  for (const st of (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) as Record<string, unknown>[]) {
+    const resources = st.Resource ?? st.NotResource;
+    for (const r of Array.isArray(resources) ? resources : [resources]) {
+      if (typeof r !== 'string') continue;
+      const inBucket = r === `arn:aws:s3:::${bucket}` || r.startsWith(`arn:aws:s3:::${bucket}/`) || /^arn:aws:s3:::[^/]*[*?]/.test(r);
+      if (!inBucket) throw malformed('Policy has invalid resource');
+    }
+  }
+}
+
 export async function putBucketPolicy(call: S3Call): Promise<S3Result> {
   const bucket = requireBucket(call);
   authorize(call, bucket, 's3:PutBucketPolicy', bucketArn(bucket.bucket_name));
   const body = await call.readBody(MAX_BUCKET_POLICY_BYTES + 1);
   if (body.length > MAX_BUCKET_POLICY_BYTES) throw new AwsError('PolicyTooLarge', 'Policy exceeds the maximum allowed document size.', 400);
   const text = body.toString('utf8');
-  try {
-    parsePolicy(text, 'resource');
-  } catch (error) {
-    if (error instanceof PolicyDocumentError) throw new AwsError('MalformedPolicy', error.message, 400);
-    throw error;
-  }
+  validateBucketPolicy(text, bucket.bucket_name);
   call.ctx.s3.setBucketPolicy(bucket.bucket_name, text);
   return { status: 204 };
 }
