@@ -79,33 +79,33 @@ export function lookupCredentials(store: IamStore, accessKeyId: string): Credent
       secretKey: session.secret_key,
       sessionToken: session.session_token,
       expiresAt: new Date(session.expires_at),
-      resolve: () => sessionCaller(store, session),
+      resolve: () => (session.principal_type === 'user' || session.principal_type === 'root' ? longTermCaller(store, session.account_id, session.user_name ?? null, accessKeyId, session) : sessionCaller(store, session)),
     };
   }
   const key = store.accessKey(accessKeyId);
   if (!key || key.status !== 'Active') return undefined;
+  return { secretKey: key.secret_key, resolve: () => longTermCaller(store, key.account_id, key.user_name, accessKeyId) };
+}
+
+/** Root (userName null) or an IAM user, with its own and its groups' policies; GetSessionToken sessions act as them. */
+function longTermCaller(store: IamStore, accountId: string, userName: string | null, accessKeyId: string, session?: SessionRow): Caller {
+  if (userName === null) {
+    return { principal: { kind: 'root', accountId, arn: `arn:aws:iam::${accountId}:root` }, userId: accountId, accessKeyId, identityPolicies: [], session };
+  }
+  const user = store.user(accountId, userName);
+  const name = user?.user_name ?? userName;
   return {
-    secretKey: key.secret_key,
-    resolve: () => {
-      if (key.user_name === null) {
-        return {
-          principal: { kind: 'root', accountId: key.account_id, arn: `arn:aws:iam::${key.account_id}:root` },
-          userId: key.account_id,
-          accessKeyId,
-          identityPolicies: [],
-        };
-      }
-      const user = store.user(key.account_id, key.user_name);
-      const name = user?.user_name ?? key.user_name;
-      return {
-        principal: { kind: 'user', accountId: key.account_id, arn: userArn(key.account_id, user?.path ?? '/', name) },
-        userId: user?.user_id ?? key.user_name,
-        userName: name,
-        accessKeyId,
-        identityPolicies: identityPoliciesOf(store, key.account_id, 'user', name),
-        permissionsBoundary: boundaryOf(store, user?.permissions_boundary ?? null),
-      };
-    },
+    principal: { kind: 'user', accountId, arn: userArn(accountId, user?.path ?? '/', name) },
+    userId: user?.user_id ?? userName,
+    userName: name,
+    accessKeyId,
+    session,
+    // A user's permissions include those of every group it belongs to.
+    identityPolicies: [
+      ...identityPoliciesOf(store, accountId, 'user', name),
+      ...store.groupsOfUser(accountId, name).flatMap((g) => identityPoliciesOf(store, accountId, 'group', g.group_name)),
+    ],
+    permissionsBoundary: boundaryOf(store, user?.permissions_boundary ?? null),
   };
 }
 

@@ -17,8 +17,11 @@ export interface SessionRow {
   access_key_id: string; secret_key: string; session_token: string; account_id: string; role_name: string; role_id: string;
   session_name: string; source_identity: string | null; session_policy: string | null; session_policy_arns: string | null;
   issued_at: string; expires_at: string;
+  /** 'role' for AssumeRole sessions; 'user' or 'root' for GetSessionToken. */
+  principal_type?: 'role' | 'user' | 'root'; user_name?: string | null;
 }
-export type PrincipalKind = 'user' | 'role';
+export type PrincipalKind = 'user' | 'role' | 'group';
+export interface GroupRow { account_id: string; group_name: string; group_id: string; path: string; created_at: string }
 
 /** All IAM and STS state, behind prepared statements compiled once. */
 export class IamStore {
@@ -59,6 +62,7 @@ export class IamStore {
       insertVersion: p('INSERT INTO policy_versions (policy_arn, version_id, document, created_at) VALUES (?, ?, ?, ?)'),
       deleteVersion: p('DELETE FROM policy_versions WHERE policy_arn = ? AND version_id = ?'),
       attachmentCount: p<{ n: number }>('SELECT count(*) AS n FROM policy_attachments WHERE policy_arn = ?'),
+      attachmentCountIn: p<{ n: number }>('SELECT count(*) AS n FROM policy_attachments WHERE policy_arn = ? AND account_id = ?'),
       attachments: p<{ policy_arn: string; policy_name: string }>(`SELECT pa.policy_arn, mp.policy_name FROM policy_attachments pa
         JOIN managed_policies mp ON mp.arn = pa.policy_arn WHERE pa.account_id = ? AND pa.principal_kind = ? AND pa.principal_name = ? ORDER BY pa.attached_at, pa.policy_arn`),
       attach: p('INSERT OR IGNORE INTO policy_attachments (policy_arn, account_id, principal_kind, principal_name, attached_at) VALUES (?, ?, ?, ?, ?)'),
@@ -69,10 +73,20 @@ export class IamStore {
       deleteInline: p('DELETE FROM inline_policies WHERE account_id = ? AND principal_kind = ? AND principal_name = ? AND policy_name = ?'),
       session: p<SessionRow>('SELECT * FROM sessions WHERE access_key_id = ?'),
       insertSession: p(`INSERT INTO sessions (access_key_id, secret_key, session_token, account_id, role_name, role_id, session_name, source_identity,
-        session_policy, session_policy_arns, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        session_policy, session_policy_arns, issued_at, expires_at, principal_type, user_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       setUserBoundary: p('UPDATE users SET permissions_boundary = ? WHERE account_id = ? AND user_name = ?'),
       setRoleBoundary: p('UPDATE roles SET permissions_boundary = ? WHERE account_id = ? AND role_name = ?'),
       boundaryUsage: p<{ n: number }>('SELECT (SELECT count(*) FROM users WHERE permissions_boundary = @arn) + (SELECT count(*) FROM roles WHERE permissions_boundary = @arn) AS n'),
+      group: p<GroupRow>('SELECT * FROM groups WHERE account_id = ? AND group_name = ?'),
+      groups: p<GroupRow>("SELECT * FROM groups WHERE account_id = ? AND path LIKE ? ESCAPE '\\' AND group_name COLLATE BINARY > ? ORDER BY group_name COLLATE BINARY LIMIT ?"),
+      insertGroup: p('INSERT INTO groups (account_id, group_name, group_id, path, created_at) VALUES (?, ?, ?, ?, ?)'),
+      deleteGroup: p('DELETE FROM groups WHERE account_id = ? AND group_name = ?'),
+      members: p<UserRow>(`SELECT u.* FROM group_members m JOIN users u ON u.account_id = m.account_id AND u.user_name = m.user_name
+        WHERE m.account_id = ? AND m.group_name = ? ORDER BY m.added_at, u.user_name`),
+      groupsOfUser: p<GroupRow>(`SELECT g.* FROM group_members m JOIN groups g ON g.account_id = m.account_id AND g.group_name = m.group_name
+        WHERE m.account_id = ? AND m.user_name = ? ORDER BY m.added_at, g.group_name`),
+      addMember: p('INSERT OR IGNORE INTO group_members (account_id, group_name, user_name, added_at) VALUES (?, ?, ?, ?)'),
+      removeMember: p('DELETE FROM group_members WHERE account_id = ? AND group_name = ? AND user_name = ?'),
       setting: p<{ value: string }>('SELECT value FROM settings WHERE name = ?'),
       putSetting: p('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
     };
@@ -133,6 +147,7 @@ export class IamStore {
   deleteVersion(arn: string, versionId: string): void { this.s.deleteVersion.run(arn, versionId); }
 
   attachmentCount(arn: string): number { return this.s.attachmentCount.get(arn)?.n ?? 0; }
+  attachmentCountIn(arn: string, accountId: string): number { return this.s.attachmentCountIn.get(arn, accountId)?.n ?? 0; }
   attachedPolicies(accountId: string, kind: PrincipalKind, name: string): { policy_arn: string; policy_name: string }[] {
     return this.s.attachments.all(accountId, kind, name);
   }
@@ -153,13 +168,22 @@ export class IamStore {
   session(accessKeyId: string): SessionRow | undefined { return this.s.session.get(accessKeyId); }
   insertSession(r: SessionRow): void {
     this.s.insertSession.run(r.access_key_id, r.secret_key, r.session_token, r.account_id, r.role_name, r.role_id, r.session_name,
-      r.source_identity, r.session_policy, r.session_policy_arns, r.issued_at, r.expires_at);
+      r.source_identity, r.session_policy, r.session_policy_arns, r.issued_at, r.expires_at, r.principal_type ?? 'role', r.user_name ?? null);
   }
 
   setPermissionsBoundary(kind: PrincipalKind, accountId: string, name: string, arn: string | null): void {
     (kind === 'user' ? this.s.setUserBoundary : this.s.setRoleBoundary).run(arn, accountId, name);
   }
   boundaryUsageCount(arn: string): number { return this.s.boundaryUsage.get({ arn })?.n ?? 0; }
+
+  group(accountId: string, name: string): GroupRow | undefined { return this.s.group.get(accountId, name); }
+  groups(accountId: string, pathPrefix: string, after: string, limit: number): GroupRow[] { return this.s.groups.all(accountId, likePrefix(pathPrefix), after, limit); }
+  insertGroup(r: GroupRow): void { this.s.insertGroup.run(r.account_id, r.group_name, r.group_id, r.path, r.created_at); }
+  deleteGroup(accountId: string, name: string): void { this.s.deleteGroup.run(accountId, name); }
+  groupMembers(accountId: string, group: string): UserRow[] { return this.s.members.all(accountId, group); }
+  groupsOfUser(accountId: string, user: string): GroupRow[] { return this.s.groupsOfUser.all(accountId, user); }
+  addGroupMember(accountId: string, group: string, user: string, order: number): void { this.s.addMember.run(accountId, group, user, order); }
+  removeGroupMember(accountId: string, group: string, user: string): number { return this.s.removeMember.run(accountId, group, user).changes; }
 
   setting(name: string): string | undefined { return this.s.setting.get(name)?.value; }
   putSetting(name: string, value: string): void { this.s.putSetting.run(name, value); }

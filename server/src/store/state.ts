@@ -6,7 +6,7 @@ import type { BucketRow, ObjectRow } from './s3-store.ts';
 type Json = string | number | boolean | null | undefined | Json[] | { [k: string]: Json };
 
 /** Tables in dependency order; reset and restore walk it backwards/forwards. */
-export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'multipart_uploads', 'multipart_parts'] as const;
+export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'multipart_uploads', 'multipart_parts', 'groups', 'group_members'] as const;
 
 /**
  * The whole state in the fixtures format (documents kept as their exact stored text), so that loading the export into
@@ -14,7 +14,7 @@ export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'manag
  */
 export function exportState(ctx: ServerContext): Record<string, Json[]> {
   const all = <T>(sql: string): T[] => ctx.db.prepare<[], T>(sql).all();
-  const accounts = all<AccountRow>('SELECT * FROM accounts ORDER BY account_id');
+  const accounts = all<AccountRow>("SELECT * FROM accounts WHERE account_id <> 'aws' ORDER BY account_id");
   const keys = all<AccessKeyRow>('SELECT * FROM access_keys ORDER BY created_at, access_key_id');
   const inline = all<InlinePolicyRow & { account_id: string; principal_kind: string; principal_name: string }>('SELECT * FROM inline_policies ORDER BY policy_name');
   const attached = all<{ policy_arn: string; account_id: string; principal_kind: string; principal_name: string }>('SELECT * FROM policy_attachments ORDER BY attached_at, policy_arn');
@@ -29,7 +29,7 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
       const root = keys.find((k) => k.account_id === a.account_id && k.user_name === null);
       return { id: a.account_id, displayName: a.display_name, canonicalId: a.canonical_id, rootAccessKeyId: root?.access_key_id, rootSecretAccessKey: root?.secret_key };
     }),
-    policies: all<ManagedPolicyRow>('SELECT * FROM managed_policies ORDER BY created_at, arn').map((p) => ({
+    policies: all<ManagedPolicyRow>("SELECT * FROM managed_policies WHERE account_id <> 'aws' ORDER BY created_at, arn").map((p) => ({
       name: p.policy_name, account: p.account_id, path: p.path, description: p.description ?? undefined, createDate: p.created_at,
       defaultVersion: p.default_version,
       versions: versions.filter((v) => v.policy_arn === p.arn).map((v) => ({ id: v.version_id, document: v.document, createDate: v.created_at })),

@@ -1,10 +1,10 @@
 import { authorizeCaller, baseContext, pathOf, roleArn, userArn } from '../../auth/caller.ts';
-import { deleteConflict, entityAlreadyExists, limitExceeded, malformedPolicy, noSuchEntity, validationError } from '../../http/errors.ts';
+import { AwsError, deleteConflict, entityAlreadyExists, limitExceeded, malformedPolicy, noSuchEntity, validationError } from '../../http/errors.ts';
 import { parsePolicy, PolicyDocumentError, type PolicyKind } from '../../policy/index.ts';
 import type { QueryInput, ServiceModel } from '../../protocol/query.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { awsId, isoSeconds, secretAccessKey } from '../../store/ids.ts';
-import type { IamStore, ManagedPolicyRow, PrincipalKind, RoleRow, UserRow } from '../../store/iam-store.ts';
+import type { GroupRow, IamStore, ManagedPolicyRow, PrincipalKind, RoleRow, UserRow } from '../../store/iam-store.ts';
 import { decisionSink } from '../../context.ts';
 import { accessDenied } from '../access-denied.ts';
 import { bool, num, req, str, type QueryCall, type QueryHandler, type QueryService } from '../query-service.ts';
@@ -141,6 +141,7 @@ const deleteUser: QueryHandler = (call) => {
   if (iam.userAccessKeys(account, user.user_name).length) throw deleteConflict('Cannot delete entity, must delete access keys first.');
   if (iam.inlinePolicies(account, 'user', user.user_name).length) throw deleteConflict('Cannot delete entity, must delete policies first.');
   if (iam.attachedPolicies(account, 'user', user.user_name).length) throw deleteConflict('Cannot delete entity, must detach all policies first.');
+  if (iam.groupsOfUser(account, user.user_name).length) throw deleteConflict('Cannot delete entity, must remove user from all groups first.');
   iam.deleteUser(account, user.user_name);
   return null;
 };
@@ -333,6 +334,15 @@ const updateRole: QueryHandler = (call) => {
 
 // ---- Managed policies ----
 
+/** AWS managed policies can be read and attached, never changed. */
+function requireOwnPolicy(call: QueryCall, arn: string): ManagedPolicyRow {
+  const policy = requirePolicy(call, arn);
+  if (policy.account_id !== accountOf(call)) {
+    throw new AwsError('AccessDenied', `User: ${call.caller.principal.arn} is not authorized to perform: iam:${call.operation} on resource: policy ${arn}`, 403);
+  }
+  return policy;
+}
+
 function requirePolicy(call: QueryCall, arn: string): ManagedPolicyRow {
   const policy = call.ctx.iam.policy(arn);
   if (!policy) throw noSuchEntity(`Policy ${arn} was not found.`);
@@ -378,13 +388,14 @@ const getPolicy: QueryHandler = (call) => {
   const arn = req(call.input, 'PolicyArn');
   authorize(call, arn);
   const policy = requirePolicy(call, arn);
-  return { Policy: policyXml(policy, call.ctx.iam.attachmentCount(arn), true, call.ctx.iam.boundaryUsageCount(arn)) };
+  const attachments = policy.account_id === 'aws' ? call.ctx.iam.attachmentCountIn(arn, accountOf(call)) : call.ctx.iam.attachmentCount(arn);
+  return { Policy: policyXml(policy, attachments, true, call.ctx.iam.boundaryUsageCount(arn)) };
 };
 
 const deletePolicy: QueryHandler = (call) => {
   const arn = req(call.input, 'PolicyArn');
   authorize(call, arn);
-  requirePolicy(call, arn);
+  requireOwnPolicy(call, arn);
   if (call.ctx.iam.attachmentCount(arn) > 0 || call.ctx.iam.boundaryUsageCount(arn) > 0) throw deleteConflict('Cannot delete a policy attached to entities.');
   if (call.ctx.iam.versions(arn).length > 1) throw deleteConflict('Cannot delete a policy with non-default versions. Delete the non-default versions first.');
   call.ctx.iam.deletePolicy(arn);
@@ -396,7 +407,13 @@ const listPolicies: QueryHandler = (call) => {
   const scope = str(call.input, 'Scope') ?? 'All';
   const onlyAttached = bool(call.input, 'OnlyAttached') ?? false;
   const limit = maxItems(call.input);
-  const rows = scope === 'AWS' ? [] : call.ctx.iam.policies(accountOf(call), str(call.input, 'PathPrefix') ?? '/', afterMarker(call.input))
+  const prefix = str(call.input, 'PathPrefix') ?? '/';
+  const after = afterMarker(call.input);
+  const local = scope === 'AWS' ? [] : call.ctx.iam.policies(accountOf(call), prefix, after);
+  const aws = scope === 'Local' ? [] : call.ctx.iam.policies('aws', prefix, after);
+  // AWS managed policies' attachment counts are per account: count only this account's attachments.
+  const awsCounted = aws.map((p) => ({ ...p, attachment_count: call.ctx.iam.attachmentCountIn(p.arn, accountOf(call)) }));
+  const rows = [...local, ...awsCounted].sort((a, b) => (a.policy_name < b.policy_name ? -1 : 1))
     .filter((p) => !onlyAttached || p.attachment_count > 0);
   return pageXml(page(rows, limit, (p) => p.policy_name), 'Policies', (p) => policyXml(p, p.attachment_count, false));
 };
@@ -411,7 +428,7 @@ function versionXml(policy: ManagedPolicyRow, version: { version_id: string; doc
 const createPolicyVersion: QueryHandler = (call) => {
   const arn = req(call.input, 'PolicyArn');
   authorize(call, arn);
-  const policy = requirePolicy(call, arn);
+  const policy = requireOwnPolicy(call, arn);
   const document = req(call.input, 'PolicyDocument');
   validateManagedPolicy(call.ctx.iam, document);
   if (call.ctx.iam.versions(arn).length >= POLICY_VERSIONS_MAX) {
@@ -449,7 +466,7 @@ const listPolicyVersions: QueryHandler = (call) => {
 const deletePolicyVersion: QueryHandler = (call) => {
   const arn = req(call.input, 'PolicyArn');
   authorize(call, arn);
-  const policy = requirePolicy(call, arn);
+  const policy = requireOwnPolicy(call, arn);
   const versionId = req(call.input, 'VersionId');
   requireVersion(call, policy, versionId);
   if (versionId === policy.default_version) throw deleteConflict('Cannot delete the default version of a policy.');
@@ -460,7 +477,7 @@ const deletePolicyVersion: QueryHandler = (call) => {
 const setDefaultPolicyVersion: QueryHandler = (call) => {
   const arn = req(call.input, 'PolicyArn');
   authorize(call, arn);
-  const policy = requirePolicy(call, arn);
+  const policy = requireOwnPolicy(call, arn);
   const versionId = req(call.input, 'VersionId');
   requireVersion(call, policy, versionId);
   call.ctx.iam.setDefaultVersion(arn, versionId, isoSeconds(call.facts.now));
@@ -471,7 +488,7 @@ const setDefaultPolicyVersion: QueryHandler = (call) => {
 
 interface PrincipalOps {
   kind: PrincipalKind;
-  member: 'UserName' | 'RoleName';
+  member: 'UserName' | 'RoleName' | 'GroupName';
   resource: (call: QueryCall, name: string) => string;
   /** The stored (canonical-case) name; throws NoSuchEntity. */
   require: (call: QueryCall, name: string) => string;
@@ -570,6 +587,97 @@ function attachHandlers(ops: PrincipalOps): Record<'attach' | 'detach' | 'listAt
   };
 }
 
+const GROUP_INLINE_MAX_CHARS = 5120;
+const groupArn = (accountId: string, path: string, name: string): string => `arn:aws:iam::${accountId}:group${pathOf(path)}${name}`;
+
+function groupResource(call: QueryCall, name: string, path?: string): string {
+  const existing = call.ctx.iam.group(accountOf(call), name);
+  return groupArn(accountOf(call), path ?? existing?.path ?? '/', existing?.group_name ?? name);
+}
+
+function requireGroup(call: QueryCall, name: string): GroupRow {
+  const group = call.ctx.iam.group(accountOf(call), name);
+  if (!group) throw noSuchEntity(`The group with name ${name} cannot be found.`);
+  return group;
+}
+
+const GROUP_OPS: PrincipalOps = {
+  kind: 'group', member: 'GroupName', resource: (c, n) => groupResource(c, n), require: (c, n) => requireGroup(c, n).group_name, inlineMax: GROUP_INLINE_MAX_CHARS,
+};
+
+function groupXml(g: GroupRow): XmlObject {
+  return { Path: g.path, GroupName: g.group_name, GroupId: g.group_id, Arn: groupArn(g.account_id, g.path, g.group_name), CreateDate: g.created_at };
+}
+
+const createGroup: QueryHandler = (call) => {
+  const name = req(call.input, 'GroupName');
+  const path = checkPath(call.input, 'Path');
+  authorize(call, groupArn(accountOf(call), path, name));
+  if (call.ctx.iam.group(accountOf(call), name)) throw entityAlreadyExists(`Group with name ${name} already exists.`);
+  const group: GroupRow = { account_id: accountOf(call), group_name: name, group_id: awsId('AGPA', 17), path, created_at: isoSeconds(call.facts.now) };
+  call.ctx.iam.insertGroup(group);
+  return { Group: groupXml(group) };
+};
+
+const getGroup: QueryHandler = (call) => {
+  const name = req(call.input, 'GroupName');
+  authorize(call, groupResource(call, name));
+  const group = requireGroup(call, name);
+  const members = call.ctx.iam.groupMembers(group.account_id, group.group_name);
+  const after = afterMarker(call.input);
+  const p = page(members.filter((u) => u.user_name > after), maxItems(call.input), (u) => u.user_name);
+  return { Group: groupXml(group), Users: p.items.map(userXml), IsTruncated: p.isTruncated, Marker: p.marker };
+};
+
+const deleteGroup: QueryHandler = (call) => {
+  const name = req(call.input, 'GroupName');
+  authorize(call, groupResource(call, name));
+  const group = requireGroup(call, name);
+  const { iam } = call.ctx;
+  if (iam.groupMembers(group.account_id, group.group_name).length) throw deleteConflict('Cannot delete entity, must remove users from group first.');
+  if (iam.inlinePolicies(group.account_id, 'group', group.group_name).length) throw deleteConflict('Cannot delete entity, must delete policies first.');
+  if (iam.attachedPolicies(group.account_id, 'group', group.group_name).length) throw deleteConflict('Cannot delete entity, must detach all policies first.');
+  iam.deleteGroup(group.account_id, group.group_name);
+  return null;
+};
+
+const listGroups: QueryHandler = (call) => {
+  authorize(call, `arn:aws:iam::${accountOf(call)}:group/`);
+  const limit = maxItems(call.input);
+  const rows = call.ctx.iam.groups(accountOf(call), str(call.input, 'PathPrefix') ?? '/', afterMarker(call.input), limit + 1);
+  return pageXml(page(rows, limit, (g) => g.group_name), 'Groups', groupXml);
+};
+
+const addUserToGroup: QueryHandler = (call) => {
+  const name = req(call.input, 'GroupName');
+  authorize(call, groupResource(call, name));
+  const group = requireGroup(call, name);
+  const user = requireUser(call, req(call.input, 'UserName'));
+  call.ctx.iam.addGroupMember(group.account_id, group.group_name, user.user_name, call.facts.now.getTime());
+  return null;
+};
+
+const removeUserFromGroup: QueryHandler = (call) => {
+  const name = req(call.input, 'GroupName');
+  authorize(call, groupResource(call, name));
+  const group = requireGroup(call, name);
+  const user = requireUser(call, req(call.input, 'UserName'));
+  if (call.ctx.iam.removeGroupMember(group.account_id, group.group_name, user.user_name) === 0) {
+    throw noSuchEntity(`User ${user.user_name} is not in group ${group.group_name}.`);
+  }
+  return null;
+};
+
+const listGroupsForUser: QueryHandler = (call) => {
+  const name = req(call.input, 'UserName');
+  authorize(call, userResource(call, name));
+  const user = requireUser(call, name);
+  const after = afterMarker(call.input);
+  const groups = call.ctx.iam.groupsOfUser(user.account_id, user.user_name).filter((g) => g.group_name > after);
+  return pageXml(page(groups, maxItems(call.input), (g) => g.group_name), 'Groups', groupXml);
+};
+
+const groupPolicies = attachHandlers(GROUP_OPS);
 const userPolicies = attachHandlers(USER_OPS);
 const rolePolicies = attachHandlers(ROLE_OPS);
 
@@ -591,6 +699,10 @@ export const iamService: QueryService = {
     PutRolePermissionsBoundary: rolePolicies.putBoundary, DeleteRolePermissionsBoundary: rolePolicies.deleteBoundary,
     SimulatePrincipalPolicy: simulatePrincipalPolicy, SimulateCustomPolicy: simulateCustomPolicy,
     GetContextKeysForPrincipalPolicy: getContextKeysForPrincipalPolicy, GetContextKeysForCustomPolicy: getContextKeysForCustomPolicy,
+    CreateGroup: createGroup, GetGroup: getGroup, DeleteGroup: deleteGroup, ListGroups: listGroups,
+    AddUserToGroup: addUserToGroup, RemoveUserFromGroup: removeUserFromGroup, ListGroupsForUser: listGroupsForUser,
+    AttachGroupPolicy: groupPolicies.attach, DetachGroupPolicy: groupPolicies.detach, ListAttachedGroupPolicies: groupPolicies.listAttached,
+    PutGroupPolicy: groupPolicies.put, GetGroupPolicy: groupPolicies.get, DeleteGroupPolicy: groupPolicies.delete, ListGroupPolicies: groupPolicies.list,
     AttachRolePolicy: rolePolicies.attach, DetachRolePolicy: rolePolicies.detach, ListAttachedRolePolicies: rolePolicies.listAttached,
     PutRolePolicy: rolePolicies.put, GetRolePolicy: rolePolicies.get, DeleteRolePolicy: rolePolicies.delete, ListRolePolicies: rolePolicies.list,
   },

@@ -91,12 +91,42 @@ function assumeRole(call: QueryCall): ReturnType<QueryService['handlers'][string
   };
 }
 
+/** Temporary credentials for an IAM user or the root user, with the same permissions (AWS: 900 s to 36 h, root at most 1 h). */
+function getSessionToken(call: QueryCall): ReturnType<QueryService['handlers'][string]> {
+  const { caller, ctx, input } = call;
+  const p = caller.principal;
+  if (p.kind === 'assumed-role' || caller.session) throw new AwsError('AccessDenied', 'Cannot call GetSessionToken with session credentials', 403);
+  const duration = num(input, 'DurationSeconds') ?? (p.kind === 'root' ? 3600 : 43200);
+  if (p.kind === 'root' && duration > 3600) throw validationError('The requested DurationSeconds exceeds the 1 hour session limit for root users.');
+  const now = call.facts.now;
+  const expires = new Date(now.getTime() + duration * 1000);
+  const accessKeyId = awsId('ASIA');
+  const secret = secretAccessKey();
+  const token = sessionToken();
+  ctx.iam.insertSession({
+    access_key_id: accessKeyId, secret_key: secret, session_token: token, account_id: p.accountId, role_name: '', role_id: '',
+    session_name: '', source_identity: null, session_policy: null, session_policy_arns: null, issued_at: isoSeconds(now), expires_at: expires.toISOString(),
+    principal_type: p.kind === 'root' ? 'root' : 'user', user_name: caller.userName ?? null,
+  });
+  return { Credentials: { AccessKeyId: accessKeyId, SecretAccessKey: secret, SessionToken: token, Expiration: isoSeconds(expires) } };
+}
+
+/** The account an access key belongs to (any caller may ask, as on AWS). */
+function getAccessKeyInfo(call: QueryCall): ReturnType<QueryService['handlers'][string]> {
+  const id = req(call.input, 'AccessKeyId');
+  const account = call.ctx.iam.accessKey(id)?.account_id ?? call.ctx.iam.session(id)?.account_id;
+  if (!account) throw validationError(`The access key ${id} is not a valid access key of any account known to iamlocal.`);
+  return { Account: account };
+}
+
 export const stsService: QueryService = {
   name: 'sts',
   namespace: 'https://sts.amazonaws.com/doc/2011-06-15/',
   model: modelJson as ServiceModel,
   handlers: {
     AssumeRole: assumeRole,
+    GetSessionToken: getSessionToken,
+    GetAccessKeyInfo: getAccessKeyInfo,
     // Always allowed, even under an explicit deny: AWS does not authorize GetCallerIdentity.
     GetCallerIdentity: ({ caller }) => ({ UserId: caller.userId, Account: caller.principal.accountId, Arn: caller.principal.arn }),
   },
