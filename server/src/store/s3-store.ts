@@ -42,8 +42,11 @@ export class S3Store {
       object: p<ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? AND object_key = ?'),
       anyObject: p<{ one: number }>('SELECT 1 AS one FROM objects WHERE bucket_name = ? LIMIT 1'),
       // Keys compare as UTF-8 bytes in SQLite's BINARY collation, which is the order S3 lists in.
+      // One lower bound per query, so SQLite seeks straight to it in the primary key instead of scanning between two.
       listFrom: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account FROM objects
-        WHERE bucket_name = ? AND object_key >= ? AND object_key > ? ORDER BY object_key LIMIT ?`),
+        WHERE bucket_name = ? AND object_key >= ? ORDER BY object_key LIMIT ?`),
+      listAfter: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account FROM objects
+        WHERE bucket_name = ? AND object_key > ? ORDER BY object_key LIMIT ?`),
       upsertObject: p(`INSERT INTO objects (bucket_name, object_key, blob_id, size, etag, last_modified, owner_account, content_type, metadata, sse, sse_kms_key_id, tags, checksum)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag,
         last_modified = excluded.last_modified, owner_account = excluded.owner_account, content_type = excluded.content_type,
@@ -72,7 +75,8 @@ export class S3Store {
   object(bucket: string, key: string): ObjectRow | undefined { return this.s.object.get(bucket, key); }
   /** Up to `limit` objects with key >= `from` and key > `after`, in S3 order. */
   listFrom(bucket: string, from: string, after: string, limit: number): ListedObject[] {
-    return this.s.listFrom.all(bucket, from, after, limit);
+    // Keys compare as UTF-8 bytes, as in SQLite's BINARY collation.
+    return Buffer.compare(Buffer.from(after), Buffer.from(from)) >= 0 ? this.s.listAfter.all(bucket, after, limit) : this.s.listFrom.all(bucket, from, limit);
   }
 
   newBlobPath(): { blobId: string; path: string } {

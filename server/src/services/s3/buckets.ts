@@ -4,7 +4,7 @@ import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { BucketRow, ListedObject } from '../../store/s3-store.ts';
 import {
-  authorize, bucketArn, decide, invalidArgument, MAX_BUCKET_POLICY_BYTES, MAX_XML_BODY, objectArn, ownerXml, requireBucket, requireSigned,
+  authorize, bucketArn, ownerVisibility, invalidArgument, MAX_BUCKET_POLICY_BYTES, MAX_XML_BODY, objectArn, ownerXml, requireBucket, requireSigned,
   type S3Call, type S3Handler, type S3Result,
 } from './common.ts';
 import { listPage, type ListEntry } from './listing.ts';
@@ -153,12 +153,8 @@ function encodingOf(call: S3Call): ((v: string) => string) {
 }
 
 /** The story's Owner rule: the owner is shown only to callers allowed s3:GetObjectAcl on that object. */
-function contentsXml(call: S3Call, bucket: BucketRow, object: ListedObject, withOwner: boolean, encode: (v: string) => string): XmlObject {
-  const showOwner = withOwner && decide(call, bucket, 's3:GetObjectAcl', objectArn(bucket.bucket_name, object.object_key), {}, false).allowed;
-  return {
-    Key: encode(object.object_key), LastModified: object.last_modified, ETag: object.etag, Size: object.size,
-    Owner: showOwner ? ownerXml(call, object.owner_account) : undefined, StorageClass: 'STANDARD',
-  };
+function contentsXml(object: ListedObject, owner: XmlObject | undefined, encode: (v: string) => string): XmlObject {
+  return { Key: encode(object.object_key), LastModified: object.last_modified, ETag: object.etag, Size: object.size, Owner: owner, StorageClass: 'STANDARD' };
 }
 
 interface ListRequest { bucket: BucketRow; prefix: string; delimiter: string; maxKeys: number; encode: (v: string) => string }
@@ -177,10 +173,20 @@ function startListing(call: S3Call): ListRequest {
 }
 
 function splitEntries(call: S3Call, r: ListRequest, entries: ListEntry[], withOwner: boolean): { Contents: XmlObject[]; CommonPrefixes: XmlObject[] } {
+  const showOwner = withOwner ? ownerVisibility(call, r.bucket) : undefined;
+  const ownerCache = new Map<string, XmlObject>();
+  const owners = (account: string): XmlObject => {
+    let owner = ownerCache.get(account);
+    if (!owner) ownerCache.set(account, (owner = ownerXml(call, account)));
+    return owner;
+  };
   const contents: XmlObject[] = [];
   const prefixes: XmlObject[] = [];
   for (const e of entries) {
-    if (e.kind === 'object') contents.push(contentsXml(call, r.bucket, e.object, withOwner, r.encode));
+    if (e.kind === 'object') {
+      const owner = showOwner?.(e.object.object_key) ? owners(e.object.owner_account) : undefined;
+      contents.push(contentsXml(e.object, owner, r.encode));
+    }
     else prefixes.push({ Prefix: r.encode(e.prefix) });
   }
   return { Contents: contents, CommonPrefixes: prefixes };

@@ -66,6 +66,20 @@ export function decide(call: S3Call, bucket: BucketRow | undefined, action: stri
   }, sinkFor(call, logged));
 }
 
+/**
+ * The Owner rule's per-object s3:GetObjectAcl check for one listing: context, bucket policy and decision sink are
+ * built once, so a 1,000-key page costs 1,000 policy evaluations and nothing else.
+ */
+export function ownerVisibility(call: S3Call, bucket: BucketRow): (key: string) => boolean {
+  const context = baseContext(call.caller, call.facts);
+  const resourcePolicy = bucketPolicyOf(bucket);
+  const sink = sinkFor(call, false);
+  const prefix = `arn:aws:s3:::${bucket.bucket_name}/`;
+  return (key) => authorizeCaller(call.caller, {
+    action: 's3:GetObjectAcl', resource: prefix + key, resourceAccount: bucket.account_id, context, resourcePolicy,
+  }, sink).allowed;
+}
+
 /** Owner-rule checks are recorded only outside enforcement, where audit needs to see every permission a call used. */
 function sinkFor(call: S3Call, logged: boolean): DecisionSink | undefined {
   const sink = decisionSink(call.ctx, call.facts.now, call.caller.principal.accountId);
