@@ -65,3 +65,33 @@ test('GetSessionToken gives a user temporary credentials with the same identity;
   const tooLong = await rejection(tess.send(new GetSessionTokenCommand({ DurationSeconds: 600 })));
   assert.equal(tooLong.name, 'ValidationError');
 });
+
+test('tags: on users and roles, as aws:PrincipalTag in conditions and variables, and aws:ResourceTag for IAM actions', async () => {
+  const { TagUserCommand, ListUserTagsCommand, UntagUserCommand, PutUserPolicyCommand, CreateRoleCommand, GetRoleCommand, ListRoleTagsCommand } = await import('@aws-sdk/client-iam');
+  await iam.send(new CreateUserCommand({ UserName: 'paula', Tags: [{ Key: 'team', Value: 'blue' }] }));
+  await iam.send(new TagUserCommand({ UserName: 'paula', Tags: [{ Key: 'env', Value: 'dev' }] }));
+  assert.deepEqual((await iam.send(new ListUserTagsCommand({ UserName: 'paula' }))).Tags, [{ Key: 'team', Value: 'blue' }, { Key: 'env', Value: 'dev' }]);
+  await iam.send(new UntagUserCommand({ UserName: 'paula', TagKeys: ['env'] }));
+  const dup = await rejection(iam.send(new TagUserCommand({ UserName: 'paula', Tags: [{ Key: 'a', Value: '1' }, { Key: 'A', Value: '2' }] })));
+  assert.equal(dup.name, 'InvalidInputException');
+  await iam.send(new PutUserPolicyCommand({
+    UserName: 'paula', PolicyName: 'team-prefix',
+    PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::tagged-bucket/${aws:PrincipalTag/team}/*' },
+      { Effect: 'Allow', Action: 'iam:GetRole', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } } },
+    ] }),
+  }));
+  await new S3Client(local.clientConfig() as S3ClientConfig).send(new CreateBucketCommand({ Bucket: 'tagged-bucket' }));
+  const paula = new S3Client(local.clientConfig({ user: 'paula' }) as S3ClientConfig);
+  await paula.send(new PutObjectCommand({ Bucket: 'tagged-bucket', Key: 'blue/ok.txt', Body: 'ok' }));
+  assert.equal((await rejection(paula.send(new PutObjectCommand({ Bucket: 'tagged-bucket', Key: 'red/no.txt', Body: 'no' })))).name, 'AccessDenied');
+
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+  await iam.send(new CreateRoleCommand({ RoleName: 'blue-role', AssumeRolePolicyDocument: trust, Tags: [{ Key: 'team', Value: 'blue' }] }));
+  await iam.send(new CreateRoleCommand({ RoleName: 'red-role', AssumeRolePolicyDocument: trust, Tags: [{ Key: 'team', Value: 'red' }] }));
+  assert.deepEqual((await iam.send(new ListRoleTagsCommand({ RoleName: 'blue-role' }))).Tags, [{ Key: 'team', Value: 'blue' }]);
+  const asPaula = new IAMClient(local.clientConfig({ user: 'paula' }));
+  assert.deepEqual((await asPaula.send(new GetRoleCommand({ RoleName: 'blue-role' }))).Role?.Tags, [{ Key: 'team', Value: 'blue' }]);
+  const red = await rejection(asPaula.send(new GetRoleCommand({ RoleName: 'red-role' })));
+  assert.equal(red.name, 'AccessDenied');
+});

@@ -13,6 +13,8 @@ export interface Caller {
   permissionsBoundary?: BoundPolicy;
   sessionPolicies?: BoundPolicy[];
   session?: SessionRow;
+  /** aws:PrincipalTag/* — the user's or role's tags. */
+  principalTags?: Record<string, string>;
 }
 
 export interface CredentialLookup {
@@ -106,6 +108,7 @@ function longTermCaller(store: IamStore, accountId: string, userName: string | n
       ...store.groupsOfUser(accountId, name).flatMap((g) => identityPoliciesOf(store, accountId, 'group', g.group_name)),
     ],
     permissionsBoundary: boundaryOf(store, user?.permissions_boundary ?? null),
+    principalTags: user?.tags ? (JSON.parse(user.tags) as Record<string, string>) : undefined,
   };
 }
 
@@ -135,6 +138,7 @@ function sessionCaller(store: IamStore, session: SessionRow): Caller {
     permissionsBoundary: role && role.role_id === session.role_id ? boundaryOf(store, role.permissions_boundary) : undefined,
     sessionPolicies: sessionPolicies.length || session.session_policy_arns ? sessionPolicies : undefined,
     session,
+    principalTags: role?.tags ? (JSON.parse(role.tags) as Record<string, string>) : undefined,
   };
 }
 
@@ -160,6 +164,7 @@ export function baseContext(caller: Caller, facts: RequestFacts): RequestContext
   context.set('aws:principaltype', [p.kind === 'root' ? 'Account' : p.kind === 'user' ? 'User' : 'AssumedRole']);
   context.set('aws:userid', [caller.userId]);
   if (caller.userName) context.set('aws:username', [caller.userName]);
+  for (const [key, value] of Object.entries(caller.principalTags ?? {})) context.set(`aws:principaltag/${key.toLowerCase()}`, [value]);
   if (caller.session) {
     context.set('aws:tokenissuetime', [caller.session.issued_at]);
     if (caller.session.source_identity) context.set('aws:sourceidentity', [caller.session.source_identity]);

@@ -1,11 +1,11 @@
 import type { Db } from './db.ts';
 
 export interface AccountRow { account_id: string; canonical_id: string; display_name: string; created_at: string }
-export interface UserRow { account_id: string; user_name: string; user_id: string; path: string; permissions_boundary: string | null; created_at: string }
+export interface UserRow { account_id: string; user_name: string; user_id: string; path: string; permissions_boundary: string | null; created_at: string; tags?: string | null }
 export interface AccessKeyRow { access_key_id: string; secret_key: string; account_id: string; user_name: string | null; status: string; created_at: string }
 export interface RoleRow {
   account_id: string; role_name: string; role_id: string; path: string; trust_policy: string; description: string | null;
-  max_session_duration: number; permissions_boundary: string | null; created_at: string;
+  max_session_duration: number; permissions_boundary: string | null; created_at: string; tags?: string | null;
 }
 export interface ManagedPolicyRow {
   arn: string; account_id: string; policy_name: string; policy_id: string; path: string; description: string | null;
@@ -87,6 +87,8 @@ export class IamStore {
         WHERE m.account_id = ? AND m.user_name = ? ORDER BY m.added_at, g.group_name`),
       addMember: p('INSERT OR IGNORE INTO group_members (account_id, group_name, user_name, added_at) VALUES (?, ?, ?, ?)'),
       removeMember: p('DELETE FROM group_members WHERE account_id = ? AND group_name = ? AND user_name = ?'),
+      setUserTags: p('UPDATE users SET tags = ? WHERE account_id = ? AND user_name = ?'),
+      setRoleTags: p('UPDATE roles SET tags = ? WHERE account_id = ? AND role_name = ?'),
       setting: p<{ value: string }>('SELECT value FROM settings WHERE name = ?'),
       putSetting: p('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
     };
@@ -184,6 +186,11 @@ export class IamStore {
   groupsOfUser(accountId: string, user: string): GroupRow[] { return this.s.groupsOfUser.all(accountId, user); }
   addGroupMember(accountId: string, group: string, user: string, order: number): void { this.s.addMember.run(accountId, group, user, order); }
   removeGroupMember(accountId: string, group: string, user: string): number { return this.s.removeMember.run(accountId, group, user).changes; }
+
+  setTags(kind: 'user' | 'role', accountId: string, name: string, tags: Record<string, string>): void {
+    const json = Object.keys(tags).length ? JSON.stringify(tags) : null;
+    (kind === 'user' ? this.s.setUserTags : this.s.setRoleTags).run(json, accountId, name);
+  }
 
   setting(name: string): string | undefined { return this.s.setting.get(name)?.value; }
   putSetting(name: string, value: string): void { this.s.putSetting.run(name, value); }

@@ -55,10 +55,27 @@ function principalExists(store: IamStore, arn: string): boolean {
 
 const accountOf = (call: QueryCall): string => call.caller.principal.accountId;
 
-function authorize(call: QueryCall, resource: string, extra: Record<string, string> = {}): void {
+/** Tags of the user or role an IAM ARN names, for aws:ResourceTag/*. */
+function resourceTags(call: QueryCall, resource: string): Record<string, string> {
+  const m = /^arn:aws:iam::(\d{12}):(user|role)\/(?:.*\/)?([\w+=,.@-]+)$/.exec(resource);
+  if (!m || m[1] !== accountOf(call)) return {};
+  const entity = m[2] === 'user' ? call.ctx.iam.user(m[1], m[3]!) : call.ctx.iam.role(m[1], m[3]!);
+  return entity?.tags ? (JSON.parse(entity.tags) as Record<string, string>) : {};
+}
+
+/** aws:RequestTag/* and aws:TagKeys for operations that set tags. */
+function requestTagContext(tags: Record<string, string>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(tags)) out[`aws:RequestTag/${k}`] = v;
+  if (Object.keys(tags).length) out['aws:TagKeys'] = Object.keys(tags);
+  return out;
+}
+
+function authorize(call: QueryCall, resource: string, extra: Record<string, string | string[]> = {}): void {
   const action = `iam:${call.operation}`;
   const context = baseContext(call.caller, call.facts);
-  for (const [k, v] of Object.entries(extra)) context.set(k.toLowerCase(), [v]);
+  for (const [k, v] of Object.entries(resourceTags(call, resource))) context.set(`aws:resourcetag/${k.toLowerCase()}`, [v]);
+  for (const [k, v] of Object.entries(extra)) context.set(k.toLowerCase(), Array.isArray(v) ? v : [v]);
   const decision = authorizeCaller(call.caller, { action, resource, resourceAccount: accountOf(call), context }, decisionSink(call.ctx, call.facts.now, call.caller.principal.accountId));
   if (!decision.allowed) throw accessDenied('iam', call.caller, action, resource, decision);
 }
@@ -69,6 +86,70 @@ function checkPath(input: QueryInput, member: 'Path' | 'PathPrefix'): string {
     throw validationError(`The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`);
   }
   return path;
+}
+
+// ---- Tags ----
+
+const TAGS_PER_ENTITY = 50;
+
+function inputTags(input: QueryInput, member = 'Tags'): Record<string, string> {
+  const list = input[member];
+  const tags: Record<string, string> = {};
+  const seen = new Set<string>();
+  for (const item of Array.isArray(list) ? list : []) {
+    if (typeof item !== 'object' || Array.isArray(item)) continue;
+    const key = String(item.Key ?? '');
+    if (seen.has(key.toLowerCase())) throw new AwsError('InvalidInput', 'Duplicate tag keys found. Please note that Tag keys are case insensitive.', 400);
+    seen.add(key.toLowerCase());
+    tags[key] = String(item.Value ?? '');
+  }
+  return tags;
+}
+
+function mergeTags(existing: string | null | undefined, added: Record<string, string>): Record<string, string> {
+  const tags: Record<string, string> = existing ? (JSON.parse(existing) as Record<string, string>) : {};
+  for (const [k, v] of Object.entries(added)) {
+    // Keys are case-insensitive: a new spelling replaces the old one.
+    for (const old of Object.keys(tags)) if (old.toLowerCase() === k.toLowerCase()) delete tags[old];
+    tags[k] = v;
+  }
+  if (Object.keys(tags).length > TAGS_PER_ENTITY) throw limitExceeded(`The number of tags has reached the maximum limit of ${TAGS_PER_ENTITY}.`);
+  return tags;
+}
+
+const tagList = (json: string | null | undefined): XmlObject[] | undefined => {
+  const tags = json ? (JSON.parse(json) as Record<string, string>) : {};
+  const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+  return list.length ? list : undefined;
+};
+
+function tagHandlers(kind: 'user' | 'role'): Record<'tag' | 'untag' | 'list', QueryHandler> {
+  const member = kind === 'user' ? 'UserName' : 'RoleName';
+  const find = (call: QueryCall): UserRow | RoleRow => (kind === 'user' ? requireUser(call, req(call.input, member)) : requireRole(call, req(call.input, member)));
+  const resource = (call: QueryCall): string => (kind === 'user' ? userResource(call, req(call.input, member)) : roleResource(call, req(call.input, member)));
+  const nameOf = (e: UserRow | RoleRow): string => ('user_name' in e ? e.user_name : e.role_name);
+  return {
+    tag: (call) => {
+      const added = inputTags(call.input);
+      authorize(call, resource(call), requestTagContext(added));
+      const entity = find(call);
+      call.ctx.iam.setTags(kind, entity.account_id, nameOf(entity), mergeTags(entity.tags, added));
+      return null;
+    },
+    untag: (call) => {
+      const keys = Array.isArray(call.input.TagKeys) ? call.input.TagKeys.map(String) : [];
+      authorize(call, resource(call), keys.length ? { 'aws:TagKeys': keys } : {});
+      const entity = find(call);
+      const tags = mergeTags(entity.tags, {});
+      for (const k of Object.keys(tags)) if (keys.some((r) => r.toLowerCase() === k.toLowerCase())) delete tags[k];
+      call.ctx.iam.setTags(kind, entity.account_id, nameOf(entity), tags);
+      return null;
+    },
+    list: (call) => {
+      authorize(call, resource(call));
+      return { Tags: tagList(find(call).tags) ?? [], IsTruncated: false };
+    },
+  };
 }
 
 // ---- Users ----
@@ -87,7 +168,7 @@ function requireUser(call: QueryCall, name: string): UserRow {
 function userXml(user: UserRow): XmlObject {
   return {
     Path: user.path, UserName: user.user_name, UserId: user.user_id, Arn: userArn(user.account_id, user.path, user.user_name),
-    CreateDate: user.created_at,
+    CreateDate: user.created_at, Tags: tagList(user.tags),
     PermissionsBoundary: user.permissions_boundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: user.permissions_boundary } : undefined,
   };
 }
@@ -103,14 +184,16 @@ const createUser: QueryHandler = (call) => {
   const name = req(input, 'UserName');
   const path = checkPath(input, 'Path');
   const boundary = str(input, 'PermissionsBoundary');
-  authorize(call, userArn(accountOf(call), path, name), boundary ? { 'iam:PermissionsBoundary': boundary } : {});
+  const tags = mergeTags(null, inputTags(input));
+  authorize(call, userArn(accountOf(call), path, name), { ...(boundary ? { 'iam:PermissionsBoundary': boundary } : {}), ...requestTagContext(tags) });
   if (ctx.iam.user(accountOf(call), name)) throw entityAlreadyExists(`User with name ${name} already exists.`);
   if (boundary) requireAttachablePolicy(call, boundary);
   const user: UserRow = {
     account_id: accountOf(call), user_name: name, user_id: awsId('AIDA', 17), path, permissions_boundary: boundary ?? null,
-    created_at: isoSeconds(call.facts.now),
+    created_at: isoSeconds(call.facts.now), tags: Object.keys(tags).length ? JSON.stringify(tags) : null,
   };
   ctx.iam.insertUser(user);
+  ctx.iam.setTags('user', user.account_id, name, tags);
   return { User: userXml(user) };
 };
 
@@ -267,7 +350,7 @@ function roleXml(role: RoleRow, detailed: boolean): XmlObject {
     CreateDate: role.created_at, AssumeRolePolicyDocument: encodePolicyDocument(role.trust_policy),
     Description: role.description ?? undefined, MaxSessionDuration: role.max_session_duration,
     PermissionsBoundary: role.permissions_boundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: role.permissions_boundary } : undefined,
-    RoleLastUsed: detailed ? {} : undefined,
+    RoleLastUsed: detailed ? {} : undefined, Tags: tagList(role.tags),
   };
 }
 
@@ -276,7 +359,8 @@ const createRole: QueryHandler = (call) => {
   const name = req(input, 'RoleName');
   const path = checkPath(input, 'Path');
   const boundary = str(input, 'PermissionsBoundary');
-  authorize(call, roleArn(accountOf(call), path, name), boundary ? { 'iam:PermissionsBoundary': boundary } : {});
+  const tags = mergeTags(null, inputTags(input));
+  authorize(call, roleArn(accountOf(call), path, name), { ...(boundary ? { 'iam:PermissionsBoundary': boundary } : {}), ...requestTagContext(tags) });
   if (ctx.iam.role(accountOf(call), name)) throw entityAlreadyExists(`Role with name ${name} already exists.`);
   const trust = req(input, 'AssumeRolePolicyDocument');
   validateTrustPolicy(ctx.iam, trust);
@@ -284,9 +368,10 @@ const createRole: QueryHandler = (call) => {
   const role: RoleRow = {
     account_id: accountOf(call), role_name: name, role_id: awsId('AROA', 17), path, trust_policy: trust,
     description: str(input, 'Description') ?? null, max_session_duration: num(input, 'MaxSessionDuration') ?? 3600,
-    permissions_boundary: boundary ?? null, created_at: isoSeconds(call.facts.now),
+    permissions_boundary: boundary ?? null, created_at: isoSeconds(call.facts.now), tags: Object.keys(tags).length ? JSON.stringify(tags) : null,
   };
   ctx.iam.insertRole(role);
+  ctx.iam.setTags('role', role.account_id, name, tags);
   return { Role: roleXml(role, false) };
 };
 
@@ -678,6 +763,8 @@ const listGroupsForUser: QueryHandler = (call) => {
 };
 
 const groupPolicies = attachHandlers(GROUP_OPS);
+const userTags = tagHandlers('user');
+const roleTags = tagHandlers('role');
 const userPolicies = attachHandlers(USER_OPS);
 const rolePolicies = attachHandlers(ROLE_OPS);
 
@@ -699,6 +786,8 @@ export const iamService: QueryService = {
     PutRolePermissionsBoundary: rolePolicies.putBoundary, DeleteRolePermissionsBoundary: rolePolicies.deleteBoundary,
     SimulatePrincipalPolicy: simulatePrincipalPolicy, SimulateCustomPolicy: simulateCustomPolicy,
     GetContextKeysForPrincipalPolicy: getContextKeysForPrincipalPolicy, GetContextKeysForCustomPolicy: getContextKeysForCustomPolicy,
+    TagUser: userTags.tag, UntagUser: userTags.untag, ListUserTags: userTags.list,
+    TagRole: roleTags.tag, UntagRole: roleTags.untag, ListRoleTags: roleTags.list,
     CreateGroup: createGroup, GetGroup: getGroup, DeleteGroup: deleteGroup, ListGroups: listGroups,
     AddUserToGroup: addUserToGroup, RemoveUserFromGroup: removeUserFromGroup, ListGroupsForUser: listGroupsForUser,
     AttachGroupPolicy: groupPolicies.attach, DetachGroupPolicy: groupPolicies.detach, ListAttachedGroupPolicies: groupPolicies.listAttached,
