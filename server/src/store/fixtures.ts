@@ -119,7 +119,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
     ctx.db.transaction(() => {
       r.list(root.accounts, 'accounts').forEach((raw, i) => {
         const path = `accounts[${i}]`;
-        const a = r.object(raw, path, ['id', 'displayName', 'canonicalId', 'rootAccessKeyId', 'rootSecretAccessKey']);
+        const a = r.object(raw, path, ['id', 'displayName', 'canonicalId', 'rootAccessKeyId', 'rootSecretAccessKey', 'enforce']);
         const id = r.string(a.id, `${path}.id`);
         if (!/^\d{12}$/.test(id)) r.fail(`${path}.id`, 'expected a 12-digit account id');
         const displayName = r.optString(a.displayName, `${path}.displayName`);
@@ -127,6 +127,10 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
         if (canonicalId !== undefined && !/^[0-9a-f]{64}$/.test(canonicalId)) r.fail(`${path}.canonicalId`, 'expected 64 lower-case hex characters');
         ensureAccount(iam, id, now, displayName, canonicalId);
         iam.updateAccount(id, displayName, canonicalId);
+        if (a.enforce !== undefined) {
+          if (a.enforce !== 'on' && a.enforce !== 'audit' && a.enforce !== 'off') r.fail(`${path}.enforce`, "expected 'on', 'audit' or 'off'");
+          iam.putSetting(`enforce:${id}`, String(a.enforce));
+        }
         const keyId = r.optString(a.rootAccessKeyId, `${path}.rootAccessKeyId`);
         const existingKey = keyId ? iam.accessKey(keyId) : undefined;
         // Re-loading an exported state names the root key that already exists: that is not a conflict.
