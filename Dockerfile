@@ -3,6 +3,8 @@ FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# Build against the headers that ship with the base image's Node (no download from nodejs.org needed).
+ENV npm_config_nodedir=/usr/local
 RUN npm ci --omit=dev && npm cache clean --force
 
 FROM node:22-bookworm-slim
@@ -13,7 +15,8 @@ COPY package.json tsconfig.json ./
 COPY bin ./bin
 COPY server/src ./server/src
 COPY db ./db
-RUN mkdir -p /data && chown node:node /data
+# The official image has a "node" user (uid 1000); create it where a base image lacks it.
+RUN (id node >/dev/null 2>&1 || useradd --uid 1000 --create-home --shell /usr/sbin/nologin node) && mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data
 EXPOSE 4577
