@@ -113,3 +113,39 @@ test('awkward keys round-trip exactly', async () => {
   const tooLong = await rejection(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k'.repeat(1025), Body: 'x' })));
   assert.equal(tooLong.name, 'KeyTooLongError');
 });
+
+test('bucket tagging, canned bucket ACL, policy status, UploadPartCopy, and object-tag condition keys', async () => {
+  const {
+    PutBucketTaggingCommand, GetBucketTaggingCommand, DeleteBucketTaggingCommand, PutBucketAclCommand, PutBucketPolicyCommand, GetBucketPolicyStatusCommand,
+    CreateMultipartUploadCommand, UploadPartCopyCommand, CompleteMultipartUploadCommand,
+  } = await import('@aws-sdk/client-s3');
+  const { IAMClient, PutRolePolicyCommand } = await import('@aws-sdk/client-iam');
+  await s3.send(new CreateBucketCommand({ Bucket: 'tag-bucket' }));
+  assert.equal((await rejection(s3.send(new GetBucketTaggingCommand({ Bucket: 'tag-bucket' })))).name, 'NoSuchTagSet');
+  await s3.send(new PutBucketTaggingCommand({ Bucket: 'tag-bucket', Tagging: { TagSet: [{ Key: 'cost', Value: '42' }] } }));
+  assert.deepEqual((await s3.send(new GetBucketTaggingCommand({ Bucket: 'tag-bucket' }))).TagSet, [{ Key: 'cost', Value: '42' }]);
+  await s3.send(new DeleteBucketTaggingCommand({ Bucket: 'tag-bucket' }));
+  await s3.send(new PutBucketAclCommand({ Bucket: 'tag-bucket', ACL: 'private' }));
+  await s3.send(new PutBucketPolicyCommand({ Bucket: 'tag-bucket', Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::tag-bucket/public/*' }] }) }));
+  assert.equal((await s3.send(new GetBucketPolicyStatusCommand({ Bucket: 'tag-bucket' }))).PolicyStatus?.IsPublic, true);
+
+  const source = Buffer.alloc(6 * 1024 * 1024, 7);
+  await s3.send(new PutObjectCommand({ Bucket: 'tag-bucket', Key: 'source.bin', Body: source }));
+  const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'tag-bucket', Key: 'copied.bin' }));
+  const p1 = await s3.send(new UploadPartCopyCommand({ Bucket: 'tag-bucket', Key: 'copied.bin', UploadId: upload.UploadId, PartNumber: 1, CopySource: 'tag-bucket/source.bin' }));
+  const p2 = await s3.send(new UploadPartCopyCommand({ Bucket: 'tag-bucket', Key: 'copied.bin', UploadId: upload.UploadId, PartNumber: 2, CopySource: 'tag-bucket/source.bin', CopySourceRange: 'bytes=0-9' }));
+  await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'tag-bucket', Key: 'copied.bin', UploadId: upload.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.CopyPartResult?.ETag }, { PartNumber: 2, ETag: p2.CopyPartResult?.ETag }] } }));
+  const head = await s3.send(new HeadObjectCommand({ Bucket: 'tag-bucket', Key: 'copied.bin' }));
+  assert.equal(head.ContentLength, source.length + 10);
+
+  // A role may read only objects tagged classification=public.
+  await new IAMClient(local.clientConfig()).send(new PutRolePolicyCommand({
+    RoleName: 'kjh-s3-encryption-test1-role', PolicyName: 'tagged-read',
+    PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::tag-bucket/*', Condition: { StringEquals: { 's3:ExistingObjectTag/classification': 'public' } } }] }),
+  }));
+  await s3.send(new PutObjectCommand({ Bucket: 'tag-bucket', Key: 'open.txt', Body: 'open', Tagging: 'classification=public' }));
+  await s3.send(new PutObjectCommand({ Bucket: 'tag-bucket', Key: 'closed.txt', Body: 'closed', Tagging: 'classification=secret' }));
+  const role = new S3Client(local.clientConfig({ role: 'kjh-s3-encryption-test1-role' }) as S3ClientConfig);
+  assert.equal(await (await role.send(new GetObjectCommand({ Bucket: 'tag-bucket', Key: 'open.txt' }))).Body!.transformToString(), 'open');
+  assert.equal((await rejection(role.send(new GetObjectCommand({ Bucket: 'tag-bucket', Key: 'closed.txt' })))).name, 'AccessDenied');
+});

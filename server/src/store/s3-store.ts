@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Db } from './db.ts';
 
-export interface BucketRow { bucket_name: string; account_id: string; region: string; policy: string | null; created_at: string }
+export interface BucketRow { bucket_name: string; account_id: string; region: string; policy: string | null; created_at: string; tags?: string | null }
 export interface ObjectRow {
   bucket_name: string; object_key: string; blob_id: string; size: number; etag: string; last_modified: string;
   owner_account: string; content_type: string | null; metadata: string | null; sse: string | null; sse_kms_key_id: string | null;
@@ -39,6 +39,7 @@ export class S3Store {
       insertBucket: p('INSERT INTO buckets (bucket_name, account_id, region, policy, created_at) VALUES (?, ?, ?, ?, ?)'),
       deleteBucket: p('DELETE FROM buckets WHERE bucket_name = ?'),
       setPolicy: p('UPDATE buckets SET policy = ? WHERE bucket_name = ?'),
+      setBucketTags: p('UPDATE buckets SET tags = ? WHERE bucket_name = ?'),
       object: p<ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? AND object_key = ?'),
       anyObject: p<{ one: number }>('SELECT 1 AS one FROM objects WHERE bucket_name = ? LIMIT 1'),
       // Keys compare as UTF-8 bytes in SQLite's BINARY collation, which is the order S3 lists in.
@@ -70,6 +71,7 @@ export class S3Store {
   insertBucket(r: BucketRow): void { this.s.insertBucket.run(r.bucket_name, r.account_id, r.region, r.policy, r.created_at); }
   deleteBucket(name: string): void { this.s.deleteBucket.run(name); }
   setBucketPolicy(name: string, policy: string | null): void { this.s.setPolicy.run(policy, name); }
+  setBucketTags(name: string, tags: string | null): void { this.s.setBucketTags.run(tags, name); }
   bucketIsEmpty(name: string): boolean { return this.s.anyObject.get(name) === undefined; }
 
   object(bucket: string, key: string): ObjectRow | undefined { return this.s.object.get(bucket, key); }

@@ -9,6 +9,7 @@ import {
 } from './common.ts';
 import { listPage, type ListEntry } from './listing.ts';
 import { isValidBucketName, s3UrlEncode } from './names.ts';
+import { parseTagSet, tagSetXml } from './objects.ts';
 
 export const listBuckets: S3Handler = (call) => {
   requireSigned(call);
@@ -242,3 +243,53 @@ export const listObjectsV2: S3Handler = (call) => {
 };
 
 // ---- Objects ----
+
+// ---- Bucket tagging, ACL and policy status ----
+
+export const getBucketTagging: S3Handler = (call) => {
+  const bucket = requireBucket(call);
+  authorize(call, bucket, 's3:GetBucketTagging', bucketArn(bucket.bucket_name));
+  if (!bucket.tags) throw new AwsError('NoSuchTagSet', 'The TagSet does not exist', 404, { BucketName: bucket.bucket_name });
+  return { body: tagSetXml(JSON.parse(bucket.tags) as Record<string, string>) };
+};
+
+export async function putBucketTagging(call: S3Call): Promise<S3Result> {
+  const bucket = requireBucket(call);
+  authorize(call, bucket, 's3:PutBucketTagging', bucketArn(bucket.bucket_name));
+  const tags = parseTagSet(await call.readBody(MAX_XML_BODY));
+  if (Object.keys(tags).length > 50) throw new AwsError('InvalidTag', 'Bucket tag count cannot be greater than 50', 400);
+  call.ctx.s3.setBucketTags(bucket.bucket_name, JSON.stringify(tags));
+  return { status: 204 };
+}
+
+export const deleteBucketTagging: S3Handler = (call) => {
+  const bucket = requireBucket(call);
+  authorize(call, bucket, 's3:PutBucketTagging', bucketArn(bucket.bucket_name));
+  call.ctx.s3.setBucketTags(bucket.bucket_name, null);
+  return { status: 204 };
+};
+
+const CANNED_BUCKET_ACLS = new Set(['private', 'public-read', 'public-read-write', 'authenticated-read', 'log-delivery-write']);
+
+/** Canned ACLs are accepted (and authorized with s3:x-amz-acl); grants beyond the owner's are not modelled. */
+export async function putBucketAcl(call: S3Call): Promise<S3Result> {
+  const bucket = requireBucket(call);
+  const acl = typeof call.headers['x-amz-acl'] === 'string' ? call.headers['x-amz-acl'] : undefined;
+  authorize(call, bucket, 's3:PutBucketAcl', bucketArn(bucket.bucket_name), acl ? { 's3:x-amz-acl': acl } : {});
+  if (acl !== undefined && !CANNED_BUCKET_ACLS.has(acl)) throw invalidArgument('', 'x-amz-acl', acl);
+  const body = await call.readBody(MAX_XML_BODY);
+  if (body.length) parseXmlBody(body, 'AccessControlPolicy');
+  return {};
+}
+
+/** IsPublic: some Allow statement grants to everyone ("*") without a condition, as S3's policy status reports. */
+export const getBucketPolicyStatus: S3Handler = (call) => {
+  const bucket = requireBucket(call);
+  authorize(call, bucket, 's3:GetBucketPolicyStatus', bucketArn(bucket.bucket_name));
+  if (!bucket.policy) throw new AwsError('NoSuchBucketPolicy', 'The bucket policy does not exist', 404, { BucketName: bucket.bucket_name });
+  const doc = JSON.parse(bucket.policy) as { Statement: unknown };
+  const statements = (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) as Record<string, unknown>[];
+  const everyone = (p: unknown): boolean => p === '*' || (typeof p === 'object' && p !== null && [(p as Record<string, unknown>).AWS].flat().includes('*'));
+  const isPublic = statements.some((st) => st.Effect === 'Allow' && everyone(st.Principal) && st.Condition === undefined);
+  return { body: restXmlDocument('PolicyStatus', { IsPublic: isPublic }) };
+};

@@ -57,9 +57,12 @@ export function bucketPolicyOf(bucket: BucketRow): BoundPolicy | undefined {
   return { source: { id: `bucket/${bucket.bucket_name}`, kind: 'resource' }, policy: compileStoredPolicy(bucket.policy, 'resource') };
 }
 
-export function decide(call: S3Call, bucket: BucketRow | undefined, action: string, resource: string, extra: Record<string, string> = {}, logged = true): Decision {
+/** Extra condition keys for one request; a list is a multi-valued key (e.g. s3:RequestObjectTagKeys). */
+export type ExtraContext = Record<string, string | string[]>;
+
+export function decide(call: S3Call, bucket: BucketRow | undefined, action: string, resource: string, extra: ExtraContext = {}, logged = true): Decision {
   const context = baseContext(call.caller, call.facts);
-  for (const [k, v] of Object.entries(extra)) context.set(k.toLowerCase(), [v]);
+  for (const [k, v] of Object.entries(extra)) context.set(k.toLowerCase(), Array.isArray(v) ? v : [v]);
   return authorizeCaller(call.caller, {
     action, resource, resourceAccount: bucket?.account_id ?? call.caller.principal.accountId, context,
     resourcePolicy: bucket ? bucketPolicyOf(bucket) : undefined,
@@ -86,7 +89,7 @@ function sinkFor(call: S3Call, logged: boolean): DecisionSink | undefined {
   return logged || sink.mode !== 'on' ? sink : undefined;
 }
 
-export function authorize(call: S3Call, bucket: BucketRow | undefined, action: string, resource: string, extra: Record<string, string> = {}): void {
+export function authorize(call: S3Call, bucket: BucketRow | undefined, action: string, resource: string, extra: ExtraContext = {}): void {
   const decision = decide(call, bucket, action, resource, extra);
   if (!decision.allowed) throw accessDenied('s3', call.caller, action, resource, decision);
 }

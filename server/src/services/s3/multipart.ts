@@ -6,7 +6,7 @@ import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { PartRow, UploadRow } from '../../store/s3-store.ts';
 import { authorize, bucketArn, checkKey, MAX_XML_BODY, objectArn, ownerXml, requireBucket, storedHeaders, writeBlob, type S3Call, type S3Handler, type S3Result } from './common.ts';
-import { declaredLength, requestHeader, sseOf, taggingHeader } from './objects.ts';
+import { copySourceObject, declaredLength, requestHeader, sseOf, taggingHeader } from './objects.ts';
 
 const MIN_PART_BYTES = 5 * 1024 * 1024;
 const MAX_PARTS = 10000;
@@ -48,17 +48,35 @@ function partNumber(call: S3Call): number {
   return n;
 }
 
+/** x-amz-copy-source-range: bytes=first-last, inside the source object. */
+function copyRange(call: S3Call, size: number): { start: number; end: number } | undefined {
+  const raw = call.headers['x-amz-copy-source-range'];
+  if (typeof raw !== 'string') return undefined;
+  const m = /^bytes=(\d+)-(\d+)$/.exec(raw.trim());
+  if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= size) {
+    throw new AwsError('InvalidArgument', 'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy', 400, { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: raw });
+  }
+  return { start: Number(m[1]), end: Number(m[2]) };
+}
+
 export async function uploadPart(call: S3Call): Promise<S3Result> {
   const bucket = requireBucket(call);
   const key = checkKey(call);
   authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key));
   const upload = requireUpload(call, bucket.bucket_name, key);
   const n = partNumber(call);
-  if (call.headers['x-amz-copy-source'] !== undefined) {
-    throw new AwsError('NotImplemented', 'A header you provided implies functionality that is not implemented', 501, { Header: 'x-amz-copy-source' });
+  const copying = call.headers['x-amz-copy-source'] !== undefined;
+  let body;
+  if (copying) {
+    // UploadPartCopy: bytes from an existing object (s3:GetObject on the source), optionally a range of it.
+    const source = copySourceObject(call);
+    const range = copyRange(call, source.size);
+    await call.readBody(0).catch(() => undefined);
+    body = createReadStream(call.ctx.s3.blobPath(source.blob_id), range);
+  } else {
+    declaredLength(call);
+    body = call.body();
   }
-  declaredLength(call);
-  const body = call.body();
   const blob = await writeBlob(call, body);
   const etag = `"${blob.md5.toString('hex')}"`;
   const previous = call.ctx.db.transaction(() => {
@@ -68,8 +86,9 @@ export async function uploadPart(call: S3Call): Promise<S3Result> {
   })();
   call.ctx.s3.removeBlob(previous);
   if (previous === blob.blobId) throw noSuchUpload(upload.upload_id);
+  if (copying) return { body: restXmlDocument('CopyPartResult', { ETag: etag, LastModified: call.facts.now.toISOString() }) };
   const headers: Record<string, string> = { ETag: etag };
-  const checksum = body.checksum?.();
+  const checksum = 'checksum' in body && typeof body.checksum === 'function' ? body.checksum() : undefined;
   if (checksum) headers[`x-amz-checksum-${checksum.algorithm.toLowerCase()}`] = checksum.value;
   if (upload.sse) headers['x-amz-server-side-encryption'] = upload.sse;
   return { headers };

@@ -73,9 +73,9 @@ export async function putObject(call: S3Call): Promise<S3Result> {
   if (kms) context['s3:x-amz-server-side-encryption-aws-kms-key-id'] = kms;
   const acl = header(call, 'x-amz-acl');
   if (acl) context['s3:x-amz-acl'] = acl;
-  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), context);
-  declaredLength(call);
   const tags = taggingHeader(call);
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...context, ...requestTagContext(tags ? (JSON.parse(tags) as Record<string, string>) : {}) });
+  declaredLength(call);
   const body = call.body();
   const blob = await writeBlob(call, body);
   const checksum = body.checksum?.();
@@ -152,12 +152,25 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
   };
 }
 
+/** s3:ExistingObjectTag/<key> for each tag of an existing object. */
+export function existingTagContext(object: ObjectRow | undefined): Record<string, string> {
+  const tags = object?.tags ? (JSON.parse(object.tags) as Record<string, string>) : {};
+  return Object.fromEntries(Object.entries(tags).map(([k, v]) => [`s3:ExistingObjectTag/${k}`, v]));
+}
+
+/** s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys for tags a request sets. */
+function requestTagContext(tags: Record<string, string>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.fromEntries(Object.entries(tags).map(([k, v]) => [`s3:RequestObjectTag/${k}`, v]));
+  if (Object.keys(tags).length) out['s3:RequestObjectTagKeys'] = Object.keys(tags);
+  return out;
+}
+
 function readableObject(call: S3Call): ObjectRow {
   const bucket = requireBucket(call);
   const key = checkKey(call);
   const arn = objectArn(bucket.bucket_name, key);
-  const decision = decide(call, bucket, 's3:GetObject', arn);
   const object = call.ctx.s3.object(bucket.bucket_name, key);
+  const decision = decide(call, bucket, 's3:GetObject', arn, existingTagContext(object));
   if (!decision.allowed) throw accessDenied('s3', call.caller, 's3:GetObject', arn, decision);
   if (!object) throw noSuchKey(key);
   return object;
@@ -338,18 +351,15 @@ export async function putObjectAcl(call: S3Call): Promise<S3Result> {
 export const getObjectTagging: S3Handler = (call) => {
   const bucket = requireBucket(call);
   const key = checkKey(call);
-  authorize(call, bucket, 's3:GetObjectTagging', objectArn(bucket.bucket_name, key));
   const object = call.ctx.s3.object(bucket.bucket_name, key);
+  authorize(call, bucket, 's3:GetObjectTagging', objectArn(bucket.bucket_name, key), existingTagContext(object));
   if (!object) throw noSuchKey(key);
-  const tags = object.tags ? (JSON.parse(object.tags) as Record<string, string>) : {};
-  return { body: restXmlDocument('Tagging', { TagSet: { Tag: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } }) };
+  return { body: tagSetXml(object.tags ? (JSON.parse(object.tags) as Record<string, string>) : {}) };
 };
 
-export async function putObjectTagging(call: S3Call): Promise<S3Result> {
-  const bucket = requireBucket(call);
-  const key = checkKey(call);
-  authorize(call, bucket, 's3:PutObjectTagging', objectArn(bucket.bucket_name, key));
-  const doc = parseXmlBody(await call.readBody(MAX_XML_BODY), 'Tagging');
+/** A <Tagging><TagSet><Tag>… body as key → value. */
+export function parseTagSet(body: Buffer): Record<string, string> {
+  const doc = parseXmlBody(body, 'Tagging');
   const set = doc.TagSet;
   const rawTags = typeof set === 'object' && set !== null ? (set as Record<string, unknown>).Tag : undefined;
   const list = rawTags === undefined ? [] : Array.isArray(rawTags) ? rawTags : [rawTags];
@@ -360,7 +370,17 @@ export async function putObjectTagging(call: S3Call): Promise<S3Result> {
     if (Object.hasOwn(tags, tag.Key)) throw new AwsError('InvalidTag', 'Cannot provide multiple Tags with the same key', 400);
     tags[tag.Key] = typeof tag.Value === 'string' ? tag.Value : '';
   }
-  checkTags(tags);
+  return tags;
+}
+
+export const tagSetXml = (tags: Record<string, string>): string =>
+  restXmlDocument('Tagging', { TagSet: { Tag: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } });
+
+export async function putObjectTagging(call: S3Call): Promise<S3Result> {
+  const bucket = requireBucket(call);
+  const key = checkKey(call);
+  const tags = checkTags(parseTagSet(await call.readBody(MAX_XML_BODY)));
+  authorize(call, bucket, 's3:PutObjectTagging', objectArn(bucket.bucket_name, key), { ...existingTagContext(call.ctx.s3.object(bucket.bucket_name, key)), ...requestTagContext(tags) });
   if (!call.ctx.s3.object(bucket.bucket_name, key)) throw noSuchKey(key);
   call.ctx.s3.setObjectTags(bucket.bucket_name, key, JSON.stringify(tags));
   return {};
@@ -375,4 +395,4 @@ export const deleteObjectTagging: S3Handler = (call) => {
   return { status: 204 };
 };
 
-export { declaredLength, sseOf, taggingHeader, header as requestHeader };
+export { copySourceObject, declaredLength, sseOf, taggingHeader, header as requestHeader };

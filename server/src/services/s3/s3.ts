@@ -1,5 +1,8 @@
 import { AwsError } from '../../http/errors.ts';
-import { createBucket, deleteBucket, deleteBucketPolicy, getBucketLocation, getBucketPolicy, headBucket, listBuckets, listObjects, listObjectsV2, putBucketPolicy } from './buckets.ts';
+import {
+  createBucket, deleteBucket, deleteBucketPolicy, deleteBucketTagging, getBucketLocation, getBucketPolicy, getBucketPolicyStatus, getBucketTagging, headBucket,
+  listBuckets, listObjects, listObjectsV2, putBucketAcl, putBucketPolicy, putBucketTagging,
+} from './buckets.ts';
 import type { S3Handler } from './common.ts';
 import {
   deleteObject, deleteObjects, deleteObjectTagging, getBucketAcl, getObject, getObjectAcl, getObjectTagging, headObject, putObject, putObjectAcl, putObjectTagging,
@@ -26,6 +29,13 @@ export function routeS3(method: string, bucket: string | undefined, key: string 
       if (method === 'GET') return op('ListMultipartUploads', listMultipartUploads);
     } else if (has('acl')) {
       if (method === 'GET') return op('GetBucketAcl', getBucketAcl);
+      if (method === 'PUT') return op('PutBucketAcl', putBucketAcl);
+    } else if (has('tagging')) {
+      if (method === 'GET') return op('GetBucketTagging', getBucketTagging);
+      if (method === 'PUT') return op('PutBucketTagging', putBucketTagging);
+      if (method === 'DELETE') return op('DeleteBucketTagging', deleteBucketTagging);
+    } else if (has('policyStatus')) {
+      if (method === 'GET') return op('GetBucketPolicyStatus', getBucketPolicyStatus);
     } else if (![...query.keys()].some((k) => SUBRESOURCES.has(k))) {
       if (method === 'PUT') return op('CreateBucket', createBucket);
       if (method === 'HEAD') return op('HeadBucket', headBucket);
