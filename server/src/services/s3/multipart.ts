@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, renameSync, unlinkSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AwsError } from '../../http/errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
@@ -126,9 +127,11 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
   const { blobId, path } = call.ctx.s3.newBlobPath();
   const temp = `${path}.part`;
   try {
-    const out = createWriteStream(temp);
-    for (const p of parts) await pipeline(createReadStream(call.ctx.s3.blobPath(p.blob_id)), out, { end: false });
-    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    const paths = parts.map((p) => call.ctx.s3.blobPath(p.blob_id));
+    // One pipeline over all parts in order (a pipeline per part would pile listeners onto the output stream).
+    await pipeline(Readable.from((async function* () {
+      for (const path of paths) yield* createReadStream(path);
+    })()), createWriteStream(temp));
     renameSync(temp, path);
   } catch (error) {
     try { unlinkSync(temp); } catch { /* never created */ }
