@@ -99,6 +99,13 @@ test('checksums: SDK CRC32 trailers are verified and returned with ChecksumMode'
   assert.equal(head.ChecksumSHA256, createHash('sha256').update('checksummed').digest('base64'));
   const wrong = await rejection(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'bad-sum.txt', Body: 'data', ChecksumSHA256: createHash('sha256').update('other').digest('base64') })));
   assert.equal(wrong.name, 'BadDigest');
+  for (const algorithm of ['CRC32C', 'CRC64NVME', 'SHA1'] as const) {
+    const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `sum-${algorithm}.txt`, Body: '123456789', ChecksumAlgorithm: algorithm }));
+    assert.ok(put[`Checksum${algorithm}`], `${algorithm} echoed`);
+  }
+  const crc32c = await rejection(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'bad-sum-c.txt', Body: '123456789', ChecksumCRC32C: 'AAAAAA==' })));
+  assert.equal(crc32c.name, 'BadDigest');
+  assert.match(crc32c.message, /The CRC32C you specified did not match the calculated checksum/);
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'bad-sum' }));
   assert.equal(listed.KeyCount, 0);
 });
@@ -148,4 +155,21 @@ test('bucket tagging, canned bucket ACL, policy status, UploadPartCopy, and obje
   const role = new S3Client(local.clientConfig({ role: 'kjh-s3-encryption-test1-role' }) as S3ClientConfig);
   assert.equal(await (await role.send(new GetObjectCommand({ Bucket: 'tag-bucket', Key: 'open.txt' }))).Body!.transformToString(), 'open');
   assert.equal((await rejection(role.send(new GetObjectCommand({ Bucket: 'tag-bucket', Key: 'closed.txt' })))).name, 'AccessDenied');
+});
+
+test('multipart errors: EntityTooSmall, InvalidPartOrder, InvalidPart, NoSuchUpload', async () => {
+  const { CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand, AbortMultipartUploadCommand, ListPartsCommand } = await import('@aws-sdk/client-s3');
+  const key = 'mp/errors.bin';
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+  const small1 = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: 1, Body: 'tiny' }));
+  const small2 = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: 2, Body: 'tiny too' }));
+  assert.deepEqual((await s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId }))).Parts?.map((p) => p.PartNumber), [1, 2]);
+  const complete = (parts: { PartNumber: number; ETag?: string }[]) =>
+    s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+  assert.equal((await rejection(complete([{ PartNumber: 1, ETag: small1.ETag }, { PartNumber: 2, ETag: small2.ETag }]))).name, 'EntityTooSmall');
+  assert.equal((await rejection(complete([{ PartNumber: 2, ETag: small2.ETag }, { PartNumber: 1, ETag: small1.ETag }]))).name, 'InvalidPartOrder');
+  assert.equal((await rejection(complete([{ PartNumber: 1, ETag: '"0000"' }]))).name, 'InvalidPart');
+  await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId }));
+  assert.equal((await rejection(complete([{ PartNumber: 1, ETag: small1.ETag }]))).name, 'NoSuchUpload');
+  assert.equal((await rejection(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })))).status, 404);
 });

@@ -4,6 +4,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { AuthSuccess } from '../auth/sigv4.ts';
 import type { CredentialLookup } from '../auth/caller.ts';
 import { AwsError } from './errors.ts';
+import { CHECKSUM_HEADERS, createChecksum, type Checksum, type ChecksumAlgorithm } from './checksums.ts';
 
 /** Reads a whole (small) body, failing once it exceeds `limit` bytes. */
 export async function readLimited(stream: Readable, limit: number, tooLarge: () => AwsError): Promise<Buffer> {
@@ -38,10 +39,6 @@ class Sha256Verifier extends Transform {
   }
 }
 
-const CHECKSUM_ALGORITHMS: Record<string, string> = {
-  'x-amz-checksum-crc32': 'CRC32', 'x-amz-checksum-crc32c': 'CRC32C', 'x-amz-checksum-crc64nvme': 'CRC64NVME',
-  'x-amz-checksum-sha1': 'SHA1', 'x-amz-checksum-sha256': 'SHA256',
-};
 
 /**
  * Decodes an aws-chunked body (`size[;chunk-signature=sig]\r\n data \r\n … 0\r\n trailers \r\n`) with bounded memory,
@@ -154,49 +151,24 @@ export class AwsChunkedDecoder extends Transform {
 class ChecksumVerifier extends Transform {
   /** The verified checksum, once the body has ended. */
   result: { algorithm: string; value: string } | undefined;
-  private readonly hash;
-  constructor(private readonly algorithm: string, private readonly expected: () => string | undefined) {
+  private readonly running: Checksum;
+  constructor(private readonly algorithm: ChecksumAlgorithm, private readonly expected: () => string | undefined) {
     super();
-    this.hash = algorithm === 'SHA1' ? createHash('sha1') : algorithm === 'SHA256' ? createHash('sha256') : undefined;
-    this.crc = 0;
+    this.running = createChecksum(algorithm);
   }
-  private crc: number;
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    if (this.hash) this.hash.update(chunk);
-    else if (this.algorithm === 'CRC32') this.crc = crc32(chunk, this.crc);
+    this.running.update(chunk);
     done(null, chunk);
   }
   override _flush(done: TransformCallback): void {
     const expected = this.expected();
-    let actual: string | undefined;
-    if (this.hash) actual = this.hash.digest('base64');
-    else if (this.algorithm === 'CRC32') {
-      const b = Buffer.alloc(4);
-      b.writeUInt32BE(this.crc >>> 0);
-      actual = b.toString('base64');
-    }
-    if (expected !== undefined && actual !== undefined && expected !== actual) {
+    if (expected !== undefined && expected !== this.running.digestBase64()) {
       done(new AwsError('BadDigest', `The ${this.algorithm} you specified did not match the calculated checksum.`, 400));
-    } else {
-      if (expected !== undefined) this.result = { algorithm: this.algorithm, value: expected };
-      done();
+      return;
     }
+    if (expected !== undefined) this.result = { algorithm: this.algorithm, value: expected };
+    done();
   }
-}
-
-let crcTable: Int32Array | undefined;
-function crc32(data: Buffer, previous: number): number {
-  if (!crcTable) {
-    crcTable = new Int32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c;
-    }
-  }
-  let crc = ~previous;
-  for (const byte of data) crc = crcTable[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
-  return ~crc;
 }
 
 /** The request body as the operation should see it: decoded and verified against what the client signed. */
@@ -222,10 +194,10 @@ export function openS3Body(req: IncomingMessage, auth: AuthSuccess<CredentialLoo
     req.on('error', (e) => verifier.destroy(e));
   }
   const trailerName = typeof req.headers['x-amz-trailer'] === 'string' ? req.headers['x-amz-trailer'].toLowerCase() : undefined;
-  const checksumHeader = Object.keys(CHECKSUM_ALGORITHMS).find((h) => typeof req.headers[h] === 'string');
-  const checksumName = trailerName && CHECKSUM_ALGORITHMS[trailerName] ? trailerName : checksumHeader;
+  const checksumHeader = Object.keys(CHECKSUM_HEADERS).find((h) => typeof req.headers[h] === 'string');
+  const checksumName = trailerName && CHECKSUM_HEADERS[trailerName] ? trailerName : checksumHeader;
   if (checksumName) {
-    const verifier = new ChecksumVerifier(CHECKSUM_ALGORITHMS[checksumName]!, () => trailers?.get(checksumName) ?? (req.headers[checksumName] as string | undefined));
+    const verifier = new ChecksumVerifier(CHECKSUM_HEADERS[checksumName]!, () => trailers?.get(checksumName) ?? (req.headers[checksumName] as string | undefined));
     const upstream = stream;
     upstream.on('error', (e) => verifier.destroy(e));
     const out: S3Body = upstream.pipe(verifier);
