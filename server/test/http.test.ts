@@ -198,3 +198,21 @@ describe('S3 bucket policies', () => {
     assert.equal(ok.status, 204);
   });
 });
+
+describe('S3 virtual-hosted-style requests', () => {
+  test('bucket from the Host header; keys with spaces, plus and unicode round-trip', async () => {
+    const host = 'kjh-encryption-test1.s3.localhost:4577';
+    const key = '/vhost/a b+c é.txt';
+    const path = key.split('/').map((p) => encodeURIComponent(p)).join('/');
+    const put = await signedHeaders('s3', host, { method: 'PUT', path, body: 'virtual' });
+    assert.equal((await request(app).put(path).set(put).send('virtual')).status, 200);
+    const get = await signedHeaders('s3', host, { method: 'GET', path });
+    const res = await request(app).get(path).set(get);
+    assert.equal(res.status, 200);
+    assert.equal(res.text, 'virtual');
+    assert.ok(ctx.s3.object('kjh-encryption-test1', 'vhost/a b+c é.txt'));
+    const list = await signedHeaders('s3', host, { method: 'GET', path: '/', query: { prefix: 'vhost/' } });
+    const listed = await request(app).get('/?prefix=vhost%2F').set(list);
+    assert.match(listed.text, /<Key>vhost\/a b\+c é.txt<\/Key>/);
+  });
+});
