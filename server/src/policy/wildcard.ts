@@ -41,11 +41,16 @@ export type CompiledGlob = (value: string) => boolean;
 
 export function compileGlob(pattern: string): CompiledGlob {
   if (pattern === '*') return () => true;
-  if (!hasWildcard(pattern)) return (value) => value === pattern;
+  // Literal-wildcard placeholders (from ${*} and ${?}) compare as the characters they stand for.
+  const literal = (text: string): string => text.replaceAll('\uE000', '*').replaceAll('\uE001', '?');
+  if (!hasWildcard(pattern)) {
+    const exact = literal(pattern);
+    return (value) => value === exact;
+  }
   const star = pattern.indexOf('*');
   // Common shape `prefix*` (e.g. arn:aws:s3:::bucket/*): a startsWith check.
   if (star === pattern.length - 1 && !pattern.includes('?')) {
-    const prefix = pattern.slice(0, -1);
+    const prefix = literal(pattern.slice(0, -1));
     return (value) => value.startsWith(prefix);
   }
   return (value) => globMatch(pattern, value);

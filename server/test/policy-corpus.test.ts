@@ -1,0 +1,512 @@
+// A table-driven corpus for the policy engine. Every case names the AWS documentation rule it checks
+// ("IAM JSON policy elements: Condition operators", "Policy evaluation logic", "IAM policy elements: Variables and
+// tags", …). Cases run through the pure engine; a sample also runs through SimulateCustomPolicy in client-tests.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { evaluate, parsePolicy, PolicyDocumentError, type BoundPolicy, type CallerPrincipal, type PolicyKind, type RequestContext } from '../src/policy/index.ts';
+
+const A = '123456789012';
+const B = '210987654321';
+const USER: CallerPrincipal = { kind: 'user', accountId: A, arn: `arn:aws:iam::${A}:user/alice` };
+const SESSION: CallerPrincipal = { kind: 'assumed-role', accountId: A, arn: `arn:aws:sts::${A}:assumed-role/app/s1`, roleArn: `arn:aws:iam::${A}:role/app` };
+const ROOT: CallerPrincipal = { kind: 'root', accountId: A, arn: `arn:aws:iam::${A}:root` };
+const OTHER_USER: CallerPrincipal = { kind: 'user', accountId: B, arn: `arn:aws:iam::${B}:user/bob` };
+
+const OPS = 'IAM JSON policy elements: Condition operators';
+const EVAL = 'Policy evaluation logic';
+const VARS = 'IAM policy elements: Variables and tags';
+const ELEM = 'IAM JSON policy elements reference';
+const XACCT = 'Cross-account policy evaluation logic';
+const BOUND = 'Permissions boundaries for IAM entities';
+const SESSIONP = 'Session policies (AssumeRole Policy/PolicyArns)';
+const TRUST = 'How to use trust policies with IAM roles';
+
+type Ctx = Record<string, string | string[]>;
+const ctxOf = (c: Ctx = {}): RequestContext => new Map(Object.entries(c).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v : [v]]));
+const doc = (statements: object[], version = '2012-10-17'): string => JSON.stringify({ Version: version, Statement: statements });
+const bound = (kind: PolicyKind, statements: object[], version?: string): BoundPolicy => ({ source: { id: kind, kind }, policy: parsePolicy(doc(statements, version), kind) });
+
+interface ConditionCase { cite: string; op: string; key?: string; values: unknown; context?: string | string[]; expect: boolean }
+
+/** One Allow statement with the condition; allowed iff the condition holds. */
+function conditionHolds(c: ConditionCase): boolean {
+  const key = c.key ?? 'test:key';
+  const policy = bound('identity', [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*', Condition: { [c.op]: { [key]: c.values } } }]);
+  const context = c.context === undefined ? ctxOf() : ctxOf({ [key]: c.context });
+  return evaluate({ principal: USER, action: 's3:GetObject', resource: 'arn:aws:s3:::b/k', resourceAccount: A, context, identityPolicies: [policy] }).allowed;
+}
+
+const S = `${OPS} — String condition operators`;
+const N = `${OPS} — Numeric condition operators`;
+const D = `${OPS} — Date condition operators`;
+const BOOL = `${OPS} — Boolean condition operators`;
+const BIN = `${OPS} — Binary condition operators`;
+const IP = `${OPS} — IP address condition operators`;
+const ARN = `${OPS} — Amazon Resource Name (ARN) condition operators`;
+const IFX = `${OPS} — …IfExists condition operators`;
+const NULL = `${OPS} — Condition operator to check existence of condition keys`;
+const MULTI = 'Multivalued context keys (ForAllValues / ForAnyValue)';
+const LOGIC = `${OPS} — Creating a condition with multiple keys or values`;
+
+const conditionCases: ConditionCase[] = [
+  // String
+  { cite: S, op: 'StringEquals', values: 'abc', context: 'abc', expect: true },
+  { cite: `${S}: case-sensitive`, op: 'StringEquals', values: 'abc', context: 'ABC', expect: false },
+  { cite: S, op: 'StringEquals', values: ['x', 'abc'], context: 'abc', expect: true },
+  { cite: `${S}: absent key does not match`, op: 'StringEquals', values: 'abc', expect: false },
+  { cite: S, op: 'StringNotEquals', values: 'abc', context: 'abd', expect: true },
+  { cite: S, op: 'StringNotEquals', values: 'abc', context: 'abc', expect: false },
+  { cite: `${S}: negated operator with absent key is true`, op: 'StringNotEquals', values: 'abc', expect: true },
+  { cite: S, op: 'StringNotEquals', values: ['a', 'b'], context: 'b', expect: false },
+  { cite: S, op: 'StringEqualsIgnoreCase', values: 'AbC', context: 'aBc', expect: true },
+  { cite: S, op: 'StringEqualsIgnoreCase', values: 'abc', context: 'abd', expect: false },
+  { cite: S, op: 'StringNotEqualsIgnoreCase', values: 'AbC', context: 'abc', expect: false },
+  { cite: S, op: 'StringNotEqualsIgnoreCase', values: 'abc', context: 'xyz', expect: true },
+  { cite: `${S}: StringLike * matches any run`, op: 'StringLike', values: 'home/*', context: 'home/alice/docs', expect: true },
+  { cite: `${S}: StringLike ? matches one character`, op: 'StringLike', values: 'file?.txt', context: 'file1.txt', expect: true },
+  { cite: S, op: 'StringLike', values: 'file?.txt', context: 'file12.txt', expect: false },
+  { cite: `${S}: StringLike is case-sensitive`, op: 'StringLike', values: 'Home/*', context: 'home/x', expect: false },
+  { cite: S, op: 'StringLike', values: '*', context: '', expect: true },
+  { cite: S, op: 'StringLike', values: 'a*b*c', context: 'aXXbYYc', expect: true },
+  { cite: S, op: 'StringLike', values: 'a*b*c', context: 'aXXbYY', expect: false },
+  { cite: S, op: 'StringNotLike', values: 'tmp/*', context: 'home/x', expect: true },
+  { cite: S, op: 'StringNotLike', values: 'tmp/*', context: 'tmp/x', expect: false },
+  { cite: `${S}: negated with absent key`, op: 'StringNotLike', values: 'tmp/*', expect: true },
+  { cite: S, op: 'StringLike', values: ['a/*', 'b/*'], context: 'b/1', expect: true },
+  // Numeric
+  { cite: N, op: 'NumericEquals', values: '10', context: '10', expect: true },
+  { cite: N, op: 'NumericEquals', values: '10', context: '10.0', expect: true },
+  { cite: N, op: 'NumericEquals', values: '10', context: '11', expect: false },
+  { cite: N, op: 'NumericNotEquals', values: '10', context: '11', expect: true },
+  { cite: N, op: 'NumericNotEquals', values: '10', context: '10', expect: false },
+  { cite: N, op: 'NumericLessThan', values: '10', context: '9', expect: true },
+  { cite: N, op: 'NumericLessThan', values: '10', context: '10', expect: false },
+  { cite: N, op: 'NumericLessThanEquals', values: '10', context: '10', expect: true },
+  { cite: N, op: 'NumericLessThanEquals', values: '10', context: '10.5', expect: false },
+  { cite: N, op: 'NumericGreaterThan', values: '10', context: '11', expect: true },
+  { cite: N, op: 'NumericGreaterThan', values: '10', context: '10', expect: false },
+  { cite: N, op: 'NumericGreaterThanEquals', values: '10', context: '10', expect: true },
+  { cite: N, op: 'NumericGreaterThanEquals', values: '-1', context: '-2', expect: false },
+  { cite: `${N}: a non-number context value does not match`, op: 'NumericEquals', values: '1', context: 'one', expect: false },
+  { cite: N, op: 'NumericLessThan', key: 's3:max-keys', values: '100', context: '1000', expect: false },
+  { cite: N, op: 'NumericLessThanEquals', key: 's3:max-keys', values: '1000', context: '1000', expect: true },
+  { cite: `${N}: absent key`, op: 'NumericLessThan', values: '10', expect: false },
+  // Date
+  { cite: D, op: 'DateLessThan', values: '2030-01-01T00:00:00Z', context: '2026-11-25T00:00:00Z', expect: true },
+  { cite: D, op: 'DateLessThan', values: '2020-01-01T00:00:00Z', context: '2026-11-25T00:00:00Z', expect: false },
+  { cite: D, op: 'DateGreaterThan', values: '2020-01-01T00:00:00Z', context: '2026-11-25T00:00:00Z', expect: true },
+  { cite: D, op: 'DateGreaterThanEquals', values: '2026-11-25T00:00:00Z', context: '2026-11-25T00:00:00Z', expect: true },
+  { cite: D, op: 'DateLessThanEquals', values: '2026-11-25T00:00:00Z', context: '2026-11-25T00:00:01Z', expect: false },
+  { cite: D, op: 'DateEquals', values: '2026-11-25T00:00:00Z', context: '2026-11-25T00:00:00Z', expect: true },
+  { cite: D, op: 'DateNotEquals', values: '2026-11-25T00:00:00Z', context: '2026-11-25T00:00:00Z', expect: false },
+  { cite: `${D}: epoch seconds in policy`, op: 'DateGreaterThan', values: '1577836800', context: '2026-11-25T00:00:00Z', expect: true },
+  { cite: `${D}: epoch seconds in context`, op: 'DateLessThan', values: '2030-01-01T00:00:00Z', context: '1795564800', expect: true },
+  { cite: `${D}: date-only value`, op: 'DateGreaterThan', values: '2026-01-01', context: '2026-11-25T00:00:00Z', expect: true },
+  { cite: `${D}: time zone offsets`, op: 'DateEquals', values: '2026-11-25T01:00:00+01:00', context: '2026-11-25T00:00:00Z', expect: true },
+  { cite: D, op: 'DateLessThan', key: 'aws:CurrentTime', values: '2099-12-31T23:59:59Z', context: '2026-11-25T10:00:00Z', expect: true },
+  // Bool
+  { cite: BOOL, op: 'Bool', key: 'aws:SecureTransport', values: 'true', context: 'true', expect: true },
+  { cite: BOOL, op: 'Bool', key: 'aws:SecureTransport', values: 'true', context: 'false', expect: false },
+  { cite: `${BOOL}: JSON boolean value`, op: 'Bool', key: 'aws:SecureTransport', values: false, context: 'false', expect: true },
+  { cite: `${BOOL}: absent key`, op: 'Bool', key: 'aws:MultiFactorAuthPresent', values: 'true', expect: false },
+  { cite: `${BOOL}: values are case-insensitive`, op: 'Bool', values: 'TRUE', context: 'true', expect: true },
+  // Binary
+  { cite: BIN, op: 'BinaryEquals', values: 'QmluYXJ5VmFsdWU=', context: 'QmluYXJ5VmFsdWU=', expect: true },
+  { cite: BIN, op: 'BinaryEquals', values: 'QmluYXJ5VmFsdWU=', context: 'b3RoZXI=', expect: false },
+  // IP
+  { cite: IP, op: 'IpAddress', key: 'aws:SourceIp', values: '203.0.113.0/24', context: '203.0.113.7', expect: true },
+  { cite: IP, op: 'IpAddress', key: 'aws:SourceIp', values: '203.0.113.0/24', context: '203.0.114.7', expect: false },
+  { cite: IP, op: 'IpAddress', key: 'aws:SourceIp', values: '203.0.113.7', context: '203.0.113.7', expect: true },
+  { cite: IP, op: 'IpAddress', key: 'aws:SourceIp', values: '0.0.0.0/0', context: '8.8.8.8', expect: true },
+  { cite: IP, op: 'IpAddress', key: 'aws:SourceIp', values: '10.0.0.0/8', context: '10.255.255.255', expect: true },
+  { cite: IP, op: 'IpAddress', key: 'aws:SourceIp', values: '10.0.0.0/8', context: '11.0.0.0', expect: false },
+  { cite: `${IP}: IPv6`, op: 'IpAddress', key: 'aws:SourceIp', values: '2001:db8::/32', context: '2001:db8:1234::1', expect: true },
+  { cite: `${IP}: IPv6`, op: 'IpAddress', key: 'aws:SourceIp', values: '2001:db8::/32', context: '2001:db9::1', expect: false },
+  { cite: `${IP}: IPv6 loopback`, op: 'IpAddress', key: 'aws:SourceIp', values: '::1/128', context: '::1', expect: true },
+  { cite: `${IP}: IPv4 range does not match IPv6`, op: 'IpAddress', key: 'aws:SourceIp', values: '127.0.0.0/8', context: '::1', expect: false },
+  { cite: IP, op: 'IpAddress', key: 'aws:SourceIp', values: ['192.0.2.0/24', '203.0.113.0/24'], context: '203.0.113.1', expect: true },
+  { cite: IP, op: 'NotIpAddress', key: 'aws:SourceIp', values: '192.0.2.0/24', context: '203.0.113.1', expect: true },
+  { cite: IP, op: 'NotIpAddress', key: 'aws:SourceIp', values: '192.0.2.0/24', context: '192.0.2.9', expect: false },
+  // ARN
+  { cite: ARN, op: 'ArnEquals', key: 'aws:SourceArn', values: 'arn:aws:sns:us-east-1:123456789012:topic', context: 'arn:aws:sns:us-east-1:123456789012:topic', expect: true },
+  { cite: ARN, op: 'ArnEquals', key: 'aws:SourceArn', values: 'arn:aws:sns:us-east-1:123456789012:topic', context: 'arn:aws:sns:us-east-1:123456789012:other', expect: false },
+  { cite: ARN, op: 'ArnLike', key: 'aws:SourceArn', values: 'arn:aws:sns:*:123456789012:*', context: 'arn:aws:sns:eu-west-1:123456789012:t', expect: true },
+  { cite: ARN, op: 'ArnLike', key: 'aws:SourceArn', values: 'arn:aws:sns:*:123456789012:*', context: 'arn:aws:sns:eu-west-1:210987654321:t', expect: false },
+  { cite: `${ARN}: each of the six segments is matched separately`, op: 'ArnLike', key: 'aws:SourceArn', values: 'arn:aws:s3:::bucket/*', context: 'arn:aws:s3:::bucket/a/b', expect: true },
+  { cite: ARN, op: 'ArnNotEquals', key: 'aws:SourceArn', values: 'arn:aws:sns:us-east-1:123456789012:topic', context: 'arn:aws:sns:us-east-1:123456789012:x', expect: true },
+  { cite: ARN, op: 'ArnNotLike', key: 'aws:PrincipalArn', values: 'arn:aws:iam::*:role/admin*', context: 'arn:aws:iam::123456789012:role/admin-1', expect: false },
+  { cite: ARN, op: 'ArnNotLike', key: 'aws:PrincipalArn', values: 'arn:aws:iam::*:role/admin*', context: 'arn:aws:iam::123456789012:role/dev', expect: true },
+  { cite: `${ARN}: a non-ARN context value does not match`, op: 'ArnLike', key: 'aws:SourceArn', values: 'arn:aws:*:*:*:*', context: 'not-an-arn', expect: false },
+  // IfExists
+  { cite: IFX, op: 'StringEqualsIfExists', values: 'abc', expect: true },
+  { cite: IFX, op: 'StringEqualsIfExists', values: 'abc', context: 'abc', expect: true },
+  { cite: IFX, op: 'StringEqualsIfExists', values: 'abc', context: 'xyz', expect: false },
+  { cite: IFX, op: 'NumericLessThanIfExists', values: '5', expect: true },
+  { cite: IFX, op: 'NumericLessThanIfExists', values: '5', context: '6', expect: false },
+  { cite: IFX, op: 'IpAddressIfExists', key: 'aws:SourceIp', values: '10.0.0.0/8', expect: true },
+  { cite: IFX, op: 'ArnLikeIfExists', key: 'aws:SourceArn', values: 'arn:aws:sns:*:*:*', expect: true },
+  { cite: IFX, op: 'BoolIfExists', key: 'aws:MultiFactorAuthPresent', values: 'false', expect: true },
+  { cite: IFX, op: 'DateLessThanIfExists', values: '2020-01-01T00:00:00Z', context: '2026-01-01T00:00:00Z', expect: false },
+  // Null
+  { cite: NULL, op: 'Null', values: 'true', expect: true },
+  { cite: NULL, op: 'Null', values: 'true', context: 'present', expect: false },
+  { cite: NULL, op: 'Null', values: 'false', context: 'present', expect: true },
+  { cite: NULL, op: 'Null', values: 'false', expect: false },
+  { cite: NULL, op: 'Null', key: 'aws:TokenIssueTime', values: 'false', context: '2026-11-25T00:00:00Z', expect: true },
+  // Multivalued keys
+  { cite: MULTI, op: 'ForAllValues:StringEquals', key: 'aws:TagKeys', values: ['env', 'team'], context: ['env'], expect: true },
+  { cite: MULTI, op: 'ForAllValues:StringEquals', key: 'aws:TagKeys', values: ['env', 'team'], context: ['env', 'cost'], expect: false },
+  { cite: `${MULTI}: ForAllValues is true when the key is absent`, op: 'ForAllValues:StringEquals', key: 'aws:TagKeys', values: ['env'], expect: true },
+  { cite: MULTI, op: 'ForAnyValue:StringEquals', key: 'aws:TagKeys', values: ['env'], context: ['cost', 'env'], expect: true },
+  { cite: MULTI, op: 'ForAnyValue:StringEquals', key: 'aws:TagKeys', values: ['env'], context: ['cost'], expect: false },
+  { cite: `${MULTI}: ForAnyValue is false when the key is absent`, op: 'ForAnyValue:StringEquals', key: 'aws:TagKeys', values: ['env'], expect: false },
+  { cite: MULTI, op: 'ForAnyValue:StringLike', key: 'aws:TagKeys', values: ['team*'], context: ['teamA', 'x'], expect: true },
+  { cite: MULTI, op: 'ForAllValues:StringLike', key: 'aws:TagKeys', values: ['team*'], context: ['teamA', 'x'], expect: false },
+  { cite: MULTI, op: 'ForAllValues:StringNotEquals', key: 'aws:TagKeys', values: ['secret'], context: ['a', 'b'], expect: true },
+  { cite: MULTI, op: 'ForAnyValue:StringNotEquals', key: 'aws:TagKeys', values: ['a'], context: ['a', 'b'], expect: true },
+  { cite: MULTI, op: 'ForAllValues:StringEqualsIgnoreCase', key: 'aws:TagKeys', values: ['ENV'], context: ['env'], expect: true },
+  // Logic
+  { cite: `${LOGIC}: several values for one key are ORed`, op: 'StringEquals', values: ['a', 'b', 'c'], context: 'c', expect: true },
+  { cite: `${LOGIC}: a multi-valued context key matches when any value matches (single-valued operator)`, op: 'StringEquals', values: 'b', context: ['a', 'b'], expect: true },
+];
+
+describe('condition operators', () => {
+  conditionCases.forEach((c, i) => {
+    test(`C${String(i + 1).padStart(3, '0')} ${c.op} ${JSON.stringify(c.values)} vs ${JSON.stringify(c.context ?? '(absent)')} → ${c.expect} [${c.cite}]`, () => {
+      assert.equal(conditionHolds(c), c.expect);
+    });
+  });
+
+  test('multiple operators and keys in one block are ANDed', () => {
+    const policy = bound('identity', [{ Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringEquals: { 'k:a': '1', 'k:b': '2' }, NumericLessThan: { 'k:n': '5' } } }]);
+    const run = (c: Ctx) => evaluate({ principal: USER, action: 's3:GetObject', resource: '*', resourceAccount: A, context: ctxOf(c), identityPolicies: [policy] }).allowed;
+    assert.equal(run({ 'k:a': '1', 'k:b': '2', 'k:n': '4' }), true);
+    assert.equal(run({ 'k:a': '1', 'k:b': '3', 'k:n': '4' }), false);
+    assert.equal(run({ 'k:a': '1', 'k:b': '2', 'k:n': '6' }), false);
+  });
+
+  test('condition key names are case-insensitive', () => {
+    const policy = bound('identity', [{ Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringEquals: { 'AWS:UserName': 'alice' } } }]);
+    assert.equal(evaluate({ principal: USER, action: 's3:GetObject', resource: '*', resourceAccount: A, context: ctxOf({ 'aws:username': 'alice' }), identityPolicies: [policy] }).allowed, true);
+  });
+});
+
+interface EvalCase {
+  cite: string;
+  principal?: CallerPrincipal;
+  action?: string;
+  resource?: string;
+  resourceAccount?: string;
+  identity?: object[][];
+  boundary?: object[];
+  session?: object[];
+  resourcePolicy?: object[];
+  resourceKind?: PolicyKind;
+  required?: boolean;
+  context?: Ctx;
+  version?: string;
+  expect: true | 'explicit-identity' | 'explicit-resource' | 'explicit-boundary' | 'explicit-session' | 'no-identity' | 'no-resource' | 'no-boundary' | 'no-session';
+}
+
+const allow = (Action: string | string[] = '*', Resource: string | string[] = '*', extra: object = {}) => ({ Effect: 'Allow', Action, Resource, ...extra });
+const denyS = (Action: string | string[] = '*', Resource: string | string[] = '*', extra: object = {}) => ({ Effect: 'Deny', Action, Resource, ...extra });
+const rAllow = (Principal: unknown, Action: string | string[] = '*', Resource: string | string[] = '*', extra: object = {}) => ({ Effect: 'Allow', Principal, Action, Resource, ...extra });
+
+const evalCases: EvalCase[] = [
+  { cite: `${EVAL}: requests are implicitly denied by default`, identity: [], expect: 'no-identity' },
+  { cite: `${EVAL}: an identity-based allow grants`, identity: [[allow('s3:GetObject')]], expect: true },
+  { cite: `${EVAL}: an explicit deny overrides any allow`, identity: [[allow()], [denyS('s3:GetObject')]], expect: 'explicit-identity' },
+  { cite: `${EVAL}: explicit deny in the same policy`, identity: [[allow(), denyS()]], expect: 'explicit-identity' },
+  { cite: `${ELEM} — Action: action names are case-insensitive`, identity: [[allow('S3:getobject')]], expect: true },
+  { cite: `${ELEM} — Action: wildcard in action`, identity: [[allow('s3:Get*')]], expect: true },
+  { cite: `${ELEM} — Action: ? wildcard`, identity: [[allow('s3:GetObjec?')]], expect: true },
+  { cite: `${ELEM} — Action: another service does not match`, identity: [[allow('ec2:*')]], expect: 'no-identity' },
+  { cite: `${ELEM} — NotAction: allows everything except the listed actions`, identity: [[{ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }]], expect: true },
+  { cite: `${ELEM} — NotAction`, action: 'iam:CreateUser', identity: [[{ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }]], expect: 'no-identity' },
+  { cite: `${ELEM} — NotAction with Deny denies everything but the listed actions`, identity: [[allow()], [{ Effect: 'Deny', NotAction: 's3:List*', Resource: '*' }]], expect: 'explicit-identity' },
+  { cite: `${ELEM} — Resource: exact ARN`, identity: [[allow('s3:GetObject', 'arn:aws:s3:::b/k')]], expect: true },
+  { cite: `${ELEM} — Resource: ARNs are case-sensitive`, identity: [[allow('s3:GetObject', 'arn:aws:s3:::B/k')]], expect: 'no-identity' },
+  { cite: `${ELEM} — Resource: * in the resource part spans /`, resource: 'arn:aws:s3:::b/dir/sub/k', identity: [[allow('s3:GetObject', 'arn:aws:s3:::b/*')]], expect: true },
+  { cite: `${ELEM} — Resource: bucket ARN does not cover objects`, identity: [[allow('s3:GetObject', 'arn:aws:s3:::b')]], expect: 'no-identity' },
+  { cite: `${ELEM} — Resource: object pattern does not cover the bucket`, action: 's3:ListBucket', resource: 'arn:aws:s3:::b', identity: [[allow('s3:ListBucket', 'arn:aws:s3:::b/*')]], expect: 'no-identity' },
+  { cite: `${ELEM} — Resource: ? wildcard`, resource: 'arn:aws:s3:::b/k1', identity: [[allow('s3:GetObject', 'arn:aws:s3:::b/k?')]], expect: true },
+  { cite: `${ELEM} — Resource: list of resources is ORed`, identity: [[allow('s3:GetObject', ['arn:aws:s3:::x/*', 'arn:aws:s3:::b/*'])]], expect: true },
+  { cite: `${ELEM} — NotResource`, identity: [[{ Effect: 'Allow', Action: '*', NotResource: 'arn:aws:s3:::secret/*' }]], expect: true },
+  { cite: `${ELEM} — NotResource`, resource: 'arn:aws:s3:::secret/x', identity: [[{ Effect: 'Allow', Action: '*', NotResource: 'arn:aws:s3:::secret/*' }]], expect: 'no-identity' },
+  { cite: `${ELEM} — NotResource with Deny protects everything else`, resource: 'arn:aws:s3:::other/x', identity: [[allow()], [{ Effect: 'Deny', Action: '*', NotResource: 'arn:aws:s3:::mine/*' }]], expect: 'explicit-identity' },
+  { cite: `${ELEM} — IAM ARNs: region segment empty`, action: 'iam:GetRole', resource: 'arn:aws:iam::123456789012:role/app', identity: [[allow('iam:GetRole', 'arn:aws:iam::123456789012:role/*')]], expect: true },
+  { cite: `${ELEM} — IAM ARNs: account segment wildcard`, action: 'iam:GetRole', resource: 'arn:aws:iam::123456789012:role/app', identity: [[allow('iam:GetRole', 'arn:aws:iam::*:role/app')]], expect: true },
+  { cite: `${ELEM} — IAM ARNs: paths are part of the resource`, action: 'iam:GetRole', resource: 'arn:aws:iam::123456789012:role/team/app', identity: [[allow('iam:GetRole', 'arn:aws:iam::123456789012:role/app')]], expect: 'no-identity' },
+  { cite: `${ELEM} — Condition: a failing condition makes the statement not apply`, context: { 'aws:sourceip': '8.8.8.8' }, identity: [[allow('*', '*', { Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } })]], expect: 'no-identity' },
+  { cite: `${ELEM} — Condition on a Deny: deny only applies when it holds`, context: { 'aws:securetransport': 'true' }, identity: [[allow()], [denyS('*', '*', { Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]], expect: true },
+  { cite: `${ELEM} — Condition on a Deny`, context: { 'aws:securetransport': 'false' }, identity: [[allow()], [denyS('*', '*', { Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]], expect: 'explicit-identity' },
+  { cite: `${EVAL}: root user is not restricted by identity policies in its own account`, principal: ROOT, identity: [], expect: true },
+  { cite: `${EVAL}: an explicit deny still applies to the root user`, principal: ROOT, identity: [[denyS()]], expect: 'explicit-identity' },
+  { cite: `${EVAL}: a role session gets the role's identity policies`, principal: SESSION, identity: [[allow('s3:GetObject')]], expect: true },
+  // Resource-based policies, same account
+  { cite: `${EVAL}: same account — a resource policy naming the user allows on its own`, identity: [], resourcePolicy: [rAllow({ AWS: USER.arn }, 's3:GetObject')], expect: true },
+  { cite: `${EVAL}: same account — naming the account root requires an identity allow`, identity: [], resourcePolicy: [rAllow({ AWS: `arn:aws:iam::${A}:root` }, 's3:GetObject')], expect: 'no-identity' },
+  { cite: `${EVAL}: same account — account root principal plus identity allow`, identity: [[allow('s3:GetObject')]], resourcePolicy: [rAllow({ AWS: A }, 's3:GetObject')], expect: true },
+  { cite: `${EVAL}: same account — Principal "*" grants`, identity: [], resourcePolicy: [rAllow('*', 's3:GetObject')], expect: true },
+  { cite: `${EVAL}: an explicit deny in a resource policy overrides an identity allow`, identity: [[allow()]], resourcePolicy: [{ Effect: 'Deny', Principal: '*', Action: '*', Resource: '*' }], expect: 'explicit-resource' },
+  { cite: `${EVAL}: a resource-policy deny for another principal does not apply`, identity: [[allow()]], resourcePolicy: [{ Effect: 'Deny', Principal: { AWS: `arn:aws:iam::${A}:user/mallory` }, Action: '*', Resource: '*' }], expect: true },
+  { cite: `${ELEM} — NotPrincipal with Deny denies everyone but the named principal`, identity: [[allow()]], resourcePolicy: [{ Effect: 'Deny', NotPrincipal: { AWS: `arn:aws:iam::${A}:user/mallory` }, Action: '*', Resource: '*' }], expect: 'explicit-resource' },
+  { cite: `${ELEM} — NotPrincipal with Deny spares the named principal`, identity: [[allow()]], resourcePolicy: [{ Effect: 'Deny', NotPrincipal: { AWS: USER.arn }, Action: '*', Resource: '*' }], expect: true },
+  { cite: `${EVAL}: a resource policy naming the role grants its sessions (same account)`, principal: SESSION, identity: [], resourcePolicy: [rAllow({ AWS: SESSION.roleArn }, 's3:GetObject')], expect: true },
+  { cite: `${EVAL}: a resource policy naming the session ARN grants that session`, principal: SESSION, identity: [], resourcePolicy: [rAllow({ AWS: SESSION.arn }, 's3:GetObject')], expect: true },
+  { cite: `${EVAL}: a resource policy naming another session does not`, principal: SESSION, identity: [], resourcePolicy: [rAllow({ AWS: `arn:aws:sts::${A}:assumed-role/app/s2` }, 's3:GetObject')], expect: 'no-identity' },
+  // Cross-account
+  { cite: `${XACCT}: both the identity policy and the resource policy must allow`, principal: OTHER_USER, identity: [[allow('s3:GetObject')]], resourcePolicy: [rAllow({ AWS: OTHER_USER.arn }, 's3:GetObject')], expect: true },
+  { cite: `${XACCT}: resource policy alone is not enough`, principal: OTHER_USER, identity: [], resourcePolicy: [rAllow({ AWS: OTHER_USER.arn }, 's3:GetObject')], expect: 'no-identity' },
+  { cite: `${XACCT}: identity policy alone is not enough`, principal: OTHER_USER, identity: [[allow()]], expect: 'no-resource' },
+  { cite: `${XACCT}: trusting the other account (root) plus identity allow`, principal: OTHER_USER, identity: [[allow()]], resourcePolicy: [rAllow({ AWS: `arn:aws:iam::${B}:root` }, 's3:GetObject')], expect: true },
+  { cite: `${XACCT}: a resource policy for a different account does not apply`, principal: OTHER_USER, identity: [[allow()]], resourcePolicy: [rAllow({ AWS: `arn:aws:iam::999999999999:root` }, 's3:GetObject')], expect: 'no-resource' },
+  { cite: `${XACCT}: the other account's root still needs the resource policy`, principal: { kind: 'root', accountId: B, arn: `arn:aws:iam::${B}:root` }, identity: [], expect: 'no-resource' },
+  // Boundaries
+  { cite: `${BOUND}: effective permissions are the intersection of identity policy and boundary`, identity: [[allow()]], boundary: [allow('s3:GetObject')], expect: true },
+  { cite: `${BOUND}: the boundary does not grant on its own`, identity: [], boundary: [allow()], expect: 'no-identity' },
+  { cite: `${BOUND}: outside the boundary is denied`, identity: [[allow()]], boundary: [allow('s3:ListBucket')], expect: 'no-boundary' },
+  { cite: `${BOUND}: an explicit deny in the boundary`, identity: [[allow()]], boundary: [allow(), denyS('s3:GetObject')], expect: 'explicit-boundary' },
+  { cite: `${BOUND}: same-account resource policy naming the user is not limited by its boundary`, identity: [], boundary: [allow('s3:ListBucket')], resourcePolicy: [rAllow({ AWS: USER.arn }, 's3:GetObject')], expect: true },
+  { cite: `${BOUND}: a resource policy naming the role ARN is limited by the role's boundary`, principal: SESSION, identity: [], boundary: [allow('s3:ListBucket')], resourcePolicy: [rAllow({ AWS: SESSION.roleArn }, 's3:GetObject')], expect: 'no-boundary' },
+  { cite: `${BOUND}: a resource policy naming the session ARN is not limited by the boundary`, principal: SESSION, identity: [], boundary: [allow('s3:ListBucket')], resourcePolicy: [rAllow({ AWS: SESSION.arn }, 's3:GetObject')], expect: true },
+  // Session policies
+  { cite: `${SESSIONP}: a session policy narrows the role's permissions`, principal: SESSION, identity: [[allow()]], session: [allow('s3:ListBucket')], expect: 'no-session' },
+  { cite: `${SESSIONP}: within both it is allowed`, principal: SESSION, identity: [[allow()]], session: [allow('s3:GetObject')], expect: true },
+  { cite: `${SESSIONP}: a session policy cannot grant more than the role`, principal: SESSION, identity: [[allow('s3:ListBucket')]], session: [allow()], expect: 'no-identity' },
+  { cite: `${SESSIONP}: explicit deny in a session policy`, principal: SESSION, identity: [[allow()]], session: [allow(), denyS('s3:GetObject')], expect: 'explicit-session' },
+  { cite: `${SESSIONP}: resource policy naming the session ARN is not limited by session policies`, principal: SESSION, identity: [], session: [allow('s3:ListBucket')], resourcePolicy: [rAllow({ AWS: SESSION.arn }, 's3:GetObject')], expect: true },
+  { cite: `${SESSIONP}: resource policy naming the role ARN is limited by session policies`, principal: SESSION, identity: [], session: [allow('s3:ListBucket')], resourcePolicy: [rAllow({ AWS: SESSION.roleArn }, 's3:GetObject')], expect: 'no-session' },
+  // Trust policies (AssumeRole)
+  { cite: `${TRUST}: the trust policy must allow`, action: 'sts:AssumeRole', resource: 'arn:aws:iam::123456789012:role/target', identity: [[allow()]], resourcePolicy: [rAllow({ Service: 'ec2.amazonaws.com' }, 'sts:AssumeRole', undefined)], resourceKind: 'trust', required: true, expect: 'no-resource' },
+  { cite: `${TRUST}: naming the caller's ARN suffices in the same account`, action: 'sts:AssumeRole', resource: 'arn:aws:iam::123456789012:role/target', identity: [], resourcePolicy: [rAllow({ AWS: USER.arn }, 'sts:AssumeRole', undefined)], resourceKind: 'trust', required: true, expect: true },
+  { cite: `${TRUST}: naming the account needs an identity allow`, action: 'sts:AssumeRole', resource: 'arn:aws:iam::123456789012:role/target', identity: [], resourcePolicy: [rAllow({ AWS: A }, 'sts:AssumeRole', undefined)], resourceKind: 'trust', required: true, expect: 'no-identity' },
+  { cite: `${TRUST}: sts:ExternalId condition`, action: 'sts:AssumeRole', resource: 'arn:aws:iam::123456789012:role/target', context: { 'sts:externalid': 'wrong' }, identity: [], resourcePolicy: [rAllow({ AWS: USER.arn }, 'sts:AssumeRole', undefined, { Condition: { StringEquals: { 'sts:ExternalId': 'secret-123' } } })], resourceKind: 'trust', required: true, expect: 'no-resource' },
+  { cite: `${TRUST}: sts:ExternalId condition`, action: 'sts:AssumeRole', resource: 'arn:aws:iam::123456789012:role/target', context: { 'sts:externalid': 'secret-123' }, identity: [], resourcePolicy: [rAllow({ AWS: USER.arn }, 'sts:AssumeRole', undefined, { Condition: { StringEquals: { 'sts:ExternalId': 'secret-123' } } })], resourceKind: 'trust', required: true, expect: true },
+  { cite: `${TRUST}: cross-account trust plus identity allow`, principal: OTHER_USER, action: 'sts:AssumeRole', resource: 'arn:aws:iam::123456789012:role/target', identity: [[allow('sts:AssumeRole')]], resourcePolicy: [rAllow({ AWS: B }, 'sts:AssumeRole', undefined)], resourceKind: 'trust', required: true, expect: true },
+  { cite: `${TRUST}: cross-account trust without identity allow`, principal: OTHER_USER, action: 'sts:AssumeRole', resource: 'arn:aws:iam::123456789012:role/target', identity: [], resourcePolicy: [rAllow({ AWS: OTHER_USER.arn }, 'sts:AssumeRole', undefined)], resourceKind: 'trust', required: true, expect: 'no-identity' },
+  { cite: `${TRUST}: a trust policy naming the role's sessions by role ARN`, principal: SESSION, action: 'sts:AssumeRole', resource: 'arn:aws:iam::123456789012:role/target', identity: [], resourcePolicy: [rAllow({ AWS: SESSION.roleArn }, 'sts:AssumeRole', undefined)], resourceKind: 'trust', required: true, expect: true },
+  // Variables
+  { cite: `${VARS}: \${aws:username} in a resource`, resource: 'arn:aws:s3:::home/alice/file', context: { 'aws:username': 'alice' }, identity: [[allow('s3:GetObject', 'arn:aws:s3:::home/${aws:username}/*')]], expect: true },
+  { cite: `${VARS}: \${aws:username} for another user`, resource: 'arn:aws:s3:::home/bob/file', context: { 'aws:username': 'alice' }, identity: [[allow('s3:GetObject', 'arn:aws:s3:::home/${aws:username}/*')]], expect: 'no-identity' },
+  { cite: `${VARS}: a missing variable makes the statement not match`, resource: 'arn:aws:s3:::home/alice/file', identity: [[allow('s3:GetObject', 'arn:aws:s3:::home/${aws:username}/*')]], expect: 'no-identity' },
+  { cite: `${VARS}: default value when the key is missing`, resource: 'arn:aws:s3:::home/shared/file', identity: [[allow('s3:GetObject', "arn:aws:s3:::home/${aws:username, 'shared'}/*")]], expect: true },
+  { cite: `${VARS}: \${*} is a literal asterisk`, resource: 'arn:aws:s3:::b/*', identity: [[allow('s3:GetObject', 'arn:aws:s3:::b/${*}')]], expect: true },
+  { cite: `${VARS}: \${*} does not act as a wildcard`, resource: 'arn:aws:s3:::b/anything', identity: [[allow('s3:GetObject', 'arn:aws:s3:::b/${*}')]], expect: 'no-identity' },
+  { cite: `${VARS}: \${?} is a literal question mark`, resource: 'arn:aws:s3:::b/a?', identity: [[allow('s3:GetObject', 'arn:aws:s3:::b/a${?}')]], expect: true },
+  { cite: `${VARS}: \${$} is a literal dollar sign`, resource: 'arn:aws:s3:::b/$x', identity: [[allow('s3:GetObject', 'arn:aws:s3:::b/${$}x')]], expect: true },
+  { cite: `${VARS}: policy variables in conditions`, context: { 'aws:username': 'alice', 's3:prefix': 'home/alice/' }, identity: [[allow('*', '*', { Condition: { StringLike: { 's3:prefix': 'home/${aws:username}/*' } } })]], expect: true },
+  { cite: `${VARS}: aws:PrincipalTag in a resource`, resource: 'arn:aws:s3:::b/blue/x', context: { 'aws:principaltag/team': 'blue' }, identity: [[allow('s3:GetObject', 'arn:aws:s3:::b/${aws:PrincipalTag/team}/*')]], expect: true },
+  { cite: `${VARS}: variables are not replaced in version 2008-10-17 policies`, resource: 'arn:aws:s3:::home/alice/file', context: { 'aws:username': 'alice' }, version: '2008-10-17', identity: [[allow('s3:GetObject', 'arn:aws:s3:::home/${aws:username}/*')]], expect: 'no-identity' },
+  { cite: `${VARS}: 2008-10-17 keeps the text literally`, resource: 'arn:aws:s3:::home/${aws:username}/file', version: '2008-10-17', identity: [[allow('s3:GetObject', 'arn:aws:s3:::home/${aws:username}/*')]], expect: true },
+];
+
+describe('evaluation logic', () => {
+  evalCases.forEach((c, i) => {
+    test(`E${String(i + 1).padStart(3, '0')} → ${c.expect} [${c.cite}]`, () => {
+      const identityPolicies = (c.identity ?? []).map((statements) => bound('identity', statements, c.version));
+      const decision = evaluate({
+        principal: c.principal ?? USER, action: c.action ?? 's3:GetObject', resource: c.resource ?? 'arn:aws:s3:::b/k', resourceAccount: c.resourceAccount ?? A,
+        context: ctxOf(c.context), identityPolicies, permissionsBoundary: c.boundary ? bound('boundary', c.boundary) : undefined,
+        sessionPolicies: c.session ? [bound('session', c.session)] : undefined,
+        resourcePolicy: c.resourcePolicy ? bound(c.resourceKind ?? 'resource', c.resourcePolicy.map((s) => (c.resourceKind === 'trust' ? stripResource(s) : s))) : undefined,
+        resourcePolicyRequired: c.required,
+      });
+      if (c.expect === true) assert.equal(decision.allowed, true, `denied: ${decision.reason}`);
+      else {
+        assert.equal(decision.allowed, false);
+        assert.equal(decision.reason, c.expect);
+      }
+    });
+  });
+});
+
+/** Trust policies have no Resource element. */
+function stripResource(statement: object): object {
+  const { Resource: _resource, ...rest } = statement as Record<string, unknown>;
+  return rest;
+}
+
+interface ParseCase { cite: string; kind?: PolicyKind; document: unknown; error: string | null }
+
+const P = `${ELEM} / IAM policy validation (MalformedPolicyDocument)`;
+const parseCases: ParseCase[] = [
+  { cite: `${P}: not JSON`, document: '{"Version": ', error: 'Syntax errors in policy.' },
+  { cite: `${P}: top-level must be an object`, document: '[]', error: 'Syntax errors in policy.' },
+  { cite: `${P}: unknown Version`, document: { Version: '2013-01-01', Statement: [allow()] }, error: 'Syntax errors in policy.' },
+  { cite: `${P}: unknown top-level element`, document: { Version: '2012-10-17', Statement: [allow()], Extra: 1 }, error: 'Syntax errors in policy.' },
+  { cite: `${P}: unknown statement element`, document: { Version: '2012-10-17', Statement: [{ ...allow(), Actions: 's3:*' }] }, error: 'Syntax errors in policy.' },
+  { cite: `${P}: Effect must be Allow or Deny`, document: { Version: '2012-10-17', Statement: [{ Effect: 'Permit', Action: '*', Resource: '*' }] }, error: 'Syntax errors in policy.' },
+  { cite: `${P}: Action and NotAction together`, document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', NotAction: 's3:*', Resource: '*' }] }, error: 'Syntax errors in policy.' },
+  { cite: `${P}: Resource and NotResource together`, document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*', NotResource: '*' }] }, error: 'Syntax errors in policy.' },
+  { cite: `${P}: missing Action`, document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Resource: '*' }] }, error: 'Policy statement must contain actions.' },
+  { cite: `${P}: missing Resource`, document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*' }] }, error: 'Policy statement must contain resources.' },
+  { cite: `${P}: duplicate Sid`, document: { Version: '2012-10-17', Statement: [{ Sid: 'x', ...allow() }, { Sid: 'x', ...allow() }] }, error: 'Statement IDs (SID) in a single policy must be unique.' },
+  { cite: `${P}: identity policies may not name a principal`, document: { Version: '2012-10-17', Statement: [rAllow('*')] }, error: 'Policy document should not specify a principal.' },
+  { cite: `${P}: trust policies may not have Resource`, kind: 'trust', document: { Version: '2012-10-17', Statement: [rAllow({ Service: 'ec2.amazonaws.com' }, 'sts:AssumeRole')] }, error: 'Has prohibited field Resource.' },
+  { cite: `${P}: trust policies need a Principal`, kind: 'trust', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole' }] }, error: 'Missing required field Principal.' },
+  { cite: `${P}: single statement object is allowed`, document: { Version: '2012-10-17', Statement: allow() }, error: null },
+  { cite: `${P}: string or array values`, document: { Version: '2012-10-17', Statement: [allow(['s3:GetObject', 's3:PutObject'], ['arn:aws:s3:::a/*'])] }, error: null },
+  { cite: `${P}: Version may be omitted (2008-10-17 semantics)`, document: { Statement: [allow()] }, error: null },
+  { cite: `${P}: 2008-10-17 is accepted`, document: { Version: '2008-10-17', Statement: [allow()] }, error: null },
+  { cite: `${P}: a condition value must be a string, number, boolean or list`, document: { Version: '2012-10-17', Statement: [allow('*', '*', { Condition: { StringEquals: { 'aws:username': { nested: 1 } } } })] }, error: 'Syntax errors in policy.' },
+  { cite: `${P}: unknown condition operator`, document: { Version: '2012-10-17', Statement: [allow('*', '*', { Condition: { StringSortOf: { 'aws:username': 'x' } } })] }, error: null },
+  { cite: `${P}: resource policy with Principal "*"`, kind: 'resource', document: { Version: '2012-10-17', Statement: [rAllow('*', 's3:GetObject', 'arn:aws:s3:::b/*')] }, error: null },
+  { cite: `${P}: resource policy needs a Principal`, kind: 'resource', document: { Version: '2012-10-17', Statement: [allow('s3:GetObject', 'arn:aws:s3:::b/*')] }, error: 'Missing required field Principal' },
+];
+
+describe('policy validation', () => {
+  parseCases.forEach((c, i) => {
+    const name = `P${String(i + 1).padStart(3, '0')} ${c.error ?? 'valid'} [${c.cite}]`;
+    if (c.cite.includes('unknown condition operator')) {
+      // AWS rejects an unknown operator; the text varies by operator, so only the rejection is asserted.
+      test(name, () => assert.throws(() => parsePolicy(JSON.stringify(c.document), c.kind ?? 'identity'), PolicyDocumentError));
+      return;
+    }
+    test(name, () => {
+      const text = typeof c.document === 'string' ? c.document : JSON.stringify(c.document);
+      if (c.error === null) assert.doesNotThrow(() => parsePolicy(text, c.kind ?? 'identity'));
+      else assert.throws(() => parsePolicy(text, c.kind ?? 'identity'), (e: unknown) => e instanceof PolicyDocumentError && e.message === c.error);
+    });
+  });
+
+  test('pathological wildcards finish quickly (no backtracking blow-up)', () => {
+    const pattern = `arn:aws:s3:::b/${'*a'.repeat(40)}*b`;
+    const policy = bound('identity', [allow('s3:GetObject', pattern)]);
+    const started = performance.now();
+    const decision = evaluate({ principal: USER, action: 's3:GetObject', resource: `arn:aws:s3:::b/${'a'.repeat(5000)}`, resourceAccount: A, context: ctxOf(), identityPolicies: [policy] });
+    assert.equal(decision.allowed, false);
+    assert.ok(performance.now() - started < 500, 'matching must be linear-ish, not exponential');
+  });
+});
+
+const W = `${ELEM} — Resource/Action wildcards (* any run of characters, ? exactly one)`;
+const wildcardCases: [string, string, boolean][] = [
+  ['s3:*', 's3:GetObject', true], ['s3:Get*', 's3:GetObjectAcl', true], ['s3:Get*', 's3:PutObject', false], ['s3:*Object', 's3:GetObject', true],
+  ['s3:*Object', 's3:GetObjectAcl', false], ['s3:?etObject', 's3:GetObject', true], ['s3:?etObject', 's3:GGetObject', false], ['*', 'iam:CreateUser', true],
+  ['iam:*User*', 'iam:ListUserPolicies', true], ['iam:*User', 'iam:ListUserPolicies', false], ['s3:List*', 's3:ListBucket', true], ['s3:List*', 's3:ListAllMyBuckets', true],
+  ['sts:AssumeRole*', 'sts:AssumeRoleWithSAML', true], ['sts:AssumeRole', 'sts:AssumeRoleWithSAML', false], ['s3:*Acl', 's3:PutObjectAcl', true], ['s3:G?t*', 's3:GetBucketPolicy', true],
+  ['ec2:*', 's3:GetObject', false], ['s3:getobject', 's3:GetObject', true], ['S3:GETOBJECT', 's3:GetObject', true], ['s3:Get*Tagging', 's3:GetObjectTagging', true],
+];
+const resourceWildcards: [string, string, boolean][] = [
+  ['arn:aws:s3:::b/*', 'arn:aws:s3:::b/k', true], ['arn:aws:s3:::b/*', 'arn:aws:s3:::b/a/b/c', true], ['arn:aws:s3:::b/*', 'arn:aws:s3:::b', false],
+  ['arn:aws:s3:::b*', 'arn:aws:s3:::b', true], ['arn:aws:s3:::b*', 'arn:aws:s3:::bucket/x', true], ['arn:aws:s3:::b/k?', 'arn:aws:s3:::b/k1', true],
+  ['arn:aws:s3:::b/k?', 'arn:aws:s3:::b/k', false], ['arn:aws:s3:::b/*/x', 'arn:aws:s3:::b/a/x', true], ['arn:aws:s3:::b/*/x', 'arn:aws:s3:::b/a/y', false],
+  ['arn:aws:s3:::*', 'arn:aws:s3:::anything/at/all', true], ['arn:aws:s3:::B/*', 'arn:aws:s3:::b/k', false], ['arn:aws:iam::*:user/*', 'arn:aws:iam::123456789012:user/a', true],
+  ['arn:aws:iam::123456789012:user/*', 'arn:aws:iam::210987654321:user/a', false], ['arn:aws:iam::123456789012:*', 'arn:aws:iam::123456789012:role/r', true],
+  ['arn:aws:iam::123456789012:role/team/*', 'arn:aws:iam::123456789012:role/team/app', true], ['arn:aws:iam::123456789012:role/team/*', 'arn:aws:iam::123456789012:role/app', false],
+  ['arn:aws:*:*:*:*', 'arn:aws:sqs:us-east-1:123456789012:q', true], ['arn:aws:sqs:*:123456789012:*', 'arn:aws:sqs:eu-west-1:123456789012:q', true],
+  ['arn:aws:sqs:us-*:123456789012:*', 'arn:aws:sqs:eu-west-1:123456789012:q', false], ['arn:aws:s3:::b/${*}', 'arn:aws:s3:::b/*', true],
+];
+
+describe('wildcard matching', () => {
+  wildcardCases.forEach(([pattern, action, expected], i) => {
+    test(`W${String(i + 1).padStart(3, '0')} action ${pattern} vs ${action} → ${expected} [${W}; action names are case-insensitive]`, () => {
+      const decision = evaluate({ principal: USER, action, resource: '*', resourceAccount: A, context: ctxOf(), identityPolicies: [bound('identity', [allow(pattern)])] });
+      assert.equal(decision.allowed, expected);
+    });
+  });
+  resourceWildcards.forEach(([pattern, resource, expected], i) => {
+    test(`R${String(i + 1).padStart(3, '0')} resource ${pattern} vs ${resource} → ${expected} [${W}; resources are case-sensitive, ARN segments match separately]`, () => {
+      const decision = evaluate({ principal: USER, action: 's3:GetObject', resource, resourceAccount: A, context: ctxOf(), identityPolicies: [bound('identity', [allow('s3:GetObject', pattern)])] });
+      assert.equal(decision.allowed, expected);
+    });
+  });
+});
+
+const PR = `${ELEM} — Principal: how principals in resource-based policies match the caller`;
+const principalCases: [string, unknown, CallerPrincipal, boolean][] = [
+  ['"*" matches any authenticated caller', '*', OTHER_USER, true],
+  ['{"AWS":"*"} matches any caller', { AWS: '*' }, SESSION, true],
+  ['account id matches principals of that account', { AWS: B }, OTHER_USER, true],
+  ['account root ARN matches principals of that account', { AWS: `arn:aws:iam::${B}:root` }, OTHER_USER, true],
+  ['another account does not match', { AWS: A }, OTHER_USER, false],
+  ['user ARN matches that user', { AWS: `arn:aws:iam::${B}:user/bob` }, OTHER_USER, true],
+  ['user ARN does not match another user', { AWS: `arn:aws:iam::${B}:user/carol` }, OTHER_USER, false],
+  ['role ARN matches its sessions', { AWS: `arn:aws:iam::${A}:role/app` }, SESSION, true],
+  ['session ARN matches that session', { AWS: `arn:aws:sts::${A}:assumed-role/app/s1` }, SESSION, true],
+  ['a list of principals is ORed', { AWS: [`arn:aws:iam::${A}:user/x`, `arn:aws:iam::${B}:user/bob`] }, OTHER_USER, true],
+  ['a service principal does not match a user', { Service: 'ec2.amazonaws.com' }, OTHER_USER, false],
+  ['a federated principal does not match a user', { Federated: `arn:aws:iam::${A}:saml-provider/idp` }, OTHER_USER, false],
+];
+
+describe('principals in resource-based policies', () => {
+  principalCases.forEach(([what, principal, caller, expected], i) => {
+    test(`PR${String(i + 1).padStart(3, '0')} ${what} → ${expected} [${PR}]`, () => {
+      const resourcePolicy = bound('resource', [rAllow(principal, 's3:GetObject', 'arn:aws:s3:::b/*')]);
+      const identity = [bound('identity', [allow('s3:GetObject')])];
+      const decision = evaluate({ principal: caller, action: 's3:GetObject', resource: 'arn:aws:s3:::b/k', resourceAccount: A, context: ctxOf(), identityPolicies: identity, resourcePolicy });
+      assert.equal(decision.allowed, expected);
+    });
+  });
+});
+
+const CTX = 'AWS global condition context keys';
+const contextKeyCases: [string, Ctx, object, boolean][] = [
+  ['aws:PrincipalAccount', { 'aws:principalaccount': A }, { StringEquals: { 'aws:PrincipalAccount': A } }, true],
+  ['aws:PrincipalAccount (other)', { 'aws:principalaccount': B }, { StringEquals: { 'aws:PrincipalAccount': A } }, false],
+  ['aws:PrincipalType', { 'aws:principaltype': 'AssumedRole' }, { StringEquals: { 'aws:PrincipalType': 'AssumedRole' } }, true],
+  ['aws:PrincipalArn with ArnLike', { 'aws:principalarn': `arn:aws:iam::${A}:role/app` }, { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/app' } }, true],
+  ['aws:userid with StringLike', { 'aws:userid': 'AROAEXAMPLE:s1' }, { StringLike: { 'aws:userid': 'AROAEXAMPLE:*' } }, true],
+  ['aws:RequestedRegion', { 'aws:requestedregion': 'eu-west-1' }, { StringEquals: { 'aws:RequestedRegion': ['us-east-1', 'us-west-2'] } }, false],
+  ['aws:EpochTime with Numeric', { 'aws:epochtime': '1795564800' }, { NumericGreaterThan: { 'aws:EpochTime': '1700000000' } }, true],
+  ['aws:CurrentTime with Date', { 'aws:currenttime': '2026-11-25T10:00:00Z' }, { DateGreaterThan: { 'aws:CurrentTime': '2026-11-26T00:00:00Z' } }, false],
+  ['aws:TagKeys ForAllValues', { 'aws:tagkeys': ['env', 'team'] }, { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['env', 'team', 'cost'] } }, true],
+  ['aws:RequestTag', { 'aws:requesttag/env': 'prod' }, { StringEquals: { 'aws:RequestTag/env': 'dev' } }, false],
+  ['aws:ResourceTag', { 'aws:resourcetag/team': 'blue' }, { StringEquals: { 'aws:ResourceTag/team': 'blue' } }, true],
+  ['aws:PrincipalTag matched with a variable', { 'aws:principaltag/team': 'blue', 'aws:resourcetag/team': 'blue' }, { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } }, true],
+  ['aws:PrincipalTag matched with a variable (mismatch)', { 'aws:principaltag/team': 'red', 'aws:resourcetag/team': 'blue' }, { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } }, false],
+  ['s3:prefix', { 's3:prefix': 'cli-s3api-kms/' }, { StringLike: { 's3:prefix': ['cli-s3api-kms/*', ''] } }, true],
+  ['s3:delimiter', { 's3:delimiter': '/' }, { StringEquals: { 's3:delimiter': '/' } }, true],
+  ['s3:x-amz-server-side-encryption', { 's3:x-amz-server-side-encryption': 'AES256' }, { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } }, true],
+  ['s3:ExistingObjectTag', { 's3:existingobjecttag/classification': 'public' }, { StringEquals: { 's3:ExistingObjectTag/classification': 'public' } }, true],
+  ['sts:RoleSessionName', { 'sts:rolesessionname': 'ci-run' }, { StringLike: { 'sts:RoleSessionName': 'ci-*' } }, true],
+  ['sts:SourceIdentity', { 'sts:sourceidentity': 'alice' }, { StringEquals: { 'sts:SourceIdentity': '${aws:username}' } }, false],
+  ['iam:PolicyARN', { 'iam:policyarn': 'arn:aws:iam::aws:policy/ReadOnlyAccess' }, { ArnEquals: { 'iam:PolicyARN': ['arn:aws:iam::aws:policy/ReadOnlyAccess'] } }, true],
+  ['iam:PermissionsBoundary', { 'iam:permissionsboundary': `arn:aws:iam::${A}:policy/boundary` }, { StringEquals: { 'iam:PermissionsBoundary': `arn:aws:iam::${A}:policy/boundary` } }, true],
+  ['aws:SourceIp absent (e.g. service call) with NotIpAddress', {}, { NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } }, true],
+];
+
+describe('context keys', () => {
+  contextKeyCases.forEach(([key, context, condition, expected], i) => {
+    test(`K${String(i + 1).padStart(3, '0')} ${key} → ${expected} [${CTX} / service-specific keys]`, () => {
+      const policy = bound('identity', [allow('*', '*', { Condition: condition })]);
+      assert.equal(evaluate({ principal: USER, action: 's3:GetObject', resource: '*', resourceAccount: A, context: ctxOf(context), identityPolicies: [policy] }).allowed, expected);
+    });
+  });
+});
+
+const V = `${P}: condition values are validated when the policy is written`;
+const rejected: [string, object][] = [
+  ['invalid IP address', { Condition: { IpAddress: { 'aws:SourceIp': '300.1.1.1/8' } } }],
+  ['invalid date', { Condition: { DateLessThan: { 'aws:CurrentTime': 'tomorrow' } } }],
+  ['invalid number', { Condition: { NumericLessThan: { 's3:max-keys': 'ten' } } }],
+  ['Bool needs true/false', { Condition: { Bool: { 'aws:SecureTransport': 'yes' } } }],
+  ['Null needs true/false', { Condition: { Null: { 'aws:TokenIssueTime': 'maybe' } } }],
+  ['Null takes no set prefix', { Condition: { 'ForAllValues:Null': { 'aws:TagKeys': 'true' } } }],
+  ['empty list of condition values', { Condition: { StringEquals: { 'aws:username': [] } } }],
+  ['condition block must be an object', { Condition: { StringEquals: 'x' } }],
+  ['Sid must be a string', { Sid: 5 }],
+  ['empty Action list', { Action: [] }],
+  ['Action must be strings', { Action: [1, 2] }],
+  ['NotPrincipal in an identity policy', { NotPrincipal: { AWS: '*' } }],
+];
+
+describe('write-time validation of values', () => {
+  rejected.forEach(([what, extra], i) => {
+    test(`V${String(i + 1).padStart(3, '0')} rejected: ${what} [${V}]`, () => {
+      assert.throws(() => parsePolicy(doc([{ ...allow(), ...extra }]), 'identity'), PolicyDocumentError);
+    });
+  });
+  const accepted: [string, object][] = [
+    ['IPv6 CIDR', { Condition: { IpAddress: { 'aws:SourceIp': '2001:db8::/32' } } }],
+    ['epoch date', { Condition: { DateGreaterThan: { 'aws:CurrentTime': '1700000000' } } }],
+    ['numbers as JSON numbers', { Condition: { NumericLessThanEquals: { 's3:max-keys': 1000 } } }],
+    ['policy variables in condition values', { Condition: { StringEquals: { 's3:prefix': '${aws:username}/' } } }],
+  ];
+  accepted.forEach(([what, extra], i) => {
+    test(`V${String(rejected.length + i + 1).padStart(3, '0')} accepted: ${what} [${V}]`, () => {
+      assert.doesNotThrow(() => parsePolicy(doc([{ ...allow(), ...extra }]), 'identity'));
+    });
+  });
+});
