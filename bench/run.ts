@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { signedHeaders, type Credentials } from '../server/test/support/sign.ts';
+import { benchAuthorization } from './policy.ts';
 
 const { values } = parseArgs({
   options: {
@@ -211,6 +212,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'iamlocal-bench-'));
   const report: Record<string, unknown> = { node: process.version, cpus: cpus().length, concurrency: CONCURRENCY, durationSeconds: DURATION_MS / 1000, objects: OBJECTS };
   try {
+    report.authorization = benchAuthorization(QUICK ? 20_000 : 200_000);
     report.coldStartMs = await coldStart(dir, QUICK ? 3 : 10);
     const iam = await startIamlocal(dir);
     report.idleRssMb = rssMb(iam.target.pid)?.rss;
@@ -244,6 +246,8 @@ async function main(): Promise<void> {
       return;
     }
     console.log(`iamlocal bench — node ${report.node}, ${report.cpus} CPUs, concurrency ${CONCURRENCY}, ${DURATION_MS / 1000}s per operation, ${OBJECTS} objects seeded in ${Number(report.seedSeconds).toFixed(1)}s`);
+    const auth = report.authorization as ReturnType<typeof benchAuthorization>;
+    console.log(`authorization (10 policies × 10 statements): p50 ${auth.p50us.toFixed(2)} µs, p99 ${auth.p99us.toFixed(2)} µs, ${auth.decisionsPerSecond.toFixed(0)} decisions/s`);
     console.log(`cold start (spawn → health 200, median) ${Number(report.coldStartMs).toFixed(0)} ms; idle RSS ${Number(report.idleRssMb).toFixed(0)} MB; peak RSS ${Number(report.peakRssMb).toFixed(0)} MB`);
     const ceilingRps = bare.rps;
     console.log(`${'operation'.padEnd(24)} ${'iamlocal req/s'.padStart(14)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'moto req/s'.padStart(11)} ${'× moto'.padStart(7)} ${'% ceiling'.padStart(9)}`);

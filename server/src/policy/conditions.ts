@@ -136,13 +136,27 @@ export function parseDate(text: string): number | null {
 /** IPv4 or IPv6 address inside a CIDR block (a bare address is a /32 or /128). */
 export function ipInCidr(address: string, cidr: string): boolean {
   const slash = cidr.indexOf('/');
-  const net = parseIp(slash < 0 ? cidr : cidr.slice(0, slash));
-  const ip = parseIp(address);
+  const net = cachedIp(slash < 0 ? cidr : cidr.slice(0, slash));
+  const ip = cachedIp(address);
   if (!net || !ip || net.bits !== ip.bits) return false;
   const prefix = slash < 0 ? net.bits : Number(cidr.slice(slash + 1));
   if (!Number.isInteger(prefix) || prefix < 0 || prefix > net.bits) return false;
   const shift = BigInt(net.bits - prefix);
   return ip.value >> shift === net.value >> shift;
+}
+
+type ParsedIp = { value: bigint; bits: 32 | 128 } | null;
+const parsedIps = new Map<string, ParsedIp>();
+
+/** parseIp with a small cache: the same source addresses and policy CIDRs come back on every request. */
+function cachedIp(text: string): ParsedIp {
+  let parsed = parsedIps.get(text);
+  if (parsed === undefined) {
+    parsed = parseIp(text);
+    if (parsedIps.size >= 4096) parsedIps.clear();
+    parsedIps.set(text, parsed);
+  }
+  return parsed;
 }
 
 export function parseIp(text: string): { value: bigint; bits: 32 | 128 } | null {
@@ -184,6 +198,11 @@ function validateValue(base: string, value: string): boolean {
   }
   if (base === 'Null' || base === 'Bool') return /^(true|false)$/i.test(value);
   return true;
+}
+
+function anyMatches(match: ValueMatcher, contextValue: string, policyValues: string[]): boolean {
+  for (const p of policyValues) if (match(contextValue, p)) return true;
+  return false;
 }
 
 export function compileCondition(operatorText: string, keyText: string, rawValues: unknown, variablesEnabled: boolean): CompiledCondition {
@@ -230,10 +249,17 @@ export function compileCondition(operatorText: string, keyText: string, rawValue
         if (set === 'ForAnyValue') return false;
         return ifExists || negated;
       }
-      const matchesAny = (c: string) => resolved.some((p) => match(c, p));
-      if (set === 'ForAllValues') return contextValues.every((c) => (negated ? !matchesAny(c) : matchesAny(c)));
-      if (set === 'ForAnyValue') return contextValues.some((c) => (negated ? !matchesAny(c) : matchesAny(c)));
-      return negated ? !contextValues.some(matchesAny) : contextValues.some(matchesAny);
+      // Plain loops: this runs for every statement of every request, so it allocates no closures.
+      if (set === 'ForAllValues') {
+        for (const c of contextValues) if (anyMatches(match, c, resolved) === negated) return false;
+        return true;
+      }
+      if (set === 'ForAnyValue') {
+        for (const c of contextValues) if (anyMatches(match, c, resolved) !== negated) return true;
+        return false;
+      }
+      for (const c of contextValues) if (anyMatches(match, c, resolved)) return !negated;
+      return negated;
     },
   };
 }

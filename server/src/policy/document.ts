@@ -283,8 +283,18 @@ export function compileArnPattern(pattern: string): ArnMatcher {
   };
 }
 
+const resolvedPatterns = new Map<string, ArnMatcher>();
+
 export function resourceMatches(pattern: ResourcePattern, resource: string, context: RequestContext): boolean {
   if (pattern.compiled) return pattern.compiled(resource);
   const resolved = resolveTemplate(pattern.template, context);
-  return resolved !== null && compileArnPattern(resolved)(resource);
+  if (resolved === null) return false;
+  // Variables resolve to the same few strings request after request: compile each once.
+  let matcher = resolvedPatterns.get(resolved);
+  if (!matcher) {
+    matcher = compileArnPattern(resolved);
+    if (resolvedPatterns.size >= 4096) resolvedPatterns.clear();
+    resolvedPatterns.set(resolved, matcher);
+  }
+  return matcher(resource);
 }

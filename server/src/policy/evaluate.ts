@@ -97,6 +97,13 @@ function scanResourcePolicy(bound: BoundPolicy, request: AuthorizationRequest, a
   return out;
 }
 
+/** Boundaries and session policies only filter: with either present, it must allow too. */
+function filters(boundary: Scan | undefined, session: Scan | undefined): Decision | null {
+  if (boundary && boundary.allows.length === 0) return deny('no-boundary');
+  if (session && session.allows.length === 0) return deny('no-session');
+  return null;
+}
+
 function deny(reason: DenyReason, statements: MatchedStatement[] = []): Decision {
   return { allowed: false, reason, statements };
 }
@@ -126,16 +133,12 @@ export function evaluate(request: AuthorizationRequest): Decision {
   if (request.resourcePolicyRequired && strength === 'none') return deny('no-resource');
   if (!sameAccount && strength === 'none') return deny('no-resource');
 
-  const filters = (): Decision | null => {
-    if (boundary && boundary.allows.length === 0) return deny('no-boundary');
-    if (session && session.allows.length === 0) return deny('no-session');
-    return null;
-  };
+
   // Same account, resource policy naming the role: limited by boundary and session policies, not identity policies.
-  if (sameAccount && strength === 'role') return filters() ?? { allowed: true, statements: resourceAllows };
+  if (sameAccount && strength === 'role') return filters(boundary, session) ?? { allowed: true, statements: resourceAllows };
 
   if (!isRoot && identity.allows.length === 0) return deny('no-identity');
-  const filtered = filters();
+  const filtered = filters(boundary, session);
   if (filtered) return filtered;
   return { allowed: true, statements: [...identity.allows, ...resourceAllows] };
 }

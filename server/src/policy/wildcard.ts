@@ -71,7 +71,21 @@ export function arnMatch(pattern: string, arn: string): boolean {
   return true;
 }
 
-export function splitArn(arn: string): [string, string, string, string, string, string] | null {
+type ArnParts = [string, string, string, string, string, string];
+// One request's resource is split against every statement: remember the last few splits.
+const recentSplits = new Map<string, ArnParts | null>();
+
+export function splitArn(arn: string): ArnParts | null {
+  let parts = recentSplits.get(arn);
+  if (parts === undefined) {
+    parts = splitArnUncached(arn);
+    if (recentSplits.size >= 64) recentSplits.clear();
+    recentSplits.set(arn, parts);
+  }
+  return parts;
+}
+
+function splitArnUncached(arn: string): ArnParts | null {
   const parts: string[] = [];
   let start = 0;
   for (let i = 0; i < 5; i++) {
@@ -81,5 +95,5 @@ export function splitArn(arn: string): [string, string, string, string, string, 
     start = idx + 1;
   }
   parts.push(arn.slice(start));
-  return parts as [string, string, string, string, string, string];
+  return parts as ArnParts;
 }
