@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { createChecksum, type ChecksumAlgorithm } from '../src/http/checksums.ts';
+import { createChecksum, type ChecksumAlgorithm } from '../src/auth/checksums.ts';
 
 const hex = (algorithm: ChecksumAlgorithm, data: string, split = false): string => {
   const c = createChecksum(algorithm);

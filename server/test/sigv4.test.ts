@@ -433,7 +433,7 @@ describe('requests signed by botocore', () => {
     { family: 's3', kind: 's3', method: 'GET', url: `${host}/kjh-encryption-test1?list-type=2&prefix=cli-s3api-kms%2F&encoding-type=url`, headers: {}, body: '' },
     { family: 's3', kind: 's3', method: 'GET', url: `${host}/b?versions&a=2&a=1&flag&empty=`, headers: {}, body: '' },
     { family: 's3', kind: 's3', method: 'PUT', url: `${host}/b/${quoteKey('cli-s3api-kms/QBF.txt.enc')}`, headers: { 'Content-Type': 'application/octet-stream' }, body: 'QBF' },
-    ...AWKWARD_KEYS.map((key) => ({ family: 's3', kind: 's3', method: 'PUT', url: `${host}/b/${quoteKey(key)}`, headers: { 'Content-Type': 'text/plain', 'x-amz-meta-note': 'a   b' }, body: 'hello' })),
+    ...AWKWARD_KEYS.map((key) => ({ family: 's3' as const, kind: 's3' as const, method: 'PUT' as const, url: `${host}/b/${quoteKey(key)}`, headers: { 'Content-Type': 'text/plain', 'x-amz-meta-note': 'a   b' }, body: 'hello' })),
     { family: 's3', kind: 's3', method: 'GET', url: `${host}/b/k`, headers: {}, body: '', payloadSigning: false },
     { family: 's3', kind: 's3', method: 'GET', url: `${host}/b/k`, headers: {}, body: '', session: true },
     { family: 's3', kind: 's3-presign', method: 'GET', url: `${host}/b/${quoteKey('presigned object ü.txt')}`, headers: {}, body: '', expires: 300 },

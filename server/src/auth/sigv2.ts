@@ -14,8 +14,8 @@ const SIGNED_SUBRESOURCES = new Set([
 ]);
 
 export function isSigV2(req: IncomingSignedRequest): boolean {
-  const auth = req.headers.authorization;
-  if (typeof auth === 'string' && auth.startsWith('AWS ')) return true;
+  const auth = header(req, 'authorization');
+  if (auth.startsWith('AWS ')) return true;
   return /(^|&)AWSAccessKeyId=/.test(req.rawQuery) && /(^|&)Signature=/.test(req.rawQuery);
 }
 

@@ -40,7 +40,8 @@ function facts(ctx: ServerContext, req: IncomingMessage, region: string): Reques
 
 function resolveCaller(ctx: ServerContext, family: ServiceFamily, req: IncomingMessage, rawPath: string, rawQuery: string, bodySha256?: string):
   { caller: Caller; auth?: AuthSuccess<CredentialLookup>; error?: AwsError } {
-  const signed = { method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headers, bodySha256 };
+  // headersDistinct keeps repeated headers apart: SigV4 joins them with ',' where Node's headers use ', '.
+  const signed = { method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headersDistinct, bodySha256 };
   const lookup = (id: string): CredentialLookup | undefined => lookupCredentials(ctx.iam, id);
   const result = family === 's3' && isSigV2(signed)
     ? authenticateSigV2<CredentialLookup>(signed, ctx.now(), lookup, virtualHostBucket(req.headers.host))

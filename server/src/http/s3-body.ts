@@ -4,7 +4,9 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { AuthSuccess } from '../auth/sigv4.ts';
 import type { CredentialLookup } from '../auth/caller.ts';
 import { AwsError } from './errors.ts';
-import { CHECKSUM_HEADERS, createChecksum, type Checksum, type ChecksumAlgorithm } from './checksums.ts';
+import { CHECKSUM_ALGORITHMS, checksumHeaderName, createChecksum, type Checksum, type ChecksumAlgorithm } from '../auth/checksums.ts';
+
+const CHECKSUM_HEADERS: Record<string, ChecksumAlgorithm> = Object.fromEntries(CHECKSUM_ALGORITHMS.map((a) => [checksumHeaderName(a), a]));
 
 /** Reads a whole (small) body, failing once it exceeds `limit` bytes. */
 export async function readLimited(stream: Readable, limit: number, tooLarge: () => AwsError): Promise<Buffer> {
