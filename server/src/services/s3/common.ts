@@ -5,11 +5,12 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { authorizeCaller, baseContext, compileStoredPolicy, type Caller, type DecisionSink, type RequestFacts } from '../../auth/caller.ts';
 import { decisionSink, type ServerContext } from '../../context.ts';
-import { AwsError } from '../../http/errors.ts';
+import { AwsError, isAwsErrorShape } from '../../http/errors.ts';
 import type { BoundPolicy, Decision } from '../../policy/index.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { BucketRow } from '../../store/s3-store.ts';
 import { accessDenied } from '../access-denied.ts';
+import type { S3Body } from '../../http/s3-body.ts';
 
 export interface S3Call {
   method: string;
@@ -22,7 +23,7 @@ export interface S3Call {
   ctx: ServerContext;
   requestId: string;
   /** The request body, decoded from aws-chunked and verified against the signed hash and checksums while it is read. */
-  body: () => Readable & { checksum?: () => { algorithm: string; value: string } | undefined };
+  body: () => S3Body;
   readBody: (limit: number) => Promise<Buffer>;
 }
 
@@ -144,7 +145,7 @@ export async function writeBlob(call: S3Call, source: Readable): Promise<{ blobI
   } catch (error) {
     try { unlinkSync(temp); } catch { /* never created */ }
     // A client that hangs up mid-body gets what S3 answers for a short body.
-    throw error instanceof AwsError ? error : new AwsError('IncompleteBody', 'The request body terminated unexpectedly', 400);
+    throw isAwsErrorShape(error) ? error : new AwsError('IncompleteBody', 'The request body terminated unexpectedly', 400);
   }
   const digest = md5.digest();
   const contentMd5 = call.headers['content-md5'];

@@ -89,7 +89,7 @@ export async function uploadPart(call: S3Call): Promise<S3Result> {
   if (previous === blob.blobId) throw noSuchUpload(upload.upload_id);
   if (copying) return { body: restXmlDocument('CopyPartResult', { ETag: etag, LastModified: call.facts.now.toISOString() }) };
   const headers: Record<string, string> = { ETag: etag };
-  const checksum = 'checksum' in body && typeof body.checksum === 'function' ? body.checksum() : undefined;
+  const checksum = 'decodedBytes' in body ? body.checksum : undefined;
   if (checksum) headers[`x-amz-checksum-${checksum.algorithm.toLowerCase()}`] = checksum.value;
   if (upload.sse) headers['x-amz-server-side-encryption'] = upload.sse;
   return { headers };

@@ -78,7 +78,7 @@ export async function putObject(call: S3Call): Promise<S3Result> {
   declaredLength(call);
   const body = call.body();
   const blob = await writeBlob(call, body);
-  const checksum = body.checksum?.();
+  const checksum = body.checksum;
   const row: ObjectRow = {
     bucket_name: bucket.bucket_name, object_key: key, blob_id: blob.blobId, size: blob.size, etag: `"${blob.md5.toString('hex')}"`,
     last_modified: call.facts.now.toISOString(), owner_account: call.caller.principal.accountId || bucket.account_id,
