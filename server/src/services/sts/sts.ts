@@ -4,6 +4,8 @@ import { parsePolicy, PolicyDocumentError } from '../../policy/index.ts';
 import type { ServiceModel } from '../../protocol/query.ts';
 import { awsId, isoSeconds, secretAccessKey, sessionToken } from '../../store/ids.ts';
 import { decisionSink } from '../../context.ts';
+import type { XmlObject } from '../../protocol/xml.ts';
+import type { SessionRow } from '../../store/iam-store.ts';
 import { accessDenied } from '../access-denied.ts';
 import { num, req, str, type QueryCall, type QueryService } from '../query-service.ts';
 import modelJson from './model.json' with { type: 'json' };
@@ -12,6 +14,17 @@ const ROLE_ARN = /^arn:aws:iam::(\d{12}):role(\/(?:[\x21-\x7e]*\/)?)([\w+=,.@-]+
 /** Packed session policies (inline JSON plus managed ARNs) may not exceed this, as on AWS. */
 const SESSION_POLICY_MAX_CHARS = 2048;
 const ROLE_CHAINING_MAX_SECONDS = 3600;
+
+/** New temporary credentials, stored so they work at once; returns them as STS's Credentials element. */
+function issueCredentials(call: QueryCall, durationSeconds: number, session: Omit<SessionRow, 'access_key_id' | 'secret_key' | 'session_token' | 'issued_at' | 'expires_at'>): XmlObject {
+  const now = call.facts.now;
+  const expires = new Date(now.getTime() + durationSeconds * 1000);
+  const row: SessionRow = {
+    ...session, access_key_id: awsId('ASIA'), secret_key: secretAccessKey(), session_token: sessionToken(), issued_at: isoSeconds(now), expires_at: expires.toISOString(),
+  };
+  call.ctx.iam.insertSession(row);
+  return { AccessKeyId: row.access_key_id, SecretAccessKey: row.secret_key, SessionToken: row.session_token, Expiration: isoSeconds(expires) };
+}
 
 function policyArnsOf(call: QueryCall): string[] {
   const list = call.input.PolicyArns;
@@ -69,19 +82,13 @@ function assumeRole(call: QueryCall): ReturnType<QueryService['handlers'][string
     throw new AwsError('PackedPolicyTooLarge', `Packed policy consumes ${Math.ceil((packed / SESSION_POLICY_MAX_CHARS) * 100)}% of allotted space, please use smaller policy.`, 400);
   }
 
-  const now = call.facts.now;
-  const expires = new Date(now.getTime() + duration * 1000);
-  const accessKeyId = awsId('ASIA');
-  const secret = secretAccessKey();
-  const token = sessionToken();
-  ctx.iam.insertSession({
-    access_key_id: accessKeyId, secret_key: secret, session_token: token, account_id: accountId, role_name: role.role_name,
-    role_id: role.role_id, session_name: sessionName, source_identity: sourceIdentity ?? caller.session?.source_identity ?? null,
+  const credentials = issueCredentials(call, duration, {
+    account_id: accountId, role_name: role.role_name, role_id: role.role_id, session_name: sessionName,
+    source_identity: sourceIdentity ?? caller.session?.source_identity ?? null,
     session_policy: inlinePolicy ?? null, session_policy_arns: policyArns.length ? JSON.stringify(policyArns) : null,
-    issued_at: isoSeconds(now), expires_at: expires.toISOString(),
   });
   return {
-    Credentials: { AccessKeyId: accessKeyId, SecretAccessKey: secret, SessionToken: token, Expiration: isoSeconds(expires) },
+    Credentials: credentials,
     AssumedRoleUser: {
       AssumedRoleId: `${role.role_id}:${sessionName}`,
       Arn: `arn:aws:sts::${accountId}:assumed-role/${role.role_name}/${sessionName}`,
@@ -93,22 +100,17 @@ function assumeRole(call: QueryCall): ReturnType<QueryService['handlers'][string
 
 /** Temporary credentials for an IAM user or the root user, with the same permissions (AWS: 900 s to 36 h, root at most 1 h). */
 function getSessionToken(call: QueryCall): ReturnType<QueryService['handlers'][string]> {
-  const { caller, ctx, input } = call;
+  const { caller, input } = call;
   const p = caller.principal;
   if (p.kind === 'assumed-role' || caller.session) throw new AwsError('AccessDenied', 'Cannot call GetSessionToken with session credentials', 403);
   const duration = num(input, 'DurationSeconds') ?? (p.kind === 'root' ? 3600 : 43200);
   if (p.kind === 'root' && duration > 3600) throw validationError('The requested DurationSeconds exceeds the 1 hour session limit for root users.');
-  const now = call.facts.now;
-  const expires = new Date(now.getTime() + duration * 1000);
-  const accessKeyId = awsId('ASIA');
-  const secret = secretAccessKey();
-  const token = sessionToken();
-  ctx.iam.insertSession({
-    access_key_id: accessKeyId, secret_key: secret, session_token: token, account_id: p.accountId, role_name: '', role_id: '',
-    session_name: '', source_identity: null, session_policy: null, session_policy_arns: null, issued_at: isoSeconds(now), expires_at: expires.toISOString(),
-    principal_type: p.kind === 'root' ? 'root' : 'user', user_name: caller.userName ?? null,
-  });
-  return { Credentials: { AccessKeyId: accessKeyId, SecretAccessKey: secret, SessionToken: token, Expiration: isoSeconds(expires) } };
+  return {
+    Credentials: issueCredentials(call, duration, {
+      account_id: p.accountId, role_name: '', role_id: '', session_name: '', source_identity: null, session_policy: null, session_policy_arns: null,
+      principal_type: p.kind === 'root' ? 'root' : 'user', user_name: caller.userName ?? null,
+    }),
+  };
 }
 
 /** The account an access key belongs to (any caller may ask, as on AWS). */
