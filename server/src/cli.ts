@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { LOG_LEVELS, type LogLevel } from './http/log.ts';
+import { envCommand, LOGIN_USAGE, loginCommand } from './cli/login.ts';
 import { FixtureError } from './store/fixtures.ts';
 import { DEFAULT_DB_PATH, startServer, StartupError } from './server.ts';
 
@@ -10,6 +11,7 @@ const USAGE = `Usage:
       The least-privilege policy covering the calls ARN made (a role ARN covers all its sessions); --apply makes it the policy.
   iamlocal unused --principal ARN [--since ISO-TIME] [--endpoint URL]
       Statements and actions of ARN's policies that no recorded call used.
+${LOGIN_USAGE}
   Environment: IAMLOCAL_HOST, IAMLOCAL_PORT, IAMLOCAL_DB, IAMLOCAL_FIXTURES, IAMLOCAL_ACCOUNT_ID, IAMLOCAL_REGION,
                IAMLOCAL_ROOT_ACCESS_KEY_ID, IAMLOCAL_ROOT_SECRET_ACCESS_KEY`;
 
@@ -20,6 +22,8 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (command === 'advise' || command === 'unused') return adviceCommand(command, rest);
+  if (command === 'login') return loginCommand(rest);
+  if (command === 'env') return envCommand(rest);
   if (command !== 'serve') {
     console.error(`iamlocal: unknown command '${command}'\n${USAGE}`);
     return 2;

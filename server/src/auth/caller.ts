@@ -158,7 +158,8 @@ export function baseContext(caller: Caller, facts: RequestFacts): RequestContext
   context.set('aws:sourceip', [facts.sourceIp]);
   context.set('aws:securetransport', [String(facts.secureTransport)]);
   context.set('aws:requestedregion', [facts.region]);
-  if (p.kind === 'anonymous') return context;
+  // An identity provider presenting an assertion is not an AWS principal: it has no aws:Principal* keys.
+  if (p.kind === 'anonymous' || p.kind === 'federated') return context;
   context.set('aws:principalaccount', [p.accountId]);
   context.set('aws:principalarn', [p.roleArn ?? p.arn]);
   context.set('aws:principaltype', [p.kind === 'root' ? 'Account' : p.kind === 'user' ? 'User' : 'AssumedRole']);

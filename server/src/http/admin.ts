@@ -5,6 +5,7 @@ import { authenticate } from '../auth/sigv4.ts';
 import { parse as parseYaml } from 'yaml';
 import { advise, principalFilter, terraform, unusedAccess, type Granularity } from '../advise/advise.ts';
 import { AdviceError, applyAdvice, entityOf, policiesOf } from '../advise/apply.ts';
+import { samlAdminRouter } from './admin-saml.ts';
 import { enforcementFor, type ServerContext } from '../context.ts';
 import type { DecisionEntry } from '../store/decision-log.ts';
 import { applyFixtures, FixtureError } from '../store/fixtures.ts';
@@ -38,6 +39,8 @@ export function adminRouter(ctx: ServerContext): Router {
     if (result.ok === true && result.credential.resolve().principal.kind === 'root') return next();
     res.status(401).json({ error: 'the admin API needs Authorization: Bearer <admin token> or a request signed by an account root' });
   });
+
+  router.use('/saml', samlAdminRouter(ctx));
 
   router.get('/decisions', (req, res) => {
     const q = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');

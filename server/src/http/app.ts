@@ -20,6 +20,7 @@ import type { RequestRecord } from './log.ts';
 
 const QUERY_SERVICES: Record<string, QueryService> = { sts: stsService, iam: iamService };
 const STS_ACTIONS = new Set(Object.keys(stsService.model.operations));
+const UNSIGNED_STS_ACTIONS = new Set(['AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity']);
 
 function toAwsError(error: unknown, ctx: ServerContext): AwsError {
   if (error instanceof AwsError) return error;
@@ -69,7 +70,10 @@ async function handleQuery(ctx: ServerContext, req: Request, res: Response, scop
     const record = res.locals.record as RequestRecord;
     record.service = service.name;
     record.operation = action;
-    const { caller, auth, error } = resolveCaller(ctx, 'query', req, rawPath, rawQuery, bodySha256);
+    // The assertion or token is the proof for these; STS reads no AWS credentials (SDKs send them unsigned).
+    const { caller, auth, error } = service === stsService && action && UNSIGNED_STS_ACTIONS.has(action)
+      ? { caller: ANONYMOUS, auth: undefined, error: undefined }
+      : resolveCaller(ctx, 'query', req, rawPath, rawQuery, bodySha256);
     if (error) throw error;
     record.principal = caller.principal.arn;
     if (!action) throw new AwsError('MissingAction', 'Missing Action', 400);

@@ -5,7 +5,8 @@ export type PolicyKind = 'identity' | 'trust' | 'resource' | 'boundary' | 'sessi
 
 /** Who is calling, in the terms resource and trust policies name principals. */
 export interface CallerPrincipal {
-  kind: 'root' | 'user' | 'assumed-role' | 'anonymous';
+  /** `federated`: a SAML or OIDC identity provider presenting an assertion (AssumeRoleWith* trust evaluation). */
+  kind: 'root' | 'user' | 'assumed-role' | 'federated' | 'anonymous';
   accountId: string;
   /** The ARN AWS prints in AccessDenied messages and returns from GetCallerIdentity. */
   arn: string;

@@ -1,10 +1,12 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { roleArn } from '../auth/caller.ts';
 import type { ServerContext } from '../context.ts';
 import { parsePolicy, PolicyDocumentError, type PolicyKind } from '../policy/index.ts';
+import { parseIdpMetadata, type IdpMetadata } from '../saml/verify.ts';
 import { ensureAccount } from './bootstrap.ts';
+import { samlProviderArn, samlStore, validUntil } from './saml-store.ts';
 import { awsId, isoSeconds, secretAccessKey, sessionToken } from './ids.ts';
 
 /** A fixture problem, named by file and path (e.g. `roles[1].trustPolicy`). */
@@ -92,13 +94,14 @@ export function loadFixtures(ctx: ServerContext, file: string): void {
 export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): void {
   const file = label;
   const r = new Reader(label);
-  const root = r.object(doc ?? {}, '$', ['accounts', 'policies', 'users', 'roles', 'sessions', 'buckets']);
+  const root = r.object(doc ?? {}, '$', ['accounts', 'samlProviders', 'policies', 'users', 'roles', 'sessions', 'buckets']);
   // Restarting on a persistent database must not load the same file twice.
   const appliedKey = `fixtures:${createHash('sha256').update(JSON.stringify(doc ?? {})).digest('hex')}`;
   if (ctx.iam.setting(appliedKey)) return;
   const now = ctx.now();
   const stamp = (d: Date | undefined): string => isoSeconds(d ?? now);
   const { iam, s3 } = ctx;
+  const saml = samlStore(ctx.db);
   const written: string[] = [];
   const defaultAccount = ctx.config.accountId;
   const account = (node: Node, path: string): string => {
@@ -139,6 +142,32 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
           if (existingKey) r.fail(`${path}.rootAccessKeyId`, `access key ${keyId} already exists`);
           iam.insertAccessKey({ access_key_id: keyId, secret_key: r.string(a.rootSecretAccessKey, `${path}.rootSecretAccessKey`), account_id: id, user_name: null, status: 'Active', created_at: stamp(undefined) });
         }
+      });
+
+      r.list(root.samlProviders, 'samlProviders').forEach((raw, i) => {
+        const path = `samlProviders[${i}]`;
+        const p = r.object(raw, path, ['name', 'account', 'metadataDocument', 'createDate', 'tags']);
+        const accountId = account(p, path);
+        const name = r.string(p.name, `${path}.name`);
+        if (!/^[\w._-]{1,128}$/.test(name)) r.fail(`${path}.name`, 'must match [\\w._-]{1,128}');
+        if (saml.providerNamed(accountId, name)) r.fail(`${path}.name`, `SAML provider ${name} already exists`);
+        // Without a metadata document the provider trusts iamlocal's built-in IdP (what `iamlocal login` signs with);
+        // it is stored empty and resolved when used, so loading it costs no key generation.
+        const metadata = r.optString(p.metadataDocument, `${path}.metadataDocument`) ?? '';
+        const parsed = ((): IdpMetadata | undefined => {
+          if (metadata === '') return undefined;
+          try {
+            return parseIdpMetadata(metadata);
+          } catch (error) {
+            return r.fail(`${path}.metadataDocument`, `not SAML IdP metadata: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        })();
+        const created = r.date(p.createDate, `${path}.createDate`) ?? now;
+        const tags = p.tags === undefined ? null : JSON.stringify(r.object(p.tags, `${path}.tags`, Object.keys(p.tags as Node)));
+        saml.insert({
+          arn: samlProviderArn(accountId, name), account_id: accountId, name, provider_uuid: `p-${randomUUID()}`, metadata,
+          valid_until: validUntil(parsed, created), created_at: isoSeconds(created), tags,
+        });
       });
 
       r.list(root.policies, 'policies').forEach((raw, i) => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { SamlProviderRow } from './saml-store.ts';
 import type { ServerContext } from '../context.ts';
 import type { AccessKeyRow, AccountRow, InlinePolicyRow, ManagedPolicyRow, PolicyVersionRow, RoleRow, SessionRow, UserRow } from './iam-store.ts';
 import type { BucketRow, ObjectRow } from './s3-store.ts';
@@ -6,7 +7,7 @@ import type { BucketRow, ObjectRow } from './s3-store.ts';
 type Json = string | number | boolean | null | undefined | Json[] | { [k: string]: Json };
 
 /** Tables in dependency order; reset and restore walk it backwards/forwards. */
-export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'multipart_uploads', 'multipart_parts', 'groups', 'group_members'] as const;
+export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'multipart_uploads', 'multipart_parts', 'groups', 'group_members', 'saml_providers'] as const;
 
 /**
  * The whole state in the fixtures format (documents kept as their exact stored text), so that loading the export into
@@ -29,6 +30,9 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
       const root = keys.find((k) => k.account_id === a.account_id && k.user_name === null);
       return { id: a.account_id, displayName: a.display_name, canonicalId: a.canonical_id, rootAccessKeyId: root?.access_key_id, rootSecretAccessKey: root?.secret_key };
     }),
+    samlProviders: all<SamlProviderRow>('SELECT * FROM saml_providers ORDER BY created_at, arn').map((p) => ({
+      name: p.name, account: p.account_id, metadataDocument: p.metadata || undefined, createDate: p.created_at, tags: p.tags ? (JSON.parse(p.tags) as Record<string, string>) : undefined,
+    })),
     policies: all<ManagedPolicyRow>("SELECT * FROM managed_policies WHERE account_id <> 'aws' ORDER BY created_at, arn").map((p) => ({
       name: p.policy_name, account: p.account_id, path: p.path, description: p.description ?? undefined, createDate: p.created_at,
       defaultVersion: p.default_version,

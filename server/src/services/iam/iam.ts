@@ -9,6 +9,7 @@ import { decisionSink } from '../../context.ts';
 import { accessDenied } from '../access-denied.ts';
 import { bool, num, req, str, type QueryCall, type QueryHandler, type QueryService } from '../query-service.ts';
 import modelJson from './model.json' with { type: 'json' };
+import { samlProviderHandlers } from './saml-providers.ts';
 import { getContextKeysForCustomPolicy, getContextKeysForPrincipalPolicy, simulateCustomPolicy, simulatePrincipalPolicy } from './simulate.ts';
 
 // IAM quotas (AWS defaults).
@@ -64,14 +65,14 @@ function resourceTags(call: QueryCall, resource: string): Record<string, string>
 }
 
 /** aws:RequestTag/* and aws:TagKeys for operations that set tags. */
-function requestTagContext(tags: Record<string, string>): Record<string, string | string[]> {
+export function requestTagContext(tags: Record<string, string>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(tags)) out[`aws:RequestTag/${k}`] = v;
   if (Object.keys(tags).length) out['aws:TagKeys'] = Object.keys(tags);
   return out;
 }
 
-function authorize(call: QueryCall, resource: string, extra: Record<string, string | string[]> = {}): void {
+export function authorize(call: QueryCall, resource: string, extra: Record<string, string | string[]> = {}): void {
   const action = `iam:${call.operation}`;
   const context = baseContext(call.caller, call.facts);
   for (const [k, v] of Object.entries(resourceTags(call, resource))) context.set(`aws:resourcetag/${k.toLowerCase()}`, [v]);
@@ -92,7 +93,7 @@ function checkPath(input: QueryInput, member: 'Path' | 'PathPrefix'): string {
 
 const TAGS_PER_ENTITY = 50;
 
-function inputTags(input: QueryInput, member = 'Tags'): Record<string, string> {
+export function inputTags(input: QueryInput, member = 'Tags'): Record<string, string> {
   const list = input[member];
   const tags: Record<string, string> = {};
   const seen = new Set<string>();
@@ -106,7 +107,7 @@ function inputTags(input: QueryInput, member = 'Tags'): Record<string, string> {
   return tags;
 }
 
-function mergeTags(existing: string | null | undefined, added: Record<string, string>): Record<string, string> {
+export function mergeTags(existing: string | null | undefined, added: Record<string, string>): Record<string, string> {
   const tags: Record<string, string> = existing ? (JSON.parse(existing) as Record<string, string>) : {};
   for (const [k, v] of Object.entries(added)) {
     // Keys are case-insensitive: a new spelling replaces the old one.
@@ -117,7 +118,7 @@ function mergeTags(existing: string | null | undefined, added: Record<string, st
   return tags;
 }
 
-const tagList = (json: string | null | undefined): XmlObject[] | undefined => {
+export const tagList = (json: string | null | undefined): XmlObject[] | undefined => {
   const tags = json ? (JSON.parse(json) as Record<string, string>) : {};
   const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
   return list.length ? list : undefined;
@@ -793,6 +794,7 @@ export const iamService: QueryService = {
     AttachGroupPolicy: groupPolicies.attach, DetachGroupPolicy: groupPolicies.detach, ListAttachedGroupPolicies: groupPolicies.listAttached,
     PutGroupPolicy: groupPolicies.put, GetGroupPolicy: groupPolicies.get, DeleteGroupPolicy: groupPolicies.delete, ListGroupPolicies: groupPolicies.list,
     AttachRolePolicy: rolePolicies.attach, DetachRolePolicy: rolePolicies.detach, ListAttachedRolePolicies: rolePolicies.listAttached,
+    ...samlProviderHandlers,
     PutRolePolicy: rolePolicies.put, GetRolePolicy: rolePolicies.get, DeleteRolePolicy: rolePolicies.delete, ListRolePolicies: rolePolicies.list,
   },
 };

@@ -9,6 +9,7 @@ import type { SessionRow } from '../../store/iam-store.ts';
 import { accessDenied } from '../access-denied.ts';
 import { num, req, str, type QueryCall, type QueryService } from '../query-service.ts';
 import modelJson from './model.json' with { type: 'json' };
+import { assumeRoleWithSaml } from './saml.ts';
 
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role(\/(?:[\x21-\x7e]*\/)?)([\w+=,.@-]+)$/;
 /** Packed session policies (inline JSON plus managed ARNs) may not exceed this, as on AWS. */
@@ -16,7 +17,7 @@ const SESSION_POLICY_MAX_CHARS = 2048;
 const ROLE_CHAINING_MAX_SECONDS = 3600;
 
 /** New temporary credentials, stored so they work at once; returns them as STS's Credentials element. */
-function issueCredentials(call: QueryCall, durationSeconds: number, session: Omit<SessionRow, 'access_key_id' | 'secret_key' | 'session_token' | 'issued_at' | 'expires_at'>): XmlObject {
+export function issueCredentials(call: QueryCall, durationSeconds: number, session: Omit<SessionRow, 'access_key_id' | 'secret_key' | 'session_token' | 'issued_at' | 'expires_at'>): XmlObject {
   const now = call.facts.now;
   const expires = new Date(now.getTime() + durationSeconds * 1000);
   const row: SessionRow = {
@@ -24,6 +25,27 @@ function issueCredentials(call: QueryCall, durationSeconds: number, session: Omi
   };
   call.ctx.iam.insertSession(row);
   return { AccessKeyId: row.access_key_id, SecretAccessKey: row.secret_key, SessionToken: row.session_token, Expiration: isoSeconds(expires) };
+}
+
+/** The session policies (Policy, PolicyArns) of an AssumeRole* call, validated and measured as STS packs them. */
+export function checkSessionPolicies(call: QueryCall): { inlinePolicy?: string; policyArns: string[]; packedPolicySize?: number } {
+  const inlinePolicy = str(call.input, 'Policy');
+  if (inlinePolicy !== undefined) {
+    try {
+      parsePolicy(inlinePolicy, 'session');
+    } catch (error) {
+      if (error instanceof PolicyDocumentError) throw malformedPolicy(error.message);
+      throw error;
+    }
+  }
+  const policyArns = policyArnsOf(call);
+  for (const arn of policyArns) {
+    if (!/^arn:aws:iam::(\d{12}|aws):policy\/.+/.test(arn)) throw validationError(`${arn} is invalid`);
+  }
+  const packed = (inlinePolicy ?? '').replace(/\s+/g, '').length + policyArns.join('').length;
+  const percent = Math.ceil((packed / SESSION_POLICY_MAX_CHARS) * 100);
+  if (packed > SESSION_POLICY_MAX_CHARS) throw new AwsError('PackedPolicyTooLarge', `Packed policy consumes ${percent}% of allotted space, please use smaller policy.`, 400);
+  return { inlinePolicy, policyArns, packedPolicySize: inlinePolicy !== undefined || policyArns.length ? percent : undefined };
 }
 
 function policyArnsOf(call: QueryCall): string[] {
@@ -64,23 +86,7 @@ function assumeRole(call: QueryCall): ReturnType<QueryService['handlers'][string
   }
   if (duration > role.max_session_duration) throw validationError('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
 
-  const inlinePolicy = str(input, 'Policy');
-  if (inlinePolicy !== undefined) {
-    try {
-      parsePolicy(inlinePolicy, 'session');
-    } catch (error) {
-      if (error instanceof PolicyDocumentError) throw malformedPolicy(error.message);
-      throw error;
-    }
-  }
-  const policyArns = policyArnsOf(call);
-  for (const arn of policyArns) {
-    if (!/^arn:aws:iam::(\d{12}|aws):policy\/.+/.test(arn)) throw validationError(`${arn} is invalid`);
-  }
-  const packed = (inlinePolicy ?? '').replace(/\s+/g, '').length + policyArns.join('').length;
-  if (packed > SESSION_POLICY_MAX_CHARS) {
-    throw new AwsError('PackedPolicyTooLarge', `Packed policy consumes ${Math.ceil((packed / SESSION_POLICY_MAX_CHARS) * 100)}% of allotted space, please use smaller policy.`, 400);
-  }
+  const { inlinePolicy, policyArns, packedPolicySize } = checkSessionPolicies(call);
 
   const credentials = issueCredentials(call, duration, {
     account_id: accountId, role_name: role.role_name, role_id: role.role_id, session_name: sessionName,
@@ -93,7 +99,7 @@ function assumeRole(call: QueryCall): ReturnType<QueryService['handlers'][string
       AssumedRoleId: `${role.role_id}:${sessionName}`,
       Arn: `arn:aws:sts::${accountId}:assumed-role/${role.role_name}/${sessionName}`,
     },
-    PackedPolicySize: inlinePolicy !== undefined || policyArns.length ? Math.ceil((packed / SESSION_POLICY_MAX_CHARS) * 100) : undefined,
+    PackedPolicySize: packedPolicySize,
     SourceIdentity: sourceIdentity,
   };
 }
@@ -127,6 +133,7 @@ export const stsService: QueryService = {
   model: modelJson as ServiceModel,
   handlers: {
     AssumeRole: assumeRole,
+    AssumeRoleWithSAML: assumeRoleWithSaml,
     GetSessionToken: getSessionToken,
     GetAccessKeyInfo: getAccessKeyInfo,
     // Always allowed, even under an explicit deny: AWS does not authorize GetCallerIdentity.
