@@ -5,12 +5,14 @@ export type PolicyKind = 'identity' | 'trust' | 'resource' | 'boundary' | 'sessi
 
 /** Who is calling, in the terms resource and trust policies name principals. */
 export interface CallerPrincipal {
-  kind: 'root' | 'user' | 'assumed-role' | 'anonymous';
+  kind: 'root' | 'user' | 'assumed-role' | 'federated-user' | 'web-identity' | 'anonymous';
   accountId: string;
   /** The ARN AWS prints in AccessDenied messages and returns from GetCallerIdentity. */
   arn: string;
   /** For sessions, the role's ARN (arn:aws:iam::A:role/path/name): policies naming the role match its sessions. */
   roleArn?: string;
+  /** A web identity (or SAML) caller: the provider ARN trust policies name as `Principal: {Federated: …}`. */
+  federated?: string;
 }
 
 /** A source of statements, as the decision log and the simulator name it. */
