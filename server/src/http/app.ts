@@ -20,6 +20,7 @@ import type { RequestRecord } from './log.ts';
 
 const QUERY_SERVICES: Record<string, QueryService> = { sts: stsService, iam: iamService };
 const STS_ACTIONS = new Set(Object.keys(stsService.model.operations));
+const UNSIGNED_STS_ACTIONS = new Set(['AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML']);
 
 function toAwsError(error: unknown, ctx: ServerContext): AwsError {
   if (error instanceof AwsError) return error;
@@ -69,8 +70,11 @@ async function handleQuery(ctx: ServerContext, req: Request, res: Response, scop
     const record = res.locals.record as RequestRecord;
     record.service = service.name;
     record.operation = action;
-    const { caller, auth, error } = resolveCaller(ctx, 'query', req, rawPath, rawQuery, bodySha256);
-    if (error) throw error;
+    const resolved = resolveCaller(ctx, 'query', req, rawPath, rawQuery, bodySha256);
+    const { caller, auth } = resolved;
+    // AssumeRoleWithWebIdentity (and AssumeRoleWithSAML) are called unsigned: the token is the credential.
+    const unsignedOk = service === stsService && resolved.error?.code === 'MissingAuthenticationToken' && UNSIGNED_STS_ACTIONS.has(action ?? '');
+    if (resolved.error && !unsignedOk) throw resolved.error;
     record.principal = caller.principal.arn;
     if (!action) throw new AwsError('MissingAction', 'Missing Action', 400);
     const handler = Object.hasOwn(service.handlers, action) ? service.handlers[action] : undefined;
