@@ -45,7 +45,7 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
       maxSessionDuration: r.max_session_duration, permissionsBoundary: r.permissions_boundary ?? undefined, trustPolicy: r.trust_policy,
       attachedPolicies: attachedOf(r.account_id, 'role', r.role_name), inlinePolicies: inlineOf(r.account_id, 'role', r.role_name),
     })),
-    sessions: all<SessionRow>('SELECT * FROM sessions ORDER BY issued_at, access_key_id').map((s) => ({
+    sessions: all<SessionRow>("SELECT * FROM sessions WHERE principal_type = 'role' ORDER BY issued_at, access_key_id").map((s) => ({
       role: s.role_name, account: s.account_id, sessionName: s.session_name, accessKeyId: s.access_key_id, secretAccessKey: s.secret_key,
       sessionToken: s.session_token, expiresAt: s.expires_at, sourceIdentity: s.source_identity ?? undefined, policy: s.session_policy ?? undefined,
       policyArns: s.session_policy_arns ? (JSON.parse(s.session_policy_arns) as string[]) : undefined,
