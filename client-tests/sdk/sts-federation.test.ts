@@ -125,7 +125,7 @@ test('AssumeRoleWithWebIdentity: ES256 tokens verified with a registered key set
   await iam.send(new CreateRoleCommand({
     RoleName: 'es-role',
     AssumeRolePolicyDocument: doc([{
-      Effect: 'Allow', Principal: { Federated: providerArn }, Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
+      Effect: 'Allow', Principal: { Federated: providerArn }, Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:SetSourceIdentity'],
       Condition: { StringEquals: { 'idp.example.com/tenant:sub': 'alice' } },
     }]),
   }));
@@ -290,6 +290,15 @@ test('role chaining keeps the source identity: it cannot change once set', async
   const changed = await rejection(chain.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${A}:role/second`, RoleSessionName: 's3', SourceIdentity: 'other' })));
   assert.equal(changed.name, 'AccessDenied');
   await chain.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${A}:role/second`, RoleSessionName: 's4', SourceIdentity: 'sid-1' }));
+  // The next role's trust policy must allow sts:SetSourceIdentity, even when the identity only comes along the chain.
+  await iam.send(new CreateRoleCommand({ RoleName: 'third', AssumeRolePolicyDocument: doc([{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:role/first` }, Action: 'sts:AssumeRole' }]) }));
+  const third = await rejection(chain.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${A}:role/third`, RoleSessionName: 's5' })));
+  assert.equal(third.message, `User: arn:aws:sts::${A}:assumed-role/first/ss is not authorized to perform: sts:SetSourceIdentity on resource: arn:aws:iam::${A}:role/third`);
+  await iam.send(new CreateRoleCommand({ RoleName: 'fourth', AssumeRolePolicyDocument: doc([{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:user/sid` }, Action: 'sts:AssumeRole' }]) }));
+  const user = new STSClient(local.clientConfig({ user: 'sid' }));
+  const noSet = await rejection(user.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${A}:role/fourth`, RoleSessionName: 's6', SourceIdentity: 'x1' })));
+  assert.equal(noSet.message, `User: arn:aws:iam::${A}:user/sid is not authorized to perform: sts:SetSourceIdentity on resource: arn:aws:iam::${A}:role/fourth`);
+  await user.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${A}:role/fourth`, RoleSessionName: 's7' }));
 });
 
 test('DecodeAuthorizationMessage decodes the encoded message of a recorded decision', async () => {

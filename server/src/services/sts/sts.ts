@@ -40,11 +40,13 @@ function assumeRole(call: QueryCall): ReturnType<QueryService['handlers'][string
   // Passing tags, or carrying transitive ones, needs sts:TagSession in the trust policy too.
   if (Object.keys(tags.tags).length) authorize('sts:TagSession');
 
-  // A source identity, once set, stays the same along a role chain.
+  // A source identity needs sts:SetSourceIdentity in the trust policy, also when it comes along a role chain, where it
+  // cannot be changed.
   const inherited = caller.session?.source_identity ?? undefined;
   if (inherited !== undefined && sourceIdentity !== undefined && sourceIdentity !== inherited) {
-    throw new AwsError('AccessDenied', `User: ${caller.principal.arn} is not authorized to perform: sts:SetSourceIdentity on resource: ${roleArnText} because the source identity of a role chain cannot be changed (it is ${inherited})`, 403);
+    throw accessDenied('sts', caller, 'sts:SetSourceIdentity', roleArnText, { allowed: false, statements: [] });
   }
+  if (sourceIdentity !== undefined || inherited !== undefined) authorize('sts:SetSourceIdentity');
 
   const duration = num(input, 'DurationSeconds') ?? 3600;
   checkRoleDuration(role, duration, caller.principal.kind === 'assumed-role');

@@ -116,7 +116,10 @@ export function assumeRoleWithWebIdentity(call: QueryCall): ReturnType<QueryServ
   const denied = (): AwsError => new AwsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity', 403);
   if (!role) throw denied();
   const trust = { source: { id: `role/${role.role_name}/trust`, kind: 'trust' as const }, policy: compileStoredPolicy(role.trust_policy, 'trust') };
-  for (const action of Object.keys(tags.tags).length ? ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'] : ['sts:AssumeRoleWithWebIdentity']) {
+  const actions = ['sts:AssumeRoleWithWebIdentity'];
+  if (Object.keys(tags.tags).length) actions.push('sts:TagSession');
+  if (sourceIdentity !== undefined) actions.push('sts:SetSourceIdentity');
+  for (const action of actions) {
     const decision = authorizeCaller(caller, { action, resource: roleArnText, resourceAccount: accountId, context, resourcePolicy: trust, resourcePolicyRequired: true },
       decisionSink(ctx, call.facts.now, accountId));
     if (!decision.allowed) throw denied();
