@@ -84,6 +84,8 @@ test('AssumeRoleWithWebIdentity: the trust policy names the OIDC provider and co
   const session = as(out.Credentials);
   assert.equal((await new STSClient(session).send(new GetCallerIdentityCommand({}))).Arn, `arn:aws:sts::${A}:assumed-role/ci-deployer/gha-1`);
   await new S3Client(session as S3ClientConfig).send(new ListObjectsV2Command({ Bucket: 'oidc-bucket' }));
+  const logged = await admin('GET', `/decisions?principal=${encodeURIComponent(`arn:aws:sts::${A}:assumed-role/ci-deployer/gha-1`)}&action=s3:ListBucket&limit=1`);
+  assert.deepEqual((logged.body.decisions as { context: Record<string, string[]> }[])[0]!.context['aws:federatedprovider'], [PROVIDER_ARN]);
   assert.equal((await rejection(new S3Client(session as S3ClientConfig).send(new ListObjectsV2Command({ Bucket: 'fed-bucket' })))).name, 'AccessDenied');
 
   // The :sub condition fails: AWS's short AccessDenied text.
@@ -148,6 +150,10 @@ test('AssumeRoleWithWebIdentity: ES256 tokens verified with a registered key set
   await s3.send(new GetObjectCommand({ Bucket: 'tag-bucket', Key: 'blue/x' }));
   assert.equal((await rejection(s3.send(new GetObjectCommand({ Bucket: 'tag-bucket', Key: 'red/x' })))).name, 'AccessDenied');
 
+  // A provider whose issuer has no key set registered.
+  await admin('PUT', '/oidc/providers', { url: 'https://nokeys.example.com', clientIds: ['my-app'] });
+  const noKeys = await rejection(anonymousSts().send(new AssumeRoleWithWebIdentityCommand({ RoleArn: `arn:aws:iam::${A}:role/es-role`, RoleSessionName: 'alice', WebIdentityToken: es256({ ...claims, iss: 'https://nokeys.example.com' }) })));
+  assert.deepEqual([noKeys.name, noKeys.message], ['InvalidIdentityTokenException', "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements"]);
   const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
   const bad = await rejection(anonymousSts().send(new AssumeRoleWithWebIdentityCommand({ RoleArn: `arn:aws:iam::${A}:role/es-role`, RoleSessionName: 'alice', WebIdentityToken: es256(claims, stranger) })));
   assert.equal(bad.name, 'InvalidIdentityTokenException');

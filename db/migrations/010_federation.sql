@@ -19,3 +19,5 @@ CREATE TABLE IF NOT EXISTS oidc_jwks (
 -- Session tags (JSON object key → value) and the keys among them that pass to chained role sessions (JSON array).
 ALTER TABLE sessions ADD COLUMN tags TEXT;
 ALTER TABLE sessions ADD COLUMN transitive_tag_keys TEXT;
+-- The identity provider (OIDC/SAML provider ARN) a federated role session came from: aws:FederatedProvider.
+ALTER TABLE sessions ADD COLUMN federated_provider TEXT;

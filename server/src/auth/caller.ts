@@ -216,6 +216,7 @@ export function baseContext(caller: Caller, facts: RequestFacts): RequestContext
   if (caller.session) {
     context.set('aws:tokenissuetime', [caller.session.issued_at]);
     if (caller.session.source_identity) context.set('aws:sourceidentity', [caller.session.source_identity]);
+    if (caller.session.federated_provider) context.set('aws:federatedprovider', [caller.session.federated_provider]);
   }
   return context;
 }

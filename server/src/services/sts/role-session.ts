@@ -174,6 +174,7 @@ export function issueRoleSession(call: QueryCall, request: RoleSessionRequest): 
     session_policy: policies.inline ?? null, session_policy_arns: policies.arns.length ? JSON.stringify(policies.arns) : null,
     tags: tags && Object.keys(tags.tags).length ? JSON.stringify(tags.tags) : null,
     transitive_tag_keys: tags?.transitiveKeys.length ? JSON.stringify(tags.transitiveKeys) : null,
+    federated_provider: request.federated?.providerArn ?? null,
   });
   return {
     Credentials: credentials,
