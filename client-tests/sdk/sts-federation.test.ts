@@ -186,7 +186,9 @@ test('GetFederationToken: the session may do what both the user and the passed p
   assert.match(get.message, /^User: arn:aws:sts::123456789012:federated-user\/Bob is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::fed-bucket\/doc" because no session policy allows the s3:GetObject action$/);
   const put = await rejection(s3.send(new PutObjectCommand({ Bucket: 'fed-bucket', Key: 'new', Body: 'x' })));
   assert.match(put.message, /because no identity-based policy allows the s3:PutObject action$/);
-  // Federated sessions cannot mint more credentials.
+  // Federated sessions cannot call IAM, nor mint more credentials.
+  const iamCall = await rejection(new IAMClient(bob).send(new CreateUserCommand({ UserName: 'from-fed' })));
+  assert.deepEqual([iamCall.name, iamCall.status], ['InvalidClientTokenId', 403]);
   const again = await rejection(new STSClient(bob).send(new GetFederationTokenCommand({ Name: 'Again' })));
   assert.deepEqual([again.name, again.message], ['AccessDenied', 'Cannot call GetFederationToken with session credentials']);
 

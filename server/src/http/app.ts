@@ -75,6 +75,8 @@ async function handleQuery(ctx: ServerContext, req: Request, res: Response, scop
     // AssumeRoleWithWebIdentity (and AssumeRoleWithSAML) are called unsigned: the token is the credential.
     const unsignedOk = service === stsService && resolved.error?.code === 'MissingAuthenticationToken' && UNSIGNED_STS_ACTIONS.has(action ?? '');
     if (resolved.error && !unsignedOk) throw resolved.error;
+    // GetFederationToken credentials cannot call IAM: AWS does not recognise them there.
+    if (service === iamService && caller.principal.kind === 'federated-user') throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid', 403);
     record.principal = caller.principal.arn;
     if (!action) throw new AwsError('MissingAction', 'Missing Action', 400);
     const handler = Object.hasOwn(service.handlers, action) ? service.handlers[action] : undefined;
