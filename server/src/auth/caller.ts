@@ -81,7 +81,11 @@ export function lookupCredentials(store: IamStore, accessKeyId: string): Credent
       secretKey: session.secret_key,
       sessionToken: session.session_token,
       expiresAt: new Date(session.expires_at),
-      resolve: () => (session.principal_type === 'user' || session.principal_type === 'root' ? longTermCaller(store, session.account_id, session.user_name ?? null, accessKeyId, session) : sessionCaller(store, session)),
+      resolve: () => {
+        if (session.principal_type === 'user' || session.principal_type === 'root') return longTermCaller(store, session.account_id, session.user_name ?? null, accessKeyId, session);
+        if (session.principal_type === 'federated') return federatedCaller(store, session);
+        return sessionCaller(store, session);
+      },
     };
   }
   const key = store.accessKey(accessKeyId);
@@ -112,8 +116,46 @@ function longTermCaller(store: IamStore, accountId: string, userName: string | n
   };
 }
 
-function sessionCaller(store: IamStore, session: SessionRow): Caller {
-  const role = store.role(session.account_id, session.role_name);
+/** The session tags of a session (JSON object), if any. */
+export function sessionTagsOf(session: SessionRow | undefined): Record<string, string> {
+  return session?.tags ? (JSON.parse(session.tags) as Record<string, string>) : {};
+}
+
+/** Principal tags: the user's or role's tags, where session tags (case-insensitive keys) override those with the same key. */
+function mergeTags(entityTags: string | null | undefined, session: SessionRow): Record<string, string> | undefined {
+  const out: Record<string, string> = entityTags ? (JSON.parse(entityTags) as Record<string, string>) : {};
+  for (const [key, value] of Object.entries(sessionTagsOf(session))) {
+    for (const existing of Object.keys(out)) if (existing.toLowerCase() === key.toLowerCase()) delete out[existing];
+    out[key] = value;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+const ALLOWS_EVERYTHING: CompiledPolicy = parsePolicy('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}', 'identity');
+
+/**
+ * A GetFederationToken session: the user's identity policies (the root user's: everything), filtered by the session
+ * policies passed to GetFederationToken; without any, the session may do nothing (as AWS documents).
+ */
+function federatedCaller(store: IamStore, session: SessionRow): Caller {
+  const owner = longTermCaller(store, session.account_id, session.user_name ?? null, session.access_key_id);
+  const sessionPolicies = sessionPoliciesOf(store, session);
+  const arn = `arn:aws:sts::${session.account_id}:federated-user/${session.session_name}`;
+  return {
+    principal: { kind: 'federated-user', accountId: session.account_id, arn },
+    userId: `${session.account_id}:${session.session_name}`,
+    accessKeyId: session.access_key_id,
+    identityPolicies: session.user_name === null || session.user_name === undefined
+      ? [{ source: { id: 'root', kind: 'identity' }, policy: ALLOWS_EVERYTHING }]
+      : owner.identityPolicies,
+    permissionsBoundary: owner.permissionsBoundary,
+    sessionPolicies: sessionPolicies.length ? sessionPolicies : [{ source: { id: 'session-policy', kind: 'session' }, policy: ALLOWS_NOTHING }],
+    session,
+    principalTags: mergeTags(session.user_name ? store.user(session.account_id, session.user_name)?.tags : null, session),
+  };
+}
+
+function sessionPoliciesOf(store: IamStore, session: SessionRow): BoundPolicy[] {
   const sessionPolicies: BoundPolicy[] = [];
   if (session.session_policy) {
     sessionPolicies.push({ source: { id: 'session-policy', kind: 'session' }, policy: compileStoredPolicy(session.session_policy, 'session') });
@@ -123,6 +165,12 @@ function sessionCaller(store: IamStore, session: SessionRow): Caller {
     const version = policy && store.version(arn, policy.default_version);
     if (version) sessionPolicies.push({ source: { id: arn, kind: 'session', versionId: version.version_id }, policy: compileStoredPolicy(version.document, 'session') });
   }
+  return sessionPolicies;
+}
+
+function sessionCaller(store: IamStore, session: SessionRow): Caller {
+  const role = store.role(session.account_id, session.role_name);
+  const sessionPolicies = sessionPoliciesOf(store, session);
   const roleName = role?.role_name ?? session.role_name;
   return {
     principal: {
@@ -138,7 +186,7 @@ function sessionCaller(store: IamStore, session: SessionRow): Caller {
     permissionsBoundary: role && role.role_id === session.role_id ? boundaryOf(store, role.permissions_boundary) : undefined,
     sessionPolicies: sessionPolicies.length || session.session_policy_arns ? sessionPolicies : undefined,
     session,
-    principalTags: role?.tags ? (JSON.parse(role.tags) as Record<string, string>) : undefined,
+    principalTags: mergeTags(role?.tags, session),
   };
 }
 
@@ -158,17 +206,17 @@ export function baseContext(caller: Caller, facts: RequestFacts): RequestContext
   context.set('aws:sourceip', [facts.sourceIp]);
   context.set('aws:securetransport', [String(facts.secureTransport)]);
   context.set('aws:requestedregion', [facts.region]);
-  // An identity provider presenting an assertion is not an AWS principal: it has no aws:Principal* keys.
-  if (p.kind === 'anonymous' || p.kind === 'federated') return context;
+  if (p.kind === 'anonymous' || p.kind === 'identity-provider') return context;
   context.set('aws:principalaccount', [p.accountId]);
   context.set('aws:principalarn', [p.roleArn ?? p.arn]);
-  context.set('aws:principaltype', [p.kind === 'root' ? 'Account' : p.kind === 'user' ? 'User' : 'AssumedRole']);
+  context.set('aws:principaltype', [p.kind === 'root' ? 'Account' : p.kind === 'user' ? 'User' : p.kind === 'federated-user' ? 'FederatedUser' : 'AssumedRole']);
   context.set('aws:userid', [caller.userId]);
   if (caller.userName) context.set('aws:username', [caller.userName]);
   for (const [key, value] of Object.entries(caller.principalTags ?? {})) context.set(`aws:principaltag/${key.toLowerCase()}`, [value]);
   if (caller.session) {
     context.set('aws:tokenissuetime', [caller.session.issued_at]);
     if (caller.session.source_identity) context.set('aws:sourceidentity', [caller.session.source_identity]);
+    if (caller.session.federated_provider) context.set('aws:federatedprovider', [caller.session.federated_provider]);
   }
   return context;
 }

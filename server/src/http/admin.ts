@@ -11,6 +11,8 @@ import type { DecisionEntry } from '../store/decision-log.ts';
 import { applyFixtures, FixtureError } from '../store/fixtures.ts';
 import { listSnapshots, resetState, restoreSnapshot, SnapshotError, takeSnapshot } from '../store/snapshots.ts';
 import { exportState } from '../store/state.ts';
+import { encodeAuthorizationMessage } from '../services/sts/decode.ts';
+import { oidcAdminRouter } from './oidc-admin.ts';
 
 function badRequest(res: Response, message: string): void {
   res.status(400).json({ error: message });
@@ -41,6 +43,7 @@ export function adminRouter(ctx: ServerContext): Router {
   });
 
   router.use('/saml', samlAdminRouter(ctx));
+  router.use('/oidc', oidcAdminRouter(ctx));
 
   router.get('/decisions', (req, res) => {
     const q = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
@@ -50,7 +53,7 @@ export function adminRouter(ctx: ServerContext): Router {
     res.json({
       decisions: ctx.decisions.list({
         principal: q.get('principal') ?? undefined, action: q.get('action') ?? undefined, decision: decision ?? undefined, since: q.get('since') ?? undefined, limit,
-      }),
+      }).map((entry) => ({ ...entry, encodedMessage: encodeAuthorizationMessage(ctx, entry) })),
     });
   });
 

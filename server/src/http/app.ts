@@ -20,7 +20,7 @@ import type { RequestRecord } from './log.ts';
 
 const QUERY_SERVICES: Record<string, QueryService> = { sts: stsService, iam: iamService };
 const STS_ACTIONS = new Set(Object.keys(stsService.model.operations));
-const UNSIGNED_STS_ACTIONS = new Set(['AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity']);
+const UNSIGNED_STS_ACTIONS = new Set(['AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML']);
 
 function toAwsError(error: unknown, ctx: ServerContext): AwsError {
   if (error instanceof AwsError) return error;
@@ -70,11 +70,13 @@ async function handleQuery(ctx: ServerContext, req: Request, res: Response, scop
     const record = res.locals.record as RequestRecord;
     record.service = service.name;
     record.operation = action;
-    // The assertion or token is the proof for these; STS reads no AWS credentials (SDKs send them unsigned).
-    const { caller, auth, error } = service === stsService && action && UNSIGNED_STS_ACTIONS.has(action)
-      ? { caller: ANONYMOUS, auth: undefined, error: undefined }
-      : resolveCaller(ctx, 'query', req, rawPath, rawQuery, bodySha256);
-    if (error) throw error;
+    const resolved = resolveCaller(ctx, 'query', req, rawPath, rawQuery, bodySha256);
+    const { caller, auth } = resolved;
+    // AssumeRoleWithWebIdentity (and AssumeRoleWithSAML) are called unsigned: the token is the credential.
+    const unsignedOk = service === stsService && resolved.error?.code === 'MissingAuthenticationToken' && UNSIGNED_STS_ACTIONS.has(action ?? '');
+    if (resolved.error && !unsignedOk) throw resolved.error;
+    // GetFederationToken credentials cannot call IAM: AWS does not recognise them there.
+    if (service === iamService && caller.principal.kind === 'federated-user') throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid', 403);
     record.principal = caller.principal.arn;
     if (!action) throw new AwsError('MissingAction', 'Missing Action', 400);
     const handler = Object.hasOwn(service.handlers, action) ? service.handlers[action] : undefined;
@@ -82,9 +84,15 @@ async function handleQuery(ctx: ServerContext, req: Request, res: Response, scop
     if (!handler || !spec) throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${service.model.apiVersion}`, 400);
     const input = decodeQueryInput(params, spec);
     const region = auth?.region ?? ctx.config.region;
-    const result = ctx.db.transaction(() => handler({ operation: action, input, caller, requestId, facts: facts(ctx, req, region), ctx }))();
+    const result = ctx.db.transaction(() => {
+      const output = handler({ operation: action, input, caller, requestId, facts: facts(ctx, req, region), ctx });
+      ctx.decisions.flush();
+      return output;
+    })();
     send(200, queryResponseXml(action, service.namespace, result, requestId));
   } catch (error) {
+    // A denial rolled the transaction back; its decisions are still recorded.
+    ctx.decisions.flush();
     const awsError = toAwsError(error, ctx);
     (res.locals.record as RequestRecord).errorCode = awsError.code;
     send(awsError.status, queryErrorXml(awsError, service.namespace, requestId));

@@ -69,8 +69,8 @@ function scan(policies: readonly BoundPolicy[], actionLower: string, resource: s
 
 export function principalMatch(set: PrincipalSet, principal: CallerPrincipal): PrincipalMatch {
   if (set.any) return 'exact';
+  if (principal.federated !== undefined) return set.federated.has(principal.federated) ? 'exact' : 'none';
   if (principal.kind === 'anonymous') return 'none';
-  if (principal.kind === 'federated') return set.federated.has(principal.arn) ? 'exact' : 'none';
   if (set.arns.has(principal.arn)) return 'exact';
   if (principal.roleArn && set.arns.has(principal.roleArn)) return 'role';
   if (set.accounts.has(principal.accountId)) return principal.kind === 'root' ? 'exact' : 'account';

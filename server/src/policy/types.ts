@@ -5,13 +5,14 @@ export type PolicyKind = 'identity' | 'trust' | 'resource' | 'boundary' | 'sessi
 
 /** Who is calling, in the terms resource and trust policies name principals. */
 export interface CallerPrincipal {
-  /** `federated`: a SAML or OIDC identity provider presenting an assertion (AssumeRoleWith* trust evaluation). */
-  kind: 'root' | 'user' | 'assumed-role' | 'federated' | 'anonymous';
+  kind: 'root' | 'user' | 'assumed-role' | 'federated-user' | 'identity-provider' | 'anonymous';
   accountId: string;
   /** The ARN AWS prints in AccessDenied messages and returns from GetCallerIdentity. */
   arn: string;
   /** For sessions, the role's ARN (arn:aws:iam::A:role/path/name): policies naming the role match its sessions. */
   roleArn?: string;
+  /** An identity provider presenting a web identity token or SAML assertion (kind identity-provider): the provider ARN trust policies name as `Principal: {Federated: …}`. */
+  federated?: string;
 }
 
 /** A source of statements, as the decision log and the simulator name it. */

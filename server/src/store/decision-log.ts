@@ -42,8 +42,10 @@ export class DecisionLog {
   private readonly prune;
   private readonly query;
   private inserted = 0;
+  /** Decisions made inside a request's transaction, written by flush() so that a rollback (the deny itself) keeps them. */
+  private pending: unknown[][] = [];
 
-  constructor(db: Db, readonly capacity = 100_000) {
+  constructor(private readonly db: Db, readonly capacity = 100_000) {
     this.insert = db.prepare('INSERT INTO decisions (at, principal, action, resource, allowed, reason, statements, context, mode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     this.prune = db.prepare('DELETE FROM decisions WHERE id <= (SELECT max(id) FROM decisions) - ?');
     this.query = db.prepare<unknown[], DecisionRow>(`SELECT * FROM decisions
@@ -54,7 +56,20 @@ export class DecisionLog {
 
   record(at: Date, principal: string, action: string, resource: string, decision: Decision, context: RequestContext, mode: EnforceMode = 'on'): void {
     const statements: StatementRef[] = decision.statements.map((s) => ({ policy: s.source.id, kind: s.source.kind, versionId: s.source.versionId, sid: s.sid, index: s.index, effect: s.effect }));
-    this.insert.run(at.toISOString(), principal, action, resource, decision.allowed ? 1 : 0, decision.reason ?? null, JSON.stringify(statements), JSON.stringify(Object.fromEntries(context)), mode);
+    const row = [at.toISOString(), principal, action, resource, decision.allowed ? 1 : 0, decision.reason ?? null, JSON.stringify(statements), JSON.stringify(Object.fromEntries(context)), mode];
+    if (this.db.inTransaction) this.pending.push(row);
+    else this.write(row);
+  }
+
+  /** Writes decisions recorded during a transaction: call it before commit, and after a rollback. */
+  flush(): void {
+    const rows = this.pending;
+    this.pending = [];
+    for (const row of rows) this.write(row);
+  }
+
+  private write(row: unknown[]): void {
+    this.insert.run(...row);
     if (++this.inserted % 1000 === 0) this.prune.run(this.capacity);
   }
 

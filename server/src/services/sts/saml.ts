@@ -8,11 +8,13 @@ import { parseIdpMetadata, SamlError, verifySamlResponse, type SamlClaims } from
 import { providerMetadata } from '../../saml/idp.ts';
 import { samlStore } from '../../store/saml-store.ts';
 import { num, req, type QueryCall } from '../query-service.ts';
-import { checkSessionPolicies, issueCredentials } from './sts.ts';
+import { addTagContext, checkRoleDuration, issueRoleSession, readSessionPolicies, readSessionTags } from './role-session.ts';
 
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role(?:\/[\x21-\x7e]*)?\/([\w+=,.@-]+)$/;
 const PROVIDER_ARN = /^arn:aws:iam::(\d{12}):saml-provider\/([\w._-]+)$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+const PRINCIPAL_TAG_ATTRIBUTE = 'https://aws.amazon.com/SAML/Attributes/PrincipalTag:';
+const TRANSITIVE_TAGS_ATTRIBUTE = 'https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys';
 
 /** SAML attributes (by their OID names) that AWS exposes as saml:* condition keys. */
 const ATTRIBUTE_KEYS: Record<string, string[]> = {
@@ -95,39 +97,48 @@ export function assumeRoleWithSaml(call: QueryCall): XmlObject {
   if (sessionName === undefined) throw new AwsError('InvalidIdentityToken', 'RoleSessionName is required in AuthnResponse', 400);
   if (!SESSION_NAME.test(sessionName)) throw new AwsError('InvalidIdentityToken', `RoleSessionName ${sessionName} in AuthnResponse is invalid`, 400);
 
-  const federated: Caller = { principal: { kind: 'federated', accountId, arn: providerArn }, userId: providerArn, accessKeyId: '', identityPolicies: [] };
+  // Tags from PrincipalTag:* attributes and TransitiveTagKeys, as AWS reads them from the assertion.
+  const claimTags: Record<string, string> = {};
+  for (const [name, values] of claims.attributes) {
+    if (name.startsWith(PRINCIPAL_TAG_ATTRIBUTE) && values[0] !== undefined) claimTags[name.slice(PRINCIPAL_TAG_ATTRIBUTE.length)] = values[0];
+  }
+  const tags = readSessionTags(call, undefined, { tags: claimTags, transitiveKeys: claims.attributes.get(TRANSITIVE_TAGS_ATTRIBUTE) ?? [] });
+
+  const federated: Caller = { principal: { kind: 'identity-provider', accountId, arn: providerArn, federated: providerArn }, userId: providerArn, accessKeyId: '', identityPolicies: [] };
   const context = baseContext(federated, call.facts);
   samlContext(context, claims, accountId, providerName, providerArn);
+  addTagContext(context, tags);
   const roleRow = ctx.iam.role(accountId, roleName);
-  const decision = roleRow
-    ? authorizeCaller(federated, {
-        action: 'sts:AssumeRoleWithSAML', resource: roleArnText, resourceAccount: accountId, context,
-        resourcePolicy: { source: { id: `role/${roleRow.role_name}/trust`, kind: 'trust' }, policy: compileStoredPolicy(roleRow.trust_policy, 'trust') },
-        resourcePolicyRequired: true,
-      }, decisionSink(ctx, call.facts.now, accountId))
-    : undefined;
-  if (!roleRow || !decision?.allowed) throw notAuthorized();
+  if (!roleRow) throw notAuthorized();
+  const trust = { source: { id: `role/${roleRow.role_name}/trust`, kind: 'trust' as const }, policy: compileStoredPolicy(roleRow.trust_policy, 'trust') };
+  const actions = ['sts:AssumeRoleWithSAML'];
+  if (Object.keys(tags.tags).length) actions.push('sts:TagSession');
+  if (claims.sourceIdentity !== undefined) actions.push('sts:SetSourceIdentity');
+  for (const action of actions) {
+    const decision = authorizeCaller(federated, { action, resource: roleArnText, resourceAccount: accountId, context, resourcePolicy: trust, resourcePolicyRequired: true },
+      decisionSink(ctx, call.facts.now, accountId));
+    if (!decision.allowed) throw notAuthorized();
+  }
 
   let duration = num(input, 'DurationSeconds') ?? 3600;
-  if (duration > roleRow.max_session_duration) throw validationError('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+  checkRoleDuration(roleRow, duration, false);
   // The session ends at the IdP's SessionNotOnOrAfter if that comes first.
   if (claims.sessionNotOnOrAfter) duration = Math.min(duration, Math.floor((claims.sessionNotOnOrAfter.getTime() - call.facts.now.getTime()) / 1000));
   if (duration <= 0) throw new AwsError('ExpiredTokenException', 'Token expired: the SAML session has ended (SessionNotOnOrAfter)', 400);
 
-  const { inlinePolicy, policyArns, packedPolicySize } = checkSessionPolicies(call);
-  const credentials = issueCredentials(call, duration, {
-    account_id: accountId, role_name: roleRow.role_name, role_id: roleRow.role_id, session_name: sessionName, source_identity: claims.sourceIdentity ?? null,
-    session_policy: inlinePolicy ?? null, session_policy_arns: policyArns.length ? JSON.stringify(policyArns) : null,
+  const issued = issueRoleSession(call, {
+    role: roleRow, sessionName, durationSeconds: duration, policies: readSessionPolicies(call), tags, sourceIdentity: claims.sourceIdentity,
+    federated: { providerArn, subject: claims.nameId },
   });
   return {
-    Credentials: credentials,
-    AssumedRoleUser: { AssumedRoleId: `${roleRow.role_id}:${sessionName}`, Arn: `arn:aws:sts::${accountId}:assumed-role/${roleRow.role_name}/${sessionName}` },
-    PackedPolicySize: packedPolicySize,
+    Credentials: issued.Credentials,
+    AssumedRoleUser: issued.AssumedRoleUser,
+    PackedPolicySize: issued.PackedPolicySize,
     Subject: claims.nameId,
     SubjectType: subjectType(claims.nameIdFormat),
     Issuer: claims.issuer,
     Audience: claims.recipient,
     NameQualifier: nameQualifier(claims.issuer, accountId, providerName),
-    SourceIdentity: claims.sourceIdentity,
+    SourceIdentity: issued.SourceIdentity,
   };
 }

@@ -1,61 +1,19 @@
 import { authorizeCaller, baseContext, compileStoredPolicy } from '../../auth/caller.ts';
-import { AwsError, malformedPolicy, validationError } from '../../http/errors.ts';
-import { parsePolicy, PolicyDocumentError } from '../../policy/index.ts';
+import { AwsError, validationError } from '../../http/errors.ts';
 import type { ServiceModel } from '../../protocol/query.ts';
-import { awsId, isoSeconds, secretAccessKey, sessionToken } from '../../store/ids.ts';
 import { decisionSink } from '../../context.ts';
-import type { XmlObject } from '../../protocol/xml.ts';
-import type { SessionRow } from '../../store/iam-store.ts';
 import { accessDenied } from '../access-denied.ts';
+import { decodeAuthorizationMessage } from './decode.ts';
+import { getFederationToken } from './federation-token.ts';
+import { addTagContext, checkRoleDuration, issueCredentials, issueRoleSession, readSessionPolicies, readSessionTags, requireSigned, ROLE_ARN } from './role-session.ts';
+import { assumeRoleWithSaml } from './saml.ts';
+import { assumeRoleWithWebIdentity } from './web-identity.ts';
 import { num, req, str, type QueryCall, type QueryService } from '../query-service.ts';
 import modelJson from './model.json' with { type: 'json' };
-import { assumeRoleWithSaml } from './saml.ts';
-
-const ROLE_ARN = /^arn:aws:iam::(\d{12}):role(\/(?:[\x21-\x7e]*\/)?)([\w+=,.@-]+)$/;
-/** Packed session policies (inline JSON plus managed ARNs) may not exceed this, as on AWS. */
-const SESSION_POLICY_MAX_CHARS = 2048;
-const ROLE_CHAINING_MAX_SECONDS = 3600;
-
-/** New temporary credentials, stored so they work at once; returns them as STS's Credentials element. */
-export function issueCredentials(call: QueryCall, durationSeconds: number, session: Omit<SessionRow, 'access_key_id' | 'secret_key' | 'session_token' | 'issued_at' | 'expires_at'>): XmlObject {
-  const now = call.facts.now;
-  const expires = new Date(now.getTime() + durationSeconds * 1000);
-  const row: SessionRow = {
-    ...session, access_key_id: awsId('ASIA'), secret_key: secretAccessKey(), session_token: sessionToken(), issued_at: isoSeconds(now), expires_at: expires.toISOString(),
-  };
-  call.ctx.iam.insertSession(row);
-  return { AccessKeyId: row.access_key_id, SecretAccessKey: row.secret_key, SessionToken: row.session_token, Expiration: isoSeconds(expires) };
-}
-
-/** The session policies (Policy, PolicyArns) of an AssumeRole* call, validated and measured as STS packs them. */
-export function checkSessionPolicies(call: QueryCall): { inlinePolicy?: string; policyArns: string[]; packedPolicySize?: number } {
-  const inlinePolicy = str(call.input, 'Policy');
-  if (inlinePolicy !== undefined) {
-    try {
-      parsePolicy(inlinePolicy, 'session');
-    } catch (error) {
-      if (error instanceof PolicyDocumentError) throw malformedPolicy(error.message);
-      throw error;
-    }
-  }
-  const policyArns = policyArnsOf(call);
-  for (const arn of policyArns) {
-    if (!/^arn:aws:iam::(\d{12}|aws):policy\/.+/.test(arn)) throw validationError(`${arn} is invalid`);
-  }
-  const packed = (inlinePolicy ?? '').replace(/\s+/g, '').length + policyArns.join('').length;
-  const percent = Math.ceil((packed / SESSION_POLICY_MAX_CHARS) * 100);
-  if (packed > SESSION_POLICY_MAX_CHARS) throw new AwsError('PackedPolicyTooLarge', `Packed policy consumes ${percent}% of allotted space, please use smaller policy.`, 400);
-  return { inlinePolicy, policyArns, packedPolicySize: inlinePolicy !== undefined || policyArns.length ? percent : undefined };
-}
-
-function policyArnsOf(call: QueryCall): string[] {
-  const list = call.input.PolicyArns;
-  if (!Array.isArray(list)) return [];
-  return list.map((item) => (typeof item === 'object' && !Array.isArray(item) && typeof item.arn === 'string' ? item.arn : ''));
-}
 
 function assumeRole(call: QueryCall): ReturnType<QueryService['handlers'][string]> {
   const { ctx, caller, input } = call;
+  requireSigned(call);
   const roleArnText = req(input, 'RoleArn');
   const sessionName = req(input, 'RoleSessionName');
   const match = ROLE_ARN.exec(roleArnText);
@@ -69,44 +27,39 @@ function assumeRole(call: QueryCall): ReturnType<QueryService['handlers'][string
   if (externalId !== undefined) context.set('sts:externalid', [externalId]);
   const sourceIdentity = str(input, 'SourceIdentity');
   if (sourceIdentity !== undefined) context.set('sts:sourceidentity', [sourceIdentity]);
+  const tags = readSessionTags(call, caller.session);
+  addTagContext(context, tags);
   // AWS answers AccessDenied for a role that does not exist, so callers cannot probe role names.
-  const decision = role
-    ? authorizeCaller(caller, {
-        action: 'sts:AssumeRole', resource: roleArnText, resourceAccount: accountId, context,
-        resourcePolicy: { source: { id: `role/${role.role_name}/trust`, kind: 'trust' }, policy: compileStoredPolicy(role.trust_policy, 'trust') },
-        resourcePolicyRequired: true,
-      }, decisionSink(ctx, call.facts.now, caller.principal.accountId))
-    : { allowed: false, statements: [] };
-  if (!role || !decision.allowed) throw accessDenied('sts', caller, 'sts:AssumeRole', roleArnText, decision);
-
-  const chained = caller.principal.kind === 'assumed-role';
-  const duration = num(input, 'DurationSeconds') ?? 3600;
-  if (chained && duration > ROLE_CHAINING_MAX_SECONDS) {
-    throw validationError('The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
-  }
-  if (duration > role.max_session_duration) throw validationError('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
-
-  const { inlinePolicy, policyArns, packedPolicySize } = checkSessionPolicies(call);
-
-  const credentials = issueCredentials(call, duration, {
-    account_id: accountId, role_name: role.role_name, role_id: role.role_id, session_name: sessionName,
-    source_identity: sourceIdentity ?? caller.session?.source_identity ?? null,
-    session_policy: inlinePolicy ?? null, session_policy_arns: policyArns.length ? JSON.stringify(policyArns) : null,
-  });
-  return {
-    Credentials: credentials,
-    AssumedRoleUser: {
-      AssumedRoleId: `${role.role_id}:${sessionName}`,
-      Arn: `arn:aws:sts::${accountId}:assumed-role/${role.role_name}/${sessionName}`,
-    },
-    PackedPolicySize: packedPolicySize,
-    SourceIdentity: sourceIdentity,
+  if (!role) throw accessDenied('sts', caller, 'sts:AssumeRole', roleArnText, { allowed: false, statements: [] });
+  const trust = { source: { id: `role/${role.role_name}/trust`, kind: 'trust' as const }, policy: compileStoredPolicy(role.trust_policy, 'trust') };
+  const authorize = (action: string): void => {
+    const decision = authorizeCaller(caller, { action, resource: roleArnText, resourceAccount: accountId, context, resourcePolicy: trust, resourcePolicyRequired: true },
+      decisionSink(ctx, call.facts.now, caller.principal.accountId));
+    if (!decision.allowed) throw accessDenied('sts', caller, action, roleArnText, decision);
   };
+  authorize('sts:AssumeRole');
+  // Passing tags, or carrying transitive ones, needs sts:TagSession in the trust policy too.
+  if (Object.keys(tags.tags).length) authorize('sts:TagSession');
+
+  // A source identity needs sts:SetSourceIdentity in the trust policy, also when it comes along a role chain, where it
+  // cannot be changed.
+  const inherited = caller.session?.source_identity ?? undefined;
+  if (inherited !== undefined && sourceIdentity !== undefined && sourceIdentity !== inherited) {
+    throw accessDenied('sts', caller, 'sts:SetSourceIdentity', roleArnText, { allowed: false, statements: [] });
+  }
+  if (sourceIdentity !== undefined || inherited !== undefined) authorize('sts:SetSourceIdentity');
+
+  const duration = num(input, 'DurationSeconds') ?? 3600;
+  checkRoleDuration(role, duration, caller.principal.kind === 'assumed-role');
+  return { ...issueRoleSession(call, {
+    role, sessionName, durationSeconds: duration, policies: readSessionPolicies(call), tags, sourceIdentity: sourceIdentity ?? inherited,
+  }) };
 }
 
 /** Temporary credentials for an IAM user or the root user, with the same permissions (AWS: 900 s to 36 h, root at most 1 h). */
 function getSessionToken(call: QueryCall): ReturnType<QueryService['handlers'][string]> {
   const { caller, input } = call;
+  requireSigned(call);
   const p = caller.principal;
   if (p.kind === 'assumed-role' || caller.session) throw new AwsError('AccessDenied', 'Cannot call GetSessionToken with session credentials', 403);
   const duration = num(input, 'DurationSeconds') ?? (p.kind === 'root' ? 3600 : 43200);
@@ -133,7 +86,10 @@ export const stsService: QueryService = {
   model: modelJson as ServiceModel,
   handlers: {
     AssumeRole: assumeRole,
+    AssumeRoleWithWebIdentity: assumeRoleWithWebIdentity,
     AssumeRoleWithSAML: assumeRoleWithSaml,
+    GetFederationToken: getFederationToken,
+    DecodeAuthorizationMessage: decodeAuthorizationMessage,
     GetSessionToken: getSessionToken,
     GetAccessKeyInfo: getAccessKeyInfo,
     // Always allowed, even under an explicit deny: AWS does not authorize GetCallerIdentity.
