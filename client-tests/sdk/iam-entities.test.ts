@@ -222,7 +222,9 @@ test('OIDC providers: create, client ids, thumbprints, tags, list, delete; the s
 });
 
 test('policy tags, ListEntitiesForPolicy and ListPolicies filters', async () => {
-  const arn = (await iam.send(new CreatePolicyCommand({ PolicyName: 'shared', Path: '/team/', PolicyDocument: DOC, Tags: [] }))).Policy!.Arn!;
+  const created = (await iam.send(new CreatePolicyCommand({ PolicyName: 'shared', Path: '/team/', PolicyDocument: DOC, Tags: [{ Key: 'a', Value: '0' }] }))).Policy!;
+  assert.deepEqual(created.Tags, [{ Key: 'a', Value: '0' }]);
+  const arn = created.Arn!;
   await iam.send(new TagPolicyCommand({ PolicyArn: arn, Tags: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }] }));
   await iam.send(new UntagPolicyCommand({ PolicyArn: arn, TagKeys: ['a'] }));
   assert.deepEqual((await iam.send(new ListPolicyTagsCommand({ PolicyArn: arn }))).Tags, [{ Key: 'b', Value: '2' }]);

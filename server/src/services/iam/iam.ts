@@ -469,7 +469,8 @@ const createPolicy: QueryHandler = (call) => {
   const name = req(input, 'PolicyName');
   const path = checkPath(input, 'Path');
   const arn = `arn:aws:iam::${accountOf(call)}:policy${pathOf(path)}${name}`;
-  authorize(call, arn);
+  const tags = mergeTags(null, inputTags(input));
+  authorize(call, arn, requestTagContext(tags));
   const document = req(input, 'PolicyDocument');
   validateManagedPolicy(ctx.iam, document);
   if (ctx.iam.policy(arn) || ctx.iam.policies(accountOf(call), '/', '').some((p) => p.policy_name.toLowerCase() === name.toLowerCase())) {
@@ -482,7 +483,8 @@ const createPolicy: QueryHandler = (call) => {
   };
   ctx.iam.insertPolicy(policy);
   ctx.iam.insertVersion({ policy_arn: arn, version_id: 'v1', document, created_at: now });
-  return { Policy: policyXml(policy, 0, false) };
+  iamEntities(ctx.db).setPolicyTags(arn, tags);
+  return { Policy: { ...policyXml(policy, 0, false), Tags: tagList(Object.keys(tags).length ? JSON.stringify(tags) : null) } };
 };
 
 const getPolicy: QueryHandler = (call) => {
