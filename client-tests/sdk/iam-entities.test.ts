@@ -376,3 +376,33 @@ test('new operations are authorized like the others: actions and resource ARNs',
   const oidc = await rejection(limited.send(new CreateOpenIDConnectProviderCommand({ Url: 'https://issuer.example.com' })));
   assert.match(oidc.message, new RegExp(`iam:CreateOpenIDConnectProvider on resource: arn:aws:iam::${ACCOUNT}:oidc-provider/issuer.example.com`));
 });
+
+test('fixtures: instance profiles, OIDC providers, alias and password policy load, export and round-trip', async () => {
+  const { applyFixtures, FixtureError } = await import('../../server/src/store/fixtures.ts');
+  const { exportState } = await import('../../server/src/store/state.ts');
+  applyFixtures(local.ctx, {
+    accounts: [{ id: ACCOUNT, alias: 'fixture-co', passwordPolicy: { minimumPasswordLength: 14, requireSymbols: true, maxPasswordAge: 30 } }],
+    roles: [{ name: 'ec2-app', trustPolicy: JSON.parse(TRUST) as object }],
+    instanceProfiles: [{ name: 'ec2-app', path: '/svc/', roles: ['ec2-app'], tags: { env: 'test' } }],
+    oidcProviders: [{ url: 'https://token.actions.githubusercontent.com', clientIds: ['sts.amazonaws.com'], thumbprints: [THUMB] }],
+  }, 'inline fixture');
+  assert.deepEqual((await iam.send(new ListAccountAliasesCommand({}))).AccountAliases, ['fixture-co']);
+  const policy = (await iam.send(new GetAccountPasswordPolicyCommand({}))).PasswordPolicy;
+  assert.equal(policy?.MinimumPasswordLength, 14);
+  assert.equal(policy?.ExpirePasswords, true);
+  const profile = (await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'ec2-app' }))).InstanceProfile;
+  assert.deepEqual(profile?.Roles?.map((r) => r.RoleName), ['ec2-app']);
+  assert.equal(profile?.Arn, `arn:aws:iam::${ACCOUNT}:instance-profile/svc/ec2-app`);
+  assert.deepEqual(oidcProvider(local.ctx.db, ACCOUNT, 'token.actions.githubusercontent.com')?.clientIds, ['sts.amazonaws.com']);
+
+  const exported = JSON.parse(JSON.stringify(exportState(local.ctx))) as Record<string, unknown>;
+  local.reset('empty');
+  assert.equal((await rejection(iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'ec2-app' })))).name, 'NoSuchEntityException');
+  applyFixtures(local.ctx, exported, 'exported state');
+  assert.deepEqual(JSON.parse(JSON.stringify(exportState(local.ctx))), exported);
+
+  assert.throws(() => applyFixtures(local.ctx, { instanceProfiles: [{ name: 'x', roles: ['nobody'] }] }, 'bad'), (e: unknown) =>
+    e instanceof FixtureError && e.message === 'bad: instanceProfiles[0].roles[0]: no role nobody');
+  assert.throws(() => applyFixtures(local.ctx, { accounts: [{ id: ACCOUNT, alias: 'Bad_Alias' }] }, 'bad'), FixtureError);
+  assert.throws(() => applyFixtures(local.ctx, { oidcProviders: [{ url: 'https://x.example.com', thumbprints: ['xyz'] }] }, 'bad'), FixtureError);
+});

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ServerContext } from '../context.ts';
 import type { AccessKeyRow, AccountRow, InlinePolicyRow, ManagedPolicyRow, PolicyVersionRow, RoleRow, SessionRow, UserRow } from './iam-store.ts';
 import type { BucketRow, ObjectRow } from './s3-store.ts';
+import { exportAccountSettings, exportEntities } from './entity-fixtures.ts';
 
 type Json = string | number | boolean | null | undefined | Json[] | { [k: string]: Json };
 
@@ -27,7 +28,10 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
   return {
     accounts: accounts.map((a) => {
       const root = keys.find((k) => k.account_id === a.account_id && k.user_name === null);
-      return { id: a.account_id, displayName: a.display_name, canonicalId: a.canonical_id, rootAccessKeyId: root?.access_key_id, rootSecretAccessKey: root?.secret_key };
+      return {
+        id: a.account_id, displayName: a.display_name, canonicalId: a.canonical_id, rootAccessKeyId: root?.access_key_id, rootSecretAccessKey: root?.secret_key,
+        ...exportAccountSettings(ctx, a.account_id),
+      };
     }),
     policies: all<ManagedPolicyRow>("SELECT * FROM managed_policies WHERE account_id <> 'aws' ORDER BY created_at, arn").map((p) => ({
       name: p.policy_name, account: p.account_id, path: p.path, description: p.description ?? undefined, createDate: p.created_at,
@@ -45,6 +49,7 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
       maxSessionDuration: r.max_session_duration, permissionsBoundary: r.permissions_boundary ?? undefined, trustPolicy: r.trust_policy,
       attachedPolicies: attachedOf(r.account_id, 'role', r.role_name), inlinePolicies: inlineOf(r.account_id, 'role', r.role_name),
     })),
+    ...exportEntities(ctx, accounts.map((a) => a.account_id)),
     sessions: all<SessionRow>('SELECT * FROM sessions ORDER BY issued_at, access_key_id').map((s) => ({
       role: s.role_name, account: s.account_id, sessionName: s.session_name, accessKeyId: s.access_key_id, secretAccessKey: s.secret_key,
       sessionToken: s.session_token, expiresAt: s.expires_at, sourceIdentity: s.source_identity ?? undefined, policy: s.session_policy ?? undefined,
