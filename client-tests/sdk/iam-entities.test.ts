@@ -64,6 +64,26 @@ test('UpdateUser renames a user and carries keys, policies, groups, tags and log
   assert.equal((await sts.send(new GetCallerIdentityCommand({}))).Arn, `arn:aws:iam::${ACCOUNT}:user/staff/new`);
 });
 
+test('UpdateGroup renames a group and carries members and policies along', async () => {
+  const { UpdateGroupCommand, GetGroupCommand, ListGroupPoliciesCommand, ListAttachedGroupPoliciesCommand, PutGroupPolicyCommand, AttachGroupPolicyCommand } = await import('@aws-sdk/client-iam');
+  await iam.send(new CreateGroupCommand({ GroupName: 'before' }));
+  await iam.send(new CreateGroupCommand({ GroupName: 'other' }));
+  await iam.send(new CreateUserCommand({ UserName: 'member' }));
+  await iam.send(new AddUserToGroupCommand({ GroupName: 'before', UserName: 'member' }));
+  await iam.send(new PutGroupPolicyCommand({ GroupName: 'before', PolicyName: 'g', PolicyDocument: DOC }));
+  await iam.send(new AttachGroupPolicyCommand({ GroupName: 'before', PolicyArn: 'arn:aws:iam::aws:policy/IAMReadOnlyAccess' }));
+  const clash = await rejection(iam.send(new UpdateGroupCommand({ GroupName: 'before', NewGroupName: 'other' })));
+  assert.equal(clash.name, 'EntityAlreadyExistsException');
+  assert.equal(clash.message, 'Group with name other already exists.');
+  await iam.send(new UpdateGroupCommand({ GroupName: 'before', NewGroupName: 'after', NewPath: '/teams/' }));
+  const got = await iam.send(new GetGroupCommand({ GroupName: 'after' }));
+  assert.equal(got.Group?.Arn, `arn:aws:iam::${ACCOUNT}:group/teams/after`);
+  assert.deepEqual(got.Users?.map((u) => u.UserName), ['member']);
+  assert.deepEqual((await iam.send(new ListGroupPoliciesCommand({ GroupName: 'after' }))).PolicyNames, ['g']);
+  assert.deepEqual((await iam.send(new ListAttachedGroupPoliciesCommand({ GroupName: 'after' }))).AttachedPolicies?.map((p) => p.PolicyName), ['IAMReadOnlyAccess']);
+  assert.equal((await rejection(iam.send(new GetGroupCommand({ GroupName: 'before' })))).name, 'NoSuchEntityException');
+});
+
 test('login profiles: password policy, PasswordResetRequired, DeleteUser conflict', async () => {
   await iam.send(new CreateUserCommand({ UserName: 'ann' }));
   assert.equal((await rejection(iam.send(new GetLoginProfileCommand({ UserName: 'ann' })))).message, 'Login Profile for User ann cannot be found.');

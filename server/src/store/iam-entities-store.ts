@@ -87,6 +87,12 @@ export class IamEntitiesStore {
       boundaryUsers: p<{ user_name: string }>('SELECT user_name FROM users WHERE account_id = ? AND permissions_boundary = ?'),
       boundaryRoles: p<{ role_name: string }>('SELECT role_name FROM roles WHERE account_id = ? AND permissions_boundary = ?'),
       boundaryUsageIn: p<{ n: number }>('SELECT (SELECT count(*) FROM users WHERE account_id = @account AND permissions_boundary = @arn) + (SELECT count(*) FROM roles WHERE account_id = @account AND permissions_boundary = @arn) AS n'),
+      renameGroup: [
+        p('UPDATE groups SET group_name = @to, path = @path WHERE account_id = @account AND group_name = @from'),
+        p('UPDATE group_members SET group_name = @to WHERE account_id = @account AND group_name = @from'),
+        p("UPDATE policy_attachments SET principal_name = @to WHERE account_id = @account AND principal_kind = 'group' AND principal_name = @from"),
+        p("UPDATE inline_policies SET principal_name = @to WHERE account_id = @account AND principal_kind = 'group' AND principal_name = @from"),
+      ],
       count: {
         users: p<{ n: number }>('SELECT count(*) AS n FROM users WHERE account_id = ?'),
         groups: p<{ n: number }>('SELECT count(*) AS n FROM groups WHERE account_id = ?'),
@@ -167,6 +173,11 @@ export class IamEntitiesStore {
   boundaryUsers(accountId: string, arn: string): string[] { return this.s.boundaryUsers.all(accountId, arn).map((r) => r.user_name); }
   boundaryRoles(accountId: string, arn: string): string[] { return this.s.boundaryRoles.all(accountId, arn).map((r) => r.role_name); }
   boundaryUsageIn(arn: string, accountId: string): number { return this.s.boundaryUsageIn.get({ arn, account: accountId })?.n ?? 0; }
+
+  /** UpdateGroup: the new name and path, carrying members and policies along. */
+  renameGroup(accountId: string, from: string, to: string, path: string): void {
+    for (const statement of this.s.renameGroup) statement.run({ account: accountId, from, to, path });
+  }
 
   counts(accountId: string): Record<keyof IamEntitiesStore['s']['count'], number> {
     const out = {} as Record<keyof IamEntitiesStore['s']['count'], number>;

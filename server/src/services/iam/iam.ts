@@ -15,6 +15,7 @@ import {
   addRoleToInstanceProfile, createInstanceProfile, deleteInstanceProfile, getInstanceProfile, instanceProfileTags, listInstanceProfiles, listInstanceProfilesForRole,
   removeRoleFromInstanceProfile,
 } from './instance-profiles.ts';
+import { updateGroup } from './groups.ts';
 import { createLoginProfile, deleteLoginProfile, getLoginProfile, updateLoginProfile } from './login-profiles.ts';
 import {
   addClientIDToOpenIDConnectProvider, createOpenIDConnectProvider, deleteOpenIDConnectProvider, getOpenIDConnectProvider, listOpenIDConnectProviders, oidcProviderTags,
@@ -819,7 +820,7 @@ export const iamService: QueryService = {
     PutGroupPolicy: groupPolicies.put, GetGroupPolicy: groupPolicies.get, DeleteGroupPolicy: groupPolicies.delete, ListGroupPolicies: groupPolicies.list,
     AttachRolePolicy: rolePolicies.attach, DetachRolePolicy: rolePolicies.detach, ListAttachedRolePolicies: rolePolicies.listAttached,
     PutRolePolicy: rolePolicies.put, GetRolePolicy: rolePolicies.get, DeleteRolePolicy: rolePolicies.delete, ListRolePolicies: rolePolicies.list,
-    UpdateUser: updateUser, GetAccessKeyLastUsed: getAccessKeyLastUsed,
+    UpdateUser: updateUser, GetAccessKeyLastUsed: getAccessKeyLastUsed, UpdateGroup: updateGroup,
     CreateLoginProfile: createLoginProfile, GetLoginProfile: getLoginProfile, UpdateLoginProfile: updateLoginProfile, DeleteLoginProfile: deleteLoginProfile,
     UpdateRoleDescription: updateRoleDescription, CreateServiceLinkedRole: createServiceLinkedRole, DeleteServiceLinkedRole: deleteServiceLinkedRole,
     GetServiceLinkedRoleDeletionStatus: getServiceLinkedRoleDeletionStatus,
