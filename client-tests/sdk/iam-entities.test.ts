@@ -426,3 +426,15 @@ test('fixtures: instance profiles, OIDC providers, alias and password policy loa
   assert.throws(() => applyFixtures(local.ctx, { accounts: [{ id: ACCOUNT, alias: 'Bad_Alias' }] }, 'bad'), FixtureError);
   assert.throws(() => applyFixtures(local.ctx, { oidcProviders: [{ url: 'https://x.example.com', thumbprints: ['xyz'] }] }, 'bad'), FixtureError);
 });
+
+test('credential kinds iamlocal cannot create list empty, for clean-up code such as Terraform force_destroy', async () => {
+  const m = await import('@aws-sdk/client-iam');
+  await iam.send(new CreateUserCommand({ UserName: 'plain' }));
+  assert.deepEqual((await iam.send(new m.ListMFADevicesCommand({ UserName: 'plain' }))).MFADevices, []);
+  assert.deepEqual((await iam.send(new m.ListSSHPublicKeysCommand({ UserName: 'plain' }))).SSHPublicKeys, []);
+  assert.deepEqual((await iam.send(new m.ListSigningCertificatesCommand({ UserName: 'plain' }))).Certificates, []);
+  assert.deepEqual((await iam.send(new m.ListServiceSpecificCredentialsCommand({ UserName: 'plain' }))).ServiceSpecificCredentials, []);
+  assert.deepEqual((await iam.send(new m.ListVirtualMFADevicesCommand({}))).VirtualMFADevices, []);
+  assert.deepEqual((await iam.send(new m.ListServerCertificatesCommand({}))).ServerCertificateMetadataList, []);
+  assert.equal((await rejection(iam.send(new m.ListMFADevicesCommand({ UserName: 'ghost' })))).name, 'NoSuchEntityException');
+});

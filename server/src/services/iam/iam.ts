@@ -15,6 +15,7 @@ import {
   addRoleToInstanceProfile, createInstanceProfile, deleteInstanceProfile, getInstanceProfile, instanceProfileTags, listInstanceProfiles, listInstanceProfilesForRole,
   removeRoleFromInstanceProfile,
 } from './instance-profiles.ts';
+import { listMFADevices, listServerCertificates, listServiceSpecificCredentials, listSigningCertificates, listSSHPublicKeys, listVirtualMFADevices } from './credentials.ts';
 import { updateGroup } from './groups.ts';
 import { createLoginProfile, deleteLoginProfile, getLoginProfile, updateLoginProfile } from './login-profiles.ts';
 import {
@@ -835,6 +836,8 @@ export const iamService: QueryService = {
     CreateAccountAlias: createAccountAlias, DeleteAccountAlias: deleteAccountAlias, ListAccountAliases: listAccountAliases,
     GetAccountPasswordPolicy: getAccountPasswordPolicy, UpdateAccountPasswordPolicy: updateAccountPasswordPolicy, DeleteAccountPasswordPolicy: deleteAccountPasswordPolicy,
     GetAccountSummary: getAccountSummary, GetAccountAuthorizationDetails: getAccountAuthorizationDetails,
+    ListMFADevices: listMFADevices, ListVirtualMFADevices: listVirtualMFADevices, ListSSHPublicKeys: listSSHPublicKeys, ListSigningCertificates: listSigningCertificates,
+    ListServiceSpecificCredentials: listServiceSpecificCredentials, ListServerCertificates: listServerCertificates,
   },
 };
 
