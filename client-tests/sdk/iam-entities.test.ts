@@ -198,6 +198,10 @@ test('UpdateRoleDescription and service-linked roles', async () => {
   assert.equal(taken.message, 'Service role name AWSServiceRoleForAutoScaling has been taken in this account, please try a different suffix.');
   const protectedRole = await rejection(iam.send(new DeleteRoleCommand({ RoleName: 'AWSServiceRoleForAutoScaling' })));
   assert.equal(protectedRole.name, 'UnmodifiableEntityException');
+  assert.equal(protectedRole.message, "Cannot perform the operation on the protected role 'AWSServiceRoleForAutoScaling' - this role is only modifiable by AWS");
+  // Their description stays editable (Terraform's aws_iam_service_linked_role updates it this way).
+  await iam.send(new UpdateRoleDescriptionCommand({ RoleName: 'AWSServiceRoleForAutoScaling', Description: 'edited' }));
+  assert.equal((await iam.send(new GetRoleCommand({ RoleName: 'AWSServiceRoleForAutoScaling' }))).Role?.Description, 'edited');
   const task = (await iam.send(new DeleteServiceLinkedRoleCommand({ RoleName: 'AWSServiceRoleForAutoScaling' }))).DeletionTaskId!;
   assert.match(task, /^task\/aws-service-role\/autoscaling\.amazonaws\.com\/AWSServiceRoleForAutoScaling\/[0-9a-f-]{36}$/);
   assert.equal((await iam.send(new GetServiceLinkedRoleDeletionStatusCommand({ DeletionTaskId: task }))).Status, 'SUCCEEDED');

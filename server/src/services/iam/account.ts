@@ -11,7 +11,8 @@ import {
 import { instanceProfileXml } from './instance-profiles.ts';
 
 const ALIASES_PER_ACCOUNT = 1;
-const accountResource = (call: QueryCall): string => '*';
+/** Account-level operations have no resource ARN. */
+const accountResource = (_call: QueryCall): string => '*';
 
 // ---- Alias ----
 

@@ -1,5 +1,5 @@
 import type { XmlObject } from '../../protocol/xml.ts';
-import { num, str, type QueryCall, type QueryHandler } from '../query-service.ts';
+import { num, type QueryCall, type QueryHandler } from '../query-service.ts';
 import { afterMarker, authorize, inputTags, mergeTags, requestTagContext } from './iam.ts';
 
 /** How the Tag/Untag/List…Tags operations of one kind of entity find it, name it and store its tags. */
@@ -50,4 +50,3 @@ export function entityTagHandlers(entity: TaggedEntity): Record<'tag' | 'untag' 
 }
 
 export const tagsJson = (tags: Record<string, string>): string | null => (Object.keys(tags).length ? JSON.stringify(tags) : null);
-export const strOr = (call: QueryCall, member: string, fallback: string): string => str(call.input, member) ?? fallback;

@@ -1,6 +1,6 @@
 // Instance profiles: a named container for (at most) one role, for EC2.
 import { pathOf } from '../../auth/caller.ts';
-import { deleteConflict, entityAlreadyExists, limitExceeded, noSuchEntity } from '../../http/errors.ts';
+import { AwsError, deleteConflict, entityAlreadyExists, limitExceeded, noSuchEntity } from '../../http/errors.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { iamEntities, type InstanceProfileRow } from '../../store/iam-entities-store.ts';
 import { awsId, isoSeconds } from '../../store/ids.ts';
@@ -10,7 +10,6 @@ import {
   accountOf, afterMarker, authorize, checkPath, inputTags, maxItems, mergeTags, page, pageXml, requestTagContext, requireRole, roleResource, roleXml, tagList,
 } from './iam.ts';
 import { isServiceLinked } from './roles.ts';
-import { AwsError } from '../../http/errors.ts';
 
 const INSTANCE_PROFILES_PER_ACCOUNT = 1000;
 const ROLES_PER_INSTANCE_PROFILE = 1;

@@ -3,8 +3,8 @@ import type { XmlObject } from '../../protocol/xml.ts';
 import { iamEntities } from '../../store/iam-entities-store.ts';
 import { req, str, type QueryCall, type QueryHandler } from '../query-service.ts';
 import { entityTagHandlers } from './entity-tags.ts';
-import { accountOf, afterMarker, authorize, maxItems, page, requirePolicy } from './iam.ts';
 import { AwsError } from '../../http/errors.ts';
+import { accountOf, afterMarker, authorize, maxItems, page, requirePolicy } from './iam.ts';
 
 /** Tags belong to customer managed policies; AWS managed ones cannot be tagged by an account. */
 function requireTaggablePolicy(call: QueryCall): { arn: string; tags: string | null } {

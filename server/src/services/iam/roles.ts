@@ -40,6 +40,14 @@ const SERVICE_ROLE_NAMES: Record<string, string> = {
   'sso.amazonaws.com': 'SSO',
   'globalaccelerator.amazonaws.com': 'GlobalAccelerator',
   'transitgateway.amazonaws.com': 'VPCTransitGateway',
+  'elasticbeanstalk.amazonaws.com': 'ElasticBeanstalk',
+  'ec2fleet.amazonaws.com': 'EC2Fleet',
+  'apigateway.amazonaws.com': 'APIGateway',
+  'replication.dynamodb.amazonaws.com': 'DynamoDBReplication',
+  'backup.amazonaws.com': 'Backup',
+  'cloudwatch-crossaccount.amazonaws.com': 'CloudWatchCrossAccount',
+  'events.amazonaws.com': 'CloudWatchEvents',
+  'ops.apigateway.amazonaws.com': 'APIGateway',
 };
 
 /** Services with one fixed role, which refuse a CustomSuffix. */
@@ -62,8 +70,8 @@ export function checkRoleDeletable(call: QueryCall, role: RoleRow): void {
 export const updateRoleDescription: QueryHandler = (call) => {
   const name = req(call.input, 'RoleName');
   authorize(call, roleResource(call, name));
+  // Service-linked roles are protected, but their description may be edited.
   const role = requireRole(call, name);
-  if (isServiceLinked(role)) throw protectedRole(role);
   const description = req(call.input, 'Description');
   call.ctx.iam.updateRole(role.account_id, role.role_name, description, null);
   return { Role: roleXml({ ...role, description }, true) };
