@@ -298,12 +298,21 @@ test('account alias, password policy and GetAccountSummary', async () => {
   assert.deepEqual((await iam.send(new ListAccountAliasesCommand({}))).AccountAliases, []);
   await iam.send(new CreateAccountAliasCommand({ AccountAlias: 'my-company' }));
   await iam.send(new CreateAccountAliasCommand({ AccountAlias: 'my-company' }));
-  const second = await rejection(iam.send(new CreateAccountAliasCommand({ AccountAlias: 'another-name' })));
-  assert.equal(second.name, 'LimitExceededException');
   assert.equal((await rejection(iam.send(new CreateAccountAliasCommand({ AccountAlias: 'Bad_Alias' })))).name, 'ValidationError');
-  assert.deepEqual((await iam.send(new ListAccountAliasesCommand({}))).AccountAliases, ['my-company']);
-  assert.equal((await rejection(iam.send(new DeleteAccountAliasCommand({ AccountAlias: 'another-name' })))).name, 'NoSuchEntityException');
-  await iam.send(new DeleteAccountAliasCommand({ AccountAlias: 'my-company' }));
+  assert.equal((await rejection(iam.send(new CreateAccountAliasCommand({ AccountAlias: '-bad' })))).name, 'ValidationError');
+  // One alias per account: a new one overwrites the old one.
+  await iam.send(new CreateAccountAliasCommand({ AccountAlias: 'renamed-company' }));
+  assert.deepEqual((await iam.send(new ListAccountAliasesCommand({}))).AccountAliases, ['renamed-company']);
+  const gone = await rejection(iam.send(new DeleteAccountAliasCommand({ AccountAlias: 'my-company' })));
+  assert.equal(gone.name, 'NoSuchEntityException');
+  assert.equal(gone.message, 'The account alias my-company cannot be found.');
+  // Aliases are unique across accounts.
+  local.ctx.iam.insertAccount({ account_id: '210987654321', canonical_id: 'c'.repeat(64), display_name: 'other', created_at: '2020-01-01T00:00:00Z' });
+  const { iamEntities } = await import('../../server/src/store/iam-entities-store.ts');
+  iamEntities(local.ctx.db).putAccountAlias('210987654321', 'taken-alias');
+  const taken = await rejection(iam.send(new CreateAccountAliasCommand({ AccountAlias: 'taken-alias' })));
+  assert.equal(taken.name, 'EntityAlreadyExistsException');
+  await iam.send(new DeleteAccountAliasCommand({ AccountAlias: 'renamed-company' }));
   assert.deepEqual((await iam.send(new ListAccountAliasesCommand({}))).AccountAliases, []);
 
   const none = await rejection(iam.send(new GetAccountPasswordPolicyCommand({})));

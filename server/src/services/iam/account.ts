@@ -1,6 +1,6 @@
 // Account-level IAM: alias, password policy, GetAccountSummary, GetAccountAuthorizationDetails.
 import { roleArn, userArn } from '../../auth/caller.ts';
-import { entityAlreadyExists, limitExceeded, noSuchEntity, validationError } from '../../http/errors.ts';
+import { entityAlreadyExists, noSuchEntity, validationError } from '../../http/errors.ts';
 import type { XmlObject, XmlValue } from '../../protocol/xml.ts';
 import type { PrincipalKind } from '../../store/iam-store.ts';
 import { iamEntities, type PasswordPolicy } from '../../store/iam-entities-store.ts';
@@ -10,7 +10,6 @@ import {
 } from './iam.ts';
 import { instanceProfileXml } from './instance-profiles.ts';
 
-const ALIASES_PER_ACCOUNT = 1;
 /** Account-level operations have no resource ARN. */
 const accountResource = (_call: QueryCall): string => '*';
 
@@ -23,7 +22,7 @@ export const createAccountAlias: QueryHandler = (call) => {
   const owner = store.accountOfAlias(alias);
   if (owner === accountOf(call)) return null;
   if (owner !== undefined) throw entityAlreadyExists(`The account alias ${alias} already exists.`);
-  if (store.accountAlias(accountOf(call)) !== undefined) throw limitExceeded(`Cannot exceed quota for AccountAliasesPerAccount: ${ALIASES_PER_ACCOUNT}`);
+  // An account has one alias: a new one overwrites the previous one (IAM User Guide, "Using an alias for your AWS account ID").
   store.putAccountAlias(accountOf(call), alias);
   return null;
 };
