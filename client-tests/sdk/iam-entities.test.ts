@@ -101,6 +101,12 @@ test('login profiles: password policy, PasswordResetRequired, DeleteUser conflic
   assert.equal((await rejection(iam.send(new UpdateLoginProfileCommand({ UserName: 'ann', Password: 'Tr0ub4dor&3xyz' })))).name, 'PasswordPolicyViolationException');
   await iam.send(new UpdateLoginProfileCommand({ UserName: 'ann', Password: 'correct horse battery staple!', PasswordResetRequired: false }));
   assert.equal((await iam.send(new GetLoginProfileCommand({ UserName: 'ann' }))).LoginProfile?.PasswordResetRequired, false);
+  await iam.send(new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: 20, RequireSymbols: true, PasswordReusePrevention: 2 }));
+  await iam.send(new UpdateLoginProfileCommand({ UserName: 'ann', Password: 'second horse battery staple!' }));
+  const reused = await rejection(iam.send(new UpdateLoginProfileCommand({ UserName: 'ann', Password: 'correct horse battery staple!' })));
+  assert.equal(reused.name, 'PasswordPolicyViolationException');
+  await iam.send(new UpdateLoginProfileCommand({ UserName: 'ann', Password: 'third horse battery staple!!' }));
+  await iam.send(new UpdateLoginProfileCommand({ UserName: 'ann', Password: 'correct horse battery staple!' }));
   const conflict = await rejection(iam.send(new DeleteUserCommand({ UserName: 'ann' })));
   assert.equal(conflict.name, 'DeleteConflictException');
   assert.equal(conflict.message, 'Cannot delete entity, must delete login profile first.');
@@ -160,6 +166,12 @@ test('instance profiles: one role, tags, listing, DeleteConflict both ways', asy
   await iam.send(new TagInstanceProfileCommand({ InstanceProfileName: 'web-profile', Tags: [{ Key: 'team', Value: 'a' }] }));
   await iam.send(new UntagInstanceProfileCommand({ InstanceProfileName: 'web-profile', TagKeys: ['env'] }));
   assert.deepEqual((await iam.send(new ListInstanceProfileTagsCommand({ InstanceProfileName: 'web-profile' }))).Tags, [{ Key: 'team', Value: 'a' }]);
+  await iam.send(new TagInstanceProfileCommand({ InstanceProfileName: 'web-profile', Tags: [{ Key: 'z', Value: '1' }] }));
+  const tags1 = await iam.send(new ListInstanceProfileTagsCommand({ InstanceProfileName: 'web-profile', MaxItems: 1 }));
+  assert.deepEqual([tags1.Tags, tags1.IsTruncated], [[{ Key: 'team', Value: 'a' }], true]);
+  const tags2 = await iam.send(new ListInstanceProfileTagsCommand({ InstanceProfileName: 'web-profile', MaxItems: 1, Marker: tags1.Marker }));
+  assert.deepEqual([tags2.Tags, tags2.IsTruncated], [[{ Key: 'z', Value: '1' }], false]);
+  assert.equal((await rejection(iam.send(new ListInstanceProfileTagsCommand({ InstanceProfileName: 'web-profile', Marker: 'not-a-marker' })))).name, 'ValidationError');
 
   for (const n of ['p1', 'p2', 'p3']) await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: n }));
   const first = await iam.send(new ListInstanceProfilesCommand({ MaxItems: 2 }));

@@ -37,6 +37,8 @@ CREATE TABLE login_profiles (
   password_hash   TEXT NOT NULL,
   password_reset_required INTEGER NOT NULL DEFAULT 0,
   created_at      TEXT NOT NULL,
+  -- Hashes of earlier passwords, newest first (JSON), for the password policy's PasswordReusePrevention.
+  password_history TEXT,
   PRIMARY KEY (account_id, user_name)
 );
 

@@ -2,7 +2,9 @@ import type { Db } from './db.ts';
 
 export interface InstanceProfileRow { account_id: string; profile_name: string; profile_id: string; path: string; created_at: string; tags: string | null }
 export interface OidcProviderRow { account_id: string; url: string; client_ids: string; thumbprints: string; created_at: string; tags: string | null }
-export interface LoginProfileRow { account_id: string; user_name: string; password_hash: string; password_reset_required: number; created_at: string }
+export interface LoginProfileRow {
+  account_id: string; user_name: string; password_hash: string; password_reset_required: number; created_at: string; password_history: string | null;
+}
 export interface DeletionTaskRow { task_id: string; account_id: string; role_name: string; status: string; created_at: string }
 export interface KeyLastUsed { last_used_at: string | null; last_used_service: string | null; last_used_region: string | null }
 
@@ -52,8 +54,9 @@ export class IamEntitiesStore {
       updateOidc: p('UPDATE oidc_providers SET client_ids = @client_ids, thumbprints = @thumbprints, tags = @tags WHERE account_id = @account_id AND url = @url'),
 
       login: p<LoginProfileRow>('SELECT * FROM login_profiles WHERE account_id = ? AND user_name = ?'),
-      putLogin: p(`INSERT INTO login_profiles (account_id, user_name, password_hash, password_reset_required, created_at) VALUES (@account_id, @user_name, @password_hash, @password_reset_required, @created_at)
-        ON CONFLICT DO UPDATE SET password_hash = excluded.password_hash, password_reset_required = excluded.password_reset_required`),
+      putLogin: p(`INSERT INTO login_profiles (account_id, user_name, password_hash, password_reset_required, created_at, password_history)
+        VALUES (@account_id, @user_name, @password_hash, @password_reset_required, @created_at, @password_history)
+        ON CONFLICT DO UPDATE SET password_hash = excluded.password_hash, password_reset_required = excluded.password_reset_required, password_history = excluded.password_history`),
       deleteLogin: p('DELETE FROM login_profiles WHERE account_id = ? AND user_name = ?'),
 
       alias: p<{ alias: string }>('SELECT alias FROM account_aliases WHERE account_id = ?'),

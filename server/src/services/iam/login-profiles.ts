@@ -19,6 +19,9 @@ export function passwordMatches(hash: string, password: string): boolean {
   return timingSafeEqual(expected, actual);
 }
 
+/** PasswordReusePrevention is at most 24. */
+const PASSWORD_HISTORY_MAX = 23;
+
 const SYMBOLS = /[!@#$%^&*()_+\-=[\]{}|']/;
 
 /** Why a password breaks the account's password policy (AWS's default policy when the account has none), or undefined. */
@@ -70,7 +73,7 @@ export const createLoginProfile: QueryHandler = (call) => {
   checkPassword(call, password);
   const row: LoginProfileRow = {
     account_id: user.account_id, user_name: user.user_name, password_hash: hashPassword(password),
-    password_reset_required: bool(call.input, 'PasswordResetRequired') ? 1 : 0, created_at: isoSeconds(call.facts.now),
+    password_reset_required: bool(call.input, 'PasswordResetRequired') ? 1 : 0, created_at: isoSeconds(call.facts.now), password_history: null,
   };
   store.putLoginProfile(row);
   return { LoginProfile: profileXml(row) };
@@ -89,11 +92,20 @@ export const updateLoginProfile: QueryHandler = (call) => {
   const user = requireUser(call, name);
   const row = requireLoginProfile(call, user.user_name);
   const password = str(call.input, 'Password');
-  if (password !== undefined) checkPassword(call, password);
+  const history = row.password_history ? (JSON.parse(row.password_history) as string[]) : [];
+  if (password !== undefined) {
+    checkPassword(call, password);
+    // PasswordReusePrevention N: none of the last N passwords (the current one included) may come back.
+    const reuse = iamEntities(call.ctx.db).passwordPolicy(accountOf(call))?.PasswordReusePrevention ?? 0;
+    if (reuse > 0 && [row.password_hash, ...history].slice(0, reuse).some((hash) => passwordMatches(hash, password))) {
+      throw new AwsError('PasswordPolicyViolation', 'Password does not conform to the account password policy.', 400);
+    }
+  }
   const reset = bool(call.input, 'PasswordResetRequired');
   iamEntities(call.ctx.db).putLoginProfile({
     ...row, password_hash: password === undefined ? row.password_hash : hashPassword(password),
     password_reset_required: reset === undefined ? row.password_reset_required : reset ? 1 : 0,
+    password_history: password === undefined ? row.password_history : JSON.stringify([row.password_hash, ...history].slice(0, PASSWORD_HISTORY_MAX)),
   });
   return null;
 };
