@@ -17,6 +17,7 @@ import { AwsError, internalError, isAwsErrorShape } from './errors.ts';
 import { openS3Body, readLimited } from './s3-body.ts';
 import { adminRouter } from './admin.ts';
 import type { RequestRecord } from './log.ts';
+import { recordCredentialUse } from '../store/last-used.ts';
 
 const QUERY_SERVICES: Record<string, QueryService> = { sts: stsService, iam: iamService };
 const STS_ACTIONS = new Set(Object.keys(stsService.model.operations));
@@ -49,7 +50,9 @@ function resolveCaller(ctx: ServerContext, family: ServiceFamily, req: IncomingM
     : authenticate<CredentialLookup>(signed, family, ctx.now(), lookup);
   if (result.ok === 'anonymous') return { caller: ANONYMOUS };
   if (result.ok === false) return { caller: ANONYMOUS, error: new AwsError(result.error.code, result.error.message, result.error.status) };
-  return { caller: result.credential.resolve(), auth: result };
+  const caller = result.credential.resolve();
+  recordCredentialUse(ctx, caller, result.service, result.region);
+  return { caller, auth: result };
 }
 
 // ---- Query protocol (STS, IAM) ----

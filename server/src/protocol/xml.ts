@@ -1,5 +1,5 @@
 /** A value the XML writers can serialise. Arrays become repeated elements (query protocol: <member>). */
-export type XmlValue = string | number | boolean | Date | null | undefined | XmlValue[] | XmlObject;
+export type XmlValue = string | number | boolean | Date | null | undefined | XmlValue[] | XmlObject | Map<string, XmlValue>;
 export interface XmlObject { [element: string]: XmlValue }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\r': '&#13;', '\n': '&#10;' };
@@ -19,6 +19,13 @@ function scalar(value: string | number | boolean | Date): string {
  */
 export function writeXml(name: string, value: XmlValue, listStyle: 'member' | 'flat', out: string[]): void {
   if (value === undefined || value === null) return;
+  if (value instanceof Map) {
+    // Query-protocol maps: <entry><key>…</key><value>…</value></entry>.
+    out.push(`<${name}>`);
+    for (const [key, item] of value) writeXml('entry', { key, value: item }, listStyle, out);
+    out.push(`</${name}>`);
+    return;
+  }
   if (Array.isArray(value)) {
     if (listStyle === 'flat') {
       for (const item of value) writeXml(name, item, listStyle, out);

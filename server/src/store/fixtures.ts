@@ -7,14 +7,15 @@ import { parsePolicy, PolicyDocumentError, type PolicyKind } from '../policy/ind
 import { parseIdpMetadata, type IdpMetadata } from '../saml/verify.ts';
 import { ensureAccount } from './bootstrap.ts';
 import { samlProviderArn, samlStore, validUntil } from './saml-store.ts';
+import { applyEntityFixtures, applyAccountSettings, ACCOUNT_SETTING_FIELDS, ENTITY_FIXTURE_SECTIONS } from './entity-fixtures.ts';
 import { awsId, isoSeconds, secretAccessKey, sessionToken } from './ids.ts';
 
 /** A fixture problem, named by file and path (e.g. `roles[1].trustPolicy`). */
 export class FixtureError extends Error {}
 
-type Node = Record<string, unknown>;
+export type Node = Record<string, unknown>;
 
-class Reader {
+export class Reader {
   constructor(private readonly file: string) {}
 
   fail(path: string, message: string): never {
@@ -94,7 +95,7 @@ export function loadFixtures(ctx: ServerContext, file: string): void {
 export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): void {
   const file = label;
   const r = new Reader(label);
-  const root = r.object(doc ?? {}, '$', ['accounts', 'samlProviders', 'policies', 'users', 'roles', 'sessions', 'buckets']);
+  const root = r.object(doc ?? {}, '$', ['accounts', 'samlProviders', 'policies', 'users', 'roles', 'sessions', 'buckets', ...ENTITY_FIXTURE_SECTIONS]);
   // Restarting on a persistent database must not load the same file twice.
   const appliedKey = `fixtures:${createHash('sha256').update(JSON.stringify(doc ?? {})).digest('hex')}`;
   if (ctx.iam.setting(appliedKey)) return;
@@ -122,7 +123,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
     ctx.db.transaction(() => {
       r.list(root.accounts, 'accounts').forEach((raw, i) => {
         const path = `accounts[${i}]`;
-        const a = r.object(raw, path, ['id', 'displayName', 'canonicalId', 'rootAccessKeyId', 'rootSecretAccessKey', 'enforce']);
+        const a = r.object(raw, path, ['id', 'displayName', 'canonicalId', 'rootAccessKeyId', 'rootSecretAccessKey', 'enforce', ...ACCOUNT_SETTING_FIELDS]);
         const id = r.string(a.id, `${path}.id`);
         if (!/^\d{12}$/.test(id)) r.fail(`${path}.id`, 'expected a 12-digit account id');
         const displayName = r.optString(a.displayName, `${path}.displayName`);
@@ -134,6 +135,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
           if (a.enforce !== 'on' && a.enforce !== 'audit' && a.enforce !== 'off') r.fail(`${path}.enforce`, "expected 'on', 'audit' or 'off'");
           iam.putSetting(`enforce:${id}`, String(a.enforce));
         }
+        applyAccountSettings(ctx, r, a, id, path);
         const keyId = r.optString(a.rootAccessKeyId, `${path}.rootAccessKeyId`);
         const existingKey = keyId ? iam.accessKey(keyId) : undefined;
         // Re-loading an exported state names the root key that already exists: that is not a conflict.
@@ -242,6 +244,8 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
         });
         attach(accountId, 'role', name, ro.attachedPolicies, ro.inlinePolicies, path);
       });
+
+      applyEntityFixtures(ctx, r, root, account, now);
 
       r.list(root.sessions, 'sessions').forEach((raw, i) => {
         const path = `sessions[${i}]`;

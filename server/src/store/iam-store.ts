@@ -6,10 +6,11 @@ export interface AccessKeyRow { access_key_id: string; secret_key: string; accou
 export interface RoleRow {
   account_id: string; role_name: string; role_id: string; path: string; trust_policy: string; description: string | null;
   max_session_duration: number; permissions_boundary: string | null; created_at: string; tags?: string | null;
+  last_used_at?: string | null; last_used_region?: string | null;
 }
 export interface ManagedPolicyRow {
   arn: string; account_id: string; policy_name: string; policy_id: string; path: string; description: string | null;
-  default_version: string; next_version: number; created_at: string; updated_at: string;
+  default_version: string; next_version: number; created_at: string; updated_at: string; tags?: string | null;
 }
 export interface PolicyVersionRow { policy_arn: string; version_id: string; document: string; created_at: string }
 export interface InlinePolicyRow { policy_name: string; document: string }

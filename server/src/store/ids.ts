@@ -3,7 +3,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 /** An AWS-style unique id: a 4-letter prefix (AIDA, AROA, ANPA, AKIA, ASIA) and 16 base32 characters. */
-export function awsId(prefix: 'AIDA' | 'AROA' | 'ANPA' | 'AKIA' | 'ASIA' | 'AGPA', length = 16): string {
+export function awsId(prefix: 'AIDA' | 'AROA' | 'ANPA' | 'AKIA' | 'ASIA' | 'AGPA' | 'AIPA', length = 16): string {
   let out = prefix;
   for (let i = 0; i < length; i++) out += BASE32[randomInt(32)];
   return out;

@@ -3,11 +3,12 @@ import type { SamlProviderRow } from './saml-store.ts';
 import type { ServerContext } from '../context.ts';
 import type { AccessKeyRow, AccountRow, InlinePolicyRow, ManagedPolicyRow, PolicyVersionRow, RoleRow, SessionRow, UserRow } from './iam-store.ts';
 import type { BucketRow, ObjectRow } from './s3-store.ts';
+import { exportAccountSettings, exportEntities } from './entity-fixtures.ts';
 
 type Json = string | number | boolean | null | undefined | Json[] | { [k: string]: Json };
 
 /** Tables in dependency order; reset and restore walk it backwards/forwards. */
-export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'multipart_uploads', 'multipart_parts', 'groups', 'group_members', 'oidc_providers', 'saml_providers'] as const;
+export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'multipart_uploads', 'multipart_parts', 'groups', 'group_members', 'instance_profiles', 'instance_profile_roles', 'oidc_providers', 'login_profiles', 'account_aliases', 'password_policies', 'service_linked_role_deletions', 'saml_providers'] as const;
 
 /**
  * The whole state in the fixtures format (documents kept as their exact stored text), so that loading the export into
@@ -28,7 +29,10 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
   return {
     accounts: accounts.map((a) => {
       const root = keys.find((k) => k.account_id === a.account_id && k.user_name === null);
-      return { id: a.account_id, displayName: a.display_name, canonicalId: a.canonical_id, rootAccessKeyId: root?.access_key_id, rootSecretAccessKey: root?.secret_key };
+      return {
+        id: a.account_id, displayName: a.display_name, canonicalId: a.canonical_id, rootAccessKeyId: root?.access_key_id, rootSecretAccessKey: root?.secret_key,
+        ...exportAccountSettings(ctx, a.account_id),
+      };
     }),
     samlProviders: all<SamlProviderRow>('SELECT * FROM saml_providers ORDER BY created_at, arn').map((p) => ({
       name: p.name, account: p.account_id, metadataDocument: p.metadata || undefined, createDate: p.created_at, tags: p.tags ? (JSON.parse(p.tags) as Record<string, string>) : undefined,
@@ -49,6 +53,7 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
       maxSessionDuration: r.max_session_duration, permissionsBoundary: r.permissions_boundary ?? undefined, trustPolicy: r.trust_policy,
       attachedPolicies: attachedOf(r.account_id, 'role', r.role_name), inlinePolicies: inlineOf(r.account_id, 'role', r.role_name),
     })),
+    ...exportEntities(ctx, accounts.map((a) => a.account_id)),
     sessions: all<SessionRow>("SELECT * FROM sessions WHERE principal_type = 'role' ORDER BY issued_at, access_key_id").map((s) => ({
       role: s.role_name, account: s.account_id, sessionName: s.session_name, accessKeyId: s.access_key_id, secretAccessKey: s.secret_key,
       sessionToken: s.session_token, expiresAt: s.expires_at, sourceIdentity: s.source_identity ?? undefined, policy: s.session_policy ?? undefined,

@@ -10,6 +10,22 @@ import { accessDenied } from '../access-denied.ts';
 import { bool, num, req, str, type QueryCall, type QueryHandler, type QueryService } from '../query-service.ts';
 import modelJson from './model.json' with { type: 'json' };
 import { samlProviderHandlers } from './saml-providers.ts';
+import { iamEntities } from '../../store/iam-entities-store.ts';
+import { getAccountAuthorizationDetails, getAccountSummary, createAccountAlias, deleteAccountAlias, listAccountAliases, getAccountPasswordPolicy, updateAccountPasswordPolicy, deleteAccountPasswordPolicy } from './account.ts';
+import {
+  addRoleToInstanceProfile, createInstanceProfile, deleteInstanceProfile, getInstanceProfile, instanceProfileTags, listInstanceProfiles, listInstanceProfilesForRole,
+  removeRoleFromInstanceProfile,
+} from './instance-profiles.ts';
+import { listMFADevices, listServerCertificates, listServiceSpecificCredentials, listSigningCertificates, listSSHPublicKeys, listVirtualMFADevices } from './credentials.ts';
+import { updateGroup } from './groups.ts';
+import { createLoginProfile, deleteLoginProfile, getLoginProfile, updateLoginProfile } from './login-profiles.ts';
+import {
+  addClientIDToOpenIDConnectProvider, createOpenIDConnectProvider, deleteOpenIDConnectProvider, getOpenIDConnectProvider, listOpenIDConnectProviders, oidcProviderTags,
+  removeClientIDFromOpenIDConnectProvider, updateOpenIDConnectProviderThumbprint,
+} from './oidc-providers.ts';
+import { listEntitiesForPolicy, policyTags } from './policies.ts';
+import { checkRoleDeletable, createServiceLinkedRole, deleteServiceLinkedRole, getServiceLinkedRoleDeletionStatus, updateRoleDescription } from './roles.ts';
+import { checkUserDeletable, getAccessKeyLastUsed, updateUser } from './users.ts';
 import { getContextKeysForCustomPolicy, getContextKeysForPrincipalPolicy, simulateCustomPolicy, simulatePrincipalPolicy } from './simulate.ts';
 
 // IAM quotas (AWS defaults).
@@ -27,11 +43,11 @@ export function encodePolicyDocument(document: string): string {
 }
 
 /** IAM measures policy size without whitespace. */
-function policySize(document: string): number {
+export function policySize(document: string): number {
   return document.replace(/\s+/g, '').length;
 }
 
-function validatePolicy(store: IamStore, document: string, kind: PolicyKind): void {
+export function validatePolicy(store: IamStore, document: string, kind: PolicyKind): void {
   try {
     parsePolicy(document, kind, { principalExists: (arn) => principalExists(store, arn) });
   } catch (error) {
@@ -54,7 +70,7 @@ function principalExists(store: IamStore, arn: string): boolean {
   return type === 'federated-user' && service === 'sts';
 }
 
-const accountOf = (call: QueryCall): string => call.caller.principal.accountId;
+export const accountOf = (call: QueryCall): string => call.caller.principal.accountId;
 
 /** Tags of the user or role an IAM ARN names, for aws:ResourceTag/*. */
 function resourceTags(call: QueryCall, resource: string): Record<string, string> {
@@ -81,7 +97,7 @@ export function authorize(call: QueryCall, resource: string, extra: Record<strin
   if (!decision.allowed) throw accessDenied('iam', call.caller, action, resource, decision);
 }
 
-function checkPath(input: QueryInput, member: 'Path' | 'PathPrefix'): string {
+export function checkPath(input: QueryInput, member: 'Path' | 'PathPrefix'): string {
   const path = str(input, member) ?? '/';
   if (member === 'Path' && !/^\/(?:[\x21-\x7e]*\/)?$/.test(path)) {
     throw validationError(`The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`);
@@ -91,7 +107,7 @@ function checkPath(input: QueryInput, member: 'Path' | 'PathPrefix'): string {
 
 // ---- Tags ----
 
-const TAGS_PER_ENTITY = 50;
+export const TAGS_PER_ENTITY = 50;
 
 export function inputTags(input: QueryInput, member = 'Tags'): Record<string, string> {
   const list = input[member];
@@ -155,18 +171,18 @@ function tagHandlers(kind: 'user' | 'role'): Record<'tag' | 'untag' | 'list', Qu
 
 // ---- Users ----
 
-function userResource(call: QueryCall, name: string, path?: string): string {
+export function userResource(call: QueryCall, name: string, path?: string): string {
   const existing = call.ctx.iam.user(accountOf(call), name);
   return userArn(accountOf(call), path ?? existing?.path ?? '/', existing?.user_name ?? name);
 }
 
-function requireUser(call: QueryCall, name: string): UserRow {
+export function requireUser(call: QueryCall, name: string): UserRow {
   const user = call.ctx.iam.user(accountOf(call), name);
   if (!user) throw noSuchEntity(`The user with name ${name} cannot be found.`);
   return user;
 }
 
-function userXml(user: UserRow): XmlObject {
+export function userXml(user: UserRow): XmlObject {
   return {
     Path: user.path, UserName: user.user_name, UserId: user.user_id, Arn: userArn(user.account_id, user.path, user.user_name),
     CreateDate: user.created_at, Tags: tagList(user.tags),
@@ -174,7 +190,7 @@ function userXml(user: UserRow): XmlObject {
   };
 }
 
-function requireAttachablePolicy(call: QueryCall, arn: string): ManagedPolicyRow {
+export function requireAttachablePolicy(call: QueryCall, arn: string): ManagedPolicyRow {
   const policy = call.ctx.iam.policy(arn);
   if (!policy) throw noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
   return policy;
@@ -226,24 +242,25 @@ const deleteUser: QueryHandler = (call) => {
   if (iam.inlinePolicies(account, 'user', user.user_name).length) throw deleteConflict('Cannot delete entity, must delete policies first.');
   if (iam.attachedPolicies(account, 'user', user.user_name).length) throw deleteConflict('Cannot delete entity, must detach all policies first.');
   if (iam.groupsOfUser(account, user.user_name).length) throw deleteConflict('Cannot delete entity, must remove user from all groups first.');
+  checkUserDeletable(call, user);
   iam.deleteUser(account, user.user_name);
   return null;
 };
 
-interface Page<T> { items: T[]; isTruncated: boolean; marker?: string }
+export interface Page<T> { items: T[]; isTruncated: boolean; marker?: string }
 
-function maxItems(input: QueryInput): number {
+export function maxItems(input: QueryInput): number {
   return num(input, 'MaxItems') ?? 100;
 }
 
-function page<T>(rows: T[], limit: number, nameOf: (row: T) => string): Page<T> {
+export function page<T>(rows: T[], limit: number, nameOf: (row: T) => string): Page<T> {
   if (rows.length <= limit) return { items: rows, isTruncated: false };
   const items = rows.slice(0, limit);
   return { items, isTruncated: true, marker: Buffer.from(nameOf(items[items.length - 1]!)).toString('base64') };
 }
 
 /** Markers are opaque to clients; ours wrap the last name returned. */
-function afterMarker(input: QueryInput): string {
+export function afterMarker(input: QueryInput): string {
   const marker = str(input, 'Marker');
   if (marker === undefined) return '';
   const decoded = Buffer.from(marker, 'base64').toString('utf8');
@@ -251,7 +268,7 @@ function afterMarker(input: QueryInput): string {
   return decoded;
 }
 
-function pageXml<T>(p: Page<T>, listName: string, toXml: (row: T) => XmlObject): XmlObject {
+export function pageXml<T>(p: Page<T>, listName: string, toXml: (row: T) => XmlObject): XmlObject {
   return { [listName]: p.items.map(toXml), IsTruncated: p.isTruncated, Marker: p.marker };
 }
 
@@ -329,29 +346,29 @@ const listAccessKeys: QueryHandler = (call) => {
 
 // ---- Roles ----
 
-function roleResource(call: QueryCall, name: string, path?: string): string {
+export function roleResource(call: QueryCall, name: string, path?: string): string {
   const existing = call.ctx.iam.role(accountOf(call), name);
   return roleArn(accountOf(call), path ?? existing?.path ?? '/', existing?.role_name ?? name);
 }
 
-function requireRole(call: QueryCall, name: string): RoleRow {
+export function requireRole(call: QueryCall, name: string): RoleRow {
   const role = call.ctx.iam.role(accountOf(call), name);
   if (!role) throw noSuchEntity(`The role with name ${name} cannot be found.`);
   return role;
 }
 
-function validateTrustPolicy(store: IamStore, document: string): void {
+export function validateTrustPolicy(store: IamStore, document: string): void {
   if (policySize(document) > TRUST_POLICY_MAX_CHARS) throw limitExceeded(`Cannot exceed quota for ACLSizePerRole: ${TRUST_POLICY_MAX_CHARS}`);
   validatePolicy(store, document, 'trust');
 }
 
-function roleXml(role: RoleRow, detailed: boolean): XmlObject {
+export function roleXml(role: RoleRow, detailed: boolean): XmlObject {
   return {
     Path: role.path, RoleName: role.role_name, RoleId: role.role_id, Arn: roleArn(role.account_id, role.path, role.role_name),
     CreateDate: role.created_at, AssumeRolePolicyDocument: encodePolicyDocument(role.trust_policy),
     Description: role.description ?? undefined, MaxSessionDuration: role.max_session_duration,
     PermissionsBoundary: role.permissions_boundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: role.permissions_boundary } : undefined,
-    RoleLastUsed: detailed ? {} : undefined, Tags: tagList(role.tags),
+    RoleLastUsed: detailed ? { LastUsedDate: role.last_used_at ?? undefined, Region: role.last_used_region ?? undefined } : undefined, Tags: tagList(role.tags),
   };
 }
 
@@ -389,6 +406,7 @@ const deleteRole: QueryHandler = (call) => {
   const { iam } = call.ctx;
   if (iam.inlinePolicies(role.account_id, 'role', role.role_name).length) throw deleteConflict('Cannot delete entity, must delete policies first.');
   if (iam.attachedPolicies(role.account_id, 'role', role.role_name).length) throw deleteConflict('Cannot delete entity, must detach all policies first.');
+  checkRoleDeletable(call, role);
   iam.deleteRole(role.account_id, role.role_name);
   return null;
 };
@@ -429,13 +447,13 @@ function requireOwnPolicy(call: QueryCall, arn: string): ManagedPolicyRow {
   return policy;
 }
 
-function requirePolicy(call: QueryCall, arn: string): ManagedPolicyRow {
+export function requirePolicy(call: QueryCall, arn: string): ManagedPolicyRow {
   const policy = call.ctx.iam.policy(arn);
   if (!policy) throw noSuchEntity(`Policy ${arn} was not found.`);
   return policy;
 }
 
-function policyXml(policy: ManagedPolicyRow, attachmentCount: number, withDescription: boolean, boundaryUsage = 0): XmlObject {
+export function policyXml(policy: ManagedPolicyRow, attachmentCount: number, withDescription: boolean, boundaryUsage = 0): XmlObject {
   return {
     PolicyName: policy.policy_name, PolicyId: policy.policy_id, Arn: policy.arn, Path: policy.path,
     DefaultVersionId: policy.default_version, AttachmentCount: attachmentCount, PermissionsBoundaryUsageCount: boundaryUsage,
@@ -454,7 +472,8 @@ const createPolicy: QueryHandler = (call) => {
   const name = req(input, 'PolicyName');
   const path = checkPath(input, 'Path');
   const arn = `arn:aws:iam::${accountOf(call)}:policy${pathOf(path)}${name}`;
-  authorize(call, arn);
+  const tags = mergeTags(null, inputTags(input));
+  authorize(call, arn, requestTagContext(tags));
   const document = req(input, 'PolicyDocument');
   validateManagedPolicy(ctx.iam, document);
   if (ctx.iam.policy(arn) || ctx.iam.policies(accountOf(call), '/', '').some((p) => p.policy_name.toLowerCase() === name.toLowerCase())) {
@@ -467,7 +486,8 @@ const createPolicy: QueryHandler = (call) => {
   };
   ctx.iam.insertPolicy(policy);
   ctx.iam.insertVersion({ policy_arn: arn, version_id: 'v1', document, created_at: now });
-  return { Policy: policyXml(policy, 0, false) };
+  iamEntities(ctx.db).setPolicyTags(arn, tags);
+  return { Policy: { ...policyXml(policy, 0, false), Tags: tagList(Object.keys(tags).length ? JSON.stringify(tags) : null) } };
 };
 
 const getPolicy: QueryHandler = (call) => {
@@ -475,7 +495,8 @@ const getPolicy: QueryHandler = (call) => {
   authorize(call, arn);
   const policy = requirePolicy(call, arn);
   const attachments = policy.account_id === 'aws' ? call.ctx.iam.attachmentCountIn(arn, accountOf(call)) : call.ctx.iam.attachmentCount(arn);
-  return { Policy: policyXml(policy, attachments, true, call.ctx.iam.boundaryUsageCount(arn)) };
+  const boundaryUsage = policy.account_id === 'aws' ? iamEntities(call.ctx.db).boundaryUsageIn(arn, accountOf(call)) : call.ctx.iam.boundaryUsageCount(arn);
+  return { Policy: { ...policyXml(policy, attachments, true, boundaryUsage), Tags: tagList(policy.tags) } };
 };
 
 const deletePolicy: QueryHandler = (call) => {
@@ -498,13 +519,19 @@ const listPolicies: QueryHandler = (call) => {
   const local = scope === 'AWS' ? [] : call.ctx.iam.policies(accountOf(call), prefix, after);
   const aws = scope === 'Local' ? [] : call.ctx.iam.policies('aws', prefix, after);
   // AWS managed policies' attachment counts are per account: count only this account's attachments.
-  const awsCounted = aws.map((p) => ({ ...p, attachment_count: call.ctx.iam.attachmentCountIn(p.arn, accountOf(call)) }));
-  const rows = [...local, ...awsCounted].sort((a, b) => (a.policy_name < b.policy_name ? -1 : 1))
-    .filter((p) => !onlyAttached || p.attachment_count > 0);
-  return pageXml(page(rows, limit, (p) => p.policy_name), 'Policies', (p) => policyXml(p, p.attachment_count, false));
+  const entities = iamEntities(call.ctx.db);
+  const awsCounted = aws.map((p) => ({ ...p, attachment_count: call.ctx.iam.attachmentCountIn(p.arn, accountOf(call)), boundary_count: entities.boundaryUsageIn(p.arn, accountOf(call)) }));
+  const localCounted = local.map((p) => ({ ...p, boundary_count: call.ctx.iam.boundaryUsageCount(p.arn) }));
+  // OnlyAttached keeps policies in use; PolicyUsageFilter says which use counts (permissions, boundary, or either).
+  const usage = str(call.input, 'PolicyUsageFilter');
+  const used = (p: { attachment_count: number; boundary_count: number }): boolean =>
+    usage === 'PermissionsPolicy' ? p.attachment_count > 0 : usage === 'PermissionsBoundary' ? p.boundary_count > 0 : p.attachment_count + p.boundary_count > 0;
+  const rows = [...localCounted, ...awsCounted].sort((a, b) => (a.policy_name < b.policy_name ? -1 : 1))
+    .filter((p) => !onlyAttached || used(p));
+  return pageXml(page(rows, limit, (p) => p.policy_name), 'Policies', (p) => policyXml(p, p.attachment_count, false, p.boundary_count));
 };
 
-function versionXml(policy: ManagedPolicyRow, version: { version_id: string; document: string; created_at: string }, withDocument: boolean): XmlObject {
+export function versionXml(policy: ManagedPolicyRow, version: { version_id: string; document: string; created_at: string }, withDocument: boolean): XmlObject {
   return {
     Document: withDocument ? encodePolicyDocument(version.document) : undefined,
     VersionId: version.version_id, IsDefaultVersion: version.version_id === policy.default_version, CreateDate: version.created_at,
@@ -674,14 +701,14 @@ function attachHandlers(ops: PrincipalOps): Record<'attach' | 'detach' | 'listAt
 }
 
 const GROUP_INLINE_MAX_CHARS = 5120;
-const groupArn = (accountId: string, path: string, name: string): string => `arn:aws:iam::${accountId}:group${pathOf(path)}${name}`;
+export const groupArn = (accountId: string, path: string, name: string): string => `arn:aws:iam::${accountId}:group${pathOf(path)}${name}`;
 
-function groupResource(call: QueryCall, name: string, path?: string): string {
+export function groupResource(call: QueryCall, name: string, path?: string): string {
   const existing = call.ctx.iam.group(accountOf(call), name);
   return groupArn(accountOf(call), path ?? existing?.path ?? '/', existing?.group_name ?? name);
 }
 
-function requireGroup(call: QueryCall, name: string): GroupRow {
+export function requireGroup(call: QueryCall, name: string): GroupRow {
   const group = call.ctx.iam.group(accountOf(call), name);
   if (!group) throw noSuchEntity(`The group with name ${name} cannot be found.`);
   return group;
@@ -691,7 +718,7 @@ const GROUP_OPS: PrincipalOps = {
   kind: 'group', member: 'GroupName', resource: (c, n) => groupResource(c, n), require: (c, n) => requireGroup(c, n).group_name, inlineMax: GROUP_INLINE_MAX_CHARS,
 };
 
-function groupXml(g: GroupRow): XmlObject {
+export function groupXml(g: GroupRow): XmlObject {
   return { Path: g.path, GroupName: g.group_name, GroupId: g.group_id, Arn: groupArn(g.account_id, g.path, g.group_name), CreateDate: g.created_at };
 }
 
@@ -796,6 +823,23 @@ export const iamService: QueryService = {
     AttachRolePolicy: rolePolicies.attach, DetachRolePolicy: rolePolicies.detach, ListAttachedRolePolicies: rolePolicies.listAttached,
     ...samlProviderHandlers,
     PutRolePolicy: rolePolicies.put, GetRolePolicy: rolePolicies.get, DeleteRolePolicy: rolePolicies.delete, ListRolePolicies: rolePolicies.list,
+    UpdateUser: updateUser, GetAccessKeyLastUsed: getAccessKeyLastUsed, UpdateGroup: updateGroup,
+    CreateLoginProfile: createLoginProfile, GetLoginProfile: getLoginProfile, UpdateLoginProfile: updateLoginProfile, DeleteLoginProfile: deleteLoginProfile,
+    UpdateRoleDescription: updateRoleDescription, CreateServiceLinkedRole: createServiceLinkedRole, DeleteServiceLinkedRole: deleteServiceLinkedRole,
+    GetServiceLinkedRoleDeletionStatus: getServiceLinkedRoleDeletionStatus,
+    CreateInstanceProfile: createInstanceProfile, GetInstanceProfile: getInstanceProfile, DeleteInstanceProfile: deleteInstanceProfile, ListInstanceProfiles: listInstanceProfiles,
+    AddRoleToInstanceProfile: addRoleToInstanceProfile, RemoveRoleFromInstanceProfile: removeRoleFromInstanceProfile, ListInstanceProfilesForRole: listInstanceProfilesForRole,
+    TagInstanceProfile: instanceProfileTags.tag, UntagInstanceProfile: instanceProfileTags.untag, ListInstanceProfileTags: instanceProfileTags.list,
+    TagPolicy: policyTags.tag, UntagPolicy: policyTags.untag, ListPolicyTags: policyTags.list, ListEntitiesForPolicy: listEntitiesForPolicy,
+    CreateOpenIDConnectProvider: createOpenIDConnectProvider, GetOpenIDConnectProvider: getOpenIDConnectProvider, DeleteOpenIDConnectProvider: deleteOpenIDConnectProvider,
+    ListOpenIDConnectProviders: listOpenIDConnectProviders, AddClientIDToOpenIDConnectProvider: addClientIDToOpenIDConnectProvider,
+    RemoveClientIDFromOpenIDConnectProvider: removeClientIDFromOpenIDConnectProvider, UpdateOpenIDConnectProviderThumbprint: updateOpenIDConnectProviderThumbprint,
+    TagOpenIDConnectProvider: oidcProviderTags.tag, UntagOpenIDConnectProvider: oidcProviderTags.untag, ListOpenIDConnectProviderTags: oidcProviderTags.list,
+    CreateAccountAlias: createAccountAlias, DeleteAccountAlias: deleteAccountAlias, ListAccountAliases: listAccountAliases,
+    GetAccountPasswordPolicy: getAccountPasswordPolicy, UpdateAccountPasswordPolicy: updateAccountPasswordPolicy, DeleteAccountPasswordPolicy: deleteAccountPasswordPolicy,
+    GetAccountSummary: getAccountSummary, GetAccountAuthorizationDetails: getAccountAuthorizationDetails,
+    ListMFADevices: listMFADevices, ListVirtualMFADevices: listVirtualMFADevices, ListSSHPublicKeys: listSSHPublicKeys, ListSigningCertificates: listSigningCertificates,
+    ListServiceSpecificCredentials: listServiceSpecificCredentials, ListServerCertificates: listServerCertificates,
   },
 };
 

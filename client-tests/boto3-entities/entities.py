@@ -1,0 +1,166 @@
+"""The new IAM surface with boto3 and the AWS CLI against a live iamlocal (URL in argv[1]): instance profiles, OIDC
+providers, login profiles, the account alias and password policy, and `aws iam get-account-authorization-details`,
+whose output is checked against the botocore model's output shape. Prints one JSON line per check; exits non-zero on
+the first failure."""
+import json, os, subprocess, sys
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+URL = sys.argv[1]
+ACCOUNT = '123456789012'
+CREDS = dict(aws_access_key_id='test', aws_secret_access_key='test', region_name='us-east-1')
+iam = boto3.client('iam', endpoint_url=URL, config=Config(retries={'max_attempts': 1}), **CREDS)
+MODEL = iam.meta.service_model
+TRUST = json.dumps({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': {'Service': 'ec2.amazonaws.com'}, 'Action': 'sts:AssumeRole'}]})
+DOC = json.dumps({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': 's3:GetObject', 'Resource': '*'}]})
+
+
+def check(name, ok, detail=None):
+    print(json.dumps({'check': name, 'ok': bool(ok), 'detail': detail}, default=str))
+    if not ok:
+        sys.exit(1)
+
+
+def error_of(fn):
+    try:
+        fn()
+    except ClientError as e:
+        return e.response['Error']
+    return None
+
+
+def shape_problems(value, shape, path='$'):
+    """Keys that are not members of the model shape, and required members that are missing (recursively)."""
+    problems = []
+    if shape.type_name == 'structure':
+        if not isinstance(value, dict):
+            return [f'{path}: expected an object']
+        for key, item in value.items():
+            if key not in shape.members:
+                problems.append(f'{path}.{key}: not in {shape.name}')
+            else:
+                problems += shape_problems(item, shape.members[key], f'{path}.{key}')
+        for required in shape.required_members:
+            if required not in value:
+                problems.append(f'{path}.{required}: required by {shape.name} but missing')
+    elif shape.type_name == 'list':
+        if not isinstance(value, list):
+            return [f'{path}: expected a list']
+        for i, item in enumerate(value):
+            problems += shape_problems(item, shape.member, f'{path}[{i}]')
+    elif shape.type_name == 'map':
+        if not isinstance(value, dict):
+            return [f'{path}: expected a map']
+        for key, item in value.items():
+            problems += shape_problems(item, shape.value, f'{path}.{key}')
+    return problems
+
+
+def output_shape(operation):
+    return MODEL.operation_model(operation).output_shape
+
+
+def response_problems(operation, response):
+    body = {k: v for k, v in response.items() if k != 'ResponseMetadata'}
+    return shape_problems(body, output_shape(operation))
+
+
+def aws(*args):
+    env = {'PATH': os.environ.get('PATH', ''), 'HOME': os.environ.get('HOME', '/tmp'), 'AWS_ACCESS_KEY_ID': 'test', 'AWS_SECRET_ACCESS_KEY': 'test',
+           'AWS_DEFAULT_REGION': 'us-east-1', 'AWS_CONFIG_FILE': '/dev/null', 'AWS_SHARED_CREDENTIALS_FILE': '/dev/null'}
+    out = subprocess.run([sys.executable, '-m', 'awscli', '--endpoint-url', URL, '--output', 'json', *args], env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        check(f'aws {" ".join(args[:2])}', False, out.stderr)
+    return json.loads(out.stdout) if out.stdout.strip() else {}
+
+
+# ---- Build a small account ----
+policy_arn = iam.create_policy(PolicyName='app-read', Path='/app/', PolicyDocument=DOC, Tags=[{'Key': 'team', 'Value': 'web'}])['Policy']['Arn']
+iam.create_policy_version(PolicyArn=policy_arn, PolicyDocument=DOC, SetAsDefault=True)
+iam.create_user(UserName='carol', Path='/staff/', Tags=[{'Key': 'dept', 'Value': 'ops'}], PermissionsBoundary=policy_arn)
+iam.put_user_policy(UserName='carol', PolicyName='inline', PolicyDocument=DOC)
+iam.create_group(GroupName='admins')
+iam.add_user_to_group(GroupName='admins', UserName='carol')
+iam.attach_group_policy(GroupName='admins', PolicyArn='arn:aws:iam::aws:policy/IAMReadOnlyAccess')
+iam.put_group_policy(GroupName='admins', PolicyName='group-inline', PolicyDocument=DOC)
+iam.create_role(RoleName='app-role', AssumeRolePolicyDocument=TRUST, Tags=[{'Key': 'k', 'Value': 'v'}])
+iam.attach_role_policy(RoleName='app-role', PolicyArn=policy_arn)
+iam.put_role_policy(RoleName='app-role', PolicyName='role-inline', PolicyDocument=DOC)
+
+# ---- Instance profiles ----
+created = iam.create_instance_profile(InstanceProfileName='app-profile', Path='/app/')
+check('create-instance-profile shape', not response_problems('CreateInstanceProfile', created), response_problems('CreateInstanceProfile', created))
+iam.add_role_to_instance_profile(InstanceProfileName='app-profile', RoleName='app-role')
+err = error_of(lambda: iam.add_role_to_instance_profile(InstanceProfileName='app-profile', RoleName='app-role'))
+check('second role: LimitExceeded', err and err['Code'] == 'LimitExceeded' and err['Message'] == 'Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1', err)
+got = iam.get_instance_profile(InstanceProfileName='app-profile')
+check('instance profile role decoded by botocore', got['InstanceProfile']['Roles'][0]['AssumeRolePolicyDocument'] == json.loads(TRUST), got)
+err = error_of(lambda: iam.delete_role(RoleName='app-role'))
+check('delete-role in a profile: DeleteConflict', err and err['Code'] == 'DeleteConflict', err)
+paginated = [p['InstanceProfileName'] for page in iam.get_paginator('list_instance_profiles').paginate(PaginationConfig={'PageSize': 1}) for p in page['InstanceProfiles']]
+check('list-instance-profiles paginates', paginated == ['app-profile'], paginated)
+
+# ---- OIDC ----
+oidc = iam.create_open_id_connect_provider(Url='https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE', ClientIDList=['sts.amazonaws.com'],
+                                           ThumbprintList=['9e99a48a9960b14926bb7f3b02e22da2b0ab7280'])
+check('oidc arn', oidc['OpenIDConnectProviderArn'] == f'arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE', oidc)
+got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=oidc['OpenIDConnectProviderArn'])
+check('get-open-id-connect-provider shape', not response_problems('GetOpenIDConnectProvider', got) and got['ClientIDList'] == ['sts.amazonaws.com'], got)
+listed = aws('iam', 'list-open-id-connect-providers')
+check('cli list-open-id-connect-providers', listed == {'OpenIDConnectProviderList': [{'Arn': oidc['OpenIDConnectProviderArn']}]}, listed)
+
+# ---- Login profile, password policy, alias ----
+iam.update_account_password_policy(MinimumPasswordLength=10, RequireNumbers=True)
+err = error_of(lambda: iam.create_login_profile(UserName='carol', Password='no-digits-here'))
+check('password policy enforced', err and err['Code'] == 'PasswordPolicyViolation', err)
+profile = iam.create_login_profile(UserName='carol', Password='has-digits-123', PasswordResetRequired=True)
+check('create-login-profile', profile['LoginProfile']['PasswordResetRequired'] is True and not response_problems('CreateLoginProfile', profile), profile)
+policy = aws('iam', 'get-account-password-policy')
+check('cli get-account-password-policy', policy['PasswordPolicy']['MinimumPasswordLength'] == 10 and policy['PasswordPolicy']['RequireNumbers'] is True, policy)
+aws('iam', 'create-account-alias', '--account-alias', 'iamlocal-example')
+check('cli list-account-aliases', aws('iam', 'list-account-aliases')['AccountAliases'] == ['iamlocal-example'])
+summary = aws('iam', 'get-account-summary')
+check('cli get-account-summary', summary['SummaryMap']['Users'] == 1 and summary['SummaryMap']['InstanceProfiles'] == 1
+      and summary['SummaryMap']['Providers'] == 1 and summary['SummaryMap']['RolesQuota'] == 1000, summary)
+check('get-account-summary shape', not response_problems('GetAccountSummary', iam.get_account_summary()))
+
+# ---- Last used ----
+key = iam.create_access_key(UserName='carol')['AccessKey']
+never = iam.get_access_key_last_used(AccessKeyId=key['AccessKeyId'])
+check('never used: N/A', never['AccessKeyLastUsed'] == {'ServiceName': 'N/A', 'Region': 'N/A'} and never['UserName'] == 'carol', never)
+boto3.client('sts', endpoint_url=URL, aws_access_key_id=key['AccessKeyId'], aws_secret_access_key=key['SecretAccessKey'], region_name='us-west-2').get_caller_identity()
+used = iam.get_access_key_last_used(AccessKeyId=key['AccessKeyId'])['AccessKeyLastUsed']
+check('last used by sts in us-west-2', used['ServiceName'] == 'sts' and used['Region'] == 'us-west-2' and 'LastUsedDate' in used, used)
+
+# ---- get-account-authorization-details with the CLI ----
+details = aws('iam', 'get-account-authorization-details')
+problems = shape_problems(details, output_shape('GetAccountAuthorizationDetails'))
+check('cli get-account-authorization-details matches the model shape', not problems, problems)
+carol = next(u for u in details['UserDetailList'] if u['UserName'] == 'carol')
+check('user details', carol['GroupList'] == ['admins'] and carol['UserPolicyList'][0]['PolicyDocument'] == json.loads(DOC)
+      and carol['PermissionsBoundary']['PermissionsBoundaryArn'] == policy_arn and carol['Tags'] == [{'Key': 'dept', 'Value': 'ops'}], carol)
+group = details['GroupDetailList'][0]
+check('group details', group['AttachedManagedPolicies'] == [{'PolicyName': 'IAMReadOnlyAccess', 'PolicyArn': 'arn:aws:iam::aws:policy/IAMReadOnlyAccess'}]
+      and group['GroupPolicyList'][0]['PolicyName'] == 'group-inline', group)
+role = details['RoleDetailList'][0]
+check('role details', role['InstanceProfileList'][0]['InstanceProfileName'] == 'app-profile' and role['AssumeRolePolicyDocument'] == json.loads(TRUST)
+      and role['RolePolicyList'][0]['PolicyName'] == 'role-inline' and 'RoleLastUsed' in role, role)
+policies = {p['PolicyName']: p for p in details['Policies']}
+check('policies with all versions', sorted(policies) == ['IAMReadOnlyAccess', 'app-read']
+      and [v['VersionId'] for v in policies['app-read']['PolicyVersionList']] == ['v2', 'v1']
+      and policies['app-read']['PolicyVersionList'][0]['Document'] == json.loads(DOC), sorted(policies))
+paged = aws('iam', 'get-account-authorization-details', '--page-size', '1')
+check('cli pages through one entity at a time to the same result', paged == details, {k: len(v) for k, v in paged.items() if isinstance(v, list)})
+roles_only = aws('iam', 'get-account-authorization-details', '--filter', 'Role')
+check('--filter Role', [r['RoleName'] for r in roles_only['RoleDetailList']] == ['app-role'] and not roles_only.get('UserDetailList'), roles_only.keys())
+for filt in ['User', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy']:
+    out = aws('iam', 'get-account-authorization-details', '--filter', filt)
+    check(f'--filter {filt} matches the model shape', not shape_problems(out, output_shape('GetAccountAuthorizationDetails')))
+
+# ---- ListEntitiesForPolicy / ListPolicies ----
+entities = aws('iam', 'list-entities-for-policy', '--policy-arn', policy_arn)
+check('cli list-entities-for-policy', [r['RoleName'] for r in entities['PolicyRoles']] == ['app-role'] and [u['UserName'] for u in entities['PolicyUsers']] == ['carol'], entities)
+tags = iam.list_policy_tags(PolicyArn=policy_arn)
+check('policy tags', tags['Tags'] == [{'Key': 'team', 'Value': 'web'}], tags)
+print(json.dumps({'done': True}))

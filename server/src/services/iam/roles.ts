@@ -1,0 +1,137 @@
+// UpdateRoleDescription and service-linked roles; DeleteRole's extra preconditions.
+import { randomUUID } from 'node:crypto';
+import { roleArn } from '../../auth/caller.ts';
+import { AwsError, deleteConflict, noSuchEntity } from '../../http/errors.ts';
+import type { RoleRow } from '../../store/iam-store.ts';
+import { iamEntities } from '../../store/iam-entities-store.ts';
+import { awsId, isoSeconds } from '../../store/ids.ts';
+import { req, str, type QueryCall, type QueryHandler } from '../query-service.ts';
+import { accountOf, authorize, requireRole, roleResource, roleXml } from './iam.ts';
+
+const SERVICE_ROLE_PATH = '/aws-service-role/';
+
+/** Role names AWS gives the service-linked roles of common services (others: derived from the service name). */
+const SERVICE_ROLE_NAMES: Record<string, string> = {
+  'autoscaling.amazonaws.com': 'AutoScaling',
+  'elasticloadbalancing.amazonaws.com': 'ElasticLoadBalancing',
+  'ecs.amazonaws.com': 'ECS',
+  'eks.amazonaws.com': 'AmazonEKS',
+  'eks-nodegroup.amazonaws.com': 'AmazonEKSNodegroup',
+  'eks-fargate.amazonaws.com': 'AmazonEKSForFargate',
+  'rds.amazonaws.com': 'RDS',
+  'spot.amazonaws.com': 'EC2Spot',
+  'spotfleet.amazonaws.com': 'EC2SpotFleet',
+  'elasticache.amazonaws.com': 'ElastiCache',
+  'es.amazonaws.com': 'AmazonElasticsearchService',
+  'opensearchservice.amazonaws.com': 'AmazonOpenSearchService',
+  'organizations.amazonaws.com': 'Organizations',
+  'support.amazonaws.com': 'Support',
+  'trustedadvisor.amazonaws.com': 'TrustedAdvisor',
+  'config.amazonaws.com': 'Config',
+  'guardduty.amazonaws.com': 'AmazonGuardDuty',
+  'ssm.amazonaws.com': 'AmazonSSM',
+  'cloudtrail.amazonaws.com': 'CloudTrail',
+  'lambda.amazonaws.com': 'Lambda',
+  'dynamodb.application-autoscaling.amazonaws.com': 'ApplicationAutoScaling_DynamoDBTable',
+  'ecs.application-autoscaling.amazonaws.com': 'ApplicationAutoScaling_ECSService',
+  'kafka.amazonaws.com': 'Kafka',
+  'redshift.amazonaws.com': 'Redshift',
+  'securityhub.amazonaws.com': 'SecurityHub',
+  'sso.amazonaws.com': 'SSO',
+  'globalaccelerator.amazonaws.com': 'GlobalAccelerator',
+  'transitgateway.amazonaws.com': 'VPCTransitGateway',
+  'elasticbeanstalk.amazonaws.com': 'ElasticBeanstalk',
+  'ec2fleet.amazonaws.com': 'EC2Fleet',
+  'apigateway.amazonaws.com': 'APIGateway',
+  'replication.dynamodb.amazonaws.com': 'DynamoDBReplication',
+  'backup.amazonaws.com': 'Backup',
+  'cloudwatch-crossaccount.amazonaws.com': 'CloudWatchCrossAccount',
+  'events.amazonaws.com': 'CloudWatchEvents',
+  'ops.apigateway.amazonaws.com': 'APIGateway',
+};
+
+/** Services with one fixed role, which refuse a CustomSuffix. */
+const NO_SUFFIX = new Set(['elasticloadbalancing.amazonaws.com', 'ecs.amazonaws.com', 'eks.amazonaws.com', 'organizations.amazonaws.com', 'spot.amazonaws.com', 'support.amazonaws.com', 'trustedadvisor.amazonaws.com', 'rds.amazonaws.com', 'config.amazonaws.com', 'guardduty.amazonaws.com', 'ssm.amazonaws.com', 'sso.amazonaws.com']);
+
+export const isServiceLinked = (role: RoleRow): boolean => role.path.startsWith(SERVICE_ROLE_PATH);
+
+function protectedRole(role: RoleRow): AwsError {
+  return new AwsError('UnmodifiableEntity', `Cannot perform the operation on the protected role '${role.role_name}' - this role is only modifiable by AWS`, 400);
+}
+
+/** DeleteRole's extra preconditions: not in an instance profile, not service-linked. */
+export function checkRoleDeletable(call: QueryCall, role: RoleRow): void {
+  if (isServiceLinked(role)) throw protectedRole(role);
+  if (iamEntities(call.ctx.db).instanceProfilesOfRole(role.account_id, role.role_name).length) {
+    throw deleteConflict('Cannot delete entity, must remove roles from instance profile first.');
+  }
+}
+
+export const updateRoleDescription: QueryHandler = (call) => {
+  const name = req(call.input, 'RoleName');
+  authorize(call, roleResource(call, name));
+  // Service-linked roles are protected, but their description may be edited.
+  const role = requireRole(call, name);
+  const description = req(call.input, 'Description');
+  call.ctx.iam.updateRole(role.account_id, role.role_name, description, null);
+  return { Role: roleXml({ ...role, description }, true) };
+};
+
+function serviceRoleName(service: string, suffix: string | undefined): string {
+  const base = SERVICE_ROLE_NAMES[service]
+    ?? service.replace(/\.amazonaws\.com(\.cn)?$/, '').split(/[.-]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+  return `AWSServiceRoleFor${base}${suffix ? `_${suffix}` : ''}`;
+}
+
+export const createServiceLinkedRole: QueryHandler = (call) => {
+  const service = req(call.input, 'AWSServiceName');
+  const suffix = str(call.input, 'CustomSuffix');
+  if (!/^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/.test(service)) {
+    throw new AwsError('InvalidInput', `Invalid service principal: ${service}`, 400);
+  }
+  if (suffix !== undefined && NO_SUFFIX.has(service)) {
+    throw new AwsError('InvalidInput', `Custom suffix is not allowed for ${service}`, 400);
+  }
+  const name = serviceRoleName(service, suffix);
+  const path = `${SERVICE_ROLE_PATH}${service}/`;
+  authorize(call, roleArn(accountOf(call), path, name), { 'iam:AWSServiceName': service });
+  if (call.ctx.iam.role(accountOf(call), name)) {
+    throw new AwsError('InvalidInput', `Service role name ${name} has been taken in this account, please try a different suffix.`, 400);
+  }
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: [service] }, Action: ['sts:AssumeRole'] }] });
+  const role: RoleRow = {
+    account_id: accountOf(call), role_name: name, role_id: awsId('AROA', 17), path, trust_policy: trust,
+    description: str(call.input, 'Description') ?? null, max_session_duration: 3600, permissions_boundary: null,
+    created_at: isoSeconds(call.facts.now), tags: null,
+  };
+  call.ctx.iam.insertRole(role);
+  return { Role: roleXml(role, false) };
+};
+
+export const deleteServiceLinkedRole: QueryHandler = (call) => {
+  const name = req(call.input, 'RoleName');
+  authorize(call, roleResource(call, name));
+  const role = requireRole(call, name);
+  if (!isServiceLinked(role)) throw new AwsError('InvalidInput', `Role ${role.role_name} is not a service-linked role.`, 400);
+  const { iam } = call.ctx;
+  const entities = iamEntities(call.ctx.db);
+  // AWS deletes asynchronously once the service no longer uses the role; here nothing uses it, so it is done at once.
+  for (const profile of entities.instanceProfilesOfRole(role.account_id, role.role_name)) entities.removeRoleFromInstanceProfile(role.account_id, profile.profile_name, role.role_name);
+  for (const inline of iam.inlinePolicies(role.account_id, 'role', role.role_name)) iam.deleteInlinePolicy(role.account_id, 'role', role.role_name, inline.policy_name);
+  for (const attached of iam.attachedPolicies(role.account_id, 'role', role.role_name)) iam.detach(attached.policy_arn, role.account_id, 'role', role.role_name);
+  iam.deleteRole(role.account_id, role.role_name);
+  const service = role.path.slice(SERVICE_ROLE_PATH.length).replace(/\/$/, '');
+  const taskId = `task/aws-service-role/${service}/${role.role_name}/${randomUUID()}`;
+  entities.insertDeletionTask({ task_id: taskId, account_id: role.account_id, role_name: role.role_name, status: 'SUCCEEDED', created_at: isoSeconds(call.facts.now) });
+  return { DeletionTaskId: taskId };
+};
+
+export const getServiceLinkedRoleDeletionStatus: QueryHandler = (call) => {
+  const taskId = req(call.input, 'DeletionTaskId');
+  const m = /^task\/aws-service-role\/([^/]+)\/([^/]+)\/[^/]+$/.exec(taskId);
+  if (!m) throw new AwsError('InvalidInput', `Invalid deletion task id: ${taskId}`, 400);
+  authorize(call, `arn:aws:iam::${accountOf(call)}:role/aws-service-role/${m[1]}/${m[2]}`);
+  const task = iamEntities(call.ctx.db).deletionTask(taskId);
+  if (!task || task.account_id !== accountOf(call)) throw noSuchEntity(`Deletion task ${taskId} cannot be found.`);
+  return { Status: task.status };
+};
