@@ -111,6 +111,8 @@ export function envCommand(args: string[]): number {
     ['AWS_SESSION_TOKEN', credentials.aws_session_token],
     ['AWS_ENDPOINT_URL', config.endpoint_url ?? endpointOf(undefined)],
     ['AWS_REGION', config.region],
+    // AWS CLI v1 and older botocore read only AWS_DEFAULT_REGION.
+    ['AWS_DEFAULT_REGION', config.region],
   ].filter((entry): entry is [string, string] => entry[1] !== undefined).map(([k, v]) => `export ${k}=${quote(v)}`);
   console.log(lines.join('\n'));
   return 0;
