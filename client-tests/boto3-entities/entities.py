@@ -5,7 +5,7 @@ the first failure."""
 import json, os, subprocess, sys
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from checks import check, error_of
 
 URL = sys.argv[1]
 ACCOUNT = '123456789012'
@@ -14,20 +14,6 @@ iam = boto3.client('iam', endpoint_url=URL, config=Config(retries={'max_attempts
 MODEL = iam.meta.service_model
 TRUST = json.dumps({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': {'Service': 'ec2.amazonaws.com'}, 'Action': 'sts:AssumeRole'}]})
 DOC = json.dumps({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': 's3:GetObject', 'Resource': '*'}]})
-
-
-def check(name, ok, detail=None):
-    print(json.dumps({'check': name, 'ok': bool(ok), 'detail': detail}, default=str))
-    if not ok:
-        sys.exit(1)
-
-
-def error_of(fn):
-    try:
-        fn()
-    except ClientError as e:
-        return e.response['Error']
-    return None
 
 
 def shape_problems(value, shape, path='$'):

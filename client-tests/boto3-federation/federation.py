@@ -4,7 +4,7 @@ line per check and exits non-zero on the first failure."""
 import json, sys, urllib.parse, urllib.request
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from checks import check, error_of
 
 URL = sys.argv[1]
 A = '123456789012'
@@ -12,20 +12,6 @@ ISSUER = 'https://oidc.iamlocal.localhost'
 PROVIDER_ARN = f'arn:aws:iam::{A}:oidc-provider/oidc.iamlocal.localhost'
 CONFIG = Config(retries={'max_attempts': 1}, s3={'addressing_style': 'path'})
 ROOT = dict(aws_access_key_id='test', aws_secret_access_key='test', region_name='us-east-1')
-
-
-def check(name, ok, detail=None):
-    print(json.dumps({'check': name, 'ok': bool(ok), 'detail': detail}, default=str))
-    if not ok:
-        sys.exit(1)
-
-
-def error_of(fn):
-    try:
-        fn()
-    except ClientError as e:
-        return e.response['Error']
-    return None
 
 
 def admin(method, path, body=None):

@@ -3,7 +3,7 @@ exits non-zero on the first failure."""
 import json, os, sys, tempfile, urllib.parse
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from checks import check, error_of
 
 URL = sys.argv[1]
 ACCOUNT = '123456789012'
@@ -13,20 +13,6 @@ SAML_ARN = f'arn:aws:sts::{ACCOUNT}:assumed-role/PowerUser/kevin.hakanson@exampl
 CONFIG = Config(retries={'max_attempts': 1})
 SAML = dict(aws_access_key_id='ASIAEXAMPLESAMLLOGIN', aws_secret_access_key='saml-login-secret-access-key-example0000',
             aws_session_token='saml-login-session-token-example', region_name='us-east-1')
-
-
-def check(name, ok, detail=None):
-    print(json.dumps({'check': name, 'ok': bool(ok), 'detail': detail}, default=str))
-    if not ok:
-        sys.exit(1)
-
-
-def error_of(fn):
-    try:
-        fn()
-    except ClientError as e:
-        return e.response['Error']
-    return None
 
 
 saml = boto3.Session(**SAML)
