@@ -1,5 +1,6 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createApp } from './http/app.ts';
 import { createLogger, type LogLevel } from './http/log.ts';
 import { DEFAULT_CONFIG, type ServerConfig, type ServerContext } from './context.ts';
@@ -21,6 +22,12 @@ export interface ServeOptions {
   logLevel?: LogLevel;
   /** Clock override for tests. */
   now?: () => Date;
+  /** Slow clients: the request headers must arrive within this many ms (default 60 s, as Node). */
+  headersTimeoutMs?: number;
+  /** Slow clients: the whole request must arrive within this many ms (default 300 s, as Node). */
+  requestTimeoutMs?: number;
+  /** Connections served at once; more are closed on arrival (default 1024). */
+  maxConnections?: number;
 }
 
 export interface RunningServer {
@@ -59,6 +66,29 @@ export function createContext(options: ServeOptions = {}): ServerContext {
   return ctx;
 }
 
+const CLIENT_ERRORS: Record<string, [code: string, message: string]> = {
+  HPE_HEADER_OVERFLOW: ['RequestHeaderSectionTooLarge', 'Your request header section exceeds the maximum allowed size.'],
+  ERR_HTTP_REQUEST_TIMEOUT: ['RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.'],
+};
+
+/**
+ * Requests Node's HTTP parser rejects (oversized headers or URL, broken framing) or that arrive too slowly never reach
+ * the app: answer them as S3 does, with an XML error, instead of Node's bare 431/408/400, and close the connection.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (!socket.writable || inFlight?.headersSent || error.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const [code, message] = CLIENT_ERRORS[error.code ?? ''] ?? ['BadRequest', 'An error occurred when parsing the HTTP request.'];
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+  // A HEAD answer has no body (the parser keeps what arrived: the request line when it came in one packet).
+  const head = (error as { rawPacket?: unknown }).rawPacket;
+  const isHead = Buffer.isBuffer(head) && head.subarray(0, 5).toString('latin1') === 'HEAD ';
+  socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${isHead ? '' : body}`);
+}
+
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   // Anyone who can reach a non-loopback address could reset or read the state: the admin API then needs credentials.
@@ -67,10 +97,13 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const app = createApp(ctx);
   const port = options.port ?? 4577;
   let server: Server;
+  const headersTimeout = options.headersTimeoutMs ?? 60_000;
+  const requestTimeout = options.requestTimeoutMs ?? 300_000;
   try {
     server = await new Promise((resolve, reject) => {
-      const s = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(s)));
+      const s = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(Math.min(headersTimeout, requestTimeout) / 4))) }, app);
       s.once('error', reject);
+      s.listen(port, host, () => resolve(s));
     });
   } catch (error) {
     ctx.s3.close();
@@ -83,6 +116,10 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   }
   // SDKs keep connections alive between calls; match AWS's generous idle timeout.
   server.keepAliveTimeout = 65_000;
+  server.maxConnections = options.maxConnections ?? 1024;
+  server.on('clientError', answerClientError);
+  // An Expect other than 100-continue: serve the request as if it were absent (Node alone would answer a bare 417).
+  server.on('checkExpectation', app);
   const boundPort = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
