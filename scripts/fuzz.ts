@@ -305,7 +305,8 @@ export const caseArb: fc.Arbitrary<FuzzCase> = fc.record({
   spec: fc.oneof({ weight: 1, arbitrary: fc.oneof(...queryOps) }, { weight: 1, arbitrary: fc.oneof(...s3Ops) }),
   pre: fc.oneof({ weight: 1, arbitrary: fc.constant<Pre[]>([]) }, { weight: 3, arbitrary: fc.array(preMutation, { minLength: 1, maxLength: 3 }) }),
   auth: authArb,
-  post: fc.option(postMutation, { freq: 4 }),
+  // Most requests stay validly signed (mutate, then sign) so they reach the handlers; 30% are broken after signing.
+  post: fc.oneof({ weight: 7, arbitrary: fc.constant<Post | null>(null) }, { weight: 3, arbitrary: postMutation }),
   vhost: fc.boolean().map((b) => b && Math.random() < 0.1),
 });
 
@@ -448,6 +449,8 @@ export function problemWith(req: RawRequest, a: Answer): string | undefined {
   // 501 NotImplemented is S3's own answer for an operation it does not know (a HEAD answer carries no body).
   if (a.status >= 500 && !(a.status === 501 && (code === 'NotImplemented' || req.method === 'HEAD'))) return `${a.status} ${code ?? ''}`;
   if (a.status < 400 || req.method === 'HEAD') return undefined;
+  // Headers over 16 KiB: when the packet Node's parser failed in does not show the method, the 400 goes without a body.
+  if (a.status === 400 && a.body.length === 0 && headerBytes(req) > 16 * 1024) return undefined;
   const type = String(a.headers['content-type'] ?? '');
   if (!/^(text\/xml|application\/xml)/.test(type)) return `error ${a.status} with content-type '${type}'`;
   const text = a.body.toString('utf8');

@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG, type ServerConfig, type ServerContext } from './context
 import { bootstrap } from './store/bootstrap.ts';
 import { openDatabase, type Db } from './store/db.ts';
 import { loadFixtures } from './store/fixtures.ts';
+import { collectOrphanBlobs } from './store/snapshots.ts';
 import { IamStore } from './store/iam-store.ts';
 import { S3Store } from './store/s3-store.ts';
 import { DecisionLog } from './store/decision-log.ts';
@@ -58,6 +59,7 @@ export function createContext(options: ServeOptions = {}): ServerContext {
   try {
     bootstrap(ctx.iam, config, ctx.now());
     for (const file of options.fixtures ?? []) loadFixtures(ctx, file);
+    if (dbPath !== ':memory:') collectOrphanBlobs(ctx);
   } catch (error) {
     ctx.s3.close();
     db.close();
@@ -83,10 +85,11 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   }
   const [code, message] = CLIENT_ERRORS[error.code ?? ''] ?? ['BadRequest', 'An error occurred when parsing the HTTP request.'];
   const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
-  // A HEAD answer has no body (the parser keeps what arrived: the request line when it came in one packet).
-  const head = (error as { rawPacket?: unknown }).rawPacket;
-  const isHead = Buffer.isBuffer(head) && head.subarray(0, 5).toString('latin1') === 'HEAD ';
-  socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${isHead ? '' : body}`);
+  // A HEAD answer has no body. The parser keeps the packet it failed in, which starts with the request line when the
+  // headers arrived in one piece; when it does not show a method other than HEAD, leave the body out to be safe.
+  const packet = (error as { rawPacket?: unknown }).rawPacket;
+  const bodyAllowed = Buffer.isBuffer(packet) && /^(GET|PUT|POST|DELETE|OPTIONS|PATCH) /.test(packet.subarray(0, 8).toString('latin1'));
+  socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/xml\r\nContent-Length: ${bodyAllowed ? Buffer.byteLength(body) : 0}\r\nConnection: close\r\n\r\n${bodyAllowed ? body : ''}`);
 }
 
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {

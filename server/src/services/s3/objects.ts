@@ -6,7 +6,7 @@ import { XML_DECLARATION, xmlEscape, type XmlObject } from '../../protocol/xml.t
 import type { BucketRow, ObjectRow } from '../../store/s3-store.ts';
 import { accessDenied } from '../access-denied.ts';
 import {
-  authorize, checkKey, decide, MAX_OBJECT_BYTES, MAX_XML_BODY, noSuchKey, objectArn, ownerXml, requireBucket, storedHeaders, writeBlob,
+  authorize, checkKey, decide, invalidArgument, MAX_OBJECT_BYTES, MAX_XML_BODY, noSuchKey, objectArn, ownerXml, requireBucket, storedHeaders, writeBlob,
   type S3Call, type S3Handler, type S3Result,
 } from './common.ts';
 
@@ -247,6 +247,8 @@ function getHeaders(call: S3Call, object: ObjectRow): Record<string, string> {
   }
   for (const [param, name] of Object.entries(RESPONSE_OVERRIDES)) {
     const value = call.query.get(param);
+    // A response header carries ISO-8859-1 only (and no control characters): refuse what cannot be sent.
+    if (value !== null && /[^\t\x20-\x7e\x80-\xff]/.test(value)) throw invalidArgument('Header value cannot be represented using ISO-8859-1.', param, value);
     if (value !== null) headers[name] = value;
   }
   return headers;
