@@ -86,9 +86,10 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   const [code, message] = CLIENT_ERRORS[error.code ?? ''] ?? ['BadRequest', 'An error occurred when parsing the HTTP request.'];
   const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
   // A HEAD answer has no body. The parser keeps the packet it failed in, which starts with the request line when the
-  // headers arrived in one piece; when it does not show a method other than HEAD, leave the body out to be safe.
+  // headers arrived in one piece; for oversized headers, unless it shows a method other than HEAD, leave the body out.
   const packet = (error as { rawPacket?: unknown }).rawPacket;
-  const bodyAllowed = Buffer.isBuffer(packet) && /^(GET|PUT|POST|DELETE|OPTIONS|PATCH) /.test(packet.subarray(0, 8).toString('latin1'));
+  const start = Buffer.isBuffer(packet) ? packet.subarray(0, 8).toString('latin1') : '';
+  const bodyAllowed = !start.startsWith('HEAD ') && (error.code !== 'HPE_HEADER_OVERFLOW' || /^(GET|PUT|POST|DELETE|OPTIONS|PATCH) /.test(start));
   socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/xml\r\nContent-Length: ${bodyAllowed ? Buffer.byteLength(body) : 0}\r\nConnection: close\r\n\r\n${bodyAllowed ? body : ''}`);
 }
 
