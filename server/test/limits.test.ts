@@ -2,7 +2,7 @@
 // file, SIGTERM while a request is in flight, and regressions for bugs the fuzz campaign found.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -185,6 +185,29 @@ describe('regressions from the fuzz campaign', () => {
     assert.equal(a.status, 400);
     assert.equal(codeOf(a.body.toString()), 'InvalidArgument');
     assert.match(a.body.toString(), /Header value cannot be represented using ISO-8859-1./);
+  });
+
+  test('PutObject whose bucket is deleted while the body streams in → 404 NoSuchBucket, no blob left (was a FOREIGN KEY failure, 500)', async () => {
+    await send(server.url, s3Call(host, 'PUT', '/reg-vanishing'));
+    const blobsBefore = readdirSync(server.ctx.s3.blobDir).length;
+    const body = 'y'.repeat(4096);
+    const req = s3Call(host, 'PUT', '/reg-vanishing/k', body);
+    const head = Object.entries({ ...req.headers, 'content-length': String(body.length) }).map(([k, v]) => `${k}: ${v}`).join('\r\n');
+    const u = new URL(server.url);
+    const answer = new Promise<string>((resolve) => {
+      const socket = connect(Number(u.port), u.hostname);
+      let got = '';
+      socket.on('data', (d: Buffer) => { got += d.toString('latin1'); if (got.includes('</Error>')) socket.destroy(); });
+      socket.on('close', () => resolve(got));
+      socket.write(`PUT /reg-vanishing/k HTTP/1.1\r\n${head}\r\n\r\n${body.slice(0, 100)}`);
+      setTimeout(() => socket.write(body.slice(100)), 300);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await send(server.url, s3Call(host, 'DELETE', '/reg-vanishing'))).status, 204);
+    const text = await answer;
+    assert.match(text, /^HTTP\/1\.1 404 /);
+    assert.match(text, /<Code>NoSuchBucket<\/Code>/);
+    assert.equal(readdirSync(server.ctx.s3.blobDir).length, blobsBefore, 'the streamed blob was removed');
   });
 
   test('XML with a DTD whose parameter entity the parser rejected → MalformedXML (was InternalFailure)', async () => {

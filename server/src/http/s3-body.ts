@@ -43,6 +43,14 @@ export function readLimited(stream: Readable, limit: number, tooLarge: () => Aws
       cleanup();
       reject(new AwsError('IncompleteBody', 'The request body terminated unexpectedly', 400));
     };
+    if (stream.readableEnded) {
+      resolve(Buffer.alloc(0));
+      return;
+    }
+    if (stream.destroyed) {
+      onClose();
+      return;
+    }
     stream.on('data', onData);
     stream.on('end', onEnd);
     stream.on('error', onError);
