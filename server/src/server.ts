@@ -1,11 +1,13 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createApp } from './http/app.ts';
 import { createLogger, type LogLevel } from './http/log.ts';
 import { DEFAULT_CONFIG, type ServerConfig, type ServerContext } from './context.ts';
 import { bootstrap } from './store/bootstrap.ts';
 import { openDatabase, type Db } from './store/db.ts';
 import { loadFixtures } from './store/fixtures.ts';
+import { collectOrphanBlobs } from './store/snapshots.ts';
 import { IamStore } from './store/iam-store.ts';
 import { S3Store } from './store/s3-store.ts';
 import { DecisionLog } from './store/decision-log.ts';
@@ -21,6 +23,12 @@ export interface ServeOptions {
   logLevel?: LogLevel;
   /** Clock override for tests. */
   now?: () => Date;
+  /** Slow clients: the request headers must arrive within this many ms (default 60 s, as Node). */
+  headersTimeoutMs?: number;
+  /** Slow clients: the whole request must arrive within this many ms (default 300 s, as Node). */
+  requestTimeoutMs?: number;
+  /** Connections served at once; more are closed on arrival (default 1024). */
+  maxConnections?: number;
 }
 
 export interface RunningServer {
@@ -51,12 +59,38 @@ export function createContext(options: ServeOptions = {}): ServerContext {
   try {
     bootstrap(ctx.iam, config, ctx.now());
     for (const file of options.fixtures ?? []) loadFixtures(ctx, file);
+    if (dbPath !== ':memory:') collectOrphanBlobs(ctx);
   } catch (error) {
     ctx.s3.close();
     db.close();
     throw error;
   }
   return ctx;
+}
+
+const CLIENT_ERRORS: Record<string, [code: string, message: string]> = {
+  HPE_HEADER_OVERFLOW: ['RequestHeaderSectionTooLarge', 'Your request header section exceeds the maximum allowed size.'],
+  ERR_HTTP_REQUEST_TIMEOUT: ['RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.'],
+};
+
+/**
+ * Requests Node's HTTP parser rejects (oversized headers or URL, broken framing) or that arrive too slowly never reach
+ * the app: answer them as S3 does, with an XML error, instead of Node's bare 431/408/400, and close the connection.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (!socket.writable || inFlight?.headersSent || error.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const [code, message] = CLIENT_ERRORS[error.code ?? ''] ?? ['BadRequest', 'An error occurred when parsing the HTTP request.'];
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+  // A HEAD answer has no body. The parser keeps the packet it failed in, which starts with the request line when the
+  // headers arrived in one piece; for oversized headers, unless it shows a method other than HEAD, leave the body out.
+  const packet = (error as { rawPacket?: unknown }).rawPacket;
+  const start = Buffer.isBuffer(packet) ? packet.subarray(0, 8).toString('latin1') : '';
+  const bodyAllowed = !start.startsWith('HEAD ') && (error.code !== 'HPE_HEADER_OVERFLOW' || /^(GET|PUT|POST|DELETE|OPTIONS|PATCH) /.test(start));
+  socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/xml\r\nContent-Length: ${bodyAllowed ? Buffer.byteLength(body) : 0}\r\nConnection: close\r\n\r\n${bodyAllowed ? body : ''}`);
 }
 
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
@@ -67,10 +101,13 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const app = createApp(ctx);
   const port = options.port ?? 4577;
   let server: Server;
+  const headersTimeout = options.headersTimeoutMs ?? 60_000;
+  const requestTimeout = options.requestTimeoutMs ?? 300_000;
   try {
     server = await new Promise((resolve, reject) => {
-      const s = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(s)));
+      const s = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(Math.min(headersTimeout, requestTimeout) / 4))) }, app);
       s.once('error', reject);
+      s.listen(port, host, () => resolve(s));
     });
   } catch (error) {
     ctx.s3.close();
@@ -83,6 +120,10 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   }
   // SDKs keep connections alive between calls; match AWS's generous idle timeout.
   server.keepAliveTimeout = 65_000;
+  server.maxConnections = options.maxConnections ?? 1024;
+  server.on('clientError', answerClientError);
+  // An Expect other than 100-continue: serve the request as if it were absent (Node alone would answer a bare 417).
+  server.on('checkExpectation', app);
   const boundPort = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {

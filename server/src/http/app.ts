@@ -170,8 +170,12 @@ async function handleS3(ctx: ServerContext, req: Request, res: Response): Promis
     } else {
       res.set('Content-Type', 'application/xml').send(s3ErrorXml(awsError, requestId, hostId));
     }
-    // Unread request bytes would otherwise stall a keep-alive connection.
-    if (!req.complete) req.resume();
+    // Unread request bytes would otherwise stall a keep-alive connection. Unpipe first: a body verifier that failed
+    // is destroyed, and its later 'close' would unpipe (and so pause) the request again.
+    if (!req.complete) {
+      req.unpipe();
+      req.resume();
+    }
   }
 }
 

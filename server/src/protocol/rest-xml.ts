@@ -8,17 +8,44 @@ export const malformedXml = (): AwsError =>
   new AwsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
 
 const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true, processEntities: true, removeNSPrefix: true });
+/** Nesting deeper than any S3 request document needs; deeper input is refused before the (recursive) parser sees it. */
+const MAX_XML_DEPTH = 64;
 
 /** Parses an S3 request body; `root` is the element the operation expects at the top. */
 export function parseXmlBody(body: Buffer, root: string): Record<string, unknown> {
   const text = body.toString('utf8');
+  // No S3 request document has a DTD: refusing one rules out entity expansion and external entities (XXE).
+  if (/<!DOCTYPE|<!ENTITY/i.test(text) || tooDeep(text)) throw malformedXml();
   if (XMLValidator.validate(text) !== true) throw malformedXml();
-  const doc: unknown = parser.parse(text);
+  let doc: unknown;
+  try {
+    doc = parser.parse(text);
+  } catch {
+    throw malformedXml();
+  }
   const top = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>)[root] : undefined;
   if (top === undefined) throw malformedXml();
   if (top === '') return {};
   if (typeof top !== 'object' || top === null || Array.isArray(top)) throw malformedXml();
   return top as Record<string, unknown>;
+}
+
+/** One linear pass counting open elements (`<x>` up, `</x>` down, `<x/>`, `<!…>` and `<?…?>` neither). */
+function tooDeep(text: string): boolean {
+  let depth = 0;
+  let open = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 60 /* < */) {
+      open = i;
+    } else if (c === 62 /* > */ && open >= 0) {
+      const first = text.charCodeAt(open + 1);
+      if (first === 47 /* / */) depth--;
+      else if (first !== 33 /* ! */ && first !== 63 /* ? */ && text.charCodeAt(i - 1) !== 47 && ++depth > MAX_XML_DEPTH) return true;
+      open = -1;
+    }
+  }
+  return false;
 }
 
 export function restXmlDocument(root: string, body: XmlObject): string {

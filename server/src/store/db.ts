@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,14 +11,82 @@ const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../.
 /** Opens (creating if needed) the SQLite database and applies pending migrations from db/migrations. */
 export function openDatabase(path: string): Db {
   if (path !== ':memory:') ensureDirectory(dirname(resolve(path)));
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+  const unlock = path === ':memory:' ? undefined : lockDatabase(resolve(path));
+  let db: Db;
+  try {
+    db = new Database(path);
+  } catch (error) {
+    unlock?.();
+    throw error;
+  }
+  if (unlock) {
+    const close = db.close.bind(db);
+    db.close = () => {
+      unlock();
+      return close();
+    };
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   return db;
+}
+
+/** Thrown when another live iamlocal already serves the database file. */
+export class DatabaseInUseError extends Error {}
+
+const heldLocks = new Set<string>();
+
+/**
+ * One server per database file: the blob directory and reset/snapshot semantics assume a single owner. A lock file
+ * `<db>.lock` names the owner (pid@host); a lock left by a process that is gone (kill -9, crash) is taken over.
+ */
+function lockDatabase(path: string): () => void {
+  const lockPath = `${path}.lock`;
+  const me = `${process.pid}@${hostname()}`;
+  if (heldLocks.has(lockPath)) throw new DatabaseInUseError(`${path} is already open in this process`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(lockPath, me, { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+      const owner = readOwner(lockPath);
+      if (owner && owner !== me && ownerAlive(owner)) {
+        throw new DatabaseInUseError(`${path} is in use by another iamlocal server (pid ${owner}); stop it or choose another --db`);
+      }
+      try { unlinkSync(lockPath); } catch { /* raced with its owner's exit */ }
+    }
+  }
+  heldLocks.add(lockPath);
+  return () => {
+    heldLocks.delete(lockPath);
+    try { unlinkSync(lockPath); } catch { /* already gone */ }
+  };
+}
+
+function readOwner(lockPath: string): string | undefined {
+  try { return readFileSync(lockPath, 'utf8').trim(); } catch { return undefined; }
+}
+
+/** Whether the lock's process still runs; a lock from another host (a shared volume) cannot be checked and counts as stale. */
+function ownerAlive(owner: string): boolean {
+  const [pid, host] = owner.split('@');
+  if (host !== hostname() || !/^\d+$/.test(pid ?? '')) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Creates missing directories one level at a time (recursive mkdir can spin forever on special filesystems like /proc). */

@@ -41,7 +41,8 @@ export class S3Store {
       setPolicy: p('UPDATE buckets SET policy = ? WHERE bucket_name = ?'),
       setBucketTags: p('UPDATE buckets SET tags = ? WHERE bucket_name = ?'),
       object: p<ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? AND object_key = ?'),
-      anyObject: p<{ one: number }>('SELECT 1 AS one FROM objects WHERE bucket_name = ? LIMIT 1'),
+      // An upload in progress keeps the bucket too (its rows reference the bucket).
+      anyObject: p<{ one: number }>('SELECT 1 AS one FROM objects WHERE bucket_name = ? UNION ALL SELECT 1 FROM multipart_uploads WHERE bucket_name = ? LIMIT 1'),
       // Keys compare as UTF-8 bytes in SQLite's BINARY collation, which is the order S3 lists in.
       // One lower bound per query, so SQLite seeks straight to it in the primary key instead of scanning between two.
       listFrom: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account FROM objects
@@ -72,7 +73,7 @@ export class S3Store {
   deleteBucket(name: string): void { this.s.deleteBucket.run(name); }
   setBucketPolicy(name: string, policy: string | null): void { this.s.setPolicy.run(policy, name); }
   setBucketTags(name: string, tags: string | null): void { this.s.setBucketTags.run(tags, name); }
-  bucketIsEmpty(name: string): boolean { return this.s.anyObject.get(name) === undefined; }
+  bucketIsEmpty(name: string): boolean { return this.s.anyObject.get(name, name) === undefined; }
 
   object(bucket: string, key: string): ObjectRow | undefined { return this.s.object.get(bucket, key); }
   /** Up to `limit` objects with key >= `from` and key > `after`, in S3 order. */

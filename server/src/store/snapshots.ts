@@ -20,9 +20,17 @@ function referencedBlobs(ctx: ServerContext): Set<string> {
 }
 
 /** Removes blob files no object references any more (after a reset or restore). */
-function collectBlobs(ctx: ServerContext): void {
+function collectBlobs(ctx: ServerContext, partialsToo = false): void {
   const keep = referencedBlobs(ctx);
-  for (const file of readdirSync(ctx.s3.blobDir)) if (!keep.has(file) && !file.endsWith('.part')) rmSync(join(ctx.s3.blobDir, file), { force: true });
+  for (const file of readdirSync(ctx.s3.blobDir)) if (!keep.has(file) && (partialsToo || !file.endsWith('.part'))) rmSync(join(ctx.s3.blobDir, file), { force: true });
+}
+
+/**
+ * At start-up (the database lock is ours, so no upload is in flight): removes the blob files a killed server left
+ * behind, written or half-written before their row was committed.
+ */
+export function collectOrphanBlobs(ctx: ServerContext): void {
+  collectBlobs(ctx, true);
 }
 
 /** Empties every table, then re-creates the root account and, unless `empty`, re-applies the start-up fixtures. */

@@ -6,7 +6,7 @@ import { AwsError } from '../../http/errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { PartRow, UploadRow } from '../../store/s3-store.ts';
-import { authorize, bucketArn, checkKey, MAX_XML_BODY, objectArn, ownerXml, requireBucket, storedHeaders, writeBlob, type S3Call, type S3Handler, type S3Result } from './common.ts';
+import { authorize, bucketArn, checkKey, invalidArgument, MAX_XML_BODY, objectArn, ownerXml, requireBucket, storedHeaders, writeBlob, type S3Call, type S3Handler, type S3Result } from './common.ts';
 import { copySourceObject, declaredLength, requestHeader, sseOf, taggingHeader } from './objects.ts';
 
 const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -169,13 +169,23 @@ export const abortMultipartUpload: S3Handler = (call) => {
   return { status: 204 };
 };
 
+/** A non-negative integer query argument (max-parts, part-number-marker, max-uploads), as S3 validates them. */
+function integerArgument(call: S3Call, name: string, fallback: number): number {
+  const raw = call.query.get(name);
+  if (raw === null) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > 2147483647) {
+    throw invalidArgument(`Argument ${name} must be an integer between 0 and 2147483647`, name, raw);
+  }
+  return Number(raw);
+}
+
 export const listParts: S3Handler = (call) => {
   const bucket = requireBucket(call);
   const key = checkKey(call);
   authorize(call, bucket, 's3:ListMultipartUploadParts', objectArn(bucket.bucket_name, key));
   const upload = requireUpload(call, bucket.bucket_name, key);
-  const max = Math.min(Number(call.query.get('max-parts') ?? 1000) || 1000, 1000);
-  const marker = Number(call.query.get('part-number-marker') ?? 0) || 0;
+  const max = Math.min(integerArgument(call, 'max-parts', 1000), 1000);
+  const marker = integerArgument(call, 'part-number-marker', 0);
   const rows = call.ctx.s3.parts(upload.upload_id, marker, max + 1);
   const page = rows.slice(0, max);
   const truncated = rows.length > max;
@@ -183,7 +193,7 @@ export const listParts: S3Handler = (call) => {
   return {
     body: restXmlDocument('ListPartsResult', {
       Bucket: bucket.bucket_name, Key: key, UploadId: upload.upload_id, PartNumberMarker: marker,
-      NextPartNumberMarker: truncated ? page[page.length - 1]!.part_number : undefined, MaxParts: max, IsTruncated: truncated,
+      NextPartNumberMarker: truncated ? (page.at(-1)?.part_number ?? marker) : undefined, MaxParts: max, IsTruncated: truncated,
       Part: page.map((p) => ({ PartNumber: p.part_number, LastModified: p.last_modified, ETag: p.etag, Size: p.size })),
       Initiator: initiator, Owner: ownerXml(call, upload.owner_account), StorageClass: 'STANDARD',
     }),
@@ -194,7 +204,7 @@ export const listMultipartUploads: S3Handler = (call) => {
   const bucket = requireBucket(call);
   authorize(call, bucket, 's3:ListBucketMultipartUploads', bucketArn(bucket.bucket_name));
   const prefix = call.query.get('prefix') ?? '';
-  const max = Math.min(Number(call.query.get('max-uploads') ?? 1000) || 1000, 1000);
+  const max = Math.min(integerArgument(call, 'max-uploads', 1000), 1000);
   const uploads = call.ctx.s3.uploads(bucket.bucket_name, prefix, max + 1).filter((u) => u.object_key.startsWith(prefix));
   const page = uploads.slice(0, max);
   return {

@@ -6,7 +6,7 @@ import { XML_DECLARATION, xmlEscape, type XmlObject } from '../../protocol/xml.t
 import type { BucketRow, ObjectRow } from '../../store/s3-store.ts';
 import { accessDenied } from '../access-denied.ts';
 import {
-  authorize, checkKey, decide, MAX_OBJECT_BYTES, MAX_XML_BODY, noSuchKey, objectArn, ownerXml, requireBucket, storedHeaders, writeBlob,
+  authorize, checkKey, decide, invalidArgument, MAX_OBJECT_BYTES, MAX_XML_BODY, noSuchBucket, noSuchKey, objectArn, ownerXml, requireBucket, storedHeaders, writeBlob,
   type S3Call, type S3Handler, type S3Result,
 } from './common.ts';
 
@@ -59,8 +59,16 @@ function objectResponseHeaders(object: ObjectRow): Record<string, string> {
 }
 
 function commit(call: S3Call, row: ObjectRow): void {
-  const previous = call.ctx.db.transaction(() => call.ctx.s3.putObject(row))();
-  call.ctx.s3.removeBlob(previous);
+  const result = call.ctx.db.transaction(() => {
+    // The bucket may have been deleted while the body streamed in.
+    if (!call.ctx.s3.bucket(row.bucket_name)) return { gone: true, previous: undefined };
+    return { gone: false, previous: call.ctx.s3.putObject(row) };
+  })();
+  if (result.gone) {
+    call.ctx.s3.removeBlob(row.blob_id);
+    throw noSuchBucket(row.bucket_name);
+  }
+  call.ctx.s3.removeBlob(result.previous);
 }
 
 export async function putObject(call: S3Call): Promise<S3Result> {
@@ -247,6 +255,8 @@ function getHeaders(call: S3Call, object: ObjectRow): Record<string, string> {
   }
   for (const [param, name] of Object.entries(RESPONSE_OVERRIDES)) {
     const value = call.query.get(param);
+    // A response header carries ISO-8859-1 only (and no control characters): refuse what cannot be sent.
+    if (value !== null && /[^\t\x20-\x7e\x80-\xff]/.test(value)) throw invalidArgument('Header value cannot be represented using ISO-8859-1.', param, value);
     if (value !== null) headers[name] = value;
   }
   return headers;
