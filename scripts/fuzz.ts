@@ -36,6 +36,8 @@ const ACCOUNT = '123456789012';
 const USERS = ['fz-u0', 'fz-u1', 'fz-u2'];
 const ROLES = ['fz-r0', 'fz-r1', 'kjh-s3-encryption-test1-role'];
 const GROUPS = ['fz-g0', 'fz-g1'];
+const PROFILES = ['fz-ip0', 'fz-ip1'];
+const SAML_PROVIDERS = ['fz-saml0', 'fz-saml1'];
 const POLICIES = ['fz-p0', 'fz-p1', 'kjh-s3-encryption-test1'];
 const BUCKETS = ['fz-b0', 'fz-b1', 'kjh-encryption-test1'];
 const KEYS = ['k0', 'k1', 'dir/a.txt', 'dir/sub/b', 'ü/😀 key', 'a+b=c&d', 'x'.repeat(900)];
@@ -44,6 +46,7 @@ const ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:ListBucket', 's3:*', 'iam:C
 const pick = <T>(xs: readonly T[]): fc.Arbitrary<T> => fc.constantFrom(...xs);
 const policyArn = (name: string): string => `arn:aws:iam::${ACCOUNT}:policy/${name}`;
 const roleArn = (name: string): string => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+const samlArn = (name: string): string => `arn:aws:iam::${ACCOUNT}:saml-provider/${name}`;
 
 /** Strings meant to hurt: unicode, lone surrogates, escapes, wildcards, variables, numbers, oversized. */
 const hostile: fc.Arbitrary<string> = fc.oneof(
@@ -79,6 +82,11 @@ const documentOf = (stmt: fc.Arbitrary<unknown>): fc.Arbitrary<string> => fc.one
 );
 const identityDoc = documentOf(statement);
 const trustDoc = documentOf(trustStatement);
+/** IdP metadata shapes (padded past the 1,000-character minimum) with hostile entity ids and certificates. */
+const hostileMetadata: fc.Arbitrary<string> = fc.tuple(hostile, hostile).map(([entity, cert]) =>
+  `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${entity.replace(/[<&"]/g, '')}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">`
+  + `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${cert.replace(/[<&]/g, '')}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`
+  + `</md:IDPSSODescriptor><!-- ${'pad '.repeat(250)} --></md:EntityDescriptor>`);
 
 // ---- query protocol ----
 
@@ -91,6 +99,11 @@ const IAM_PARAM: ParamArbs = {
   Description: fc.string({ maxLength: 30 }), PathPrefix: fc.constantFrom('/', '/fz/'), MaxItems: fc.constantFrom('1', '2', '100', '1000'), Marker: fc.string({ maxLength: 10 }),
   PolicySourceArn: fc.oneof(pick(USERS).map((u) => `arn:aws:iam::${ACCOUNT}:user/${u}`), pick(ROLES).map(roleArn)),
   Scope: fc.constantFrom('All', 'AWS', 'Local'), OnlyAttached: fc.constantFrom('true', 'false'), NewPath: fc.constant('/n/'), NewUserName: pick(USERS),
+  InstanceProfileName: pick(PROFILES), Name: pick(SAML_PROVIDERS), SAMLProviderArn: pick(SAML_PROVIDERS).map(samlArn), SAMLMetadataDocument: fc.oneof(hostile, hostileMetadata),
+  Password: fc.oneof(fc.constantFrom('Passw0rd!Passw0rd!', 'short', ''), hostile), AccountAlias: fc.oneof(fc.constantFrom('fz-alias', 'Bad_Alias', 'a', 'fz--x'), hostile),
+  MinimumPasswordLength: fc.constantFrom('6', '128', '5', '129', 'x'), EntityFilter: fc.constantFrom('User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy', 'bogus'),
+  AWSServiceName: fc.oneof(fc.constantFrom('elasticbeanstalk.amazonaws.com', 'autoscaling.amazonaws.com', 'bogus'), hostile),
+  OpenIDConnectProviderArn: fc.oneof(fc.constantFrom(`arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.fz.example`, `arn:aws:iam::${ACCOUNT}:oidc-provider/`), hostile),
 };
 const IAM_OPS: Record<string, string[]> = {
   CreateUser: ['UserName', 'Path?'], GetUser: ['UserName?'], DeleteUser: ['UserName'], ListUsers: ['PathPrefix?', 'MaxItems?', 'Marker?'],
@@ -111,7 +124,34 @@ const IAM_OPS: Record<string, string[]> = {
   CreateGroup: ['GroupName', 'Path?'], GetGroup: ['GroupName'], DeleteGroup: ['GroupName'], ListGroups: ['PathPrefix?'], AddUserToGroup: ['GroupName', 'UserName'],
   RemoveUserFromGroup: ['GroupName', 'UserName'], ListGroupsForUser: ['UserName'],
   ListUserTags: ['UserName'], ListRoleTags: ['RoleName'], GetContextKeysForPrincipalPolicy: ['PolicySourceArn'],
+  CreateInstanceProfile: ['InstanceProfileName', 'Path?'], GetInstanceProfile: ['InstanceProfileName'], DeleteInstanceProfile: ['InstanceProfileName'],
+  ListInstanceProfiles: ['PathPrefix?', 'MaxItems?'], AddRoleToInstanceProfile: ['InstanceProfileName', 'RoleName'], RemoveRoleFromInstanceProfile: ['InstanceProfileName', 'RoleName'],
+  ListInstanceProfilesForRole: ['RoleName'], CreateSAMLProvider: ['Name', 'SAMLMetadataDocument'], GetSAMLProvider: ['SAMLProviderArn'], DeleteSAMLProvider: ['SAMLProviderArn'],
+  UpdateSAMLProvider: ['SAMLProviderArn', 'SAMLMetadataDocument?'], ListSAMLProviders: [], CreateLoginProfile: ['UserName', 'Password'], GetLoginProfile: ['UserName'],
+  UpdateLoginProfile: ['UserName', 'Password?'], DeleteLoginProfile: ['UserName'], CreateAccountAlias: ['AccountAlias'], DeleteAccountAlias: ['AccountAlias'],
+  ListAccountAliases: [], GetAccountSummary: [], GetAccountAuthorizationDetails: ['MaxItems?', 'Marker?'], GetAccountPasswordPolicy: [],
+  UpdateAccountPasswordPolicy: ['MinimumPasswordLength?'], DeleteAccountPasswordPolicy: [], ListEntitiesForPolicy: ['PolicyArn', 'EntityFilter?'],
+  UpdateUser: ['UserName', 'NewUserName?', 'NewPath?'], UpdateRoleDescription: ['RoleName', 'Description'], GetAccessKeyLastUsed: ['AccessKeyId'],
+  CreateServiceLinkedRole: ['AWSServiceName'], ListOpenIDConnectProviders: [], GetOpenIDConnectProvider: ['OpenIDConnectProviderArn'],
+  DeleteOpenIDConnectProvider: ['OpenIDConnectProviderArn'],
 };
+const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+const b64url = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
+/** SAML responses that parse but are unsigned, tampered or odd, and raw garbage. */
+const hostileSaml: fc.Arbitrary<string> = fc.oneof(
+  hostile,
+  hostile.map(b64),
+  fc.tuple(hostile, hostile, fc.constantFrom('', '<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo/></ds:Signature>')).map(([sub, role, sig]) => b64(
+    `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>`
+    + `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a"><saml:Issuer>urn:iamlocal:saml:idp</saml:Issuer>${sig}<saml:Subject><saml:NameID>${xmlText(sub)}</saml:NameID></saml:Subject>`
+    + `<saml:AttributeStatement><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role"><saml:AttributeValue>${xmlText(role)}</saml:AttributeValue></saml:Attribute></saml:AttributeStatement></saml:Assertion></samlp:Response>`)),
+);
+/** JWT-shaped tokens with hostile headers, claims and signatures. */
+const hostileJwt: fc.Arbitrary<string> = fc.oneof(
+  hostile,
+  fc.tuple(fc.oneof(fc.constantFrom('{"alg":"RS256","kid":"x"}', '{"alg":"none"}', '{"alg":"ES256"}'), hostile), fc.oneof(fc.constant(`{"iss":"https://oidc.iamlocal.localhost","sub":"s","aud":"sts.amazonaws.com","exp":9999999999}`), hostile), hostile)
+    .map(([h, c, sig]) => `${b64url(h)}.${b64url(c)}.${b64url(sig)}`),
+);
 const member = (prefix: string, values: string[]): [string, string][] => values.map((v, i) => [`${prefix}.member.${i + 1}`, v]);
 const tagsParams = fc.array(fc.tuple(fc.oneof(fc.constantFrom('team', 'env', 'aws:x'), hostile), hostile), { maxLength: 3 })
   .map((tags) => tags.flatMap(([k, v], i) => [[`Tags.member.${i + 1}.Key`, k], [`Tags.member.${i + 1}.Value`, v]] as [string, string][]));
@@ -124,8 +164,18 @@ function iamOp(action: string, names: string[]): fc.Arbitrary<Spec> {
   });
   return fc.tuple(...arbs).map((ps): Spec => ({ service: 'iam', op: action, method: 'POST', params: [['Action', action], ...ps.filter((p): p is [string, string] => p !== undefined)], headers: {} }));
 }
+const stsSpec = (op: string, params: [string, string | null | undefined][]): Spec =>
+  ({ service: 'sts', op, method: 'POST', headers: {}, params: [['Action', op], ...params.filter((p): p is [string, string] => typeof p[1] === 'string')] });
 const queryOps: fc.Arbitrary<Spec>[] = [
   ...Object.entries(IAM_OPS).map(([a, n]) => iamOp(a, n)),
+  fc.tuple(fc.oneof(fc.constantFrom('https://oidc.fz.example', 'https://oidc.fz.example/p', 'http://insecure', ''), hostile), fc.array(hostile, { maxLength: 2 }), fc.array(fc.oneof(fc.constant('0'.repeat(40)), hostile), { maxLength: 2 }))
+    .map(([url, ids, prints]): Spec => ({ service: 'iam', op: 'CreateOpenIDConnectProvider', method: 'POST', headers: {}, params: [['Action', 'CreateOpenIDConnectProvider'], ['Url', url], ...member('ClientIDList', ids), ...member('ThumbprintList', prints)] })),
+  fc.tuple(pick(ROLES), fc.oneof(pick(SAML_PROVIDERS).map(samlArn), hostile), hostileSaml, fc.option(fc.constantFrom('900', '3600', '99999')))
+    .map(([r, p, a, d]) => stsSpec('AssumeRoleWithSAML', [['RoleArn', roleArn(r)], ['PrincipalArn', p], ['SAMLAssertion', a], ['DurationSeconds', d]])),
+  fc.tuple(pick(ROLES), fc.oneof(fc.constant('fz'), hostile), hostileJwt).map(([r, n, t]) => stsSpec('AssumeRoleWithWebIdentity', [['RoleArn', roleArn(r)], ['RoleSessionName', n], ['WebIdentityToken', t]])),
+  fc.tuple(fc.oneof(fc.constant('fz-fed'), hostile), fc.option(identityDoc), fc.option(fc.constantFrom('900', '129600', '10'))).map(([n, pol, d]) => stsSpec('GetFederationToken', [['Name', n], ['Policy', pol], ['DurationSeconds', d]])),
+  hostile.map((m) => stsSpec('DecodeAuthorizationMessage', [['EncodedMessage', m]])),
+  fc.option(fc.constantFrom('900', '3600', '1')).map((d) => stsSpec('GetSessionToken', [['DurationSeconds', d]])),
   fc.tuple(pick(USERS), tagsParams).map(([u, t]): Spec => ({ service: 'iam', op: 'TagUser', method: 'POST', params: [['Action', 'TagUser'], ['UserName', u], ...t], headers: {} })),
   fc.tuple(pick(ROLES), tagsParams).map(([r, t]): Spec => ({ service: 'iam', op: 'TagRole', method: 'POST', params: [['Action', 'TagRole'], ['RoleName', r], ...t], headers: {} })),
   fc.tuple(pick(USERS), fc.array(hostile, { maxLength: 3 })).map(([u, k]): Spec => ({ service: 'iam', op: 'UntagUser', method: 'POST', params: [['Action', 'UntagUser'], ['UserName', u], ...member('TagKeys', k)], headers: {} })),
@@ -524,6 +574,10 @@ async function seed(server: SpawnedServer, agent: Agent): Promise<Live> {
   for (const r of ROLES.slice(0, 2)) await q('iam', { Action: 'CreateRole', RoleName: r, AssumeRolePolicyDocument: trust });
   for (const g of GROUPS) await q('iam', { Action: 'CreateGroup', GroupName: g });
   for (const p of POLICIES.slice(0, 2)) await q('iam', { Action: 'CreatePolicy', PolicyName: p, PolicyDocument: doc });
+  const metadata = (await admin(server, 'GET', '/_iamlocal/saml/metadata')).body.toString();
+  await q('iam', { Action: 'CreateSAMLProvider', Name: SAML_PROVIDERS[0]!, SAMLMetadataDocument: metadata });
+  await q('iam', { Action: 'CreateOpenIDConnectProvider', Url: 'https://oidc.fz.example', 'ClientIDList.member.1': 'sts.amazonaws.com', 'ThumbprintList.member.1': '0'.repeat(40) });
+  await q('iam', { Action: 'CreateInstanceProfile', InstanceProfileName: PROFILES[0]! });
   for (const b of BUCKETS.slice(0, 2)) await s('PUT', `/${b}`);
   for (const k of KEYS.slice(0, 4)) await s('PUT', `/fz-b0/${pct(k, true)}`, `content of ${k}`);
   const created = await s('POST', '/fz-b0/mp', '', 'uploads');
