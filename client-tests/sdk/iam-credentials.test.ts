@@ -365,3 +365,30 @@ test('STS preferences show in the account summary; no organization features outs
   const org = await rejection(iam.send(new ListOrganizationsFeaturesCommand({})));
   assert.equal(org.name, 'OrganizationNotFoundException');
 });
+
+test('fixtures: a virtual MFA device with a known seed, enabled for a user, works in STS and round-trips through the export', async () => {
+  const { applyFixtures, FixtureError } = await import('../../server/src/store/fixtures.ts');
+  const { exportState } = await import('../../server/src/store/state.ts');
+  const seed = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+  applyFixtures(local.ctx, {
+    users: [{ name: 'fixture-user', accessKeys: [{ id: 'AKIAFIXTUREMFAUSER01', secret: 'fixture-user-secret-key-0000000000000000' }] }],
+    virtualMfaDevices: [{ name: 'fixture-phone', path: '/devices/', seed, user: 'fixture-user', tags: { source: 'fixture' } }, { name: 'spare', seed }],
+  }, 'inline fixture');
+  const serial = `arn:aws:iam::${ACCOUNT}:mfa/devices/fixture-phone`;
+  assert.deepEqual((await iam.send(new ListMFADevicesCommand({ UserName: 'fixture-user' }))).MFADevices?.map((d) => d.SerialNumber), [serial]);
+  assert.deepEqual((await iam.send(new ListVirtualMFADevicesCommand({ AssignmentStatus: 'Unassigned' }))).VirtualMFADevices?.map((d) => d.SerialNumber),
+    [`arn:aws:iam::${ACCOUNT}:mfa/spare`]);
+  const sts = stsAs({ accessKeyId: 'AKIAFIXTUREMFAUSER01', secretAccessKey: 'fixture-user-secret-key-0000000000000000' });
+  assert.ok((await sts.send(new GetSessionTokenCommand({ SerialNumber: serial, TokenCode: totp(seed) }))).Credentials?.SessionToken);
+
+  const exported = JSON.parse(JSON.stringify(exportState(local.ctx))) as Record<string, unknown>;
+  assert.equal((exported.virtualMfaDevices as unknown[]).length, 2);
+  local.reset('empty');
+  applyFixtures(local.ctx, exported, 'exported state');
+  assert.deepEqual(JSON.parse(JSON.stringify(exportState(local.ctx))), exported);
+
+  assert.throws(() => applyFixtures(local.ctx, { virtualMfaDevices: [{ name: 'x', seed: 'not base32!' }] }, 'bad'), (e: unknown) =>
+    e instanceof FixtureError && e.message.startsWith('bad: virtualMfaDevices[0].seed:'));
+  assert.throws(() => applyFixtures(local.ctx, { virtualMfaDevices: [{ name: 'y', seed, user: 'nobody' }] }, 'bad'), (e: unknown) =>
+    e instanceof FixtureError && e.message === 'bad: virtualMfaDevices[0].user: no user nobody');
+});
