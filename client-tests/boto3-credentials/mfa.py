@@ -1,7 +1,7 @@
 """Virtual MFA with boto3 against a live iamlocal (URL in argv[1]): create and enable a device with RFC 6238 codes computed
 here, then GetSessionToken with SerialNumber/TokenCode and a policy that requires aws:MultiFactorAuthPresent. Prints one
 JSON line per check; exits non-zero on the first failure."""
-import base64, hashlib, hmac, json, struct, sys, time
+import base64, hashlib, hmac, json, os, re, struct, sys, time
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -36,10 +36,34 @@ def totp(seed, at=None):
     return '%06d' % ((struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1000000)
 
 
+def shape_problems(value, shape, path='$'):
+    """Keys that are not members of the model shape, and required members that are missing (recursively)."""
+    problems = []
+    if shape.type_name == 'structure':
+        if not isinstance(value, dict):
+            return [f'{path}: expected an object']
+        for key, item in value.items():
+            if key not in shape.members:
+                problems.append(f'{path}.{key}: not in {shape.name}')
+            else:
+                problems += shape_problems(item, shape.members[key], f'{path}.{key}')
+        problems += [f'{path}.{r}: required by {shape.name} but missing' for r in shape.required_members if r not in value]
+    elif shape.type_name == 'list':
+        if not isinstance(value, list):
+            return [f'{path}: expected a list']
+        for i, item in enumerate(value):
+            problems += shape_problems(item, shape.member, f'{path}[{i}]')
+    return problems
+
+
 def output_problems(operation, response):
-    shape = MODEL.operation_model(operation).output_shape
     body = {k: v for k, v in response.items() if k != 'ResponseMetadata'}
-    return [k for k in body if k not in shape.members] + [k for k in shape.required_members if k not in body]
+    return shape_problems(body, MODEL.operation_model(operation).output_shape)
+
+
+def shape_check(operation, response):
+    problems = output_problems(operation, response)
+    check(f'{operation} matches the botocore output shape', not problems, problems or response)
 
 
 iam.create_user(UserName='mfa-user')
@@ -54,7 +78,7 @@ device = created['VirtualMFADevice']
 serial = device['SerialNumber']
 seed = device['Base32StringSeed'].decode('ascii')
 check('create-virtual-mfa-device', serial == f'arn:aws:iam::{ACCOUNT}:mfa/mfa-user-phone' and len(seed) == 64, device)
-check('create-virtual-mfa-device shape', not output_problems('CreateVirtualMFADevice', created), output_problems('CreateVirtualMFADevice', created))
+shape_check('CreateVirtualMFADevice', created)
 
 now = time.time()
 err = error_of(lambda: iam.enable_mfa_device(UserName='mfa-user', SerialNumber=serial, AuthenticationCode1='000000', AuthenticationCode2='111111'))
@@ -84,11 +108,52 @@ check('session without MFA: denied', err and err['Code'] == 'AccessDenied', err)
 
 token = sts.get_session_token(SerialNumber=serial, TokenCode=totp(seed), DurationSeconds=900)
 check('get-session-token with MFA', 'Credentials' in token, token)
+check('GetSessionToken matches the botocore output shape', not shape_problems({k: v for k, v in token.items() if k != 'ResponseMetadata'},
+      sts.meta.service_model.operation_model('GetSessionToken').output_shape), token)
 creds = token['Credentials']
 mfa_iam = boto3.client('iam', endpoint_url=URL, config=CONFIG, aws_access_key_id=creds['AccessKeyId'], aws_secret_access_key=creds['SecretAccessKey'],
                        aws_session_token=creds['SessionToken'], region_name='us-east-1')
 users = mfa_iam.list_users()
 check('session with MFA: allowed', [u['UserName'] for u in users['Users']] == ['mfa-user'], users)
+
+# ---- The other credential kinds, each response checked against the model ----
+# An ssh-rsa key made with ssh-keygen, and the fingerprint `ssh-keygen -l -E md5` printed for it.
+SSH_KEY = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDpH9kqDTCyh8cbggY5owegUetx4A8yzrhxwUPx0GSsAvpeIhZVsIfFWszIAJ+FpiVc0ZxyPoGoh0l148CFMNHibUtrGwqiNl9ZtRuz4uM/Ai7Sm9gkqaLltlw+vj4zVdY8bkwh9o/5fgT2aks3YXr2kbiqx8Xw7yvkFv8kPdIs/tDAPtMzWeFfc8M52mpBdqIGbSY9qA/Z5GNedewZbtTDH6Zz2h1M929vgXT598ZBpn/z0brKrkCzSMti5iQxqGleLxHSV1X25L1oEC3+ljOeMyPBbSq7bo1Kke6xgHYWZr7sJLp0abuyggtIWNlmnqdChAxAv/+bzy+jGVaskwXz iamlocal@test'
+SSH_MD5 = 'ae:9a:c4:47:22:61:8a:d1:9f:b4:74:07:91:1f:24:66'
+CERTS = dict(re.findall(r"export const (\w+) = `([^`]*)`", open(os.path.join(os.path.dirname(__file__), '..', 'sdk', 'test-certificates.ts')).read()))
+shape_check('ListVirtualMFADevices', virtual)
+shape_check('GetMFADevice', iam.get_mfa_device(UserName='mfa-user', SerialNumber=serial))
+uploaded = iam.upload_ssh_public_key(UserName='mfa-user', SSHPublicKeyBody=SSH_KEY)
+shape_check('UploadSSHPublicKey', uploaded)
+check('ssh fingerprint as ssh-keygen -E md5 prints it', uploaded['SSHPublicKey']['Fingerprint'] == SSH_MD5, uploaded)
+key_id = uploaded['SSHPublicKey']['SSHPublicKeyId']
+shape_check('GetSSHPublicKey', iam.get_ssh_public_key(UserName='mfa-user', SSHPublicKeyId=key_id, Encoding='PEM'))
+shape_check('ListSSHPublicKeys', iam.list_ssh_public_keys(UserName='mfa-user'))
+shape_check('UploadServerCertificate', iam.upload_server_certificate(ServerCertificateName='web', CertificateBody=CERTS['CERT_A'], PrivateKey=CERTS['KEY_A'],
+                                                                     Tags=[{'Key': 'k', 'Value': 'v'}]))
+shape_check('GetServerCertificate', iam.get_server_certificate(ServerCertificateName='web'))
+shape_check('ListServerCertificates', iam.list_server_certificates())
+err = error_of(lambda: iam.upload_server_certificate(ServerCertificateName='other', CertificateBody=CERTS['CERT_A'], PrivateKey=CERTS['KEY_B']))
+check('server certificate with the wrong key: KeyPairMismatch', err and err['Code'] == 'KeyPairMismatch', err)
+signing = iam.upload_signing_certificate(UserName='mfa-user', CertificateBody=CERTS['CERT_B'])
+shape_check('UploadSigningCertificate', signing)
+shape_check('ListSigningCertificates', iam.list_signing_certificates(UserName='mfa-user'))
+credential = iam.create_service_specific_credential(UserName='mfa-user', ServiceName='cassandra.amazonaws.com')
+shape_check('CreateServiceSpecificCredential', credential)
+credential_id = credential['ServiceSpecificCredential']['ServiceSpecificCredentialId']
+shape_check('ResetServiceSpecificCredential', iam.reset_service_specific_credential(UserName='mfa-user', ServiceSpecificCredentialId=credential_id))
+shape_check('ListServiceSpecificCredentials', iam.list_service_specific_credentials(UserName='mfa-user'))
+err = error_of(lambda: iam.create_service_specific_credential(UserName='mfa-user', ServiceName='sqs.amazonaws.com'))
+check('unsupported service: NotSupportedService', err and err['Code'] == 'NotSupportedService', err)
+err = error_of(lambda: iam.list_organizations_features())
+check('list-organizations-features outside an organization', err and err['Code'] == 'OrganizationNotFoundException', err)
+iam.set_security_token_service_preferences(GlobalEndpointTokenVersion='v2Token')
+check('GlobalEndpointTokenVersion in the summary', iam.get_account_summary()['SummaryMap']['GlobalEndpointTokenVersion'] == 2)
+for fn in (lambda: iam.delete_ssh_public_key(UserName='mfa-user', SSHPublicKeyId=key_id),
+           lambda: iam.delete_signing_certificate(UserName='mfa-user', CertificateId=signing['Certificate']['CertificateId']),
+           lambda: iam.delete_service_specific_credential(UserName='mfa-user', ServiceSpecificCredentialId=credential_id),
+           lambda: iam.delete_server_certificate(ServerCertificateName='web')):
+    fn()
 
 err = error_of(lambda: iam.delete_user(UserName='mfa-user'))
 check('delete-user with an MFA device: DeleteConflict', err and err['Code'] == 'DeleteConflict', err)
