@@ -2,7 +2,11 @@
 // SSH public keys, server and signing certificates, service-specific credentials, STS preferences, organization features,
 // and DeleteUser's conflicts while any of these remain.
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import {
   CreateAccessKeyCommand, CreateRoleCommand, CreateServiceSpecificCredentialCommand, CreateUserCommand, CreateVirtualMFADeviceCommand, DeactivateMFADeviceCommand,
@@ -73,6 +77,15 @@ test('virtual MFA devices: create, enable with two consecutive codes, list, get,
   const seed = Buffer.from(created.Base32StringSeed!).toString('ascii');
   assert.match(seed, /^[A-Z2-7]{64}$/);
   assert.deepEqual(created.Tags, [{ Key: 'kind', Value: 'app' }]);
+  // QRCodePNG is a PNG of the otpauth:// URI; where zbarimg is installed, it is decoded too.
+  const png = Buffer.from(created.QRCodePNG!);
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const uri = `otpauth://totp/Amazon%20Web%20Services%3Aalice-phone%40${ACCOUNT}?secret=${seed}&issuer=Amazon%20Web%20Services`;
+  if (spawnSync('zbarimg', ['--version']).status === 0) {
+    const file = join(mkdtempSync(join(tmpdir(), 'iamlocal-qr-')), 'qr.png');
+    writeFileSync(file, png);
+    assert.equal(execFileSync('zbarimg', ['-q', '--raw', file], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(), uri);
+  }
   const dup = await rejection(iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'alice-phone', Path: '/team/' })));
   assert.deepEqual([dup.name, dup.message], ['EntityAlreadyExistsException', 'MFADevice entity at the same path and name already exists.']);
 

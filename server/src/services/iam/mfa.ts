@@ -1,9 +1,11 @@
 // Virtual MFA devices: create, enable with two consecutive RFC 6238 codes, resync, deactivate, delete, list, tags; and
 // the check GetSessionToken and AssumeRole make of SerialNumber + TokenCode.
+import { qrCodePng } from '../../auth/qr-png.ts';
 import { newTotpSeed, totpAtStep, totpStep } from '../../auth/totp.ts';
 import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity, validationError } from '../../http/errors.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { credentialsStore, mfaSerial, type MfaDeviceRow } from '../../store/credentials-store.ts';
+import { iamEntities } from '../../store/iam-entities-store.ts';
 import type { Db } from '../../store/db.ts';
 import { isoSeconds } from '../../store/ids.ts';
 import { req, str, type QueryCall, type QueryHandler } from '../query-service.ts';
@@ -87,8 +89,14 @@ export const createVirtualMFADevice: QueryHandler = (call) => {
     created_at: isoSeconds(call.facts.now), tags: tagsJson(tags),
   };
   store.insertMfaDevice(row);
-  // Base32StringSeed is a blob: the base32 text, base64-encoded on the wire. No QR code image is drawn.
-  return { VirtualMFADevice: { SerialNumber: serial, Base32StringSeed: Buffer.from(row.seed, 'ascii').toString('base64'), Tags: tagList(row.tags) } };
+  // Blobs are base64 on the wire: the seed's base32 text, and a PNG of the otpauth:// URI authenticator apps scan.
+  const label = `Amazon Web Services:${name}@${iamEntities(call.ctx.db).accountAlias(accountOf(call)) ?? accountOf(call)}`;
+  const uri = `otpauth://totp/${encodeURIComponent(label)}?secret=${row.seed}&issuer=${encodeURIComponent('Amazon Web Services')}`;
+  return {
+    VirtualMFADevice: {
+      SerialNumber: serial, Base32StringSeed: Buffer.from(row.seed, 'ascii').toString('base64'), QRCodePNG: qrCodePng(uri).toString('base64'), Tags: tagList(row.tags),
+    },
+  };
 };
 
 export const enableMFADevice: QueryHandler = (call) => {
