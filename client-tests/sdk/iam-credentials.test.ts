@@ -23,7 +23,7 @@ import { AssumeRoleCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/c
 import { totp } from '../../server/src/auth/totp.ts';
 import { startIamlocal, type Iamlocal } from '../../server/src/in-process.ts';
 import { rejection } from './support.ts';
-import { CERT_A, CERT_B, CERT_C, KEY_A, KEY_B } from './test-certificates.ts';
+import { CA_CERT, CERT_A, CERT_B, CERT_C, KEY_A, KEY_B, LEAF_CERT, LEAF_KEY } from './test-certificates.ts';
 
 const ACCOUNT = '123456789012';
 const STEP_MS = 30_000;
@@ -289,8 +289,11 @@ test('server certificates: upload with key check, get, list by path, rename, tag
   assert.deepEqual([malformed.name, malformed.message], ['MalformedCertificateException', 'Unable to parse certificate. Please ensure the certificate is in PEM format.']);
   const mismatch = await rejection(iam.send(new UploadServerCertificateCommand({ ServerCertificateName: 'web', CertificateBody: CERT_A, PrivateKey: KEY_B })));
   assert.equal(mismatch.name, 'KeyPairMismatchException');
+  const badChain = await rejection(iam.send(new UploadServerCertificateCommand({ ServerCertificateName: 'web', CertificateBody: LEAF_CERT, PrivateKey: LEAF_KEY, CertificateChain: CERT_B })));
+  assert.equal(badChain.name, 'MalformedCertificateException');
+  assert.match(badChain.message, /^Unable to validate certificate chain\. .* The index within the chain of the invalid certificate is: 1$/);
   const uploaded = await iam.send(new UploadServerCertificateCommand({
-    ServerCertificateName: 'web', Path: '/cloudfront/', CertificateBody: CERT_A, PrivateKey: KEY_A, CertificateChain: CERT_B, Tags: [{ Key: 'env', Value: 'test' }],
+    ServerCertificateName: 'web', Path: '/cloudfront/', CertificateBody: LEAF_CERT, PrivateKey: LEAF_KEY, CertificateChain: CA_CERT, Tags: [{ Key: 'env', Value: 'test' }],
   }));
   const meta = uploaded.ServerCertificateMetadata!;
   assert.equal(meta.Arn, `arn:aws:iam::${ACCOUNT}:server-certificate/cloudfront/web`);
@@ -301,8 +304,8 @@ test('server certificates: upload with key check, get, list by path, rename, tag
     'EntityAlreadyExistsException');
 
   const got = (await iam.send(new GetServerCertificateCommand({ ServerCertificateName: 'web' }))).ServerCertificate!;
-  assert.equal(got.CertificateBody, CERT_A);
-  assert.equal(got.CertificateChain, CERT_B);
+  assert.equal(got.CertificateBody, LEAF_CERT);
+  assert.equal(got.CertificateChain, CA_CERT);
   assert.equal(got.ServerCertificateMetadata?.ServerCertificateId, meta.ServerCertificateId);
   assert.deepEqual((await iam.send(new ListServerCertificatesCommand({ PathPrefix: '/cloudfront/' }))).ServerCertificateMetadataList?.map((c) => c.ServerCertificateName), ['web']);
   assert.deepEqual((await iam.send(new ListServerCertificatesCommand({ PathPrefix: '/elb/' }))).ServerCertificateMetadataList, []);

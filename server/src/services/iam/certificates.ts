@@ -31,6 +31,25 @@ export function parseCertificate(body: string, now: Date): X509Certificate {
   return cert;
 }
 
+/** The chain must start with the certificate that signed the body, each next one signing the one before (AWS's text). */
+function checkChain(cert: X509Certificate, chain: string): void {
+  let certs: X509Certificate[];
+  try {
+    const blocks = chain.match(PEM_BLOCK) ?? [];
+    if (!blocks.length) throw new Error('no certificates');
+    certs = blocks.map((b) => new X509Certificate(b));
+  } catch {
+    throw malformed('Unable to parse certificate. Please ensure the certificate is in PEM format.');
+  }
+  certs.forEach((issuer, i) => {
+    const subject = i === 0 ? cert : certs[i - 1]!;
+    if (!subject.checkIssued(issuer) || !subject.verify(issuer.publicKey)) {
+      throw malformed('Unable to validate certificate chain. The certificate chain must start with the immediate signing certificate, followed by any '
+        + `intermediaries in order. The index within the chain of the invalid certificate is: ${i + 1}`);
+    }
+  });
+}
+
 export const serverCertificateArn = (accountId: string, path: string, name: string): string => `arn:aws:iam::${accountId}:server-certificate${pathOf(path)}${name}`;
 
 function serverResource(call: QueryCall, name: string): string {
@@ -67,19 +86,12 @@ export const uploadServerCertificate: QueryHandler = (call) => {
   try {
     key = createPrivateKey(req(call.input, 'PrivateKey'));
   } catch {
-    throw malformed('Unable to parse private key.');
+    // AWS answers an unreadable private key with the certificate's text.
+    throw malformed('Unable to parse certificate. Please ensure the certificate is in PEM format.');
   }
   if (!cert.checkPrivateKey(key)) throw new AwsError('KeyPairMismatch', 'Public key certificate and private key doesn\'t match', 400);
   const chain = str(call.input, 'CertificateChain');
-  if (chain !== undefined) {
-    const blocks = chain.match(PEM_BLOCK) ?? [];
-    try {
-      if (!blocks.length) throw new Error('no certificates');
-      for (const block of blocks) new X509Certificate(block);
-    } catch {
-      throw malformed('Unable to parse certificate chain. Please ensure the certificate chain is in PEM format.');
-    }
-  }
+  if (chain !== undefined) checkChain(cert, chain);
   const row: ServerCertificateRow = {
     account_id: accountOf(call), name, certificate_id: credentialId('ASCA', 17), path, body: body.trim(), chain: chain?.trim() ?? null,
     expiration: isoSeconds(new Date(cert.validTo)), uploaded_at: isoSeconds(call.facts.now), tags: tagsJson(tags),
