@@ -133,7 +133,8 @@ export const deleteServerCertificate: QueryHandler = (call) => {
 };
 
 export const listServerCertificates: QueryHandler = (call) => {
-  authorize(call, `arn:aws:iam::${accountOf(call)}:server-certificate/*`);
+  // ListServerCertificates has no resource type in the service authorization reference.
+  authorize(call, '*');
   const after = afterMarker(call.input);
   const rows = credentialsStore(call.ctx.db).serverCertificates(accountOf(call), str(call.input, 'PathPrefix') ?? '/').filter((r) => r.name > after);
   return pageXml(page(rows, maxItems(call.input), (r) => r.name), 'ServerCertificateMetadataList', metadataXml);

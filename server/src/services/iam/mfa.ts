@@ -172,7 +172,8 @@ export const listMFADevices: QueryHandler = (call) => {
 };
 
 export const listVirtualMFADevices: QueryHandler = (call) => {
-  authorize(call, `arn:aws:iam::${accountOf(call)}:mfa/*`);
+  // ListVirtualMFADevices has no resource type in the service authorization reference.
+  authorize(call, '*');
   const status = str(call.input, 'AssignmentStatus') ?? 'Any';
   const after = afterMarker(call.input);
   const rows = credentialsStore(call.ctx.db).mfaDevices(accountOf(call))
