@@ -374,6 +374,18 @@ test('service-specific credentials: create, unsupported service, reset, status, 
   await iam.send(new DeleteUserCommand({ UserName: 'coder' }));
 });
 
+test('MFA device listings page with MaxItems and Marker', async () => {
+  for (const name of ['d1', 'd2', 'd3']) await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: name }));
+  const seen: string[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await iam.send(new ListVirtualMFADevicesCommand({ MaxItems: 2, Marker: marker }));
+    seen.push(...page.VirtualMFADevices!.map((d) => d.SerialNumber!));
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  assert.deepEqual(seen, ['d1', 'd2', 'd3'].map((n) => `arn:aws:iam::${ACCOUNT}:mfa/${n}`));
+});
+
 test('STS preferences show in the account summary; no organization features outside an organization', async () => {
   assert.equal((await iam.send(new GetAccountSummaryCommand({}))).SummaryMap?.GlobalEndpointTokenVersion, 1);
   await iam.send(new SetSecurityTokenServicePreferencesCommand({ GlobalEndpointTokenVersion: 'v2Token' }));

@@ -1,5 +1,6 @@
 // Virtual MFA devices, SSH public keys, server and signing certificates, service-specific credentials and the
 // account's STS preferences, behind statements compiled once per database.
+import { randomInt } from 'node:crypto';
 import type { Db } from './db.ts';
 
 export interface MfaDeviceRow {
@@ -14,6 +15,15 @@ export interface SigningCertificateRow { certificate_id: string; account_id: str
 export interface ServiceCredentialRow {
   credential_id: string; account_id: string; user_name: string; service_name: string; service_user_name: string | null; service_password: string | null;
   credential_alias: string | null; credential_secret: string | null; status: string; created_at: string; expires_at: string | null;
+}
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** An IAM-style credential id: a prefix (APKA SSH keys, ASCA server certificates, ACCA service credentials) and random base32. */
+export function credentialId(prefix: string, length: number): string {
+  let out = prefix;
+  for (let i = 0; i < length; i++) out += BASE32[randomInt(32)];
+  return out;
 }
 
 export const mfaSerial = (accountId: string, path: string, name: string): string => `arn:aws:iam::${accountId}:mfa${path || '/'}${name}`;

@@ -2,12 +2,11 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { pathOf } from '../../auth/caller.ts';
 import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity } from '../../http/errors.ts';
-import { credentialsStore, type ServerCertificateRow, type SigningCertificateRow } from '../../store/credentials-store.ts';
+import { credentialId, credentialsStore, type ServerCertificateRow, type SigningCertificateRow } from '../../store/credentials-store.ts';
 import { isoSeconds } from '../../store/ids.ts';
 import { req, str, type QueryCall, type QueryHandler } from '../query-service.ts';
 import { entityTagHandlers, tagsJson } from './entity-tags.ts';
 import { accountOf, afterMarker, authorize, checkPath, inputTags, maxItems, mergeTags, page, pageXml, requestTagContext, requireUser, tagList, userResource } from './iam.ts';
-import { credentialId } from './ssh-keys.ts';
 
 const SERVER_CERTIFICATES_PER_ACCOUNT = 20;
 const SIGNING_CERTIFICATES_PER_USER = 2;

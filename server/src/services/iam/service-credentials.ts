@@ -3,12 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { AwsError, limitExceeded, noSuchEntity } from '../../http/errors.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
-import { credentialsStore, type ServiceCredentialRow } from '../../store/credentials-store.ts';
+import { credentialId, credentialsStore, type ServiceCredentialRow } from '../../store/credentials-store.ts';
 import { isoSeconds } from '../../store/ids.ts';
 import { num, req, str, type QueryCall, type QueryHandler } from '../query-service.ts';
 import { accountOf, afterMarker, authorize, maxItems, page, pageXml, requireUser, userResource } from './iam.ts';
 import { targetUserName } from './mfa.ts';
-import { credentialId } from './ssh-keys.ts';
 
 const PER_USER_PER_SERVICE = 2;
 /** Services that issue a user name and password; the others issue API keys (alias and secret). */

@@ -1,7 +1,7 @@
 // SSH public keys of IAM users (for CodeCommit): ssh-rsa or PEM, at least 2048 bits, MD5 fingerprint as ssh-keygen -E md5 prints it.
-import { createHash, createPublicKey, randomInt, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { AwsError, limitExceeded, noSuchEntity } from '../../http/errors.ts';
-import { credentialsStore, type SshKeyRow } from '../../store/credentials-store.ts';
+import { credentialId, credentialsStore, type SshKeyRow } from '../../store/credentials-store.ts';
 import { isoSeconds } from '../../store/ids.ts';
 import { req, type QueryCall, type QueryHandler } from '../query-service.ts';
 import { afterMarker, authorize, maxItems, page, pageXml, requireUser, userResource } from './iam.ts';
@@ -9,14 +9,6 @@ import { targetUserName } from './mfa.ts';
 
 const SSH_KEYS_PER_USER = 5;
 const MIN_BITS = 2048;
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-/** An IAM-style id: prefix plus random base32 characters. */
-export function credentialId(prefix: string, length: number): string {
-  let out = prefix;
-  for (let i = 0; i < length; i++) out += BASE32[randomInt(32)];
-  return out;
-}
 
 const invalidKey = (): AwsError => new AwsError('InvalidPublicKey', 'The public key is malformed or otherwise invalid.', 400);
 const unrecognized = (): AwsError => new AwsError('UnrecognizedPublicKeyEncoding', 'The public key encoding format is unsupported or unrecognized.', 400);
