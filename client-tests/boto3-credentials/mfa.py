@@ -1,7 +1,7 @@
-"""Virtual MFA with boto3 against a live iamlocal (URL in argv[1]): create and enable a device with RFC 6238 codes computed
+"""Virtual MFA with boto3 and the AWS CLI against a live iamlocal (URL in argv[1]): create and enable a device with RFC 6238 codes computed
 here, then GetSessionToken with SerialNumber/TokenCode and a policy that requires aws:MultiFactorAuthPresent. Prints one
 JSON line per check; exits non-zero on the first failure."""
-import base64, hashlib, hmac, json, os, re, struct, sys, time
+import base64, hashlib, hmac, json, os, re, struct, subprocess, sys, tempfile, time
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -154,6 +154,32 @@ for fn in (lambda: iam.delete_ssh_public_key(UserName='mfa-user', SSHPublicKeyId
            lambda: iam.delete_service_specific_credential(UserName='mfa-user', ServiceSpecificCredentialId=credential_id),
            lambda: iam.delete_server_certificate(ServerCertificateName='web')):
     fn()
+
+# ---- The AWS CLI writes the seed or the QR code to --outfile ----
+def aws(*args):
+    env = {'PATH': os.environ.get('PATH', ''), 'HOME': os.environ.get('HOME', '/tmp'), 'AWS_ACCESS_KEY_ID': 'test', 'AWS_SECRET_ACCESS_KEY': 'test',
+           'AWS_DEFAULT_REGION': 'us-east-1', 'AWS_CONFIG_FILE': '/dev/null', 'AWS_SHARED_CREDENTIALS_FILE': '/dev/null'}
+    out = subprocess.run([sys.executable, '-m', 'awscli', '--endpoint-url', URL, '--output', 'json', *args], env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        check(f'aws {" ".join(args[:2])}', False, out.stderr)
+    return json.loads(out.stdout) if out.stdout.strip() else {}
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    seed_file, png_file = os.path.join(tmp, 'seed.txt'), os.path.join(tmp, 'qr.png')
+    cli = aws('iam', 'create-virtual-mfa-device', '--virtual-mfa-device-name', 'cli-seed', '--outfile', seed_file, '--bootstrap-method', 'Base32StringSeed')
+    cli_seed = open(seed_file, 'rb').read().decode('ascii')
+    check('cli create-virtual-mfa-device --bootstrap-method Base32StringSeed', re.fullmatch(r'[A-Z2-7]{64}', cli_seed)
+          and cli['VirtualMFADevice']['SerialNumber'] == f'arn:aws:iam::{ACCOUNT}:mfa/cli-seed', cli)
+    aws('iam', 'create-virtual-mfa-device', '--virtual-mfa-device-name', 'cli-qr', '--outfile', png_file, '--bootstrap-method', 'QRCodePNG')
+    check('cli create-virtual-mfa-device --bootstrap-method QRCodePNG', open(png_file, 'rb').read(8) == b'\x89PNG\r\n\x1a\n')
+    now = time.time()
+    aws('iam', 'enable-mfa-device', '--user-name', 'mfa-user', '--serial-number', f'arn:aws:iam::{ACCOUNT}:mfa/cli-seed',
+        '--authentication-code1', totp(cli_seed, now - 30), '--authentication-code2', totp(cli_seed, now))
+    check('cli enable-mfa-device', len(iam.list_mfa_devices(UserName='mfa-user')['MFADevices']) == 2)
+    aws('iam', 'deactivate-mfa-device', '--user-name', 'mfa-user', '--serial-number', f'arn:aws:iam::{ACCOUNT}:mfa/cli-seed')
+    for name in ('cli-seed', 'cli-qr'):
+        aws('iam', 'delete-virtual-mfa-device', '--serial-number', f'arn:aws:iam::{ACCOUNT}:mfa/{name}')
 
 err = error_of(lambda: iam.delete_user(UserName='mfa-user'))
 check('delete-user with an MFA device: DeleteConflict', err and err['Code'] == 'DeleteConflict', err)
