@@ -452,7 +452,7 @@ test('fixtures: instance profiles, OIDC providers, alias and password policy loa
   assert.throws(() => applyFixtures(local.ctx, { oidcProviders: [{ url: 'https://x.example.com', thumbprints: ['xyz'] }] }, 'bad'), FixtureError);
 });
 
-test('credential kinds iamlocal cannot create list empty, for clean-up code such as Terraform force_destroy', async () => {
+test('a new user\'s credential listings are empty, for clean-up code such as Terraform force_destroy', async () => {
   const m = await import('@aws-sdk/client-iam');
   await iam.send(new CreateUserCommand({ UserName: 'plain' }));
   assert.deepEqual((await iam.send(new m.ListMFADevicesCommand({ UserName: 'plain' }))).MFADevices, []);

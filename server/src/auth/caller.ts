@@ -215,6 +215,10 @@ export function baseContext(caller: Caller, facts: RequestFacts): RequestContext
   for (const [key, value] of Object.entries(caller.principalTags ?? {})) context.set(`aws:principaltag/${key.toLowerCase()}`, [value]);
   if (caller.session) {
     context.set('aws:tokenissuetime', [caller.session.issued_at]);
+    // Temporary credentials say whether MFA was used; long-term access keys carry no aws:MultiFactorAuthPresent at all.
+    const mfaAt = caller.session.mfa_authenticated_at;
+    context.set('aws:multifactorauthpresent', [mfaAt ? 'true' : 'false']);
+    if (mfaAt) context.set('aws:multifactorauthage', [String(Math.max(0, Math.floor((facts.now.getTime() - new Date(mfaAt).getTime()) / 1000)))]);
     if (caller.session.source_identity) context.set('aws:sourceidentity', [caller.session.source_identity]);
     if (caller.session.federated_provider) context.set('aws:federatedprovider', [caller.session.federated_provider]);
   }

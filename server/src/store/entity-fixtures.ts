@@ -1,10 +1,11 @@
 // Fixtures and state export for instance profiles, OIDC providers, the account alias and the password policy.
 import type { ServerContext } from '../context.ts';
 import type { Node, Reader } from './fixtures.ts';
+import { credentialsStore, mfaSerial } from './credentials-store.ts';
 import { iamEntities, oidcProviderKey, type PasswordPolicy } from './iam-entities-store.ts';
 import { awsId, isoSeconds } from './ids.ts';
 
-export const ENTITY_FIXTURE_SECTIONS = ['instanceProfiles', 'oidcProviders'] as const;
+export const ENTITY_FIXTURE_SECTIONS = ['instanceProfiles', 'oidcProviders', 'virtualMfaDevices'] as const;
 export const ACCOUNT_SETTING_FIELDS = ['alias', 'passwordPolicy'] as const;
 
 const PASSWORD_POLICY_FIELDS = ['minimumPasswordLength', 'requireSymbols', 'requireNumbers', 'requireUppercaseCharacters', 'requireLowercaseCharacters',
@@ -68,8 +69,9 @@ export function applyAccountSettings(ctx: ServerContext, r: Reader, a: Node, acc
   }
 }
 
-/** instanceProfiles (after roles, which they name) and oidcProviders. */
+/** instanceProfiles (after roles, which they name), oidcProviders and virtualMfaDevices (after users). */
 export function applyEntityFixtures(ctx: ServerContext, r: Reader, root: Node, account: (node: Node, path: string) => string, now: Date): void {
+  applyMfaFixtures(ctx, r, root, account, now);
   const store = iamEntities(ctx.db);
   r.list(root.instanceProfiles, 'instanceProfiles').forEach((raw, i) => {
     const path = `instanceProfiles[${i}]`;
@@ -108,6 +110,33 @@ export function applyEntityFixtures(ctx: ServerContext, r: Reader, root: Node, a
   });
 }
 
+/** virtualMfaDevices (after users, whom they may be assigned to): the seed is given, so tests can compute the codes. */
+function applyMfaFixtures(ctx: ServerContext, r: Reader, root: Node, account: (node: Node, path: string) => string, now: Date): void {
+  const store = credentialsStore(ctx.db);
+  r.list(root.virtualMfaDevices, 'virtualMfaDevices').forEach((raw, i) => {
+    const path = `virtualMfaDevices[${i}]`;
+    const d = r.object(raw, path, ['name', 'account', 'path', 'seed', 'user', 'enableDate', 'createDate', 'tags']);
+    const accountId = account(d, path);
+    const name = r.string(d.name, `${path}.name`);
+    if (!/^[\w+=,.@-]{1,226}$/.test(name)) r.fail(`${path}.name`, 'must match [\\w+=,.@-]+');
+    const devicePath = r.optString(d.path, `${path}.path`) ?? '/';
+    if (!/^\/([\x21-\x7e]*\/)?$/.test(devicePath)) r.fail(`${path}.path`, 'must begin and end with /');
+    const serial = mfaSerial(accountId, devicePath, name);
+    if (store.mfaDevice(serial)) r.fail(`${path}.name`, `MFA device ${serial} already exists`);
+    const seed = r.string(d.seed, `${path}.seed`).replace(/=+$/, '').toUpperCase();
+    if (!/^[A-Z2-7]{16,}$/.test(seed)) r.fail(`${path}.seed`, 'expected a base32 seed (A-Z, 2-7), at least 16 characters');
+    const userName = r.optString(d.user, `${path}.user`);
+    const user = userName === undefined ? undefined : ctx.iam.user(accountId, userName) ?? r.fail(`${path}.user`, `no user ${userName}`);
+    if (d.enableDate !== undefined && !user) r.fail(`${path}.enableDate`, 'only a device assigned to a user has an enable date');
+    const created = r.date(d.createDate, `${path}.createDate`) ?? now;
+    store.insertMfaDevice({
+      serial_number: serial, account_id: accountId, device_name: name, path: devicePath, seed, user_name: user?.user_name ?? null,
+      enable_date: user ? isoSeconds(r.date(d.enableDate, `${path}.enableDate`) ?? created) : null, drift: 0, created_at: isoSeconds(created),
+      tags: tags(r, d.tags, `${path}.tags`),
+    });
+  });
+}
+
 /** The account's alias and password policy in the fixtures format (fields left out when unset). */
 export function exportAccountSettings(ctx: ServerContext, accountId: string): { alias?: string; passwordPolicy?: Json } {
   const store = iamEntities(ctx.db);
@@ -124,8 +153,9 @@ export function exportAccountSettings(ctx: ServerContext, accountId: string): { 
 }
 
 /** instanceProfiles and oidcProviders of every account, for GET /_iamlocal/state. */
-export function exportEntities(ctx: ServerContext, accountIds: string[]): { instanceProfiles: Json[]; oidcProviders: Json[] } {
+export function exportEntities(ctx: ServerContext, accountIds: string[]): { instanceProfiles: Json[]; oidcProviders: Json[]; virtualMfaDevices: Json[] } {
   const store = iamEntities(ctx.db);
+  const credentials = credentialsStore(ctx.db);
   const parse = (json: string | null): Record<string, string> | undefined => (json ? (JSON.parse(json) as Record<string, string>) : undefined);
   return {
     instanceProfiles: accountIds.flatMap((account) => store.allInstanceProfiles(account).map((p) => ({
@@ -135,6 +165,10 @@ export function exportEntities(ctx: ServerContext, accountIds: string[]): { inst
     oidcProviders: accountIds.flatMap((account) => store.oidcProviderRows(account).map((o) => ({
       url: `https://${o.url}`, account: o.account_id, clientIds: JSON.parse(o.client_ids) as string[], thumbprints: JSON.parse(o.thumbprints) as string[],
       createDate: o.created_at, tags: parse(o.tags),
+    }))),
+    virtualMfaDevices: accountIds.flatMap((account) => credentials.mfaDevices(account).map((m) => ({
+      name: m.device_name, account: m.account_id, path: m.path, seed: m.seed, user: m.user_name ?? undefined, enableDate: m.enable_date ?? undefined,
+      createDate: m.created_at, tags: parse(m.tags),
     }))),
   };
 }

@@ -24,6 +24,8 @@ export interface SessionRow {
   tags?: string | null; transitive_tag_keys?: string | null;
   /** For AssumeRoleWithWebIdentity/SAML sessions: the provider ARN. */
   federated_provider?: string | null;
+  /** When the session's MFA code was verified (aws:MultiFactorAuthPresent/Age), or null for sessions without MFA. */
+  mfa_authenticated_at?: string | null;
 }
 export type PrincipalKind = 'user' | 'role' | 'group';
 export interface GroupRow { account_id: string; group_name: string; group_id: string; path: string; created_at: string }
@@ -78,7 +80,7 @@ export class IamStore {
       deleteInline: p('DELETE FROM inline_policies WHERE account_id = ? AND principal_kind = ? AND principal_name = ? AND policy_name = ?'),
       session: p<SessionRow>('SELECT * FROM sessions WHERE access_key_id = ?'),
       insertSession: p(`INSERT INTO sessions (access_key_id, secret_key, session_token, account_id, role_name, role_id, session_name, source_identity,
-        session_policy, session_policy_arns, issued_at, expires_at, principal_type, user_name, tags, transitive_tag_keys, federated_provider) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        session_policy, session_policy_arns, issued_at, expires_at, principal_type, user_name, tags, transitive_tag_keys, federated_provider, mfa_authenticated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       setUserBoundary: p('UPDATE users SET permissions_boundary = ? WHERE account_id = ? AND user_name = ?'),
       setRoleBoundary: p('UPDATE roles SET permissions_boundary = ? WHERE account_id = ? AND role_name = ?'),
       boundaryUsage: p<{ n: number }>('SELECT (SELECT count(*) FROM users WHERE permissions_boundary = @arn) + (SELECT count(*) FROM roles WHERE permissions_boundary = @arn) AS n'),
@@ -175,7 +177,7 @@ export class IamStore {
   session(accessKeyId: string): SessionRow | undefined { return this.s.session.get(accessKeyId); }
   insertSession(r: SessionRow): void {
     this.s.insertSession.run(r.access_key_id, r.secret_key, r.session_token, r.account_id, r.role_name, r.role_id, r.session_name,
-      r.source_identity, r.session_policy, r.session_policy_arns, r.issued_at, r.expires_at, r.principal_type ?? 'role', r.user_name ?? null, r.tags ?? null, r.transitive_tag_keys ?? null, r.federated_provider ?? null);
+      r.source_identity, r.session_policy, r.session_policy_arns, r.issued_at, r.expires_at, r.principal_type ?? 'role', r.user_name ?? null, r.tags ?? null, r.transitive_tag_keys ?? null, r.federated_provider ?? null, r.mfa_authenticated_at ?? null);
   }
 
   setPermissionsBoundary(kind: PrincipalKind, accountId: string, name: string, arn: string | null): void {

@@ -9,6 +9,8 @@ import {
   accountOf, afterMarker, authorize, encodePolicyDocument, groupArn, maxItems, page, policyXml, roleXml, tagList, versionXml,
 } from './iam.ts';
 import { instanceProfileXml } from './instance-profiles.ts';
+import { credentialsStore } from '../../store/credentials-store.ts';
+import { globalEndpointTokenVersion } from './credentials.ts';
 
 /** Account-level operations have no resource ARN. */
 const accountResource = (_call: QueryCall): string => '*';
@@ -100,11 +102,15 @@ export const getAccountSummary: QueryHandler = (call) => {
   const account = accountOf(call);
   const store = iamEntities(call.ctx.db);
   const n = store.counts(account);
+  const credentials = credentialsStore(call.ctx.db);
+  const mfa = credentials.mfaDevices(account);
   const summary = new Map<string, XmlValue>(Object.entries({
     Users: n.users, Groups: n.groups, Roles: n.roles, Policies: n.policies, PolicyVersionsInUse: n.attachedPolicies,
-    InstanceProfiles: store.instanceProfileCount(account), Providers: n.oidc, ServerCertificates: 0, MFADevices: 0, MFADevicesInUse: 0,
-    AccountMFAEnabled: 0, AccountAccessKeysPresent: n.rootKeys > 0 ? 1 : 0, AccountPasswordPresent: 0, AccountSigningCertificatesPresent: 0,
-    ...QUOTAS,
+    InstanceProfiles: store.instanceProfileCount(account), Providers: n.oidc, ServerCertificates: credentials.serverCertificateCount(account),
+    MFADevices: mfa.length, MFADevicesInUse: mfa.filter((d) => d.user_name !== null).length,
+    AccountMFAEnabled: 0, AccountAccessKeysPresent: n.rootKeys > 0 ? 1 : 0, AccountPasswordPresent: 0,
+    AccountSigningCertificatesPresent: credentials.signingCertificatesOf(account, null).length > 0 ? 1 : 0,
+    ...QUOTAS, GlobalEndpointTokenVersion: globalEndpointTokenVersion(call),
   }));
   return { SummaryMap: summary };
 };

@@ -1,42 +1,33 @@
-// Listings of credential kinds iamlocal cannot create (MFA devices, SSH keys, signing and server certificates,
-// service-specific credentials). Nothing of these kinds can exist, so the lists are truthfully empty; they let clients
-// that clean up a user before deleting it (Terraform's force_destroy, for one) run unchanged.
-import { validationError } from '../../http/errors.ts';
-import { str, type QueryCall, type QueryHandler } from '../query-service.ts';
-import { accountOf, authorize, requireUser, userResource } from './iam.ts';
+// What the credential kinds of a user mean for DeleteUser, plus the account-level STS preference and the
+// organization features an account outside any organization reports.
+import { AwsError, deleteConflict } from '../../http/errors.ts';
+import { credentialsStore } from '../../store/credentials-store.ts';
+import type { UserRow } from '../../store/iam-store.ts';
+import { req, type QueryCall, type QueryHandler } from '../query-service.ts';
+import { accountOf, authorize } from './iam.ts';
 
-/** Authorizes against the user named (or the calling user) and checks it exists. */
-function forUser(call: QueryCall): void {
-  const name = str(call.input, 'UserName') ?? call.caller.userName;
-  if (name === undefined) {
-    if (call.caller.principal.kind === 'root') {
-      authorize(call, call.caller.principal.arn);
-      return;
-    }
-    throw validationError('Must specify userName when calling with non-User credentials');
-  }
-  authorize(call, userResource(call, name));
-  requireUser(call, name);
+/** DeleteUser refuses while the user still has MFA devices, signing certificates, SSH keys or service-specific credentials. */
+export function checkCredentialsDeletable(call: QueryCall, user: UserRow): void {
+  const store = credentialsStore(call.ctx.db);
+  if (store.mfaDevicesOfUser(user.account_id, user.user_name).length) throw deleteConflict('Cannot delete entity, must delete MFA device first.');
+  if (store.signingCertificatesOf(user.account_id, user.user_name).length) throw deleteConflict('Cannot delete entity, must delete certificates first.');
+  if (store.sshKeysOfUser(user.account_id, user.user_name).length) throw deleteConflict('Cannot delete entity, must remove referenced objects first.');
+  if (store.serviceCredentialsOfUser(user.account_id, user.user_name).length) throw deleteConflict('Cannot delete entity, must remove referenced objects first.');
 }
 
-const userList = (member: string): QueryHandler => (call) => {
-  forUser(call);
-  return { [member]: [], IsTruncated: false };
+export const setSecurityTokenServicePreferences: QueryHandler = (call) => {
+  authorize(call, '*');
+  credentialsStore(call.ctx.db).setGlobalEndpointTokenVersion(accountOf(call), req(call.input, 'GlobalEndpointTokenVersion'));
+  return null;
 };
 
-export const listMFADevices = userList('MFADevices');
-export const listSSHPublicKeys = userList('SSHPublicKeys');
-export const listSigningCertificates = userList('Certificates');
-export const listServiceSpecificCredentials: QueryHandler = (call) => {
-  if (call.input.AllUsers === true) authorize(call, `arn:aws:iam::${accountOf(call)}:user/*`);
-  else forUser(call);
-  return { ServiceSpecificCredentials: [], IsTruncated: false };
-};
-export const listVirtualMFADevices: QueryHandler = (call) => {
-  authorize(call, `arn:aws:iam::${accountOf(call)}:mfa/*`);
-  return { VirtualMFADevices: [], IsTruncated: false };
-};
-export const listServerCertificates: QueryHandler = (call) => {
-  authorize(call, `arn:aws:iam::${accountOf(call)}:server-certificate/*`);
-  return { ServerCertificateMetadataList: [], IsTruncated: false };
+/** GetAccountSummary's GlobalEndpointTokenVersion: 1 (v1Token) or 2 (v2Token). */
+export function globalEndpointTokenVersion(call: QueryCall): number {
+  return credentialsStore(call.ctx.db).globalEndpointTokenVersion(accountOf(call)) === 'v2Token' ? 2 : 1;
+}
+
+/** iamlocal's accounts belong to no organization. */
+export const listOrganizationsFeatures: QueryHandler = (call) => {
+  authorize(call, '*');
+  throw new AwsError('OrganizationNotFoundException', 'The request failed because your account is not a member of an organization.', 400);
 };

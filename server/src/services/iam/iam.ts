@@ -16,7 +16,18 @@ import {
   addRoleToInstanceProfile, createInstanceProfile, deleteInstanceProfile, getInstanceProfile, instanceProfileTags, listInstanceProfiles, listInstanceProfilesForRole,
   removeRoleFromInstanceProfile,
 } from './instance-profiles.ts';
-import { listMFADevices, listServerCertificates, listServiceSpecificCredentials, listSigningCertificates, listSSHPublicKeys, listVirtualMFADevices } from './credentials.ts';
+import {
+  deleteServerCertificate, deleteSigningCertificate, getServerCertificate, listServerCertificates, listSigningCertificates, serverCertificateTags, updateServerCertificate,
+  updateSigningCertificate, uploadServerCertificate, uploadSigningCertificate,
+} from './certificates.ts';
+import { listOrganizationsFeatures, setSecurityTokenServicePreferences } from './credentials.ts';
+import {
+  createVirtualMFADevice, deactivateMFADevice, deleteVirtualMFADevice, enableMFADevice, getMFADevice, listMFADevices, listVirtualMFADevices, mfaDeviceTags, resyncMFADevice,
+} from './mfa.ts';
+import {
+  createServiceSpecificCredential, deleteServiceSpecificCredential, listServiceSpecificCredentials, resetServiceSpecificCredential, updateServiceSpecificCredential,
+} from './service-credentials.ts';
+import { deleteSSHPublicKey, getSSHPublicKey, listSSHPublicKeys, updateSSHPublicKey, uploadSSHPublicKey } from './ssh-keys.ts';
 import { updateGroup } from './groups.ts';
 import { createLoginProfile, deleteLoginProfile, getLoginProfile, updateLoginProfile } from './login-profiles.ts';
 import {
@@ -838,8 +849,20 @@ export const iamService: QueryService = {
     CreateAccountAlias: createAccountAlias, DeleteAccountAlias: deleteAccountAlias, ListAccountAliases: listAccountAliases,
     GetAccountPasswordPolicy: getAccountPasswordPolicy, UpdateAccountPasswordPolicy: updateAccountPasswordPolicy, DeleteAccountPasswordPolicy: deleteAccountPasswordPolicy,
     GetAccountSummary: getAccountSummary, GetAccountAuthorizationDetails: getAccountAuthorizationDetails,
-    ListMFADevices: listMFADevices, ListVirtualMFADevices: listVirtualMFADevices, ListSSHPublicKeys: listSSHPublicKeys, ListSigningCertificates: listSigningCertificates,
-    ListServiceSpecificCredentials: listServiceSpecificCredentials, ListServerCertificates: listServerCertificates,
+    CreateVirtualMFADevice: createVirtualMFADevice, EnableMFADevice: enableMFADevice, DeactivateMFADevice: deactivateMFADevice, ResyncMFADevice: resyncMFADevice,
+    DeleteVirtualMFADevice: deleteVirtualMFADevice, ListMFADevices: listMFADevices, ListVirtualMFADevices: listVirtualMFADevices, GetMFADevice: getMFADevice,
+    TagMFADevice: mfaDeviceTags.tag, UntagMFADevice: mfaDeviceTags.untag, ListMFADeviceTags: mfaDeviceTags.list,
+    UploadSSHPublicKey: uploadSSHPublicKey, GetSSHPublicKey: getSSHPublicKey, UpdateSSHPublicKey: updateSSHPublicKey, DeleteSSHPublicKey: deleteSSHPublicKey,
+    ListSSHPublicKeys: listSSHPublicKeys,
+    UploadServerCertificate: uploadServerCertificate, GetServerCertificate: getServerCertificate, UpdateServerCertificate: updateServerCertificate,
+    DeleteServerCertificate: deleteServerCertificate, ListServerCertificates: listServerCertificates,
+    TagServerCertificate: serverCertificateTags.tag, UntagServerCertificate: serverCertificateTags.untag, ListServerCertificateTags: serverCertificateTags.list,
+    UploadSigningCertificate: uploadSigningCertificate, UpdateSigningCertificate: updateSigningCertificate, DeleteSigningCertificate: deleteSigningCertificate,
+    ListSigningCertificates: listSigningCertificates,
+    CreateServiceSpecificCredential: createServiceSpecificCredential, UpdateServiceSpecificCredential: updateServiceSpecificCredential,
+    ResetServiceSpecificCredential: resetServiceSpecificCredential, DeleteServiceSpecificCredential: deleteServiceSpecificCredential,
+    ListServiceSpecificCredentials: listServiceSpecificCredentials,
+    SetSecurityTokenServicePreferences: setSecurityTokenServicePreferences, ListOrganizationsFeatures: listOrganizationsFeatures,
   },
 };
 

@@ -2,13 +2,16 @@
 import { userArn } from '../../auth/caller.ts';
 import { AwsError, deleteConflict, entityAlreadyExists } from '../../http/errors.ts';
 import type { UserRow } from '../../store/iam-store.ts';
+import { credentialsStore } from '../../store/credentials-store.ts';
 import { iamEntities } from '../../store/iam-entities-store.ts';
 import { req, str, type QueryCall, type QueryHandler } from '../query-service.ts';
+import { checkCredentialsDeletable } from './credentials.ts';
 import { accountOf, authorize, checkPath, requireUser, userResource } from './iam.ts';
 
-/** DeleteUser's extra precondition: the console password goes first. */
+/** DeleteUser's extra preconditions: the console password, MFA devices, certificates, SSH keys and service credentials go first. */
 export function checkUserDeletable(call: QueryCall, user: UserRow): void {
   if (iamEntities(call.ctx.db).loginProfile(user.account_id, user.user_name)) throw deleteConflict('Cannot delete entity, must delete login profile first.');
+  checkCredentialsDeletable(call, user);
 }
 
 export const updateUser: QueryHandler = (call) => {
@@ -24,6 +27,7 @@ export const updateUser: QueryHandler = (call) => {
   const clash = call.ctx.iam.user(accountOf(call), targetName);
   if (clash && clash.user_id !== user.user_id) throw entityAlreadyExists(`User with name ${targetName} already exists.`);
   iamEntities(call.ctx.db).renameUser(user.account_id, user.user_name, targetName, targetPath);
+  credentialsStore(call.ctx.db).renameUser(user.account_id, user.user_name, targetName);
   return null;
 };
 

@@ -147,6 +147,8 @@ export interface RoleSessionRequest {
   tags?: SessionTags;
   sourceIdentity?: string;
   federated?: FederatedPrincipal;
+  /** When MFA was verified for this session (AssumeRole's SerialNumber/TokenCode, or carried from the calling session). */
+  mfaAuthenticatedAt?: string | null;
 }
 
 export interface IssuedRoleSession {
@@ -175,6 +177,7 @@ export function issueRoleSession(call: QueryCall, request: RoleSessionRequest): 
     tags: tags && Object.keys(tags.tags).length ? JSON.stringify(tags.tags) : null,
     transitive_tag_keys: tags?.transitiveKeys.length ? JSON.stringify(tags.transitiveKeys) : null,
     federated_provider: request.federated?.providerArn ?? null,
+    mfa_authenticated_at: request.mfaAuthenticatedAt ?? null,
   });
   return {
     Credentials: credentials,

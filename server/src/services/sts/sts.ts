@@ -10,6 +10,23 @@ import { assumeRoleWithSaml } from './saml.ts';
 import { assumeRoleWithWebIdentity } from './web-identity.ts';
 import { num, req, str, type QueryCall, type QueryService } from '../query-service.ts';
 import modelJson from './model.json' with { type: 'json' };
+import { checkMfaToken, mfaDenied } from '../iam/mfa.ts';
+import { isoSeconds } from '../../store/ids.ts';
+
+/**
+ * SerialNumber + TokenCode, when given: verified against the calling IAM user's devices. Returns when MFA was verified
+ * (now), or undefined when the request carried none.
+ */
+function verifyMfa(call: QueryCall): string | undefined {
+  const serial = str(call.input, 'SerialNumber');
+  const code = str(call.input, 'TokenCode');
+  if (serial === undefined && code === undefined) return undefined;
+  const p = call.caller.principal;
+  const user = p.kind === 'user' ? (call.caller.userName ?? null) : null;
+  const check = serial === undefined ? 'unknown-device' : checkMfaToken(call.ctx.db, p.accountId, user, serial, code ?? '', call.facts.now);
+  if (check !== 'ok') throw mfaDenied(check);
+  return isoSeconds(call.facts.now);
+}
 
 function assumeRole(call: QueryCall): ReturnType<QueryService['handlers'][string]> {
   const { ctx, caller, input } = call;
@@ -20,8 +37,14 @@ function assumeRole(call: QueryCall): ReturnType<QueryService['handlers'][string
   if (!match) throw validationError(`${roleArnText} is invalid`);
   const [, accountId, , roleName] = match as unknown as [string, string, string, string];
   if (caller.principal.kind === 'root') throw new AwsError('AccessDenied', 'Roles may not be assumed by root accounts.', 403);
+  const mfaAt = verifyMfa(call);
   const role = ctx.iam.role(accountId, roleName);
   const context = baseContext(caller, call.facts);
+  if (mfaAt !== undefined) {
+    // MFA passed with this request counts for the trust policy, as of now.
+    context.set('aws:multifactorauthpresent', ['true']);
+    context.set('aws:multifactorauthage', ['0']);
+  }
   context.set('sts:rolesessionname', [sessionName]);
   const externalId = str(input, 'ExternalId');
   if (externalId !== undefined) context.set('sts:externalid', [externalId]);
@@ -53,6 +76,7 @@ function assumeRole(call: QueryCall): ReturnType<QueryService['handlers'][string
   checkRoleDuration(role, duration, caller.principal.kind === 'assumed-role');
   return { ...issueRoleSession(call, {
     role, sessionName, durationSeconds: duration, policies: readSessionPolicies(call), tags, sourceIdentity: sourceIdentity ?? inherited,
+    mfaAuthenticatedAt: mfaAt ?? caller.session?.mfa_authenticated_at ?? null,
   }) };
 }
 
@@ -64,10 +88,11 @@ function getSessionToken(call: QueryCall): ReturnType<QueryService['handlers'][s
   if (p.kind === 'assumed-role' || caller.session) throw new AwsError('AccessDenied', 'Cannot call GetSessionToken with session credentials', 403);
   const duration = num(input, 'DurationSeconds') ?? (p.kind === 'root' ? 3600 : 43200);
   if (p.kind === 'root' && duration > 3600) throw validationError('The requested DurationSeconds exceeds the 1 hour session limit for root users.');
+  const mfaAt = verifyMfa(call);
   return {
     Credentials: issueCredentials(call, duration, {
       account_id: p.accountId, role_name: '', role_id: '', session_name: '', source_identity: null, session_policy: null, session_policy_arns: null,
-      principal_type: p.kind === 'root' ? 'root' : 'user', user_name: caller.userName ?? null,
+      principal_type: p.kind === 'root' ? 'root' : 'user', user_name: caller.userName ?? null, mfa_authenticated_at: mfaAt ?? null,
     }),
   };
 }
