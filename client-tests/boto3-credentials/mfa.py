@@ -4,7 +4,7 @@ JSON line per check; exits non-zero on the first failure."""
 import base64, hashlib, hmac, json, os, re, struct, subprocess, sys, tempfile, time
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from checks import check, error_of
 
 URL = sys.argv[1]
 ACCOUNT = '123456789012'
@@ -13,19 +13,6 @@ ROOT = dict(aws_access_key_id='test', aws_secret_access_key='test', region_name=
 iam = boto3.client('iam', endpoint_url=URL, config=CONFIG, **ROOT)
 MODEL = iam.meta.service_model
 
-
-def check(name, ok, detail=None):
-    print(json.dumps({'check': name, 'ok': bool(ok), 'detail': detail}, default=str))
-    if not ok:
-        sys.exit(1)
-
-
-def error_of(fn):
-    try:
-        fn()
-    except ClientError as e:
-        return e.response['Error']
-    return None
 
 
 def totp(seed, at=None):
