@@ -4,7 +4,7 @@ JSON line per check; exits non-zero on the first failure."""
 import base64, hashlib, hmac, json, os, re, struct, subprocess, sys, tempfile, time
 import boto3
 from botocore.config import Config
-from checks import check, error_of
+from checks import check, error_of, shape_problems
 
 URL = sys.argv[1]
 ACCOUNT = '123456789012'
@@ -21,26 +21,6 @@ def totp(seed, at=None):
     digest = hmac.new(base64.b32decode(seed + '=' * (-len(seed) % 8)), struct.pack('>Q', step), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
     return '%06d' % ((struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1000000)
-
-
-def shape_problems(value, shape, path='$'):
-    """Keys that are not members of the model shape, and required members that are missing (recursively)."""
-    problems = []
-    if shape.type_name == 'structure':
-        if not isinstance(value, dict):
-            return [f'{path}: expected an object']
-        for key, item in value.items():
-            if key not in shape.members:
-                problems.append(f'{path}.{key}: not in {shape.name}')
-            else:
-                problems += shape_problems(item, shape.members[key], f'{path}.{key}')
-        problems += [f'{path}.{r}: required by {shape.name} but missing' for r in shape.required_members if r not in value]
-    elif shape.type_name == 'list':
-        if not isinstance(value, list):
-            return [f'{path}: expected a list']
-        for i, item in enumerate(value):
-            problems += shape_problems(item, shape.member, f'{path}[{i}]')
-    return problems
 
 
 def output_problems(operation, response):

@@ -5,7 +5,7 @@ the first failure."""
 import json, os, subprocess, sys
 import boto3
 from botocore.config import Config
-from checks import check, error_of
+from checks import check, error_of, shape_problems
 
 URL = sys.argv[1]
 ACCOUNT = '123456789012'
@@ -14,33 +14,6 @@ iam = boto3.client('iam', endpoint_url=URL, config=Config(retries={'max_attempts
 MODEL = iam.meta.service_model
 TRUST = json.dumps({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': {'Service': 'ec2.amazonaws.com'}, 'Action': 'sts:AssumeRole'}]})
 DOC = json.dumps({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': 's3:GetObject', 'Resource': '*'}]})
-
-
-def shape_problems(value, shape, path='$'):
-    """Keys that are not members of the model shape, and required members that are missing (recursively)."""
-    problems = []
-    if shape.type_name == 'structure':
-        if not isinstance(value, dict):
-            return [f'{path}: expected an object']
-        for key, item in value.items():
-            if key not in shape.members:
-                problems.append(f'{path}.{key}: not in {shape.name}')
-            else:
-                problems += shape_problems(item, shape.members[key], f'{path}.{key}')
-        for required in shape.required_members:
-            if required not in value:
-                problems.append(f'{path}.{required}: required by {shape.name} but missing')
-    elif shape.type_name == 'list':
-        if not isinstance(value, list):
-            return [f'{path}: expected a list']
-        for i, item in enumerate(value):
-            problems += shape_problems(item, shape.member, f'{path}[{i}]')
-    elif shape.type_name == 'map':
-        if not isinstance(value, dict):
-            return [f'{path}: expected a map']
-        for key, item in value.items():
-            problems += shape_problems(item, shape.value, f'{path}.{key}')
-    return problems
 
 
 def output_shape(operation):
