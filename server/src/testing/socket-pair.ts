@@ -60,6 +60,13 @@ export class MemorySocket extends Duplex {
     if (!this.destroyed && !this.readableEnded && this.readable) this.push(null);
   }
 
+  /** As net.Socket: end, and destroy once everything written has been taken (unread input is dropped). */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
   // net.Socket methods node:http calls; nothing to do in memory.
   setNoDelay(_noDelay?: boolean): this { return this; }
   setKeepAlive(_enable?: boolean, _delay?: number): this { return this; }
