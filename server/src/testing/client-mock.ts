@@ -52,7 +52,7 @@ function originalSend(mock: ClientMockLike, client: object): Send {
  */
 export function routeThroughIamlocal<M extends ClientMockLike>(mock: M, local: Iamlocal, options: RouteOptions): M {
   const principal = options.principal ?? 'root';
-  const clients = new Map<Function, { client: object; credentials: Credentials }>();
+  const clients = new Map<ClientClass, { client: object; credentials: Credentials }>();
 
   const valid = (credentials: Credentials): boolean => {
     const found = lookupCredentials(local.ctx.iam, credentials.accessKeyId);
