@@ -133,6 +133,36 @@ describe('listen: false — no port at all', () => {
     assert.equal(hash.digest('hex'), sha256(body));
   });
 
+  test('large uploads wait for 100 Continue; aws-chunked streams; refused ones do not hang', async () => {
+    const seen: Array<Record<string, string>> = [];
+    const watched = (config: ReturnType<Iamlocal['clientConfig']>): S3Client => {
+      const handler = config.requestHandler!;
+      const handle = handler.handle.bind(handler);
+      handler.handle = (request, options) => {
+        seen.push(request.headers);
+        return handle(request, options);
+      };
+      return new S3Client(config);
+    };
+    const big = Buffer.alloc(3 * 1024 * 1024, 7);
+    const root = watched(local.clientConfig());
+    await root.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'reports/big.bin', Body: big }));
+    await root.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'reports/big-stream.bin', Body: Readable.from([big.subarray(0, 1 << 20), big.subarray(1 << 20)]), ContentLength: big.length }));
+    assert.equal(seen[0]?.Expect, '100-continue');
+    assert.equal(seen[1]?.Expect, '100-continue');
+    assert.equal(seen[1]?.['content-encoding'], 'aws-chunked');
+    assert.equal(seen[1]?.['transfer-encoding'], 'chunked');
+    for (const key of ['reports/big.bin', 'reports/big-stream.bin']) {
+      const got = await root.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+      assert.equal(sha256(await got.Body!.transformToByteArray()), sha256(big), key);
+    }
+    const reader = watched(local.clientConfig({ role: 'in-process-reader' }));
+    const refused = await rejection(reader.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'reports/big.bin', Body: big })));
+    assert.equal(refused.name, 'AccessDenied');
+    const refusedStream = await rejection(reader.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'reports/big.bin', Body: Readable.from([big]), ContentLength: big.length })));
+    assert.equal(refusedStream.name, 'AccessDenied');
+  });
+
   test('many concurrent calls, one client', async () => {
     await new IAMClient(local.clientConfig()).send(new CreateUserCommand({ UserName: 'alice' }));
     const sts = new STSClient(local.clientConfig({ user: 'alice' }));
