@@ -1,5 +1,6 @@
 import type { ServerContext } from './context.ts';
 import { startServer, type ServeOptions } from './server.ts';
+import { InProcessHttpHandler, type InProcessHandlerConfig } from './testing/http-handler.ts';
 import { awsId, isoSeconds, secretAccessKey, sessionToken } from './store/ids.ts';
 import { resetState } from './store/snapshots.ts';
 
@@ -8,14 +9,40 @@ export interface Credentials { accessKeyId: string; secretAccessKey: string; ses
 /** Who a test wants to be: the root user, an IAM user, or a session of a role (minted directly, like a fixture session). */
 export type PrincipalRef = 'root' | { user: string; account?: string } | { role: string; session?: string; account?: string };
 
-export interface Iamlocal {
+export interface ClientConfigOptions {
+  /** Carry the client's requests through memory instead of a socket (the default when iamlocal listens on no port). */
+  inProcess?: boolean;
+}
+
+/** Spread into (or pass as) an SDK v3 client's configuration. */
+export interface IamlocalClientConfig {
   endpoint: string;
+  region: string;
+  credentials: Credentials;
+  forcePathStyle: true;
+  maxAttempts: number;
+  /** Present for in-process clients. */
+  requestHandler?: InProcessHttpHandler;
+}
+
+export interface Iamlocal {
+  /** http://127.0.0.1:PORT, or http://iamlocal.internal when started with `listen: false`. */
+  endpoint: string;
+  /** Whether a TCP port is bound. */
+  listening: boolean;
   ctx: ServerContext;
   credentials: (principal?: PrincipalRef) => Credentials;
-  /** Spread into an SDK v3 client constructor: endpoint, region, credentials, path-style S3, no retries. */
-  clientConfig: (principal?: PrincipalRef) => { endpoint: string; region: string; credentials: Credentials; forcePathStyle: true; maxAttempts: number };
+  /** Spread into an SDK v3 client constructor: endpoint, region, credentials, path-style S3, no retries (and the in-process handler). */
+  clientConfig: (principal?: PrincipalRef, options?: ClientConfigOptions) => IamlocalClientConfig;
+  /** An SDK v3 request handler (smithy HttpHandler) that reaches this server without a socket; one per client. */
+  requestHandler: (config?: InProcessHandlerConfig) => InProcessHttpHandler;
   reset: (to?: 'empty' | 'fixtures') => void;
   stop: () => Promise<void>;
+}
+
+export interface StartOptions extends ServeOptions {
+  /** false: bind no port; only in-process clients reach the server (endpoint http://iamlocal.internal). Default true. */
+  listen?: boolean;
 }
 
 function mint(ctx: ServerContext, principal: PrincipalRef): Credentials {
@@ -42,15 +69,21 @@ function mint(ctx: ServerContext, principal: PrincipalRef): Credentials {
   return { accessKeyId: session.access_key_id, secretAccessKey: session.secret_key, sessionToken: session.session_token };
 }
 
-/** Starts iamlocal inside the test process on a free port (in-memory database unless `db` is given). */
-export async function startIamlocal(options: ServeOptions = {}): Promise<Iamlocal> {
+/** Starts iamlocal inside the test process on a free port, or on none with `listen: false` (in-memory database unless `db` is given). */
+export async function startIamlocal(options: StartOptions = {}): Promise<Iamlocal> {
   const server = await startServer({ host: '127.0.0.1', port: 0, db: ':memory:', ...options });
   const credentials = (principal: PrincipalRef = 'root'): Credentials => mint(server.ctx, principal);
+  const requestHandler = (config?: InProcessHandlerConfig): InProcessHttpHandler => new InProcessHttpHandler(server.connect, config);
   return {
     endpoint: server.url,
+    listening: server.listening,
     ctx: server.ctx,
     credentials,
-    clientConfig: (principal = 'root') => ({ endpoint: server.url, region: server.ctx.config.region, credentials: credentials(principal), forcePathStyle: true, maxAttempts: 1 }),
+    clientConfig: (principal = 'root', { inProcess = !server.listening } = {}) => ({
+      endpoint: server.url, region: server.ctx.config.region, credentials: credentials(principal), forcePathStyle: true, maxAttempts: 1,
+      ...(inProcess ? { requestHandler: requestHandler() } : {}),
+    }),
+    requestHandler,
     reset: (to = 'fixtures') => resetState(server.ctx, to),
     stop: () => server.close(),
   };

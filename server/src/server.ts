@@ -11,6 +11,7 @@ import { collectOrphanBlobs } from './store/snapshots.ts';
 import { IamStore } from './store/iam-store.ts';
 import { S3Store } from './store/s3-store.ts';
 import { DecisionLog } from './store/decision-log.ts';
+import { socketPair, type MemorySocket } from './testing/socket-pair.ts';
 
 export interface ServeOptions {
   host?: string;
@@ -29,6 +30,8 @@ export interface ServeOptions {
   requestTimeoutMs?: number;
   /** Connections served at once; more are closed on arrival (default 1024). */
   maxConnections?: number;
+  /** false: bind no port at all; requests only arrive through `connect()` (in-process use). Default true. */
+  listen?: boolean;
 }
 
 export interface RunningServer {
@@ -36,8 +39,15 @@ export interface RunningServer {
   host: string;
   port: number;
   ctx: ServerContext;
+  /** Whether a TCP port is bound (false with `listen: false`; `url` is then the synthetic http://iamlocal.internal). */
+  listening: boolean;
+  /** Opens an in-memory connection to the HTTP server (its real parser, no socket); returns the client end. */
+  connect: () => MemorySocket;
   close: () => Promise<void>;
 }
+
+/** The endpoint SDK clients are given when iamlocal binds no port; only the in-process handler reaches it. */
+export const IN_PROCESS_URL = 'http://iamlocal.internal';
 
 export const DEFAULT_DB_PATH = '.iamlocal/iamlocal.sqlite';
 
@@ -100,23 +110,28 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const ctx = createContext({ ...options, config: { ...options.config, adminAuthRequired: options.config?.adminAuthRequired ?? !loopback } });
   const app = createApp(ctx);
   const port = options.port ?? 4577;
-  let server: Server;
   const headersTimeout = options.headersTimeoutMs ?? 60_000;
   const requestTimeout = options.requestTimeoutMs ?? 300_000;
-  try {
-    server = await new Promise((resolve, reject) => {
-      const s = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(Math.min(headersTimeout, requestTimeout) / 4))) }, app);
-      s.once('error', reject);
-      s.listen(port, host, () => resolve(s));
-    });
-  } catch (error) {
-    ctx.s3.close();
-    ctx.db.close();
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new StartupError(`port ${port} on ${host} is already in use (another iamlocal?); choose another with --port`);
-    if (code === 'EACCES') throw new StartupError(`not allowed to listen on ${host}:${port}`);
-    if (code === 'EADDRNOTAVAIL') throw new StartupError(`${host} is not an address of this machine`);
-    throw error;
+  const server: Server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(Math.min(headersTimeout, requestTimeout) / 4))) }, app);
+  const listen = options.listen ?? true;
+  if (listen) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      ctx.s3.close();
+      ctx.db.close();
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new StartupError(`port ${port} on ${host} is already in use (another iamlocal?); choose another with --port`);
+      if (code === 'EACCES') throw new StartupError(`not allowed to listen on ${host}:${port}`);
+      if (code === 'EADDRNOTAVAIL') throw new StartupError(`${host} is not an address of this machine`);
+      throw error;
+    }
   }
   // SDKs keep connections alive between calls; match AWS's generous idle timeout.
   server.keepAliveTimeout = 65_000;
@@ -124,21 +139,42 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   server.on('clientError', answerClientError);
   // An Expect other than 100-continue: serve the request as if it were absent (Node alone would answer a bare 417).
   server.on('checkExpectation', app);
-  const boundPort = (server.address() as AddressInfo).port;
+  const boundPort = listen ? (server.address() as AddressInfo).port : 0;
   const shownHost = host.includes(':') ? `[${host}]` : host;
+  // In-memory connections: node:http accepts any Duplex through its 'connection' event.
+  const memory = new Set<MemorySocket>();
+  let drained: (() => void) | undefined;
+  let closed = false;
+  const connect = (): MemorySocket => {
+    if (closed) throw Object.assign(new Error('iamlocal has stopped'), { code: 'ECONNREFUSED' });
+    const [client, serverEnd] = socketPair();
+    memory.add(serverEnd);
+    serverEnd.once('close', () => {
+      memory.delete(serverEnd);
+      if (memory.size === 0) drained?.();
+    });
+    server.emit('connection', serverEnd);
+    return client;
+  };
   return {
-    url: `http://${shownHost}:${boundPort}`, host, port: boundPort, ctx,
+    url: listen ? `http://${shownHost}:${boundPort}` : IN_PROCESS_URL, host, port: boundPort, ctx, listening: listen, connect,
     // In-flight requests finish; idle keep-alive sockets close now; stragglers are cut after a grace period.
-    close: () => new Promise<void>((resolve) => {
-      const force = setTimeout(() => server.closeAllConnections(), 1500);
+    close: async () => {
+      closed = true;
+      const force = setTimeout(() => {
+        server.closeAllConnections();
+        for (const socket of memory) socket.destroy();
+      }, 1500);
       force.unref();
-      server.close(() => {
-        clearTimeout(force);
-        ctx.s3.close();
-        ctx.db.close();
-        resolve();
-      });
-      server.closeIdleConnections();
-    }),
+      const socketsClosed = listen ? new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }) : Promise.resolve();
+      const memoryClosed = memory.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => { drained = resolve; });
+      await Promise.all([socketsClosed, memoryClosed]);
+      clearTimeout(force);
+      ctx.s3.close();
+      ctx.db.close();
+    },
   };
 }

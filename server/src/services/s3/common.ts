@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, renameSync, statSync, unlinkSync } from 'node:fs';
+import { createWriteStream, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,7 +8,7 @@ import { decisionSink, type ServerContext } from '../../context.ts';
 import { AwsError, isAwsErrorShape } from '../../http/errors.ts';
 import type { BoundPolicy, Decision } from '../../policy/index.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
-import type { BucketRow } from '../../store/s3-store.ts';
+import type { BucketRow, ObjectRow } from '../../store/s3-store.ts';
 import { accessDenied } from '../access-denied.ts';
 import type { S3Body } from '../../http/s3-body.ts';
 
@@ -158,3 +158,20 @@ export async function writeBlob(call: S3Call, source: Readable): Promise<{ blobI
   return { blobId, size: statSync(path).size, md5: digest };
 }
 
+/** A blob that vanished between reading the object's row and touching its file was deleted or replaced meanwhile. */
+export function blobGone(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/**
+ * Opens the object's bytes now, inside the request, so that a DeleteObject or overwrite racing with this GetObject
+ * cannot unlink the file before the stream opens it (an open file stays readable after unlink).
+ */
+export function openBlob(ctx: ServerContext, object: ObjectRow): number {
+  try {
+    return openSync(ctx.s3.blobPath(object.blob_id), 'r');
+  } catch (error) {
+    if (blobGone(error)) throw noSuchKey(object.object_key);
+    throw error;
+  }
+}

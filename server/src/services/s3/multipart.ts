@@ -6,7 +6,7 @@ import { AwsError } from '../../http/errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { PartRow, UploadRow } from '../../store/s3-store.ts';
-import { authorize, bucketArn, checkKey, invalidArgument, MAX_XML_BODY, objectArn, ownerXml, requireBucket, storedHeaders, writeBlob, type S3Call, type S3Handler, type S3Result } from './common.ts';
+import { authorize, bucketArn, checkKey, invalidArgument, MAX_XML_BODY, objectArn, openBlob, ownerXml, requireBucket, storedHeaders, writeBlob, type S3Call, type S3Handler, type S3Result } from './common.ts';
 import { copySourceObject, declaredLength, requestHeader, sseOf, taggingHeader } from './objects.ts';
 
 const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -73,7 +73,7 @@ export async function uploadPart(call: S3Call): Promise<S3Result> {
     const source = copySourceObject(call);
     const range = copyRange(call, source.size);
     await call.readBody(0).catch(() => undefined);
-    body = createReadStream(call.ctx.s3.blobPath(source.blob_id), range);
+    body = createReadStream('', { fd: openBlob(call.ctx, source), ...range });
   } else {
     declaredLength(call);
     body = call.body();

@@ -6,7 +6,7 @@ import { XML_DECLARATION, xmlEscape, type XmlObject } from '../../protocol/xml.t
 import type { BucketRow, ObjectRow } from '../../store/s3-store.ts';
 import { accessDenied } from '../access-denied.ts';
 import {
-  authorize, checkKey, decide, invalidArgument, MAX_OBJECT_BYTES, MAX_XML_BODY, noSuchBucket, noSuchKey, objectArn, ownerXml, requireBucket, storedHeaders, writeBlob,
+  authorize, blobGone, checkKey, decide, invalidArgument, openBlob, MAX_OBJECT_BYTES, MAX_XML_BODY, noSuchBucket, noSuchKey, objectArn, ownerXml, requireBucket, storedHeaders, writeBlob,
   type S3Call, type S3Handler, type S3Result,
 } from './common.ts';
 
@@ -130,9 +130,14 @@ function copySourceObject(call: S3Call): ObjectRow {
 }
 
 /** Blobs are immutable, so a copy is a hard link to the same bytes under a new blob id. */
-function linkBlob(ctx: ServerContext, blobId: string): string {
+function linkBlob(ctx: ServerContext, blobId: string, key: string): string {
   const { blobId: copy, path } = ctx.s3.newBlobPath();
-  linkSync(ctx.s3.blobPath(blobId), path);
+  try {
+    linkSync(ctx.s3.blobPath(blobId), path);
+  } catch (error) {
+    if (blobGone(error)) throw noSuchKey(key);
+    throw error;
+  }
   return copy;
 }
 
@@ -147,7 +152,7 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
   const taggingReplace = header(call, 'x-amz-tagging-directive') === 'REPLACE';
   await call.readBody(0).catch(() => undefined);
   const row: ObjectRow = {
-    ...source, bucket_name: bucket.bucket_name, object_key: key, blob_id: linkBlob(call.ctx, source.blob_id), last_modified: call.facts.now.toISOString(),
+    ...source, bucket_name: bucket.bucket_name, object_key: key, blob_id: linkBlob(call.ctx, source.blob_id, source.object_key), last_modified: call.facts.now.toISOString(),
     owner_account: call.caller.principal.accountId || bucket.account_id,
     content_type: replace ? (header(call, 'content-type') ?? 'binary/octet-stream') : source.content_type,
     metadata: replace ? JSON.stringify(storedHeaders(call.headers)) : source.metadata,
@@ -268,12 +273,12 @@ export const getObject: S3Handler = (call) => {
   if (conditional) return conditional;
   const headers = getHeaders(call, object);
   const range = parseRange(call, object.size);
-  if (!range) return { headers, body: createReadStream(call.ctx.s3.blobPath(object.blob_id)) };
+  if (!range) return { headers, body: createReadStream('', { fd: openBlob(call.ctx, object) }) };
   // A checksum of the whole object does not describe a range; S3 leaves it out.
   for (const name of Object.keys(headers)) if (name.startsWith('x-amz-checksum-')) delete headers[name];
   headers['Content-Length'] = String(range.end - range.start + 1);
   headers['Content-Range'] = `bytes ${range.start}-${range.end}/${object.size}`;
-  return { status: 206, headers, body: createReadStream(call.ctx.s3.blobPath(object.blob_id), { start: range.start, end: range.end }) };
+  return { status: 206, headers, body: createReadStream('', { fd: openBlob(call.ctx, object), start: range.start, end: range.end }) };
 };
 
 export const headObject: S3Handler = (call) => {
