@@ -81,6 +81,8 @@ async function handleQuery(ctx: ServerContext, req: Request, res: Response, scop
     const result = ctx.db.transaction(() => handler({ operation: action, input, caller, requestId, facts: facts(ctx, req, region), ctx }))();
     send(200, queryResponseXml(action, service.namespace, result, requestId));
   } catch (error) {
+    // A rolled-back transaction may have been read into caches: drop them.
+    ctx.iam.invalidate();
     const awsError = toAwsError(error, ctx);
     (res.locals.record as RequestRecord).errorCode = awsError.code;
     send(awsError.status, queryErrorXml(awsError, service.namespace, requestId));
@@ -194,7 +196,14 @@ export function createApp(ctx: ServerContext): Express {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', false);
-  app.use('/_iamlocal', adminRouter(ctx));
+  // Admin writes (fixtures, reset, restore, enforcement) change IAM state behind the stores' backs: drop caches.
+  app.use('/_iamlocal', (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      ctx.iam.invalidate();
+      res.on('finish', () => ctx.iam.invalidate());
+    }
+    next();
+  }, adminRouter(ctx));
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     const record: RequestRecord = { service: req.path.startsWith('/_iamlocal/') ? 'admin' : 's3' };

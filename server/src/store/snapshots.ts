@@ -33,6 +33,7 @@ export function resetState(ctx: ServerContext, to: 'empty' | 'fixtures'): void {
     ctx.db.prepare("DELETE FROM settings WHERE name LIKE 'fixtures:%'").run();
     bootstrap(ctx.iam, ctx.config, ctx.now());
   })();
+  ctx.iam.invalidate();
   collectBlobs(ctx);
   if (to === 'fixtures') for (const file of ctx.fixtureFiles) loadFixtures(ctx, file);
 }
@@ -69,6 +70,7 @@ export function restoreSnapshot(ctx: ServerContext, name: string): void {
     })();
   } finally {
     ctx.db.prepare('DETACH DATABASE snap').run();
+    ctx.iam.invalidate();
   }
   for (const blob of referencedBlobs(ctx)) {
     const target = ctx.s3.blobPath(blob);
