@@ -93,6 +93,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       force.unref();
       server.close(() => {
         clearTimeout(force);
+        ctx.decisions.flush();
         ctx.s3.close();
         ctx.db.close();
         resolve();
