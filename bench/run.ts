@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--duration S] [--concurrency N] [--no-moto] [--json]
+// npm run bench [-- --quick] [--duration S] [--concurrency N] [--no-moto] [--json] [--objects N] [--only REGEX] [--profile DIR] [--leak [N]]
 // Measures iamlocal over HTTP with requests signed once (SigV4, reused inside the 15-minute window) on keep-alive
 // connections, against moto_server and a bare node:http server on the same machine in the same run.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,13 +13,16 @@ import { benchAuthorization } from './policy.ts';
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean' }, duration: { type: 'string' }, concurrency: { type: 'string' }, 'no-moto': { type: 'boolean' }, json: { type: 'boolean' },
-    objects: { type: 'string' },
+    objects: { type: 'string' }, only: { type: 'string' }, profile: { type: 'string' },
   },
 });
 const QUICK = values.quick ?? false;
 const DURATION_MS = Number(values.duration ?? (QUICK ? 0.5 : 4)) * 1000;
 const CONCURRENCY = Number(values.concurrency ?? 16);
 const OBJECTS = Number(values.objects ?? (QUICK ? 1000 : 100_000));
+const ONLY = values.only ? new RegExp(values.only, 'i') : undefined;
+/** --profile DIR: the measured iamlocal runs with --cpu-prof (written to DIR when it exits). */
+const PROFILE_ARGS = values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [];
 const ROOT: Credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 interface Target { name: string; host: string; port: number; pid?: number }
@@ -62,6 +65,7 @@ async function must(t: Target, r: Req): Promise<string> {
 
 /** Fixed-concurrency closed loop for DURATION_MS after a short warm-up. */
 async function load(t: Target, op: string, make: () => Req): Promise<Result> {
+  if (ONLY && t.name !== 'node:http' && !ONLY.test(op)) return { op, target: t.name, rps: 0, p50: 0, p99: 0, errors: 0 };
   const run = async (ms: number, latencies: number[] | null): Promise<number> => {
     let errors = 0;
     const end = performance.now() + ms;
@@ -116,7 +120,7 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
 
 async function startIamlocal(dir: string): Promise<{ target: Target; child: ChildProcess; startMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/cli.ts', 'serve', '--port', '0', '--db', join(dir, 'bench.sqlite'), '--log-level', 'silent', '--fixtures', 'db/fixtures/seed-story.yaml'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...PROFILE_ARGS, '--import', 'tsx', 'server/src/cli.ts', 'serve', '--port', '0', '--db', join(dir, 'bench.sqlite'), '--log-level', 'silent', '--fixtures', 'db/fixtures/seed-story.yaml'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = new URL(await waitForLine(child, /http:\/\/[\d.]+:\d+/));
   return { target: { name: 'iamlocal', host: url.hostname, port: Number(url.port), pid: child.pid }, child, startMs: performance.now() - started };
 }
@@ -221,7 +225,9 @@ async function main(): Promise<void> {
     report.seedSeconds = (performance.now() - seedStart) / 1000;
     const results = await scenarios(iam.target, world, false);
     report.peakRssMb = rssMb(iam.target.pid)?.peak;
+    const exited = new Promise((resolve) => iam.child.once('exit', resolve));
     iam.child.kill('SIGTERM');
+    await exited;
 
     const ceiling = await startCeiling();
     const bare = await load(ceiling.target, 'node:http 200', () => ({ method: 'GET', path: '/', headers: {} }));

@@ -46,7 +46,10 @@ export interface ServerContext {
 
 /** The enforcement mode for requests by principals of `accountId`: a per-account setting, else the server's. */
 export function enforcementFor(ctx: ServerContext, accountId: string): EnforceMode {
-  const value = ctx.iam.setting(`enforce:${accountId}`);
+  const cache = ctx.iam.stateCache();
+  const name = `enforce:${accountId}`;
+  let value = cache.get(name) as string | null | undefined;
+  if (value === undefined) cache.set(name, (value = ctx.iam.setting(name) ?? null));
   return value === 'on' || value === 'audit' || value === 'off' ? value : ctx.config.enforce;
 }
 

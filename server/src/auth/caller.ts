@@ -72,8 +72,26 @@ function boundaryOf(store: IamStore, arn: string | null): BoundPolicy | undefine
   return { source: { id: arn, kind: 'boundary', versionId: version?.version_id }, policy: compiledPolicy };
 }
 
-/** Finds the long-term or temporary credentials behind an access key id, or undefined for unknown/inactive keys. */
+/**
+ * Finds the long-term or temporary credentials behind an access key id, or undefined for unknown/inactive keys.
+ * Found credentials and the caller they resolve to are cached until IAM state changes (IamStore.stateCache).
+ */
 export function lookupCredentials(store: IamStore, accessKeyId: string): CredentialLookup | undefined {
+  const cache = store.stateCache();
+  const cacheKey = `key:${accessKeyId}`;
+  const hit = cache.get(cacheKey) as CredentialLookup | undefined;
+  if (hit) return hit;
+  const found = lookupCredentialsUncached(store, accessKeyId);
+  if (!found) return undefined;
+  let caller: Caller | undefined;
+  const resolve = found.resolve;
+  const lookup: CredentialLookup = { ...found, resolve: () => (caller ??= resolve()) };
+  if (cache.size >= 10_000) cache.clear();
+  cache.set(cacheKey, lookup);
+  return lookup;
+}
+
+function lookupCredentialsUncached(store: IamStore, accessKeyId: string): CredentialLookup | undefined {
   if (accessKeyId.startsWith('ASIA')) {
     const session = store.session(accessKeyId);
     if (!session) return undefined;

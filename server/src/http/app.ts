@@ -21,6 +21,8 @@ import { recordCredentialUse } from '../store/last-used.ts';
 
 const QUERY_SERVICES: Record<string, QueryService> = { sts: stsService, iam: iamService };
 const STS_ACTIONS = new Set(Object.keys(stsService.model.operations));
+/** Query actions that change no state (every other successful call drops the cached callers). */
+const READ_ONLY_ACTION = /^(Get|List|Simulate|Decode)/;
 const UNSIGNED_STS_ACTIONS = new Set(['AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML']);
 
 function toAwsError(error: unknown, ctx: ServerContext): AwsError {
@@ -87,15 +89,13 @@ async function handleQuery(ctx: ServerContext, req: Request, res: Response, scop
     if (!handler || !spec) throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${service.model.apiVersion}`, 400);
     const input = decodeQueryInput(params, spec);
     const region = auth?.region ?? ctx.config.region;
-    const result = ctx.db.transaction(() => {
-      const output = handler({ operation: action, input, caller, requestId, facts: facts(ctx, req, region), ctx });
-      ctx.decisions.flush();
-      return output;
-    })();
+    const result = ctx.db.transaction(() => handler({ operation: action, input, caller, requestId, facts: facts(ctx, req, region), ctx }))();
+    // Callers are cached until IAM state changes; writes through any store (renames, memberships, tags, MFA) count.
+    if (!READ_ONLY_ACTION.test(action)) ctx.iam.invalidate();
     send(200, queryResponseXml(action, service.namespace, result, requestId));
   } catch (error) {
-    // A denial rolled the transaction back; its decisions are still recorded.
-    ctx.decisions.flush();
+    // A rolled-back transaction may have been read into caches: drop them.
+    ctx.iam.invalidate();
     const awsError = toAwsError(error, ctx);
     (res.locals.record as RequestRecord).errorCode = awsError.code;
     send(awsError.status, queryErrorXml(awsError, service.namespace, requestId));
@@ -213,7 +213,14 @@ export function createApp(ctx: ServerContext): Express {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', false);
-  app.use('/_iamlocal', adminRouter(ctx));
+  // Admin writes (fixtures, reset, restore, enforcement) change IAM state behind the stores' backs: drop caches.
+  app.use('/_iamlocal', (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      ctx.iam.invalidate();
+      res.on('finish', () => ctx.iam.invalidate());
+    }
+    next();
+  }, adminRouter(ctx));
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     const record: RequestRecord = { service: req.path.startsWith('/_iamlocal/') ? 'admin' : 's3' };

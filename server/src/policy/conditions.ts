@@ -1,4 +1,4 @@
-import { arnMatch, globMatch } from './wildcard.ts';
+import { arnMatch, compileGlob, globMatch } from './wildcard.ts';
 import { parseTemplate, resolveTemplate, unescapeLiterals, type TemplateString } from './variables.ts';
 import type { RequestContext } from './types.ts';
 
@@ -25,6 +25,9 @@ export interface CompiledCondition {
   key: string;
   keyText: string;
   evaluate(context: RequestContext): boolean;
+  /** The evaluation (EvalMemo serial) that last evaluated this interned condition, and its result then. */
+  serial: number;
+  result: boolean;
 }
 
 export class ConditionSyntaxError extends Error {}
@@ -205,7 +208,21 @@ function anyMatches(match: ValueMatcher, contextValue: string, policyValues: str
   return false;
 }
 
+const interned = new Map<string, CompiledCondition>();
+
+/** Identical conditions (operator, key, values) compile to one shared object, so an evaluation tests each once. */
 export function compileCondition(operatorText: string, keyText: string, rawValues: unknown, variablesEnabled: boolean): CompiledCondition {
+  const id = `${variablesEnabled ? 'v' : 'l'}${operatorText}\n${keyText}\n${JSON.stringify(rawValues)}`;
+  let condition = interned.get(id);
+  if (!condition) {
+    condition = compileConditionUncached(operatorText, keyText, rawValues, variablesEnabled);
+    if (interned.size >= 20_000) interned.clear();
+    interned.set(id, condition);
+  }
+  return condition;
+}
+
+function compileConditionUncached(operatorText: string, keyText: string, rawValues: unknown, variablesEnabled: boolean): CompiledCondition {
   const op = parseOperator(operatorText);
   if (!op) throw new ConditionSyntaxError(`Invalid Condition type : ${operatorText}`);
   const list = Array.isArray(rawValues) ? rawValues : [rawValues];
@@ -223,7 +240,7 @@ export function compileCondition(operatorText: string, keyText: string, rawValue
   if (op.base === 'Null') {
     const wantsAbsent = values.map((v) => v.toLowerCase() === 'true');
     return {
-      operatorText, key, keyText,
+      operatorText, key, keyText, serial: 0, result: false,
       evaluate: (ctx) => {
         const v = ctx.get(key);
         const absent = v === undefined || v.length === 0;
@@ -232,24 +249,43 @@ export function compileCondition(operatorText: string, keyText: string, rawValue
     };
   }
   const templates: TemplateString[] = values.map((v) => parseTemplate(v, variablesEnabled && op.base.startsWith('String') || variablesEnabled && op.base.startsWith('Arn')));
-  const match = matcherFor(op.base);
   const negated = NEGATED.has(op.base);
   const { ifExists, set } = op;
+  // Values without policy variables are compiled once, here; only templated values are resolved per evaluation.
+  const fixed = templates.every((t) => !t.parts);
+  const anyOf = fixed ? compileValues(op.base, values) : undefined;
+  const match = matcherFor(op.base);
+  const resolveAll = (ctx: RequestContext): string[] => {
+    const resolved: string[] = [];
+    for (const t of templates) {
+      const r = resolveTemplate(t, ctx);
+      if (r !== null) resolved.push(r);
+    }
+    return resolved;
+  };
   return {
-    operatorText, key, keyText,
+    operatorText, key, keyText, serial: 0, result: false,
     evaluate: (ctx) => {
       const contextValues = ctx.get(key);
-      const resolved: string[] = [];
-      for (const t of templates) {
-        const r = resolveTemplate(t, ctx);
-        if (r !== null) resolved.push(r);
-      }
       if (contextValues === undefined || contextValues.length === 0) {
         if (set === 'ForAllValues') return true;
         if (set === 'ForAnyValue') return false;
         return ifExists || negated;
       }
       // Plain loops: this runs for every statement of every request, so it allocates no closures.
+      if (anyOf) {
+        if (set === 'ForAllValues') {
+          for (const c of contextValues) if (anyOf(c) === negated) return false;
+          return true;
+        }
+        if (set === 'ForAnyValue') {
+          for (const c of contextValues) if (anyOf(c) !== negated) return true;
+          return false;
+        }
+        for (const c of contextValues) if (anyOf(c)) return !negated;
+        return negated;
+      }
+      const resolved = resolveAll(ctx);
       if (set === 'ForAllValues') {
         for (const c of contextValues) if (anyMatches(match, c, resolved) === negated) return false;
         return true;
@@ -262,4 +298,86 @@ export function compileCondition(operatorText: string, keyText: string, rawValue
       return negated;
     },
   };
+}
+
+/** Whether a context value matches any of a condition's (variable-free) policy values, with the values prepared once. */
+type AnyOf = (contextValue: string) => boolean;
+
+function compileValues(base: string, values: string[]): AnyOf {
+  switch (base) {
+    case 'StringEquals':
+    case 'StringNotEquals': {
+      const wanted = values.map(unescapeLiterals);
+      if (wanted.length === 1) {
+        const only = wanted[0]!;
+        return (c) => c === only;
+      }
+      return (c) => wanted.includes(c);
+    }
+    case 'StringEqualsIgnoreCase':
+    case 'StringNotEqualsIgnoreCase': {
+      const wanted = values.map((v) => unescapeLiterals(v).toLowerCase());
+      return (c) => wanted.includes(c.toLowerCase());
+    }
+    case 'StringLike':
+    case 'StringNotLike': {
+      const globs = values.map(compileGlob);
+      return (c) => {
+        for (const g of globs) if (g(c)) return true;
+        return false;
+      };
+    }
+    case 'Bool': {
+      const wanted = values.map((v) => v.toLowerCase());
+      return (c) => wanted.includes(c) || wanted.includes(c.toLowerCase());
+    }
+    case 'IpAddress':
+    case 'NotIpAddress': {
+      const blocks = values.map(parseCidr);
+      return (c) => {
+        const ip = lastIp(c);
+        if (!ip) return false;
+        for (const b of blocks) if (b && cidrContains(b, ip)) return true;
+        return false;
+      };
+    }
+    default: {
+      const match = matcherFor(base);
+      return (c) => anyMatches(match, c, values);
+    }
+  }
+}
+
+interface Cidr { bits: 32 | 128; prefix: number; v4: number; value: bigint }
+
+function parseCidr(cidr: string): Cidr | null {
+  const slash = cidr.indexOf('/');
+  const net = parseIp(slash < 0 ? cidr : cidr.slice(0, slash));
+  if (!net) return null;
+  const prefix = slash < 0 ? net.bits : Number(cidr.slice(slash + 1));
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > net.bits) return null;
+  return { bits: net.bits, prefix, v4: net.bits === 32 ? Number(net.value) : 0, value: net.value };
+}
+
+function cidrContains(block: Cidr, ip: { value: bigint; bits: 32 | 128; v4: number }): boolean {
+  if (block.bits !== ip.bits) return false;
+  if (block.bits === 32) {
+    if (block.prefix === 0) return true;
+    const shift = 32 - block.prefix;
+    return ip.v4 >>> shift === block.v4 >>> shift;
+  }
+  const shift = BigInt(128 - block.prefix);
+  return ip.value >> shift === block.value >> shift;
+}
+
+// Requests come from the same few addresses: remember the last one parsed.
+let lastIpText = '';
+let lastIpParsed: { value: bigint; bits: 32 | 128; v4: number } | null = null;
+
+function lastIp(text: string): { value: bigint; bits: 32 | 128; v4: number } | null {
+  if (text === lastIpText) return lastIpParsed;
+  const parsed = cachedIp(text);
+  lastIpText = text;
+  lastIpParsed = parsed ? { ...parsed, v4: parsed.bits === 32 ? Number(parsed.value) : 0 } : null;
+  return lastIpParsed;
 }

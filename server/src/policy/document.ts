@@ -1,5 +1,5 @@
 import { compileCondition, ConditionSyntaxError, type CompiledCondition } from './conditions.ts';
-import { compileGlob, splitArn, type CompiledGlob } from './wildcard.ts';
+import { compileGlob, hasWildcard, splitArn, type CompiledGlob } from './wildcard.ts';
 import { parseTemplate, resolveTemplate, type TemplateString } from './variables.ts';
 import type { PolicyKind, RequestContext } from './types.ts';
 
@@ -20,10 +20,13 @@ export interface PrincipalSet {
   canonicalUsers: Set<string>;
 }
 
-interface ResourcePattern {
+export interface ResourcePattern {
   template: TemplateString;
   /** Precompiled when the pattern has no variables. */
   compiled?: ArnMatcher;
+  /** The evaluation that last tested this (interned) pattern, and its answer then. */
+  serial: number;
+  hit: boolean;
 }
 
 type ArnMatcher = (arn: string) => boolean;
@@ -47,6 +50,22 @@ export interface CompiledPolicy {
   statements: CompiledStatement[];
   /** Lower-cased condition keys the policy uses (for GetContextKeysFor*Policy and the decision log). */
   conditionKeys: Set<string>;
+  /** Statements covering an action (lower-cased), filled in lazily by the evaluator. */
+  byAction?: Map<string, CompiledStatement[]>;
+}
+
+/**
+ * One evaluation's identity. Resource patterns and conditions are interned across policies (identical text compiles
+ * to one shared object), and each remembers its result for the evaluation that computed it: a pattern or condition
+ * repeated in many statements is tested once per request, and policy variables are resolved once per request.
+ */
+export interface EvalMemo {
+  serial: number;
+}
+
+let serials = 0;
+export function newEvalMemo(): EvalMemo {
+  return { serial: ++serials };
 }
 
 export interface ParseOptions {
@@ -261,9 +280,18 @@ function parsePrincipal(spec: unknown, options: ParseOptions): PrincipalSet {
   return set;
 }
 
+const internedPatterns = new Map<string, ResourcePattern>();
+
 function compileResource(raw: string, variables: boolean): ResourcePattern {
-  const template = parseTemplate(raw, variables);
-  return template.parts ? { template } : { template, compiled: compileArnPattern(raw) };
+  const key = `${variables ? 'v' : 'l'}${raw}`;
+  let pattern = internedPatterns.get(key);
+  if (!pattern) {
+    const template = parseTemplate(raw, variables);
+    pattern = template.parts ? { template, serial: 0, hit: false } : { template, compiled: compileArnPattern(raw), serial: 0, hit: false };
+    if (internedPatterns.size >= 20_000) internedPatterns.clear();
+    internedPatterns.set(key, pattern);
+  }
+  return pattern;
 }
 
 /** Compiles an ARN pattern segment by segment (see arnMatch), once. */
@@ -273,6 +301,22 @@ export function compileArnPattern(pattern: string): ArnMatcher {
   if (!parts) {
     const whole = compileGlob(pattern);
     return (arn) => whole(arn);
+  }
+  // The usual shape: no wildcard in the first five segments. Those must then be equal, which is a prefix test on the
+  // whole ARN (segments hold no ':'); the resource part is globbed on its own, and `prefix*`/exact become one test.
+  if (!parts.slice(0, 5).some((p) => hasWildcard(p) || p.includes('\uE000') || p.includes('\uE001'))) {
+    const head = `${parts.slice(0, 5).join(':')}:`;
+    const tail = parts[5];
+    if (!hasWildcard(tail) && !tail.includes('\uE000') && !tail.includes('\uE001')) {
+      const whole = head + tail;
+      return (arn) => arn === whole;
+    }
+    if (tail.indexOf('*') === tail.length - 1 && !tail.includes('?') && !tail.includes('\uE000') && !tail.includes('\uE001')) {
+      const start = head + tail.slice(0, -1);
+      return (arn) => arn.startsWith(start);
+    }
+    const rest = compileGlob(tail);
+    return (arn) => arn.startsWith(head) && rest(arn.slice(head.length));
   }
   const segments = parts.map(compileGlob);
   return (arn) => {
@@ -285,7 +329,17 @@ export function compileArnPattern(pattern: string): ArnMatcher {
 
 const resolvedPatterns = new Map<string, ArnMatcher>();
 
-export function resourceMatches(pattern: ResourcePattern, resource: string, context: RequestContext): boolean {
+export function resourceMatches(pattern: ResourcePattern, resource: string, context: RequestContext, memo?: EvalMemo): boolean {
+  if (memo && pattern.serial === memo.serial) return pattern.hit;
+  const hit = testResource(pattern, resource, context);
+  if (memo) {
+    pattern.serial = memo.serial;
+    pattern.hit = hit;
+  }
+  return hit;
+}
+
+function testResource(pattern: ResourcePattern, resource: string, context: RequestContext): boolean {
   if (pattern.compiled) return pattern.compiled(resource);
   const resolved = resolveTemplate(pattern.template, context);
   if (resolved === null) return false;

@@ -1,9 +1,11 @@
-import { resourceMatches, type CompiledPolicy, type CompiledStatement, type PrincipalSet } from './document.ts';
+import { newEvalMemo, resourceMatches, type CompiledPolicy, type CompiledStatement, type EvalMemo, type PrincipalSet } from './document.ts';
 import type { CallerPrincipal, Decision, DenyReason, MatchedStatement, PolicySource, RequestContext } from './types.ts';
 
 export interface BoundPolicy {
   source: PolicySource;
   policy: CompiledPolicy;
+  /** The MatchedStatement of each statement, built on first match and shared by later decisions (never mutated). */
+  matched?: MatchedStatement[];
 }
 
 export interface AuthorizationRequest {
@@ -31,9 +33,7 @@ interface Scan {
   denies: MatchedStatement[];
 }
 
-function statementApplies(
-  st: CompiledStatement, actionLower: string, resource: string | null, context: RequestContext,
-): boolean {
+function actionApplies(st: CompiledStatement, actionLower: string): boolean {
   let actionHit = false;
   for (const m of st.actions) {
     if (m(actionLower)) {
@@ -41,27 +41,75 @@ function statementApplies(
       break;
     }
   }
-  if (actionHit === st.notAction) return false;
-  if (st.resources && resource !== null) {
+  return actionHit !== st.notAction;
+}
+
+const ACTION_INDEX_LIMIT = 512;
+
+/**
+ * The statements of a policy whose Action/NotAction covers the action: computed once per (policy, action), so a
+ * request only looks at candidate statements. Depends on nothing but the compiled statements.
+ */
+export function candidateStatements(policy: CompiledPolicy, actionLower: string): readonly CompiledStatement[] {
+  let index = policy.byAction;
+  if (!index) policy.byAction = index = new Map();
+  let list = index.get(actionLower);
+  if (!list) {
+    list = policy.statements.filter((st) => actionApplies(st, actionLower));
+    if (index.size >= ACTION_INDEX_LIMIT) index.clear();
+    index.set(actionLower, list);
+  }
+  return list;
+}
+
+/** Resource and conditions of a statement already known to cover the action. */
+function resourceAndConditionsApply(st: CompiledStatement, resource: string | null, context: RequestContext, memo: EvalMemo): boolean {
+  const serial = memo.serial;
+  const resources = st.resources;
+  if (resources !== undefined && resource !== null) {
     let resourceHit = false;
-    for (const p of st.resources) {
-      if (resourceMatches(p, resource, context)) {
+    for (let i = 0; i < resources.length; i++) {
+      const p = resources[i]!;
+      // Interned patterns remember their answer for this evaluation (see EvalMemo).
+      if (p.serial === serial ? p.hit : resourceMatches(p, resource, context, memo)) {
         resourceHit = true;
         break;
       }
     }
     if (resourceHit === st.notResource) return false;
   }
-  for (const c of st.conditions) if (!c.evaluate(context)) return false;
+  const conditions = st.conditions;
+  for (let i = 0; i < conditions.length; i++) {
+    const c = conditions[i]!;
+    if (c.serial !== serial) {
+      c.result = c.evaluate(context);
+      c.serial = serial;
+    }
+    if (!c.result) return false;
+  }
   return true;
 }
 
-function scan(policies: readonly BoundPolicy[], actionLower: string, resource: string, context: RequestContext): Scan {
+function statementApplies(
+  st: CompiledStatement, actionLower: string, resource: string | null, context: RequestContext, memo: EvalMemo,
+): boolean {
+  return actionApplies(st, actionLower) && resourceAndConditionsApply(st, resource, context, memo);
+}
+
+function matchedOf(bound: BoundPolicy, st: CompiledStatement): MatchedStatement {
+  const cache = (bound.matched ??= []);
+  return (cache[st.index] ??= { source: bound.source, sid: st.sid, index: st.index, effect: st.effect });
+}
+
+function scan(policies: readonly BoundPolicy[], actionLower: string, resource: string, context: RequestContext, memo: EvalMemo): Scan {
   const out: Scan = { allows: [], denies: [] };
-  for (const bound of policies) {
-    for (const st of bound.policy.statements) {
-      if (!statementApplies(st, actionLower, resource, context)) continue;
-      (st.effect === 'Deny' ? out.denies : out.allows).push({ source: bound.source, sid: st.sid, index: st.index, effect: st.effect });
+  for (let b = 0; b < policies.length; b++) {
+    const bound = policies[b]!;
+    const candidates = candidateStatements(bound.policy, actionLower);
+    for (let i = 0; i < candidates.length; i++) {
+      const st = candidates[i]!;
+      if (!resourceAndConditionsApply(st, resource, context, memo)) continue;
+      (st.effect === 'Deny' ? out.denies : out.allows).push(matchedOf(bound, st));
     }
   }
   return out;
@@ -80,15 +128,15 @@ export function principalMatch(set: PrincipalSet, principal: CallerPrincipal): P
 const STRENGTH: Record<PrincipalMatch, number> = { none: 0, account: 1, role: 2, exact: 3 };
 
 /** Scans a resource (or trust) policy, noting how strongly each matching statement named the caller. */
-function scanResourcePolicy(bound: BoundPolicy, request: AuthorizationRequest, actionLower: string): Scan & { strength: PrincipalMatch } {
+function scanResourcePolicy(bound: BoundPolicy, request: AuthorizationRequest, actionLower: string, memo: EvalMemo): Scan & { strength: PrincipalMatch } {
   const out = { allows: [] as MatchedStatement[], denies: [] as MatchedStatement[], strength: 'none' as PrincipalMatch };
   for (const st of bound.policy.statements) {
     if (!st.principals) continue;
     let match = principalMatch(st.principals, request.principal);
     if (st.notPrincipal) match = match === 'none' ? 'exact' : 'none';
     if (match === 'none') continue;
-    if (!statementApplies(st, actionLower, request.resource, request.context)) continue;
-    const matched: MatchedStatement = { source: bound.source, sid: st.sid, index: st.index, effect: st.effect };
+    if (!statementApplies(st, actionLower, request.resource, request.context, memo)) continue;
+    const matched = matchedOf(bound, st);
     if (st.effect === 'Deny') out.denies.push(matched);
     else {
       out.allows.push(matched);
@@ -116,13 +164,14 @@ function deny(reason: DenyReason, statements: MatchedStatement[] = []): Decision
  */
 export function evaluate(request: AuthorizationRequest): Decision {
   const actionLower = request.action.toLowerCase();
-  const identity = scan(request.identityPolicies, actionLower, request.resource, request.context);
+  const memo = newEvalMemo();
+  const identity = scan(request.identityPolicies, actionLower, request.resource, request.context, memo);
   if (identity.denies.length) return deny('explicit-identity', identity.denies);
-  const resource = request.resourcePolicy ? scanResourcePolicy(request.resourcePolicy, request, actionLower) : undefined;
+  const resource = request.resourcePolicy ? scanResourcePolicy(request.resourcePolicy, request, actionLower, memo) : undefined;
   if (resource?.denies.length) return deny('explicit-resource', resource.denies);
-  const boundary = request.permissionsBoundary ? scan([request.permissionsBoundary], actionLower, request.resource, request.context) : undefined;
+  const boundary = request.permissionsBoundary ? scan([request.permissionsBoundary], actionLower, request.resource, request.context, memo) : undefined;
   if (boundary?.denies.length) return deny('explicit-boundary', boundary.denies);
-  const session = request.sessionPolicies?.length ? scan(request.sessionPolicies, actionLower, request.resource, request.context) : undefined;
+  const session = request.sessionPolicies?.length ? scan(request.sessionPolicies, actionLower, request.resource, request.context, memo) : undefined;
   if (session?.denies.length) return deny('explicit-session', session.denies);
 
   const isRoot = request.principal.kind === 'root';

@@ -42,8 +42,10 @@ export class DecisionLog {
   private readonly prune;
   private readonly query;
   private inserted = 0;
-  /** Decisions made inside a request's transaction, written by flush() so that a rollback (the deny itself) keeps them. */
+  /** Recorded but not yet written: rows are inserted in one transaction per tick rather than one each. */
   private pending: unknown[][] = [];
+  private scheduled = false;
+  private readonly insertAll;
 
   constructor(private readonly db: Db, readonly capacity = 100_000) {
     this.insert = db.prepare('INSERT INTO decisions (at, principal, action, resource, allowed, reason, statements, context, mode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
@@ -52,28 +54,43 @@ export class DecisionLog {
       WHERE (@principal IS NULL OR principal = @principal) AND (@prefix IS NULL OR substr(principal, 1, length(@prefix)) = @prefix)
       AND (@action IS NULL OR lower(action) = lower(@action)) AND (@allowed IS NULL OR allowed = @allowed) AND (@since IS NULL OR at >= @since)
       ORDER BY id DESC LIMIT @limit`);
+    this.insertAll = db.transaction((rows: unknown[][]) => {
+      for (const row of rows) {
+        this.insert.run(...row);
+        if (++this.inserted % 1000 === 0) this.prune.run(this.capacity);
+      }
+    });
+  }
+
+  /** Writes recorded decisions now (reads, resets, snapshots and shutdown call this first). */
+  flush(): void {
+    // Inside a request's transaction the rows would share its fate; a denial rolls back, and its decision must stay.
+    if (this.pending.length === 0 || this.db.inTransaction) return;
+    const rows = this.pending;
+    this.pending = [];
+    if (!this.db.open) return;
+    this.insertAll(rows);
   }
 
   record(at: Date, principal: string, action: string, resource: string, decision: Decision, context: RequestContext, mode: EnforceMode = 'on'): void {
     const statements: StatementRef[] = decision.statements.map((s) => ({ policy: s.source.id, kind: s.source.kind, versionId: s.source.versionId, sid: s.sid, index: s.index, effect: s.effect }));
-    const row = [at.toISOString(), principal, action, resource, decision.allowed ? 1 : 0, decision.reason ?? null, JSON.stringify(statements), JSON.stringify(Object.fromEntries(context)), mode];
-    if (this.db.inTransaction) this.pending.push(row);
-    else this.write(row);
-  }
-
-  /** Writes decisions recorded during a transaction: call it before commit, and after a rollback. */
-  flush(): void {
-    const rows = this.pending;
-    this.pending = [];
-    for (const row of rows) this.write(row);
-  }
-
-  private write(row: unknown[]): void {
-    this.insert.run(...row);
-    if (++this.inserted % 1000 === 0) this.prune.run(this.capacity);
+    this.pending.push([at.toISOString(), principal, action, resource, decision.allowed ? 1 : 0, decision.reason ?? null, JSON.stringify(statements), JSON.stringify(Object.fromEntries(context)), mode]);
+    if (this.pending.length >= 1000 && !this.db.inTransaction) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        try {
+          this.flush();
+        } catch {
+          // The database was closed under us (shutdown): nothing left to record into.
+        }
+      });
+    }
   }
 
   list(filter: DecisionFilter): DecisionEntry[] {
+    this.flush();
     const allowed = filter.decision === undefined ? null : filter.decision === 'allow' ? 1 : 0;
     return this.query.all({
       principal: filter.principal ?? null, prefix: filter.principalPrefix ?? null, action: filter.action ?? null, allowed, since: filter.since ?? null, limit: filter.limit,

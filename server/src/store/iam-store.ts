@@ -33,9 +33,17 @@ export interface GroupRow { account_id: string; group_name: string; group_id: st
 /** All IAM and STS state, behind prepared statements compiled once. */
 export class IamStore {
   private readonly s;
+  /** Bumped by every write through this store (and by reset/restore): in-process caches built on IAM state drop. */
+  private generation = 0;
+  private cacheGeneration = -1;
+  private cacheDataVersion = -1;
+  private cache = new Map<string, unknown>();
+  private readonly dataVersion;
 
   constructor(readonly db: Db) {
     const p = <T>(sql: string) => db.prepare<unknown[], T>(sql);
+    // Changes when another connection (another process on the same file) commits: its writes invalidate caches too.
+    this.dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     this.s = {
       account: p<AccountRow>('SELECT * FROM accounts WHERE account_id = ?'),
       accountByCanonical: p<AccountRow>('SELECT * FROM accounts WHERE canonical_id = ?'),
@@ -101,20 +109,39 @@ export class IamStore {
     };
   }
 
+  /** Drops everything cached from IAM state (credentials, callers, settings). */
+  invalidate(): void { this.generation++; }
+
+  /**
+   * A cache valid for the IAM state as it is now: emptied after any IAM write in this process (see invalidate) or a
+   * commit by another connection (PRAGMA data_version). Callers are cached here by access key id.
+   */
+  stateCache(): Map<string, unknown> {
+    const dataVersion = this.dataVersion.get()!;
+    if (this.generation !== this.cacheGeneration || dataVersion !== this.cacheDataVersion) {
+      this.cache = new Map();
+      this.cacheGeneration = this.generation;
+      this.cacheDataVersion = dataVersion;
+    }
+    return this.cache;
+  }
+
   account(accountId: string): AccountRow | undefined { return this.s.account.get(accountId); }
   accountByCanonicalId(id: string): AccountRow | undefined { return this.s.accountByCanonical.get(id); }
   updateAccount(accountId: string, displayName: string | undefined, canonicalId: string | undefined): void {
+    this.invalidate();
     this.s.updateAccount.run(displayName ?? null, canonicalId ?? null, accountId);
   }
-  insertAccount(row: AccountRow): void { this.s.insertAccount.run(row.account_id, row.canonical_id, row.display_name, row.created_at); }
+  insertAccount(row: AccountRow): void { this.invalidate(); this.s.insertAccount.run(row.account_id, row.canonical_id, row.display_name, row.created_at); }
 
   accessKey(id: string): AccessKeyRow | undefined { return this.s.accessKey.get(id); }
   insertAccessKey(row: AccessKeyRow): void {
+    this.invalidate();
     this.s.insertAccessKey.run(row.access_key_id, row.secret_key, row.account_id, row.user_name, row.status, row.created_at);
   }
-  deleteAccessKey(id: string): void { this.s.deleteAccessKey.run(id); }
+  deleteAccessKey(id: string): void { this.invalidate(); this.s.deleteAccessKey.run(id); }
   userAccessKeys(accountId: string, userName: string): AccessKeyRow[] { return this.s.userAccessKeys.all(accountId, userName); }
-  setAccessKeyStatus(id: string, status: string): void { this.s.updateAccessKeyStatus.run(status, id); }
+  setAccessKeyStatus(id: string, status: string): void { this.invalidate(); this.s.updateAccessKeyStatus.run(status, id); }
 
   user(accountId: string, name: string): UserRow | undefined { return this.s.user.get(accountId, name); }
   userById(userId: string): UserRow | undefined { return this.s.userById.get(userId); }
@@ -123,20 +150,23 @@ export class IamStore {
     return this.s.users.all(accountId, likePrefix(pathPrefix), after, limit);
   }
   insertUser(row: UserRow): void {
+    this.invalidate();
     this.s.insertUser.run(row.account_id, row.user_name, row.user_id, row.path, row.permissions_boundary, row.created_at);
   }
-  deleteUser(accountId: string, name: string): void { this.s.deleteUser.run(accountId, name); }
+  deleteUser(accountId: string, name: string): void { this.invalidate(); this.s.deleteUser.run(accountId, name); }
 
   role(accountId: string, name: string): RoleRow | undefined { return this.s.role.get(accountId, name); }
   roles(accountId: string, pathPrefix: string, after: string, limit: number): RoleRow[] {
     return this.s.roles.all(accountId, likePrefix(pathPrefix), after, limit);
   }
   insertRole(r: RoleRow): void {
+    this.invalidate();
     this.s.insertRole.run(r.account_id, r.role_name, r.role_id, r.path, r.trust_policy, r.description, r.max_session_duration, r.permissions_boundary, r.created_at);
   }
-  deleteRole(accountId: string, name: string): void { this.s.deleteRole.run(accountId, name); }
-  updateTrustPolicy(accountId: string, name: string, document: string): void { this.s.updateTrust.run(document, accountId, name); }
+  deleteRole(accountId: string, name: string): void { this.invalidate(); this.s.deleteRole.run(accountId, name); }
+  updateTrustPolicy(accountId: string, name: string, document: string): void { this.invalidate(); this.s.updateTrust.run(document, accountId, name); }
   updateRole(accountId: string, name: string, description: string | null, maxSessionDuration: number | null): void {
+    this.invalidate();
     this.s.updateRole.run(description, maxSessionDuration, accountId, name);
   }
 
@@ -145,62 +175,68 @@ export class IamStore {
     return this.s.policies.all(accountId, likePrefix(pathPrefix), after);
   }
   insertPolicy(r: ManagedPolicyRow): void {
+    this.invalidate();
     this.s.insertPolicy.run(r.arn, r.account_id, r.policy_name, r.policy_id, r.path, r.description, r.default_version, r.next_version, r.created_at, r.updated_at);
   }
-  deletePolicy(arn: string): void { this.s.deletePolicy.run(arn); }
-  setDefaultVersion(arn: string, versionId: string, updatedAt: string): void { this.s.setDefaultVersion.run(versionId, updatedAt, arn); }
-  bumpNextVersion(arn: string): void { this.s.bumpNextVersion.run(arn); }
+  deletePolicy(arn: string): void { this.invalidate(); this.s.deletePolicy.run(arn); }
+  setDefaultVersion(arn: string, versionId: string, updatedAt: string): void { this.invalidate(); this.s.setDefaultVersion.run(versionId, updatedAt, arn); }
+  bumpNextVersion(arn: string): void { this.invalidate(); this.s.bumpNextVersion.run(arn); }
   version(arn: string, versionId: string): PolicyVersionRow | undefined { return this.s.version.get(arn, versionId); }
   versions(arn: string): PolicyVersionRow[] { return this.s.versions.all(arn); }
-  insertVersion(r: PolicyVersionRow): void { this.s.insertVersion.run(r.policy_arn, r.version_id, r.document, r.created_at); }
-  deleteVersion(arn: string, versionId: string): void { this.s.deleteVersion.run(arn, versionId); }
+  insertVersion(r: PolicyVersionRow): void { this.invalidate(); this.s.insertVersion.run(r.policy_arn, r.version_id, r.document, r.created_at); }
+  deleteVersion(arn: string, versionId: string): void { this.invalidate(); this.s.deleteVersion.run(arn, versionId); }
 
   attachmentCount(arn: string): number { return this.s.attachmentCount.get(arn)?.n ?? 0; }
   attachmentCountIn(arn: string, accountId: string): number { return this.s.attachmentCountIn.get(arn, accountId)?.n ?? 0; }
   attachedPolicies(accountId: string, kind: PrincipalKind, name: string): { policy_arn: string; policy_name: string }[] {
     return this.s.attachments.all(accountId, kind, name);
   }
-  attach(arn: string, accountId: string, kind: PrincipalKind, name: string, order: number): void { this.s.attach.run(arn, accountId, kind, name, order); }
-  detach(arn: string, accountId: string, kind: PrincipalKind, name: string): number { return this.s.detach.run(arn, accountId, kind, name).changes; }
+  attach(arn: string, accountId: string, kind: PrincipalKind, name: string, order: number): void { this.invalidate(); this.s.attach.run(arn, accountId, kind, name, order); }
+  detach(arn: string, accountId: string, kind: PrincipalKind, name: string): number { this.invalidate(); return this.s.detach.run(arn, accountId, kind, name).changes; }
 
   inlinePolicy(accountId: string, kind: PrincipalKind, principal: string, name: string): InlinePolicyRow | undefined {
     return this.s.inline.get(accountId, kind, principal, name);
   }
   inlinePolicies(accountId: string, kind: PrincipalKind, principal: string): InlinePolicyRow[] { return this.s.inlines.all(accountId, kind, principal); }
   putInlinePolicy(accountId: string, kind: PrincipalKind, principal: string, name: string, document: string): void {
+    this.invalidate();
     this.s.putInline.run(accountId, kind, principal, name, document);
   }
   deleteInlinePolicy(accountId: string, kind: PrincipalKind, principal: string, name: string): number {
+    this.invalidate();
     return this.s.deleteInline.run(accountId, kind, principal, name).changes;
   }
 
   session(accessKeyId: string): SessionRow | undefined { return this.s.session.get(accessKeyId); }
   insertSession(r: SessionRow): void {
+    // No invalidation: a new key changes no cached lookup (unknown keys are not cached).
     this.s.insertSession.run(r.access_key_id, r.secret_key, r.session_token, r.account_id, r.role_name, r.role_id, r.session_name,
       r.source_identity, r.session_policy, r.session_policy_arns, r.issued_at, r.expires_at, r.principal_type ?? 'role', r.user_name ?? null, r.tags ?? null, r.transitive_tag_keys ?? null, r.federated_provider ?? null, r.mfa_authenticated_at ?? null);
   }
 
   setPermissionsBoundary(kind: PrincipalKind, accountId: string, name: string, arn: string | null): void {
+    this.invalidate();
     (kind === 'user' ? this.s.setUserBoundary : this.s.setRoleBoundary).run(arn, accountId, name);
   }
   boundaryUsageCount(arn: string): number { return this.s.boundaryUsage.get({ arn })?.n ?? 0; }
 
   group(accountId: string, name: string): GroupRow | undefined { return this.s.group.get(accountId, name); }
   groups(accountId: string, pathPrefix: string, after: string, limit: number): GroupRow[] { return this.s.groups.all(accountId, likePrefix(pathPrefix), after, limit); }
-  insertGroup(r: GroupRow): void { this.s.insertGroup.run(r.account_id, r.group_name, r.group_id, r.path, r.created_at); }
-  deleteGroup(accountId: string, name: string): void { this.s.deleteGroup.run(accountId, name); }
+  insertGroup(r: GroupRow): void { this.invalidate(); this.s.insertGroup.run(r.account_id, r.group_name, r.group_id, r.path, r.created_at); }
+  deleteGroup(accountId: string, name: string): void { this.invalidate(); this.s.deleteGroup.run(accountId, name); }
   groupMembers(accountId: string, group: string): UserRow[] { return this.s.members.all(accountId, group); }
   groupsOfUser(accountId: string, user: string): GroupRow[] { return this.s.groupsOfUser.all(accountId, user); }
-  addGroupMember(accountId: string, group: string, user: string, order: number): void { this.s.addMember.run(accountId, group, user, order); }
-  removeGroupMember(accountId: string, group: string, user: string): number { return this.s.removeMember.run(accountId, group, user).changes; }
+  addGroupMember(accountId: string, group: string, user: string, order: number): void { this.invalidate(); this.s.addMember.run(accountId, group, user, order); }
+  removeGroupMember(accountId: string, group: string, user: string): number { this.invalidate(); return this.s.removeMember.run(accountId, group, user).changes; }
 
   setTags(kind: 'user' | 'role', accountId: string, name: string, tags: Record<string, string>): void {
     const json = Object.keys(tags).length ? JSON.stringify(tags) : null;
+    this.invalidate();
     (kind === 'user' ? this.s.setUserTags : this.s.setRoleTags).run(json, accountId, name);
   }
 
   setting(name: string): string | undefined { return this.s.setting.get(name)?.value; }
-  putSetting(name: string, value: string): void { this.s.putSetting.run(name, value); }
+  putSetting(name: string, value: string): void { this.invalidate(); this.s.putSetting.run(name, value); }
 }
 
 /** A LIKE pattern matching strings that start with `prefix` literally. */
