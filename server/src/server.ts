@@ -173,6 +173,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       const memoryClosed = memory.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => { drained = resolve; });
       await Promise.all([socketsClosed, memoryClosed]);
       clearTimeout(force);
+      ctx.decisions.flush();
       ctx.s3.close();
       ctx.db.close();
     },

@@ -2,14 +2,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import request from 'supertest';
-import type { Express } from 'express';
+import type { App } from '../src/http/app.ts';
 import { createApp } from '../src/http/app.ts';
 import { createContext } from '../src/server.ts';
 import type { ServerContext } from '../src/context.ts';
 import { signedHeaders } from './support/sign.ts';
 
 let ctx: ServerContext;
-let app: Express;
+let app: App;
 before(() => {
   ctx = createContext({ db: ':memory:', config: { adminToken: 'let-me-in', adminAuthRequired: true } });
   app = createApp(ctx);

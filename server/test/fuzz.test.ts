@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
-import type { Express } from 'express';
+import type { App } from '../src/http/app.ts';
 import { runFuzz } from '../../scripts/fuzz.ts';
 import { createApp } from '../src/http/app.ts';
 import { createContext } from '../src/server.ts';
@@ -72,7 +72,7 @@ describe('XML request bodies are parsed safely', () => {
 
   describe('over HTTP', () => {
     let ctx: ServerContext;
-    let app: Express;
+    let app: App;
     before(() => {
       ctx = createContext({ db: ':memory:' });
       app = createApp(ctx);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
-import type { Express } from 'express';
+import type { App } from '../src/http/app.ts';
 import { createApp } from '../src/http/app.ts';
 import { createContext } from '../src/server.ts';
 import type { ServerContext } from '../src/context.ts';
@@ -10,7 +10,7 @@ import { form, signedHeaders, ROOT, type Credentials } from './support/sign.ts';
 
 const HOST = '127.0.0.1:4577';
 let ctx: ServerContext;
-let app: Express;
+let app: App;
 
 before(() => {
   ctx = createContext({ db: ':memory:', fixtures: ['db/fixtures/seed-story.yaml'] });

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { v4 as uuidv4 } from 'uuid';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from "node:stream";
-import express, { type Express, type Request, type Response } from 'express';
+import express, { type Request, type Response } from 'express';
 import { ANONYMOUS, lookupCredentials, type Caller, type CredentialLookup, type RequestFacts } from '../auth/caller.ts';
 import { authenticate, credentialScopeOf, type AuthSuccess, type ServiceFamily } from '../auth/sigv4.ts';
 import { authenticateSigV2, isSigV2 } from '../auth/sigv2.ts';
@@ -23,6 +23,9 @@ const QUERY_SERVICES: Record<string, QueryService> = { sts: stsService, iam: iam
 const STS_ACTIONS = new Set(Object.keys(stsService.model.operations));
 /** Query actions that change no state (every other successful call drops the cached callers). */
 const READ_ONLY_ACTION = /^(Get|List|Simulate|Decode)/;
+/** Named like reads, but they create sessions. */
+const WRITING_GETS = new Set(['GetSessionToken', 'GetFederationToken']);
+const isReadOnly = (action: string): boolean => READ_ONLY_ACTION.test(action) && !WRITING_GETS.has(action);
 const UNSIGNED_STS_ACTIONS = new Set(['AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML']);
 
 function toAwsError(error: unknown, ctx: ServerContext): AwsError {
@@ -59,12 +62,13 @@ function resolveCaller(ctx: ServerContext, family: ServiceFamily, req: IncomingM
 
 // ---- Query protocol (STS, IAM) ----
 
-async function handleQuery(ctx: ServerContext, req: Request, res: Response, scopeService: string | undefined): Promise<void> {
+async function handleQuery(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, record: RequestRecord, scopeService: string | undefined): Promise<void> {
   const requestId = uuidv4();
-  const { rawPath, rawQuery } = splitUrl(req.originalUrl);
+  const { rawPath, rawQuery } = splitUrl(req.url ?? '/');
   let service: QueryService = QUERY_SERVICES[scopeService ?? ''] ?? iamService;
   const send = (status: number, xml: string): void => {
-    res.status(status).set({ 'x-amzn-RequestId': requestId, 'Content-Type': 'text/xml' }).send(xml);
+    res.writeHead(status, { 'x-amzn-RequestId': requestId, 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(xml) });
+    res.end(xml);
   };
   try {
     const body = await readLimited(req, ctx.config.maxQueryBodyBytes, () => new AwsError('RequestEntityTooLarge', 'Request body is too large.', 413));
@@ -72,7 +76,6 @@ async function handleQuery(ctx: ServerContext, req: Request, res: Response, scop
     const action = params.get('Action');
     if (!scopeService && action && STS_ACTIONS.has(action)) service = stsService;
     const bodySha256 = createHash('sha256').update(body).digest('hex');
-    const record = res.locals.record as RequestRecord;
     record.service = service.name;
     record.operation = action;
     const resolved = resolveCaller(ctx, 'query', req, rawPath, rawQuery, bodySha256);
@@ -89,15 +92,17 @@ async function handleQuery(ctx: ServerContext, req: Request, res: Response, scop
     if (!handler || !spec) throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${service.model.apiVersion}`, 400);
     const input = decodeQueryInput(params, spec);
     const region = auth?.region ?? ctx.config.region;
-    const result = ctx.db.transaction(() => handler({ operation: action, input, caller, requestId, facts: facts(ctx, req, region), ctx }))();
+    const run = (): ReturnType<typeof handler> => handler({ operation: action, input, caller, requestId, facts: facts(ctx, req, region), ctx });
+    // Reads need no transaction (one connection, synchronous handlers); BEGIN/COMMIT would cost more than the call.
+    const result = isReadOnly(action) ? run() : ctx.db.transaction(run)();
     // Callers are cached until IAM state changes; writes through any store (renames, memberships, tags, MFA) count.
-    if (!READ_ONLY_ACTION.test(action)) ctx.iam.invalidate();
+    if (!isReadOnly(action)) ctx.iam.invalidate();
     send(200, queryResponseXml(action, service.namespace, result, requestId));
   } catch (error) {
     // A rolled-back transaction may have been read into caches: drop them.
     ctx.iam.invalidate();
     const awsError = toAwsError(error, ctx);
-    (res.locals.record as RequestRecord).errorCode = awsError.code;
+    record.errorCode = awsError.code;
     send(awsError.status, queryErrorXml(awsError, service.namespace, requestId));
   }
 }
@@ -134,17 +139,19 @@ function s3Target(req: IncomingMessage, rawPath: string): { bucket?: string; key
   return { bucket: decodePathSegment(path.slice(0, slash)), key: key === '' ? undefined : decodePathSegment(key) };
 }
 
-async function handleS3(ctx: ServerContext, req: Request, res: Response): Promise<void> {
-  const requestId = randomBytes(8).toString('hex').toUpperCase();
-  const hostId = randomBytes(24).toString('base64');
-  res.set({ 'x-amz-request-id': requestId, 'x-amz-id-2': hostId });
-  const { rawPath, rawQuery } = splitUrl(req.originalUrl);
+async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {
+  const ids = randomBytes(32);
+  const requestId = ids.subarray(0, 8).toString('hex').toUpperCase();
+  const hostId = ids.subarray(8).toString('base64');
+  res.setHeader('x-amz-request-id', requestId);
+  res.setHeader('x-amz-id-2', hostId);
+  const { rawPath, rawQuery } = splitUrl(req.url ?? '/');
   let target: { bucket?: string; key?: string } = {};
   try {
     target = s3Target(req, rawPath);
     const query = new URLSearchParams(rawQuery);
-    const record = res.locals.record as RequestRecord;
-    const route = routeS3(req.method, target.bucket, target.key, query);
+    const method = req.method ?? 'GET';
+    const route = routeS3(method, target.bucket, target.key, query);
     record.operation = route.name;
     const { caller, auth, error } = resolveCaller(ctx, 's3', req, rawPath, rawQuery);
     if (error) throw error;
@@ -152,7 +159,7 @@ async function handleS3(ctx: ServerContext, req: Request, res: Response): Promis
     let opened: Readable | undefined;
     const body = (): Readable => (opened ??= openS3Body(req, auth));
     const call: S3Call = {
-      method: req.method, bucket: target.bucket, key: target.key, query, headers: req.headers, caller,
+      method, bucket: target.bucket, key: target.key, query, headers: req.headers, caller,
       facts: facts(ctx, req, auth?.region ?? ctx.config.region), ctx, requestId, body,
       readBody: (limit) => readLimited(body(), limit, () => new AwsError('MaxMessageLengthExceeded', 'Your request was too big.', 400)),
     };
@@ -160,15 +167,18 @@ async function handleS3(ctx: ServerContext, req: Request, res: Response): Promis
     sendS3(req, res, result);
   } catch (error) {
     const awsError = toAwsError(error, ctx);
-    (res.locals.record as RequestRecord).errorCode = awsError.code;
+    record.errorCode = awsError.code;
     if (awsError.code === 'NoSuchBucket' || awsError.code === 'NoSuchKey' || awsError.code === 'InvalidBucketName') {
       awsError.extra.BucketName ??= target.bucket ?? '';
     }
-    res.status(awsError.status);
+    res.statusCode = awsError.status;
     if (req.method === 'HEAD') {
       res.end();
     } else {
-      res.set('Content-Type', 'application/xml').send(s3ErrorXml(awsError, requestId, hostId));
+      const xml = s3ErrorXml(awsError, requestId, hostId);
+      res.setHeader('Content-Type', 'application/xml');
+      res.setHeader('Content-Length', Buffer.byteLength(xml));
+      res.end(xml);
     }
     // Unread request bytes would otherwise stall a keep-alive connection. Unpipe first: a body verifier that failed
     // is destroyed, and its later 'close' would unpipe (and so pause) the request again.
@@ -179,8 +189,8 @@ async function handleS3(ctx: ServerContext, req: Request, res: Response): Promis
   }
 }
 
-function sendS3(req: IncomingMessage, res: Response, result: S3Result): void {
-  res.status(result.status ?? 200);
+function sendS3(req: IncomingMessage, res: ServerResponse, result: S3Result): void {
+  res.statusCode = result.status ?? 200;
   // setHeader, not res.set: Express would append a charset to Content-Type, changing what the object says.
   for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
   const body = result.body;
@@ -194,12 +204,12 @@ function sendS3(req: IncomingMessage, res: Response, result: S3Result): void {
     res.end();
   } else {
     body.on('error', () => res.destroy());
-    body.pipe(res as unknown as ServerResponse);
+    body.pipe(res);
   }
 }
 
 /** Which protocol a request speaks: the SigV4 credential scope decides; unsigned requests are told apart by shape. */
-function isQueryRequest(req: Request, rawPath: string, rawQuery: string, scopeService: string | undefined): boolean {
+function isQueryRequest(req: IncomingMessage, rawPath: string, rawQuery: string, scopeService: string | undefined): boolean {
   if (scopeService === 'sts' || scopeService === 'iam') return true;
   if (scopeService !== undefined) return false;
   if (rawPath !== '/' || virtualHostBucket(req.headers.host)) return false;
@@ -208,46 +218,56 @@ function isQueryRequest(req: Request, rawPath: string, rawQuery: string, scopeSe
   return /(^|&)Action=/.test(rawQuery);
 }
 
-export function createApp(ctx: ServerContext): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.set('query parser', false);
+/** A node:http request listener: createServer(app), supertest's request(app), or a 'checkExpectation' handler. */
+export type App = (req: IncomingMessage, res: ServerResponse) => void;
+
+const ADMIN_PATH = /^\/_iamlocal(?:[/?]|$)/;
+
+/**
+ * STS, IAM and S3 requests go straight to their handlers on node:http (their hot path has no use for Express);
+ * the admin API under /_iamlocal/ is an Express router.
+ */
+export function createApp(ctx: ServerContext): App {
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
+    const record: RequestRecord = { service: 's3' };
+    if (ctx.log.isLevelEnabled('info')) {
+      const started = process.hrtime.bigint();
+      res.once('finish', () => {
+        ctx.log.info({
+          service: record.service, operation: record.operation ?? `${req.method ?? ''}`,
+          principal: record.principal, status: res.statusCode, errorCode: record.errorCode,
+          ms: Number((Number(process.hrtime.bigint() - started) / 1e6).toFixed(2)),
+        });
+      });
+    }
+    const { rawPath, rawQuery } = splitUrl(req.url ?? '/');
+    const scope = credentialScopeOf(req.headers, rawQuery);
+    const work = isQueryRequest(req, rawPath, rawQuery, scope?.service) ? handleQuery(ctx, req, res, record, scope?.service) : handleS3(ctx, req, res, record);
+    work.catch((error: unknown) => {
+      ctx.log.error({ err: error }, 'unhandled error');
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.end();
+      }
+    });
+  };
+  const admin = express();
+  admin.disable('x-powered-by');
+  admin.disable('etag');
+  admin.set('query parser', false);
   // Admin writes (fixtures, reset, restore, enforcement) change IAM state behind the stores' backs: drop caches.
-  app.use('/_iamlocal', (req, res, next) => {
+  admin.use('/_iamlocal', (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       ctx.iam.invalidate();
       res.on('finish', () => ctx.iam.invalidate());
     }
     next();
   }, adminRouter(ctx));
-  app.use((req, res, next) => {
-    const started = process.hrtime.bigint();
-    const record: RequestRecord = { service: req.path.startsWith('/_iamlocal/') ? 'admin' : 's3' };
-    res.locals.record = record;
-    res.on('finish', () => {
-      ctx.log.info({
-        service: record.service, operation: record.operation ?? `${req.method} ${req.path.startsWith('/_iamlocal/') ? req.path : ''}`.trim(),
-        principal: record.principal, status: res.statusCode, errorCode: record.errorCode,
-        ms: Number((Number(process.hrtime.bigint() - started) / 1e6).toFixed(2)),
-      });
-    });
-    next();
-  });
-  app.use((req, res) => {
-    const { rawPath, rawQuery } = splitUrl(req.originalUrl);
-    const scope = credentialScopeOf(req.headers, rawQuery);
-    const work = isQueryRequest(req, rawPath, rawQuery, scope?.service) ? handleQuery(ctx, req, res, scope?.service) : handleS3(ctx, req, res);
-    work.catch((error: unknown) => {
-      ctx.log.error({ err: error }, 'unhandled error');
-      if (!res.headersSent) res.status(500).end();
-    });
-  });
+  admin.use((req: Request, res: Response) => serve(req, res));
   // Admin routes answer JSON errors; no stack trace ever leaves the server.
-  app.use((error: unknown, _req: Request, res: Response, _next: (e?: unknown) => void) => {
+  admin.use((error: unknown, _req: Request, res: Response, _next: (e?: unknown) => void) => {
     ctx.log.error({ err: error }, 'admin route error');
     if (!res.headersSent) res.status(500).json({ error: 'internal error' });
   });
-  return app;
+  return (req, res) => (ADMIN_PATH.test(req.url ?? '') ? admin(req, res) : serve(req, res));
 }
-

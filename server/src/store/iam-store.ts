@@ -39,6 +39,8 @@ export class IamStore {
   private cacheDataVersion = -1;
   private cache = new Map<string, unknown>();
   private readonly dataVersion;
+  private dataVersionCheckedAt = -Infinity;
+  private lastDataVersion = 0;
 
   constructor(readonly db: Db) {
     const p = <T>(sql: string) => db.prepare<unknown[], T>(sql);
@@ -117,7 +119,13 @@ export class IamStore {
    * commit by another connection (PRAGMA data_version). Callers are cached here by access key id.
    */
   stateCache(): Map<string, unknown> {
-    const dataVersion = this.dataVersion.get()!;
+    // Another process writing the same file is rare (a second server is refused): look at most every 50 ms.
+    const now = Date.now();
+    if (now - this.dataVersionCheckedAt >= 50 || now < this.dataVersionCheckedAt) {
+      this.dataVersionCheckedAt = now;
+      this.lastDataVersion = this.dataVersion.get()!;
+    }
+    const dataVersion = this.lastDataVersion;
     if (this.generation !== this.cacheGeneration || dataVersion !== this.cacheDataVersion) {
       this.cache = new Map();
       this.cacheGeneration = this.generation;
