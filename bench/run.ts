@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--duration S] [--concurrency N] [--no-moto] [--json] [--objects N] [--only REGEX] [--profile DIR] [--leak [N]]
+// npm run bench [-- --quick] [--duration S] [--concurrency N] [--no-moto] [--json] [--objects N] [--moto-objects N] [--only REGEX] [--profile DIR] [--leak N]
 // Measures iamlocal over HTTP with requests signed once (SigV4, reused inside the 15-minute window) on keep-alive
 // connections, against moto_server and a bare node:http server on the same machine in the same run.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,16 +13,20 @@ import { benchAuthorization } from './policy.ts';
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean' }, duration: { type: 'string' }, concurrency: { type: 'string' }, 'no-moto': { type: 'boolean' }, json: { type: 'boolean' },
-    objects: { type: 'string' }, only: { type: 'string' }, profile: { type: 'string' },
+    objects: { type: 'string' }, 'moto-objects': { type: 'string' }, only: { type: 'string' }, profile: { type: 'string' }, leak: { type: 'string' },
   },
 });
 const QUICK = values.quick ?? false;
 const DURATION_MS = Number(values.duration ?? (QUICK ? 0.5 : 4)) * 1000;
 const CONCURRENCY = Number(values.concurrency ?? 16);
 const OBJECTS = Number(values.objects ?? (QUICK ? 1000 : 100_000));
+/** moto is seeded by PutObject at a few hundred a second: 2,000 by default (its listings sort every key, so fewer flatters it). */
+const MOTO_OBJECTS = Number(values['moto-objects'] ?? Math.min(OBJECTS, QUICK ? 1000 : 2000));
 const ONLY = values.only ? new RegExp(values.only, 'i') : undefined;
 /** --profile DIR: the measured iamlocal runs with --cpu-prof (written to DIR when it exits). */
 const PROFILE_ARGS = values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [];
+/** --leak N: after the table, N more mixed requests; RSS after a warm-up tenth is compared with RSS at the end. */
+const LEAK_REQUESTS = Number(values.leak ?? 0);
 const ROOT: Credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 interface Target { name: string; host: string; port: number; pid?: number }
@@ -120,7 +124,7 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
 
 async function startIamlocal(dir: string): Promise<{ target: Target; child: ChildProcess; startMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [...PROFILE_ARGS, '--import', 'tsx', 'server/src/cli.ts', 'serve', '--port', '0', '--db', join(dir, 'bench.sqlite'), '--log-level', 'silent', '--fixtures', 'db/fixtures/seed-story.yaml'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...PROFILE_ARGS, '--import', 'tsx', 'server/src/cli.ts', 'serve', '--port', '0', '--db', join(dir, 'bench.sqlite'), '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = new URL(await waitForLine(child, /http:\/\/[\d.]+:\d+/));
   return { target: { name: 'iamlocal', host: url.hostname, port: Number(url.port), pid: child.pid }, child, startMs: performance.now() - started };
 }
@@ -166,8 +170,29 @@ function startCeiling(): Promise<{ target: Target; server: http.Server }> {
 
 const xmlValue = (xml: string, tag: string): string => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1] ?? '';
 
-/** Same world on every target: a user allowed to assume a role that may list/read/write a bucket of OBJECTS keys. */
-async function seed(t: Target, objects: number): Promise<{ user: Credentials; session: Credentials; roleArn: string }> {
+interface World { user: Credentials; session: Credentials; roleArn: string; policyArn: string; objects: number }
+
+const BODY_1KIB = 'x'.repeat(1024);
+const objectKey = (i: number): string => `data/${String(i).padStart(6, '0')}.bin`;
+
+/** Loads a fixture document through the admin API; answers the seconds it took. */
+async function loadFixtures(t: Target, text: string): Promise<number> {
+  const started = performance.now();
+  await must(t, { method: 'POST', path: '/_iamlocal/fixtures', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }, body: text });
+  return (performance.now() - started) / 1000;
+}
+
+/** The same objects PutObject would store, as one fixture document (iamlocal only: moto has no such API). */
+function objectFixture(objects: number): string {
+  const list = Array.from({ length: objects }, (_, i) => ({ key: objectKey(i), content: BODY_1KIB }));
+  return JSON.stringify({ buckets: [{ name: 'bench-bucket', objects: list }] });
+}
+
+/**
+ * Same world on every target: a user allowed to assume a role that may list/read/write a bucket of `objects` keys.
+ * Objects are PUT one by one, or (iamlocal) loaded as fixtures, whose duration is reported.
+ */
+async function seed(t: Target, objects: number, objectsVia: 'put' | 'fixtures'): Promise<World & { fixtureSeconds?: number }> {
   const account = '123456789012';
   const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:user/bench` }, Action: 'sts:AssumeRole' }] });
   await must(t, await query(t, 'iam', { Action: 'CreateUser', UserName: 'bench' }));
@@ -180,19 +205,25 @@ async function seed(t: Target, objects: number): Promise<{ user: Credentials; se
   const roleArn = `arn:aws:iam::${account}:role/bench-role`;
   const assumed = await must(t, await query(t, 'sts', { Action: 'AssumeRole', RoleArn: roleArn, RoleSessionName: 'bench' }, user));
   const session = { accessKeyId: xmlValue(assumed, 'AccessKeyId'), secretAccessKey: xmlValue(assumed, 'SecretAccessKey'), sessionToken: xmlValue(assumed, 'SessionToken') };
+  const managed = JSON.stringify({ Version: '2012-10-17', Statement: statements });
+  const created = await must(t, await query(t, 'iam', { Action: 'CreatePolicy', PolicyName: 'bench-managed', PolicyDocument: managed }));
+  const policyArn = xmlValue(created, 'Arn');
+  if (objectsVia === 'fixtures') {
+    const fixtureSeconds = await loadFixtures(t, objectFixture(objects));
+    return { user, session, roleArn, policyArn, objects, fixtureSeconds };
+  }
   await must(t, await signed(t, 's3', 'PUT', '/bench-bucket'));
-  const body = 'x'.repeat(1024);
   let next = 0;
   await Promise.all(Array.from({ length: 32 }, async () => {
     while (next < objects) {
       const i = next++;
-      await must(t, await signed(t, 's3', 'PUT', `/bench-bucket/data/${String(i).padStart(6, '0')}.bin`, { body }));
+      await must(t, await signed(t, 's3', 'PUT', `/bench-bucket/${objectKey(i)}`, { body: BODY_1KIB }));
     }
   }));
-  return { user, session, roleArn };
+  return { user, session, roleArn, policyArn, objects };
 }
 
-async function scenarios(t: Target, world: { user: Credentials; session: Credentials; roleArn: string }, moto: boolean): Promise<Result[]> {
+async function scenarios(t: Target, world: World, moto: boolean): Promise<Result[]> {
   const out: Result[] = [];
   const gci = await query(t, 'sts', { Action: 'GetCallerIdentity' });
   out.push(await load(t, 'sts:GetCallerIdentity', () => gci));
@@ -200,16 +231,63 @@ async function scenarios(t: Target, world: { user: Credentials; session: Credent
   out.push(await load(t, 'sts:AssumeRole', () => assume));
   const getRole = await query(t, 'iam', { Action: 'GetRole', RoleName: 'bench-role' });
   out.push(await load(t, 'iam:GetRole', () => getRole));
+  const getVersion = await query(t, 'iam', { Action: 'GetPolicyVersion', PolicyArn: world.policyArn, VersionId: 'v1' });
+  out.push(await load(t, 'iam:GetPolicyVersion', () => getVersion));
   const creds = moto ? ROOT : world.session;
-  const list1 = await signed(t, 's3', 'GET', '/bench-bucket', { query: { prefix: 'data/', 'max-keys': '1000', marker: 'data/050000.bin' } }, creds);
+  // A marker with a full 1,000-key page after it, in the middle of the bucket when it is large enough.
+  const marker = objectKey(Math.max(0, Math.min(Math.floor(world.objects / 2), world.objects - 1001)));
+  const list1 = await signed(t, 's3', 'GET', '/bench-bucket', { query: { prefix: 'data/', 'max-keys': '1000', marker } }, creds);
   out.push(await load(t, 's3:ListObjects 1000', () => list1));
-  const list2 = await signed(t, 's3', 'GET', '/bench-bucket', { query: { 'list-type': '2', prefix: 'data/', 'start-after': 'data/050000.bin', 'fetch-owner': 'true' } }, creds);
+  const list2 = await signed(t, 's3', 'GET', '/bench-bucket', { query: { 'list-type': '2', prefix: 'data/', 'start-after': marker, 'fetch-owner': 'true' } }, creds);
   out.push(await load(t, 's3:ListObjectsV2 1000', () => list2));
   const put = await signed(t, 's3', 'PUT', '/bench-bucket/put/one.bin', { body: 'y'.repeat(1024) }, creds);
   out.push(await load(t, 's3:PutObject 1KiB', () => put));
   const get = await signed(t, 's3', 'GET', '/bench-bucket/data/000001.bin', {}, creds);
   out.push(await load(t, 's3:GetObject 1KiB', () => get));
   return out;
+}
+
+/** One client, one request at a time: the latency of a single call without queueing behind 15 others. */
+async function singleClientP50(t: Target, r: Req): Promise<number> {
+  const latencies: number[] = [];
+  const end = performance.now() + Math.min(DURATION_MS, 2000);
+  while (performance.now() < end || latencies.length < 5) {
+    const start = performance.now();
+    const res = await send(t, r);
+    if (res.status >= 300) throw new Error(`single-client request failed: ${res.status} ${res.body.slice(0, 200)}`);
+    latencies.push(performance.now() - start);
+  }
+  latencies.sort((a, b) => a - b);
+  return latencies[Math.floor(latencies.length / 2)]!;
+}
+
+/** N mixed reads and writes at the bench's concurrency; RSS is sampled once a tenth of them are done and at the end. */
+async function leakRun(t: Target, world: World, total: number): Promise<{ requests: number; errors: number; seconds: number; warmRssMb: number; endRssMb: number; growthPercent: number; peakRssMb: number }> {
+  const mix: Req[] = [
+    await query(t, 'sts', { Action: 'GetCallerIdentity' }, world.session),
+    await query(t, 'sts', { Action: 'AssumeRole', RoleArn: world.roleArn, RoleSessionName: 'leak' }, world.user),
+    await query(t, 'iam', { Action: 'GetRole', RoleName: 'bench-role' }),
+    await query(t, 'iam', { Action: 'GetPolicyVersion', PolicyArn: world.policyArn, VersionId: 'v1' }),
+    await signed(t, 's3', 'GET', '/bench-bucket', { query: { 'list-type': '2', prefix: 'data/', 'max-keys': '50', 'fetch-owner': 'true' } }, world.session),
+    await signed(t, 's3', 'PUT', '/bench-bucket/leak/one.bin', { body: 'z'.repeat(1024) }, world.session),
+    await signed(t, 's3', 'GET', '/bench-bucket/data/000002.bin', {}, world.session),
+  ];
+  let sent = 0;
+  let errors = 0;
+  let warmRssMb = 0;
+  const warmAt = Math.floor(total / 10);
+  const started = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (sent < total) {
+      const i = sent++;
+      if (i === warmAt) warmRssMb = rssMb(t.pid)?.rss ?? 0;
+      const res = await send(t, mix[i % mix.length]!);
+      if (res.status >= 300) errors++;
+    }
+  }));
+  const end = rssMb(t.pid);
+  const endRssMb = end?.rss ?? 0;
+  return { requests: total, errors, seconds: (performance.now() - started) / 1000, warmRssMb, endRssMb, growthPercent: ((endRssMb - warmRssMb) / warmRssMb) * 100, peakRssMb: end?.peak ?? 0 };
 }
 
 async function main(): Promise<void> {
@@ -220,11 +298,15 @@ async function main(): Promise<void> {
     report.coldStartMs = await coldStart(dir, QUICK ? 3 : 10);
     const iam = await startIamlocal(dir);
     report.idleRssMb = rssMb(iam.target.pid)?.rss;
+    report.storyFixtureSeconds = await loadFixtures(iam.target, readFileSync('db/fixtures/seed-story.yaml', 'utf8'));
     const seedStart = performance.now();
-    const world = await seed(iam.target, OBJECTS);
+    const world = await seed(iam.target, OBJECTS, 'fixtures');
     report.seedSeconds = (performance.now() - seedStart) / 1000;
+    report.objectFixtureSeconds = world.fixtureSeconds;
     const results = await scenarios(iam.target, world, false);
+    if (!ONLY || ONLY.test('s3:ListObjectsV2 1000')) report.singleClientListV2P50Ms = await singleClientP50(iam.target, await signed(iam.target, 's3', 'GET', '/bench-bucket', { query: { 'list-type': '2', prefix: 'data/', 'start-after': objectKey(Math.floor(OBJECTS / 2)), 'fetch-owner': 'true' } }, world.session));
     report.peakRssMb = rssMb(iam.target.pid)?.peak;
+    if (LEAK_REQUESTS > 0) report.leak = await leakRun(iam.target, world, LEAK_REQUESTS);
     const exited = new Promise((resolve) => iam.child.once('exit', resolve));
     iam.child.kill('SIGTERM');
     await exited;
@@ -239,7 +321,7 @@ async function main(): Promise<void> {
       if (!moto) report.moto = 'moto_server not available: skipped';
       else {
         try {
-          const motoWorld = await seed(moto.target, Math.min(OBJECTS, QUICK ? 1000 : 2000));
+          const motoWorld = await seed(moto.target, MOTO_OBJECTS, 'put');
           results.push(...(await scenarios(moto.target, motoWorld, true)));
         } finally {
           moto.child.kill('SIGTERM');
@@ -255,6 +337,12 @@ async function main(): Promise<void> {
     const auth = report.authorization as ReturnType<typeof benchAuthorization>;
     console.log(`authorization (10 policies × 10 statements): p50 ${auth.p50us.toFixed(2)} µs, p99 ${auth.p99us.toFixed(2)} µs, ${auth.decisionsPerSecond.toFixed(0)} decisions/s`);
     console.log(`cold start (spawn → health 200, median) ${Number(report.coldStartMs).toFixed(0)} ms; idle RSS ${Number(report.idleRssMb).toFixed(0)} MB; peak RSS ${Number(report.peakRssMb).toFixed(0)} MB`);
+    console.log(`fixtures: story world ${(Number(report.storyFixtureSeconds) * 1000).toFixed(0)} ms; ${OBJECTS} objects of 1 KiB ${Number(report.objectFixtureSeconds).toFixed(2)} s`);
+    if (report.singleClientListV2P50Ms !== undefined) console.log(`ListObjectsV2 1,000-key page with Owner checks, one client: p50 ${Number(report.singleClientListV2P50Ms).toFixed(2)} ms`);
+    if (report.leak) {
+      const leak = report.leak as Awaited<ReturnType<typeof leakRun>>;
+      console.log(`leak check: ${leak.requests} mixed requests (${leak.errors} errors) in ${leak.seconds.toFixed(0)} s; RSS after warm-up ${leak.warmRssMb.toFixed(0)} MB, at end ${leak.endRssMb.toFixed(0)} MB (${leak.growthPercent >= 0 ? '+' : ''}${leak.growthPercent.toFixed(1)}%), peak ${leak.peakRssMb.toFixed(0)} MB`);
+    }
     const ceilingRps = bare.rps;
     console.log(`${'operation'.padEnd(24)} ${'iamlocal req/s'.padStart(14)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'moto req/s'.padStart(11)} ${'× moto'.padStart(7)} ${'% ceiling'.padStart(9)}`);
     for (const r of results.filter((x) => x.target === 'iamlocal')) {
@@ -263,6 +351,7 @@ async function main(): Promise<void> {
     }
     console.log(`${'node:http ceiling'.padEnd(24)} ${ceilingRps.toFixed(0).padStart(14)} ${bare.p50.toFixed(2).padStart(8)} ${bare.p99.toFixed(2).padStart(8)}`);
     if (report.moto) console.log(report.moto);
+    else if (!values['no-moto']) console.log(`moto seeded with ${MOTO_OBJECTS} objects by PutObject (iamlocal: ${OBJECTS} by fixtures)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     agent.destroy();

@@ -2,13 +2,12 @@ import { timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { lookupCredentials, type CredentialLookup } from '../auth/caller.ts';
 import { authenticate } from '../auth/sigv4.ts';
-import { parse as parseYaml } from 'yaml';
 import { advise, principalFilter, terraform, unusedAccess, type Granularity } from '../advise/advise.ts';
 import { AdviceError, applyAdvice, entityOf, policiesOf } from '../advise/apply.ts';
 import { samlAdminRouter } from './admin-saml.ts';
 import { enforcementFor, type ServerContext } from '../context.ts';
 import type { DecisionEntry } from '../store/decision-log.ts';
-import { applyFixtures, FixtureError } from '../store/fixtures.ts';
+import { applyFixtures, FixtureError, parseFixtureText } from '../store/fixtures.ts';
 import { listSnapshots, resetState, restoreSnapshot, SnapshotError, takeSnapshot } from '../store/snapshots.ts';
 import { exportState } from '../store/state.ts';
 import { encodeAuthorizationMessage } from '../services/sts/decode.ts';
@@ -64,7 +63,7 @@ export function adminRouter(ctx: ServerContext): Router {
   router.post('/fixtures', text, (req: Request, res: Response) => {
     let doc: unknown;
     try {
-      doc = parseYaml(typeof req.body === 'string' ? req.body : '');
+      doc = parseFixtureText(typeof req.body === 'string' ? req.body : '');
     } catch (error) {
       return badRequest(res, `request body: not YAML or JSON: ${error instanceof Error ? error.message : String(error)}`);
     }

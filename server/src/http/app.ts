@@ -96,7 +96,8 @@ async function handleQuery(ctx: ServerContext, req: IncomingMessage, res: Server
     // Reads need no transaction (one connection, synchronous handlers); BEGIN/COMMIT would cost more than the call.
     const result = isReadOnly(action) ? run() : ctx.db.transaction(run)();
     // Callers are cached until IAM state changes; writes through any store (renames, memberships, tags, MFA) count.
-    if (!isReadOnly(action)) ctx.iam.invalidate();
+    // STS writes only new sessions, which no cache has seen.
+    if (service !== stsService && !isReadOnly(action)) ctx.iam.invalidate();
     send(200, queryResponseXml(action, service.namespace, result, requestId));
   } catch (error) {
     // A rolled-back transaction may have been read into caches: drop them.
@@ -108,6 +109,15 @@ async function handleQuery(ctx: ServerContext, req: IncomingMessage, res: Server
 }
 
 // ---- REST-XML (S3) ----
+
+/** Request ids need randomness, not a system call each: they are cut from a pool refilled 8 KiB at a time. */
+let idPool = Buffer.alloc(0);
+function randomIdBytes(n: number): Buffer {
+  if (idPool.length < n) idPool = randomBytes(8192);
+  const bytes = idPool.subarray(0, n);
+  idPool = idPool.subarray(n);
+  return bytes;
+}
 
 /** Bucket from a virtual-hosted-style Host header: `<bucket>.s3.<anything>` or `<bucket>.localhost`. */
 function virtualHostBucket(host: string | undefined): string | undefined {
@@ -140,7 +150,7 @@ function s3Target(req: IncomingMessage, rawPath: string): { bucket?: string; key
 }
 
 async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {
-  const ids = randomBytes(32);
+  const ids = randomIdBytes(32);
   const requestId = ids.subarray(0, 8).toString('hex').toUpperCase();
   const hostId = ids.subarray(8).toString('base64');
   res.setHeader('x-amz-request-id', requestId);
@@ -199,6 +209,8 @@ function sendS3(req: IncomingMessage, res: ServerResponse, result: S3Result): vo
   } else if (typeof body === 'string') {
     if (!result.headers?.['Content-Type']) res.setHeader('Content-Type', 'application/xml');
     res.end(body);
+  } else if (Buffer.isBuffer(body)) {
+    res.end(req.method === 'HEAD' ? undefined : body);
   } else if (req.method === 'HEAD') {
     body.destroy();
     res.end();

@@ -11,6 +11,18 @@ import { applyEntityFixtures, applyAccountSettings, ACCOUNT_SETTING_FIELDS, ENTI
 import { awsId, isoSeconds, secretAccessKey, sessionToken } from './ids.ts';
 
 /** A fixture problem, named by file and path (e.g. `roles[1].trustPolicy`). */
+/** YAML or JSON. JSON is YAML too, but a JSON parser reads a 100 MB world in a fraction of the time. */
+export function parseFixtureText(text: string): unknown {
+  if (/^\s*[{[]/.test(text)) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      // Flow-style YAML starts the same way: let the YAML parser have it (and report its errors).
+    }
+  }
+  return parseYaml(text) as unknown;
+}
+
 export class FixtureError extends Error {}
 
 export type Node = Record<string, unknown>;
@@ -84,7 +96,7 @@ export function loadFixtures(ctx: ServerContext, file: string): void {
   let doc: unknown;
   try {
     const text = readFileSync(file, 'utf8');
-    doc = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
+    doc = /\.json$/i.test(file) ? JSON.parse(text) : parseFixtureText(text);
   } catch (error) {
     throw new FixtureError(`${file}: cannot read fixtures: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Db } from './db.ts';
@@ -17,10 +17,16 @@ export interface UploadRow {
 export interface PartRow { upload_id: string; part_number: number; blob_id: string; size: number; etag: string; md5: Buffer; last_modified: string }
 export type ListedObject = Pick<ObjectRow, 'object_key' | 'size' | 'etag' | 'last_modified' | 'owner_account'>;
 
+/** Objects up to this size are read whole (one small synchronous read) and may be served from memory. */
+export const SMALL_BLOB_BYTES = 64 * 1024;
+const SMALL_BLOB_CACHE_BYTES = 16 * 1024 * 1024;
+
 /** Buckets and object metadata in SQLite; object bytes in one file per object version under the blob directory. */
 export class S3Store {
   private readonly s;
   readonly blobDir: string;
+  private readonly smallBlobs = new Map<string, Buffer>();
+  private smallBlobBytes = 0;
   /** For ':memory:' databases: a temporary directory holding blobs and snapshots, removed on close. */
   readonly scratchDir: string | undefined;
 
@@ -88,6 +94,35 @@ export class S3Store {
   }
   blobPath(blobId: string): string { return join(this.blobDir, blobId); }
 
+  /**
+   * The bytes of a small blob, kept in memory once read: a blob file never changes after it is stored (a new PUT
+   * writes a new blob), so the copy cannot go stale. Throws as readFileSync does when the file is gone.
+   */
+  smallBlob(blobId: string): Buffer {
+    const cached = this.smallBlobs.get(blobId);
+    if (cached) {
+      // Most recently used last: eviction takes from the front.
+      this.smallBlobs.delete(blobId);
+      this.smallBlobs.set(blobId, cached);
+      return cached;
+    }
+    const bytes = readFileSync(this.blobPath(blobId));
+    this.rememberSmallBlob(blobId, bytes);
+    return bytes;
+  }
+
+  /** Keeps a just-written small blob's bytes (see smallBlob). */
+  rememberSmallBlob(blobId: string, bytes: Buffer): void {
+    if (bytes.length > SMALL_BLOB_BYTES || this.smallBlobs.has(blobId)) return;
+    this.smallBlobs.set(blobId, bytes);
+    this.smallBlobBytes += bytes.length;
+    for (const [id, old] of this.smallBlobs) {
+      if (this.smallBlobBytes <= SMALL_BLOB_CACHE_BYTES) break;
+      this.smallBlobs.delete(id);
+      this.smallBlobBytes -= old.length;
+    }
+  }
+
   /** Records a completed blob as the object's content; returns the blob it replaced, for the caller to remove after commit. */
   putObject(r: ObjectRow): string | undefined {
     const previous = this.object(r.bucket_name, r.object_key)?.blob_id;
@@ -125,6 +160,11 @@ export class S3Store {
 
   removeBlob(blobId: string | undefined): void {
     if (!blobId) return;
+    const cached = this.smallBlobs.get(blobId);
+    if (cached) {
+      this.smallBlobs.delete(blobId);
+      this.smallBlobBytes -= cached.length;
+    }
     try {
       unlinkSync(this.blobPath(blobId));
     } catch {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { createReadStream, createWriteStream, openSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,9 +8,9 @@ import { decisionSink, type ServerContext } from '../../context.ts';
 import { AwsError, isAwsErrorShape } from '../../http/errors.ts';
 import type { BoundPolicy, Decision } from '../../policy/index.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
-import type { BucketRow, ObjectRow } from '../../store/s3-store.ts';
+import { SMALL_BLOB_BYTES, type BucketRow, type ObjectRow } from '../../store/s3-store.ts';
 import { accessDenied } from '../access-denied.ts';
-import type { S3Body } from '../../http/s3-body.ts';
+import { readLimited, type S3Body } from '../../http/s3-body.ts';
 
 export interface S3Call {
   method: string;
@@ -30,7 +30,7 @@ export interface S3Call {
 export interface S3Result {
   status?: number;
   headers?: Record<string, string>;
-  body?: string | Readable;
+  body?: string | Buffer | Readable;
 }
 
 export type S3Handler = (call: S3Call) => Promise<S3Result> | S3Result;
@@ -134,7 +134,10 @@ export function storedHeaders(headers: IncomingHttpHeaders): Record<string, stri
 const STORED_HEADERS = new Set(['content-encoding', 'content-disposition', 'content-language', 'cache-control', 'expires', 'x-amz-website-redirect-location']);
 
 /** Streams a body into a new blob file (complete before it is renamed into place); returns its id, size and MD5 ETag. */
-export async function writeBlob(call: S3Call, source: Readable): Promise<{ blobId: string; size: number; md5: Buffer }> {
+export async function writeBlob(call: S3Call, source: Readable, sourceSize?: number): Promise<{ blobId: string; size: number; md5: Buffer }> {
+  // The source is the request body unless the caller says how big its other source is (a copied part).
+  const size = sourceSize ?? Number(call.headers['x-amz-decoded-content-length'] ?? call.headers['content-length']);
+  if (Number.isInteger(size) && size >= 0 && size <= SMALL_BLOB_BYTES) return writeSmallBlob(call, source);
   const { blobId, path } = call.ctx.s3.newBlobPath();
   const temp = `${path}.part`;
   const md5 = createHash('md5');
@@ -148,14 +151,42 @@ export async function writeBlob(call: S3Call, source: Readable): Promise<{ blobI
     throw isAwsErrorShape(error) ? error : new AwsError('IncompleteBody', 'The request body terminated unexpectedly', 400);
   }
   const digest = md5.digest();
+  try {
+    checkContentMd5(call, digest);
+  } catch (error) {
+    unlinkSync(path);
+    throw error;
+  }
+  return { blobId, size: statSync(path).size, md5: digest };
+}
+
+/**
+ * A body whose declared length is small is read into memory, checked, then written in one synchronous call: no
+ * stream plumbing, no rename (nothing refers to the blob until its row is written), and it goes straight into the
+ * small-blob cache for the GETs that usually follow.
+ */
+async function writeSmallBlob(call: S3Call, source: Readable): Promise<{ blobId: string; size: number; md5: Buffer }> {
+  let bytes: Buffer;
+  try {
+    bytes = await readLimited(source, SMALL_BLOB_BYTES, () => new AwsError('IncompleteBody', 'The request body terminated unexpectedly', 400));
+  } catch (error) {
+    throw isAwsErrorShape(error) ? error : new AwsError('IncompleteBody', 'The request body terminated unexpectedly', 400);
+  }
+  const md5 = createHash('md5').update(bytes).digest();
+  checkContentMd5(call, md5);
+  const { blobId, path } = call.ctx.s3.newBlobPath();
+  writeFileSync(path, bytes);
+  call.ctx.s3.rememberSmallBlob(blobId, bytes);
+  return { blobId, size: bytes.length, md5 };
+}
+
+function checkContentMd5(call: S3Call, digest: Buffer): void {
   const contentMd5 = call.headers['content-md5'];
   if (typeof contentMd5 === 'string' && contentMd5 !== digest.toString('base64')) {
-    unlinkSync(path);
     throw Buffer.from(contentMd5, 'base64').length !== 16
       ? new AwsError('InvalidDigest', 'The Content-MD5 you specified was invalid.', 400)
       : new AwsError('BadDigest', 'The Content-MD5 you specified did not match what we received.', 400);
   }
-  return { blobId, size: statSync(path).size, md5: digest };
 }
 
 /** A blob that vanished between reading the object's row and touching its file was deleted or replaced meanwhile. */
@@ -174,4 +205,19 @@ export function openBlob(ctx: ServerContext, object: ObjectRow): number {
     if (blobGone(error)) throw noSuchKey(object.object_key);
     throw error;
   }
+}
+
+/** An object's bytes (or a range of them): small objects whole from memory or one read, larger ones streamed. */
+export function objectBody(ctx: ServerContext, object: ObjectRow, range?: { start: number; end: number }): Buffer | Readable {
+  if (object.size <= SMALL_BLOB_BYTES) {
+    let bytes: Buffer;
+    try {
+      bytes = ctx.s3.smallBlob(object.blob_id);
+    } catch (error) {
+      if (blobGone(error)) throw noSuchKey(object.object_key);
+      throw error;
+    }
+    return range ? bytes.subarray(range.start, range.end + 1) : bytes;
+  }
+  return createReadStream('', { fd: openBlob(ctx, object), ...(range ?? {}) });
 }

@@ -68,17 +68,19 @@ export async function uploadPart(call: S3Call): Promise<S3Result> {
   const n = partNumber(call);
   const copying = call.headers['x-amz-copy-source'] !== undefined;
   let body;
+  let size: number | undefined;
   if (copying) {
     // UploadPartCopy: bytes from an existing object (s3:GetObject on the source), optionally a range of it.
     const source = copySourceObject(call);
     const range = copyRange(call, source.size);
     await call.readBody(0).catch(() => undefined);
     body = createReadStream('', { fd: openBlob(call.ctx, source), ...range });
+    size = range ? range.end - range.start + 1 : source.size;
   } else {
     declaredLength(call);
     body = call.body();
   }
-  const blob = await writeBlob(call, body);
+  const blob = await writeBlob(call, body, size);
   const etag = `"${blob.md5.toString('hex')}"`;
   const previous = call.ctx.db.transaction(() => {
     // The upload may have been completed or aborted while this part streamed in.

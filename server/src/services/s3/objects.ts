@@ -6,7 +6,7 @@ import { XML_DECLARATION, xmlEscape, type XmlObject } from '../../protocol/xml.t
 import type { BucketRow, ObjectRow } from '../../store/s3-store.ts';
 import { accessDenied } from '../access-denied.ts';
 import {
-  authorize, blobGone, checkKey, decide, invalidArgument, openBlob, MAX_OBJECT_BYTES, MAX_XML_BODY, noSuchBucket, noSuchKey, objectArn, ownerXml, requireBucket, storedHeaders, writeBlob,
+  authorize, blobGone, checkKey, decide, invalidArgument, objectBody, MAX_OBJECT_BYTES, MAX_XML_BODY, noSuchBucket, noSuchKey, objectArn, ownerXml, requireBucket, storedHeaders, writeBlob,
   type S3Call, type S3Handler, type S3Result,
 } from './common.ts';
 
@@ -273,12 +273,12 @@ export const getObject: S3Handler = (call) => {
   if (conditional) return conditional;
   const headers = getHeaders(call, object);
   const range = parseRange(call, object.size);
-  if (!range) return { headers, body: createReadStream('', { fd: openBlob(call.ctx, object) }) };
+  if (!range) return { headers, body: objectBody(call.ctx, object) };
   // A checksum of the whole object does not describe a range; S3 leaves it out.
   for (const name of Object.keys(headers)) if (name.startsWith('x-amz-checksum-')) delete headers[name];
   headers['Content-Length'] = String(range.end - range.start + 1);
   headers['Content-Range'] = `bytes ${range.start}-${range.end}/${object.size}`;
-  return { status: 206, headers, body: createReadStream('', { fd: openBlob(call.ctx, object), start: range.start, end: range.end }) };
+  return { status: 206, headers, body: objectBody(call.ctx, object, range) };
 };
 
 export const headObject: S3Handler = (call) => {
