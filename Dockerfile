@@ -15,11 +15,11 @@ COPY package.json tsconfig.json ./
 COPY bin ./bin
 COPY server/src ./server/src
 COPY db ./db
+# Bundle the sources now (bin/iamlocal.mjs keeps the bundle in node_modules/.cache): the container starts from it.
+RUN node bin/iamlocal.mjs --help >/dev/null && ls node_modules/.cache/iamlocal/cli-*.mjs
 # The official image has a "node" user (uid 1000); create it where a base image lacks it.
 RUN (id node >/dev/null 2>&1 || useradd --uid 1000 --create-home --shell /usr/sbin/nologin node) && mkdir -p /data && chown node:node /data
 USER node
-# Warm tsx's transform cache (kept in the image under /tmp/tsx-1000) so the container does not transpile at start.
-RUN node --import tsx -e "Promise.all([import('/app/server/src/server.ts'), import('/app/server/src/cli/login.ts')]).then(() => process.exit(0))" && ls /tmp | grep -q tsx
 VOLUME /data
 EXPOSE 4577
 # A bash /dev/tcp probe costs no Node start-up, so it can run often enough that "healthy" follows readiness closely.

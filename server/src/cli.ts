@@ -6,14 +6,16 @@ import { DEFAULT_DB_PATH, startServer, StartupError } from './server.ts';
 
 const USAGE = `Usage:
   iamlocal serve [--host H] [--port P] [--db PATH|:memory:] [--fixtures FILE]... [--enforce on|audit|off]
-      Local STS, IAM and S3 that verify SigV4 and enforce IAM policies.
+                 [--decision-log-size N]
+      Local STS, IAM and S3 that verify SigV4 and enforce IAM policies. The decision log keeps the last N
+      decisions (default 100000; 0 keeps none, which also leaves advise, unused and DecodeAuthorizationMessage blind).
   iamlocal advise --principal ARN [--since ISO-TIME] [--granularity exact|prefix|bucket] [--format json|terraform] [--apply] [--endpoint URL]
       The least-privilege policy covering the calls ARN made (a role ARN covers all its sessions); --apply makes it the policy.
   iamlocal unused --principal ARN [--since ISO-TIME] [--endpoint URL]
       Statements and actions of ARN's policies that no recorded call used.
 ${LOGIN_USAGE}
   Environment: IAMLOCAL_HOST, IAMLOCAL_PORT, IAMLOCAL_DB, IAMLOCAL_FIXTURES, IAMLOCAL_ACCOUNT_ID, IAMLOCAL_REGION,
-               IAMLOCAL_ROOT_ACCESS_KEY_ID, IAMLOCAL_ROOT_SECRET_ACCESS_KEY`;
+               IAMLOCAL_ROOT_ACCESS_KEY_ID, IAMLOCAL_ROOT_SECRET_ACCESS_KEY, IAMLOCAL_DECISION_LOG_SIZE`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -32,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
     args: rest,
     options: {
       host: { type: 'string' }, port: { type: 'string' }, db: { type: 'string' }, fixtures: { type: 'string', multiple: true },
-      enforce: { type: 'string' }, 'admin-token': { type: 'string' }, 'log-level': { type: 'string' }, 'account-id': { type: 'string' }, region: { type: 'string' }, 'root-access-key-id': { type: 'string' }, 'root-secret-access-key': { type: 'string' },
+      enforce: { type: 'string' }, 'admin-token': { type: 'string' }, 'log-level': { type: 'string' }, 'account-id': { type: 'string' }, region: { type: 'string' }, 'root-access-key-id': { type: 'string' }, 'root-secret-access-key': { type: 'string' }, 'decision-log-size': { type: 'string' },
     },
     strict: true,
   });
@@ -55,6 +57,11 @@ async function main(argv: string[]): Promise<number> {
     console.error(`iamlocal: --enforce must be on, audit or off, got '${enforce}'`);
     return 2;
   }
+  const decisionLogText = values['decision-log-size'] ?? env.IAMLOCAL_DECISION_LOG_SIZE;
+  if (decisionLogText !== undefined && !/^\d{1,9}$/.test(decisionLogText)) {
+    console.error(`iamlocal: --decision-log-size must be a whole number, got '${decisionLogText}'`);
+    return 2;
+  }
   const logLevel = values['log-level'] ?? env.IAMLOCAL_LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
     console.error(`iamlocal: --log-level must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
@@ -65,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const server = await startServer({
-    host: values.host ?? env.IAMLOCAL_HOST ?? '127.0.0.1', port, db: values.db ?? env.IAMLOCAL_DB ?? DEFAULT_DB_PATH, fixtures, config: { ...config, enforce, ...(values['admin-token'] ?? env.IAMLOCAL_ADMIN_TOKEN ? { adminToken: values['admin-token'] ?? env.IAMLOCAL_ADMIN_TOKEN } : {}) }, logLevel: logLevel as LogLevel,
+    host: values.host ?? env.IAMLOCAL_HOST ?? '127.0.0.1', port, db: values.db ?? env.IAMLOCAL_DB ?? DEFAULT_DB_PATH, fixtures, config: { ...config, enforce, ...(decisionLogText !== undefined ? { decisionLogSize: Number(decisionLogText) } : {}), ...(values['admin-token'] ?? env.IAMLOCAL_ADMIN_TOKEN ? { adminToken: values['admin-token'] ?? env.IAMLOCAL_ADMIN_TOKEN } : {}) }, logLevel: logLevel as LogLevel,
   });
   console.log(server.url);
   const c = server.ctx.config;

@@ -18,6 +18,8 @@ export interface ServerConfig {
    */
   adminToken?: string;
   adminAuthRequired: boolean;
+  /** Decisions kept in the decision log (oldest pruned first); 0 records none. */
+  decisionLogSize: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -28,6 +30,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxQueryBodyBytes: 1024 * 1024,
   enforce: 'on',
   adminAuthRequired: false,
+  decisionLogSize: 100_000,
 };
 
 /** Everything a request handler may touch; built once per server. */

@@ -64,7 +64,7 @@ export function createContext(options: ServeOptions = {}): ServerContext {
     throw new StartupError(`cannot open database ${dbPath}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...options.config };
-  const ctx: ServerContext = { config, db, iam: new IamStore(db), s3: new S3Store(db, dbPath), decisions: new DecisionLog(db), fixtureFiles: options.fixtures ?? [], dbPath, now: options.now ?? (() => new Date()),
+  const ctx: ServerContext = { config, db, iam: new IamStore(db), s3: new S3Store(db, dbPath), decisions: new DecisionLog(db, config.decisionLogSize), fixtureFiles: options.fixtures ?? [], dbPath, now: options.now ?? (() => new Date()),
     log: createLogger(options.logLevel ?? 'silent') };
   try {
     bootstrap(ctx.iam, config, ctx.now());

@@ -1,4 +1,5 @@
-import express, { type Request, type Response, type Router } from 'express';
+import type { Request, Response, Router } from 'express';
+import type { ExpressModule } from './admin.ts';
 import { roleArn } from '../auth/caller.ts';
 import type { ServerContext } from '../context.ts';
 import { parsePolicy } from '../policy/index.ts';
@@ -74,7 +75,7 @@ function chooseProvider(ctx: ServerContext, accountId: string, wanted: string | 
 }
 
 /** The built-in SAML identity provider: its metadata, and signed assertions for `iamlocal login` and tests. */
-export function samlAdminRouter(ctx: ServerContext): Router {
+export function samlAdminRouter(ctx: ServerContext, express: ExpressModule): Router {
   const router = express.Router();
 
   router.get('/metadata', (req: Request, res: Response) => {

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import express, { type Request, type Response, type Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import { lookupCredentials, type CredentialLookup } from '../auth/caller.ts';
 import { authenticate } from '../auth/sigv4.ts';
 import { advise, principalFilter, terraform, unusedAccess, type Granularity } from '../advise/advise.ts';
@@ -18,13 +18,14 @@ function badRequest(res: Response, message: string): void {
 }
 
 /** Introspection and test-control routes under /_iamlocal/ (JSON in and out; fixtures also accept YAML). */
-export function adminRouter(ctx: ServerContext): Router {
+/** The express module, handed in: it is loaded on the first admin request, not at start-up (see app.ts). */
+export type ExpressModule = typeof import('express');
+
+export function adminRouter(ctx: ServerContext, express: ExpressModule): Router {
   const router = express.Router();
   const text = express.text({ type: () => true, limit: '256mb' });
 
-  router.get('/health', (_req, res) => {
-    res.json({ status: 'ok', accountId: ctx.config.accountId, region: ctx.config.region });
-  });
+  // GET /_iamlocal/health is answered in app.ts, without loading this router.
 
   router.use((req, res, next) => {
     if (!ctx.config.adminAuthRequired && !ctx.config.adminToken) return next();
@@ -41,8 +42,8 @@ export function adminRouter(ctx: ServerContext): Router {
     res.status(401).json({ error: 'the admin API needs Authorization: Bearer <admin token> or a request signed by an account root' });
   });
 
-  router.use('/saml', samlAdminRouter(ctx));
-  router.use('/oidc', oidcAdminRouter(ctx));
+  router.use('/saml', samlAdminRouter(ctx, express));
+  router.use('/oidc', oidcAdminRouter(ctx, express));
 
   router.get('/decisions', (req, res) => {
     const q = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { v4 as uuidv4 } from 'uuid';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from "node:stream";
-import express, { type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { ANONYMOUS, lookupCredentials, type Caller, type CredentialLookup, type RequestFacts } from '../auth/caller.ts';
 import { authenticate, credentialScopeOf, type AuthSuccess, type ServiceFamily } from '../auth/sigv4.ts';
 import { authenticateSigV2, isSigV2 } from '../auth/sigv2.ts';
@@ -15,7 +15,6 @@ import { routeS3, type S3Call, type S3Result } from '../services/s3/s3.ts';
 import { stsService } from '../services/sts/sts.ts';
 import { AwsError, internalError, isAwsErrorShape } from './errors.ts';
 import { openS3Body, readLimited } from './s3-body.ts';
-import { adminRouter } from './admin.ts';
 import type { RequestRecord } from './log.ts';
 import { recordCredentialUse } from '../store/last-used.ts';
 
@@ -263,6 +262,34 @@ export function createApp(ctx: ServerContext): App {
       }
     });
   };
+  // Express and the admin routes load on the first admin request: start-up and the health probe do without them.
+  let adminApp: Promise<App> | undefined;
+  const admin: App = (req, res) => {
+    (adminApp ??= createAdminApp(ctx, serve)).then((app) => app(req, res), (error: unknown) => {
+      ctx.log.error({ err: error }, 'admin API failed to load');
+      res.statusCode = 500;
+      res.end();
+    });
+  };
+  return (req, res) => {
+    const url = req.url ?? '';
+    if (!ADMIN_PATH.test(url)) return serve(req, res);
+    if (HEALTH_PATH.test(url) && (req.method === 'GET' || req.method === 'HEAD')) return health(ctx, req, res);
+    admin(req, res);
+  };
+}
+
+const HEALTH_PATH = /^\/_iamlocal\/health\/?(?:\?|$)/;
+
+/** GET /_iamlocal/health: open to all (as before the admin API's authentication), and answered without Express. */
+function health(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): void {
+  const body = JSON.stringify({ status: 'ok', accountId: ctx.config.accountId, region: ctx.config.region });
+  res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+async function createAdminApp(ctx: ServerContext, serve: App): Promise<App> {
+  const [{ default: express }, { adminRouter }] = await Promise.all([import('express'), import('./admin.ts')]);
   const admin = express();
   admin.disable('x-powered-by');
   admin.disable('etag');
@@ -274,12 +301,12 @@ export function createApp(ctx: ServerContext): App {
       res.on('finish', () => ctx.iam.invalidate());
     }
     next();
-  }, adminRouter(ctx));
+  }, adminRouter(ctx, express));
   admin.use((req: Request, res: Response) => serve(req, res));
   // Admin routes answer JSON errors; no stack trace ever leaves the server.
   admin.use((error: unknown, _req: Request, res: Response, _next: (e?: unknown) => void) => {
     ctx.log.error({ err: error }, 'admin route error');
     if (!res.headersSent) res.status(500).json({ error: 'internal error' });
   });
-  return (req, res) => (ADMIN_PATH.test(req.url ?? '') ? admin(req, res) : serve(req, res));
+  return admin;
 }

@@ -2,8 +2,7 @@ import type { ServerConfig } from '../context.ts';
 import type { IamStore } from './iam-store.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dbAsset } from '../paths.ts';
 import { canonicalUserId, isoSeconds } from './ids.ts';
 
 /** Makes sure an account exists (with its S3 canonical id); returns nothing, idempotent. */
@@ -14,7 +13,7 @@ export function ensureAccount(store: IamStore, accountId: string, now: Date, dis
 
 interface AwsManagedPolicy { name: string; version: string; createDate: string; description: string; document: unknown }
 
-const AWS_MANAGED: AwsManagedPolicy[] = (JSON.parse(readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../../db/aws-managed-policies.json'), 'utf8')) as { policies: AwsManagedPolicy[] }).policies;
+const AWS_MANAGED: AwsManagedPolicy[] = (JSON.parse(readFileSync(dbAsset('aws-managed-policies.json'), 'utf8')) as { policies: AwsManagedPolicy[] }).policies;
 
 /** AWS managed policies live in the pseudo-account "aws", as their ARNs (arn:aws:iam::aws:policy/NAME) say. */
 function ensureAwsManagedPolicies(store: IamStore, now: Date): void {

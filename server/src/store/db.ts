@@ -2,11 +2,11 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dbAsset } from '../paths.ts';
 
 export type Db = Database.Database;
 
-const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../db/migrations');
+const MIGRATIONS_DIR = dbAsset('migrations');
 
 /** Opens (creating if needed) the SQLite database and applies pending migrations from db/migrations. */
 export function openDatabase(path: string): Db {

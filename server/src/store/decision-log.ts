@@ -73,6 +73,7 @@ export class DecisionLog {
   }
 
   record(at: Date, principal: string, action: string, resource: string, decision: Decision, context: RequestContext, mode: EnforceMode = 'on'): void {
+    if (this.capacity === 0) return;
     const statements: StatementRef[] = decision.statements.map((s) => ({ policy: s.source.id, kind: s.source.kind, versionId: s.source.versionId, sid: s.sid, index: s.index, effect: s.effect }));
     this.pending.push([at.toISOString(), principal, action, resource, decision.allowed ? 1 : 0, decision.reason ?? null, JSON.stringify(statements), JSON.stringify(Object.fromEntries(context)), mode]);
     if (this.pending.length >= 1000 && !this.db.inTransaction) this.flush();
