@@ -1,8 +1,9 @@
+import { GCProfiler, getHeapStatistics } from 'node:v8';
 // Authorization cost of the pure engine: a principal with 10 attached policies of 10 statements each (wildcards
 // and conditions), evaluated the way a request is (compiled once, context built per request).
 import { evaluate, parsePolicy, type BoundPolicy, type RequestContext } from '../server/src/policy/index.ts';
 
-export interface PolicyBench { p50us: number; p99us: number; decisionsPerSecond: number; bytesPerDecision: number }
+export interface PolicyBench { p50us: number; p99us: number; decisionsPerSecond: number; allocatedBytesPerDecision: number }
 
 export function benchAuthorization(iterations = 200_000): PolicyBench {
   const policies: BoundPolicy[] = Array.from({ length: 10 }, (_, p) => ({
@@ -27,7 +28,6 @@ export function benchAuthorization(iterations = 200_000): PolicyBench {
   });
   for (let i = 0; i < 20_000; i++) evaluate(request(i));
   const samples = new Float64Array(iterations);
-  const heapBefore = process.memoryUsage().heapUsed;
   let allowed = 0;
   const started = process.hrtime.bigint();
   for (let i = 0; i < iterations; i++) {
@@ -36,12 +36,32 @@ export function benchAuthorization(iterations = 200_000): PolicyBench {
     samples[i] = Number(process.hrtime.bigint() - t) / 1000;
   }
   const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const heapAfter = process.memoryUsage().heapUsed;
   if (allowed !== iterations) throw new Error(`expected every request to be allowed, got ${allowed}/${iterations}`);
   samples.sort();
+  // Allocations of evaluate() alone: requests are built first, and the heap is followed across every GC meanwhile.
+  const prebuilt = Array.from({ length: 20_000 }, (_, i) => request(i));
+  const allocated = allocatedBytes(() => {
+    for (const r of prebuilt) evaluate(r);
+  });
   return {
+    allocatedBytesPerDecision: allocated / prebuilt.length,
     p50us: samples[Math.floor(iterations * 0.5)]!, p99us: samples[Math.floor(iterations * 0.99)]!, decisionsPerSecond: iterations / elapsedSeconds,
-    // Rough: heap growth between GCs over the run, per decision (GC may run in between, so this is a lower bound).
-    bytesPerDecision: Math.max(0, (heapAfter - heapBefore) / iterations),
   };
+}
+
+/** Bytes allocated on the V8 heap while `run` runs: used-heap growth, adding back what each GC in between freed. */
+function allocatedBytes(run: () => void): number {
+  const profiler = new GCProfiler();
+  const before = getHeapStatistics().used_heap_size;
+  profiler.start();
+  run();
+  const after = getHeapStatistics().used_heap_size;
+  const gcs = profiler.stop()?.statistics ?? [];
+  let allocated = 0;
+  let last = before;
+  for (const gc of gcs) {
+    allocated += gc.beforeGC.heapStatistics.usedHeapSize - last;
+    last = gc.afterGC.heapStatistics.usedHeapSize;
+  }
+  return allocated + (after - last);
 }

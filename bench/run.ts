@@ -122,9 +122,9 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
   });
 }
 
-async function startIamlocal(dir: string): Promise<{ target: Target; child: ChildProcess; startMs: number }> {
+async function startIamlocal(dir: string, extraArgs: string[] = [], file = 'bench.sqlite'): Promise<{ target: Target; child: ChildProcess; startMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [...PROFILE_ARGS, 'bin/iamlocal.mjs', 'serve', '--port', '0', '--db', join(dir, 'bench.sqlite'), '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...PROFILE_ARGS, 'bin/iamlocal.mjs', 'serve', '--port', '0', '--db', join(dir, file), '--log-level', 'silent', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = new URL(await waitForLine(child, /http:\/\/[\d.]+:\d+/));
   return { target: { name: 'iamlocal', host: url.hostname, port: Number(url.port), pid: child.pid }, child, startMs: performance.now() - started };
 }
@@ -250,6 +250,37 @@ async function scenarios(t: Target, world: World, moto: boolean): Promise<Result
   return out;
 }
 
+/**
+ * What the decision log costs: two servers with the same world, one logging every decision (the default) and one
+ * logging none (--decision-log-size 0), measured operation by operation, alternately.
+ */
+async function decisionLogCost(dir: string): Promise<{ op: string; logged: number; unlogged: number; costPercent: number }[]> {
+  const logged = await startIamlocal(dir, [], 'logged.sqlite');
+  const unlogged = await startIamlocal(dir, ['--decision-log-size', '0'], 'unlogged.sqlite');
+  try {
+    const worlds = [await seed(logged.target, 100, 'fixtures'), await seed(unlogged.target, 100, 'fixtures')];
+    const requests = async (t: Target, w: World): Promise<[string, Req][]> => [
+      ['sts:AssumeRole', await query(t, 'sts', { Action: 'AssumeRole', RoleArn: w.roleArn, RoleSessionName: 'cost' }, w.user)],
+      ['iam:GetRole', await query(t, 'iam', { Action: 'GetRole', RoleName: 'bench-role' })],
+      ['s3:GetObject 1KiB', await signed(t, 's3', 'GET', '/bench-bucket/data/000001.bin', {}, w.session)],
+      ['s3:PutObject 1KiB', await signed(t, 's3', 'PUT', '/bench-bucket/put/cost.bin', { body: 'y'.repeat(1024) }, w.session)],
+    ];
+    const a = await requests(logged.target, worlds[0]!);
+    const b = await requests(unlogged.target, worlds[1]!);
+    const out = [];
+    for (let i = 0; i < a.length; i++) {
+      const [op, req] = a[i]!;
+      const withLog = await load(logged.target, op, () => req);
+      const withoutLog = await load(unlogged.target, op, () => b[i]![1]);
+      out.push({ op, logged: withLog.rps, unlogged: withoutLog.rps, costPercent: (1 - withLog.rps / withoutLog.rps) * 100 });
+    }
+    return out;
+  } finally {
+    logged.child.kill('SIGTERM');
+    unlogged.child.kill('SIGTERM');
+  }
+}
+
 /** One client, one request at a time: the latency of a single call without queueing behind 15 others. */
 async function singleClientP50(t: Target, r: Req): Promise<number> {
   const latencies: number[] = [];
@@ -314,6 +345,8 @@ async function main(): Promise<void> {
     iam.child.kill('SIGTERM');
     await exited;
 
+    if (!ONLY) report.decisionLogCost = await decisionLogCost(dir);
+
     const ceiling = await startCeiling();
     const bare = await load(ceiling.target, 'node:http 200', () => ({ method: 'GET', path: '/', headers: {} }));
     ceiling.server.close();
@@ -338,7 +371,7 @@ async function main(): Promise<void> {
     }
     console.log(`iamlocal bench — node ${report.node}, ${report.cpus} CPUs, concurrency ${CONCURRENCY}, ${DURATION_MS / 1000}s per operation, ${OBJECTS} objects seeded in ${Number(report.seedSeconds).toFixed(1)}s`);
     const auth = report.authorization as ReturnType<typeof benchAuthorization>;
-    console.log(`authorization (10 policies × 10 statements): p50 ${auth.p50us.toFixed(2)} µs, p99 ${auth.p99us.toFixed(2)} µs, ${auth.decisionsPerSecond.toFixed(0)} decisions/s`);
+    console.log(`authorization (10 policies × 10 statements): p50 ${auth.p50us.toFixed(2)} µs, p99 ${auth.p99us.toFixed(2)} µs, ${auth.decisionsPerSecond.toFixed(0)} decisions/s, ${auth.allocatedBytesPerDecision.toFixed(0)} bytes allocated per decision`);
     console.log(`cold start (spawn → health 200, median) ${Number(report.coldStartMs).toFixed(0)} ms; idle RSS ${Number(report.idleRssMb).toFixed(0)} MB; peak RSS ${Number(report.peakRssMb).toFixed(0)} MB`);
     console.log(`fixtures: story world ${(Number(report.storyFixtureSeconds) * 1000).toFixed(0)} ms; ${OBJECTS} objects of 1 KiB ${Number(report.objectFixtureSeconds).toFixed(2)} s`);
     if (report.singleClientListV2P50Ms !== undefined) console.log(`ListObjectsV2 1,000-key page with Owner checks, one client: p50 ${Number(report.singleClientListV2P50Ms).toFixed(2)} ms`);
@@ -353,6 +386,10 @@ async function main(): Promise<void> {
       console.log(`${r.op.padEnd(24)} ${r.rps.toFixed(0).padStart(14)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${(m ? m.rps.toFixed(0) : '-').padStart(11)} ${(m ? (r.rps / m.rps).toFixed(1) : '-').padStart(7)} ${((r.rps / ceilingRps) * 100).toFixed(0).padStart(8)}%${r.errors ? `  (${r.errors} errors!)` : ''}`);
     }
     console.log(`${'node:http ceiling'.padEnd(24)} ${ceilingRps.toFixed(0).padStart(14)} ${bare.p50.toFixed(2).padStart(8)} ${bare.p99.toFixed(2).padStart(8)}`);
+    if (report.decisionLogCost) {
+      const rows = report.decisionLogCost as Awaited<ReturnType<typeof decisionLogCost>>;
+      console.log(`decision log cost (req/s logging every decision vs none): ${rows.map((r) => `${r.op} ${r.logged.toFixed(0)} vs ${r.unlogged.toFixed(0)} (${r.costPercent >= 0 ? '-' : '+'}${Math.abs(r.costPercent).toFixed(1)}%)`).join('; ')}`);
+    }
     if (report.moto) console.log(report.moto);
     else if (!values['no-moto']) console.log(`moto seeded with ${MOTO_OBJECTS} objects by PutObject (iamlocal: ${OBJECTS} by fixtures)`);
   } finally {

@@ -1,0 +1,108 @@
+// `npx iamlocal serve` as users run it: bin/iamlocal.mjs starts from its esbuild bundle (or through tsx when told to),
+// prints the URL once ready, finds db/ (migrations, AWS managed policies) from wherever the bundle lives, serves the
+// AWS CLI, honours --decision-log-size and exits 0 on SIGTERM.
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { test } from 'node:test';
+
+const run = promisify(execFile);
+
+interface Served { child: ChildProcess; url: string; exited: Promise<number | null> }
+
+async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
+  const child = spawn(process.execPath, ['bin/iamlocal.mjs', 'serve', '--port', '0', '--db', ':memory:', '--log-level', 'silent', ...args], {
+    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      // The URL is the first line, alone, so scripts can read it.
+      const first = /^(http:\/\/127\.0\.0\.1:\d+)\n/.exec(out);
+      if (first) resolve(first[1]!);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+    void exited.then((code) => reject(new Error(`iamlocal exited (${code}) before ready: ${out}`)));
+  });
+  return { child, url, exited };
+}
+
+async function stop(s: Served): Promise<void> {
+  s.child.kill('SIGTERM');
+  assert.equal(await s.exited, 0);
+}
+
+async function aws(url: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_ENDPOINT_URL: url, AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1' };
+  try {
+    const { stdout, stderr } = await run('aws', [...args, '--output', 'json'], { env });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+async function decisionsFor(url: string, principal: string): Promise<unknown[]> {
+  const res = await fetch(`${url}/_iamlocal/decisions?principal=${encodeURIComponent(principal)}`);
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { decisions: unknown[] }).decisions;
+}
+
+test('from the bundle: ready line, health, AWS managed policies from db/, denials logged, SIGTERM → exit 0', async () => {
+  const s = await serve(['--fixtures', 'db/fixtures/seed-story.yaml']);
+  try {
+    assert.ok(readdirSync('node_modules/.cache/iamlocal').some((f) => /^cli-[0-9a-f]+\.mjs$/.test(f)), 'the bundle is cached');
+    const health = await fetch(`${s.url}/_iamlocal/health`);
+    assert.equal(health.status, 200);
+    assert.equal(((await health.json()) as { status: string }).status, 'ok');
+    const managed = await aws(s.url, ['iam', 'get-policy', '--policy-arn', 'arn:aws:iam::aws:policy/ReadOnlyAccess']);
+    assert.equal(managed.code, 0, managed.stderr);
+    assert.equal((JSON.parse(managed.stdout) as { Policy: { PolicyName: string } }).Policy.PolicyName, 'ReadOnlyAccess');
+    // The story's first denial, and its record in the decision log.
+    const created = await aws(s.url, ['iam', 'create-user', '--user-name', 'nobody']);
+    assert.equal(created.code, 0, created.stderr);
+    const key = JSON.parse((await aws(s.url, ['iam', 'create-access-key', '--user-name', 'nobody'])).stdout) as { AccessKey: { AccessKeyId: string; SecretAccessKey: string } };
+    const denied = await run('aws', ['iam', 'list-roles'], {
+      env: { ...process.env, AWS_ACCESS_KEY_ID: key.AccessKey.AccessKeyId, AWS_SECRET_ACCESS_KEY: key.AccessKey.SecretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_ENDPOINT_URL: s.url, AWS_MAX_ATTEMPTS: '1' },
+    }).then(() => '', (e: { stderr: string }) => e.stderr);
+    assert.match(denied, /AccessDenied.*arn:aws:iam::123456789012:user\/nobody is not authorized to perform: iam:ListRoles/);
+    assert.equal((await decisionsFor(s.url, 'arn:aws:iam::123456789012:user/nobody')).length, 1);
+  } finally {
+    await stop(s);
+  }
+});
+
+test('--decision-log-size 0 keeps no decisions; enforcement is unchanged', async () => {
+  const s = await serve(['--decision-log-size', '0']);
+  try {
+    await aws(s.url, ['iam', 'create-user', '--user-name', 'nobody']);
+    const key = JSON.parse((await aws(s.url, ['iam', 'create-access-key', '--user-name', 'nobody'])).stdout) as { AccessKey: { AccessKeyId: string; SecretAccessKey: string } };
+    const denied = await run('aws', ['s3api', 'list-buckets'], {
+      env: { ...process.env, AWS_ACCESS_KEY_ID: key.AccessKey.AccessKeyId, AWS_SECRET_ACCESS_KEY: key.AccessKey.SecretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_ENDPOINT_URL: s.url, AWS_MAX_ATTEMPTS: '1' },
+    }).then(() => '', (e: { stderr: string }) => e.stderr);
+    assert.match(denied, /AccessDenied/);
+    assert.deepEqual(await decisionsFor(s.url, 'arn:aws:iam::123456789012:user/nobody'), []);
+  } finally {
+    await stop(s);
+  }
+  const bad = await run(process.execPath, ['bin/iamlocal.mjs', 'serve', '--decision-log-size', 'lots']).then(() => 0, (e: { code: number; stderr: string }) => {
+    assert.match(e.stderr, /--decision-log-size must be a whole number, got 'lots'/);
+    return e.code;
+  });
+  assert.equal(bad, 2);
+});
+
+test('IAMLOCAL_NO_BUNDLE=1 runs the sources through tsx, with the same behaviour', async () => {
+  const s = await serve([], { IAMLOCAL_NO_BUNDLE: '1' });
+  try {
+    const who = await aws(s.url, ['sts', 'get-caller-identity']);
+    assert.equal(who.code, 0, who.stderr);
+    assert.equal((JSON.parse(who.stdout) as { Arn: string }).Arn, 'arn:aws:iam::123456789012:root');
+  } finally {
+    await stop(s);
+  }
+});
