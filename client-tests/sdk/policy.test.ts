@@ -76,6 +76,22 @@ test('SimulateCustomPolicy: allowed, explicitDeny, implicitDeny with matched sta
   assert.equal(bad.name, 'MalformedPolicyDocumentException');
 });
 
+test('iam:PassRole limited by iam:PassedToService: no iamlocal service takes roles, so the simulator supplies the key', async () => {
+  // AWS's own pattern: a role may be passed to EC2 only. The key is set by the service a role is passed to.
+  const policy = doc({ Effect: 'Allow', Action: 'iam:PassRole', Resource: `arn:aws:iam::${A}:role/app-*`, Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } });
+  const passTo = async (service: string | undefined) => (await iam(ROOT).send(new SimulateCustomPolicyCommand({
+    PolicyInputList: [policy], ActionNames: ['iam:PassRole'], ResourceArns: [`arn:aws:iam::${A}:role/app-web`],
+    ContextEntries: service ? [{ ContextKeyName: 'iam:PassedToService', ContextKeyValues: [service], ContextKeyType: 'string' }] : undefined,
+  }))).EvaluationResults?.[0];
+  assert.equal((await passTo('ec2.amazonaws.com'))?.EvalDecision, 'allowed');
+  assert.equal((await passTo('lambda.amazonaws.com'))?.EvalDecision, 'implicitDeny');
+  const missing = await passTo(undefined);
+  assert.equal(missing?.EvalDecision, 'implicitDeny');
+  assert.deepEqual(missing?.MissingContextValues, ['iam:PassedToService']);
+  const keys = await iam(ROOT).send(new GetContextKeysForCustomPolicyCommand({ PolicyInputList: [policy] }));
+  assert.deepEqual(keys.ContextKeyNames, ['iam:PassedToService']);
+});
+
 test('permission boundary limits a role; the simulator agrees with the real request', async () => {
   const bucket = 'boundary-bucket';
   await s3(ROOT).send(new CreateBucketCommand({ Bucket: bucket }));

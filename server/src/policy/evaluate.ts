@@ -1,4 +1,4 @@
-import { newEvalMemo, resourceMatches, type CompiledPolicy, type CompiledStatement, type EvalMemo, type PrincipalSet } from './document.ts';
+import { newEvalMemo, resourceMatches, type CompiledPolicy, type CompiledStatement, type EvalMemo, type PrincipalSet, type ResourcePattern } from './document.ts';
 import type { CallerPrincipal, Decision, DenyReason, MatchedStatement, PolicySource, RequestContext } from './types.ts';
 
 export interface BoundPolicy {
@@ -205,4 +205,36 @@ export function denyReasonText(reason: DenyReason, action: string): string {
     case 'no-boundary': return `because no permissions boundary allows the ${action} action`;
     case 'no-session': return `because no session policy allows the ${action} action`;
   }
+}
+
+/** How one Resource pattern treats every resource that starts with a given prefix. */
+type PrefixCover = 'all' | 'none' | 'some';
+
+function coverUnder(pattern: ResourcePattern, prefix: string): PrefixCover {
+  const raw = pattern.template.raw;
+  // Variables (or their escapes) depend on the request: no shortcut.
+  if (pattern.template.parts || raw.includes('${')) return 'some';
+  const wildcard = raw.search(/[*?]/);
+  const head = wildcard < 0 ? raw : raw.slice(0, wildcard);
+  if (wildcard === raw.length - 1 && raw.endsWith('*') && prefix.startsWith(head)) return 'all';
+  // Compared case-blind, so that "none" holds whatever case rules the ARN matcher applies.
+  const h = head.toLowerCase();
+  const p = prefix.toLowerCase();
+  // Resources under the prefix are longer than it: a literal pattern that does not extend the prefix matches none.
+  if (wildcard < 0) return h.startsWith(p) && h.length > p.length ? 'some' : 'none';
+  return h.startsWith(p) || p.startsWith(h) ? 'some' : 'none';
+}
+
+/**
+ * Whether evaluate() decides the same for every resource that starts with `prefix`, the rest of the request being
+ * equal: true when each Resource/NotResource pattern of every statement that could apply matches either all such
+ * resources or none (conditions do not depend on the resource). A listing then evaluates once, not once per key.
+ */
+export function uniformUnderPrefix(request: Omit<AuthorizationRequest, 'resource'>, prefix: string): boolean {
+  const actionLower = request.action.toLowerCase();
+  const uniform = (statements: readonly CompiledStatement[]): boolean =>
+    statements.every((st) => !st.resources || st.resources.every((pattern) => coverUnder(pattern, prefix) !== 'some'));
+  const scoped = [...request.identityPolicies, ...(request.permissionsBoundary ? [request.permissionsBoundary] : []), ...(request.sessionPolicies ?? [])];
+  if (!scoped.every((bound) => uniform(candidateStatements(bound.policy, actionLower)))) return false;
+  return !request.resourcePolicy || uniform(request.resourcePolicy.policy.statements);
 }

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { authorizeCaller, baseContext, compileStoredPolicy, type Caller, type DecisionSink, type RequestFacts } from '../../auth/caller.ts';
 import { decisionSink, type ServerContext } from '../../context.ts';
 import { AwsError, isAwsErrorShape } from '../../http/errors.ts';
-import type { BoundPolicy, Decision } from '../../policy/index.ts';
+import { uniformUnderPrefix, type BoundPolicy, type Decision } from '../../policy/index.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { SMALL_BLOB_BYTES, type BucketRow, type ObjectRow } from '../../store/s3-store.ts';
 import { accessDenied } from '../access-denied.ts';
@@ -72,16 +72,20 @@ export function decide(call: S3Call, bucket: BucketRow | undefined, action: stri
 
 /**
  * The Owner rule's per-object s3:GetObjectAcl check for one listing: context, bucket policy and decision sink are
- * built once, so a 1,000-key page costs 1,000 policy evaluations and nothing else.
+ * built once. When nothing is logged and no statement that could apply tells one key of the bucket from another
+ * (the usual `bucket/*` or `*` resources), the first key's answer holds for the whole page.
  */
 export function ownerVisibility(call: S3Call, bucket: BucketRow): (key: string) => boolean {
   const context = baseContext(call.caller, call.facts);
   const resourcePolicy = bucketPolicyOf(bucket);
   const sink = sinkFor(call, false);
   const prefix = `arn:aws:s3:::${bucket.bucket_name}/`;
-  return (key) => authorizeCaller(call.caller, {
-    action: 's3:GetObjectAcl', resource: prefix + key, resourceAccount: bucket.account_id, context, resourcePolicy,
-  }, sink).allowed;
+  const options = { action: 's3:GetObjectAcl', resourceAccount: bucket.account_id, context, resourcePolicy };
+  const check = (key: string): boolean => authorizeCaller(call.caller, { ...options, resource: prefix + key }, sink).allowed;
+  const { principal, identityPolicies, permissionsBoundary, sessionPolicies } = call.caller;
+  if (sink || !uniformUnderPrefix({ ...options, principal, identityPolicies, permissionsBoundary, sessionPolicies }, prefix)) return check;
+  let answer: boolean | undefined;
+  return (key) => (answer ??= check(key));
 }
 
 /** Owner-rule checks are recorded only outside enforcement, where audit needs to see every permission a call used. */
