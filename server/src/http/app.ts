@@ -229,6 +229,18 @@ function isQueryRequest(req: IncomingMessage, rawPath: string, rawQuery: string,
   return /(^|&)Action=/.test(rawQuery);
 }
 
+/** RFC 7231 dates change once a second: format each second once. */
+let lastDateSecond = -1;
+let lastDateText = '';
+function httpDate(now: Date): string {
+  const second = Math.floor(now.getTime() / 1000);
+  if (second !== lastDateSecond) {
+    lastDateSecond = second;
+    lastDateText = now.toUTCString();
+  }
+  return lastDateText;
+}
+
 /** A node:http request listener: createServer(app), supertest's request(app), or a 'checkExpectation' handler. */
 export type App = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -240,6 +252,8 @@ const ADMIN_PATH = /^\/_iamlocal(?:[/?]|$)/;
  */
 export function createApp(ctx: ServerContext): App {
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
+    // The Date header tells SDKs the server's time (they correct their clock skew by it): the server's clock, not the OS's.
+    res.setHeader('Date', httpDate(ctx.now()));
     const record: RequestRecord = { service: 's3' };
     if (ctx.log.isLevelEnabled('info')) {
       const started = process.hrtime.bigint();

@@ -175,7 +175,8 @@ export function queryResponseXml(operation: string, namespace: string, result: X
 
 export function queryErrorXml(error: AwsError, namespace: string, requestId: string): string {
   const out: string[] = [XML_DECLARATION, `<ErrorResponse xmlns="${namespace}">`];
-  writeXml('Error', { Type: error.faultType, Code: error.code, Message: error.message, ...error.extra }, 'member', out);
+  // Some AWS errors (ReportNotPresent…) carry no Message element at all.
+  writeXml('Error', { Type: error.faultType, Code: error.code, Message: error.message || undefined, ...error.extra }, 'member', out);
   out.push(`<RequestId>${requestId}</RequestId></ErrorResponse>`);
   return out.join('');
 }

@@ -54,7 +54,9 @@ export class IamStore {
       accessKey: p<AccessKeyRow>('SELECT * FROM access_keys WHERE access_key_id = ?'),
       insertAccessKey: p('INSERT INTO access_keys (access_key_id, secret_key, account_id, user_name, status, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       deleteAccessKey: p('DELETE FROM access_keys WHERE access_key_id = ?'),
-      userAccessKeys: p<AccessKeyRow>('SELECT * FROM access_keys WHERE account_id = ? AND user_name = ? COLLATE NOCASE ORDER BY created_at, access_key_id'),
+      // Creation order (rowid breaks ties within a second): the credential report's access_key_1 is the older key.
+      userAccessKeys: p<AccessKeyRow>('SELECT * FROM access_keys WHERE account_id = ? AND user_name = ? COLLATE NOCASE ORDER BY created_at, rowid'),
+      rootAccessKeys: p<AccessKeyRow>('SELECT * FROM access_keys WHERE account_id = ? AND user_name IS NULL ORDER BY created_at, rowid'),
       updateAccessKeyStatus: p('UPDATE access_keys SET status = ? WHERE access_key_id = ?'),
       user: p<UserRow>('SELECT * FROM users WHERE account_id = ? AND user_name = ?'),
       userById: p<UserRow>('SELECT * FROM users WHERE user_id = ?'),
@@ -149,6 +151,7 @@ export class IamStore {
   }
   deleteAccessKey(id: string): void { this.invalidate(); this.s.deleteAccessKey.run(id); }
   userAccessKeys(accountId: string, userName: string): AccessKeyRow[] { return this.s.userAccessKeys.all(accountId, userName); }
+  rootAccessKeys(accountId: string): AccessKeyRow[] { return this.s.rootAccessKeys.all(accountId); }
   setAccessKeyStatus(id: string, status: string): void { this.invalidate(); this.s.updateAccessKeyStatus.run(status, id); }
 
   user(accountId: string, name: string): UserRow | undefined { return this.s.user.get(accountId, name); }

@@ -11,6 +11,7 @@ import { bool, num, req, str, type QueryCall, type QueryHandler, type QueryServi
 import modelJson from './model.json' with { type: 'json' };
 import { samlProviderHandlers } from './saml-providers.ts';
 import { iamEntities } from '../../store/iam-entities-store.ts';
+import { generateCredentialReport, getCredentialReport } from './credential-report.ts';
 import { getAccountAuthorizationDetails, getAccountSummary, createAccountAlias, deleteAccountAlias, listAccountAliases, getAccountPasswordPolicy, updateAccountPasswordPolicy, deleteAccountPasswordPolicy } from './account.ts';
 import {
   addRoleToInstanceProfile, createInstanceProfile, deleteInstanceProfile, getInstanceProfile, instanceProfileTags, listInstanceProfiles, listInstanceProfilesForRole,
@@ -849,6 +850,7 @@ export const iamService: QueryService = {
     CreateAccountAlias: createAccountAlias, DeleteAccountAlias: deleteAccountAlias, ListAccountAliases: listAccountAliases,
     GetAccountPasswordPolicy: getAccountPasswordPolicy, UpdateAccountPasswordPolicy: updateAccountPasswordPolicy, DeleteAccountPasswordPolicy: deleteAccountPasswordPolicy,
     GetAccountSummary: getAccountSummary, GetAccountAuthorizationDetails: getAccountAuthorizationDetails,
+    GenerateCredentialReport: generateCredentialReport, GetCredentialReport: getCredentialReport,
     CreateVirtualMFADevice: createVirtualMFADevice, EnableMFADevice: enableMFADevice, DeactivateMFADevice: deactivateMFADevice, ResyncMFADevice: resyncMFADevice,
     DeleteVirtualMFADevice: deleteVirtualMFADevice, ListMFADevices: listMFADevices, ListVirtualMFADevices: listVirtualMFADevices, GetMFADevice: getMFADevice,
     TagMFADevice: mfaDeviceTags.tag, UntagMFADevice: mfaDeviceTags.untag, ListMFADeviceTags: mfaDeviceTags.list,
