@@ -4,7 +4,7 @@ JSON line per check; exits non-zero on the first failure."""
 import base64, hashlib, hmac, json, os, re, struct, subprocess, sys, tempfile, time
 import boto3
 from botocore.config import Config
-from checks import check, error_of, shape_problems
+from checks import aws_cli, check, error_of, shape_problems
 
 URL = sys.argv[1]
 ACCOUNT = '123456789012'
@@ -124,12 +124,7 @@ for fn in (lambda: iam.delete_ssh_public_key(UserName='mfa-user', SSHPublicKeyId
 
 # ---- The AWS CLI writes the seed or the QR code to --outfile ----
 def aws(*args):
-    env = {'PATH': os.environ.get('PATH', ''), 'HOME': os.environ.get('HOME', '/tmp'), 'AWS_ACCESS_KEY_ID': 'test', 'AWS_SECRET_ACCESS_KEY': 'test',
-           'AWS_DEFAULT_REGION': 'us-east-1', 'AWS_CONFIG_FILE': '/dev/null', 'AWS_SHARED_CREDENTIALS_FILE': '/dev/null'}
-    out = subprocess.run([sys.executable, '-m', 'awscli', '--endpoint-url', URL, '--output', 'json', *args], env=env, capture_output=True, text=True)
-    if out.returncode != 0:
-        check(f'aws {" ".join(args[:2])}', False, out.stderr)
-    return json.loads(out.stdout) if out.stdout.strip() else {}
+    return aws_cli(URL, *args)
 
 
 with tempfile.TemporaryDirectory() as tmp:

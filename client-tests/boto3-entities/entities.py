@@ -5,7 +5,7 @@ the first failure."""
 import json, os, subprocess, sys
 import boto3
 from botocore.config import Config
-from checks import check, error_of, shape_problems
+from checks import aws_cli, check, error_of, shape_problems
 
 URL = sys.argv[1]
 ACCOUNT = '123456789012'
@@ -26,12 +26,7 @@ def response_problems(operation, response):
 
 
 def aws(*args):
-    env = {'PATH': os.environ.get('PATH', ''), 'HOME': os.environ.get('HOME', '/tmp'), 'AWS_ACCESS_KEY_ID': 'test', 'AWS_SECRET_ACCESS_KEY': 'test',
-           'AWS_DEFAULT_REGION': 'us-east-1', 'AWS_CONFIG_FILE': '/dev/null', 'AWS_SHARED_CREDENTIALS_FILE': '/dev/null'}
-    out = subprocess.run([sys.executable, '-m', 'awscli', '--endpoint-url', URL, '--output', 'json', *args], env=env, capture_output=True, text=True)
-    if out.returncode != 0:
-        check(f'aws {" ".join(args[:2])}', False, out.stderr)
-    return json.loads(out.stdout) if out.stdout.strip() else {}
+    return aws_cli(URL, *args)
 
 
 # ---- Build a small account ----

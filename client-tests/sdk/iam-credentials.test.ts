@@ -7,7 +7,7 @@ import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import {
   CreateAccessKeyCommand, CreateRoleCommand, CreateServiceSpecificCredentialCommand, CreateUserCommand, CreateVirtualMFADeviceCommand, DeactivateMFADeviceCommand,
   DeleteServerCertificateCommand, DeleteServiceSpecificCredentialCommand, DeleteSigningCertificateCommand, DeleteSSHPublicKeyCommand, DeleteUserCommand,
@@ -21,8 +21,8 @@ import {
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { totp } from '../../server/src/auth/totp.ts';
-import { startIamlocal, type Iamlocal } from '../../server/src/in-process.ts';
-import { rejection } from './support.ts';
+import type { Iamlocal } from '../../server/src/in-process.ts';
+import { iamlocalPerFile, rejection } from './support.ts';
 import { CA_CERT, CERT_A, CERT_B, CERT_C, KEY_A, KEY_B, LEAF_CERT, LEAF_KEY } from './test-certificates.ts';
 
 const ACCOUNT = '123456789012';
@@ -30,14 +30,7 @@ const STEP_MS = 30_000;
 
 let local: Iamlocal;
 let iam: IAMClient;
-before(async () => {
-  local = await startIamlocal();
-  iam = new IAMClient(local.clientConfig());
-});
-beforeEach(() => local.reset('empty'));
-after(async () => {
-  await local.stop();
-});
+iamlocalPerFile((started) => ({ local, iam } = started));
 
 interface Creds { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
 

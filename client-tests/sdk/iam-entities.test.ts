@@ -1,7 +1,7 @@
 // The rest of the IAM surface with SDK v3: UpdateUser, login profiles, last-used data, instance profiles, service-linked
 // roles, OIDC providers, policy tags and entities, the account alias, password policy, summary and authorization details.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import {
   AddClientIDToOpenIDConnectProviderCommand, AddRoleToInstanceProfileCommand, AddUserToGroupCommand, AttachRolePolicyCommand, AttachUserPolicyCommand,
   CreateAccessKeyCommand, CreateAccountAliasCommand, CreateGroupCommand, CreateInstanceProfileCommand, CreateLoginProfileCommand, CreateOpenIDConnectProviderCommand,
@@ -17,9 +17,9 @@ import {
   UpdateRoleDescriptionCommand, UpdateUserCommand,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { startIamlocal, type Iamlocal } from '../../server/src/in-process.ts';
+import type { Iamlocal } from '../../server/src/in-process.ts';
 import { oidcProvider } from '../../server/src/store/iam-entities-store.ts';
-import { rejection } from './support.ts';
+import { iamlocalPerFile, rejection } from './support.ts';
 
 const ACCOUNT = '123456789012';
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
@@ -28,14 +28,7 @@ const THUMB = '9e99a48a9960b14926bb7f3b02e22da2b0ab7280';
 
 let local: Iamlocal;
 let iam: IAMClient;
-before(async () => {
-  local = await startIamlocal();
-  iam = new IAMClient(local.clientConfig());
-});
-beforeEach(() => local.reset('empty'));
-after(async () => {
-  await local.stop();
-});
+iamlocalPerFile((started) => ({ local, iam } = started));
 
 test('UpdateUser renames a user and carries keys, policies, groups, tags and login profile along', async () => {
   await iam.send(new CreateUserCommand({ UserName: 'old', Tags: [{ Key: 'team', Value: 'blue' }] }));

@@ -1,5 +1,5 @@
 """Shared by the boto3 scripts: one JSON line per check (the node:test runner reads them), AWS error capture."""
-import json, sys
+import json, os, subprocess, sys
 from botocore.exceptions import ClientError
 
 
@@ -42,3 +42,13 @@ def shape_problems(value, shape, path='$'):
         for key, item in value.items():
             problems += shape_problems(item, shape.value, f'{path}.{key}')
     return problems
+
+
+def aws_cli(url, *args):
+    """Runs the AWS CLI (v1, this Python's) against url as the root user; its JSON output, or a failed check."""
+    env = {'PATH': os.environ.get('PATH', ''), 'HOME': os.environ.get('HOME', '/tmp'), 'AWS_ACCESS_KEY_ID': 'test', 'AWS_SECRET_ACCESS_KEY': 'test',
+           'AWS_DEFAULT_REGION': 'us-east-1', 'AWS_CONFIG_FILE': '/dev/null', 'AWS_SHARED_CREDENTIALS_FILE': '/dev/null'}
+    out = subprocess.run([sys.executable, '-m', 'awscli', '--endpoint-url', url, '--output', 'json', *args], env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        check(f'aws {" ".join(args[:2])}', False, out.stderr)
+    return json.loads(out.stdout) if out.stdout.strip() else {}
