@@ -54,7 +54,7 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
       attachedPolicies: attachedOf(r.account_id, 'role', r.role_name), inlinePolicies: inlineOf(r.account_id, 'role', r.role_name),
     })),
     ...exportEntities(ctx, accounts.map((a) => a.account_id)),
-    sessions: all<SessionRow>("SELECT * FROM sessions WHERE principal_type = 'role' ORDER BY issued_at, access_key_id").map((s) => ({
+    sessions: all<SessionRow>("SELECT * FROM sessions WHERE principal_type = 'role' ORDER BY access_key_id").map((s) => ({
       role: s.role_name, account: s.account_id, sessionName: s.session_name, accessKeyId: s.access_key_id, secretAccessKey: s.secret_key,
       sessionToken: s.session_token, expiresAt: s.expires_at, sourceIdentity: s.source_identity ?? undefined, policy: s.session_policy ?? undefined,
       policyArns: s.session_policy_arns ? (JSON.parse(s.session_policy_arns) as string[]) : undefined,
