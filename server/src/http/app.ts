@@ -35,7 +35,10 @@ function toAwsError(error: unknown, ctx: ServerContext): AwsError {
   return internalError();
 }
 
-function splitUrl(url: string): { rawPath: string; rawQuery: string } {
+/** The request target as sent, split once by the dispatcher: what SigV4 signed, before any decoding. */
+interface RawTarget { rawPath: string; rawQuery: string }
+
+function splitUrl(url: string): RawTarget {
   const q = url.indexOf('?');
   return q < 0 ? { rawPath: url, rawQuery: '' } : { rawPath: url.slice(0, q), rawQuery: url.slice(q + 1) };
 }
@@ -61,9 +64,8 @@ function resolveCaller(ctx: ServerContext, family: ServiceFamily, req: IncomingM
 
 // ---- Query protocol (STS, IAM) ----
 
-async function handleQuery(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, record: RequestRecord, scopeService: string | undefined): Promise<void> {
+async function handleQuery(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, record: RequestRecord, { rawPath, rawQuery }: RawTarget, scopeService: string | undefined): Promise<void> {
   const requestId = uuidv4();
-  const { rawPath, rawQuery } = splitUrl(req.url ?? '/');
   let service: QueryService = QUERY_SERVICES[scopeService ?? ''] ?? iamService;
   const send = (status: number, xml: string): void => {
     res.writeHead(status, { 'x-amzn-RequestId': requestId, 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(xml) });
@@ -92,11 +94,12 @@ async function handleQuery(ctx: ServerContext, req: IncomingMessage, res: Server
     const input = decodeQueryInput(params, spec);
     const region = auth?.region ?? ctx.config.region;
     const run = (): ReturnType<typeof handler> => handler({ operation: action, input, caller, requestId, facts: facts(ctx, req, region), ctx });
+    const readOnly = isReadOnly(action);
     // Reads need no transaction (one connection, synchronous handlers); BEGIN/COMMIT would cost more than the call.
-    const result = isReadOnly(action) ? run() : ctx.db.transaction(run)();
+    const result = readOnly ? run() : ctx.db.transaction(run)();
     // Callers are cached until IAM state changes; writes through any store (renames, memberships, tags, MFA) count.
     // STS writes only new sessions, which no cache has seen.
-    if (service !== stsService && !isReadOnly(action)) ctx.iam.invalidate();
+    if (service !== stsService && !readOnly) ctx.iam.invalidate();
     send(200, queryResponseXml(action, service.namespace, result, requestId));
   } catch (error) {
     // A rolled-back transaction may have been read into caches: drop them.
@@ -148,13 +151,12 @@ function s3Target(req: IncomingMessage, rawPath: string): { bucket?: string; key
   return { bucket: decodePathSegment(path.slice(0, slash)), key: key === '' ? undefined : decodePathSegment(key) };
 }
 
-async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {
+async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, record: RequestRecord, { rawPath, rawQuery }: RawTarget): Promise<void> {
   const ids = randomIdBytes(32);
   const requestId = ids.subarray(0, 8).toString('hex').toUpperCase();
   const hostId = ids.subarray(8).toString('base64');
   res.setHeader('x-amz-request-id', requestId);
   res.setHeader('x-amz-id-2', hostId);
-  const { rawPath, rawQuery } = splitUrl(req.url ?? '/');
   let target: { bucket?: string; key?: string } = {};
   try {
     target = s3Target(req, rawPath);
@@ -265,9 +267,11 @@ export function createApp(ctx: ServerContext): App {
         });
       });
     }
-    const { rawPath, rawQuery } = splitUrl(req.url ?? '/');
-    const scope = credentialScopeOf(req.headers, rawQuery);
-    const work = isQueryRequest(req, rawPath, rawQuery, scope?.service) ? handleQuery(ctx, req, res, record, scope?.service) : handleS3(ctx, req, res, record);
+    const target = splitUrl(req.url ?? '/');
+    const scope = credentialScopeOf(req.headers, target.rawQuery);
+    const work = isQueryRequest(req, target.rawPath, target.rawQuery, scope?.service)
+      ? handleQuery(ctx, req, res, record, target, scope?.service)
+      : handleS3(ctx, req, res, record, target);
     work.catch((error: unknown) => {
       ctx.log.error({ err: error }, 'unhandled error');
       if (!res.headersSent) {
