@@ -27,5 +27,8 @@ export const entityAlreadyExists = (message: string): AwsError => new AwsError('
 export const deleteConflict = (message: string): AwsError => new AwsError('DeleteConflict', message, 409);
 export const limitExceeded = (message: string): AwsError => new AwsError('LimitExceeded', message, 409);
 export const malformedPolicy = (message: string): AwsError => new AwsError('MalformedPolicyDocument', message, 400);
+/** A request body that ended before its declared length (the client hung up): S3's answer. */
+export const incompleteBody = (): AwsError => new AwsError('IncompleteBody', 'The request body terminated unexpectedly', 400);
+
 export const internalError = (): AwsError =>
   new AwsError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500);

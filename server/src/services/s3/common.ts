@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { authorizeCaller, baseContext, compileStoredPolicy, type Caller, type DecisionSink, type RequestFacts } from '../../auth/caller.ts';
 import { decisionSink, type ServerContext } from '../../context.ts';
-import { AwsError, isAwsErrorShape } from '../../http/errors.ts';
+import { AwsError, incompleteBody, isAwsErrorShape } from '../../http/errors.ts';
 import { uniformUnderPrefix, type BoundPolicy, type Decision } from '../../policy/index.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { SMALL_BLOB_BYTES, type BucketRow, type ObjectRow } from '../../store/s3-store.ts';
@@ -152,7 +152,7 @@ export async function writeBlob(call: S3Call, source: Readable, sourceSize?: num
   } catch (error) {
     try { unlinkSync(temp); } catch { /* never created */ }
     // A client that hangs up mid-body gets what S3 answers for a short body.
-    throw isAwsErrorShape(error) ? error : new AwsError('IncompleteBody', 'The request body terminated unexpectedly', 400);
+    throw isAwsErrorShape(error) ? error : incompleteBody();
   }
   const digest = md5.digest();
   try {
@@ -172,9 +172,9 @@ export async function writeBlob(call: S3Call, source: Readable, sourceSize?: num
 async function writeSmallBlob(call: S3Call, source: Readable): Promise<{ blobId: string; size: number; md5: Buffer }> {
   let bytes: Buffer;
   try {
-    bytes = await readLimited(source, SMALL_BLOB_BYTES, () => new AwsError('IncompleteBody', 'The request body terminated unexpectedly', 400));
+    bytes = await readLimited(source, SMALL_BLOB_BYTES, incompleteBody);
   } catch (error) {
-    throw isAwsErrorShape(error) ? error : new AwsError('IncompleteBody', 'The request body terminated unexpectedly', 400);
+    throw isAwsErrorShape(error) ? error : incompleteBody();
   }
   const md5 = createHash('md5').update(bytes).digest();
   checkContentMd5(call, md5);
@@ -193,9 +193,17 @@ function checkContentMd5(call: S3Call, digest: Buffer): void {
   }
 }
 
-/** A blob that vanished between reading the object's row and touching its file was deleted or replaced meanwhile. */
-export function blobGone(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException).code === 'ENOENT';
+/**
+ * Runs `touch` on the file of an object's blob. A file that vanished between reading the object's row and touching
+ * it was deleted or replaced meanwhile: the object is gone, NoSuchKey.
+ */
+export function touchBlob<T>(key: string, touch: () => T): T {
+  try {
+    return touch();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw noSuchKey(key);
+    throw error;
+  }
 }
 
 /**
@@ -203,24 +211,13 @@ export function blobGone(error: unknown): boolean {
  * cannot unlink the file before the stream opens it (an open file stays readable after unlink).
  */
 export function openBlob(ctx: ServerContext, object: ObjectRow): number {
-  try {
-    return openSync(ctx.s3.blobPath(object.blob_id), 'r');
-  } catch (error) {
-    if (blobGone(error)) throw noSuchKey(object.object_key);
-    throw error;
-  }
+  return touchBlob(object.object_key, () => openSync(ctx.s3.blobPath(object.blob_id), 'r'));
 }
 
 /** An object's bytes (or a range of them): small objects whole from memory or one read, larger ones streamed. */
 export function objectBody(ctx: ServerContext, object: ObjectRow, range?: { start: number; end: number }): Buffer | Readable {
   if (object.size <= SMALL_BLOB_BYTES) {
-    let bytes: Buffer;
-    try {
-      bytes = ctx.s3.smallBlob(object.blob_id);
-    } catch (error) {
-      if (blobGone(error)) throw noSuchKey(object.object_key);
-      throw error;
-    }
+    const bytes = touchBlob(object.object_key, () => ctx.s3.smallBlob(object.blob_id));
     return range ? bytes.subarray(range.start, range.end + 1) : bytes;
   }
   return createReadStream('', { fd: openBlob(ctx, object), ...(range ?? {}) });

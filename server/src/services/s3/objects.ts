@@ -6,7 +6,7 @@ import { XML_DECLARATION, xmlEscape, type XmlObject } from '../../protocol/xml.t
 import type { BucketRow, ObjectRow } from '../../store/s3-store.ts';
 import { accessDenied } from '../access-denied.ts';
 import {
-  authorize, blobGone, checkKey, decide, invalidArgument, objectBody, MAX_OBJECT_BYTES, MAX_XML_BODY, noSuchBucket, noSuchKey, objectArn, ownerXml, requireBucket, storedHeaders, writeBlob,
+  authorize, checkKey, decide, invalidArgument, objectBody, MAX_OBJECT_BYTES, MAX_XML_BODY, noSuchBucket, noSuchKey, objectArn, ownerXml, requireBucket, storedHeaders, touchBlob, writeBlob,
   type S3Call, type S3Handler, type S3Result,
 } from './common.ts';
 
@@ -132,12 +132,7 @@ function copySourceObject(call: S3Call): ObjectRow {
 /** Blobs are immutable, so a copy is a hard link to the same bytes under a new blob id. */
 function linkBlob(ctx: ServerContext, blobId: string, key: string): string {
   const { blobId: copy, path } = ctx.s3.newBlobPath();
-  try {
-    linkSync(ctx.s3.blobPath(blobId), path);
-  } catch (error) {
-    if (blobGone(error)) throw noSuchKey(key);
-    throw error;
-  }
+  touchBlob(key, () => linkSync(ctx.s3.blobPath(blobId), path));
   return copy;
 }
 
