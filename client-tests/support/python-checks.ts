@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { startServer, type ServeOptions } from '../../server/src/server.ts';
 
 const run = promisify(execFile);
 
@@ -21,4 +22,14 @@ export async function runPythonChecks(script: string, url: string, minChecks: nu
   assert.ok(lines.length >= minChecks, stdout);
   assert.ok(lines.every((l) => l.ok !== false), stdout);
   assert.equal(lines.at(-1)?.done, true, stdout);
+}
+
+/** runPythonChecks against a fresh in-memory server (started with `options`), stopped afterwards whatever happens. */
+export async function runPythonChecksOnNewServer(script: string, minChecks: number, options: ServeOptions = {}): Promise<void> {
+  const server = await startServer({ port: 0, db: ':memory:', ...options });
+  try {
+    await runPythonChecks(script, server.url, minChecks);
+  } finally {
+    await server.close();
+  }
 }
