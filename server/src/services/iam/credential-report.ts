@@ -4,7 +4,7 @@
 import { userArn } from '../../auth/caller.ts';
 import { AwsError } from '../../http/errors.ts';
 import { credentialsStore } from '../../store/credentials-store.ts';
-import { iamEntities, type PasswordPolicy } from '../../store/iam-entities-store.ts';
+import { iamEntities, type IamEntitiesStore, type PasswordPolicy } from '../../store/iam-entities-store.ts';
 import type { AccessKeyRow } from '../../store/iam-store.ts';
 import { isoSeconds } from '../../store/ids.ts';
 import type { QueryCall, QueryHandler } from '../query-service.ts';
@@ -34,9 +34,9 @@ function csvField(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-function keyColumns(call: QueryCall, key: AccessKeyRow | undefined): string[] {
+function keyColumns(entities: IamEntitiesStore, key: AccessKeyRow | undefined): string[] {
   if (!key) return ['false', 'N/A', 'N/A', 'N/A', 'N/A'];
-  const used = iamEntities(call.ctx.db).keyLastUsed(key.access_key_id);
+  const used = entities.keyLastUsed(key.access_key_id);
   return [
     String(key.status === 'Active'), reportTime(key.created_at), reportTime(used?.last_used_at),
     used?.last_used_region ?? 'N/A', used?.last_used_service ?? 'N/A',
@@ -66,7 +66,7 @@ function buildReport(call: QueryCall): string {
   const rootCerts = credentials.signingCertificatesOf(accountId, null);
   rows.push([
     '<root_account>', `arn:aws:iam::${accountId}:root`, reportTime(account?.created_at), 'not_supported', 'no_information', 'not_supported', 'not_supported',
-    String(rootMfa), ...keyColumns(call, rootKeys[0]), ...keyColumns(call, rootKeys[1]), ...certColumns(rootCerts[0]), ...certColumns(rootCerts[1]),
+    String(rootMfa), ...keyColumns(entities, rootKeys[0]), ...keyColumns(entities, rootKeys[1]), ...certColumns(rootCerts[0]), ...certColumns(rootCerts[1]),
   ]);
   for (let after = ''; ;) {
     const users = iam.users(accountId, '/', after, 1000);
@@ -79,7 +79,7 @@ function buildReport(call: QueryCall): string {
         user.user_name, userArn(accountId, user.path, user.user_name), reportTime(user.created_at), String(login !== undefined),
         // Console sign-in is outside iamlocal: a password is never seen in use.
         login ? 'no_information' : 'N/A', login ? reportTime(login.created_at) : 'N/A', login ? nextRotation(login.created_at, policy) : 'N/A',
-        String(mfa), ...keyColumns(call, keys[0]), ...keyColumns(call, keys[1]), ...certColumns(certs[0]), ...certColumns(certs[1]),
+        String(mfa), ...keyColumns(entities, keys[0]), ...keyColumns(entities, keys[1]), ...certColumns(certs[0]), ...certColumns(certs[1]),
       ]);
     }
     if (users.length < 1000) break;
