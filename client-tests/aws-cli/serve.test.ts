@@ -3,7 +3,10 @@
 // AWS CLI, honours --decision-log-size and exits 0 on SIGTERM.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
 
@@ -12,7 +15,8 @@ const run = promisify(execFile);
 interface Served { child: ChildProcess; url: string; exited: Promise<number | null> }
 
 async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const child = spawn(process.execPath, ['bin/iamlocal.mjs', 'serve', '--port', '0', '--db', ':memory:', '--log-level', 'silent', ...args], {
+  const db = args.includes('--db') ? [] : ['--db', ':memory:'];
+  const child = spawn(process.execPath, ['bin/iamlocal.mjs', 'serve', '--port', '0', ...db, '--log-level', 'silent', ...args], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -104,5 +108,45 @@ test('IAMLOCAL_NO_BUNDLE=1 runs the sources through tsx, with the same behaviour
     assert.equal((JSON.parse(who.stdout) as { Arn: string }).Arn, 'arn:aws:iam::123456789012:root');
   } finally {
     await stop(s);
+  }
+});
+
+test('the decision log: its own file beside the database, every decision visible to the next read, exactly bounded, kept across restarts, emptied by a reset', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iamlocal-decisions-'));
+  const db = join(dir, 'state.sqlite');
+  const args = ['--db', db, '--decision-log-size', '40'];
+  const nobody = 'arn:aws:iam::123456789012:user/nobody';
+  try {
+    let s = await serve(args);
+    let newest: { id: number; action: string; resource: string; principal: string }[];
+    try {
+      assert.equal((await aws(s.url, ['iam', 'create-user', '--user-name', 'nobody'])).code, 0);
+      const key = JSON.parse((await aws(s.url, ['iam', 'create-access-key', '--user-name', 'nobody'])).stdout) as { AccessKey: { AccessKeyId: string; SecretAccessKey: string } };
+      const iam = new IAMClient({ endpoint: s.url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey } });
+      // 60 denials, 20 at a time: the log keeps the last 40, and a read right after the last answer sees it.
+      for (let round = 0; round < 3; round++) {
+        await Promise.all(Array.from({ length: 20 }, (_, i) => iam.send(new GetUserCommand({ UserName: `u${round * 20 + i}` })).then(() => assert.fail('allowed'), (e: Error) => assert.equal(e.name, 'AccessDenied'))));
+      }
+      iam.destroy();
+      const res = await fetch(`${s.url}/_iamlocal/decisions?limit=1000`);
+      newest = ((await res.json()) as { decisions: { id: number; action: string; resource: string; principal: string }[] }).decisions;
+      assert.equal(newest.length, 40);
+      assert.ok(newest.every((d) => d.principal === nobody && d.action === 'iam:GetUser'));
+      // Rounds run one after another, so the last 40 are exactly rounds two and three.
+      assert.deepEqual(newest.map((d) => d.resource).sort(), Array.from({ length: 40 }, (_, i) => `arn:aws:iam::123456789012:user/u${i + 20}`).sort());
+      assert.ok(existsSync(`${db}.decisions`), 'the log is in <db>.decisions');
+    } finally {
+      await stop(s);
+    }
+    s = await serve(args);
+    try {
+      assert.deepEqual((await decisionsFor(s.url, nobody)).map((d) => (d as { id: number }).id), newest.map((d) => d.id).slice(0, 100));
+      assert.equal((await fetch(`${s.url}/_iamlocal/reset`, { method: 'POST' })).status, 200);
+      assert.deepEqual(await decisionsFor(s.url, nobody), []);
+    } finally {
+      await stop(s);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -10,7 +10,7 @@ import { loadFixtures } from './store/fixtures.ts';
 import { collectOrphanBlobs } from './store/snapshots.ts';
 import { IamStore } from './store/iam-store.ts';
 import { S3Store } from './store/s3-store.ts';
-import { DecisionLog } from './store/decision-log.ts';
+import { DecisionLog, decisionLogPath } from './store/decision-log.ts';
 import { socketPair, type MemorySocket } from './testing/socket-pair.ts';
 
 export interface ServeOptions {
@@ -64,13 +64,14 @@ export function createContext(options: ServeOptions = {}): ServerContext {
     throw new StartupError(`cannot open database ${dbPath}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...options.config };
-  const ctx: ServerContext = { config, db, iam: new IamStore(db), s3: new S3Store(db, dbPath), decisions: new DecisionLog(db, config.decisionLogSize), fixtureFiles: options.fixtures ?? [], dbPath, now: options.now ?? (() => new Date()),
+  const ctx: ServerContext = { config, db, iam: new IamStore(db), s3: new S3Store(db, dbPath), decisions: new DecisionLog(decisionLogPath(dbPath), config.decisionLogSize), fixtureFiles: options.fixtures ?? [], dbPath, now: options.now ?? (() => new Date()),
     log: createLogger(options.logLevel ?? 'silent') };
   try {
     bootstrap(ctx.iam, config, ctx.now());
     for (const file of options.fixtures ?? []) loadFixtures(ctx, file);
     if (dbPath !== ':memory:') collectOrphanBlobs(ctx);
   } catch (error) {
+    ctx.decisions.close();
     ctx.s3.close();
     db.close();
     throw error;
@@ -173,7 +174,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       const memoryClosed = memory.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => { drained = resolve; });
       await Promise.all([socketsClosed, memoryClosed]);
       clearTimeout(force);
-      ctx.decisions.flush();
+      ctx.decisions.close();
       ctx.s3.close();
       ctx.db.close();
     },

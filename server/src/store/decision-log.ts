@@ -1,5 +1,8 @@
+import { createRequire } from 'node:module';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { dbAsset, PROJECT_ROOT } from '../paths.ts';
 import type { Decision, RequestContext } from '../policy/index.ts';
-import type { Db } from './db.ts';
+import { join } from 'node:path';
 
 /** on: denials are enforced; audit: denials are recorded but the request proceeds; off: no enforcement. */
 export type EnforceMode = 'on' | 'audit' | 'off';
@@ -28,6 +31,8 @@ interface DecisionRow {
 
 export interface DecisionFilter { principal?: string; principalPrefix?: string; action?: string; decision?: 'allow' | 'deny'; since?: string; limit: number }
 
+type Control = { op: 'flush' | 'clear' | 'close' } | { op: 'list'; filter: DecisionFilter };
+
 function toEntry(r: DecisionRow): DecisionEntry {
   return {
     id: r.id, at: r.at, principal: r.principal, action: r.action, resource: r.resource, decision: r.allowed ? 'allow' : 'deny',
@@ -36,97 +41,137 @@ function toEntry(r: DecisionRow): DecisionEntry {
   };
 }
 
-/** How long recorded decisions may wait to be written together. */
-const FLUSH_DELAY_MS = 25;
-/** Rows per multi-row INSERT: one statement for many rows costs a fraction of a statement each. */
-const ROWS_PER_INSERT = 25;
-const COLUMNS = '(at, principal, action, resource, allowed, reason, statements, context, mode)';
-const ROW_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/** Decisions per posted batch; a partial batch is posted after BATCH_DELAY_MS. */
+const BATCH_DECISIONS = 64;
+const BATCH_DELAY_MS = 25;
+/** How long a read of the log waits for the writer before giving up (it answers in milliseconds). */
+const WRITER_TIMEOUT_MS = 30_000;
+const WRITER = join(PROJECT_ROOT, 'server', 'src', 'store', 'decision-writer.cjs');
 
-/** JSON for a string without escaping work when it needs none (ARNs, keys, addresses, dates nearly always). */
-const PLAIN_JSON_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-const jsonString = (value: string): string => (PLAIN_JSON_STRING.test(value) ? `"${value}"` : JSON.stringify(value));
+/** The decision log's file: beside the state database, or in memory when the state is. */
+export const decisionLogPath = (dbPath: string): string => (dbPath === ':memory:' ? ':memory:' : `${dbPath}.decisions`);
 
-/** The request context as a JSON object of arrays: JSON.stringify(Object.fromEntries(context)) at half the cost. */
-function contextJson(context: RequestContext): string {
-  let out = '{';
-  for (const [key, values] of context) {
-    if (out.length > 1) out += ',';
-    out += `${jsonString(key)}:[`;
-    for (let i = 0; i < values.length; i++) out += (i ? ',' : '') + jsonString(values[i]!);
-    out += ']';
-  }
-  return `${out}}`;
-}
-
-/** Keeps the most recent decisions only; older rows are pruned in batches so inserts stay cheap. */
+/**
+ * Keeps the most recent decisions, in their own SQLite database written by a worker thread (decision-writer.cjs).
+ * record() appends a decision's fields to a flat array, which costs a request about a microsecond; the writer builds
+ * the rows. Reads (list, clear, flush) post a request behind the batches and wait for the writer's answer, so they
+ * see every decision recorded before them. The writer starts with the first decision or read: a server nobody calls
+ * pays neither its start-up nor its memory.
+ */
 export class DecisionLog {
-  private readonly insertOne;
-  private readonly insertMany;
-  private readonly prune;
-  private readonly query;
-  private inserted = 0;
-  /** Recorded but not yet written: rows are inserted together, in one transaction, every FLUSH_DELAY_MS. */
-  private pending: unknown[][] = [];
-  private scheduled = false;
-  private readonly insertAll;
+  private worker: Worker | undefined;
+  private replies: MessagePort | undefined;
+  private signal: Int32Array | undefined;
+  private batch: unknown[] = [];
+  private decisionsInBatch = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
-  constructor(private readonly db: Db, readonly capacity = 100_000) {
-    this.insertOne = db.prepare(`INSERT INTO decisions ${COLUMNS} VALUES ${ROW_PLACEHOLDERS}`);
-    this.insertMany = db.prepare(`INSERT INTO decisions ${COLUMNS} VALUES ${Array<string>(ROWS_PER_INSERT).fill(ROW_PLACEHOLDERS).join(', ')}`);
-    this.prune = db.prepare('DELETE FROM decisions WHERE id <= (SELECT max(id) FROM decisions) - ?');
-    this.query = db.prepare<unknown[], DecisionRow>(`SELECT * FROM decisions
-      WHERE (@principal IS NULL OR principal = @principal) AND (@prefix IS NULL OR substr(principal, 1, length(@prefix)) = @prefix)
-      AND (@action IS NULL OR lower(action) = lower(@action)) AND (@allowed IS NULL OR allowed = @allowed) AND (@since IS NULL OR at >= @since)
-      ORDER BY id DESC LIMIT @limit`);
-    this.insertAll = db.transaction((rows: unknown[][]) => {
-      let i = 0;
-      for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) this.insertMany.run(rows.slice(i, i + ROWS_PER_INSERT).flat());
-      for (; i < rows.length; i++) this.insertOne.run(rows[i]);
-      const before = this.inserted;
-      this.inserted += rows.length;
-      if (Math.floor(before / 1000) !== Math.floor(this.inserted / 1000)) this.prune.run(this.capacity);
+  constructor(private readonly path: string, readonly capacity = 100_000) {}
+
+  private writer(): Worker {
+    if (this.worker) return this.worker;
+    const signal = new SharedArrayBuffer(4);
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(WRITER, {
+      workerData: { sqlite: createRequire(import.meta.url).resolve('better-sqlite3'), schema: dbAsset('decision-log.sql'), path: this.path, capacity: this.capacity, signal, replies: port2 },
+      transferList: [port2],
+      // The writer only moves rows into SQLite: a small heap is plenty, and keeps the server's footprint small.
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 },
+      stdout: false, stderr: false,
     });
+    worker.unref();
+    worker.on('error', () => {
+      // The writer died (it never should): drop it; the next decision or read starts another.
+      if (this.worker === worker) this.worker = undefined;
+    });
+    this.worker = worker;
+    this.replies = port1;
+    this.signal = new Int32Array(signal);
+    return worker;
   }
 
-  /** Writes recorded decisions now (reads, resets, snapshots and shutdown call this first). */
-  flush(): void {
-    // Inside a request's transaction the rows would share its fate; a denial rolls back, and its decision must stay.
-    if (this.pending.length === 0 || this.db.inTransaction) return;
-    const rows = this.pending;
-    this.pending = [];
-    if (!this.db.open) return;
-    this.insertAll(rows);
-  }
-
-  record(at: Date, principal: string, action: string, resource: string, decision: Decision, context: RequestContext, mode: EnforceMode = 'on'): void {
-    if (this.capacity === 0) return;
-    let statements = '[';
-    for (const s of decision.statements) {
-      const ref: StatementRef = { policy: s.source.id, kind: s.source.kind, versionId: s.source.versionId, sid: s.sid, index: s.index, effect: s.effect };
-      statements += (statements.length > 1 ? ',' : '') + JSON.stringify(ref);
+  /** Hands the decisions recorded so far to the writer. */
+  private post(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
     }
-    this.pending.push([at.toISOString(), principal, action, resource, decision.allowed ? 1 : 0, decision.reason ?? null, `${statements}]`, contextJson(context), mode]);
-    if (this.pending.length >= 1000 && !this.db.inTransaction) this.flush();
-    else if (!this.scheduled) {
-      // A commit costs far more than a row: write every FLUSH_DELAY_MS at most. Readers of the log flush first.
-      this.scheduled = true;
-      setTimeout(() => {
-        this.scheduled = false;
-        try {
-          this.flush();
-        } catch {
-          // The database was closed under us (shutdown): nothing left to record into.
-        }
-      }, FLUSH_DELAY_MS).unref();
+    if (this.decisionsInBatch === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    this.decisionsInBatch = 0;
+    this.writer().postMessage(batch);
+  }
+
+  /** Asks the writer something after every batch posted so far, and waits for its answer. */
+  private ask(control: Control): unknown {
+    this.post();
+    const worker = this.writer();
+    const signal = this.signal!;
+    Atomics.store(signal, 0, 0);
+    worker.postMessage(control);
+    Atomics.wait(signal, 0, 0, WRITER_TIMEOUT_MS);
+    const reply = receiveMessageOnPort(this.replies!)?.message as { value?: unknown; error?: string } | undefined;
+    if (!reply) throw new Error('the decision log writer did not answer');
+    if (reply.error !== undefined) throw new Error(reply.error);
+    return reply.value;
+  }
+
+  /** Waits until every decision recorded so far is in the database (snapshots and shutdown call this first). */
+  flush(): void {
+    if (this.closed || (!this.worker && this.decisionsInBatch === 0)) return;
+    this.ask({ op: 'flush' });
+  }
+
+  /**
+   * Layout of one decision in a batch: at (ms), principal, action, resource, allowed (1/0), reason|null, mode index,
+   * statement count, then per statement policy, kind, versionId|null, sid|null, index, effect; context key count, then
+   * per key the key, its value count and the values.
+   */
+  record(at: Date, principal: string, action: string, resource: string, decision: Decision, context: RequestContext, mode: EnforceMode = 'on'): void {
+    if (this.capacity === 0 || this.closed) return;
+    const b = this.batch;
+    b.push(at.getTime(), principal, action, resource, decision.allowed ? 1 : 0, decision.reason ?? null, ENFORCE_MODES.indexOf(mode), decision.statements.length);
+    for (const s of decision.statements) b.push(s.source.id, s.source.kind, s.source.versionId ?? null, s.sid ?? null, s.index, s.effect);
+    b.push(context.size);
+    for (const [key, values] of context) {
+      b.push(key, values.length);
+      for (const value of values) b.push(value);
+    }
+    if (++this.decisionsInBatch >= BATCH_DECISIONS) this.post();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => this.post(), BATCH_DELAY_MS);
+      this.timer.unref();
     }
   }
 
   list(filter: DecisionFilter): DecisionEntry[] {
-    this.flush();
-    const allowed = filter.decision === undefined ? null : filter.decision === 'allow' ? 1 : 0;
-    return this.query.all({
-      principal: filter.principal ?? null, prefix: filter.principalPrefix ?? null, action: filter.action ?? null, allowed, since: filter.since ?? null, limit: filter.limit,
-    }).map(toEntry);
+    if (this.capacity === 0) return [];
+    return (this.ask({ op: 'list', filter }) as DecisionRow[]).map(toEntry);
+  }
+
+  /** Forgets every decision (a reset). */
+  clear(): void {
+    if (this.capacity === 0) return;
+    this.batch = [];
+    this.decisionsInBatch = 0;
+    this.ask({ op: 'clear' });
+  }
+
+  /** Writes what is pending, closes the log's database and stops the writer. */
+  close(): void {
+    if (this.closed) return;
+    if (this.worker) {
+      try {
+        this.ask({ op: 'close' });
+      } catch {
+        // Nothing more can be saved; stopping the writer is all that is left.
+      }
+      void this.worker.terminate();
+      this.replies?.close();
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.closed = true;
   }
 }

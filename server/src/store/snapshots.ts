@@ -35,10 +35,9 @@ export function collectOrphanBlobs(ctx: ServerContext): void {
 
 /** Empties every table, then re-creates the root account and, unless `empty`, re-applies the start-up fixtures. */
 export function resetState(ctx: ServerContext, to: 'empty' | 'fixtures'): void {
-  ctx.decisions.flush();
+  ctx.decisions.clear();
   ctx.db.transaction(() => {
     for (const table of [...STATE_TABLES].reverse()) ctx.db.prepare(`DELETE FROM ${table}`).run();
-    ctx.db.prepare('DELETE FROM decisions').run();
     ctx.db.prepare("DELETE FROM settings WHERE name LIKE 'fixtures:%'").run();
     bootstrap(ctx.iam, ctx.config, ctx.now());
   })();
@@ -55,7 +54,6 @@ export async function takeSnapshot(ctx: ServerContext, name: string): Promise<vo
   rmSync(blobs, { recursive: true, force: true });
   mkdirSync(blobs);
   rmSync(join(dir, `${name}.sqlite`), { force: true });
-  ctx.decisions.flush();
   await ctx.db.backup(join(dir, `${name}.sqlite`));
   for (const blob of referencedBlobs(ctx)) {
     const source = ctx.s3.blobPath(blob);
