@@ -227,7 +227,11 @@ async function integrityCheckAfterRecovery(dbPath: string): Promise<string> {
   }
 }
 
-/** Every object row and part has its blob file; blob files no row references (orphans) are counted. */
+/**
+ * Every object row and part has its blob (a file, or an inline_blobs row for small bodies); blobs no row references
+ * (orphans: files, or inline rows, which must never happen since they are written in the object's transaction) are
+ * counted.
+ */
 function checkBlobs(dbPath: string): { problems: string[]; orphans: number } {
   const db = new Database(dbPath, { readonly: true });
   try {
@@ -236,7 +240,10 @@ function checkBlobs(dbPath: string): { problems: string[]; orphans: number } {
       ...db.prepare<[], { blob_id: string }>('SELECT blob_id FROM objects').all().map((r) => r.blob_id),
       ...db.prepare<[], { blob_id: string }>('SELECT blob_id FROM multipart_parts').all().map((r) => r.blob_id),
     ]);
-    const problems = [...referenced].filter((id) => !existsSync(join(blobDir, id))).map((id) => `row references missing blob ${id}`);
+    const inline = new Set(db.prepare<[], string>('SELECT blob_id FROM inline_blobs').pluck().all());
+    const problems = [...referenced].filter((id) => !inline.has(id) && !existsSync(join(blobDir, id))).map((id) => `row references missing blob ${id}`);
+    const inlineOrphans = [...inline].filter((id) => !referenced.has(id));
+    problems.push(...inlineOrphans.map((id) => `inline blob ${id} is referenced by no row`));
     const orphans = readdirSync(blobDir).filter((f) => !referenced.has(f)).length;
     return { problems, orphans };
   } finally {

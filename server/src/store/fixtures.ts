@@ -6,6 +6,7 @@ import type { ServerContext } from '../context.ts';
 import { parsePolicy, PolicyDocumentError, type PolicyKind } from '../policy/index.ts';
 import { parseIdpMetadata, type IdpMetadata } from '../saml/verify.ts';
 import { ensureAccount } from './bootstrap.ts';
+import { SMALL_BLOB_BYTES } from './s3-store.ts';
 import { samlProviderArn, samlStore, validUntil } from './saml-store.ts';
 import { applyEntityFixtures, applyAccountSettings, ACCOUNT_SETTING_FIELDS, ENTITY_FIXTURE_SECTIONS } from './entity-fixtures.ts';
 import { awsId, isoSeconds, secretAccessKey, sessionToken } from './ids.ts';
@@ -297,9 +298,15 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
           const o = r.object(rawObject, opath, ['key', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags']);
           const key = r.string(o.key, `${opath}.key`);
           const bytes = o.contentBase64 !== undefined ? Buffer.from(r.string(o.contentBase64, `${opath}.contentBase64`), 'base64') : Buffer.from(typeof o.content === 'string' ? o.content : '', 'utf8');
-          const { blobId, path: blobPath } = s3.newBlobPath();
-          writeFileSync(blobPath, bytes);
-          written.push(blobPath);
+          let blobId: string;
+          // Small bodies go into SQLite with the object's row (not into the small-blob cache: fixtures may be huge).
+          if (bytes.length <= SMALL_BLOB_BYTES) blobId = s3.stageInlineBlob(bytes, false);
+          else {
+            const blob = s3.newBlobPath();
+            writeFileSync(blob.path, bytes);
+            written.push(blob.path);
+            blobId = blob.blobId;
+          }
           const owner = r.optString(o.owner, `${opath}.owner`) ?? accountId;
           ensureAccount(iam, owner, now);
           s3.putObject({

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import type { Db } from './db.ts';
 
 export interface BucketRow { bucket_name: string; account_id: string; region: string; policy: string | null; created_at: string; tags?: string | null }
@@ -17,16 +18,29 @@ export interface UploadRow {
 export interface PartRow { upload_id: string; part_number: number; blob_id: string; size: number; etag: string; md5: Buffer; last_modified: string }
 export type ListedObject = Pick<ObjectRow, 'object_key' | 'size' | 'etag' | 'last_modified' | 'owner_account'>;
 
-/** Objects up to this size are read whole (one small synchronous read) and may be served from memory. */
+/** Objects up to this size are stored in SQLite (inline blobs), read whole, and may be served from memory. */
 export const SMALL_BLOB_BYTES = 64 * 1024;
 const SMALL_BLOB_CACHE_BYTES = 16 * 1024 * 1024;
+/** Ids of blobs kept in the inline_blobs table; every other blob id names a file in the blob directory. */
+const INLINE_PREFIX = 'i-';
+const isInline = (blobId: string): boolean => blobId.startsWith(INLINE_PREFIX);
 
-/** Buckets and object metadata in SQLite; object bytes in one file per object version under the blob directory. */
+/** What reading a blob that no longer exists throws, as fs does: touchBlob turns it into NoSuchKey. */
+function blobGone(blobId: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`blob ${blobId} is gone`), { code: 'ENOENT' });
+}
+
+/**
+ * Buckets and object metadata in SQLite. Object bytes: small ones in SQLite too (inline blobs, written in the
+ * transaction that writes the object), larger ones in one file per object version under the blob directory.
+ */
 export class S3Store {
   private readonly s;
   readonly blobDir: string;
   private readonly smallBlobs = new Map<string, Buffer>();
   private smallBlobBytes = 0;
+  /** Inline blobs read in but not yet stored: the putObject or putPart that adopts one inserts its row. */
+  private readonly staged = new Map<string, Buffer>();
   /** For ':memory:' databases: a temporary directory holding blobs and snapshots, removed on close. */
   readonly scratchDir: string | undefined;
 
@@ -70,6 +84,9 @@ export class S3Store {
       upsertPart: p(`INSERT INTO multipart_parts (upload_id, part_number, blob_id, size, etag, md5, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag, md5 = excluded.md5, last_modified = excluded.last_modified`),
       deleteObject: p('DELETE FROM objects WHERE bucket_name = ? AND object_key = ?'),
+      inlineBytes: db.prepare<[string], Buffer>('SELECT bytes FROM inline_blobs WHERE blob_id = ?').pluck(),
+      insertInline: p('INSERT INTO inline_blobs (blob_id, bytes) VALUES (?, ?)'),
+      deleteInline: p('DELETE FROM inline_blobs WHERE blob_id = ?'),
     };
   }
 
@@ -95,8 +112,8 @@ export class S3Store {
   blobPath(blobId: string): string { return join(this.blobDir, blobId); }
 
   /**
-   * The bytes of a small blob, kept in memory once read: a blob file never changes after it is stored (a new PUT
-   * writes a new blob), so the copy cannot go stale. Throws as readFileSync does when the file is gone.
+   * The bytes of a small blob, kept in memory once read: a blob never changes after it is stored (a new PUT stores a
+   * new blob), so the copy cannot go stale. Throws an ENOENT error, as readFileSync does, when the blob is gone.
    */
   smallBlob(blobId: string): Buffer {
     const cached = this.smallBlobs.get(blobId);
@@ -106,13 +123,16 @@ export class S3Store {
       this.smallBlobs.set(blobId, cached);
       return cached;
     }
-    const bytes = readFileSync(this.blobPath(blobId));
+    let bytes: Buffer | undefined;
+    if (!isInline(blobId)) bytes = readFileSync(this.blobPath(blobId));
+    else bytes = this.staged.get(blobId) ?? this.s.inlineBytes.get(blobId);
+    if (!bytes) throw blobGone(blobId);
     this.rememberSmallBlob(blobId, bytes);
     return bytes;
   }
 
-  /** Keeps a just-written small blob's bytes (see smallBlob). */
-  rememberSmallBlob(blobId: string, bytes: Buffer): void {
+  /** Keeps a small blob's bytes in memory (see smallBlob). */
+  private rememberSmallBlob(blobId: string, bytes: Buffer): void {
     if (bytes.length > SMALL_BLOB_BYTES || this.smallBlobs.has(blobId)) return;
     this.smallBlobs.set(blobId, bytes);
     this.smallBlobBytes += bytes.length;
@@ -123,17 +143,76 @@ export class S3Store {
     }
   }
 
+  private forget(blobId: string): void {
+    const cached = this.smallBlobs.get(blobId);
+    if (cached) {
+      this.smallBlobs.delete(blobId);
+      this.smallBlobBytes -= cached.length;
+    }
+  }
+
+  /**
+   * A new small blob (at most SMALL_BLOB_BYTES) for `bytes`. Nothing is written yet: the putObject or putPart that
+   * records it stores the bytes in the same transaction, so a failed PUT leaves nothing behind. `cached` also keeps
+   * the bytes in memory for the GETs that usually follow a PUT.
+   */
+  stageInlineBlob(bytes: Buffer, cached = true): string {
+    const blobId = `${INLINE_PREFIX}${randomUUID()}`;
+    this.staged.set(blobId, bytes);
+    if (cached) this.rememberSmallBlob(blobId, bytes);
+    return blobId;
+  }
+
+  /** In a recording transaction: stores the blob's bytes when it is a staged inline blob. */
+  private adopt(blobId: string): void {
+    const bytes = this.staged.get(blobId);
+    if (!bytes) return;
+    this.s.insertInline.run(blobId, bytes);
+    this.staged.delete(blobId);
+  }
+
+  /**
+   * In the transaction that stops referencing a blob: an inline blob's row goes with it (returns undefined); a file is
+   * returned, for the caller to remove after commit.
+   */
+  private release(blobId: string | undefined): string | undefined {
+    if (blobId === undefined || !isInline(blobId)) return blobId;
+    this.s.deleteInline.run(blobId);
+    this.forget(blobId);
+    return undefined;
+  }
+
+  /** A blob's bytes as a stream, whichever way it is stored. */
+  blobStream(blobId: string): Readable {
+    return isInline(blobId) ? Readable.from([this.smallBlob(blobId)]) : createReadStream(this.blobPath(blobId));
+  }
+
+  /** A blob's bytes, whole. */
+  blobBytes(blobId: string): Buffer {
+    return isInline(blobId) ? this.smallBlob(blobId) : readFileSync(this.blobPath(blobId));
+  }
+
+  /** Another blob with the same bytes, for a copy: a staged inline blob, or a hard link to the file. */
+  copyBlob(blobId: string, link: (from: string, to: string) => void): string {
+    if (isInline(blobId)) return this.stageInlineBlob(this.smallBlob(blobId));
+    const { blobId: copy, path } = this.newBlobPath();
+    link(this.blobPath(blobId), path);
+    return copy;
+  }
+
   /** Records a completed blob as the object's content; returns the blob it replaced, for the caller to remove after commit. */
   putObject(r: ObjectRow): string | undefined {
     const previous = this.object(r.bucket_name, r.object_key)?.blob_id;
+    this.adopt(r.blob_id);
     this.s.upsertObject.run(r.bucket_name, r.object_key, r.blob_id, r.size, r.etag, r.last_modified, r.owner_account, r.content_type,
       r.metadata, r.sse, r.sse_kms_key_id, r.tags, r.checksum);
-    return previous;
+    return this.release(previous);
   }
+  /** Removes an object; returns its blob's file, if it has one, for the caller to remove after commit. */
   deleteObject(bucket: string, key: string): string | undefined {
     const previous = this.object(bucket, key)?.blob_id;
     this.s.deleteObject.run(bucket, key);
-    return previous;
+    return this.release(previous);
   }
 
   setObjectTags(bucket: string, key: string, tags: string | null): void { this.s.setTags.run(tags, bucket, key); }
@@ -147,23 +226,29 @@ export class S3Store {
   deleteUpload(id: string): string[] {
     const blobs = this.s.parts.all(id, 0, 100000).map((p) => p.blob_id);
     this.s.deleteUpload.run(id);
-    return blobs;
+    return blobs.flatMap((blob) => this.release(blob) ?? []);
   }
   part(id: string, n: number): PartRow | undefined { return this.s.part.get(id, n); }
   parts(id: string, after: number, limit: number): PartRow[] { return this.s.parts.all(id, after, limit); }
   /** Records a part; returns the blob of the part it replaced. */
   putPart(r: PartRow): string | undefined {
     const previous = this.part(r.upload_id, r.part_number)?.blob_id;
+    this.adopt(r.blob_id);
     this.s.upsertPart.run(r.upload_id, r.part_number, r.blob_id, r.size, r.etag, r.md5, r.last_modified);
-    return previous;
+    return this.release(previous);
   }
 
+  /**
+   * Removes a blob nothing references (any more, or ever: a PUT that failed before its row was written). Recording
+   * methods already remove replaced inline blobs in their own transaction; this is for files and for blobs staged but
+   * never recorded.
+   */
   removeBlob(blobId: string | undefined): void {
     if (!blobId) return;
-    const cached = this.smallBlobs.get(blobId);
-    if (cached) {
-      this.smallBlobs.delete(blobId);
-      this.smallBlobBytes -= cached.length;
+    this.forget(blobId);
+    if (isInline(blobId)) {
+      if (!this.staged.delete(blobId)) this.s.deleteInline.run(blobId);
+      return;
     }
     try {
       unlinkSync(this.blobPath(blobId));

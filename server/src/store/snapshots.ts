@@ -74,7 +74,9 @@ export function restoreSnapshot(ctx: ServerContext, name: string): void {
   try {
     ctx.db.transaction(() => {
       for (const table of [...STATE_TABLES].reverse()) ctx.db.prepare(`DELETE FROM main.${table}`).run();
-      for (const table of STATE_TABLES) ctx.db.prepare(`INSERT INTO main.${table} SELECT * FROM snap.${table}`).run();
+      // A snapshot taken before a table existed (an older iamlocal) restores it empty.
+      const saved = new Set(ctx.db.prepare<[], string>("SELECT name FROM snap.sqlite_master WHERE type = 'table'").pluck().all());
+      for (const table of STATE_TABLES) if (saved.has(table)) ctx.db.prepare(`INSERT INTO main.${table} SELECT * FROM snap.${table}`).run();
     })();
   } finally {
     ctx.db.prepare('DETACH DATABASE snap').run();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, openSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -165,9 +165,9 @@ export async function writeBlob(call: S3Call, source: Readable, sourceSize?: num
 }
 
 /**
- * A body whose declared length is small is read into memory, checked, then written in one synchronous call: no
- * stream plumbing, no rename (nothing refers to the blob until its row is written), and it goes straight into the
- * small-blob cache for the GETs that usually follow.
+ * A body whose declared length is small is read into memory and checked; it becomes an inline blob, stored in SQLite
+ * by the transaction that records the object (no file to create, none to unlink when the object is replaced), and
+ * stays in the small-blob cache for the GETs that usually follow.
  */
 async function writeSmallBlob(call: S3Call, source: Readable): Promise<{ blobId: string; size: number; md5: Buffer }> {
   let bytes: Buffer;
@@ -178,10 +178,7 @@ async function writeSmallBlob(call: S3Call, source: Readable): Promise<{ blobId:
   }
   const md5 = createHash('md5').update(bytes).digest();
   checkContentMd5(call, md5);
-  const { blobId, path } = call.ctx.s3.newBlobPath();
-  writeFileSync(path, bytes);
-  call.ctx.s3.rememberSmallBlob(blobId, bytes);
-  return { blobId, size: bytes.length, md5 };
+  return { blobId: call.ctx.s3.stageInlineBlob(bytes), size: bytes.length, md5 };
 }
 
 function checkContentMd5(call: S3Call, digest: Buffer): void {

@@ -6,7 +6,7 @@ import { AwsError } from '../../http/errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { PartRow, UploadRow } from '../../store/s3-store.ts';
-import { authorize, bucketArn, checkKey, invalidArgument, MAX_XML_BODY, objectArn, openBlob, ownerXml, requireBucket, storedHeaders, writeBlob, type S3Call, type S3Handler, type S3Result } from './common.ts';
+import { authorize, bucketArn, checkKey, invalidArgument, MAX_XML_BODY, objectArn, objectBody, ownerXml, requireBucket, storedHeaders, writeBlob, type S3Call, type S3Handler, type S3Result } from './common.ts';
 import { copySourceObject, declaredLength, requestHeader, sseOf, taggingHeader } from './objects.ts';
 
 const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -67,18 +67,21 @@ export async function uploadPart(call: S3Call): Promise<S3Result> {
   const upload = requireUpload(call, bucket.bucket_name, key);
   const n = partNumber(call);
   const copying = call.headers['x-amz-copy-source'] !== undefined;
-  let body;
+  let body: Readable;
+  let request: ReturnType<S3Call['body']> | undefined;
   let size: number | undefined;
   if (copying) {
     // UploadPartCopy: bytes from an existing object (s3:GetObject on the source), optionally a range of it.
     const source = copySourceObject(call);
     const range = copyRange(call, source.size);
     await call.readBody(0).catch(() => undefined);
-    body = createReadStream('', { fd: openBlob(call.ctx, source), ...range });
+    const bytes = objectBody(call.ctx, source, range);
+    body = Buffer.isBuffer(bytes) ? Readable.from([bytes]) : bytes;
     size = range ? range.end - range.start + 1 : source.size;
   } else {
     declaredLength(call);
-    body = call.body();
+    request = call.body();
+    body = request;
   }
   const blob = await writeBlob(call, body, size);
   const etag = `"${blob.md5.toString('hex')}"`;
@@ -91,7 +94,8 @@ export async function uploadPart(call: S3Call): Promise<S3Result> {
   if (previous === blob.blobId) throw noSuchUpload(upload.upload_id);
   if (copying) return { body: restXmlDocument('CopyPartResult', { ETag: etag, LastModified: call.facts.now.toISOString() }) };
   const headers: Record<string, string> = { ETag: etag };
-  const checksum = 'decodedBytes' in body ? body.checksum : undefined;
+  // Known once the body has been read through.
+  const checksum = request?.checksum;
   if (checksum) headers[`x-amz-checksum-${checksum.algorithm.toLowerCase()}`] = checksum.value;
   if (upload.sse) headers['x-amz-server-side-encryption'] = upload.sse;
   return { headers };
@@ -129,10 +133,10 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
   const { blobId, path } = call.ctx.s3.newBlobPath();
   const temp = `${path}.part`;
   try {
-    const paths = parts.map((p) => call.ctx.s3.blobPath(p.blob_id));
+    const s3 = call.ctx.s3;
     // One pipeline over all parts in order (a pipeline per part would pile listeners onto the output stream).
     await pipeline(Readable.from((async function* () {
-      for (const path of paths) yield* createReadStream(path);
+      for (const part of parts) yield* s3.blobStream(part.blob_id);
     })()), createWriteStream(temp));
     renameSync(temp, path);
   } catch (error) {

@@ -129,11 +129,9 @@ function copySourceObject(call: S3Call): ObjectRow {
   return object;
 }
 
-/** Blobs are immutable, so a copy is a hard link to the same bytes under a new blob id. */
+/** Blobs are immutable, so a copy shares the bytes under a new blob id: a hard link, or a new inline blob. */
 function linkBlob(ctx: ServerContext, blobId: string, key: string): string {
-  const { blobId: copy, path } = ctx.s3.newBlobPath();
-  touchBlob(key, () => linkSync(ctx.s3.blobPath(blobId), path));
-  return copy;
+  return touchBlob(key, () => ctx.s3.copyBlob(blobId, linkSync));
 }
 
 async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise<S3Result> {
