@@ -64,7 +64,8 @@ export function createContext(options: ServeOptions = {}): ServerContext {
     throw new StartupError(`cannot open database ${dbPath}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...options.config };
-  const ctx: ServerContext = { config, db, iam: new IamStore(db), s3: new S3Store(db, dbPath), decisions: new DecisionLog(decisionLogPath(dbPath), config.decisionLogSize), fixtureFiles: options.fixtures ?? [], dbPath, now: options.now ?? (() => new Date()),
+  const iam = new IamStore(db);
+  const ctx: ServerContext = { config, db, iam, s3: new S3Store(db, dbPath, iam), decisions: new DecisionLog(decisionLogPath(dbPath), config.decisionLogSize), fixtureFiles: options.fixtures ?? [], dbPath, now: options.now ?? (() => new Date()),
     log: createLogger(options.logLevel ?? 'silent') };
   try {
     bootstrap(ctx.iam, config, ctx.now());

@@ -44,7 +44,11 @@ export class S3Store {
   /** For ':memory:' databases: a temporary directory holding blobs and snapshots, removed on close. */
   readonly scratchDir: string | undefined;
 
-  constructor(readonly db: Db, dbPath: string) {
+  /**
+   * `state`: the process's IAM state cache (IamStore), which also holds bucket rows: it is dropped on every IAM or
+   * bucket write, a failed request, an admin write and a commit by another connection.
+   */
+  constructor(readonly db: Db, dbPath: string, private readonly state: { stateCache(): Map<string, unknown>; invalidate(): void }) {
     if (dbPath === ':memory:') {
       this.scratchDir = mkdtempSync(join(tmpdir(), 'iamlocal-'));
       this.blobDir = join(this.scratchDir, 'blobs');
@@ -90,12 +94,38 @@ export class S3Store {
     };
   }
 
-  bucket(name: string): BucketRow | undefined { return this.s.bucket.get(name); }
+  /**
+   * A bucket's row (shared: never modify it). Every S3 request looks its bucket up, so rows are cached with the IAM
+   * state; inside a transaction the row is read afresh, since a rollback could otherwise leave a cached row behind.
+   */
+  bucket(name: string): BucketRow | undefined {
+    if (this.db.inTransaction) return this.s.bucket.get(name);
+    const cache = this.state.stateCache();
+    const key = `bucket:${name}`;
+    let row = cache.get(key) as BucketRow | null | undefined;
+    if (row === undefined) {
+      row = this.s.bucket.get(name) ?? null;
+      cache.set(key, row);
+    }
+    return row ?? undefined;
+  }
   buckets(accountId: string): BucketRow[] { return this.s.buckets.all(accountId); }
-  insertBucket(r: BucketRow): void { this.s.insertBucket.run(r.bucket_name, r.account_id, r.region, r.policy, r.created_at); }
-  deleteBucket(name: string): void { this.s.deleteBucket.run(name); }
-  setBucketPolicy(name: string, policy: string | null): void { this.s.setPolicy.run(policy, name); }
-  setBucketTags(name: string, tags: string | null): void { this.s.setBucketTags.run(tags, name); }
+  insertBucket(r: BucketRow): void {
+    this.state.invalidate();
+    this.s.insertBucket.run(r.bucket_name, r.account_id, r.region, r.policy, r.created_at);
+  }
+  deleteBucket(name: string): void {
+    this.state.invalidate();
+    this.s.deleteBucket.run(name);
+  }
+  setBucketPolicy(name: string, policy: string | null): void {
+    this.state.invalidate();
+    this.s.setPolicy.run(policy, name);
+  }
+  setBucketTags(name: string, tags: string | null): void {
+    this.state.invalidate();
+    this.s.setBucketTags.run(tags, name);
+  }
   bucketIsEmpty(name: string): boolean { return this.s.anyObject.get(name, name) === undefined; }
 
   object(bucket: string, key: string): ObjectRow | undefined { return this.s.object.get(bucket, key); }
