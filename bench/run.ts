@@ -31,7 +31,7 @@ const ROOT: Credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 interface Target { name: string; host: string; port: number; pid?: number }
 interface Req { method: string; path: string; headers: Record<string, string>; body?: string }
-interface Result { op: string; target: string; rps: number; p50: number; p99: number; errors: number }
+interface Result { op: string; target: string; rps: number; p50: number; p99: number; errors: number; rssAfterMb?: number }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -90,7 +90,7 @@ async function load(t: Target, op: string, make: () => Req, always = false): Pro
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
-  return { op, target: t.name, rps: latencies.length / elapsed, p50: pct(0.5), p99: pct(0.99), errors };
+  return { op, target: t.name, rps: latencies.length / elapsed, p50: pct(0.5), p99: pct(0.99), errors, rssAfterMb: rssMb(t.pid)?.rss };
 }
 
 function rssMb(pid: number | undefined): { rss: number; peak: number } | undefined {
@@ -397,10 +397,10 @@ async function main(): Promise<void> {
       console.log(`leak check: ${leak.requests} mixed requests (${leak.errors} errors) in ${leak.seconds.toFixed(0)} s; RSS after warm-up ${leak.warmRssMb.toFixed(0)} MB, at end ${leak.endRssMb.toFixed(0)} MB (${leak.growthPercent >= 0 ? '+' : ''}${leak.growthPercent.toFixed(1)}%), peak ${leak.peakRssMb.toFixed(0)} MB`);
     }
     const ceilingRps = bare.rps;
-    console.log(`${'operation'.padEnd(24)} ${'iamlocal req/s'.padStart(14)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'moto req/s'.padStart(11)} ${'× moto'.padStart(7)} ${'% ceiling'.padStart(9)}`);
+    console.log(`${'operation'.padEnd(24)} ${'iamlocal req/s'.padStart(14)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'moto req/s'.padStart(11)} ${'× moto'.padStart(7)} ${'% ceiling'.padStart(9)} ${'RSS after'.padStart(9)}`);
     for (const r of results.filter((x) => x.target === 'iamlocal')) {
       const m = results.find((x) => x.target === 'moto' && x.op === r.op);
-      console.log(`${r.op.padEnd(24)} ${r.rps.toFixed(0).padStart(14)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${(m ? m.rps.toFixed(0) : '-').padStart(11)} ${(m ? (r.rps / m.rps).toFixed(1) : '-').padStart(7)} ${((r.rps / ceilingRps) * 100).toFixed(0).padStart(8)}%${r.errors ? `  (${r.errors} errors!)` : ''}`);
+      console.log(`${r.op.padEnd(24)} ${r.rps.toFixed(0).padStart(14)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${(m ? m.rps.toFixed(0) : '-').padStart(11)} ${(m ? (r.rps / m.rps).toFixed(1) : '-').padStart(7)} ${((r.rps / ceilingRps) * 100).toFixed(0).padStart(8)}% ${`${(r.rssAfterMb ?? 0).toFixed(0)} MB`.padStart(9)}${r.errors ? `  (${r.errors} errors!)` : ''}`);
     }
     console.log(`${'node:http ceiling'.padEnd(24)} ${ceilingRps.toFixed(0).padStart(14)} ${bare.p50.toFixed(2).padStart(8)} ${bare.p99.toFixed(2).padStart(8)}`);
     if (report.decisionLogCost) {

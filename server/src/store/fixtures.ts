@@ -299,8 +299,8 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
           const key = r.string(o.key, `${opath}.key`);
           const bytes = o.contentBase64 !== undefined ? Buffer.from(r.string(o.contentBase64, `${opath}.contentBase64`), 'base64') : Buffer.from(typeof o.content === 'string' ? o.content : '', 'utf8');
           let blobId: string;
-          // Small bodies go into SQLite with the object's row (not into the small-blob cache: fixtures may be huge).
-          if (bytes.length <= SMALL_BLOB_BYTES) blobId = s3.stageInlineBlob(bytes, false);
+          // Small bodies go into SQLite with the object's row.
+          if (bytes.length <= SMALL_BLOB_BYTES) blobId = s3.stageInlineBlob(bytes);
           else {
             const blob = s3.newBlobPath();
             writeFileSync(blob.path, bytes);

@@ -20,7 +20,8 @@ export type ListedObject = Pick<ObjectRow, 'object_key' | 'size' | 'etag' | 'las
 
 /** Objects up to this size are stored in SQLite (inline blobs), read whole, and may be served from memory. */
 export const SMALL_BLOB_BYTES = 64 * 1024;
-const SMALL_BLOB_CACHE_BYTES = 16 * 1024 * 1024;
+/** Small bodies read recently, in memory: GETs of a hot object skip SQLite. Kept small: it all counts in RSS. */
+const SMALL_BLOB_CACHE_BYTES = 4 * 1024 * 1024;
 /** Ids of blobs kept in the inline_blobs table; every other blob id names a file in the blob directory. */
 const INLINE_PREFIX = 'i-';
 const isInline = (blobId: string): boolean => blobId.startsWith(INLINE_PREFIX);
@@ -183,13 +184,11 @@ export class S3Store {
 
   /**
    * A new small blob (at most SMALL_BLOB_BYTES) for `bytes`. Nothing is written yet: the putObject or putPart that
-   * records it stores the bytes in the same transaction, so a failed PUT leaves nothing behind. `cached` also keeps
-   * the bytes in memory for the GETs that usually follow a PUT.
+   * records it stores the bytes in the same transaction, so a failed PUT leaves nothing behind.
    */
-  stageInlineBlob(bytes: Buffer, cached = true): string {
+  stageInlineBlob(bytes: Buffer): string {
     const blobId = `${INLINE_PREFIX}${randomUUID()}`;
     this.staged.set(blobId, bytes);
-    if (cached) this.rememberSmallBlob(blobId, bytes);
     return blobId;
   }
 

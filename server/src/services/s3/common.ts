@@ -166,8 +166,7 @@ export async function writeBlob(call: S3Call, source: Readable, sourceSize?: num
 
 /**
  * A body whose declared length is small is read into memory and checked; it becomes an inline blob, stored in SQLite
- * by the transaction that records the object (no file to create, none to unlink when the object is replaced), and
- * stays in the small-blob cache for the GETs that usually follow.
+ * by the transaction that records the object: no file to create, none to unlink when the object is replaced.
  */
 async function writeSmallBlob(call: S3Call, source: Readable): Promise<{ blobId: string; size: number; md5: Buffer }> {
   let bytes: Buffer;
