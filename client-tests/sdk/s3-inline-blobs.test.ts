@@ -101,3 +101,37 @@ test('inline blobs: bodies up to 64 KiB in SQLite, larger in files; nothing unre
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a restart keeps the parts of an upload in progress (only unreferenced blob files are collected)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iamlocal-parts-'));
+  const db = join(dir, 'state.sqlite');
+  const first = bytes(5 * 1024 * 1024, 3);
+  const last = bytes(100 * 1024, 4);
+  try {
+    let local = await startIamlocal({ db });
+    let s3 = new S3Client({ ...local.clientConfig(), forcePathStyle: true });
+    let uploadId: string;
+    let p1: string;
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: 'parts-bucket' }));
+      uploadId = (await s3.send(new CreateMultipartUploadCommand({ Bucket: 'parts-bucket', Key: 'k' }))).UploadId!;
+      p1 = (await s3.send(new UploadPartCommand({ Bucket: 'parts-bucket', Key: 'k', UploadId: uploadId, PartNumber: 1, Body: first }))).ETag!;
+    } finally {
+      s3.destroy();
+      await local.stop();
+    }
+    local = await startIamlocal({ db });
+    s3 = new S3Client({ ...local.clientConfig(), forcePathStyle: true });
+    try {
+      const p2 = (await s3.send(new UploadPartCommand({ Bucket: 'parts-bucket', Key: 'k', UploadId: uploadId, PartNumber: 2, Body: last }))).ETag!;
+      await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'parts-bucket', Key: 'k', UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1 }, { PartNumber: 2, ETag: p2 }] } }));
+      const got = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'parts-bucket', Key: 'k' }))).Body!.transformToByteArray());
+      assert.ok(got.equals(Buffer.concat([first, last])));
+    } finally {
+      s3.destroy();
+      await local.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

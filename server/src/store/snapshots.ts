@@ -15,14 +15,18 @@ function snapshotDir(ctx: ServerContext): string {
   return dir;
 }
 
+/** The blob files objects and parts of uploads in progress refer to (inline blobs are rows, not files). */
 function referencedBlobs(ctx: ServerContext): Set<string> {
-  return new Set(ctx.db.prepare<[], { blob_id: string }>('SELECT blob_id FROM objects').all().map((r) => r.blob_id));
+  return new Set(ctx.db.prepare<[], string>(`SELECT blob_id FROM objects WHERE blob_id NOT LIKE 'i-%'
+    UNION ALL SELECT blob_id FROM multipart_parts WHERE blob_id NOT LIKE 'i-%'`).pluck().all());
 }
 
-/** Removes blob files no object references any more (after a reset or restore). */
+/** Removes blob files no object or part references any more (after a reset or restore). */
 function collectBlobs(ctx: ServerContext, partialsToo = false): void {
+  const files = readdirSync(ctx.s3.blobDir);
+  if (files.length === 0) return;
   const keep = referencedBlobs(ctx);
-  for (const file of readdirSync(ctx.s3.blobDir)) if (!keep.has(file) && (partialsToo || !file.endsWith('.part'))) rmSync(join(ctx.s3.blobDir, file), { force: true });
+  for (const file of files) if (!keep.has(file) && (partialsToo || !file.endsWith('.part'))) rmSync(join(ctx.s3.blobDir, file), { force: true });
 }
 
 /**
