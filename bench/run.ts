@@ -261,10 +261,23 @@ async function scenarios(t: Target, world: World, moto: boolean): Promise<Result
  * logging none (--decision-log-size 0), measured operation by operation, alternately. Three rounds, the order swapped
  * each round so neither side always runs second; the cost is from the median throughput of each side.
  */
-async function decisionLogCost(dir: string): Promise<{ op: string; logged: number; unlogged: number; costPercent: number }[]> {
+/** CPU seconds (user + system, all threads) a process has used, from /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+interface LogCost { op: string; logged: number; unlogged: number; costPercent: number; loggedCpuUs: number; unloggedCpuUs: number }
+
+async function decisionLogCost(dir: string): Promise<LogCost[]> {
   const logged = await startIamlocal(dir, [], 'logged.sqlite');
   const unlogged = await startIamlocal(dir, ['--decision-log-size', '0'], 'unlogged.sqlite');
-  const rounds = QUICK ? 1 : 3;
+  const rounds = QUICK ? 1 : 5;
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   try {
     const worlds = [await seed(logged.target, 100, 'fixtures'), await seed(unlogged.target, 100, 'fixtures')];
@@ -281,13 +294,25 @@ async function decisionLogCost(dir: string): Promise<{ op: string; logged: numbe
       const [op, req] = a[i]!;
       const withLog: number[] = [];
       const withoutLog: number[] = [];
+      // Server CPU per request (every thread, the log's writer included): far less noisy than throughput.
+      const cpu = { logged: { seconds: 0, requests: 0 }, unlogged: { seconds: 0, requests: 0 } };
+      const measure = async (side: 'logged' | 'unlogged'): Promise<void> => {
+        const server = side === 'logged' ? logged : unlogged;
+        const before = cpuSeconds(server.target.pid);
+        const r = await load(server.target, op, () => (side === 'logged' ? req : b[i]![1]), true);
+        cpu[side].seconds += cpuSeconds(server.target.pid) - before;
+        // The warm-up (at about the same rate) is inside the CPU window too.
+        cpu[side].requests += r.rps * (DURATION_MS + Math.min(300, DURATION_MS / 4)) / 1000;
+        (side === 'logged' ? withLog : withoutLog).push(r.rps);
+      };
       for (let round = 0; round < rounds; round++) {
-        const runLogged = async (): Promise<void> => { withLog.push((await load(logged.target, op, () => req, true)).rps); };
-        const runUnlogged = async (): Promise<void> => { withoutLog.push((await load(unlogged.target, op, () => b[i]![1], true)).rps); };
-        if (round % 2 === 0) { await runLogged(); await runUnlogged(); } else { await runUnlogged(); await runLogged(); }
+        if (round % 2 === 0) { await measure('logged'); await measure('unlogged'); } else { await measure('unlogged'); await measure('logged'); }
       }
       const [l, u] = [median(withLog), median(withoutLog)];
-      out.push({ op, logged: l, unlogged: u, costPercent: (1 - l / u) * 100 });
+      out.push({
+        op, logged: l, unlogged: u, costPercent: (1 - l / u) * 100,
+        loggedCpuUs: (cpu.logged.seconds / cpu.logged.requests) * 1e6, unloggedCpuUs: (cpu.unlogged.seconds / cpu.unlogged.requests) * 1e6,
+      });
     }
     return out;
   } finally {
@@ -404,8 +429,9 @@ async function main(): Promise<void> {
     }
     console.log(`${'node:http ceiling'.padEnd(24)} ${ceilingRps.toFixed(0).padStart(14)} ${bare.p50.toFixed(2).padStart(8)} ${bare.p99.toFixed(2).padStart(8)}`);
     if (report.decisionLogCost) {
-      const rows = report.decisionLogCost as Awaited<ReturnType<typeof decisionLogCost>>;
-      console.log(`decision log cost (req/s logging every decision vs none): ${rows.map((r) => `${r.op} ${r.logged.toFixed(0)} vs ${r.unlogged.toFixed(0)} (${r.costPercent >= 0 ? '-' : '+'}${Math.abs(r.costPercent).toFixed(1)}%)`).join('; ')}`);
+      const rows = report.decisionLogCost as LogCost[];
+      console.log(`decision log cost (median req/s logging every decision vs none): ${rows.map((r) => `${r.op} ${r.logged.toFixed(0)} vs ${r.unlogged.toFixed(0)} (${r.costPercent >= 0 ? '-' : '+'}${Math.abs(r.costPercent).toFixed(1)}%)`).join('; ')}`);
+      console.log(`decision log cost (server CPU per request, all threads, logged vs not): ${rows.map((r) => `${r.op} ${r.loggedCpuUs.toFixed(1)} vs ${r.unloggedCpuUs.toFixed(1)} µs (+${(r.loggedCpuUs - r.unloggedCpuUs).toFixed(1)} µs)`).join('; ')}`);
     }
     if (report.moto) console.log(report.moto);
     else if (!values['no-moto']) console.log(`moto seeded with ${MOTO_OBJECTS} objects by PutObject (iamlocal: ${OBJECTS} by fixtures)`);
