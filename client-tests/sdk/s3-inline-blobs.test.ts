@@ -11,7 +11,7 @@ import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand,
   DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client, UploadPartCommand, UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
-import { startIamlocal } from '../../server/src/in-process.ts';
+import { startIamlocal, type Iamlocal } from '../../server/src/in-process.ts';
 
 const SMALL = 64 * 1024;
 
@@ -38,15 +38,25 @@ function storage(db: string): { objects: number; parts: number; inline: number; 
   }
 }
 
+/** A server on `db` for the length of `use`, with an S3 client for the root user. */
+async function withS3(db: string, use: (s3: S3Client, local: Iamlocal) => Promise<void>): Promise<void> {
+  const local = await startIamlocal({ db });
+  const s3 = new S3Client({ ...local.clientConfig(), forcePathStyle: true });
+  try {
+    await use(s3, local);
+  } finally {
+    s3.destroy();
+    await local.stop();
+  }
+}
+
 test('inline blobs: bodies up to 64 KiB in SQLite, larger in files; nothing unreferenced is kept; reads survive a restart', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'iamlocal-inline-'));
   const db = join(dir, 'state.sqlite');
   const body = async (s3: S3Client, key: string): Promise<Buffer> => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'inline-bucket', Key: key }))).Body!.transformToByteArray());
   const expected = new Map<string, Buffer>();
   try {
-    let local = await startIamlocal({ db });
-    let s3 = new S3Client({ ...local.clientConfig(), forcePathStyle: true });
-    try {
+    await withS3(db, async (s3) => {
       await s3.send(new CreateBucketCommand({ Bucket: 'inline-bucket' }));
       // The boundary: 64 KiB exactly is inline, one byte more is a file; an empty body is inline too.
       for (const [key, size] of [['empty', 0], ['one-k', 1024], ['at-limit', SMALL], ['over-limit', SMALL + 1]] as const) {
@@ -76,14 +86,9 @@ test('inline blobs: bodies up to 64 KiB in SQLite, larger in files; nothing unre
       await s3.send(new AbortMultipartUploadCommand({ Bucket: 'inline-bucket', Key: 'gone', UploadId: aborted.UploadId }));
       assert.deepEqual(storage(db), { objects: 5, parts: 0, inline: 3, files: 2, unreferencedInline: 0 });
       for (const [key, want] of expected) assert.ok((await body(s3, key)).equals(want), key);
-    } finally {
-      s3.destroy();
-      await local.stop();
-    }
+    });
     // A new process has nothing cached: small bodies come from SQLite, ranges of them too.
-    local = await startIamlocal({ db });
-    s3 = new S3Client({ ...local.clientConfig(), forcePathStyle: true });
-    try {
+    await withS3(db, async (s3, local) => {
       for (const [key, want] of expected) assert.ok((await body(s3, key)).equals(want), key);
       const ranged = await s3.send(new GetObjectCommand({ Bucket: 'inline-bucket', Key: 'at-limit', Range: 'bytes=10-19' }));
       assert.ok(Buffer.from(await ranged.Body!.transformToByteArray()).equals(expected.get('at-limit')!.subarray(10, 20)));
@@ -93,10 +98,7 @@ test('inline blobs: bodies up to 64 KiB in SQLite, larger in files; nothing unre
       const restored = await fetch(`${local.endpoint}/_iamlocal/snapshots/before/restore`, { method: 'POST' });
       assert.equal(restored.status, 200, await restored.text());
       assert.ok((await body(s3, 'one-k')).equals(expected.get('one-k')!), 'restored from the snapshot');
-    } finally {
-      s3.destroy();
-      await local.stop();
-    }
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -108,29 +110,19 @@ test('a restart keeps the parts of an upload in progress (only unreferenced blob
   const first = bytes(5 * 1024 * 1024, 3);
   const last = bytes(100 * 1024, 4);
   try {
-    let local = await startIamlocal({ db });
-    let s3 = new S3Client({ ...local.clientConfig(), forcePathStyle: true });
-    let uploadId: string;
-    let p1: string;
-    try {
+    let uploadId = '';
+    let p1 = '';
+    await withS3(db, async (s3) => {
       await s3.send(new CreateBucketCommand({ Bucket: 'parts-bucket' }));
       uploadId = (await s3.send(new CreateMultipartUploadCommand({ Bucket: 'parts-bucket', Key: 'k' }))).UploadId!;
       p1 = (await s3.send(new UploadPartCommand({ Bucket: 'parts-bucket', Key: 'k', UploadId: uploadId, PartNumber: 1, Body: first }))).ETag!;
-    } finally {
-      s3.destroy();
-      await local.stop();
-    }
-    local = await startIamlocal({ db });
-    s3 = new S3Client({ ...local.clientConfig(), forcePathStyle: true });
-    try {
+    });
+    await withS3(db, async (s3) => {
       const p2 = (await s3.send(new UploadPartCommand({ Bucket: 'parts-bucket', Key: 'k', UploadId: uploadId, PartNumber: 2, Body: last }))).ETag!;
       await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'parts-bucket', Key: 'k', UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1 }, { PartNumber: 2, ETag: p2 }] } }));
       const got = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'parts-bucket', Key: 'k' }))).Body!.transformToByteArray());
       assert.ok(got.equals(Buffer.concat([first, last])));
-    } finally {
-      s3.destroy();
-      await local.stop();
-    }
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
