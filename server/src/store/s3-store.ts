@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { createReadStream, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -92,6 +92,8 @@ export class S3Store {
       inlineBytes: db.prepare<[string], Buffer>('SELECT bytes FROM inline_blobs WHERE blob_id = ?').pluck(),
       insertInline: p('INSERT INTO inline_blobs (blob_id, bytes) VALUES (?, ?)'),
       deleteInline: p('DELETE FROM inline_blobs WHERE blob_id = ?'),
+      referencedFiles: db.prepare<[string, string], string>(`SELECT blob_id FROM objects WHERE blob_id NOT LIKE ?
+        UNION ALL SELECT blob_id FROM multipart_parts WHERE blob_id NOT LIKE ?`).pluck(),
     };
   }
 
@@ -222,11 +224,16 @@ export class S3Store {
   }
 
   /** Another blob with the same bytes, for a copy: a staged inline blob, or a hard link to the file. */
-  copyBlob(blobId: string, link: (from: string, to: string) => void): string {
+  copyBlob(blobId: string): string {
     if (isInline(blobId)) return this.stageInlineBlob(this.smallBlob(blobId));
     const { blobId: copy, path } = this.newBlobPath();
-    link(this.blobPath(blobId), path);
+    linkSync(this.blobPath(blobId), path);
     return copy;
+  }
+
+  /** The blob files objects and parts of uploads in progress refer to (inline blobs are rows, not files). */
+  referencedBlobFiles(): Set<string> {
+    return new Set(this.s.referencedFiles.all(`${INLINE_PREFIX}%`, `${INLINE_PREFIX}%`));
   }
 
   /** Records a completed blob as the object's content; returns the blob it replaced, for the caller to remove after commit. */

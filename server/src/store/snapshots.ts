@@ -15,17 +15,11 @@ function snapshotDir(ctx: ServerContext): string {
   return dir;
 }
 
-/** The blob files objects and parts of uploads in progress refer to (inline blobs are rows, not files). */
-function referencedBlobs(ctx: ServerContext): Set<string> {
-  return new Set(ctx.db.prepare<[], string>(`SELECT blob_id FROM objects WHERE blob_id NOT LIKE 'i-%'
-    UNION ALL SELECT blob_id FROM multipart_parts WHERE blob_id NOT LIKE 'i-%'`).pluck().all());
-}
-
 /** Removes blob files no object or part references any more (after a reset or restore). */
 function collectBlobs(ctx: ServerContext, partialsToo = false): void {
   const files = readdirSync(ctx.s3.blobDir);
   if (files.length === 0) return;
-  const keep = referencedBlobs(ctx);
+  const keep = ctx.s3.referencedBlobFiles();
   for (const file of files) if (!keep.has(file) && (partialsToo || !file.endsWith('.part'))) rmSync(join(ctx.s3.blobDir, file), { force: true });
 }
 
@@ -59,7 +53,7 @@ export async function takeSnapshot(ctx: ServerContext, name: string): Promise<vo
   mkdirSync(blobs);
   rmSync(join(dir, `${name}.sqlite`), { force: true });
   await ctx.db.backup(join(dir, `${name}.sqlite`));
-  for (const blob of referencedBlobs(ctx)) {
+  for (const blob of ctx.s3.referencedBlobFiles()) {
     const source = ctx.s3.blobPath(blob);
     if (existsSync(source)) linkSync(source, join(blobs, blob));
   }
@@ -86,7 +80,7 @@ export function restoreSnapshot(ctx: ServerContext, name: string): void {
     ctx.db.prepare('DETACH DATABASE snap').run();
     ctx.iam.invalidate();
   }
-  for (const blob of referencedBlobs(ctx)) {
+  for (const blob of ctx.s3.referencedBlobFiles()) {
     const target = ctx.s3.blobPath(blob);
     const saved = join(dir, `${name}.blobs`, blob);
     if (!existsSync(target) && existsSync(saved)) linkSync(saved, target);

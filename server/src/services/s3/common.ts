@@ -206,7 +206,7 @@ export function touchBlob<T>(key: string, touch: () => T): T {
  * Opens the object's bytes now, inside the request, so that a DeleteObject or overwrite racing with this GetObject
  * cannot unlink the file before the stream opens it (an open file stays readable after unlink).
  */
-export function openBlob(ctx: ServerContext, object: ObjectRow): number {
+function openBlob(ctx: ServerContext, object: ObjectRow): number {
   return touchBlob(object.object_key, () => openSync(ctx.s3.blobPath(object.blob_id), 'r'));
 }
 

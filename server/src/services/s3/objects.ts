@@ -1,4 +1,3 @@
-import { createReadStream, linkSync } from 'node:fs';
 import type { ServerContext } from '../../context.ts';
 import { AwsError } from '../../http/errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
@@ -131,7 +130,7 @@ function copySourceObject(call: S3Call): ObjectRow {
 
 /** Blobs are immutable, so a copy shares the bytes under a new blob id: a hard link, or a new inline blob. */
 function linkBlob(ctx: ServerContext, blobId: string, key: string): string {
-  return touchBlob(key, () => ctx.s3.copyBlob(blobId, linkSync));
+  return touchBlob(key, () => ctx.s3.copyBlob(blobId));
 }
 
 async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise<S3Result> {
