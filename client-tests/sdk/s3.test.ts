@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
-  CopyObjectCommand, CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListObjectsV2Command,
+  CopyObjectCommand, CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListObjectsCommand, ListObjectsV2Command,
   PutObjectCommand, PutObjectTaggingCommand, S3Client, type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { startIamlocal, type Iamlocal } from '../../server/src/in-process.ts';
@@ -172,4 +172,45 @@ test('multipart errors: EntityTooSmall, InvalidPartOrder, InvalidPart, NoSuchUpl
   await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId }));
   assert.equal((await rejection(complete([{ PartNumber: 1, ETag: small1.ETag }]))).name, 'NoSuchUpload');
   assert.equal((await rejection(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })))).status, 404);
+});
+
+test('listing pages of every size, with and without a delimiter, add up to the whole bucket (v1 markers, v2 tokens)', async () => {
+  const bucket = 'sdk-list-pages';
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const keys = ['a', 'b/1', 'b/2', 'b/3', 'c', 'd/1', 'e', 'f/x/1', 'f/y'];
+  for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
+  const rolledUp = ['a', 'b/', 'c', 'd/', 'e', 'f/'];
+  for (const delimiter of [undefined, '/']) {
+    const whole = delimiter ? rolledUp : keys;
+    for (let maxKeys = 1; maxKeys <= whole.length + 1; maxKeys++) {
+      const v2Pages: string[][] = [];
+      let token: string | undefined;
+      for (;;) {
+        const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Delimiter: delimiter, MaxKeys: maxKeys, ContinuationToken: token }));
+        const names = [...(page.Contents ?? []).map((c) => c.Key!), ...(page.CommonPrefixes ?? []).map((p) => p.Prefix!)].sort();
+        v2Pages.push(names);
+        assert.equal(page.KeyCount, names.length);
+        // Truncated exactly when something is left: a page that ends on the last key says so, with no empty page after.
+        assert.equal(page.IsTruncated, v2Pages.flat().length < whole.length, `v2 delimiter=${delimiter} max-keys=${maxKeys}`);
+        if (!page.IsTruncated) break;
+        token = page.NextContinuationToken;
+      }
+      assert.deepEqual(v2Pages.flat(), whole);
+      assert.deepEqual(v2Pages.map((p) => p.length), Array.from({ length: Math.ceil(whole.length / maxKeys) }, (_, i) => Math.min(maxKeys, whole.length - i * maxKeys)));
+
+      const v1Names: string[] = [];
+      let marker: string | undefined;
+      for (;;) {
+        const page = await s3.send(new ListObjectsCommand({ Bucket: bucket, Delimiter: delimiter, MaxKeys: maxKeys, Marker: marker }));
+        const contents = (page.Contents ?? []).map((c) => c.Key!);
+        v1Names.push(...[...contents, ...(page.CommonPrefixes ?? []).map((p) => p.Prefix!)].sort());
+        assert.equal(page.IsTruncated, v1Names.length < whole.length, `v1 delimiter=${delimiter} max-keys=${maxKeys}`);
+        if (!page.IsTruncated) break;
+        // S3 gives NextMarker only with a delimiter; without one the client continues from the last key.
+        marker = delimiter ? page.NextMarker : contents.at(-1);
+        assert.ok(marker);
+      }
+      assert.deepEqual(v1Names, whole);
+    }
+  }
 });

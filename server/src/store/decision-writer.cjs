@@ -30,6 +30,9 @@ try {
   // A log: losing the last rows to a power cut is acceptable, an fsync per checkpoint on every request is not.
   db.pragma('synchronous = OFF');
   db.pragma('busy_timeout = 5000');
+  // Rows are appended at one end and pruned at the other: 1 MB of page cache writes as fast as better-sqlite3's
+  // default 16 MB (measured), and the server stays that much smaller.
+  db.pragma('cache_size = -1024');
   db.exec(readFileSync(data.schema, 'utf8'));
 } catch (error) {
   openError = `cannot open the decision log ${data.path}: ${error instanceof Error ? error.message : String(error)}`;

@@ -6,14 +6,14 @@ export type ListEntry = { kind: 'object'; object: ListedObject; sortKey: string 
 const BATCH = 1000;
 
 /**
- * Objects and common prefixes after `after`, in S3's order, streamed from SQLite in batches. A common prefix is
- * reported once, when it sorts after `after`; keys it rolls up are skipped with one range jump.
+ * Objects and common prefixes after `after`, in S3's order, streamed from SQLite in batches of `batch` rows. A common
+ * prefix is reported once, when it sorts after `after`; keys it rolls up are skipped with one range jump.
  */
-export function* scanEntries(store: S3Store, bucket: string, prefix: string, delimiter: string, after: string): Generator<ListEntry> {
+export function* scanEntries(store: S3Store, bucket: string, prefix: string, delimiter: string, after: string, batch = BATCH): Generator<ListEntry> {
   let from = prefix;
   let cursor = after;
   for (;;) {
-    const rows = store.listFrom(bucket, from, cursor, BATCH);
+    const rows = store.listFrom(bucket, from, cursor, batch);
     if (rows.length === 0) return;
     let jumped = false;
     for (const row of rows) {
@@ -30,7 +30,7 @@ export function* scanEntries(store: S3Store, bucket: string, prefix: string, del
       yield { kind: 'object', object: row, sortKey: key };
       cursor = key;
     }
-    if (!jumped && rows.length < BATCH) return;
+    if (!jumped && rows.length < batch) return;
   }
 }
 
@@ -42,7 +42,8 @@ export interface ListPage {
 export function listPage(store: S3Store, bucket: string, prefix: string, delimiter: string, after: string, maxKeys: number): ListPage {
   const entries: ListEntry[] = [];
   let isTruncated = false;
-  for (const entry of scanEntries(store, bucket, prefix, delimiter, after)) {
+  // One row past the page tells whether it is truncated; reading a whole second batch for it doubled a page's work.
+  for (const entry of scanEntries(store, bucket, prefix, delimiter, after, maxKeys + 1)) {
     if (entries.length === maxKeys) {
       isTruncated = true;
       break;
