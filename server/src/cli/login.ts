@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { XMLParser } from 'fast-xml-parser';
+import { lazyDependency } from '../lazy-dependency.ts';
 import { configFilePath, credentialsFilePath, readSection, writeSection } from './aws-files.ts';
 
 export const LOGIN_USAGE = `  iamlocal login --role NAME|ARN --session NAME [--profile saml] [--provider NAME|ARN] [--account ID] [--duration SECONDS]
@@ -64,7 +64,7 @@ export async function loginCommand(args: string[]): Promise<number> {
       ...(values.duration ? { DurationSeconds: values.duration } : {}),
     });
     const sts = await post(`${endpoint}/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: form.toString() });
-    const parsed = new XMLParser({ parseTagValue: false }).parse(sts.text) as Record<string, Record<string, Record<string, unknown>>>;
+    const parsed = new (lazyDependency<typeof import('fast-xml-parser')>('fast-xml-parser')().XMLParser)({ parseTagValue: false }).parse(sts.text) as Record<string, Record<string, Record<string, unknown>>>;
     if (sts.status !== 200) {
       const error = parsed.ErrorResponse?.Error as { Code?: string; Message?: string } | undefined;
       throw new LoginError(`An error occurred (${error?.Code ?? sts.status}) when calling the AssumeRoleWithSAML operation: ${error?.Message ?? sts.text}`);

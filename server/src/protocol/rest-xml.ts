@@ -1,5 +1,5 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { AwsError } from '../http/errors.ts';
+import { lazyDependency } from '../lazy-dependency.ts';
 import { writeXml, XML_DECLARATION, type XmlObject } from './xml.ts';
 
 export const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -7,7 +7,8 @@ export const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
 export const malformedXml = (): AwsError =>
   new AwsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
 
-const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true, processEntities: true, removeNSPrefix: true });
+const fastXmlParser = lazyDependency<typeof import('fast-xml-parser')>('fast-xml-parser');
+let parser: import('fast-xml-parser').XMLParser | undefined;
 /** Nesting deeper than any S3 request document needs; deeper input is refused before the (recursive) parser sees it. */
 const MAX_XML_DEPTH = 64;
 
@@ -16,7 +17,9 @@ export function parseXmlBody(body: Buffer, root: string): Record<string, unknown
   const text = body.toString('utf8');
   // No S3 request document has a DTD: refusing one rules out entity expansion and external entities (XXE).
   if (/<!DOCTYPE|<!ENTITY/i.test(text) || tooDeep(text)) throw malformedXml();
+  const { XMLParser, XMLValidator } = fastXmlParser();
   if (XMLValidator.validate(text) !== true) throw malformedXml();
+  parser ??= new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true, processEntities: true, removeNSPrefix: true });
   let doc: unknown;
   try {
     doc = parser.parse(text);

@@ -1,7 +1,9 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
-import { SignedXml } from 'xml-crypto';
 import type { IamStore } from '../store/iam-store.ts';
+import { lazyDependency } from '../lazy-dependency.ts';
 import { selfSignedCertificate } from './x509.ts';
+
+const xmlCrypto = lazyDependency<typeof import('xml-crypto')>('xml-crypto');
 
 /** The entity id of iamlocal's built-in SAML identity provider (stable, so metadata does not depend on the port). */
 export const IDP_ENTITY_ID = 'urn:iamlocal:saml:idp';
@@ -118,7 +120,7 @@ export function signedSamlResponse(idp: IdentityProvider, request: AssertionRequ
     assertion,
     `</samlp:Response>`,
   ].join('');
-  const signer = new SignedXml({
+  const signer = new (xmlCrypto().SignedXml)({
     privateKey: idp.privateKey.export({ type: 'pkcs8', format: 'pem' }),
     publicCert: `-----BEGIN CERTIFICATE-----\n${idp.certificate}\n-----END CERTIFICATE-----\n`,
     canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',

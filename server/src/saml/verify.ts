@@ -1,6 +1,8 @@
-import { DOMParser } from '@xmldom/xmldom';
-import { SignedXml } from 'xml-crypto';
+import { lazyDependency } from '../lazy-dependency.ts';
 import { AWS_ROLE_ATTRIBUTE, AWS_SAML_ENDPOINT, AWS_SESSION_DURATION_ATTRIBUTE, AWS_SESSION_NAME_ATTRIBUTE, AWS_SOURCE_IDENTITY_ATTRIBUTE } from './idp.ts';
+
+const xmldom = lazyDependency<typeof import('@xmldom/xmldom')>('@xmldom/xmldom');
+const xmlCrypto = lazyDependency<typeof import('xml-crypto')>('xml-crypto');
 
 const NS_ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const NS_PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
@@ -22,7 +24,7 @@ function parseXml(xml: string): Document {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new SamlError('malformed', 'DTDs are not allowed');
   let problem: string | undefined;
   const record = (msg: string): void => { problem ??= msg; };
-  const doc = new DOMParser({ errorHandler: { warning: () => undefined, error: record, fatalError: record } }).parseFromString(xml, 'text/xml');
+  const doc = new (xmldom().DOMParser)({ errorHandler: { warning: () => undefined, error: record, fatalError: record } }).parseFromString(xml, 'text/xml');
   if (problem || !doc?.documentElement) throw new SamlError('malformed', problem ?? 'not XML');
   return doc;
 }
@@ -93,7 +95,7 @@ function signedAssertion(xml: string, doc: Document, certificates: string[]): El
   if (!signatures.length) throw new SamlError('signature', 'Response signature invalid');
   for (const signature of signatures) {
     for (const certificate of certificates) {
-      const verifier = new SignedXml({ publicCert: pem(certificate), getCertFromKeyInfo: () => null });
+      const verifier = new (xmlCrypto().SignedXml)({ publicCert: pem(certificate), getCertFromKeyInfo: () => null });
       try {
         verifier.loadSignature(signature);
         if (!verifier.checkSignature(xml)) continue;

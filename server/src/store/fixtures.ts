@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { roleArn } from '../auth/caller.ts';
 import type { ServerContext } from '../context.ts';
 import { parsePolicy, PolicyDocumentError, type PolicyKind } from '../policy/index.ts';
@@ -10,6 +9,9 @@ import { SMALL_BLOB_BYTES } from './s3-store.ts';
 import { samlProviderArn, samlStore, validUntil } from './saml-store.ts';
 import { applyEntityFixtures, applyAccountSettings, ACCOUNT_SETTING_FIELDS, ENTITY_FIXTURE_SECTIONS } from './entity-fixtures.ts';
 import { awsId, isoSeconds, secretAccessKey, sessionToken } from './ids.ts';
+import { lazyDependency } from '../lazy-dependency.ts';
+
+const yaml = lazyDependency<typeof import('yaml')>('yaml');
 
 /** A fixture problem, named by file and path (e.g. `roles[1].trustPolicy`). */
 /** YAML or JSON. JSON is YAML too, but a JSON parser reads a 100 MB world in a fraction of the time. */
@@ -21,7 +23,7 @@ export function parseFixtureText(text: string): unknown {
       // Flow-style YAML starts the same way: let the YAML parser have it (and report its errors).
     }
   }
-  return parseYaml(text) as unknown;
+  return yaml().parse(text) as unknown;
 }
 
 export class FixtureError extends Error {}

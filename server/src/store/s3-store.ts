@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Db } from './db.ts';
+import { GroupCommit } from './group-commit.ts';
 
 export interface BucketRow { bucket_name: string; account_id: string; region: string; policy: string | null; created_at: string; tags?: string | null }
 export interface ObjectRow {
@@ -66,6 +67,8 @@ export class S3Store {
       setPolicy: p('UPDATE buckets SET policy = ? WHERE bucket_name = ?'),
       setBucketTags: p('UPDATE buckets SET tags = ? WHERE bucket_name = ?'),
       object: p<ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? AND object_key = ?'),
+      objectBlob: db.prepare<[string, string], string>('SELECT blob_id FROM objects WHERE bucket_name = ? AND object_key = ?').pluck(),
+      bucketExists: db.prepare<[string], number>('SELECT 1 FROM buckets WHERE bucket_name = ?').pluck(),
       // An upload in progress keeps the bucket too (its rows reference the bucket).
       anyObject: p<{ one: number }>('SELECT 1 AS one FROM objects WHERE bucket_name = ? UNION ALL SELECT 1 FROM multipart_uploads WHERE bucket_name = ? LIMIT 1'),
       // Keys compare as UTF-8 bytes in SQLite's BINARY collation, which is the order S3 lists in.
@@ -95,6 +98,21 @@ export class S3Store {
       referencedFiles: db.prepare<[string, string], string>(`SELECT blob_id FROM objects WHERE blob_id NOT LIKE ?
         UNION ALL SELECT blob_id FROM multipart_parts WHERE blob_id NOT LIKE ?`).pluck(),
     };
+    this.groupCommit = new GroupCommit(db);
+  }
+
+  private readonly groupCommit: GroupCommit;
+
+  /**
+   * PutObject's write, committed with the other PUTs of this turn of the event loop: records the object unless its
+   * bucket was deleted while the body streamed in. Resolves, once committed, with the blob it replaced, for the caller to
+   * remove.
+   */
+  recordObject(row: ObjectRow): Promise<{ bucketGone: boolean; previous?: string }> {
+    return this.groupCommit.run(() => {
+      if (this.s.bucketExists.get(row.bucket_name) === undefined) return { bucketGone: true };
+      return { bucketGone: false, previous: this.putObject(row) };
+    });
   }
 
   /**
@@ -238,7 +256,7 @@ export class S3Store {
 
   /** Records a completed blob as the object's content; returns the blob it replaced, for the caller to remove after commit. */
   putObject(r: ObjectRow): string | undefined {
-    const previous = this.object(r.bucket_name, r.object_key)?.blob_id;
+    const previous = this.s.objectBlob.get(r.bucket_name, r.object_key);
     this.adopt(r.blob_id);
     this.s.upsertObject.run(r.bucket_name, r.object_key, r.blob_id, r.size, r.etag, r.last_modified, r.owner_account, r.content_type,
       r.metadata, r.sse, r.sse_kms_key_id, r.tags, r.checksum);
@@ -246,7 +264,7 @@ export class S3Store {
   }
   /** Removes an object; returns its blob's file, if it has one, for the caller to remove after commit. */
   deleteObject(bucket: string, key: string): string | undefined {
-    const previous = this.object(bucket, key)?.blob_id;
+    const previous = this.s.objectBlob.get(bucket, key);
     this.s.deleteObject.run(bucket, key);
     return this.release(previous);
   }
@@ -294,6 +312,7 @@ export class S3Store {
   }
 
   close(): void {
+    this.groupCommit.flush();
     if (this.scratchDir) rmSync(this.scratchDir, { recursive: true, force: true });
   }
 }

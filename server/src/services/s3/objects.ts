@@ -57,13 +57,9 @@ function objectResponseHeaders(object: ObjectRow): Record<string, string> {
   return headers;
 }
 
-function commit(call: S3Call, row: ObjectRow): void {
-  const result = call.ctx.db.transaction(() => {
-    // The bucket may have been deleted while the body streamed in.
-    if (!call.ctx.s3.bucket(row.bucket_name)) return { gone: true, previous: undefined };
-    return { gone: false, previous: call.ctx.s3.putObject(row) };
-  })();
-  if (result.gone) {
+async function commit(call: S3Call, row: ObjectRow): Promise<void> {
+  const result = await call.ctx.s3.recordObject(row);
+  if (result.bucketGone) {
     call.ctx.s3.removeBlob(row.blob_id);
     throw noSuchBucket(row.bucket_name);
   }
@@ -92,7 +88,7 @@ export async function putObject(call: S3Call): Promise<S3Result> {
     content_type: header(call, 'content-type') ?? 'binary/octet-stream', metadata: JSON.stringify(storedHeaders(call.headers)),
     sse, sse_kms_key_id: kms, tags, checksum: checksum ? `${checksum.algorithm}:${checksum.value}` : null,
   };
-  commit(call, row);
+  await commit(call, row);
   const headers = objectResponseHeaders(row);
   if (checksum) headers[`x-amz-checksum-${checksum.algorithm.toLowerCase()}`] = checksum.value;
   return { headers };
@@ -150,7 +146,7 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
     metadata: replace ? JSON.stringify(storedHeaders(call.headers)) : source.metadata,
     sse: sse ?? source.sse, sse_kms_key_id: sse ? kms : source.sse_kms_key_id, tags: taggingReplace ? taggingHeader(call) : source.tags,
   };
-  commit(call, row);
+  await commit(call, row);
   return {
     headers: objectResponseHeaders(row),
     body: restXmlDocument('CopyObjectResult', { ETag: row.etag, LastModified: row.last_modified }),
