@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { CreateRoleCommand, CreateUserCommand, GetRoleCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { CreateRoleCommand, CreateUserCommand, GetRoleCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import {
   CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
@@ -168,6 +168,29 @@ describe('listen: false — no port at all', () => {
     const sts = new STSClient(local.clientConfig({ user: 'alice' }));
     const all = await Promise.all(Array.from({ length: 50 }, () => sts.send(new GetCallerIdentityCommand({}))));
     assert.ok(all.every((r) => r.Arn === `arn:aws:iam::${ACCOUNT}:user/alice`));
+  });
+
+  test('concurrent AssumeRole calls commit their sessions together; a refused one fails alone', async () => {
+    const iam = new IAMClient(local.clientConfig());
+    await iam.send(new CreateUserCommand({ UserName: 'bob' }));
+    await iam.send(new PutUserPolicyCommand({
+      UserName: 'bob', PolicyName: 'assume-reader',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${ACCOUNT}:role/in-process-reader` }] }),
+    }));
+    const sts = new STSClient(local.clientConfig({ user: 'bob' }));
+    const assume = (role: string, i: number) => sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/${role}`, RoleSessionName: `s${i}` }));
+    const outcomes = await Promise.allSettled(Array.from({ length: 24 }, (_, i) => assume(i === 7 ? 'no-such-role' : 'in-process-reader', i)));
+    const refused = outcomes[7]!;
+    assert.equal(refused.status, 'rejected');
+    assert.equal((refused as PromiseRejectedResult).reason.name, 'AccessDenied');
+    const sessions = outcomes.filter((o, i) => i !== 7).map((o) => { assert.equal(o.status, 'fulfilled'); return (o as PromiseFulfilledResult<Awaited<ReturnType<typeof assume>>>).value; });
+    assert.equal(new Set(sessions.map((s) => s.Credentials!.AccessKeyId)).size, 23);
+    // Every session was stored before its credentials were returned: each one works at once.
+    const arns = await Promise.all(sessions.map((s) => new STSClient({
+      ...local.clientConfig(),
+      credentials: { accessKeyId: s.Credentials!.AccessKeyId!, secretAccessKey: s.Credentials!.SecretAccessKey!, sessionToken: s.Credentials!.SessionToken! },
+    }).send(new GetCallerIdentityCommand({}))));
+    assert.deepEqual(arns.map((a) => a.Arn), sessions.map((s) => s.AssumedRoleUser!.Arn));
   });
 
   test('abort signals, destroyed clients', async () => {

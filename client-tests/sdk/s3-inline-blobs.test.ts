@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand,
-  DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client, UploadPartCommand, UploadPartCopyCommand,
+  DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, UploadPartCommand, UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { startIamlocal, type Iamlocal } from '../../server/src/in-process.ts';
 
@@ -122,6 +122,38 @@ test('a restart keeps the parts of an upload in progress (only unreferenced blob
       await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'parts-bucket', Key: 'k', UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1 }, { PartNumber: 2, ETag: p2 }] } }));
       const got = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'parts-bucket', Key: 'k' }))).Body!.transformToByteArray());
       assert.ok(got.equals(Buffer.concat([first, last])));
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('concurrent PUTs commit as a group: each answers as if alone, each key holds a body written to it, nothing unreferenced is kept', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iamlocal-group-'));
+  const db = join(dir, 'state.sqlite');
+  try {
+    await withS3(db, async (s3) => {
+      await s3.send(new CreateBucketCommand({ Bucket: 'group-bucket' }));
+      const puts = Array.from({ length: 40 }, (_, i) => {
+        // Every fifth PUT goes to a bucket that does not exist; the others share eight keys.
+        const bucket = i % 5 === 4 ? 'no-such-group-bucket' : 'group-bucket';
+        return s3.send(new PutObjectCommand({ Bucket: bucket, Key: `k${i % 8}`, Body: bytes(i % 3 === 0 ? SMALL + 1 : 1024, i) }));
+      });
+      const outcomes = await Promise.allSettled(puts);
+      outcomes.forEach((o, i) => {
+        if (i % 5 === 4) assert.equal(o.status === 'rejected' && (o.reason as Error).name, 'NoSuchBucket', `PUT ${i}`);
+        else assert.equal(o.status, 'fulfilled', `PUT ${i}`);
+      });
+      // Each key holds one of the bodies PUT to it whose ETag was returned, and nothing else is kept.
+      for (let k = 0; k < 8; k++) {
+        const got = await s3.send(new HeadObjectCommand({ Bucket: 'group-bucket', Key: `k${k}` }));
+        const written = outcomes.flatMap((o, i) => (o.status === 'fulfilled' && i % 8 === k ? [o.value.ETag] : []));
+        assert.ok(written.includes(got.ETag), `k${k}`);
+      }
+      const stored = storage(db);
+      assert.equal(stored.objects, 8);
+      assert.equal(stored.unreferencedInline, 0);
+      assert.equal(stored.inline + stored.files, 8);
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Db } from './store/db.ts';
 import type { IamStore } from './store/iam-store.ts';
 import type { S3Store } from './store/s3-store.ts';
+import type { GroupCommit } from './store/group-commit.ts';
 import type { DecisionLog, EnforceMode } from './store/decision-log.ts';
 
 export interface ServerConfig {
@@ -39,6 +40,8 @@ export interface ServerContext {
   db: Db;
   iam: IamStore;
   s3: S3Store;
+  /** Group commit for the hot writes (PutObject, STS sessions): see GroupCommit. */
+  writes: GroupCommit;
   decisions: DecisionLog;
   /** Fixture files loaded at start, which a reset re-applies. */
   fixtureFiles: string[];

@@ -10,6 +10,7 @@ import { loadFixtures } from './store/fixtures.ts';
 import { collectOrphanBlobs } from './store/snapshots.ts';
 import { IamStore } from './store/iam-store.ts';
 import { S3Store } from './store/s3-store.ts';
+import { GroupCommit } from './store/group-commit.ts';
 import { DecisionLog, decisionLogPath } from './store/decision-log.ts';
 import { socketPair, type MemorySocket } from './testing/socket-pair.ts';
 
@@ -65,7 +66,8 @@ export function createContext(options: ServeOptions = {}): ServerContext {
   }
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...options.config };
   const iam = new IamStore(db);
-  const ctx: ServerContext = { config, db, iam, s3: new S3Store(db, dbPath, iam), decisions: new DecisionLog(decisionLogPath(dbPath), config.decisionLogSize), fixtureFiles: options.fixtures ?? [], dbPath, now: options.now ?? (() => new Date()),
+  const writes = new GroupCommit(db);
+  const ctx: ServerContext = { config, db, iam, s3: new S3Store(db, dbPath, iam, writes), writes, decisions: new DecisionLog(decisionLogPath(dbPath), config.decisionLogSize), fixtureFiles: options.fixtures ?? [], dbPath, now: options.now ?? (() => new Date()),
     log: createLogger(options.logLevel ?? 'silent') };
   try {
     bootstrap(ctx.iam, config, ctx.now());
@@ -175,6 +177,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       const memoryClosed = memory.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => { drained = resolve; });
       await Promise.all([socketsClosed, memoryClosed]);
       clearTimeout(force);
+      ctx.writes.flush();
       ctx.decisions.close();
       ctx.s3.close();
       ctx.db.close();

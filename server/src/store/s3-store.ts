@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Db } from './db.ts';
-import { GroupCommit } from './group-commit.ts';
+import type { GroupCommit } from './group-commit.ts';
 
 export interface BucketRow { bucket_name: string; account_id: string; region: string; policy: string | null; created_at: string; tags?: string | null }
 export interface ObjectRow {
@@ -50,7 +50,7 @@ export class S3Store {
    * `state`: the process's IAM state cache (IamStore), which also holds bucket rows: it is dropped on every IAM or
    * bucket write, a failed request, an admin write and a commit by another connection.
    */
-  constructor(readonly db: Db, dbPath: string, private readonly state: { stateCache(): Map<string, unknown>; invalidate(): void }) {
+  constructor(readonly db: Db, dbPath: string, private readonly state: { stateCache(): Map<string, unknown>; invalidate(): void }, private readonly writes: GroupCommit) {
     if (dbPath === ':memory:') {
       this.scratchDir = mkdtempSync(join(tmpdir(), 'iamlocal-'));
       this.blobDir = join(this.scratchDir, 'blobs');
@@ -98,10 +98,7 @@ export class S3Store {
       referencedFiles: db.prepare<[string, string], string>(`SELECT blob_id FROM objects WHERE blob_id NOT LIKE ?
         UNION ALL SELECT blob_id FROM multipart_parts WHERE blob_id NOT LIKE ?`).pluck(),
     };
-    this.groupCommit = new GroupCommit(db);
   }
-
-  private readonly groupCommit: GroupCommit;
 
   /**
    * PutObject's write, committed with the other PUTs of this turn of the event loop: records the object unless its
@@ -109,7 +106,7 @@ export class S3Store {
    * remove.
    */
   recordObject(row: ObjectRow): Promise<{ bucketGone: boolean; previous?: string }> {
-    return this.groupCommit.run(() => {
+    return this.writes.run(() => {
       if (this.s.bucketExists.get(row.bucket_name) === undefined) return { bucketGone: true };
       return { bucketGone: false, previous: this.putObject(row) };
     });
@@ -312,7 +309,6 @@ export class S3Store {
   }
 
   close(): void {
-    this.groupCommit.flush();
     if (this.scratchDir) rmSync(this.scratchDir, { recursive: true, force: true });
   }
 }
