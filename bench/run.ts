@@ -19,6 +19,8 @@ const { values } = parseArgs({
 const QUICK = values.quick ?? false;
 const DURATION_MS = Number(values.duration ?? (QUICK ? 0.5 : 4)) * 1000;
 const CONCURRENCY = Number(values.concurrency ?? 16);
+/** Unmeasured load before each measurement: both JITs (the generator's and the server's) settle in about a second. */
+const WARMUP_MS = Math.min(1000, DURATION_MS / 4);
 const OBJECTS = Number(values.objects ?? (QUICK ? 1000 : 100_000));
 /** moto is seeded by PutObject at a few hundred a second: 2,000 by default (its listings sort every key, so fewer flatters it). */
 const MOTO_OBJECTS = Number(values['moto-objects'] ?? Math.min(OBJECTS, QUICK ? 1000 : 2000));
@@ -83,7 +85,7 @@ async function load(t: Target, op: string, make: () => Req, always = false): Pro
     }));
     return errors;
   };
-  await run(Math.min(300, DURATION_MS / 4), null);
+  await run(WARMUP_MS, null);
   const latencies: number[] = [];
   const started = performance.now();
   const errors = await run(DURATION_MS, latencies);
@@ -302,7 +304,7 @@ async function decisionLogCost(dir: string): Promise<LogCost[]> {
         const r = await load(server.target, op, () => (side === 'logged' ? req : b[i]![1]), true);
         cpu[side].seconds += cpuSeconds(server.target.pid) - before;
         // The warm-up (at about the same rate) is inside the CPU window too.
-        cpu[side].requests += r.rps * (DURATION_MS + Math.min(300, DURATION_MS / 4)) / 1000;
+        cpu[side].requests += r.rps * (DURATION_MS + WARMUP_MS) / 1000;
         (side === 'logged' ? withLog : withoutLog).push(r.rps);
       };
       for (let round = 0; round < rounds; round++) {
