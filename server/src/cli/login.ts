@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { lazyDependency } from '../lazy-dependency.ts';
 import { configFilePath, credentialsFilePath, readSection, writeSection } from './aws-files.ts';
 
+const fastXmlParser = lazyDependency<typeof import('fast-xml-parser')>('fast-xml-parser');
+
 export const LOGIN_USAGE = `  iamlocal login --role NAME|ARN --session NAME [--profile saml] [--provider NAME|ARN] [--account ID] [--duration SECONDS]
                  [--credentials-file FILE] [--config-file FILE] [--endpoint URL] [--admin-token TOKEN]
       Signs in like a SAML IdP would: iamlocal's IdP signs an assertion, STS AssumeRoleWithSAML checks it, and the
@@ -64,7 +66,7 @@ export async function loginCommand(args: string[]): Promise<number> {
       ...(values.duration ? { DurationSeconds: values.duration } : {}),
     });
     const sts = await post(`${endpoint}/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: form.toString() });
-    const parsed = new (lazyDependency<typeof import('fast-xml-parser')>('fast-xml-parser')().XMLParser)({ parseTagValue: false }).parse(sts.text) as Record<string, Record<string, Record<string, unknown>>>;
+    const parsed = new (fastXmlParser().XMLParser)({ parseTagValue: false }).parse(sts.text) as Record<string, Record<string, Record<string, unknown>>>;
     if (sts.status !== 200) {
       const error = parsed.ErrorResponse?.Error as { Code?: string; Message?: string } | undefined;
       throw new LoginError(`An error occurred (${error?.Code ?? sts.status}) when calling the AssumeRoleWithSAML operation: ${error?.Message ?? sts.text}`);

@@ -96,11 +96,10 @@ async function handleQuery(ctx: ServerContext, req: IncomingMessage, res: Server
     const run = (): ReturnType<typeof handler> => handler({ operation: action, input, caller, requestId, facts: facts(ctx, req, region), ctx });
     const readOnly = isReadOnly(action);
     // Reads need no transaction (one connection, synchronous handlers); BEGIN/COMMIT would cost more than the call.
-    // STS writes only new sessions, which nothing has read before they are returned: they commit as a group. IAM writes
-    // invalidate caches that other writes of a group could read, so each commits alone.
+    // STS writes only new sessions, which no cache has seen: they commit as a group. IAM writes invalidate caches that
+    // other writes of a group could read, so each commits alone.
     const result = readOnly ? run() : service === stsService ? await ctx.writes.run(run) : ctx.db.transaction(run)();
     // Callers are cached until IAM state changes; writes through any store (renames, memberships, tags, MFA) count.
-    // STS writes only new sessions, which no cache has seen.
     if (service !== stsService && !readOnly) ctx.iam.invalidate();
     send(200, queryResponseXml(action, service.namespace, result, requestId));
   } catch (error) {

@@ -4,8 +4,9 @@ interface Pending {
   write: () => unknown;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
-  outcome?: { value: unknown } | { error: unknown };
 }
+
+type Outcome = { value: unknown } | { error: unknown };
 
 /**
  * Group commit. Writes queued in the same turn of the event loop share one transaction, each in its own savepoint, so
@@ -17,21 +18,19 @@ interface Pending {
 export class GroupCommit {
   private queue: Pending[] = [];
   private scheduled = false;
-  private readonly commitBatch: (batch: Pending[]) => void;
+  private readonly commitBatch: (batch: Pending[]) => Outcome[];
   // Inside commitBatch's transaction, better-sqlite3 runs a transaction function as a savepoint.
   private readonly savepoint: (write: () => unknown) => unknown;
 
   constructor(db: Db) {
     this.savepoint = db.transaction((write: () => unknown) => write());
-    this.commitBatch = db.transaction((batch: Pending[]) => {
-      for (const pending of batch) {
-        try {
-          pending.outcome = { value: this.savepoint(pending.write) };
-        } catch (error) {
-          pending.outcome = { error };
-        }
+    this.commitBatch = db.transaction((batch: Pending[]) => batch.map((pending): Outcome => {
+      try {
+        return { value: this.savepoint(pending.write) };
+      } catch (error) {
+        return { error };
       }
-    });
+    }));
   }
 
   /** Runs `write` (synchronous SQLite work) in the next batch; resolves with its result once the batch is committed. */
@@ -51,17 +50,18 @@ export class GroupCommit {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
+    let outcomes: Outcome[];
     try {
-      this.commitBatch(batch);
+      outcomes = this.commitBatch(batch);
     } catch (error) {
       // The COMMIT itself failed (disk full, I/O error): everything in the batch was rolled back.
       for (const pending of batch) pending.reject(error);
       return;
     }
-    for (const pending of batch) {
-      const outcome = pending.outcome!;
+    batch.forEach((pending, i) => {
+      const outcome = outcomes[i]!;
       if ('error' in outcome) pending.reject(outcome.error);
       else pending.resolve(outcome.value);
-    }
+    });
   }
 }
