@@ -107,6 +107,15 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/xml\r\nContent-Length: ${bodyAllowed ? Buffer.byteLength(body) : 0}\r\nConnection: close\r\n\r\n${bodyAllowed ? body : ''}`);
 }
 
+/**
+ * How often Node looks for connections past their headers or request timeout. A slow client is cut at the first check
+ * after its deadline, so the interval is how late the documented timeouts may be: at most a second, never more than a
+ * fiftieth of the shorter timeout (Node's default of 30 s cut a 60 s headers timeout at up to 90 s).
+ */
+export function slowClientCheckIntervalMs(headersTimeoutMs: number, requestTimeoutMs: number): number {
+  return Math.max(20, Math.min(1000, Math.floor(Math.min(headersTimeoutMs, requestTimeoutMs) / 50)));
+}
+
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   // Anyone who can reach a non-loopback address could reset or read the state: the admin API then needs credentials.
@@ -116,7 +125,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const port = options.port ?? 4577;
   const headersTimeout = options.headersTimeoutMs ?? 60_000;
   const requestTimeout = options.requestTimeoutMs ?? 300_000;
-  const server: Server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(Math.min(headersTimeout, requestTimeout) / 4))) }, app);
+  const server: Server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: slowClientCheckIntervalMs(headersTimeout, requestTimeout) }, app);
   const listen = options.listen ?? true;
   if (listen) {
     try {

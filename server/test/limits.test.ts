@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startServer, StartupError, type RunningServer } from '../src/server.ts';
+import { slowClientCheckIntervalMs, startServer, StartupError, type RunningServer } from '../src/server.ts';
 import { codeOf, integrityCheck, queryCall, s3Call, send, spawnServer } from '../../scripts/lib/harness.ts';
 
 /** Writes raw bytes, optionally holds the socket open, and returns everything the server sent until it closed. */
@@ -107,6 +107,12 @@ describe('limits', () => {
     assert.match(answer, /^HTTP\/1\.1 400 /);
     assert.match(answer, /<Code>RequestTimeout<\/Code><Message>Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.<\/Message>/);
     assert.ok(performance.now() - started < 3000);
+  });
+
+  test('the documented timeouts hold to the second: a slow client is cut at most 1 s after 60 s, not at 75 s', () => {
+    // README "Limits and robustness": headers within 60 s, the whole request within 300 s.
+    assert.ok(60_000 + slowClientCheckIntervalMs(60_000, 300_000) <= 61_000);
+    assert.ok(600 + slowClientCheckIntervalMs(600, 1200) <= 620);
   });
 
   test('a body that never finishes → 400 RequestTimeout within the request timeout', async () => {

@@ -11,6 +11,7 @@ const USER: CallerPrincipal = { kind: 'user', accountId: A, arn: `arn:aws:iam::$
 const SESSION: CallerPrincipal = { kind: 'assumed-role', accountId: A, arn: `arn:aws:sts::${A}:assumed-role/app/s1`, roleArn: `arn:aws:iam::${A}:role/app` };
 const ROOT: CallerPrincipal = { kind: 'root', accountId: A, arn: `arn:aws:iam::${A}:root` };
 const OTHER_USER: CallerPrincipal = { kind: 'user', accountId: B, arn: `arn:aws:iam::${B}:user/bob` };
+const BOB: CallerPrincipal = { kind: 'user', accountId: A, arn: `arn:aws:iam::${A}:user/bob` };
 
 const OPS = 'IAM JSON policy elements: Condition operators';
 const EVAL = 'Policy evaluation logic';
@@ -20,6 +21,8 @@ const XACCT = 'Cross-account policy evaluation logic';
 const BOUND = 'Permissions boundaries for IAM entities';
 const SESSIONP = 'Session policies (AssumeRole Policy/PolicyArns)';
 const TRUST = 'How to use trust policies with IAM roles';
+const NOTP = 'AWS JSON policy elements: NotPrincipal';
+const notPrincipalDeny = (arns: string[]): object => ({ Effect: 'Deny', NotPrincipal: { AWS: arns }, Action: '*', Resource: '*' });
 
 type Ctx = Record<string, string | string[]>;
 const ctxOf = (c: Ctx = {}): RequestContext => new Map(Object.entries(c).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v : [v]]));
@@ -251,7 +254,22 @@ const evalCases: EvalCase[] = [
   { cite: `${EVAL}: an explicit deny in a resource policy overrides an identity allow`, identity: [[allow()]], resourcePolicy: [{ Effect: 'Deny', Principal: '*', Action: '*', Resource: '*' }], expect: 'explicit-resource' },
   { cite: `${EVAL}: a resource-policy deny for another principal does not apply`, identity: [[allow()]], resourcePolicy: [{ Effect: 'Deny', Principal: { AWS: `arn:aws:iam::${A}:user/mallory` }, Action: '*', Resource: '*' }], expect: true },
   { cite: `${ELEM} — NotPrincipal with Deny denies everyone but the named principal`, identity: [[allow()]], resourcePolicy: [{ Effect: 'Deny', NotPrincipal: { AWS: `arn:aws:iam::${A}:user/mallory` }, Action: '*', Resource: '*' }], expect: 'explicit-resource' },
-  { cite: `${ELEM} — NotPrincipal with Deny spares the named principal`, identity: [[allow()]], resourcePolicy: [{ Effect: 'Deny', NotPrincipal: { AWS: USER.arn }, Action: '*', Resource: '*' }], expect: true },
+  // AWS JSON policy elements: NotPrincipal (IAM User Guide): with Deny, the exact principal is spared, and "you must also
+  // specify the account ARN of the not-denied principal"; for a session, the session ARN, the role ARN and the account.
+  { cite: `${NOTP} — Deny spares the named user listed with its account`, identity: [[allow()]], resourcePolicy: [notPrincipalDeny([USER.arn, `arn:aws:iam::${A}:root`])], expect: true },
+  { cite: `${NOTP} — the account may be listed by its id`, identity: [[allow()]], resourcePolicy: [notPrincipalDeny([USER.arn, A])], expect: true },
+  { cite: `${NOTP} — without the account ARN the user's account is denied, and so the user`, identity: [[allow()]], resourcePolicy: [notPrincipalDeny([USER.arn])], expect: 'explicit-resource' },
+  { cite: `${NOTP} — listing the account root does not spare the account's other users`, principal: BOB, identity: [[allow()]], resourcePolicy: [notPrincipalDeny([USER.arn, `arn:aws:iam::${A}:root`])], expect: 'explicit-resource' },
+  { cite: `${NOTP} — listing the account root spares the account principal`, principal: ROOT, identity: [], resourcePolicy: [notPrincipalDeny([`arn:aws:iam::${A}:root`])], expect: true },
+  { cite: `${NOTP} — an account root that is not listed is denied`, principal: ROOT, identity: [], resourcePolicy: [notPrincipalDeny([USER.arn, `arn:aws:iam::${B}:root`])], expect: 'explicit-resource' },
+  { cite: `${NOTP} — a role ARN does not spare the role's sessions`, principal: SESSION, identity: [[allow()]], resourcePolicy: [notPrincipalDeny([SESSION.roleArn!, `arn:aws:iam::${A}:root`])], expect: 'explicit-resource' },
+  { cite: `${NOTP} — a session is spared when its session ARN, role ARN and account are listed`, principal: SESSION, identity: [[allow()]], resourcePolicy: [notPrincipalDeny([SESSION.arn, SESSION.roleArn!, `arn:aws:iam::${A}:root`])], expect: true },
+  { cite: `${NOTP} — a session listed without its role may be denied through the role`, principal: SESSION, identity: [[allow()]], resourcePolicy: [notPrincipalDeny([SESSION.arn, `arn:aws:iam::${A}:root`])], expect: 'explicit-resource' },
+  { cite: `${NOTP} — another session of the same role is denied`, principal: SESSION, identity: [[allow()]], resourcePolicy: [notPrincipalDeny([`arn:aws:sts::${A}:assumed-role/app/other`, SESSION.roleArn!, `arn:aws:iam::${A}:root`])], expect: 'explicit-resource' },
+  { cite: `${NOTP} — a principal with a permissions boundary is always denied`, identity: [[allow()]], boundary: [allow()], resourcePolicy: [notPrincipalDeny([USER.arn, `arn:aws:iam::${A}:root`])], expect: 'explicit-resource' },
+  { cite: `${NOTP} — a cross-account user listed with its account is spared`, principal: OTHER_USER, identity: [[allow()]], resourcePolicy: [notPrincipalDeny([OTHER_USER.arn, `arn:aws:iam::${B}:root`]), rAllow({ AWS: OTHER_USER.arn })], expect: true },
+  { cite: `${NOTP} — Allow + NotPrincipal grants everyone but the listed principal`, principal: BOB, identity: [], resourcePolicy: [{ Effect: 'Allow', NotPrincipal: { AWS: USER.arn }, Action: '*', Resource: '*' }], expect: true },
+  { cite: `${NOTP} — Allow + NotPrincipal naming the role leaves its sessions out`, principal: SESSION, identity: [], resourcePolicy: [{ Effect: 'Allow', NotPrincipal: { AWS: SESSION.roleArn }, Action: '*', Resource: '*' }], expect: 'no-identity' },
   { cite: `${EVAL}: a resource policy naming the role grants its sessions (same account)`, principal: SESSION, identity: [], resourcePolicy: [rAllow({ AWS: SESSION.roleArn }, 's3:GetObject')], expect: true },
   { cite: `${EVAL}: a resource policy naming the session ARN grants that session`, principal: SESSION, identity: [], resourcePolicy: [rAllow({ AWS: SESSION.arn }, 's3:GetObject')], expect: true },
   { cite: `${EVAL}: a resource policy naming another session does not`, principal: SESSION, identity: [], resourcePolicy: [rAllow({ AWS: `arn:aws:sts::${A}:assumed-role/app/s2` }, 's3:GetObject')], expect: 'no-identity' },

@@ -134,7 +134,14 @@ describe('signatures made by SDK v3 and the error texts', () => {
     const unknown = await request('s3', '/b', {}, { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'x' });
     assert.equal((verify(unknown, 's3', at, keys) as { error: { code: string } }).error.code, 'InvalidAccessKeyId');
     const skewed = await request('s3', '/b', {}, sdk, new Date(at.getTime() - 20 * 60_000));
-    assert.deepEqual(verify(skewed, 's3', at, keys), { ok: false, error: { code: 'RequestTimeTooSkewed', message: 'The difference between the request time and the current time is too large.', status: 403 } });
+    // S3 names both times and the allowed skew in the error document.
+    assert.deepEqual(verify(skewed, 's3', at, keys), {
+      ok: false,
+      error: {
+        code: 'RequestTimeTooSkewed', message: 'The difference between the request time and the current time is too large.', status: 403,
+        extra: { RequestTime: '20261125T094000Z', ServerTime: '2026-11-25T10:00:00Z', MaxAllowedSkewMilliseconds: '900000' },
+      },
+    });
     assert.deepEqual(verify({ method: 'GET', rawPath: '/b', rawQuery: '', headers: { host } }, 's3', at, keys), { ok: 'anonymous' });
     assert.equal((verify({ method: 'POST', rawPath: '/', rawQuery: '', headers: { host } }, 'query', at, keys) as { error: { code: string } }).error.code, 'MissingAuthenticationToken');
   });

@@ -16,7 +16,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256Js } from '@smithy/core/checksum';
 import {
   authenticate, canonicalQuery, canonicalUri, credentialScopeOf, deriveSigningKey, parseAmzDate,
-  type AuthResult, type CredentialRecord, type IncomingSignedRequest, type ServiceFamily,
+  type AuthError, type AuthResult, type CredentialRecord, type IncomingSignedRequest, type ServiceFamily,
 } from '../src/auth/sigv4.ts';
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -564,7 +564,9 @@ describe('failures', () => {
     okOf(verify(await signed('sts', SDK, new Date(at.getTime() + 15 * 60_000), BODY), 'query', at, SDK_KEYS), 'exactly 15 minutes ahead');
     for (const minutes of [-16, 16]) {
       const when = new Date(at.getTime() + minutes * 60_000);
-      assert.deepEqual(errorOf(verify(await signed('s3', SDK, when), 's3', at, SDK_KEYS)), S3_TEXT.skewed);
+      const { extra, ...error } = errorOf(verify(await signed('s3', SDK, when), 's3', at, SDK_KEYS)) as AuthError;
+      assert.deepEqual(error, S3_TEXT.skewed);
+      assert.equal(extra?.MaxAllowedSkewMilliseconds, '900000');
     }
     const stale = await signed('sts', SDK, new Date(at.getTime() - 16 * 60_000), BODY);
     assert.deepEqual(errorOf(verify(stale, 'query', at, SDK_KEYS)),

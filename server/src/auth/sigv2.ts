@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { AuthResult, CredentialRecord, IncomingSignedRequest } from './sigv4.ts';
+import { parseAmzDate, requestTimeTooSkewed, type AuthResult, type CredentialRecord, type IncomingSignedRequest } from './sigv4.ts';
 
 /**
  * S3's legacy signature version 2, still what boto3 and AWS CLI v1 use by default for presigned URLs
@@ -22,6 +22,13 @@ export function isSigV2(req: IncomingSignedRequest): boolean {
 function header(req: IncomingSignedRequest, name: string): string {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(',') : (v ?? '');
+}
+
+function parseHttpOrAmzDate(text: string): Date | undefined {
+  const amz = parseAmzDate(text);
+  if (amz) return amz;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : new Date(ms);
 }
 
 function stringToSign(req: IncomingSignedRequest, params: URLSearchParams, dateOrExpires: string, virtualBucket: string | undefined, presigned: boolean): string {
@@ -80,6 +87,15 @@ export function authenticateSigV2<C extends CredentialRecord>(
   }
   if (!auth.startsWith('AWS ') && Number(dateOrExpires) * 1000 < now.getTime()) {
     return { ok: false, error: { code: 'AccessDenied', message: 'Request has expired', status: 403 } };
+  }
+  if (auth.startsWith('AWS ')) {
+    // Header authentication carries its time in x-amz-date (which wins) or Date, held to the same ±15 minutes as
+    // SigV4 ("Signing and authenticating REST requests", S3 API reference: "Time stamp requirement").
+    const stamp = header(req, 'x-amz-date') || header(req, 'date');
+    const requestTime = stamp ? parseHttpOrAmzDate(stamp) : undefined;
+    if (!requestTime) return { ok: false, error: { code: 'AccessDenied', message: 'AWS authentication requires a valid Date or x-amz-date header', status: 403 } };
+    const skewed = requestTimeTooSkewed(requestTime, stamp, now);
+    if (skewed) return { ok: false, error: skewed };
   }
   if (credential.expiresAt && credential.expiresAt.getTime() <= now.getTime()) {
     return { ok: false, error: { code: 'ExpiredToken', message: 'The provided token has expired.', status: 400 } };

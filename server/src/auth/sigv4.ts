@@ -18,7 +18,11 @@ export interface IncomingSignedRequest {
   bodySha256?: string;
 }
 
-export interface AuthError { code: string; message: string; status: number }
+export interface AuthError {
+  code: string; message: string; status: number;
+  /** Extra elements of the error document, such as S3's HeadersNotSigned. */
+  extra?: Record<string, string>;
+}
 export interface CredentialRecord { secretKey: string; sessionToken?: string; expiresAt?: Date }
 
 export interface AuthSuccess<C extends CredentialRecord> {
@@ -73,7 +77,9 @@ const TEXT = {
 } as const;
 
 type Failure = { ok: false; error: AuthError };
-const fail = (error: AuthError): Failure => ({ ok: false, error: { code: error.code, message: error.message, status: error.status } });
+const fail = (error: AuthError): Failure => ({
+  ok: false, error: error.extra ? { code: error.code, message: error.message, status: error.status, extra: error.extra } : { code: error.code, message: error.message, status: error.status },
+});
 
 function header(headers: IncomingSignedRequest['headers'], name: string): string | undefined {
   const v = headers[name];
@@ -364,6 +370,25 @@ export function stringToSign(req: IncomingSignedRequest, family: ServiceFamily, 
   return { canonicalRequest, stringToSign: [ALGORITHM, parsed.amzDate, scope, sha256Hex(canonicalRequest)].join('\n'), scope };
 }
 
+function headersNotSigned(names: string[]): AuthError {
+  return { code: 'AccessDenied', message: 'There were headers present in the request which were not signed', status: 403, extra: { HeadersNotSigned: names.join(', ') } };
+}
+
+/**
+ * The request's x-amz-* headers that are missing from SignedHeaders, in the order they came. Two are bound by the
+ * signature even when not listed: x-amz-content-sha256 is the canonical request's last line, and a header-signed
+ * request's x-amz-date is the string to sign's second line.
+ */
+function unsignedAmzHeaders(headers: IncomingSignedRequest['headers'], signedHeaders: readonly string[], style: 'header' | 'presigned'): string[] {
+  const unsigned: string[] = [];
+  for (const name in headers) {
+    if (!name.startsWith('x-amz-') || headers[name] === undefined || signedHeaders.includes(name)) continue;
+    if (name === 'x-amz-content-sha256' || (name === 'x-amz-date' && style === 'header')) continue;
+    unsigned.push(name);
+  }
+  return unsigned;
+}
+
 /** Constant-time comparison of two hex strings (length checked first). */
 export function sameSignature(expected: string, given: string): boolean {
   const a = Buffer.from(expected, 'utf8');
@@ -397,6 +422,15 @@ const expiredText = (amzDate: string, now: Date, windowMs: number, window: strin
 const notYetText = (amzDate: string, now: Date): string =>
   `Signature not yet current: ${amzDate} is still later than ${toAmzDate(new Date(now.getTime() + MAX_SKEW_MS))} (${toAmzDate(now)} + 15 min.)`;
 
+/** S3's answer to a request time more than 15 minutes from the server's, with the times it compared; undefined within. */
+export function requestTimeTooSkewed(requestTime: Date, asSent: string, now: Date): AuthError | undefined {
+  if (Math.abs(requestTime.getTime() - now.getTime()) <= MAX_SKEW_MS) return undefined;
+  return {
+    code: 'RequestTimeTooSkewed', message: 'The difference between the request time and the current time is too large.', status: 403,
+    extra: { RequestTime: asSent, ServerTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'), MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS) },
+  };
+}
+
 /** Request time: header auth allows ±15 minutes of skew, a presigned URL lives X-Amz-Expires seconds. */
 function timeProblem(family: ServiceFamily, parsed: ParsedAuth, requestTime: Date, now: Date): Failure | undefined {
   const ahead = requestTime.getTime() - now.getTime();
@@ -417,7 +451,7 @@ function timeProblem(family: ServiceFamily, parsed: ParsedAuth, requestTime: Dat
     return undefined;
   }
   if (Math.abs(ahead) <= MAX_SKEW_MS) return undefined;
-  if (family === 's3') return fail({ code: 'RequestTimeTooSkewed', message: 'The difference between the request time and the current time is too large.', status: 403 });
+  if (family === 's3') return fail(requestTimeTooSkewed(requestTime, parsed.amzDate, now)!);
   return fail({ ...TEXT.query.badSignature, message: ahead < 0 ? expiredText(parsed.amzDate, now, MAX_SKEW_MS, '15 min.') : notYetText(parsed.amzDate, now) });
 }
 
@@ -459,10 +493,17 @@ export function authenticate<C extends CredentialRecord>(
   const payloadHash = payloadHashOf(req, family, parsed);
   if (typeof payloadHash !== 'string') return payloadHash;
   if (!parsed.signedHeaders.includes('host')) {
-    return family === 's3'
-      ? fail({ code: 'AccessDenied', message: 'There were headers present in the request which were not signed', status: 403 })
-      : fail(text.badSignature);
+    return family === 's3' ? fail(headersNotSigned(['host'])) : fail(text.badSignature);
   }
+  // S3 acts on x-amz-* headers (copy source, ACL, metadata, SSE…): each must be signed, or a holder of a presigned URL
+  // could add them. "Authenticating Requests (AWS Signature Version 4)" in the S3 API reference: the x-amz-* headers
+  // of the request must be among the signed headers.
+  if (family === 's3') {
+    const unsigned = unsignedAmzHeaders(req.headers, parsed.signedHeaders, parsed.style);
+    if (unsigned.length) return fail(headersNotSigned(unsigned));
+  }
+  // A header that was signed but is not in the request cannot have been signed with this value.
+  if (parsed.signedHeaders.some((name) => req.headers[name] === undefined)) return fail(text.badSignature);
   if (parsed.date !== parsed.amzDate.slice(0, 8)) return dateMismatch(family, parsed);
 
   const signingKey = deriveSigningKey(credential.secretKey, parsed.date, parsed.region, parsed.service);

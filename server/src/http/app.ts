@@ -13,7 +13,7 @@ import { iamService } from '../services/iam/iam.ts';
 import type { QueryService } from '../services/query-service.ts';
 import { routeS3, type S3Call, type S3Result } from '../services/s3/s3.ts';
 import { stsService } from '../services/sts/sts.ts';
-import { AwsError, internalError, isAwsErrorShape } from './errors.ts';
+import { AwsError, internalError, isAwsErrorShape, s3InternalError } from './errors.ts';
 import { openS3Body, readLimited } from './s3-body.ts';
 import type { RequestRecord } from './log.ts';
 import { recordCredentialUse } from '../store/last-used.ts';
@@ -27,12 +27,13 @@ const WRITING_GETS = new Set(['GetSessionToken', 'GetFederationToken']);
 const isReadOnly = (action: string): boolean => READ_ONLY_ACTION.test(action) && !WRITING_GETS.has(action);
 const UNSIGNED_STS_ACTIONS = new Set(['AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML']);
 
-function toAwsError(error: unknown, ctx: ServerContext): AwsError {
+function toAwsError(error: unknown, ctx: ServerContext, family: ServiceFamily): AwsError {
   if (error instanceof AwsError) return error;
   if (isAwsErrorShape(error)) return new AwsError(error.code, error.message, error.status);
-  // Anything else is our bug: log it, answer as AWS does for an internal failure, never with a stack trace.
+  // Anything else is a server fault (our bug, or the disk): log it, answer as AWS does for an internal failure (5xx,
+  // which SDKs retry), never with a stack trace.
   ctx.log.error({ err: error }, 'internal error');
-  return internalError();
+  return family === 's3' ? s3InternalError() : internalError();
 }
 
 /** The request target as sent, split once by the dispatcher: what SigV4 signed, before any decoding. */
@@ -56,7 +57,7 @@ function resolveCaller(ctx: ServerContext, family: ServiceFamily, req: IncomingM
     ? authenticateSigV2<CredentialLookup>(signed, ctx.now(), lookup, virtualHostBucket(req.headers.host))
     : authenticate<CredentialLookup>(signed, family, ctx.now(), lookup);
   if (result.ok === 'anonymous') return { caller: ANONYMOUS };
-  if (result.ok === false) return { caller: ANONYMOUS, error: new AwsError(result.error.code, result.error.message, result.error.status) };
+  if (result.ok === false) return { caller: ANONYMOUS, error: new AwsError(result.error.code, result.error.message, result.error.status, result.error.extra) };
   const caller = result.credential.resolve();
   recordCredentialUse(ctx, caller, result.service, result.region);
   return { caller, auth: result };
@@ -90,7 +91,10 @@ async function handleQuery(ctx: ServerContext, req: IncomingMessage, res: Server
     if (!action) throw new AwsError('MissingAction', 'Missing Action', 400);
     const handler = Object.hasOwn(service.handlers, action) ? service.handlers[action] : undefined;
     const spec = Object.hasOwn(service.model.operations, action) ? service.model.operations[action] : undefined;
-    if (!handler || !spec) throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${service.model.apiVersion}`, 400);
+    // A Version other than the service's finds no operation: AWS's query services answer InvalidAction, naming the
+    // version asked for. Every SDK sends Version; a request without one is taken as the current version.
+    const version = params.get('Version') ?? service.model.apiVersion;
+    if (!handler || !spec || version !== service.model.apiVersion) throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version}`, 400);
     const input = decodeQueryInput(params, spec);
     const region = auth?.region ?? ctx.config.region;
     const run = (): ReturnType<typeof handler> => handler({ operation: action, input, caller, requestId, facts: facts(ctx, req, region), ctx });
@@ -105,7 +109,7 @@ async function handleQuery(ctx: ServerContext, req: IncomingMessage, res: Server
   } catch (error) {
     // A rolled-back transaction may have been read into caches: drop them.
     ctx.iam.invalidate();
-    const awsError = toAwsError(error, ctx);
+    const awsError = toAwsError(error, ctx, 'query');
     record.errorCode = awsError.code;
     send(awsError.status, queryErrorXml(awsError, service.namespace, requestId));
   }
@@ -178,7 +182,7 @@ async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerRes
     const result = await route.handler(call);
     sendS3(req, res, result);
   } catch (error) {
-    const awsError = toAwsError(error, ctx);
+    const awsError = toAwsError(error, ctx, 's3');
     record.errorCode = awsError.code;
     if (awsError.code === 'NoSuchBucket' || awsError.code === 'NoSuchKey' || awsError.code === 'InvalidBucketName') {
       awsError.extra.BucketName ??= target.bucket ?? '';

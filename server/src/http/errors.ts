@@ -32,3 +32,6 @@ export const incompleteBody = (): AwsError => new AwsError('IncompleteBody', 'Th
 
 export const internalError = (): AwsError =>
   new AwsError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500);
+
+/** S3's own code and text for a server fault; SDKs retry it. */
+export const s3InternalError = (): AwsError => new AwsError('InternalError', 'We encountered an internal error. Please try again.', 500);

@@ -125,6 +125,25 @@ export function principalMatch(set: PrincipalSet, principal: CallerPrincipal): P
   return 'none';
 }
 
+/**
+ * Deny + NotPrincipal: whether the caller is among the principals the statement spares. Unlike Principal, this is not
+ * "the role covers its sessions": per the IAM User Guide's NotPrincipal page, AWS may validate the account first, then
+ * the role, then the session, and a link left unlisted is denied. So the exact principal and every parent must be
+ * listed: the account (its root ARN or id) for everyone, the role's ARN too for a role session. Listing the account
+ * spares the account principal (root) only. A principal with a permissions boundary is always denied, whatever is
+ * listed (same page, "Key points").
+ */
+function exemptFromDeny(set: PrincipalSet, request: AuthorizationRequest): boolean {
+  const principal = request.principal;
+  if (request.permissionsBoundary && (principal.kind === 'user' || principal.kind === 'assumed-role')) return false;
+  if (set.any) return true;
+  if (principal.federated !== undefined) return set.federated.has(principal.federated);
+  if (principal.kind === 'anonymous' || !set.accounts.has(principal.accountId)) return false;
+  if (principal.kind === 'root') return true;
+  if (!set.arns.has(principal.arn)) return false;
+  return principal.roleArn === undefined || set.arns.has(principal.roleArn);
+}
+
 const STRENGTH: Record<PrincipalMatch, number> = { none: 0, account: 1, role: 2, exact: 3 };
 
 /** Scans a resource (or trust) policy, noting how strongly each matching statement named the caller. */
@@ -132,8 +151,11 @@ function scanResourcePolicy(bound: BoundPolicy, request: AuthorizationRequest, a
   const out = { allows: [] as MatchedStatement[], denies: [] as MatchedStatement[], strength: 'none' as PrincipalMatch };
   for (const st of bound.policy.statements) {
     if (!st.principals) continue;
-    let match = principalMatch(st.principals, request.principal);
-    if (st.notPrincipal) match = match === 'none' ? 'exact' : 'none';
+    let match: PrincipalMatch;
+    if (!st.notPrincipal) match = principalMatch(st.principals, request.principal);
+    else if (st.effect === 'Deny') match = exemptFromDeny(st.principals, request) ? 'none' : 'exact';
+    // Allow + NotPrincipal (AWS advises against it): naming any link of the caller's chain leaves it out.
+    else match = principalMatch(st.principals, request.principal) === 'none' ? 'exact' : 'none';
     if (match === 'none') continue;
     if (!statementApplies(st, actionLower, request.resource, request.context, memo)) continue;
     const matched = matchedOf(bound, st);

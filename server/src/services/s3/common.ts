@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { authorizeCaller, baseContext, compileStoredPolicy, type Caller, type DecisionSink, type RequestFacts } from '../../auth/caller.ts';
 import { decisionSink, type ServerContext } from '../../context.ts';
-import { AwsError, incompleteBody, isAwsErrorShape } from '../../http/errors.ts';
+import { AwsError, incompleteBody, isAwsErrorShape, s3InternalError } from '../../http/errors.ts';
 import { uniformUnderPrefix, type BoundPolicy, type Decision } from '../../policy/index.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { SMALL_BLOB_BYTES, type BucketRow, type ObjectRow } from '../../store/s3-store.ts';
@@ -137,6 +137,12 @@ export function storedHeaders(headers: IncomingHttpHeaders): Record<string, stri
 
 const STORED_HEADERS = new Set(['content-encoding', 'content-disposition', 'content-language', 'cache-control', 'expires', 'x-amz-website-redirect-location']);
 
+/** An error raised by a file-system call (it names the syscall), as opposed to one from the request stream. */
+function isFileSystemError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && typeof (error as NodeJS.ErrnoException).syscall === 'string'
+    && (error as NodeJS.ErrnoException).syscall !== 'read';
+}
+
 /** Streams a body into a new blob file (complete before it is renamed into place); returns its id, size and MD5 ETag. */
 export async function writeBlob(call: S3Call, source: Readable, sourceSize?: number): Promise<{ blobId: string; size: number; md5: Buffer }> {
   // The source is the request body unless the caller says how big its other source is (a copied part).
@@ -146,13 +152,20 @@ export async function writeBlob(call: S3Call, source: Readable, sourceSize?: num
   const temp = `${path}.part`;
   const md5 = createHash('md5');
   source.on('data', (chunk: Buffer) => md5.update(chunk));
+  const sink = createWriteStream(temp);
+  // The disk failing (EACCES, ENOSPC, EIO) is the server's fault, told apart from the client's body ending early.
+  let diskError: unknown;
+  sink.once('error', (error) => { diskError = error; });
   try {
-    await pipeline(source, createWriteStream(temp));
+    await pipeline(source, sink);
     renameSync(temp, path);
   } catch (error) {
     try { unlinkSync(temp); } catch { /* never created */ }
+    if (isAwsErrorShape(error)) throw error;
     // A client that hangs up mid-body gets what S3 answers for a short body.
-    throw isAwsErrorShape(error) ? error : incompleteBody();
+    if (diskError === undefined && !isFileSystemError(error)) throw incompleteBody();
+    call.ctx.log.error({ err: diskError ?? error, bucket: call.bucket, key: call.key }, 'could not store an object body');
+    throw s3InternalError();
   }
   const digest = md5.digest();
   try {
