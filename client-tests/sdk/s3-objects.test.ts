@@ -126,3 +126,15 @@ test('SigV2 with x-amz-date verifies; ListObjectsV2 with an empty continuation-t
   const keys = [...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1]);
   assert.deepEqual(keys, first.Contents?.map((c) => c.Key));
 });
+
+test('state export and fixtures keep SSE-C objects (ciphertext and sealed key) and storage classes', async () => {
+  const { exportState } = await import('../../server/src/store/state.ts');
+  const { applyFixtures } = await import('../../server/src/store/fixtures.ts');
+  const exported = exportState(local.ctx);
+  local.reset('empty');
+  applyFixtures(local.ctx, exported, 'exported state');
+  const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'codes.txt', ...sseC() }));
+  assert.equal(await got.Body!.transformToString(), 'the launch codes are 0000');
+  assert.equal((await rejection(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'codes.txt' })))).name, 'InvalidRequest');
+  assert.equal((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'role/a', ...sseC() }))).StorageClass, 'STANDARD_IA');
+});
