@@ -119,6 +119,11 @@ err = error_of(lambda: s3.copy_object(Bucket=B, Key='copy-if', CopySource={'Buck
 check('x-amz-copy-source-if-match mismatch: 412', err and err['Code'] == 'PreconditionFailed', err)
 err = error_of(lambda: s3.copy_object(Bucket=B, Key='copy-if', CopySource={'Bucket': B, 'Key': 'plain.txt'}, CopySourceIfModifiedSince='2099-01-01T00:00:00Z'))
 check('x-amz-copy-source-if-modified-since in the future: 412', err and err['Code'] == 'PreconditionFailed', err)
+up = s3.create_multipart_upload(Bucket=B, Key='copy-if')
+err = error_of(lambda: s3.upload_part_copy(Bucket=B, Key='copy-if', UploadId=up['UploadId'], PartNumber=1, CopySource={'Bucket': B, 'Key': 'plain.txt'},
+                                           CopySourceIfNoneMatch=s3.head_object(Bucket=B, Key='plain.txt')['ETag']))
+check('UploadPartCopy x-amz-copy-source-if-none-match on the current ETag: 412', err and err['Code'] == 'PreconditionFailed', err)
+s3.abort_multipart_upload(Bucket=B, Key='copy-if', UploadId=up['UploadId'])
 
 # ---- Storage classes ----
 s3.put_object(Bucket=B, Key='cold', Body=b'brr', StorageClass='GLACIER')

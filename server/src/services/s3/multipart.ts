@@ -89,10 +89,19 @@ function partKey(call: S3Call, upload: UploadRow): ReturnType<typeof customerKey
   return given;
 }
 
+/**
+ * s3:x-amz-server-side-encryption-customer-algorithm as the request sends it: a bucket policy requiring SSE-C sees it on
+ * every request of a multipart upload (UG "Specifying server-side encryption with customer-provided keys").
+ */
+function customerAlgorithmContext(call: S3Call): Record<string, string> {
+  const algorithm = requestHeader(call, `${SSE_C_PREFIX}algorithm`);
+  return algorithm === undefined ? {} : { 's3:x-amz-server-side-encryption-customer-algorithm': algorithm };
+}
+
 export async function uploadPart(call: S3Call): Promise<S3Result> {
   const bucket = requireBucket(call);
   const key = checkKey(call);
-  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key));
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), customerAlgorithmContext(call));
   const upload = requireUpload(call, bucket.bucket_name, key);
   const n = partNumber(call);
   const customer = partKey(call, upload);
@@ -144,7 +153,7 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
   const bucket = requireBucket(call);
   const key = checkKey(call);
   const condition = writeCondition(call.headers);
-  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), condition?.context);
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...customerAlgorithmContext(call), ...condition?.context });
   // A retry of a Complete that succeeded (an SDK that missed the answer) gets the same answer again, as on S3.
   const done = call.ctx.s3.completedUpload(call.query.get('uploadId') ?? '');
   if (done && done.bucket_name === bucket.bucket_name && done.object_key === key) {
