@@ -194,6 +194,8 @@ export function decrypted(body: Buffer | Readable, key: CustomerKey, sealed: Obj
     },
   });
   body.on('error', (error) => transform.destroy(error));
+  // A response abandoned part-way (or a HEAD) destroys the transform: release the object's file too.
+  transform.on('close', () => body.destroy());
   return body.pipe(transform);
 }
 
