@@ -104,9 +104,12 @@ export function storageClassOf(headers: IncomingHttpHeaders): string | null {
   return value === 'STANDARD' ? null : value;
 }
 
-/** GetObject and copies of an archived object before it is restored (iamlocal has no RestoreObject yet). */
+/**
+ * GetObject and copies of an archived object before it is restored (iamlocal has no RestoreObject yet): 403
+ * InvalidObjectState (GetObject, "Errors"); the text is S3's as captured in answers to GETs of GLACIER objects.
+ */
 export function refuseArchived(object: ObjectRow): void {
   if (object.storage_class && ARCHIVED.has(object.storage_class)) {
-    throw new AwsError('InvalidObjectState', "The operation is not valid for the object's storage class", 403, { StorageClass: object.storage_class });
+    throw new AwsError('InvalidObjectState', "The action is not valid for the object's storage class", 403, { StorageClass: object.storage_class });
   }
 }
