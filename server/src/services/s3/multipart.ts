@@ -6,13 +6,12 @@ import { AwsError } from '../../http/errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { PartRow, UploadRow } from '../../store/s3-store.ts';
-import { storageClassOf } from './preconditions.ts';
 import { authorize, bucketArn, checkKey, invalidArgument, MAX_XML_BODY, objectArn, ownerXml, requireBucket, storedHeaders, writeBlob, type S3Call, type S3Handler, type S3Result } from './common.ts';
 import {
   customerKeyOf, customerResponseHeaders, encryptor, keyMatches, newIv, sealKey, SSE_C_PREFIX, type SealedKey,
 } from './encryption.ts';
 import { copySource, copySourceBytes, declaredLength, requestHeader, sealedObjectKey, sseOf, taggingHeader, writeContext } from './objects.ts';
-import { writeCondition } from './preconditions.ts';
+import { storageClassOf, writeCondition } from './preconditions.ts';
 
 const MIN_PART_BYTES = 5 * 1024 * 1024;
 const MAX_PARTS = 10000;
@@ -67,7 +66,7 @@ function copyRange(call: S3Call, size: number): { start: number; end: number } |
   return { start: Number(m[1]), end: Number(m[2]) };
 }
 
-/** The SSE response headers of an upload's object (SSE-S3 or SSE-KMS; SSE-C's are echoed from the request's key). */
+/** The SSE response headers of an upload: SSE-S3 or SSE-KMS, or SSE-C's algorithm and key MD5. */
 function sseHeaders(upload: Pick<UploadRow, 'sse' | 'sse_kms_key_id' | 'sse_customer'>): Record<string, string> {
   const headers: Record<string, string> = {};
   if (upload.sse) headers['x-amz-server-side-encryption'] = upload.sse;

@@ -142,7 +142,7 @@ function parseCopySource(call: S3Call): { bucket: string; key: string } {
 
 /**
  * The object a copy reads, authorized as s3:GetObject on the source, with the copy source's conditions and SSE-C key
- * checked; `key` is set when the source is stored with SSE-C.
+ * checked; `unlocked` holds the key when the source is stored with SSE-C.
  */
 function copySource(call: S3Call): { object: ObjectRow; unlocked: ReturnType<typeof keyForRead> } {
   const object = copySourceObject(call);
