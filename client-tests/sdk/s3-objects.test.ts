@@ -75,7 +75,7 @@ test('concurrent If-None-Match: * writes of one key: exactly one wins, the other
   for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as { name: string }).name, 'PreconditionFailed');
 });
 
-test('IAM condition keys: a role may put only with SSE-C, STANDARD_IA and If-None-Match', async () => {
+test('IAM: a role may put only with SSE-C, STANDARD_IA and If-None-Match; If-Match needs s3:GetObject too', async () => {
   await new IAMClient(local.clientConfig()).send(new PutRolePolicyCommand({
     RoleName: 'kjh-s3-encryption-test1-role', PolicyName: 'ssec-only',
     PolicyDocument: JSON.stringify({
@@ -85,7 +85,7 @@ test('IAM condition keys: a role may put only with SSE-C, STANDARD_IA and If-Non
           StringEquals: { 's3:x-amz-server-side-encryption-customer-algorithm': 'AES256', 's3:x-amz-storage-class': 'STANDARD_IA' },
           Null: { 's3:if-none-match': 'false' },
         },
-      }],
+      }, { Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${BUCKET}/cas/*` }],
     }),
   }));
   const role = new S3Client(local.clientConfig({ role: 'kjh-s3-encryption-test1-role' }) as S3ClientConfig);
@@ -94,6 +94,12 @@ test('IAM condition keys: a role may put only with SSE-C, STANDARD_IA and If-Non
   await role.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'role/a', Body: 'x', StorageClass: 'STANDARD_IA', IfNoneMatch: '*', ...sseC() }));
   const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'role/a', ...sseC() }));
   assert.equal(head.StorageClass, 'STANDARD_IA');
+  // "To perform a conditional write with the HTTP If-Match header, you must have the s3:PutObject and s3:GetObject
+  // permissions" (User Guide, conditional writes).
+  const written = await role.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'cas/x', Body: 'v1' }));
+  const cas = await rejection(role.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'cas/x', Body: 'v2', IfMatch: written.ETag })));
+  assert.equal(cas.name, 'AccessDenied');
+  assert.match(cas.message, /not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::sdk-objects\/cas\/x"/);
 });
 
 test('non-ASCII metadata, sent by SDK v3 as UTF-8, verifies and comes back byte for byte', async () => {

@@ -10,7 +10,7 @@ import { authorize, bucketArn, checkKey, invalidArgument, MAX_XML_BODY, objectAr
 import {
   customerKeyOf, customerResponseHeaders, encryptor, keyMatches, newIv, sealKey, SSE_C_PREFIX, type SealedKey,
 } from './encryption.ts';
-import { copySource, copySourceBytes, declaredLength, requestHeader, sealedObjectKey, sseOf, taggingHeader, writeContext } from './objects.ts';
+import { checkWriteCondition, copySource, copySourceBytes, declaredLength, requestHeader, sealedObjectKey, sseOf, taggingHeader, writeContext } from './objects.ts';
 import { storageClassOf, writeCondition } from './preconditions.ts';
 
 const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -160,7 +160,7 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
     return completeResult(bucket.bucket_name, key, done.etag, done);
   }
   const upload = requireUpload(call, bucket.bucket_name, key);
-  condition?.before(call.ctx.s3.object(bucket.bucket_name, key), key);
+  checkWriteCondition(call, bucket, key, condition);
   const doc = parseXmlBody(await call.readBody(MAX_XML_BODY * 32), 'CompleteMultipartUpload');
   const listed = doc.Part === undefined ? [] : Array.isArray(doc.Part) ? doc.Part : [doc.Part];
   if (listed.length === 0) throw malformed();

@@ -13,7 +13,7 @@ import {
   asStream, COPY_SOURCE_SSE_C_PREFIX, customerKeyOf, customerResponseHeaders, decrypted, encryptor, keyForRead, newIv, refuseSseOnRead, requestedSse, sealKey, SSE_C_PREFIX,
   type CustomerKey, type ObjectCustomerKey, type RequestedSse, type SealedKey, type Segment,
 } from './encryption.ts';
-import { checkCopySourceConditions, refuseArchived, storageClassOf, writeCondition } from './preconditions.ts';
+import { checkCopySourceConditions, refuseArchived, storageClassOf, writeCondition, type WriteCondition } from './preconditions.ts';
 
 const header = (call: S3Call, name: string): string | undefined => {
   const v = call.headers[name];
@@ -104,7 +104,7 @@ export async function putObject(call: S3Call): Promise<S3Result> {
   if (acl) context['s3:x-amz-acl'] = acl;
   const tags = taggingHeader(call);
   authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...context, ...requestTagContext(tags ? (JSON.parse(tags) as Record<string, string>) : {}) });
-  condition?.before(call.ctx.s3.object(bucket.bucket_name, key), key);
+  checkWriteCondition(call, bucket, key, condition);
   declaredLength(call);
   const body = call.body();
   const iv = customer ? newIv() : undefined;
@@ -189,7 +189,7 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
   if (!changesSomething && source.bucket_name === bucket.bucket_name && source.object_key === key) {
     throw new AwsError('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.", 400);
   }
-  condition?.before(call.ctx.s3.object(bucket.bucket_name, key), key);
+  checkWriteCondition(call, bucket, key, condition);
   const taggingReplace = header(call, 'x-amz-tagging-directive') === 'REPLACE';
   await call.readBody(0).catch(() => undefined);
   // Plain bytes are shared with the source; bytes to decrypt or encrypt are written anew.
@@ -217,6 +217,17 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
     headers: objectResponseHeaders(row),
     body: restXmlDocument('CopyObjectResult', { ETag: row.etag, LastModified: row.last_modified }),
   };
+}
+
+/**
+ * A conditional write's first check. If-Match needs s3:GetObject as well as s3:PutObject ("How to prevent overwrites
+ * if the object has changed": https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+ */
+function checkWriteCondition(call: S3Call, bucket: BucketRow, key: string, condition: WriteCondition | undefined): void {
+  if (!condition) return;
+  const current = call.ctx.s3.object(bucket.bucket_name, key);
+  if (condition.readsObject) authorize(call, bucket, 's3:GetObject', objectArn(bucket.bucket_name, key), existingTagContext(current));
+  condition.before(current, key);
 }
 
 /** s3:ExistingObjectTag/<key> for each tag of an existing object. */
@@ -479,4 +490,4 @@ export const deleteObjectTagging: S3Handler = (call) => {
   return { status: 204 };
 };
 
-export { copySource, copySourceBytes, declaredLength, objectResponseHeaders, sseOf, taggingHeader, writeContext, header as requestHeader };
+export { checkWriteCondition, copySource, copySourceBytes, declaredLength, objectResponseHeaders, sseOf, taggingHeader, writeContext, header as requestHeader };

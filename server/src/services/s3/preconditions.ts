@@ -23,6 +23,8 @@ const etagMatches = (list: string, etag: string): boolean =>
 export interface WriteCondition {
   /** Condition keys for the policy evaluation (s3:if-match, s3:if-none-match). */
   context: Record<string, string>;
+  /** If-Match reads the object's ETag: the caller needs s3:GetObject on it as well as s3:PutObject. */
+  readsObject: boolean;
   /** Before the body is read: the object as it is now. */
   before(current: ObjectRow | undefined, key: string): void;
   /** In the committing transaction: the object as it is then. */
@@ -43,6 +45,7 @@ export function writeCondition(headers: IncomingHttpHeaders): WriteCondition | u
   let existedBefore = false;
   return {
     context,
+    readsObject: ifMatch !== undefined,
     before(current, key) {
       if (ifNoneMatch !== undefined && current) throw preconditionFailed('If-None-Match');
       if (ifMatch !== undefined) {
