@@ -169,9 +169,11 @@ describe('S3 (rest-xml)', () => {
     for (const key of ['a/1', 'a/2', 'b c/1', 'top', 'z+plus']) assert.equal((await s3('PUT', `/kjh-encryption-test1/${encodeURIComponent(key).replace(/%2F/g, '/')}`, 'x')).status, 200);
     const res = await s3('GET', '/kjh-encryption-test1', '', {}, ROOT, { delimiter: '/', 'max-keys': '2', 'encoding-type': 'url' });
     assert.equal(res.status, 200);
-    assert.match(res.text, /<CommonPrefixes><Prefix>a\/<\/Prefix><\/CommonPrefixes><CommonPrefixes><Prefix>b\+c\/<\/Prefix><\/CommonPrefixes>/);
+    // encoding-type=url percent-encodes a space as %20 (ceph s3-tests' test_bucket_listv2_encoding_basic expects
+    // `quux%20ab/`, and botocore decodes with unquote_plus, which reads %20 as well).
+    assert.match(res.text, /<CommonPrefixes><Prefix>a\/<\/Prefix><\/CommonPrefixes><CommonPrefixes><Prefix>b%20c\/<\/Prefix><\/CommonPrefixes>/);
     assert.match(res.text, /<IsTruncated>true<\/IsTruncated>/);
-    assert.match(res.text, /<NextMarker>b\+c\/<\/NextMarker>/);
+    assert.match(res.text, /<NextMarker>b%20c\/<\/NextMarker>/);
     const next = await s3('GET', '/kjh-encryption-test1', '', {}, ROOT, { delimiter: '/', marker: 'b c/' });
     assert.match(next.text, /<CommonPrefixes><Prefix>cli-s3api-kms\/<\/Prefix><\/CommonPrefixes>/);
     assert.match(next.text, /<Key>top<\/Key>.*<Key>z\+plus<\/Key>/s);

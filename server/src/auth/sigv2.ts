@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parseAmzDate, requestTimeTooSkewed, type AuthResult, type CredentialRecord, type IncomingSignedRequest } from './sigv4.ts';
+import { wireHeaderText } from './wire-text.ts';
 
 /**
  * S3's legacy signature version 2, still what boto3 and AWS CLI v1 use by default for presigned URLs
@@ -31,10 +32,19 @@ function parseHttpOrAmzDate(text: string): Date | undefined {
   return Number.isNaN(ms) ? undefined : new Date(ms);
 }
 
-function stringToSign(req: IncomingSignedRequest, params: URLSearchParams, dateOrExpires: string, virtualBucket: string | undefined, presigned: boolean): string {
+/**
+ * The CanonicalizedResources a request may have been signed with: a path-style request to a bucket itself (`PUT /bucket`)
+ * is signed by botocore (and others) as `/bucket/`, by others as `/bucket`; both name the same resource.
+ */
+function canonicalResources(req: IncomingSignedRequest, virtualBucket: string | undefined): string[] {
+  const path = (virtualBucket ? `/${virtualBucket}` : '') + (req.rawPath || '/');
+  return !virtualBucket && /^\/[^/]+$/.test(path) ? [path, `${path}/`] : [path];
+}
+
+function stringToSign(req: IncomingSignedRequest, params: URLSearchParams, dateOrExpires: string, path: string, presigned: boolean): string {
   // Presigned URLs carry signed x-amz-* values (such as the session token) as query parameters instead of headers.
   const amzValues = new Map<string, string>();
-  for (const name of Object.keys(req.headers)) if (name.startsWith('x-amz-')) amzValues.set(name, header(req, name).trim());
+  for (const name of Object.keys(req.headers)) if (name.startsWith('x-amz-')) amzValues.set(name, wireHeaderText(header(req, name)).trim());
   if (presigned) for (const [name, value] of params) if (name.toLowerCase().startsWith('x-amz-')) amzValues.set(name.toLowerCase(), value.trim());
   const amz = [...amzValues.keys()].sort().map((name) => `${name}:${amzValues.get(name)}\n`).join('');
   const contentMd5 = presigned ? (params.get('content-md5') ?? header(req, 'content-md5')) : header(req, 'content-md5');
@@ -43,7 +53,7 @@ function stringToSign(req: IncomingSignedRequest, params: URLSearchParams, dateO
     .filter(([name]) => SIGNED_SUBRESOURCES.has(name))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, value]) => (value === '' && !/[?&]/.test(name) && !req.rawQuery.includes(`${name}=`) ? name : `${name}=${value}`));
-  const resource = (virtualBucket ? `/${virtualBucket}` : '') + (req.rawPath || '/') + (sub.length ? `?${sub.join('&')}` : '');
+  const resource = path + (sub.length ? `?${sub.join('&')}` : '');
   return [req.method, contentMd5, contentType, dateOrExpires, amz + resource].join('\n');
 }
 
@@ -79,10 +89,12 @@ export function authenticateSigV2<C extends CredentialRecord>(
       ? { ok: false, error: { code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.', status: 403 } }
       : { ok: false, error: { code: 'InvalidToken', message: 'The provided token is malformed or otherwise invalid.', status: 400 } };
   }
-  const expected = createHmac('sha1', credential.secretKey).update(stringToSign(req, params, dateOrExpires, virtualBucket, !auth.startsWith('AWS ')), 'utf8').digest('base64');
-  const a = Buffer.from(expected);
-  const b = Buffer.from(signature);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) {
+  const given = Buffer.from(signature);
+  const matches = canonicalResources(req, virtualBucket).some((path) => {
+    const expected = Buffer.from(createHmac('sha1', credential.secretKey).update(stringToSign(req, params, dateOrExpires, path, !auth.startsWith('AWS ')), 'utf8').digest('base64'));
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
+  if (!matches) {
     return { ok: false, error: { code: 'SignatureDoesNotMatch', message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', status: 403 } };
   }
   if (!auth.startsWith('AWS ') && Number(dateOrExpires) * 1000 < now.getTime()) {

@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { wireHeaderText } from './wire-text.ts';
 
 /** 's3' = S3's REST API; 'query' = STS/IAM query protocol. They differ in path encoding and error texts. */
 export type ServiceFamily = 's3' | 'query';
@@ -174,7 +175,7 @@ export function canonicalQuery(rawQuery: string, skipSignature: boolean): string
 
 function canonicalHeaderValue(value: string | string[] | undefined): string {
   const values = Array.isArray(value) ? value : [value ?? ''];
-  return values.map((v) => v.trim().replace(/\s+/g, ' ')).join(',');
+  return values.map((v) => wireHeaderText(v).trim().replace(/\s+/g, ' ')).join(',');
 }
 
 const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');

@@ -297,7 +297,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
         });
         r.list(b.objects, `${path}.objects`).forEach((rawObject, j) => {
           const opath = `${path}.objects[${j}]`;
-          const o = r.object(rawObject, opath, ['key', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags']);
+          const o = r.object(rawObject, opath, ['key', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer']);
           const key = r.string(o.key, `${opath}.key`);
           const bytes = o.contentBase64 !== undefined ? Buffer.from(r.string(o.contentBase64, `${opath}.contentBase64`), 'base64') : Buffer.from(typeof o.content === 'string' ? o.content : '', 'utf8');
           let blobId: string;
@@ -317,6 +317,9 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
             content_type: r.optString(o.contentType, `${opath}.contentType`) ?? 'binary/octet-stream', metadata: null,
             sse: r.optString(o.serverSideEncryption, `${opath}.serverSideEncryption`) ?? null, sse_kms_key_id: r.optString(o.kmsKeyId, `${opath}.kmsKeyId`) ?? null,
             tags: o.tags === undefined ? null : JSON.stringify(r.object(o.tags, `${opath}.tags`, Object.keys(o.tags as Node))), checksum: null,
+            storage_class: r.optString(o.storageClass, `${opath}.storageClass`) ?? null,
+            sse_customer: o.sseCustomer === undefined ? null
+              : JSON.stringify(r.object(o.sseCustomer, `${opath}.sseCustomer`, ['algorithm', 'keyMd5', 'salt', 'hmac', 'segments'])),
           });
         });
       });

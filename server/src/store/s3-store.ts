@@ -11,13 +11,19 @@ export interface ObjectRow {
   bucket_name: string; object_key: string; blob_id: string; size: number; etag: string; last_modified: string;
   owner_account: string; content_type: string | null; metadata: string | null; sse: string | null; sse_kms_key_id: string | null;
   tags: string | null; checksum: string | null;
+  /** null (or absent, in fixtures) for STANDARD. */
+  storage_class?: string | null;
+  /** SSE-C: JSON of the key's salted HMAC and the IVs of the encrypted segments; never the key. */
+  sse_customer?: string | null;
 }
+export interface CompletedUploadRow { upload_id: string; bucket_name: string; object_key: string; etag: string; sse: string | null; sse_kms_key_id: string | null; completed_at: string }
 export interface UploadRow {
   upload_id: string; bucket_name: string; object_key: string; initiator_arn: string; owner_account: string; initiated_at: string;
   content_type: string | null; metadata: string | null; sse: string | null; sse_kms_key_id: string | null; tags: string | null;
+  storage_class?: string | null; sse_customer?: string | null;
 }
-export interface PartRow { upload_id: string; part_number: number; blob_id: string; size: number; etag: string; md5: Buffer; last_modified: string }
-export type ListedObject = Pick<ObjectRow, 'object_key' | 'size' | 'etag' | 'last_modified' | 'owner_account'>;
+export interface PartRow { upload_id: string; part_number: number; blob_id: string; size: number; etag: string; md5: Buffer; last_modified: string; iv?: Buffer | null }
+export type ListedObject = Pick<ObjectRow, 'object_key' | 'size' | 'etag' | 'last_modified' | 'owner_account' | 'storage_class'>;
 
 /** Objects up to this size are stored in SQLite (inline blobs), read whole, and may be served from memory. */
 export const SMALL_BLOB_BYTES = 64 * 1024;
@@ -73,24 +79,32 @@ export class S3Store {
       anyObject: p<{ one: number }>('SELECT 1 AS one FROM objects WHERE bucket_name = ? UNION ALL SELECT 1 FROM multipart_uploads WHERE bucket_name = ? LIMIT 1'),
       // Keys compare as UTF-8 bytes in SQLite's BINARY collation, which is the order S3 lists in.
       // One lower bound per query, so SQLite seeks straight to it in the primary key instead of scanning between two.
-      listFrom: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account FROM objects
+      listFrom: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account, storage_class FROM objects
         WHERE bucket_name = ? AND object_key >= ? ORDER BY object_key LIMIT ?`),
-      listAfter: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account FROM objects
+      listAfter: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account, storage_class FROM objects
         WHERE bucket_name = ? AND object_key > ? ORDER BY object_key LIMIT ?`),
-      upsertObject: p(`INSERT INTO objects (bucket_name, object_key, blob_id, size, etag, last_modified, owner_account, content_type, metadata, sse, sse_kms_key_id, tags, checksum)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag,
+      upsertObject: p(`INSERT INTO objects (bucket_name, object_key, blob_id, size, etag, last_modified, owner_account, content_type, metadata, sse, sse_kms_key_id, tags, checksum,
+        storage_class, sse_customer)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag,
         last_modified = excluded.last_modified, owner_account = excluded.owner_account, content_type = excluded.content_type,
-        metadata = excluded.metadata, sse = excluded.sse, sse_kms_key_id = excluded.sse_kms_key_id, tags = excluded.tags, checksum = excluded.checksum`),
+        metadata = excluded.metadata, sse = excluded.sse, sse_kms_key_id = excluded.sse_kms_key_id, tags = excluded.tags, checksum = excluded.checksum,
+        storage_class = excluded.storage_class, sse_customer = excluded.sse_customer`),
       setTags: p('UPDATE objects SET tags = ? WHERE bucket_name = ? AND object_key = ?'),
       upload: p<UploadRow>('SELECT * FROM multipart_uploads WHERE upload_id = ?'),
       uploads: p<UploadRow>('SELECT * FROM multipart_uploads WHERE bucket_name = ? AND object_key >= ? ORDER BY object_key, initiated_at LIMIT ?'),
-      insertUpload: p(`INSERT INTO multipart_uploads (upload_id, bucket_name, object_key, initiator_arn, owner_account, initiated_at, content_type, metadata, sse, sse_kms_key_id, tags)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertUpload: p(`INSERT INTO multipart_uploads (upload_id, bucket_name, object_key, initiator_arn, owner_account, initiated_at, content_type, metadata, sse, sse_kms_key_id, tags,
+        storage_class, sse_customer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      completedUpload: p<CompletedUploadRow>('SELECT * FROM completed_uploads WHERE upload_id = ?'),
+      insertCompleted: p(`INSERT OR REPLACE INTO completed_uploads (upload_id, bucket_name, object_key, etag, sse, sse_kms_key_id, completed_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      // A retry comes within seconds or minutes of the first answer; a day's worth is plenty.
+      pruneCompleted: p('DELETE FROM completed_uploads WHERE completed_at < ?'),
       deleteUpload: p('DELETE FROM multipart_uploads WHERE upload_id = ?'),
       part: p<PartRow>('SELECT * FROM multipart_parts WHERE upload_id = ? AND part_number = ?'),
       parts: p<PartRow>('SELECT * FROM multipart_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?'),
-      upsertPart: p(`INSERT INTO multipart_parts (upload_id, part_number, blob_id, size, etag, md5, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag, md5 = excluded.md5, last_modified = excluded.last_modified`),
+      upsertPart: p(`INSERT INTO multipart_parts (upload_id, part_number, blob_id, size, etag, md5, last_modified, iv) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag, md5 = excluded.md5, last_modified = excluded.last_modified,
+        iv = excluded.iv`),
       deleteObject: p('DELETE FROM objects WHERE bucket_name = ? AND object_key = ?'),
       inlineBytes: db.prepare<[string], Buffer>('SELECT bytes FROM inline_blobs WHERE blob_id = ?').pluck(),
       insertInline: p('INSERT INTO inline_blobs (blob_id, bytes) VALUES (?, ?)'),
@@ -102,12 +116,14 @@ export class S3Store {
 
   /**
    * PutObject's write, committed with the other PUTs of this turn of the event loop: records the object unless its
-   * bucket was deleted while the body streamed in. Resolves, once committed, with the blob it replaced, for the caller to
+   * bucket was deleted while the body streamed in, or `guard` throws. Resolves, once committed, with the blob it replaced, for the caller to
    * remove.
    */
-  recordObject(row: ObjectRow): Promise<{ bucketGone: boolean; previous?: string }> {
+  recordObject(row: ObjectRow, guard?: (current: ObjectRow | undefined) => void): Promise<{ bucketGone: boolean; previous?: string }> {
     return this.writes.run(() => {
       if (this.s.bucketExists.get(row.bucket_name) === undefined) return { bucketGone: true };
+      // A conditional write decides against the object as it is when the write commits (S3's "first to finish wins").
+      guard?.(this.s.object.get(row.bucket_name, row.object_key));
       return { bucketGone: false, previous: this.putObject(row) };
     });
   }
@@ -256,7 +272,7 @@ export class S3Store {
     const previous = this.s.objectBlob.get(r.bucket_name, r.object_key);
     this.adopt(r.blob_id);
     this.s.upsertObject.run(r.bucket_name, r.object_key, r.blob_id, r.size, r.etag, r.last_modified, r.owner_account, r.content_type,
-      r.metadata, r.sse, r.sse_kms_key_id, r.tags, r.checksum);
+      r.metadata, r.sse, r.sse_kms_key_id, r.tags, r.checksum, r.storage_class ?? null, r.sse_customer ?? null);
     return this.release(previous);
   }
   /** Removes an object; returns its blob's file, if it has one, for the caller to remove after commit. */
@@ -271,7 +287,14 @@ export class S3Store {
   upload(id: string): UploadRow | undefined { return this.s.upload.get(id); }
   uploads(bucket: string, fromKey: string, limit: number): UploadRow[] { return this.s.uploads.all(bucket, fromKey, limit); }
   insertUpload(r: UploadRow): void {
-    this.s.insertUpload.run(r.upload_id, r.bucket_name, r.object_key, r.initiator_arn, r.owner_account, r.initiated_at, r.content_type, r.metadata, r.sse, r.sse_kms_key_id, r.tags);
+    this.s.insertUpload.run(r.upload_id, r.bucket_name, r.object_key, r.initiator_arn, r.owner_account, r.initiated_at, r.content_type, r.metadata, r.sse, r.sse_kms_key_id, r.tags,
+      r.storage_class ?? null, r.sse_customer ?? null);
+  }
+  completedUpload(id: string): CompletedUploadRow | undefined { return this.s.completedUpload.get(id); }
+  /** In CompleteMultipartUpload's transaction: remembers the answer for retries, forgetting those older than a day. */
+  recordCompleted(r: CompletedUploadRow): void {
+    this.s.pruneCompleted.run(new Date(Date.parse(r.completed_at) - 86_400_000).toISOString());
+    this.s.insertCompleted.run(r.upload_id, r.bucket_name, r.object_key, r.etag, r.sse, r.sse_kms_key_id, r.completed_at);
   }
   /** Removes an upload and returns its parts' blobs for the caller to delete after commit. */
   deleteUpload(id: string): string[] {
@@ -285,7 +308,7 @@ export class S3Store {
   putPart(r: PartRow): string | undefined {
     const previous = this.part(r.upload_id, r.part_number)?.blob_id;
     this.adopt(r.blob_id);
-    this.s.upsertPart.run(r.upload_id, r.part_number, r.blob_id, r.size, r.etag, r.md5, r.last_modified);
+    this.s.upsertPart.run(r.upload_id, r.part_number, r.blob_id, r.size, r.etag, r.md5, r.last_modified, r.iv ?? null);
     return this.release(previous);
   }
 

@@ -8,7 +8,7 @@ import { exportAccountSettings, exportEntities } from './entity-fixtures.ts';
 type Json = string | number | boolean | null | undefined | Json[] | { [k: string]: Json };
 
 /** Tables in dependency order; reset and restore walk it backwards/forwards. */
-export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'inline_blobs', 'multipart_uploads', 'multipart_parts', 'groups', 'group_members', 'instance_profiles', 'instance_profile_roles', 'oidc_providers', 'login_profiles', 'account_aliases', 'password_policies', 'service_linked_role_deletions', 'saml_providers', 'mfa_devices', 'ssh_public_keys', 'server_certificates', 'signing_certificates', 'service_specific_credentials', 'sts_preferences'] as const;
+export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'inline_blobs', 'multipart_uploads', 'multipart_parts', 'completed_uploads', 'groups', 'group_members', 'instance_profiles', 'instance_profile_roles', 'oidc_providers', 'login_profiles', 'account_aliases', 'password_policies', 'service_linked_role_deletions', 'saml_providers', 'mfa_devices', 'ssh_public_keys', 'server_certificates', 'signing_certificates', 'service_specific_credentials', 'sts_preferences'] as const;
 
 /**
  * The whole state in the fixtures format (documents kept as their exact stored text), so that loading the export into
@@ -64,7 +64,9 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
       objects: ctx.db.prepare<[string], ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? ORDER BY object_key').all(b.bucket_name).map((o) => ({
         key: o.object_key, contentBase64: ctx.s3.blobBytes(o.blob_id).toString('base64'), contentType: o.content_type ?? undefined,
         lastModified: o.last_modified, owner: o.owner_account, serverSideEncryption: o.sse ?? undefined, kmsKeyId: o.sse_kms_key_id ?? undefined,
-        tags: o.tags ? (JSON.parse(o.tags) as Record<string, string>) : undefined,
+        tags: o.tags ? (JSON.parse(o.tags) as Record<string, string>) : undefined, storageClass: o.storage_class ?? undefined,
+        // SSE-C: the content is ciphertext; the sealed key record (salted HMAC and IVs, never the key) goes with it.
+        sseCustomer: o.sse_customer ? (JSON.parse(o.sse_customer) as Json) : undefined,
       })),
     })),
   };

@@ -155,7 +155,7 @@ function encodingOf(call: S3Call): ((v: string) => string) {
 
 /** The story's Owner rule: the owner is shown only to callers allowed s3:GetObjectAcl on that object. */
 function contentsXml(object: ListedObject, owner: XmlObject | undefined, encode: (v: string) => string): XmlObject {
-  return { Key: encode(object.object_key), LastModified: object.last_modified, ETag: object.etag, Size: object.size, Owner: owner, StorageClass: 'STANDARD' };
+  return { Key: encode(object.object_key), LastModified: object.last_modified, ETag: object.etag, Size: object.size, Owner: owner, StorageClass: object.storage_class ?? 'STANDARD' };
 }
 
 interface ListRequest { bucket: BucketRow; prefix: string; delimiter: string; maxKeys: number; encode: (v: string) => string }
@@ -224,7 +224,8 @@ function decodeToken(token: string): string {
 
 export const listObjectsV2: S3Handler = (call) => {
   const r = startListing(call);
-  const token = call.query.get('continuation-token');
+  // An empty continuation-token is no token: S3 lists the first page.
+  const token = call.query.get('continuation-token') || null;
   const startAfter = call.query.get('start-after') ?? '';
   const after = token !== null ? decodeToken(token) : startAfter;
   const fetchOwner = call.query.get('fetch-owner') === 'true';

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Cipher } from 'node:crypto';
 import { createReadStream, createWriteStream, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -144,10 +144,20 @@ function isFileSystemError(error: unknown): boolean {
 }
 
 /** Streams a body into a new blob file (complete before it is renamed into place); returns its id, size and MD5 ETag. */
-export async function writeBlob(call: S3Call, source: Readable, sourceSize?: number): Promise<{ blobId: string; size: number; md5: Buffer }> {
+export async function writeBlob(call: S3Call, plain: Readable, sourceSize?: number, encrypt?: Cipher): Promise<{ blobId: string; size: number; md5: Buffer }> {
   // The source is the request body unless the caller says how big its other source is (a copied part).
   const size = sourceSize ?? Number(call.headers['x-amz-decoded-content-length'] ?? call.headers['content-length']);
-  if (Number.isInteger(size) && size >= 0 && size <= SMALL_BLOB_BYTES) return writeSmallBlob(call, source);
+  // SSE-C: the blob holds ciphertext (its MD5 is the ETag, as S3's SSE-C ETags are no MD5 of the data), while
+  // Content-MD5 describes what the client sent.
+  const plainMd5 = encrypt ? createHash('md5') : undefined;
+  let source = plain;
+  if (encrypt) {
+    plain.on('data', (chunk: Buffer) => plainMd5!.update(chunk));
+    plain.on('error', (error) => encrypt.destroy(error));
+    source = plain.pipe(encrypt);
+  }
+  const contentMd5 = (digest: Buffer): Buffer => plainMd5?.digest() ?? digest;
+  if (Number.isInteger(size) && size >= 0 && size <= SMALL_BLOB_BYTES) return writeSmallBlob(call, source, contentMd5);
   const { blobId, path } = call.ctx.s3.newBlobPath();
   const temp = `${path}.part`;
   const md5 = createHash('md5');
@@ -169,7 +179,7 @@ export async function writeBlob(call: S3Call, source: Readable, sourceSize?: num
   }
   const digest = md5.digest();
   try {
-    checkContentMd5(call, digest);
+    checkContentMd5(call, contentMd5(digest));
   } catch (error) {
     unlinkSync(path);
     throw error;
@@ -181,7 +191,7 @@ export async function writeBlob(call: S3Call, source: Readable, sourceSize?: num
  * A body whose declared length is small is read into memory and checked; it becomes an inline blob, stored in SQLite
  * by the transaction that records the object: no file to create, none to unlink when the object is replaced.
  */
-async function writeSmallBlob(call: S3Call, source: Readable): Promise<{ blobId: string; size: number; md5: Buffer }> {
+async function writeSmallBlob(call: S3Call, source: Readable, contentMd5: (digest: Buffer) => Buffer): Promise<{ blobId: string; size: number; md5: Buffer }> {
   let bytes: Buffer;
   try {
     bytes = await readLimited(source, SMALL_BLOB_BYTES, incompleteBody);
@@ -189,7 +199,7 @@ async function writeSmallBlob(call: S3Call, source: Readable): Promise<{ blobId:
     throw isAwsErrorShape(error) ? error : incompleteBody();
   }
   const md5 = createHash('md5').update(bytes).digest();
-  checkContentMd5(call, md5);
+  checkContentMd5(call, contentMd5(md5));
   return { blobId: call.ctx.s3.stageInlineBlob(bytes), size: bytes.length, md5 };
 }
 

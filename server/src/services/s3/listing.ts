@@ -41,6 +41,8 @@ export interface ListPage {
 
 export function listPage(store: S3Store, bucket: string, prefix: string, delimiter: string, after: string, maxKeys: number): ListPage {
   const entries: ListEntry[] = [];
+  // max-keys=0 asks for nothing: S3 answers an empty page that is not truncated.
+  if (maxKeys === 0) return { entries, isTruncated: false };
   let isTruncated = false;
   // One row past the page tells whether it is truncated; reading a whole second batch for it doubled a page's work.
   for (const entry of scanEntries(store, bucket, prefix, delimiter, after, maxKeys + 1)) {

@@ -6,8 +6,12 @@ import { AwsError } from '../../http/errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { PartRow, UploadRow } from '../../store/s3-store.ts';
-import { authorize, bucketArn, checkKey, invalidArgument, MAX_XML_BODY, objectArn, objectBody, ownerXml, requireBucket, storedHeaders, writeBlob, type S3Call, type S3Handler, type S3Result } from './common.ts';
-import { copySourceObject, declaredLength, requestHeader, sseOf, taggingHeader } from './objects.ts';
+import { authorize, bucketArn, checkKey, invalidArgument, MAX_XML_BODY, objectArn, ownerXml, requireBucket, storedHeaders, writeBlob, type S3Call, type S3Handler, type S3Result } from './common.ts';
+import {
+  customerKeyOf, customerResponseHeaders, encryptor, keyMatches, newIv, sealKey, SSE_C_PREFIX, type SealedKey,
+} from './encryption.ts';
+import { checkWriteCondition, copySource, copySourceBytes, declaredLength, requestHeader, sealedObjectKey, sseOf, taggingHeader, writeContext } from './objects.ts';
+import { storageClassOf, writeCondition } from './preconditions.ts';
 
 const MIN_PART_BYTES = 5 * 1024 * 1024;
 const MAX_PARTS = 10000;
@@ -26,17 +30,19 @@ function requireUpload(call: S3Call, bucket: string, key: string): UploadRow {
 export const createMultipartUpload: S3Handler = (call) => {
   const bucket = requireBucket(call);
   const key = checkKey(call);
-  const { sse, kms } = sseOf(call);
-  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), sse ? { 's3:x-amz-server-side-encryption': sse } : {});
+  const requested = sseOf(call);
+  const { sse, kms, customer } = requested;
+  const storageClass = storageClassOf(call.headers);
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), writeContext(requested, storageClass, call));
   const uploadId = randomBytes(48).toString('base64url');
   call.ctx.s3.insertUpload({
     upload_id: uploadId, bucket_name: bucket.bucket_name, object_key: key, initiator_arn: call.caller.principal.arn,
     owner_account: call.caller.principal.accountId || bucket.account_id, initiated_at: call.facts.now.toISOString(),
     content_type: requestHeader(call, 'content-type') ?? 'binary/octet-stream', metadata: JSON.stringify(storedHeaders(call.headers)),
-    sse, sse_kms_key_id: kms, tags: taggingHeader(call),
+    sse, sse_kms_key_id: kms, tags: taggingHeader(call), storage_class: storageClass, sse_customer: customer ? JSON.stringify(sealKey(customer)) : null,
   });
-  const headers: Record<string, string> = {};
-  if (sse) headers['x-amz-server-side-encryption'] = sse;
+  const headers = sseHeaders({ sse, sse_kms_key_id: kms, sse_customer: null });
+  if (customer) Object.assign(headers, customerResponseHeaders(customer.keyMd5));
   return { headers, body: restXmlDocument('InitiateMultipartUploadResult', { Bucket: bucket.bucket_name, Key: key, UploadId: uploadId }) };
 };
 
@@ -60,52 +66,101 @@ function copyRange(call: S3Call, size: number): { start: number; end: number } |
   return { start: Number(m[1]), end: Number(m[2]) };
 }
 
+/** The SSE response headers of an upload: SSE-S3 or SSE-KMS, or SSE-C's algorithm and key MD5. */
+function sseHeaders(upload: Pick<UploadRow, 'sse' | 'sse_kms_key_id' | 'sse_customer'>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (upload.sse) headers['x-amz-server-side-encryption'] = upload.sse;
+  if (upload.sse_kms_key_id) headers['x-amz-server-side-encryption-aws-kms-key-id'] = upload.sse_kms_key_id;
+  if (upload.sse_customer) Object.assign(headers, customerResponseHeaders((JSON.parse(upload.sse_customer) as SealedKey).keyMd5));
+  return headers;
+}
+
+/** A part of an SSE-C upload carries the upload's key; a part of any other upload carries none (UploadPart). */
+function partKey(call: S3Call, upload: UploadRow): ReturnType<typeof customerKeyOf> {
+  const given = customerKeyOf(call.headers, SSE_C_PREFIX, 'write');
+  const sealed = upload.sse_customer ? (JSON.parse(upload.sse_customer) as SealedKey) : undefined;
+  if ((given === undefined) !== (sealed === undefined)) {
+    throw new AwsError('InvalidRequest', 'The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.', 400);
+  }
+  if (given && sealed && !keyMatches(sealed, given)) {
+    throw new AwsError('InvalidRequest', 'The provided encryption parameters did not match the ones used originally.', 400);
+  }
+  return given;
+}
+
+/**
+ * s3:x-amz-server-side-encryption-customer-algorithm as the request sends it: a bucket policy requiring SSE-C sees it on
+ * every request of a multipart upload (UG "Specifying server-side encryption with customer-provided keys").
+ */
+function customerAlgorithmContext(call: S3Call): Record<string, string> {
+  const algorithm = requestHeader(call, `${SSE_C_PREFIX}algorithm`);
+  return algorithm === undefined ? {} : { 's3:x-amz-server-side-encryption-customer-algorithm': algorithm };
+}
+
 export async function uploadPart(call: S3Call): Promise<S3Result> {
   const bucket = requireBucket(call);
   const key = checkKey(call);
-  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key));
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), customerAlgorithmContext(call));
   const upload = requireUpload(call, bucket.bucket_name, key);
   const n = partNumber(call);
+  const customer = partKey(call, upload);
   const copying = call.headers['x-amz-copy-source'] !== undefined;
   let body: Readable;
   let request: ReturnType<S3Call['body']> | undefined;
   let size: number | undefined;
   if (copying) {
     // UploadPartCopy: bytes from an existing object (s3:GetObject on the source), optionally a range of it.
-    const source = copySourceObject(call);
-    const range = copyRange(call, source.size);
+    const source = copySource(call);
+    const range = copyRange(call, source.object.size);
     await call.readBody(0).catch(() => undefined);
-    const bytes = objectBody(call.ctx, source, range);
-    body = Buffer.isBuffer(bytes) ? Readable.from([bytes]) : bytes;
-    size = range ? range.end - range.start + 1 : source.size;
+    body = copySourceBytes(call, source, range);
+    size = range ? range.end - range.start + 1 : source.object.size;
   } else {
     declaredLength(call);
     request = call.body();
     body = request;
   }
-  const blob = await writeBlob(call, body, size);
+  const iv = customer ? newIv() : undefined;
+  const blob = await writeBlob(call, body, size, customer && iv ? encryptor(customer, iv) : undefined);
   const etag = `"${blob.md5.toString('hex')}"`;
   const previous = call.ctx.db.transaction(() => {
     // The upload may have been completed or aborted while this part streamed in.
     if (!call.ctx.s3.upload(upload.upload_id)) return blob.blobId;
-    return call.ctx.s3.putPart({ upload_id: upload.upload_id, part_number: n, blob_id: blob.blobId, size: blob.size, etag, md5: blob.md5, last_modified: call.facts.now.toISOString() });
+    return call.ctx.s3.putPart({
+      upload_id: upload.upload_id, part_number: n, blob_id: blob.blobId, size: blob.size, etag, md5: blob.md5, last_modified: call.facts.now.toISOString(), iv: iv ?? null,
+    });
   })();
   call.ctx.s3.removeBlob(previous);
   if (previous === blob.blobId) throw noSuchUpload(upload.upload_id);
-  if (copying) return { body: restXmlDocument('CopyPartResult', { ETag: etag, LastModified: call.facts.now.toISOString() }) };
-  const headers: Record<string, string> = { ETag: etag };
+  // UploadPart and UploadPartCopy both answer with the upload's encryption headers.
+  const encryption = sseHeaders(upload);
+  if (copying) return { headers: encryption, body: restXmlDocument('CopyPartResult', { ETag: etag, LastModified: call.facts.now.toISOString() }) };
+  const headers: Record<string, string> = { ETag: etag, ...encryption };
   // Known once the body has been read through.
   const checksum = request?.checksum;
   if (checksum) headers[`x-amz-checksum-${checksum.algorithm.toLowerCase()}`] = checksum.value;
-  if (upload.sse) headers['x-amz-server-side-encryption'] = upload.sse;
   return { headers };
 }
+
+const completeResult = (bucket: string, key: string, etag: string, upload: Pick<UploadRow, 'sse' | 'sse_kms_key_id'>): S3Result => ({
+  // CompleteMultipartUpload echoes SSE-S3 and SSE-KMS, not SSE-C (its response has no SSE-C members).
+  headers: sseHeaders({ ...upload, sse_customer: null }),
+  body: restXmlDocument('CompleteMultipartUploadResult', { Location: `/${bucket}/${encodeURIComponent(key)}`, Bucket: bucket, Key: key, ETag: etag }),
+});
 
 export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
   const bucket = requireBucket(call);
   const key = checkKey(call);
-  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key));
+  const condition = writeCondition(call.headers);
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...customerAlgorithmContext(call), ...condition?.context });
+  // A retry of a Complete that succeeded (an SDK that missed the answer) gets the same answer again, as on S3.
+  const done = call.ctx.s3.completedUpload(call.query.get('uploadId') ?? '');
+  if (done && done.bucket_name === bucket.bucket_name && done.object_key === key) {
+    await call.readBody(MAX_XML_BODY * 32).catch(() => undefined);
+    return completeResult(bucket.bucket_name, key, done.etag, done);
+  }
   const upload = requireUpload(call, bucket.bucket_name, key);
+  checkWriteCondition(call, bucket, key, condition);
   const doc = parseXmlBody(await call.readBody(MAX_XML_BODY * 32), 'CompleteMultipartUpload');
   const listed = doc.Part === undefined ? [] : Array.isArray(doc.Part) ? doc.Part : [doc.Part];
   if (listed.length === 0) throw malformed();
@@ -147,22 +202,30 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
   for (const p of parts) md5s.update(p.md5);
   const etag = `"${md5s.digest('hex')}-${parts.length}"`;
   const size = parts.reduce((sum, p) => sum + p.size, 0);
-  const stale = call.ctx.db.transaction(() => {
-    if (!call.ctx.s3.upload(upload.upload_id)) throw noSuchUpload(upload.upload_id);
-    const previous = call.ctx.s3.putObject({
-      bucket_name: bucket.bucket_name, object_key: key, blob_id: blobId, size, etag, last_modified: call.facts.now.toISOString(),
-      owner_account: upload.owner_account, content_type: upload.content_type, metadata: upload.metadata, sse: upload.sse,
-      sse_kms_key_id: upload.sse_kms_key_id, tags: upload.tags, checksum: null,
-    });
-    return [previous, ...call.ctx.s3.deleteUpload(upload.upload_id)];
-  })();
+  // An SSE-C object is its parts' ciphertexts end to end, each part under its own IV.
+  const sseCustomer = upload.sse_customer
+    ? sealedObjectKey(JSON.parse(upload.sse_customer) as SealedKey, parts.map((p) => ({ size: p.size, iv: (p.iv ?? Buffer.alloc(16)).toString('base64') })))
+    : null;
+  let stale: (string | undefined)[];
+  try {
+    stale = call.ctx.db.transaction(() => {
+      if (!call.ctx.s3.upload(upload.upload_id)) throw noSuchUpload(upload.upload_id);
+      condition?.atCommit(call.ctx.s3.object(bucket.bucket_name, key));
+      const now = call.facts.now.toISOString();
+      const previous = call.ctx.s3.putObject({
+        bucket_name: bucket.bucket_name, object_key: key, blob_id: blobId, size, etag, last_modified: now,
+        owner_account: upload.owner_account, content_type: upload.content_type, metadata: upload.metadata, sse: upload.sse,
+        sse_kms_key_id: upload.sse_kms_key_id, tags: upload.tags, checksum: null, storage_class: upload.storage_class ?? null, sse_customer: sseCustomer,
+      });
+      call.ctx.s3.recordCompleted({ upload_id: upload.upload_id, bucket_name: bucket.bucket_name, object_key: key, etag, sse: upload.sse, sse_kms_key_id: upload.sse_kms_key_id, completed_at: now });
+      return [previous, ...call.ctx.s3.deleteUpload(upload.upload_id)];
+    })();
+  } catch (error) {
+    call.ctx.s3.removeBlob(blobId);
+    throw error;
+  }
   for (const blob of stale) call.ctx.s3.removeBlob(blob);
-  const headers: Record<string, string> = {};
-  if (upload.sse) headers['x-amz-server-side-encryption'] = upload.sse;
-  return {
-    headers,
-    body: restXmlDocument('CompleteMultipartUploadResult', { Location: `/${bucket.bucket_name}/${encodeURIComponent(key)}`, Bucket: bucket.bucket_name, Key: key, ETag: etag }),
-  };
+  return completeResult(bucket.bucket_name, key, etag, upload);
 }
 
 export const abortMultipartUpload: S3Handler = (call) => {
@@ -201,7 +264,7 @@ export const listParts: S3Handler = (call) => {
       Bucket: bucket.bucket_name, Key: key, UploadId: upload.upload_id, PartNumberMarker: marker,
       NextPartNumberMarker: truncated ? (page.at(-1)?.part_number ?? marker) : undefined, MaxParts: max, IsTruncated: truncated,
       Part: page.map((p) => ({ PartNumber: p.part_number, LastModified: p.last_modified, ETag: p.etag, Size: p.size })),
-      Initiator: initiator, Owner: ownerXml(call, upload.owner_account), StorageClass: 'STANDARD',
+      Initiator: initiator, Owner: ownerXml(call, upload.owner_account), StorageClass: upload.storage_class ?? 'STANDARD',
     }),
   };
 };
@@ -218,7 +281,7 @@ export const listMultipartUploads: S3Handler = (call) => {
       Bucket: bucket.bucket_name, KeyMarker: '', UploadIdMarker: '', Prefix: prefix || undefined, MaxUploads: max, IsTruncated: uploads.length > max,
       Upload: page.map((u) => ({
         Key: u.object_key, UploadId: u.upload_id, Initiator: { ID: u.initiator_arn, DisplayName: u.initiator_arn },
-        Owner: ownerXml(call, u.owner_account), StorageClass: 'STANDARD', Initiated: u.initiated_at,
+        Owner: ownerXml(call, u.owner_account), StorageClass: u.storage_class ?? 'STANDARD', Initiated: u.initiated_at,
       })),
     }),
   };

@@ -25,7 +25,7 @@ export function prefixSuccessor(prefix: string): string {
   return chars.join('') + String.fromCodePoint(next);
 }
 
-/** EncodingType=url: keys percent-encoded as S3 does (space as '+', '/' kept readable). */
+/** EncodingType=url: keys percent-encoded as S3 does (space as %20, '+' as %2B, '/' kept readable). */
 export function s3UrlEncode(value: string): string {
-  return encodeURIComponent(value).replace(/%20/g, '+').replace(/%2F/g, '/').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(value).replace(/%2F/g, '/').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { ServerContext } from '../../context.ts';
 import { AwsError } from '../../http/errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
@@ -8,6 +9,11 @@ import {
   authorize, checkKey, decide, invalidArgument, objectBody, MAX_OBJECT_BYTES, MAX_XML_BODY, noSuchBucket, noSuchKey, objectArn, ownerXml, requireBucket, storedHeaders, touchBlob, writeBlob,
   type S3Call, type S3Handler, type S3Result,
 } from './common.ts';
+import {
+  asStream, COPY_SOURCE_SSE_C_PREFIX, customerKeyOf, customerResponseHeaders, decrypted, encryptor, keyForRead, newIv, refuseSseOnRead, requestedSse, sealKey, SSE_C_PREFIX,
+  type CustomerKey, type ObjectCustomerKey, type RequestedSse, type SealedKey, type Segment,
+} from './encryption.ts';
+import { checkCopySourceConditions, refuseArchived, storageClassOf, writeCondition, type WriteCondition } from './preconditions.ts';
 
 const header = (call: S3Call, name: string): string | undefined => {
   const v = call.headers[name];
@@ -42,23 +48,42 @@ function checkTags(tags: Record<string, string>): Record<string, string> {
   return tags;
 }
 
-function sseOf(call: S3Call): { sse: string | null; kms: string | null } {
-  const sse = header(call, 'x-amz-server-side-encryption') ?? null;
-  if (sse !== null && sse !== 'AES256' && sse !== 'aws:kms' && sse !== 'aws:kms:dsse') {
-    throw new AwsError('InvalidArgument', 'The encryption method specified is not supported', 400, { ArgumentName: 'x-amz-server-side-encryption', ArgumentValue: sse });
-  }
-  return { sse, kms: header(call, 'x-amz-server-side-encryption-aws-kms-key-id') ?? null };
+const sseOf = (call: S3Call): RequestedSse => requestedSse(call.headers);
+
+/** Policy condition keys of a write's encryption and storage class. */
+function writeContext(requested: RequestedSse, storageClass: string | null, call: S3Call): Record<string, string> {
+  const context: Record<string, string> = {};
+  if (requested.sse) context['s3:x-amz-server-side-encryption'] = requested.sse;
+  if (requested.kms) context['s3:x-amz-server-side-encryption-aws-kms-key-id'] = requested.kms;
+  if (requested.customer) context['s3:x-amz-server-side-encryption-customer-algorithm'] = 'AES256';
+  const storage = header(call, 'x-amz-storage-class');
+  if (storage !== undefined) context['s3:x-amz-storage-class'] = storageClass ?? storage;
+  return context;
+}
+
+/** The stored SSE-C record of a new object: the key's salted HMAC and the IV of each encrypted segment. */
+export function sealedObjectKey(key: CustomerKey | SealedKey, segments: Segment[]): string {
+  const sealed = 'hmac' in key ? key : sealKey(key);
+  const record: ObjectCustomerKey = { algorithm: sealed.algorithm, keyMd5: sealed.keyMd5, salt: sealed.salt, hmac: sealed.hmac, segments };
+  return JSON.stringify(record);
 }
 
 function objectResponseHeaders(object: ObjectRow): Record<string, string> {
   const headers: Record<string, string> = { ETag: object.etag };
   if (object.sse) headers['x-amz-server-side-encryption'] = object.sse;
   if (object.sse_kms_key_id) headers['x-amz-server-side-encryption-aws-kms-key-id'] = object.sse_kms_key_id;
+  if (object.sse_customer) Object.assign(headers, customerResponseHeaders((JSON.parse(object.sse_customer) as SealedKey).keyMd5));
   return headers;
 }
 
-async function commit(call: S3Call, row: ObjectRow): Promise<void> {
-  const result = await call.ctx.s3.recordObject(row);
+async function commit(call: S3Call, row: ObjectRow, guard?: (current: ObjectRow | undefined) => void): Promise<void> {
+  let result: Awaited<ReturnType<typeof call.ctx.s3.recordObject>>;
+  try {
+    result = await call.ctx.s3.recordObject(row, guard);
+  } catch (error) {
+    call.ctx.s3.removeBlob(row.blob_id);
+    throw error;
+  }
   if (result.bucketGone) {
     call.ctx.s3.removeBlob(row.blob_id);
     throw noSuchBucket(row.bucket_name);
@@ -70,25 +95,29 @@ export async function putObject(call: S3Call): Promise<S3Result> {
   const bucket = requireBucket(call);
   const key = checkKey(call);
   if (call.headers['x-amz-copy-source'] !== undefined) return copyObject(call, bucket, key);
-  const { sse, kms } = sseOf(call);
-  const context: Record<string, string> = {};
-  if (sse) context['s3:x-amz-server-side-encryption'] = sse;
-  if (kms) context['s3:x-amz-server-side-encryption-aws-kms-key-id'] = kms;
+  const requested = sseOf(call);
+  const { sse, kms, customer } = requested;
+  const storageClass = storageClassOf(call.headers);
+  const condition = writeCondition(call.headers);
+  const context = { ...writeContext(requested, storageClass, call), ...condition?.context };
   const acl = header(call, 'x-amz-acl');
   if (acl) context['s3:x-amz-acl'] = acl;
   const tags = taggingHeader(call);
   authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...context, ...requestTagContext(tags ? (JSON.parse(tags) as Record<string, string>) : {}) });
+  checkWriteCondition(call, bucket, key, condition);
   declaredLength(call);
   const body = call.body();
-  const blob = await writeBlob(call, body);
+  const iv = customer ? newIv() : undefined;
+  const blob = await writeBlob(call, body, undefined, customer && iv ? encryptor(customer, iv) : undefined);
   const checksum = body.checksum;
   const row: ObjectRow = {
     bucket_name: bucket.bucket_name, object_key: key, blob_id: blob.blobId, size: blob.size, etag: `"${blob.md5.toString('hex')}"`,
     last_modified: call.facts.now.toISOString(), owner_account: call.caller.principal.accountId || bucket.account_id,
     content_type: header(call, 'content-type') ?? 'binary/octet-stream', metadata: JSON.stringify(storedHeaders(call.headers)),
     sse, sse_kms_key_id: kms, tags, checksum: checksum ? `${checksum.algorithm}:${checksum.value}` : null,
+    storage_class: storageClass, sse_customer: customer && iv ? sealedObjectKey(customer, [{ size: blob.size, iv: iv.toString('base64') }]) : null,
   };
-  await commit(call, row);
+  await commit(call, row, condition?.atCommit);
   const headers = objectResponseHeaders(row);
   if (checksum) headers[`x-amz-checksum-${checksum.algorithm.toLowerCase()}`] = checksum.value;
   return { headers };
@@ -111,6 +140,24 @@ function parseCopySource(call: S3Call): { bucket: string; key: string } {
   return { bucket, key };
 }
 
+/**
+ * The object a copy reads, authorized as s3:GetObject on the source, with the copy source's conditions and SSE-C key
+ * checked; `unlocked` holds the key when the source is stored with SSE-C.
+ */
+function copySource(call: S3Call): { object: ObjectRow; unlocked: ReturnType<typeof keyForRead> } {
+  const object = copySourceObject(call);
+  const unlocked = keyForRead(object.sse_customer, customerKeyOf(call.headers, COPY_SOURCE_SSE_C_PREFIX, 'read'));
+  checkCopySourceConditions(call.headers, object);
+  refuseArchived(object);
+  return { object, unlocked };
+}
+
+/** The bytes of a copy source (or a range of them) in the clear. */
+function copySourceBytes(call: S3Call, source: { object: ObjectRow; unlocked: ReturnType<typeof keyForRead> }, range?: { start: number; end: number }): Readable {
+  const stored = objectBody(call.ctx, source.object, range);
+  return asStream(source.unlocked ? decrypted(stored, source.unlocked.key, source.unlocked.sealed, range?.start ?? 0) : stored);
+}
+
 /** The object a copy reads, authorized as s3:GetObject on the source. */
 function copySourceObject(call: S3Call): ObjectRow {
   const source = parseCopySource(call);
@@ -130,27 +177,57 @@ function linkBlob(ctx: ServerContext, blobId: string, key: string): string {
 }
 
 async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise<S3Result> {
-  const source = copySourceObject(call);
-  const { sse, kms } = sseOf(call);
-  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), sse ? { 's3:x-amz-server-side-encryption': sse } : {});
+  const copied = copySource(call);
+  const source = copied.object;
+  const requested = sseOf(call);
+  const { sse, kms, customer } = requested;
+  const storageClass = storageClassOf(call.headers);
+  const condition = writeCondition(call.headers);
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...writeContext(requested, storageClass, call), ...condition?.context });
   const replace = (header(call, 'x-amz-metadata-directive') ?? 'COPY') === 'REPLACE';
-  if (!replace && source.bucket_name === bucket.bucket_name && source.object_key === key && !sse) {
+  const changesSomething = replace || sse !== null || customer !== undefined || header(call, 'x-amz-storage-class') !== undefined;
+  if (!changesSomething && source.bucket_name === bucket.bucket_name && source.object_key === key) {
     throw new AwsError('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.", 400);
   }
+  checkWriteCondition(call, bucket, key, condition);
   const taggingReplace = header(call, 'x-amz-tagging-directive') === 'REPLACE';
   await call.readBody(0).catch(() => undefined);
+  // Plain bytes are shared with the source; bytes to decrypt or encrypt are written anew.
+  let blob: { blobId: string; size: number; etag: string };
+  let iv: Buffer | undefined;
+  if (!copied.unlocked && !customer) {
+    blob = { blobId: linkBlob(call.ctx, source.blob_id, source.object_key), size: source.size, etag: source.etag };
+  } else {
+    iv = customer ? newIv() : undefined;
+    const written = await writeBlob(call, copySourceBytes(call, copied), source.size, customer && iv ? encryptor(customer, iv) : undefined);
+    blob = { blobId: written.blobId, size: written.size, etag: `"${written.md5.toString('hex')}"` };
+  }
   const row: ObjectRow = {
-    ...source, bucket_name: bucket.bucket_name, object_key: key, blob_id: linkBlob(call.ctx, source.blob_id, source.object_key), last_modified: call.facts.now.toISOString(),
+    ...source, bucket_name: bucket.bucket_name, object_key: key, blob_id: blob.blobId, size: blob.size, etag: blob.etag, last_modified: call.facts.now.toISOString(),
     owner_account: call.caller.principal.accountId || bucket.account_id,
     content_type: replace ? (header(call, 'content-type') ?? 'binary/octet-stream') : source.content_type,
     metadata: replace ? JSON.stringify(storedHeaders(call.headers)) : source.metadata,
-    sse: sse ?? source.sse, sse_kms_key_id: sse ? kms : source.sse_kms_key_id, tags: taggingReplace ? taggingHeader(call) : source.tags,
+    sse: customer ? null : (sse ?? source.sse), sse_kms_key_id: customer ? null : sse ? kms : source.sse_kms_key_id, tags: taggingReplace ? taggingHeader(call) : source.tags,
+    // The storage class is not copied: without the header the copy is STANDARD (CopyObject, x-amz-storage-class).
+    storage_class: storageClass,
+    sse_customer: customer && iv ? sealedObjectKey(customer, [{ size: blob.size, iv: iv.toString('base64') }]) : null,
   };
-  await commit(call, row);
+  await commit(call, row, condition?.atCommit);
   return {
     headers: objectResponseHeaders(row),
     body: restXmlDocument('CopyObjectResult', { ETag: row.etag, LastModified: row.last_modified }),
   };
+}
+
+/**
+ * A conditional write's first check. If-Match needs s3:GetObject as well as s3:PutObject ("How to prevent overwrites
+ * if the object has changed": https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+ */
+function checkWriteCondition(call: S3Call, bucket: BucketRow, key: string, condition: WriteCondition | undefined): void {
+  if (!condition) return;
+  const current = call.ctx.s3.object(bucket.bucket_name, key);
+  if (condition.readsObject) authorize(call, bucket, 's3:GetObject', objectArn(bucket.bucket_name, key), existingTagContext(current));
+  condition.before(current, key);
 }
 
 /** s3:ExistingObjectTag/<key> for each tag of an existing object. */
@@ -240,6 +317,8 @@ function getHeaders(call: S3Call, object: ObjectRow): Record<string, string> {
     ...objectResponseHeaders(object), 'Content-Length': String(object.size), 'Last-Modified': new Date(object.last_modified).toUTCString(),
     'Content-Type': object.content_type ?? 'binary/octet-stream', 'Accept-Ranges': 'bytes',
   };
+  // S3 sends x-amz-storage-class for every class but STANDARD.
+  if (object.storage_class) headers['x-amz-storage-class'] = object.storage_class;
   for (const [name, value] of Object.entries(object.metadata ? (JSON.parse(object.metadata) as Record<string, string>) : {})) headers[name] = value;
   if (object.tags) headers['x-amz-tagging-count'] = String(Object.keys(JSON.parse(object.tags) as object).length);
   if (object.checksum && header(call, 'x-amz-checksum-mode') === 'ENABLED') {
@@ -255,22 +334,35 @@ function getHeaders(call: S3Call, object: ObjectRow): Record<string, string> {
   return headers;
 }
 
+/** The SSE-C key a read carries, checked against the object's (see keyForRead). */
+const readKey = (call: S3Call, object: ObjectRow): ReturnType<typeof keyForRead> =>
+  keyForRead(object.sse_customer, customerKeyOf(call.headers, SSE_C_PREFIX, 'read'));
+
 export const getObject: S3Handler = (call) => {
+  refuseSseOnRead(call.headers);
   const object = readableObject(call);
+  const unlocked = readKey(call, object);
   const conditional = checkConditions(call, object);
   if (conditional) return conditional;
+  refuseArchived(object);
   const headers = getHeaders(call, object);
   const range = parseRange(call, object.size);
-  if (!range) return { headers, body: objectBody(call.ctx, object) };
+  const body = (r?: { start: number; end: number }): Buffer | Readable => {
+    const stored = objectBody(call.ctx, object, r);
+    return unlocked ? decrypted(stored, unlocked.key, unlocked.sealed, r?.start ?? 0) : stored;
+  };
+  if (!range) return { headers, body: body() };
   // A checksum of the whole object does not describe a range; S3 leaves it out.
   for (const name of Object.keys(headers)) if (name.startsWith('x-amz-checksum-')) delete headers[name];
   headers['Content-Length'] = String(range.end - range.start + 1);
   headers['Content-Range'] = `bytes ${range.start}-${range.end}/${object.size}`;
-  return { status: 206, headers, body: objectBody(call.ctx, object, range) };
+  return { status: 206, headers, body: body(range) };
 };
 
 export const headObject: S3Handler = (call) => {
+  refuseSseOnRead(call.headers);
   const object = readableObject(call);
+  readKey(call, object);
   return checkConditions(call, object) ?? { headers: getHeaders(call, object) };
 };
 
@@ -398,4 +490,4 @@ export const deleteObjectTagging: S3Handler = (call) => {
   return { status: 204 };
 };
 
-export { copySourceObject, declaredLength, sseOf, taggingHeader, header as requestHeader };
+export { checkWriteCondition, copySource, copySourceBytes, declaredLength, objectResponseHeaders, sseOf, taggingHeader, writeContext, header as requestHeader };
