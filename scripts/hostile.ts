@@ -75,6 +75,7 @@ export interface Probe {
  */
 export const KNOWN_FIXED_ELSEWHERE: Record<string, string> = {
   'policy.deny-notprincipal-user+root.other-user-denied': 'NotPrincipal matching (lead, evaluate.ts): listing the account root exempts the whole account',
+  'policy.deny-notprincipal-root-only.users-denied': 'NotPrincipal matching (lead, evaluate.ts): listing the account root exempts the whole account',
   'policy.deny-notprincipal-user+root+notaction.other-user-denied': 'NotPrincipal matching (lead, evaluate.ts): listing the account root exempts the whole account',
   'policy.deny-notprincipal-role+root.session-denied': 'NotPrincipal matching (lead, evaluate.ts): a role ARN exempts all its sessions',
   'policy.deny-notprincipal-session.other-session-denied': 'NotPrincipal matching (lead, evaluate.ts): a role ARN exempts all its sessions',
@@ -337,7 +338,8 @@ probe('sigv4.s3.presigned-expired', 'sigv4', 'A presigned URL used after X-Amz-D
   expect(req, a, { status: 403, code: 'AccessDenied', message: 'Request has expired' }, 'expired 60 s URL');
 });
 probe('sigv4.s3.presigned-expires-1', 'sigv4', 'X-Amz-Expires=1 (the minimum) is valid for one second: used at once it is served.', DOC.s3QueryAuth, async (c) => {
-  const [req, a] = await presigned(c, 'GET', '/h-private/k', { expires: '1' });
+  // X-Amz-Date has whole seconds: date the URL at the next one, so that its single second is still ahead.
+  const [req, a] = await presigned(c, 'GET', '/h-private/k', { expires: '1', date: new Date(Math.ceil(Date.now() / 1000) * 1000) });
   expect(req, a, OK, 'X-Amz-Expires=1, used at once');
 });
 probe('sigv4.s3.presigned-not-yet-valid', 'sigv4', 'A presigned URL dated more than 15 minutes ahead is refused (403).', DOC.s3QueryAuth, async (c) => {
@@ -390,6 +392,21 @@ probe('sigv4.sts.presigned-get-caller-identity', 'sigv4', 'Control: STS accepts 
   const q = presignV4({ method: 'GET', path: '/', query: 'Action=GetCallerIdentity&Version=2011-06-15' }, { service: 'sts', host: c.host, credentials: CREDS.bob });
   const req: RawRequest = { method: 'GET', path: '/', query: q, headers: { host: c.host } };
   expect(req, await send(c.url, req), OK, 'presigned GetCallerIdentity');
+});
+
+probe('sigv4.s3.presigned-missing-expires', 'sigv4', 'A SigV4 presigned URL without X-Amz-Expires → 400 AuthorizationQueryParametersError "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."', DOC.s3QueryAuth, async (c) => {
+  const [req, a] = await presigned(c, 'GET', '/h-private/k', { mangle: (q) => q.split('&').filter((p) => !p.startsWith('X-Amz-Expires=')).join('&') });
+  expect(req, a, { status: 400, code: 'AuthorizationQueryParametersError', message: /requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters/ }, 'no X-Amz-Expires');
+});
+probe('sigv4.s3.algorithm-without-signature', 'sigv4', 'An X-Amz-Algorithm query parameter without the rest of the presigned parameters is not an anonymous request: 400 AuthorizationQueryParametersError.', DOC.s3QueryAuth, async (c) => {
+  const req: RawRequest = { method: 'GET', path: '/h-public-read/k', query: 'X-Amz-Algorithm=AWS4-HMAC-SHA256', headers: { host: c.host } };
+  expect(req, await send(c.url, req), { status: 400, code: 'AuthorizationQueryParametersError' }, 'X-Amz-Algorithm alone');
+});
+probe('sigv2.header-and-query-auth', 'sigv2', 'One authentication mechanism per request also with SigV2: Authorization header plus Signature/AWSAccessKeyId query → 400 InvalidArgument "Only one auth mechanism allowed; …".', DOC.s3Errors, async (c) => {
+  const req: RawRequest = { method: 'GET', path: '/h-private/k', query: '' };
+  req.query = presignV2(req, { credentials: CREDS.root, expires: Math.floor(Date.now() / 1000) + 300 });
+  req.headers = { host: c.host, ...signV2({ method: 'GET', path: '/h-private/k' }, { credentials: CREDS.root }) };
+  expect(req, await send(c.url, req), { status: 400, code: 'InvalidArgument', message: ONE_AUTH_MECHANISM }, 'SigV2 header + query');
 });
 
 // ===== credentials =====
@@ -544,6 +561,23 @@ probe('policy.allow-notprincipal.listed-not-granted', 'resource-policy', 'Allow 
 probe('policy.condition-principal-account', 'resource-policy', 'Deny Principal "*" unless aws:PrincipalAccount is the owner\'s: h-dave of account B (s3:*) is denied although another statement allows "*"; h-alice is allowed.', DOC.crossAccount, async (c) => {
   await get(c, 'dave', 'h-deny-other-accounts', 'k', DENIED, 'other account');
   await get(c, 'alice', 'h-deny-other-accounts', 'k', OK, 'same account');
+});
+
+probe('policy.deny-notprincipal-root-only.users-denied', 'resource-policy', 'Deny + NotPrincipal [account root] only: the account\'s users (h-bob, s3:*) and role sessions are denied — only the account principal itself is exempt.', DOC.notPrincipal, async (c) => {
+  await get(c, 'bob', 'h-np-root-only', 'k', DENIED, 'user of the listed account');
+  await get(c, 's1', 'h-np-root-only', 'k', DENIED, 'role session of the listed account');
+  await get(c, 'root', 'h-np-root-only', 'k', OK, 'the account root itself');
+});
+probe('policy.allow-notresource', 'resource-policy', 'Allow Principal h-alice s3:GetObject NotResource bucket/secret*: h-alice (no identity policy) reads k, not secret1.', DOC.notResource, async (c) => {
+  await get(c, 'alice', 'h-allow-notresource', 'k', OK, 'outside NotResource');
+  await get(c, 'alice', 'h-allow-notresource', 'secret1', DENIED, 'inside NotResource');
+});
+probe('policy.allow-service-principal', 'resource-policy', 'Principal {"Service": "cloudtrail.amazonaws.com"} grants to that service only: IAM users (h-alice) gain nothing from it.', DOC.principal, async (c) => {
+  await get(c, 'alice', 'h-allow-service', 'k', DENIED, 'a user is not the service');
+});
+probe('policy.principal-wildcard-arn-refused', 'resource-policy', 'Wildcards are not allowed in a Principal ARN ("arn:aws:iam::123456789012:user/*"): PutBucketPolicy → 400 MalformedPolicy "Invalid principal in policy".', DOC.principal, async (c) => {
+  const body = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:user/*` }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::h-private/*' }] });
+  await s3Expect(c, 'root', 'PUT', '/h-private', { status: 400, code: 'MalformedPolicy', message: 'Invalid principal in policy' }, 'PutBucketPolicy with user/*', { query: 'policy', body });
 });
 
 // ===== identity policies: NotAction / NotResource =====
@@ -719,6 +753,42 @@ probe('escalation.policies-read-at-request-time', 'escalation', 'A session\'s pe
   } finally {
     await queryExpect(c, 'root', 'iam', { Action: 'PutRolePolicy', RoleName: 'h-chain-role', PolicyName: 'main', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }) }, OK, 'restore');
   }
+});
+
+probe('escalation.role-boundary-caps-sessions', 'escalation', 'A role\'s permissions boundary caps its sessions: h-bounded-role (inline *:*, boundary s3:GetObject/ListBucket) → its session is denied iam:ListUsers and s3:PutObject, allowed s3:GetObject.', DOC.boundaries, async (c) => {
+  await queryExpect(c, 'bounded', 'iam', { Action: 'ListUsers' }, DENIED, 'ListUsers beyond the boundary');
+  await put(c, 'bounded', 'h-private', 'bounded', DENIED, 'PutObject beyond the boundary');
+  await get(c, 'bounded', 'h-private', 'k', OK, 'GetObject inside the boundary');
+});
+probe('escalation.tag-session-needs-trust', 'escalation', 'Passing session tags needs sts:TagSession in the role\'s trust policy: AssumeRole of h-app-role (trust: sts:AssumeRole only) with Tags → 403 AccessDenied.', DOC.assumeRole, async (c) => {
+  await queryExpect(c, 'assumer', 'sts', { Action: 'AssumeRole', RoleArn: roleArnOf('h-app-role'), RoleSessionName: 'tagged', 'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'admins' },
+    { status: 403, code: 'AccessDenied', message: /sts:TagSession/ }, 'AssumeRole with Tags');
+});
+probe('escalation.source-identity-needs-trust', 'escalation', 'Setting a source identity needs sts:SetSourceIdentity in the trust policy: AssumeRole with SourceIdentity → 403 AccessDenied.', DOC.assumeRole, async (c) => {
+  await queryExpect(c, 'assumer', 'sts', { Action: 'AssumeRole', RoleArn: roleArnOf('h-app-role'), RoleSessionName: 'sourced', SourceIdentity: 'someone-else' },
+    { status: 403, code: 'AccessDenied', message: /sts:SetSourceIdentity/ }, 'AssumeRole with SourceIdentity');
+});
+probe('escalation.duration-over-max-session', 'escalation', 'DurationSeconds above the role\'s MaxSessionDuration (3600) → 400 ValidationError "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."', DOC.assumeRole, async (c) => {
+  await queryExpect(c, 'assumer', 'sts', { Action: 'AssumeRole', RoleArn: roleArnOf('h-app-role'), RoleSessionName: 'long', DurationSeconds: '7200' },
+    { status: 400, code: 'ValidationError', message: 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.' }, 'AssumeRole for 2 h');
+});
+probe('escalation.revoke-older-sessions', 'escalation', 'Revoking a role\'s sessions (a Deny on aws:TokenIssueTime earlier than now, as the console\'s "Revoke active sessions" adds) denies sessions issued before it.', 'IAM User Guide, "Revoke IAM role temporary security credentials", https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html', async (c) => {
+  const [r0, a0] = await sendAs(c, CREDS.s1, queryRequest('sts', { Action: 'AssumeRole', RoleArn: roleArnOf('h-chain-role'), RoleSessionName: 'to-revoke' }), 'sts');
+  expect(r0, a0, OK, 'AssumeRole h-chain-role');
+  const session = credentialsIn(a0);
+  const cutoff = new Date(Date.now() + 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  await queryExpect(c, 'root', 'iam', { Action: 'PutRolePolicy', RoleName: 'h-chain-role', PolicyName: 'revoke', PolicyDocument: JSON.stringify({ Version: '2012-10-17',
+    Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': cutoff } } }] }) }, OK, 'PutRolePolicy revoke');
+  try {
+    const [r1, a1] = await sendAs(c, session, { method: 'GET', path: '/h-private/k', query: '' }, 's3');
+    expect(r1, a1, DENIED, 'GetObject by a revoked session');
+  } finally {
+    await queryExpect(c, 'root', 'iam', { Action: 'DeleteRolePolicy', RoleName: 'h-chain-role', PolicyName: 'revoke' }, OK, 'clean-up');
+  }
+});
+probe('escalation.attach-role-policy-assumable-role', 'escalation', 'Without iam:AttachRolePolicy / iam:PutRolePolicy a user cannot widen a role it may assume (h-assumer on h-app-role).', DOC.iamActions, async (c) => {
+  await queryExpect(c, 'assumer', 'iam', { Action: 'AttachRolePolicy', RoleName: 'h-app-role', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }, iamDenied('iam:AttachRolePolicy'), 'AttachRolePolicy');
+  await queryExpect(c, 'assumer', 'iam', { Action: 'PutRolePolicy', RoleName: 'h-app-role', PolicyName: 'pwn', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) }, iamDenied('iam:PutRolePolicy'), 'PutRolePolicy');
 });
 
 // ===== real clients =====

@@ -14,7 +14,7 @@ export const BOUNDARY_S3_READ = `arn:aws:iam::${A}:policy/h-boundary-s3read`;
 
 /** Who a probe acts as. */
 export type Who = 'root' | 'alice' | 'alan' | 'bob' | 'ben' | 'assumer' | 'mallory' | 'eve' | 'hr' | 'notaction' | 'notres' | 'deleted' | 'inactive'
-  | 's1' | 's2' | 'b1' | 'old' | 'rootB' | 'carol' | 'dave' | 'anon';
+  | 's1' | 's2' | 'b1' | 'old' | 'bounded' | 'rootB' | 'carol' | 'dave' | 'anon';
 
 const key = (id: string): Credentials => ({ accessKeyId: id, secretAccessKey: `${id.toLowerCase()}-secret-hostile-0000000000` });
 const session = (id: string): Credentials => ({ ...key(id), sessionToken: `${id}-token-hostile-000000000000000000000000` });
@@ -23,7 +23,7 @@ export const CREDS: Record<Exclude<Who, 'anon'>, Credentials> = {
   alice: key('AKIAHOSTILEALICE0001'), alan: key('AKIAHOSTILEALAN00001'), bob: key('AKIAHOSTILEBOB000001'), ben: key('AKIAHOSTILEBEN000001'),
   assumer: key('AKIAHOSTILEASSUMER01'), mallory: key('AKIAHOSTILEMALLORY01'), eve: key('AKIAHOSTILEEVE000001'), hr: key('AKIAHOSTILEHR0000001'),
   notaction: key('AKIAHOSTILENOTACT001'), notres: key('AKIAHOSTILENOTRES001'), deleted: key('AKIAHOSTILEDELETED01'), inactive: key('AKIAHOSTILEINACTIVE1'),
-  s1: session('ASIAHOSTILES1000001'), s2: session('ASIAHOSTILES2000001'), b1: session('ASIAHOSTILEB1000001'), old: session('ASIAHOSTILEOLD00001'),
+  s1: session('ASIAHOSTILES1000001'), s2: session('ASIAHOSTILES2000001'), b1: session('ASIAHOSTILEB1000001'), old: session('ASIAHOSTILEOLD00001'), bounded: session('ASIAHOSTILEBND00001'),
   rootB: key('AKIAHOSTILEROOTB0001'), carol: key('AKIAHOSTILECAROL0001'), dave: key('AKIAHOSTILEDAVE00001'),
 };
 
@@ -56,6 +56,9 @@ export const BUCKETS: Record<string, object[] | null> = {
     { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::h-deny-other-accounts/*' }],
   'h-x-account': [{ Effect: 'Allow', Principal: { AWS: rootArn(B) }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::h-x-account/*' }],
   'h-x-user': [{ Effect: 'Allow', Principal: { AWS: [userArn('h-dave', B), userArn('h-carol', B)] }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::h-x-user/*' }],
+  'h-np-root-only': [{ Effect: 'Deny', NotPrincipal: { AWS: rootArn() }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::h-np-root-only/*' }],
+  'h-allow-notresource': [{ Effect: 'Allow', Principal: { AWS: userArn('h-alice') }, Action: 's3:GetObject', NotResource: 'arn:aws:s3:::h-allow-notresource/secret*' }],
+  'h-allow-service': [{ Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::h-allow-service/*' }],
   'h-public-read': [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::h-public-read/*' }],
   'h-public-aws-star': [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::h-public-aws-star/*' }],
 };
@@ -98,10 +101,11 @@ export function worldFixtures(): object {
       { name: 'h-user-trust-role', trustPolicy: doc({ Effect: 'Allow', Principal: { AWS: userArn('h-alice') }, Action: 'sts:AssumeRole' }), inlinePolicies: { main: doc(allow('s3:GetObject')) } },
       { name: 'h-chain-role', trustPolicy: doc({ Effect: 'Allow', Principal: { AWS: roleArnOf('h-app-role') }, Action: 'sts:AssumeRole' }), inlinePolicies: { main: S3_ALL } },
       { name: 'h-x-role', trustPolicy: trustAccount(B), inlinePolicies: { main: doc(allow('s3:GetObject')) } },
+      { name: 'h-bounded-role', trustPolicy: trustAccount(), inlinePolicies: { main: doc(allow('*')) }, permissionsBoundary: 'h-boundary-s3read' },
     ],
     sessions: [
       fixtureSession('h-app-role', 'h-s1', 's1'), fixtureSession('h-app-role', 'h-s2', 's2'), fixtureSession('h-bare-role', 'h-b1', 'b1'),
-      fixtureSession('h-app-role', 'h-old', 'old', { expiresAt: '2020-01-01T00:00:00Z' }),
+      fixtureSession('h-app-role', 'h-old', 'old', { expiresAt: '2020-01-01T00:00:00Z' }), fixtureSession('h-bounded-role', 'h-bnd', 'bounded'),
     ],
     buckets: Object.entries(BUCKETS).map(([name, statements]) => ({ name, objects, ...(statements ? { policy: doc(...statements) } : {}) })),
   };
