@@ -855,6 +855,22 @@ probe('clients.boto3', 'clients', 'boto3: an expired SigV2 presigned URL → 403
   if (out.sts_other_token![0] !== 403 || out.sts_other_token![1] !== 'InvalidClientTokenId') fail(`STS with another session's token: ${JSON.stringify(out.sts_other_token)}`);
 }, true);
 
+probe('clients.aws-cli', 'clients', 'AWS CLI v1: GetSessionToken credentials without MFA → "An error occurred (InvalidClientTokenId) when calling the ListUsers operation"; a session of a role without policies → AccessDenied on PutObject; a key and another session\'s token → InvalidClientTokenId.', DOC.getSessionToken, async (c) => {
+  const [r0, a0] = await query(c, 'assumer', 'sts', { Action: 'GetSessionToken' });
+  expect(r0, a0, OK, 'GetSessionToken');
+  const token = credentialsIn(a0);
+  const cli = (creds: Credentials, args: string[]) => runChild('aws', ['--endpoint-url', c.url, '--region', 'us-east-1', ...args], {
+    PATH: process.env.PATH, HOME: process.env.HOME, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_SESSION_TOKEN: creds.sessionToken ?? '',
+    AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_MAX_ATTEMPTS: '1', AWS_PAGER: '',
+  });
+  const noMfa = await cli(token, ['iam', 'list-users']);
+  if (noMfa.status === 0 || !noMfa.stderr.includes('(InvalidClientTokenId) when calling the ListUsers operation')) fail(`aws iam list-users with GetSessionToken credentials: exit ${noMfa.status}, ${noMfa.stderr.trim()}`);
+  const bare = await cli(CREDS.b1, ['s3api', 'put-object', '--bucket', 'h-private', '--key', 'cli-bare']);
+  if (bare.status === 0 || !bare.stderr.includes('(AccessDenied) when calling the PutObject operation')) fail(`aws s3api put-object as a policy-less session: exit ${bare.status}, ${bare.stderr.trim()}`);
+  const mixed = await cli({ ...CREDS.s1, sessionToken: CREDS.s2.sessionToken }, ['sts', 'get-caller-identity']);
+  if (mixed.status === 0 || !mixed.stderr.includes('(InvalidClientTokenId)')) fail(`aws sts get-caller-identity with another session's token: exit ${mixed.status}, ${mixed.stderr.trim()}`);
+}, true);
+
 /** A child process's exit status and output, without blocking the event loop (the server under test shares it). */
 function runChild(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
