@@ -494,6 +494,12 @@ probe('sigv2.query-valid-session', 'sigv2', 'Control: a SigV2 presigned URL of t
   expect(req, await send(c.url, req), OK, 'SigV2 session URL');
 });
 
+probe('sigv2.x-amz-date-over-date', 'sigv2', 'SigV2: when x-amz-date is present it dates the request (the Date line of the string to sign is empty): a fresh x-amz-date with a day-old Date is served.', DOC.s3SigV2, async (c) => {
+  const req: RawRequest = { method: 'GET', path: '/h-private/k', query: '' };
+  req.headers = { host: c.host, ...signV2(req, { credentials: CREDS.root, amzDate: true }), date: minutes(-1440).toUTCString() };
+  expect(req, await send(c.url, req), OK, 'SigV2, fresh x-amz-date, stale Date');
+});
+
 // ===== resource policies: Principal / NotPrincipal / NotAction / NotResource =====
 
 const get = (c: ProbeContext, who: Who, bucket: string, key: string, want: Want, label: string): Promise<Answer> => s3Expect(c, who, 'GET', `/${bucket}/${key}`, want, `${label} (${who} GetObject ${bucket}/${key})`);
@@ -615,6 +621,14 @@ probe('anonymous.sts-missing-token', 'anonymous', 'An unsigned STS call → 403 
 });
 probe('anonymous.iam-missing-token', 'anonymous', 'An unsigned IAM call → 403 MissingAuthenticationToken.', DOC.stsErrors, async (c) => {
   await queryExpect(c, 'anon', 'iam', { Action: 'CreateUser', UserName: 'h-anon' }, { status: 403, code: 'MissingAuthenticationToken' }, 'anonymous CreateUser');
+});
+
+probe('anonymous.public-policy-same-account-user', 'anonymous', 'Principal "*" also covers authenticated principals: h-alan of the owning account (no identity policy) may GetObject — in one account, the resource policy alone suffices.', DOC.evaluation, async (c) => {
+  await get(c, 'alan', 'h-public-read', 'k', OK, 'same account, public policy');
+});
+probe('anonymous.public-policy-other-account', 'anonymous', 'Principal "*" and another account\'s principals: h-dave of account B (identity s3:*) may GetObject; h-carol (no identity policy) may not — cross-account access needs both sides.', DOC.crossAccount, async (c) => {
+  await get(c, 'dave', 'h-public-read', 'k', OK, 'other account, identity allows');
+  await get(c, 'carol', 'h-public-read', 'k', DENIED, 'other account, no identity policy');
 });
 
 // ===== cross-account =====
@@ -789,6 +803,37 @@ probe('escalation.revoke-older-sessions', 'escalation', 'Revoking a role\'s sess
 probe('escalation.attach-role-policy-assumable-role', 'escalation', 'Without iam:AttachRolePolicy / iam:PutRolePolicy a user cannot widen a role it may assume (h-assumer on h-app-role).', DOC.iamActions, async (c) => {
   await queryExpect(c, 'assumer', 'iam', { Action: 'AttachRolePolicy', RoleName: 'h-app-role', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }, iamDenied('iam:AttachRolePolicy'), 'AttachRolePolicy');
   await queryExpect(c, 'assumer', 'iam', { Action: 'PutRolePolicy', RoleName: 'h-app-role', PolicyName: 'pwn', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) }, iamDenied('iam:PutRolePolicy'), 'PutRolePolicy');
+});
+
+probe('escalation.delegated-boundary-on-others', 'escalation', 'Delegated administration: iam:PutUserPermissionsBoundary allowed only with the approved boundary — setting a wider one on another user is denied; the approved one is allowed.', DOC.boundaries, async (c) => {
+  await queryExpect(c, 'hr', 'iam', { Action: 'PutUserPermissionsBoundary', UserName: 'h-alan', PermissionsBoundary: `arn:aws:iam::${A}:policy/h-boundary-wide` }, iamDenied('iam:PutUserPermissionsBoundary'), 'wider boundary');
+  await queryExpect(c, 'hr', 'iam', { Action: 'PutUserPermissionsBoundary', UserName: 'h-alan', PermissionsBoundary: BOUNDARY_S3_READ }, OK, 'approved boundary');
+  await queryExpect(c, 'root', 'iam', { Action: 'DeleteUserPermissionsBoundary', UserName: 'h-alan' }, OK, 'clean-up');
+});
+probe('escalation.session-policy-arns-cap', 'escalation', 'Managed session policies (PolicyArns) cap a role session too: AssumeRole of h-app-role (s3:*) with PolicyArns [s3:GetObject/ListBucket] → PutObject denied, GetObject allowed.', DOC.sessionPolicies, async (c) => {
+  const creds = await assume(c, 'assumer', 'h-app-role', { 'PolicyArns.member.1.arn': BOUNDARY_S3_READ });
+  const [r1, a1] = await sendAs(c, creds, { method: 'PUT', path: '/h-private/capped-arns', query: '', body: Buffer.from('x') }, 's3');
+  expect(r1, a1, DENIED, 'PutObject beyond the managed session policy');
+  const [r2, a2] = await sendAs(c, creds, { method: 'GET', path: '/h-private/k', query: '' }, 's3');
+  expect(r2, a2, OK, 'GetObject inside the managed session policy');
+});
+probe('escalation.federation-token-policy-caps', 'escalation', 'GetFederationToken\'s policy caps the federated user: h-assumer (s3:*) federated with Policy s3:GetObject → PutObject denied, GetObject allowed.', DOC.getFederationToken, async (c) => {
+  const [r0, a0] = await query(c, 'assumer', 'sts', { Action: 'GetFederationToken', Name: 'capped', Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }) });
+  expect(r0, a0, OK, 'GetFederationToken');
+  const creds = credentialsIn(a0);
+  const [r1, a1] = await sendAs(c, creds, { method: 'PUT', path: '/h-private/fed', query: '', body: Buffer.from('x') }, 's3');
+  expect(r1, a1, DENIED, 'PutObject beyond the federation policy');
+  const [r2, a2] = await sendAs(c, creds, { method: 'GET', path: '/h-private/k', query: '' }, 's3');
+  expect(r2, a2, OK, 'GetObject inside the federation policy');
+});
+probe('escalation.session-token-creds-sts-limits', 'escalation', 'GetSessionToken credentials may call STS AssumeRole and GetCallerIdentity only: GetFederationToken with them → 403 AccessDenied "Cannot call GetFederationToken with session credentials".', DOC.getSessionToken, async (c) => {
+  const [r0, a0] = await query(c, 'assumer', 'sts', { Action: 'GetSessionToken' });
+  expect(r0, a0, OK, 'GetSessionToken');
+  const creds = credentialsIn(a0);
+  const [r1, a1] = await sendAs(c, creds, queryRequest('sts', { Action: 'GetCallerIdentity' }), 'sts');
+  expect(r1, a1, OK, 'GetCallerIdentity');
+  const [r2, a2] = await sendAs(c, creds, queryRequest('sts', { Action: 'GetFederationToken', Name: 'from-session' }), 'sts');
+  expect(r2, a2, { status: 403, code: 'AccessDenied', message: 'Cannot call GetFederationToken with session credentials' }, 'GetFederationToken with GetSessionToken credentials');
 });
 
 // ===== real clients =====
