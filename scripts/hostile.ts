@@ -502,6 +502,14 @@ probe('sigv2.x-amz-date-over-date', 'sigv2', 'SigV2: when x-amz-date is present 
 
 // ===== resource policies: Principal / NotPrincipal / NotAction / NotResource =====
 
+/**
+ * Removes the bucket's Block Public Access settings (AWS turns them on for new buckets), so that its public policy
+ * counts; best effort: where PublicAccessBlock is not implemented the bucket has none.
+ */
+async function openToPublic(c: ProbeContext, bucket: string): Promise<void> {
+  await s3(c, 'root', 'DELETE', `/${bucket}`, { query: 'publicAccessBlock' });
+}
+
 const get = (c: ProbeContext, who: Who, bucket: string, key: string, want: Want, label: string): Promise<Answer> => s3Expect(c, who, 'GET', `/${bucket}/${key}`, want, `${label} (${who} GetObject ${bucket}/${key})`);
 const put = (c: ProbeContext, who: Who, bucket: string, key: string, want: Want, label: string): Promise<Answer> => s3Expect(c, who, 'PUT', `/${bucket}/${key}`, want, `${label} (${who} PutObject ${bucket}/${key})`, { body: 'x' });
 
@@ -606,11 +614,11 @@ probe('anonymous.list-buckets-denied', 'anonymous', 'An unsigned ListBuckets (GE
   await s3Expect(c, 'anon', 'GET', '/', DENIED, 'anonymous ListBuckets');
 });
 probe('anonymous.public-read-allowed', 'anonymous', 'Principal "*" s3:GetObject (no Block Public Access on the bucket): an anonymous GetObject is served.', DOC.anonymous, async (c) => {
-  await s3(c, 'root', 'DELETE', '/h-public-read', { query: 'publicAccessBlock' });
+  await openToPublic(c, 'h-public-read');
   await get(c, 'anon', 'h-public-read', 'k', OK, 'public bucket policy');
 });
 probe('anonymous.aws-star-allowed', 'anonymous', 'Principal {"AWS":"*"} is the same as "*" and includes anonymous users: anonymous GetObject served.', DOC.principal, async (c) => {
-  await s3(c, 'root', 'DELETE', '/h-public-aws-star', { query: 'publicAccessBlock' });
+  await openToPublic(c, 'h-public-aws-star');
   await get(c, 'anon', 'h-public-aws-star', 'k', OK, 'AWS:* bucket policy');
 });
 probe('anonymous.public-read-not-write', 'anonymous', 'A public-read policy grants nothing else: anonymous PutObject → 403 AccessDenied.', DOC.anonymous, async (c) => {
@@ -624,9 +632,11 @@ probe('anonymous.iam-missing-token', 'anonymous', 'An unsigned IAM call → 403 
 });
 
 probe('anonymous.public-policy-same-account-user', 'anonymous', 'Principal "*" also covers authenticated principals: h-alan of the owning account (no identity policy) may GetObject — in one account, the resource policy alone suffices.', DOC.evaluation, async (c) => {
+  await openToPublic(c, 'h-public-read');
   await get(c, 'alan', 'h-public-read', 'k', OK, 'same account, public policy');
 });
 probe('anonymous.public-policy-other-account', 'anonymous', 'Principal "*" and another account\'s principals: h-dave of account B (identity s3:*) may GetObject; h-carol (no identity policy) may not — cross-account access needs both sides.', DOC.crossAccount, async (c) => {
+  await openToPublic(c, 'h-public-read');
   await get(c, 'dave', 'h-public-read', 'k', OK, 'other account, identity allows');
   await get(c, 'carol', 'h-public-read', 'k', DENIED, 'other account, no identity policy');
 });
