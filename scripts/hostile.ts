@@ -114,7 +114,8 @@ function describe(req: RawRequest): string {
 function expect(req: RawRequest, a: Answer, want: Want, label: string): void {
   const text = a.body.toString();
   const code = codeOf(text);
-  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? '';
+  const message = (/<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? '')
+    .replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
   const statuses = want.status === undefined ? undefined : [want.status].flat();
   const codes = want.code === undefined ? undefined : [want.code].flat();
   const problems: string[] = [];
@@ -592,6 +593,12 @@ probe('policy.allow-service-principal', 'resource-policy', 'Principal {"Service"
 probe('policy.principal-wildcard-arn-refused', 'resource-policy', 'Wildcards are not allowed in a Principal ARN ("arn:aws:iam::123456789012:user/*"): PutBucketPolicy → 400 MalformedPolicy "Invalid principal in policy".', DOC.principal, async (c) => {
   const body = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:user/*` }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::h-private/*' }] });
   await s3Expect(c, 'root', 'PUT', '/h-private', { status: 400, code: 'MalformedPolicy', message: 'Invalid principal in policy' }, 'PutBucketPolicy with user/*', { query: 'policy', body });
+});
+
+probe('policy.trust-wildcard-principal-refused', 'resource-policy', 'A trust policy with a wildcard inside a principal ARN is refused: CreateRole → 400 MalformedPolicyDocument \'Invalid principal in policy: "AWS":"arn:aws:iam::123456789012:role/*"\'.', DOC.principal, async (c) => {
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:role/*` }, Action: 'sts:AssumeRole' }] });
+  await queryExpect(c, 'root', 'iam', { Action: 'CreateRole', RoleName: 'h-wildcard-trust', AssumeRolePolicyDocument: trust },
+    { status: 400, code: 'MalformedPolicyDocument', message: `Invalid principal in policy: "AWS":"arn:aws:iam::${A}:role/*"` }, 'CreateRole trusting role/*');
 });
 
 // ===== identity policies: NotAction / NotResource =====
