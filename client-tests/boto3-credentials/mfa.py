@@ -71,7 +71,8 @@ plain = sts.get_session_token()['Credentials']
 plain_iam = boto3.client('iam', endpoint_url=URL, config=CONFIG, aws_access_key_id=plain['AccessKeyId'], aws_secret_access_key=plain['SecretAccessKey'],
                          aws_session_token=plain['SessionToken'], region_name='us-east-1')
 err = error_of(lambda: plain_iam.list_users())
-check('session without MFA: denied', err and err['Code'] == 'AccessDenied', err)
+# GetSessionToken credentials without MFA cannot call IAM (STS API Reference, GetSessionToken): InvalidClientTokenId.
+check('session without MFA: no IAM calls', err and err['Code'] == 'InvalidClientTokenId' and err['Message'] == 'The security token included in the request is invalid', err)
 
 token = sts.get_session_token(SerialNumber=serial, TokenCode=totp(seed), DurationSeconds=900)
 check('get-session-token with MFA', 'Credentials' in token, token)

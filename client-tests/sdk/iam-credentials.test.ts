@@ -171,12 +171,14 @@ test('MFA in STS and policies: GetSessionToken with a TOTP code makes aws:MultiF
   assert.equal((await rejection(plain.send(new ListUsersCommand({})))).name, 'AccessDenied');
   assert.equal((await rejection(plain.send(new GetUserCommand({ UserName: 'mfa-user' })))).name, 'AccessDenied');
 
-  // A session without MFA: aws:MultiFactorAuthPresent is false.
+  // A session without MFA cannot call IAM at all: "You cannot call any IAM API operations unless MFA authentication
+  // information is included in the request" (STS API Reference, GetSessionToken); IAM answers InvalidClientTokenId.
   const sts = stsAs(longTerm);
   const noMfa = (await sts.send(new GetSessionTokenCommand({}))).Credentials!;
   const noMfaIam = iamAs({ accessKeyId: noMfa.AccessKeyId!, secretAccessKey: noMfa.SecretAccessKey!, sessionToken: noMfa.SessionToken! });
-  assert.equal((await rejection(noMfaIam.send(new ListUsersCommand({})))).name, 'AccessDenied');
-  assert.equal((await rejection(noMfaIam.send(new GetUserCommand({ UserName: 'mfa-user' })))).name, 'AccessDenied');
+  const noMfaList = await rejection(noMfaIam.send(new ListUsersCommand({})));
+  assert.deepEqual([noMfaList.name, noMfaList.message, noMfaList.status], ['InvalidClientTokenId', 'The security token included in the request is invalid', 403]);
+  assert.equal((await rejection(noMfaIam.send(new GetUserCommand({ UserName: 'mfa-user' })))).name, 'InvalidClientTokenId');
 
   // Wrong code, wrong device: AWS's two AccessDenied texts.
   const wrong = await rejection(sts.send(new GetSessionTokenCommand({ SerialNumber: serial, TokenCode: wrongCode(seed) })));
@@ -192,7 +194,7 @@ test('MFA in STS and policies: GetSessionToken with a TOTP code makes aws:MultiF
   assert.equal((await mfaIam.send(new GetUserCommand({ UserName: 'mfa-user' }))).User?.UserName, 'mfa-user');
   // aws:MultiFactorAuthAge counts seconds since the code was checked.
   assert.ok((await mfaIam.send(new GetAccountSummaryCommand({}))).SummaryMap);
-  assert.equal((await rejection(noMfaIam.send(new GetAccountSummaryCommand({})))).name, 'AccessDenied');
+  assert.equal((await rejection(noMfaIam.send(new GetAccountSummaryCommand({})))).name, 'InvalidClientTokenId');
 });
 
 test('MFA in AssumeRole: a trust policy requiring MFA, and sessions that carry it', async () => {

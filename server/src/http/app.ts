@@ -87,6 +87,10 @@ async function handleQuery(ctx: ServerContext, req: IncomingMessage, res: Server
     if (resolved.error && !unsignedOk) throw resolved.error;
     // GetFederationToken credentials cannot call IAM: AWS does not recognise them there.
     if (service === iamService && caller.principal.kind === 'federated-user') throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid', 403);
+    // Nor can GetSessionToken credentials obtained without MFA (API_GetSessionToken: no IAM calls without MFA).
+    if (service === iamService && caller.session && caller.principal.kind !== 'assumed-role' && !caller.session.mfa_authenticated_at) {
+      throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid', 403);
+    }
     record.principal = caller.principal.arn;
     if (!action) throw new AwsError('MissingAction', 'Missing Action', 400);
     const handler = Object.hasOwn(service.handlers, action) ? service.handlers[action] : undefined;
@@ -137,6 +141,14 @@ function virtualHostBucket(host: string | undefined): string | undefined {
   return undefined;
 }
 
+/** S3 takes one authentication per request: an Authorization header with a presigned URL's parameters is refused. */
+function rejectTwoAuthMechanisms(req: IncomingMessage, query: URLSearchParams): void {
+  const auth = req.headers.authorization;
+  if (auth === undefined || !(query.has('X-Amz-Algorithm') || query.has('Signature'))) return;
+  throw new AwsError('InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
+    400, { ArgumentName: 'Authorization', ArgumentValue: auth });
+}
+
 function decodePathSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -169,6 +181,7 @@ async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerRes
     const method = req.method ?? 'GET';
     const route = routeS3(method, target.bucket, target.key, query);
     record.operation = route.name;
+    rejectTwoAuthMechanisms(req, query);
     const { caller, auth, error } = resolveCaller(ctx, 's3', req, rawPath, rawQuery);
     if (error) throw error;
     record.principal = caller.principal.arn;

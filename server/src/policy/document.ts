@@ -251,7 +251,8 @@ function parsePrincipal(spec: unknown, options: ParseOptions): PrincipalSet {
         case 'AWS':
           if (value === '*') set.any = true;
           else if (ACCOUNT_ID.test(value)) set.accounts.add(value);
-          else if (PRINCIPAL_ARN.test(value)) {
+          // No wildcards inside a principal ARN: only "*" alone matches everyone (Principal element reference).
+          else if (PRINCIPAL_ARN.test(value) && !/[*?]/.test(value)) {
             const root = /^arn:aws:iam::(\d{12}):root$/.exec(value);
             if (root) set.accounts.add(root[1]);
             else {
