@@ -74,20 +74,6 @@ export interface Probe {
  * reason. Remove an entry once its fix is merged.
  */
 export const KNOWN_FIXED_ELSEWHERE: Record<string, string> = {
-  'policy.deny-notprincipal-user+root.other-user-denied': 'NotPrincipal matching (lead, evaluate.ts): listing the account root exempts the whole account',
-  'policy.deny-notprincipal-root-only.users-denied': 'NotPrincipal matching (lead, evaluate.ts): listing the account root exempts the whole account',
-  'policy.deny-notprincipal-user+root+notaction.other-user-denied': 'NotPrincipal matching (lead, evaluate.ts): listing the account root exempts the whole account',
-  'policy.deny-notprincipal-role+root.session-denied': 'NotPrincipal matching (lead, evaluate.ts): a role ARN exempts all its sessions',
-  'policy.deny-notprincipal-session.other-session-denied': 'NotPrincipal matching (lead, evaluate.ts): a role ARN exempts all its sessions',
-  'sigv4.s3.unsigned-x-amz-meta-refused': 'unsigned x-amz-* headers (lead, sigv4.ts)',
-  'sigv4.s3.unsigned-x-amz-tagging-refused': 'unsigned x-amz-* headers (lead, sigv4.ts)',
-  'sigv4.s3.unsigned-copy-source-refused': 'unsigned x-amz-* headers (lead, sigv4.ts)',
-  'sigv4.s3.presigned-put-unsigned-copy-source-refused': 'presigned PUT + unsigned x-amz-copy-source (lead, sigv4.ts)',
-  'sigv4.s3.presigned-put-unsigned-x-amz-meta-refused': 'unsigned x-amz-* headers on presigned requests (lead, sigv4.ts)',
-  'sigv2.header-date-skewed': 'SigV2 clock skew check (lead, sigv2.ts)',
-  'sigv2.header-x-amz-date-skewed': 'SigV2 clock skew check (lead, sigv2.ts)',
-  'query.iam.unknown-version': 'Version=1999-01-01 accepted on IAM/STS (lead)',
-  'query.sts.unknown-version': 'Version=1999-01-01 accepted on IAM/STS (lead)',
   'anonymous.public-read-allowed': 'anonymous access never allowed (another helper: anonymous + Block Public Access)',
   'anonymous.aws-star-allowed': 'anonymous access never allowed (another helper: anonymous + Block Public Access)',
 };
@@ -97,7 +83,6 @@ export const KNOWN_FIXED_ELSEWHERE: Record<string, string> = {
  * another branch is changing, or needs a design decision); the bounded run skips them with the reason.
  */
 export const OPEN_FINDINGS: Record<string, string> = {
-  'policy.deny-notprincipal-boundary-always-denied': 'finding (evaluate.ts): Deny + NotPrincipal does not deny a listed principal that has a permissions boundary',
   'sigv4.s3.scope-wrong-region': 'finding: a SigV4 scope for another region than the bucket\'s is served (AWS: 400 AuthorizationHeaderMalformed with <Region>)',
 };
 
