@@ -7,6 +7,7 @@ import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { PartRow, UploadRow } from '../../store/s3-store.ts';
 import { authorize, bucketArn, checkKey, invalidArgument, MAX_XML_BODY, objectArn, objectBody, ownerXml, requireBucket, storedHeaders, writeBlob, type S3Call, type S3Handler, type S3Result } from './common.ts';
+import { aclConditionContext, objectAclForWrite } from './access.ts';
 import { copySourceObject, declaredLength, requestHeader, sseOf, taggingHeader } from './objects.ts';
 
 const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -27,14 +28,16 @@ export const createMultipartUpload: S3Handler = (call) => {
   const bucket = requireBucket(call);
   const key = checkKey(call);
   const { sse, kms } = sseOf(call);
-  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), sse ? { 's3:x-amz-server-side-encryption': sse } : {});
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...(sse ? { 's3:x-amz-server-side-encryption': sse } : {}), ...aclConditionContext(call) });
+  const access = objectAclForWrite(call, bucket, objectArn(bucket.bucket_name, key));
   const uploadId = randomBytes(48).toString('base64url');
   call.ctx.s3.insertUpload({
     upload_id: uploadId, bucket_name: bucket.bucket_name, object_key: key, initiator_arn: call.caller.principal.arn,
-    owner_account: call.caller.principal.accountId || bucket.account_id, initiated_at: call.facts.now.toISOString(),
+    owner_account: access.owner, initiated_at: call.facts.now.toISOString(),
     content_type: requestHeader(call, 'content-type') ?? 'binary/octet-stream', metadata: JSON.stringify(storedHeaders(call.headers)),
     sse, sse_kms_key_id: kms, tags: taggingHeader(call),
   });
+  if (access.acl) call.ctx.s3.setUploadAcl(uploadId, access.acl);
   const headers: Record<string, string> = {};
   if (sse) headers['x-amz-server-side-encryption'] = sse;
   return { headers, body: restXmlDocument('InitiateMultipartUploadResult', { Bucket: bucket.bucket_name, Key: key, UploadId: uploadId }) };
@@ -154,6 +157,7 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
       owner_account: upload.owner_account, content_type: upload.content_type, metadata: upload.metadata, sse: upload.sse,
       sse_kms_key_id: upload.sse_kms_key_id, tags: upload.tags, checksum: null,
     });
+    if (upload.acl) call.ctx.s3.setObjectAcl(bucket.bucket_name, key, upload.acl);
     return [previous, ...call.ctx.s3.deleteUpload(upload.upload_id)];
   })();
   for (const blob of stale) call.ctx.s3.removeBlob(blob);
