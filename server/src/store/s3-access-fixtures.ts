@@ -51,7 +51,7 @@ function aclOf(ctx: ServerContext, r: Reader, value: unknown, path: string, owne
     if (!PERMISSIONS.includes(permission)) r.fail(`${gpath}.permission`, `expected one of ${PERMISSIONS.join(', ')}`);
     if (g.id !== undefined) {
       const id = r.string(g.id, `${gpath}.id`);
-      if (!ctx.iam.accountByCanonicalId(id)) r.fail(`${gpath}.id`, `no account has canonical id ${id}`);
+      if ((ctx.iam.accountByCanonicalId(id)?.account_id ?? 'aws') === 'aws') r.fail(`${gpath}.id`, `no account has canonical id ${id}`);
       grants.push({ id, permission });
     } else {
       const uri = r.string(g.uri, `${gpath}.uri`);

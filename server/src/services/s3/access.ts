@@ -123,7 +123,9 @@ interface NamedGrantee { id?: string; uri?: string; email?: string }
 
 function resolveGrantee(ctx: ServerContext, g: NamedGrantee, permission: Permission): Grant {
   if (g.id !== undefined) {
-    if (!ctx.iam.accountByCanonicalId(g.id)) throw new AwsError('InvalidArgument', 'Invalid id', 400, { ArgumentName: 'CanonicalUser/ID', ArgumentValue: g.id });
+    // The 'aws' row only holds AWS managed policies: it is no account a grant can name.
+    const account = ctx.iam.accountByCanonicalId(g.id);
+    if (!account || account.account_id === 'aws') throw new AwsError('InvalidArgument', 'Invalid id', 400, { ArgumentName: 'CanonicalUser/ID', ArgumentValue: g.id });
     return { id: g.id, permission };
   }
   if (g.uri !== undefined) {
