@@ -1,0 +1,86 @@
+// The pure parts of S3 public access: "public" as S3 defines it (policy/public.ts), anonymous callers in the policy
+// engine, and the fixtures/state export of Block Public Access, Object Ownership and ACLs.
+// AWS docs: S3 User Guide "Blocking public access to your Amazon S3 storage" > "The meaning of public";
+// IAM User Guide "Policy evaluation logic" (an anonymous request is allowed only by a resource-based policy).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { evaluate, isPublicPolicy, parsePolicy, type BoundPolicy, type CallerPrincipal } from '../src/policy/index.ts';
+import { startIamlocal } from '../src/in-process.ts';
+import { applyFixtures } from '../src/store/fixtures.ts';
+import { exportState } from '../src/store/state.ts';
+
+const doc = (...statements: object[]): string => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+const allow = (principal: unknown, condition?: object): object =>
+  ({ Effect: 'Allow', Principal: principal, Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*', ...(condition ? { Condition: condition } : {}) });
+
+describe('the meaning of public', () => {
+  const cases: [string, string, boolean][] = [
+    ['Principal "*"', doc(allow('*')), true],
+    ['{"AWS":"*"}', doc(allow({ AWS: '*' })), true],
+    ['a fixed account', doc(allow({ AWS: '210987654321' })), false],
+    ['a service principal', doc(allow({ Service: 'cloudfront.amazonaws.com' })), false],
+    ['"*" from a set of CIDRs', doc(allow('*', { IpAddress: { 'aws:SourceIp': ['10.0.0.0/8', '203.0.113.7/32'] } })), false],
+    ['"*" from 0.0.0.0/0', doc(allow('*', { IpAddress: { 'aws:SourceIp': '0.0.0.0/0' } })), true],
+    ['"*" with a fixed aws:SourceArn', doc(allow('*', { ArnEquals: { 'aws:SourceArn': 'arn:aws:cloudfront::123456789012:distribution/E1' } })), false],
+    ['"*" with a wildcard aws:SourceArn', doc(allow('*', { ArnLike: { 'aws:SourceArn': 'arn:aws:cloudfront::*:distribution/*' } })), true],
+    ['"*" with a fixed aws:PrincipalOrgID', doc(allow('*', { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123' } })), false],
+    ['"*" with a negated aws:PrincipalOrgID', doc(allow('*', { StringNotEquals: { 'aws:PrincipalOrgID': 'o-abc123' } })), true],
+    ['"*" with a fixed aws:SourceVpce', doc(allow('*', { StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } })), false],
+    ['"*" with aws:userid of any session of a role', doc(allow('*', { StringLike: { 'aws:userid': 'AROAEXAMPLEID:*' } })), true],
+    ['"*" with an unrelated condition', doc(allow('*', { Bool: { 'aws:SecureTransport': 'true' } })), true],
+    ['a Deny to "*"', doc({ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: 'arn:aws:s3:::b/*' }), false],
+    ['Allow with NotPrincipal', doc({ Effect: 'Allow', NotPrincipal: { AWS: '210987654321' }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' }), true],
+  ];
+  for (const [name, text, expected] of cases) test(`${name} → ${expected ? 'public' : 'not public'}`, () => assert.equal(isPublicPolicy(text), expected));
+});
+
+describe('anonymous callers in the policy engine', () => {
+  const ANONYMOUS: CallerPrincipal = { kind: 'anonymous', accountId: '', arn: 'anonymous' };
+  const bucketPolicy = (text: string): BoundPolicy => ({ source: { id: 'bucket/b', kind: 'resource' }, policy: parsePolicy(text, 'resource') });
+  const decide = (text: string, context: Map<string, string[]> = new Map()) => evaluate({
+    principal: ANONYMOUS, action: 's3:GetObject', resource: 'arn:aws:s3:::b/k', resourceAccount: '123456789012', context,
+    identityPolicies: [], resourcePolicy: bucketPolicy(text),
+  });
+  test('Principal "*" allows an anonymous request', () => assert.equal(decide(doc(allow('*'))).allowed, true));
+  test('a policy naming an account or the account root does not', () => {
+    assert.deepEqual(decide(doc(allow({ AWS: '123456789012' }))), { allowed: false, reason: 'no-resource', statements: [] });
+    assert.equal(decide(doc(allow({ AWS: 'arn:aws:iam::123456789012:root' }))).allowed, false);
+  });
+  test('an explicit deny wins', () => {
+    const decision = decide(doc(allow('*'), { Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/k' }));
+    assert.equal(decision.reason, 'explicit-resource');
+  });
+  test('conditions on principal keys fail: anonymous requests carry no aws:PrincipalAccount', () => {
+    assert.equal(decide(doc(allow('*', { StringEquals: { 'aws:PrincipalAccount': '123456789012' } }))).allowed, false);
+  });
+});
+
+test('fixtures: Block Public Access and Object Ownership default by creation date; state export round-trips them with ACLs', async () => {
+  const local = await startIamlocal({ listen: false });
+  try {
+    applyFixtures(local.ctx, {
+      accounts: [{ id: '123456789012', s3PublicAccessBlock: { BlockPublicPolicy: true } }],
+      buckets: [
+        { name: 'legacy', createDate: '2019-05-01T00:00:00Z', objects: [{ key: 'o', content: 'x', acl: 'public-read' }] },
+        { name: 'modern', createDate: '2024-05-01T00:00:00Z' },
+        { name: 'custom', publicAccessBlock: null, objectOwnership: 'ObjectWriter', acl: 'authenticated-read' },
+      ],
+    }, 'test');
+    const legacy = local.ctx.s3.bucket('legacy')!;
+    assert.equal(legacy.public_access_block, null);
+    assert.equal(legacy.object_ownership, null);
+    const modern = local.ctx.s3.bucket('modern')!;
+    assert.deepEqual(JSON.parse(modern.public_access_block!), { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+    assert.equal(modern.object_ownership, 'BucketOwnerEnforced');
+    const exported = exportState(local.ctx);
+    local.reset('empty');
+    applyFixtures(local.ctx, exported, 'export');
+    assert.deepEqual(exportState(local.ctx), exported);
+    const custom = (exported.buckets as { name: string; acl?: { uri?: string }[] }[]).find((b) => b.name === 'custom');
+    assert.equal(custom?.acl?.[1]?.uri, 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers');
+    assert.match(local.ctx.s3.objectAcl('legacy', 'o') ?? '', /AllUsers/);
+    assert.deepEqual(JSON.parse(local.ctx.s3.accountPublicAccessBlock('123456789012')!).BlockPublicPolicy, true);
+  } finally {
+    await local.stop();
+  }
+});
