@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  CreateBucketCommand, DeleteBucketOwnershipControlsCommand, DeletePublicAccessBlockCommand, GetBucketAclCommand, GetBucketOwnershipControlsCommand,
+  CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketOwnershipControlsCommand, DeletePublicAccessBlockCommand, GetBucketAclCommand, GetBucketOwnershipControlsCommand,
   GetBucketPolicyStatusCommand, GetObjectAclCommand, GetObjectCommand, GetPublicAccessBlockCommand, PutBucketAclCommand, PutBucketOwnershipControlsCommand,
-  PutBucketPolicyCommand, PutObjectAclCommand, PutObjectCommand, PutPublicAccessBlockCommand, S3Client, type S3ClientConfig,
+  PutBucketPolicyCommand, PutObjectAclCommand, PutObjectCommand, PutPublicAccessBlockCommand, S3Client, UploadPartCommand, type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { startIamlocal, type Iamlocal } from '../../server/src/in-process.ts';
 import { applyFixtures } from '../../server/src/store/fixtures.ts';
@@ -144,6 +144,12 @@ test('ownership controls and ACLs: disabled under BucketOwnerEnforced, stored, r
   // An overwrite without an ACL resets it to private.
   await s3.send(new PutObjectCommand({ Bucket: 'acl-writer', Key: 'pub.txt', Body: 'private now' }));
   assert.equal((await anonymous('/acl-writer/pub.txt')).status, 403);
+
+  // A multipart upload's ACL is the completed object's.
+  const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'acl-writer', Key: 'multi.txt', ACL: 'public-read' }));
+  const part = await s3.send(new UploadPartCommand({ Bucket: 'acl-writer', Key: 'multi.txt', UploadId: upload.UploadId, PartNumber: 1, Body: 'multi' }));
+  await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'acl-writer', Key: 'multi.txt', UploadId: upload.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+  assert.equal((await anonymous('/acl-writer/multi.txt', { method: 'HEAD' })).status, 200);
 
   // authenticated-read: any signed caller whose own account allows it, never anonymous ones.
   await s3.send(new PutObjectCommand({ Bucket: 'acl-writer', Key: 'auth.txt', Body: 'signed only', ACL: 'authenticated-read' }));
