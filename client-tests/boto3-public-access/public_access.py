@@ -89,7 +89,8 @@ check('anonymous GET allowed by the ACL', anon.get_object(Bucket='py-acl', Key='
 owner = s3.get_bucket_acl(Bucket='py-acl')['Owner']
 err = error_of(lambda: s3.put_object_acl(Bucket='py-acl', Key='o', AccessControlPolicy={
     'Owner': owner, 'Grants': [{'Grantee': {'Type': 'AmazonCustomerByEmail', 'EmailAddress': 'nobody@example.com'}, 'Permission': 'READ'}]}))
-check('a grant to an unknown email is refused', err and err['Code'] == 'UnresolvableGrantByEmailAddress', err)
+check('a grant to an unknown email is refused', err and err['Code'] == 'UnresolvableGrantByEmailAddress'
+      and err['Message'] == 'The e-mail address you provided does not match any account on record.', err)
 err = error_of(lambda: s3.put_object_acl(Bucket='py-acl', Key='o', ACL='private', GrantRead=f'uri="{ALL_USERS}"'))
 check('canned ACL and grant headers together are refused', err and err['Code'] == 'InvalidRequest', err)
 

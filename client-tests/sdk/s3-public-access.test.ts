@@ -89,6 +89,18 @@ test('anonymous requests: allowed by a public bucket policy once Block Public Ac
   await s3.send(new PutObjectCommand({ Bucket: 'pab-anon', Key: 'secret/a.txt', Body: 'no' }));
   assert.equal((await anonymous('/pab-anon/secret/a.txt')).status, 403);
 
+  // A policy granting everyone s3:GetBucketPolicy still leaves the policy to the owner's account: 405, not 200.
+  await s3.send(new PutBucketPolicyCommand({
+    Bucket: 'pab-anon',
+    Policy: JSON.stringify({ Version: '2012-10-17', Statement: [
+      { Effect: 'Allow', Principal: '*', Action: ['s3:GetObject', 's3:GetBucketPolicy'], Resource: ['arn:aws:s3:::pab-anon/*', 'arn:aws:s3:::pab-anon'] },
+      { Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::pab-anon/secret/*' },
+    ] }),
+  }));
+  const policyRead = await anonymous('/pab-anon?policy');
+  assert.equal(policyRead.status, 405);
+  assert.equal(codeOf(await policyRead.text()), 'MethodNotAllowed');
+
   // RestrictPublicBuckets: a public policy then grants only within the bucket owner's account.
   await s3.send(new PutPublicAccessBlockCommand({ Bucket: 'pab-anon', PublicAccessBlockConfiguration: { RestrictPublicBuckets: true } }));
   assert.deepEqual((await s3.send(new GetPublicAccessBlockCommand({ Bucket: 'pab-anon' }))).PublicAccessBlockConfiguration,

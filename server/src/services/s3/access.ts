@@ -133,7 +133,7 @@ function resolveGrantee(ctx: ServerContext, g: NamedGrantee, permission: Permiss
     return { uri: g.uri, permission };
   }
   // No account here has an email address on record (S3's error for an unknown one).
-  if (g.email !== undefined) throw new AwsError('UnresolvableGrantByEmailAddress', 'The email address you provided does not match any account on record.', 400, { EmailAddress: g.email });
+  if (g.email !== undefined) throw new AwsError('UnresolvableGrantByEmailAddress', 'The e-mail address you provided does not match any account on record.', 400, { EmailAddress: g.email });
   throw malformedAcl();
 }
 

@@ -89,6 +89,16 @@ export const getBucketLocation: S3Handler = (call) => {
   return { body: `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${constraint}</LocationConstraint>` };
 };
 
+/**
+ * A bucket's policy is managed only by identities of the bucket owner's account: another account's (or an anonymous)
+ * caller whom the policy itself allows gets 405 MethodNotAllowed (S3 API reference, PutBucketPolicy/GetBucketPolicy).
+ */
+function ownerAccountOnly(call: S3Call, bucket: BucketRow): void {
+  if (call.caller.principal.accountId !== bucket.account_id) {
+    throw new AwsError('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405, { Method: call.method });
+  }
+}
+
 /** IAM's validation, reported in S3's words; S3 also insists every resource is in this bucket. */
 function validateBucketPolicy(text: string, bucket: string): void {
   const malformed = (message: string): AwsError => new AwsError('MalformedPolicy', message, 400);
@@ -120,6 +130,7 @@ function validateBucketPolicy(text: string, bucket: string): void {
 export async function putBucketPolicy(call: S3Call): Promise<S3Result> {
   const bucket = requireBucket(call);
   authorize(call, bucket, 's3:PutBucketPolicy', bucketArn(bucket.bucket_name));
+  ownerAccountOnly(call, bucket);
   const body = await call.readBody(MAX_BUCKET_POLICY_BYTES + 1);
   if (body.length > MAX_BUCKET_POLICY_BYTES) throw new AwsError('PolicyTooLarge', 'Policy exceeds the maximum allowed document size.', 400);
   const text = body.toString('utf8');
@@ -135,6 +146,7 @@ export async function putBucketPolicy(call: S3Call): Promise<S3Result> {
 export const getBucketPolicy: S3Handler = (call) => {
   const bucket = requireBucket(call);
   authorize(call, bucket, 's3:GetBucketPolicy', bucketArn(bucket.bucket_name));
+  ownerAccountOnly(call, bucket);
   if (!bucket.policy) throw new AwsError('NoSuchBucketPolicy', 'The bucket policy does not exist', 404, { BucketName: bucket.bucket_name });
   return { headers: { 'Content-Type': 'application/json' }, body: bucket.policy };
 };
@@ -142,6 +154,7 @@ export const getBucketPolicy: S3Handler = (call) => {
 export const deleteBucketPolicy: S3Handler = (call) => {
   const bucket = requireBucket(call);
   authorize(call, bucket, 's3:DeleteBucketPolicy', bucketArn(bucket.bucket_name));
+  ownerAccountOnly(call, bucket);
   call.ctx.s3.setBucketPolicy(bucket.bucket_name, null);
   return { status: 204 };
 };
