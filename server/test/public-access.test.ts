@@ -3,11 +3,16 @@
 // AWS docs: S3 User Guide "Blocking public access to your Amazon S3 storage" > "The meaning of public";
 // IAM User Guide "Policy evaluation logic" (an anonymous request is allowed only by a resource-based policy).
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import request from 'supertest';
 import { evaluate, isPublicPolicy, parsePolicy, type BoundPolicy, type CallerPrincipal } from '../src/policy/index.ts';
 import { startIamlocal } from '../src/in-process.ts';
 import { applyFixtures } from '../src/store/fixtures.ts';
 import { exportState } from '../src/store/state.ts';
+import type { ServerContext } from '../src/context.ts';
+import { createApp, type App } from '../src/http/app.ts';
+import { createContext } from '../src/server.ts';
+import { signedHeaders } from './support/sign.ts';
 
 const doc = (...statements: object[]): string => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 const allow = (principal: unknown, condition?: object): object =>
@@ -83,4 +88,50 @@ test('fixtures: Block Public Access and Object Ownership default by creation dat
   } finally {
     await local.stop();
   }
+});
+
+describe('bad input to the public access operations: AWS error codes, never a 500', () => {
+  const HOST = '127.0.0.1:4577';
+  let ctx: ServerContext;
+  let app: App;
+  before(() => {
+    ctx = createContext({ db: ':memory:' });
+    app = createApp(ctx);
+  });
+  after(() => {
+    ctx.s3.close();
+    ctx.db.close();
+  });
+  async function s3(method: string, path: string, query: Record<string, string>, body = '', headers: Record<string, string> = {}) {
+    const signed = await signedHeaders('s3', HOST, { method, path, body, query, headers });
+    const qs = new URLSearchParams(query).toString();
+    const r = request(app)[method.toLowerCase() as 'get' | 'put' | 'delete'](qs ? `${path}?${qs}` : path).set(signed);
+    return body ? r.send(body) : r;
+  }
+  const codeOf = (text: string): string | undefined => /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+  test('each refusal', async () => {
+    assert.equal((await s3('PUT', '/bad-input', {})).status, 200);
+    const cases: [string, Promise<{ status: number; text: string }>, number, string][] = [
+      ['PAB without a body', s3('PUT', '/bad-input', { publicAccessBlock: '' }), 400, 'MalformedXML'],
+      ['PAB with an unknown element', s3('PUT', '/bad-input', { publicAccessBlock: '' }, '<PublicAccessBlockConfiguration><BlockEverything>true</BlockEverything></PublicAccessBlockConfiguration>'), 400, 'MalformedXML'],
+      ['PAB with a non-boolean', s3('PUT', '/bad-input', { publicAccessBlock: '' }, '<PublicAccessBlockConfiguration><BlockPublicAcls>yes</BlockPublicAcls></PublicAccessBlockConfiguration>'), 400, 'MalformedXML'],
+      ['an unknown ObjectOwnership', s3('PUT', '/bad-input', { ownershipControls: '' }, '<OwnershipControls><Rule><ObjectOwnership>Everyone</ObjectOwnership></Rule></OwnershipControls>'), 400, 'MalformedXML'],
+      ['CreateBucket with an unknown x-amz-object-ownership', s3('PUT', '/bad-input-2', {}, '', { 'x-amz-object-ownership': 'Everyone' }), 400, 'InvalidArgument'],
+      ['PutBucketAcl with neither headers nor body', s3('PUT', '/bad-input', { acl: '' }), 400, 'MissingSecurityHeader'],
+      ['PutBucketAcl with an unknown canned ACL', s3('PUT', '/bad-input', { acl: '' }, '', { 'x-amz-acl': 'everyone' }), 400, 'InvalidArgument'],
+      ['a malformed grant header', s3('PUT', '/bad-input', { acl: '' }, '', { 'x-amz-grant-read': 'everyone' }), 400, 'InvalidArgument'],
+      ['an unknown group', s3('PUT', '/bad-input', { acl: '' }, '', { 'x-amz-grant-read': 'uri="http://acs.amazonaws.com/groups/global/Everyone"' }), 400, 'InvalidArgument'],
+      ['a grant without a grantee', s3('PUT', '/bad-input', { acl: '' }, '<AccessControlPolicy><AccessControlList><Grant><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>'), 400, 'MalformedACLError'],
+      ['an unknown permission', s3('PUT', '/bad-input', { acl: '' }, '<AccessControlPolicy><AccessControlList><Grant><Grantee><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>ALL</Permission></Grant></AccessControlList></AccessControlPolicy>'), 400, 'MalformedACLError'],
+      ['headers and a body', s3('PUT', '/bad-input', { acl: '' }, '<AccessControlPolicy/>', { 'x-amz-acl': 'private' }), 400, 'UnexpectedContent'],
+      ['S3 Control without x-amz-account-id', s3('GET', '/v20180820/configuration/publicAccessBlock', {}), 400, 'InvalidRequest'],
+      ['S3 Control with a bad account id', s3('GET', '/v20180820/configuration/publicAccessBlock', {}, '', { 'x-amz-account-id': '12' }), 400, 'InvalidAccountId'],
+      ['no ownership controls', s3('DELETE', '/bad-input', { ownershipControls: '' }).then(() => s3('GET', '/bad-input', { ownershipControls: '' })), 404, 'OwnershipControlsNotFoundError'],
+    ];
+    for (const [name, pending, status, code] of cases) {
+      const res = await pending;
+      assert.equal(res.status, status, `${name}: ${res.text}`);
+      assert.equal(codeOf(res.text), code, name);
+    }
+  });
 });
