@@ -191,8 +191,14 @@ test('ownership controls and ACLs: disabled under BucketOwnerEnforced, stored, r
   assert.equal(listing.status, 200);
   assert.match(await listing.text(), /<Key>pub.txt<\/Key>/);
 
-  // Switching to BucketOwnerEnforced disables the ACLs: they read as the owner's full control and grant nothing.
-  await s3.send(new PutBucketOwnershipControlsCommand({ Bucket: 'acl-writer', OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } }));
+  // ACLs can be disabled only once the bucket ACL is private again; then object ACLs read as the owner's full control
+  // and grant nothing.
+  const enforce = new PutBucketOwnershipControlsCommand({ Bucket: 'acl-writer', OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } });
+  assert.equal((await rejection(s3.send(enforce))).name, 'InvalidBucketAclWithObjectOwnership');
+  await s3.send(new PutBucketAclCommand({ Bucket: 'acl-writer', ACL: 'private' }));
+  await s3.send(enforce);
+  assert.equal((await anonymous('/acl-writer/multi.txt')).status, 403);
+  assert.equal((await s3.send(new GetObjectAclCommand({ Bucket: 'acl-writer', Key: 'multi.txt' }))).Grants?.length, 1);
   assert.equal((await anonymous('/acl-writer?list-type=2')).status, 403);
   assert.equal((await s3.send(new GetBucketAclCommand({ Bucket: 'acl-writer' }))).Grants?.length, 1);
   await s3.send(new DeleteBucketOwnershipControlsCommand({ Bucket: 'acl-writer' }));

@@ -72,6 +72,11 @@ export async function putBucketOwnershipControls(call: S3Call): Promise<S3Result
   const rule = doc.Rule;
   const value = typeof rule === 'object' && rule !== null && !Array.isArray(rule) ? (rule as Record<string, unknown>).ObjectOwnership : undefined;
   if (typeof value !== 'string' || !OWNERSHIPS.has(value)) throw malformed();
+  // ACLs can be disabled only once the bucket ACL gives full control to the bucket owner alone (S3 User Guide,
+  // "Troubleshooting" for Object Ownership: InvalidBucketAclWithObjectOwnership).
+  if (value === 'BucketOwnerEnforced' && !onlyBucketOwnerFullControl(storedGrants(bucket.acl, canonicalOf(call.ctx, bucket.account_id)), canonicalOf(call.ctx, bucket.account_id))) {
+    throw new AwsError('InvalidBucketAclWithObjectOwnership', "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting", 400, { BucketName: bucket.bucket_name });
+  }
   call.ctx.s3.setBucketAccess(bucket.bucket_name, { ...accessOf(bucket), objectOwnership: value });
   return {};
 }
