@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketOwnershipControlsCommand, DeletePublicAccessBlockCommand, GetBucketAclCommand, GetBucketOwnershipControlsCommand,
+  CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketOwnershipControlsCommand, DeleteObjectCommand, DeletePublicAccessBlockCommand, GetBucketAclCommand, GetBucketOwnershipControlsCommand,
   GetBucketPolicyStatusCommand, GetObjectAclCommand, GetObjectCommand, GetPublicAccessBlockCommand, PutBucketAclCommand, PutBucketOwnershipControlsCommand,
   PutBucketPolicyCommand, PutObjectAclCommand, PutObjectCommand, PutPublicAccessBlockCommand, S3Client, UploadPartCommand, type S3ClientConfig,
 } from '@aws-sdk/client-s3';
@@ -20,20 +20,23 @@ const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 let local: Iamlocal;
 let s3: S3Client;
 let other: S3Client;
+let otherRoot: S3Client;
 
 before(async () => {
   local = await startIamlocal();
   // A second account whose user may read any bucket (its own account's side of a cross-account grant).
   applyFixtures(local.ctx, {
-    accounts: [{ id: OTHER }],
+    accounts: [{ id: OTHER, rootAccessKeyId: 'AKIAOTHERROOTEXAMPLE', rootSecretAccessKey: 'other-root-secret' }],
     users: [{ name: 'reader', account: OTHER, inlinePolicies: { read: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] } } }],
   }, 'test');
   s3 = new S3Client(local.clientConfig() as S3ClientConfig);
   other = new S3Client(local.clientConfig({ user: 'reader', account: OTHER }) as S3ClientConfig);
+  otherRoot = new S3Client({ ...local.clientConfig(), credentials: { accessKeyId: 'AKIAOTHERROOTEXAMPLE', secretAccessKey: 'other-root-secret' } } as S3ClientConfig);
 });
 after(async () => {
   s3.destroy();
   other.destroy();
+  otherRoot.destroy();
   await local.stop();
 });
 
@@ -203,4 +206,26 @@ test('ownership controls and ACLs: disabled under BucketOwnerEnforced, stored, r
   assert.equal((await s3.send(new GetBucketAclCommand({ Bucket: 'acl-writer' }))).Grants?.length, 1);
   await s3.send(new DeleteBucketOwnershipControlsCommand({ Bucket: 'acl-writer' }));
   assert.equal((await rejection(s3.send(new GetBucketOwnershipControlsCommand({ Bucket: 'acl-writer' })))).name, 'OwnershipControlsNotFoundError');
+});
+
+test("another account's uploads under ObjectWriter are its own: the bucket owner reads them only if their ACL says so", async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: 'acl-foreign', ObjectOwnership: 'ObjectWriter' }));
+  await s3.send(new PutBucketPolicyCommand({
+    Bucket: 'acl-foreign',
+    Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: OTHER }, Action: 's3:PutObject', Resource: 'arn:aws:s3:::acl-foreign/*' }] }),
+  }));
+  await otherRoot.send(new PutObjectCommand({ Bucket: 'acl-foreign', Key: 'theirs.txt', Body: 'theirs' }));
+  assert.equal((await rejection(s3.send(new GetObjectCommand({ Bucket: 'acl-foreign', Key: 'theirs.txt' })))).name, 'AccessDenied');
+  assert.equal((await rejection(s3.send(new GetObjectAclCommand({ Bucket: 'acl-foreign', Key: 'theirs.txt' })))).name, 'AccessDenied');
+  // The writer owns it (the bucket policy does not grant it reads, its ownership does).
+  assert.equal(await (await otherRoot.send(new GetObjectCommand({ Bucket: 'acl-foreign', Key: 'theirs.txt' }))).Body!.transformToString(), 'theirs');
+  await otherRoot.send(new PutObjectCommand({ Bucket: 'acl-foreign', Key: 'shared.txt', Body: 'shared', ACL: 'bucket-owner-read' }));
+  assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'acl-foreign', Key: 'shared.txt' }))).Body!.transformToString(), 'shared');
+  // Deleting is the bucket's WRITE permission: the bucket owner may.
+  await s3.send(new DeleteObjectCommand({ Bucket: 'acl-foreign', Key: 'theirs.txt' }));
+  // BucketOwnerPreferred: bucket-owner-full-control hands the object to the bucket owner.
+  await s3.send(new PutBucketOwnershipControlsCommand({ Bucket: 'acl-foreign', OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] } }));
+  await otherRoot.send(new PutObjectCommand({ Bucket: 'acl-foreign', Key: 'handed.txt', Body: 'handed', ACL: 'bucket-owner-full-control' }));
+  const handed = await s3.send(new GetObjectAclCommand({ Bucket: 'acl-foreign', Key: 'handed.txt' }));
+  assert.equal(handed.Owner?.ID, local.ctx.iam.account('123456789012')!.canonical_id);
 });

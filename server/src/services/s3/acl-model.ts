@@ -73,6 +73,20 @@ const OBJECT_ACL_ACTIONS: Record<string, Permission> = {
 };
 
 /**
+ * The owner of the object an object-ACL action (GetObject, GetObjectAcl, PutObjectAcl…) is about, when ACLs are enabled
+ * and another account than the bucket owner owns it (an ObjectWriter upload): that object's access is then its owner's
+ * to grant, through its ACL, and the bucket owner's policies can only deny (S3 User Guide, "How Amazon S3 authorizes a
+ * request for an object operation").
+ */
+export function foreignObjectOwner(ctx: ServerContext, bucket: BucketRow, action: string, resource: string): string | undefined {
+  if (aclsDisabled(bucket) || OBJECT_ACL_ACTIONS[action.toLowerCase()] === undefined) return undefined;
+  const objectPrefix = `arn:aws:s3:::${bucket.bucket_name}/`;
+  if (!resource.startsWith(objectPrefix)) return undefined;
+  const owner = ctx.s3.object(bucket.bucket_name, resource.slice(objectPrefix.length))?.owner_account;
+  return owner !== undefined && owner !== bucket.account_id ? owner : undefined;
+}
+
+/**
  * How an ACL grants an action to a caller: 'everyone' through a group grant (AllUsers, or AuthenticatedUsers for a
  * signed request), 'account' through a grant to the caller's account, or not at all. Public grants count only when
  * IgnorePublicAcls is off; under BucketOwnerEnforced ACLs count not at all.

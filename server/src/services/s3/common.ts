@@ -10,7 +10,7 @@ import { isPublicPolicy, uniformUnderPrefix, type BoundPolicy, type CompiledPoli
 import type { XmlObject } from '../../protocol/xml.ts';
 import { SMALL_BLOB_BYTES, type BucketRow, type ObjectRow } from '../../store/s3-store.ts';
 import { accessDenied } from '../access-denied.ts';
-import { aclGrant, effectivePab } from './acl-model.ts';
+import { aclGrant, effectivePab, foreignObjectOwner } from './acl-model.ts';
 import { readLimited, type S3Body } from '../../http/s3-body.ts';
 
 export interface S3Call {
@@ -100,7 +100,8 @@ export function decide(call: S3Call, bucket: BucketRow | undefined, action: stri
   };
   const sink = sinkFor(call, logged);
   let decision = authorizeCaller(call.caller, options);
-  if (!decision.allowed && bucket) decision = aclDecision(call, bucket, options, decision);
+  if (bucket && foreignObjectOwner(call.ctx, bucket, action, resource) !== undefined) decision = foreignObjectDecision(call, bucket, options, decision);
+  else if (!decision.allowed && bucket) decision = aclDecision(call, bucket, options, decision);
   if (!sink) return decision;
   sink.decisions.record(sink.at, call.caller.principal.arn, action, resource, decision, context, sink.mode);
   // Under audit or off, a deny is recorded and then let through (as authorizeCaller does).
@@ -124,6 +125,22 @@ function aclDecision(call: S3Call, bucket: BucketRow, options: AuthorizeOptions,
   // The caller's own account must allow it: identity policies (with boundary and session policies), no bucket policy.
   const own = authorizeCaller(call.caller, { ...options, resourceAccount: principal.accountId, resourcePolicy: undefined });
   return own.allowed ? own : decision;
+}
+
+/**
+ * An object another account owns in this bucket: the bucket owner's policies may deny but not grant; the object's ACL
+ * (its owner's) grants, and the caller's own account must allow it too (S3 User Guide, "How Amazon S3 authorizes a
+ * request for an object operation"). The bucket owner itself reads such an object only if its ACL grants the owner,
+ * which is what the bucket-owner-read and bucket-owner-full-control canned ACLs are for.
+ */
+function foreignObjectDecision(call: S3Call, bucket: BucketRow, options: AuthorizeOptions, decision: Decision): Decision {
+  if (!decision.allowed && decision.reason !== 'no-resource' && decision.reason !== 'no-identity') return decision;
+  const grant = aclGrant(call.ctx, call.caller.principal, bucket, options.action, options.resource);
+  const principal = call.caller.principal;
+  if (!grant || (principal.kind === 'anonymous' && grant !== 'everyone')) return { allowed: false, reason: 'no-resource', statements: [] };
+  if (principal.kind === 'anonymous' || principal.kind === 'root') return { allowed: true, statements: [] };
+  const own = authorizeCaller(call.caller, { ...options, resourceAccount: principal.accountId, resourcePolicy: undefined });
+  return own;
 }
 
 /**
