@@ -3,12 +3,15 @@
 // AWS docs: S3 User Guide "Blocking public access to your Amazon S3 storage" > "The meaning of public";
 // IAM User Guide "Policy evaluation logic" (an anonymous request is allowed only by a resource-based policy).
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { evaluate, isPublicPolicy, parsePolicy, type BoundPolicy, type CallerPrincipal } from '../src/policy/index.ts';
 import { startIamlocal } from '../src/in-process.ts';
 import { applyFixtures } from '../src/store/fixtures.ts';
 import { exportState } from '../src/store/state.ts';
+import { restoreSnapshot, takeSnapshot } from '../src/store/snapshots.ts';
 import type { ServerContext } from '../src/context.ts';
 import { createApp, type App } from '../src/http/app.ts';
 import { createContext } from '../src/server.ts';
@@ -134,4 +137,25 @@ describe('bad input to the public access operations: AWS error codes, never a 50
       assert.equal(codeOf(res.text), code, name);
     }
   });
+});
+
+test('a snapshot taken before the public access columns existed still restores (they take their defaults)', async () => {
+  const local = await startIamlocal({ listen: false });
+  try {
+    applyFixtures(local.ctx, { buckets: [{ name: 'old-snapshot', createDate: '2024-01-01T00:00:00Z', objectOwnership: 'ObjectWriter', acl: 'public-read' }] }, 'test');
+    await takeSnapshot(local.ctx, 'before-015');
+    const file = join(local.ctx.s3.scratchDir!, 'snapshots', 'before-015.sqlite');
+    const old = new Database(file);
+    for (const column of ['public_access_block', 'object_ownership', 'acl']) old.exec(`ALTER TABLE buckets DROP COLUMN ${column}`);
+    old.exec('DROP TABLE object_acls');
+    old.close();
+    local.reset('empty');
+    restoreSnapshot(local.ctx, 'before-015');
+    const bucket = local.ctx.s3.bucket('old-snapshot');
+    assert.equal(bucket?.account_id, '123456789012');
+    assert.equal(bucket?.object_ownership, null);
+    assert.equal(bucket?.acl, null);
+  } finally {
+    await local.stop();
+  }
 });
