@@ -131,6 +131,10 @@ describe('bad input to the public access operations: AWS error codes, never a 50
       ['S3 Control with a bad account id', s3('GET', '/v20180820/configuration/publicAccessBlock', {}, '', { 'x-amz-account-id': '12' }), 400, 'InvalidAccountId'],
       ['no ownership controls', s3('DELETE', '/bad-input', { ownershipControls: '' }).then(() => s3('GET', '/bad-input', { ownershipControls: '' })), 404, 'OwnershipControlsNotFoundError'],
     ];
+    // The SDKs' S3 Control host: the account id in front of the endpoint's.
+    const prefixedHost = '123456789012.localhost:4577';
+    const signed = await signedHeaders('s3', prefixedHost, { method: 'GET', path: '/v20180820/configuration/publicAccessBlock', headers: { 'x-amz-account-id': '123456789012' } });
+    cases.push(['S3 Control through the account-prefixed host', request(app).get('/v20180820/configuration/publicAccessBlock').set(signed).then((r) => r), 404, 'NoSuchPublicAccessBlockConfiguration']);
     for (const [name, pending, status, code] of cases) {
       const res = await pending;
       assert.equal(res.status, status, `${name}: ${res.text}`);
