@@ -4,5 +4,5 @@ import { test } from 'node:test';
 import { runPythonChecksOnNewServer } from '../support/python-checks.ts';
 
 test('boto3, boto3 s3control and the AWS CLI: Block Public Access, ownership controls, ACLs, anonymous access', async () => {
-  await runPythonChecksOnNewServer('client-tests/boto3-public-access/public_access.py', 24);
+  await runPythonChecksOnNewServer('client-tests/boto3-public-access/public_access.py', 25);
 });

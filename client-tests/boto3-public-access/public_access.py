@@ -61,6 +61,8 @@ check('anonymous GET allowed by a public policy', anon.get_object(Bucket='py-pab
 err = error_of(lambda: anon.put_object(Bucket='py-pab', Key='x', Body=b'x'))
 check('anonymous PUT still denied', err and err['Code'] == 'AccessDenied', err)
 check('policy status: public', s3.get_bucket_policy_status(Bucket='py-pab')['PolicyStatus']['IsPublic'] is True)
+code, out, stderr = cli('s3', 'cp', 's3://py-pab/hello.txt', '-', '--no-sign-request')
+check('cli: aws s3 cp --no-sign-request reads the public object', code == 0 and out == 'hello', stderr)
 
 # ---- s3control: the account-level setting ----
 err = error_of(lambda: control.get_public_access_block(AccountId=ACCOUNT))
@@ -107,7 +109,7 @@ aws('s3api', 'put-bucket-ownership-controls', '--bucket', 'cli-pab', '--ownershi
 stderr = aws_error('s3', 'cp', '/tmp/iamlocal-cli-pab.txt', 's3://cli-pab/a.txt', '--acl', 'authenticated-read')
 # AuthenticatedUsers grants are public too ("The meaning of public").
 check('cli: BlockPublicAcls refuses a public ACL on upload', 'AccessDenied' in stderr and 'BlockPublicAcls' in stderr, stderr)
-aws('s3api', 'delete-public-access-block', '--bucket', 'cli-pab')
+s3.delete_public_access_block(Bucket='cli-pab')
 code, _, stderr = cli('s3', 'cp', '/tmp/iamlocal-cli-pab.txt', 's3://cli-pab/a.txt', '--acl', 'authenticated-read')
 check('cli: aws s3 cp --acl authenticated-read', code == 0, stderr)
 grants = aws('s3api', 'get-object-acl', '--bucket', 'cli-pab', '--key', 'a.txt')['Grants']
