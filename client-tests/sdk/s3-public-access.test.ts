@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketOwnershipControlsCommand, DeleteObjectCommand, DeletePublicAccessBlockCommand, GetBucketAclCommand, GetBucketOwnershipControlsCommand,
+  CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketOwnershipControlsCommand, DeleteObjectCommand, DeletePublicAccessBlockCommand, GetBucketAclCommand, GetBucketOwnershipControlsCommand,
   GetBucketPolicyStatusCommand, GetObjectAclCommand, GetObjectCommand, GetPublicAccessBlockCommand, PutBucketAclCommand, PutBucketOwnershipControlsCommand,
   PutBucketPolicyCommand, PutObjectAclCommand, PutObjectCommand, PutPublicAccessBlockCommand, S3Client, UploadPartCommand, type S3ClientConfig,
 } from '@aws-sdk/client-s3';
@@ -159,6 +159,14 @@ test('ownership controls and ACLs: disabled under BucketOwnerEnforced, stored, r
   // An overwrite without an ACL resets it to private.
   await s3.send(new PutObjectCommand({ Bucket: 'acl-writer', Key: 'pub.txt', Body: 'private now' }));
   assert.equal((await anonymous('/acl-writer/pub.txt')).status, 403);
+
+  // A copy takes the ACL its request names, not its source's.
+  await s3.send(new CopyObjectCommand({ Bucket: 'acl-writer', Key: 'copy.txt', CopySource: 'acl-enforced/a', ACL: 'public-read' }));
+  assert.equal(await (await anonymous('/acl-writer/copy.txt')).text(), 'a');
+  await s3.send(new CopyObjectCommand({ Bucket: 'acl-writer', Key: 'copy2.txt', CopySource: 'acl-writer/copy.txt' }));
+  assert.equal((await anonymous('/acl-writer/copy2.txt')).status, 403);
+  assert.equal((await rejection(s3.send(new CopyObjectCommand({ Bucket: 'acl-enforced', Key: 'b', CopySource: 'acl-writer/copy.txt', ACL: 'public-read' })))).name,
+    'AccessControlListNotSupported');
 
   // A multipart upload's ACL is the completed object's.
   const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'acl-writer', Key: 'multi.txt', ACL: 'public-read' }));
