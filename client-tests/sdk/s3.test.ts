@@ -123,7 +123,7 @@ test('awkward keys round-trip exactly', async () => {
 
 test('bucket tagging, canned bucket ACL, policy status, UploadPartCopy, and object-tag condition keys', async () => {
   const {
-    PutBucketTaggingCommand, GetBucketTaggingCommand, DeleteBucketTaggingCommand, PutBucketAclCommand, PutBucketPolicyCommand, GetBucketPolicyStatusCommand,
+    PutBucketTaggingCommand, GetBucketTaggingCommand, DeleteBucketTaggingCommand, PutBucketAclCommand, PutBucketPolicyCommand, GetBucketPolicyStatusCommand, DeletePublicAccessBlockCommand,
     CreateMultipartUploadCommand, UploadPartCopyCommand, CompleteMultipartUploadCommand,
   } = await import('@aws-sdk/client-s3');
   const { IAMClient, PutRolePolicyCommand } = await import('@aws-sdk/client-iam');
@@ -133,7 +133,11 @@ test('bucket tagging, canned bucket ACL, policy status, UploadPartCopy, and obje
   assert.deepEqual((await s3.send(new GetBucketTaggingCommand({ Bucket: 'tag-bucket' }))).TagSet, [{ Key: 'cost', Value: '42' }]);
   await s3.send(new DeleteBucketTaggingCommand({ Bucket: 'tag-bucket' }));
   await s3.send(new PutBucketAclCommand({ Bucket: 'tag-bucket', ACL: 'private' }));
-  await s3.send(new PutBucketPolicyCommand({ Bucket: 'tag-bucket', Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::tag-bucket/public/*' }] }) }));
+  const publicPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::tag-bucket/public/*' }] });
+  // New buckets block public policies (AWS's default since April 2023) until their Block Public Access allows them.
+  assert.equal((await rejection(s3.send(new PutBucketPolicyCommand({ Bucket: 'tag-bucket', Policy: publicPolicy })))).name, 'AccessDenied');
+  await s3.send(new DeletePublicAccessBlockCommand({ Bucket: 'tag-bucket' }));
+  await s3.send(new PutBucketPolicyCommand({ Bucket: 'tag-bucket', Policy: publicPolicy }));
   assert.equal((await s3.send(new GetBucketPolicyStatusCommand({ Bucket: 'tag-bucket' }))).PolicyStatus?.IsPublic, true);
 
   const source = Buffer.alloc(6 * 1024 * 1024, 7);

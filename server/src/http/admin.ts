@@ -178,6 +178,46 @@ export function adminRouter(ctx: ServerContext, express: ExpressModule): Router 
     res.json({ mode, account: account ?? undefined });
   });
 
+  // The account-level S3 Block Public Access setting (AWS keeps it in S3 Control): GET, PUT (JSON, the four booleans;
+  // one left out is false) and DELETE, for ?account= (default: the configured account).
+  const pabAccount = (req: Request, res: Response): string | undefined => {
+    const account = query(req).get('account') ?? ctx.config.accountId;
+    if (!/^\d{12}$/.test(account)) return void badRequest(res, 'account must be a 12-digit account id');
+    if (!ctx.iam.account(account)) return void res.status(404).json({ error: `no account ${account}` });
+    return account;
+  };
+  router.get('/s3/public-access-block', (req, res) => {
+    const account = pabAccount(req, res);
+    if (!account) return;
+    const config = ctx.s3.accountPublicAccessBlock(account);
+    if (!config) return void res.status(404).json({ error: `account ${account} has no public access block configuration` });
+    res.json({ account, publicAccessBlock: JSON.parse(config) as unknown });
+  });
+  router.put('/s3/public-access-block', text, (req: Request, res: Response) => {
+    const account = pabAccount(req, res);
+    if (!account) return;
+    let body: unknown;
+    try {
+      body = JSON.parse(typeof req.body === 'string' ? req.body : '');
+    } catch {
+      return badRequest(res, 'expected a JSON object of BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy and RestrictPublicBuckets');
+    }
+    const fields = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'];
+    if (typeof body !== 'object' || body === null || Array.isArray(body)
+      || Object.entries(body).some(([k, v]) => !fields.includes(k) || typeof v !== 'boolean')) {
+      return badRequest(res, 'expected a JSON object of BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy and RestrictPublicBuckets (booleans)');
+    }
+    const config = Object.fromEntries(fields.map((f) => [f, (body as Record<string, unknown>)[f] === true]));
+    ctx.s3.setAccountPublicAccessBlock(account, JSON.stringify(config));
+    res.json({ account, publicAccessBlock: config });
+  });
+  router.delete('/s3/public-access-block', (req, res) => {
+    const account = pabAccount(req, res);
+    if (!account) return;
+    ctx.s3.setAccountPublicAccessBlock(account, null);
+    res.status(204).end();
+  });
+
   router.use((_req, res) => {
     res.status(404).json({ error: 'no such admin route' });
   });

@@ -201,6 +201,9 @@ export function evaluate(request: AuthorizationRequest): Decision {
   const strength = resource?.strength ?? 'none';
   const resourceAllows = resource?.allows ?? [];
 
+  // An anonymous request has no identity or account to allow it: only a resource-based policy that grants to
+  // everyone ("*") can (AWS's policy evaluation logic; S3 adds its ACLs outside this engine).
+  if (request.principal.kind === 'anonymous') return strength === 'none' ? deny('no-resource') : { allowed: true, statements: resourceAllows };
   if (sameAccount && strength === 'exact') return { allowed: true, statements: resourceAllows };
   if (request.resourcePolicyRequired && strength === 'none') return deny('no-resource');
   if (!sameAccount && strength === 'none') return deny('no-resource');

@@ -1,3 +1,4 @@
 export { parsePolicy, PolicyDocumentError, type CompiledPolicy } from './document.ts';
 export { evaluate, denyReasonText, uniformUnderPrefix, type AuthorizationRequest, type BoundPolicy } from './evaluate.ts';
 export type { CallerPrincipal, Decision, DenyReason, MatchedStatement, PolicySource, RequestContext, PolicyKind } from './types.ts';
+export { isPublicPolicy } from './public.ts';

@@ -8,6 +8,7 @@ import { ensureAccount } from './bootstrap.ts';
 import { SMALL_BLOB_BYTES } from './s3-store.ts';
 import { samlProviderArn, samlStore, validUntil } from './saml-store.ts';
 import { applyEntityFixtures, applyAccountSettings, ACCOUNT_SETTING_FIELDS, ENTITY_FIXTURE_SECTIONS } from './entity-fixtures.ts';
+import { bucketAccessOf, BUCKET_ACCESS_FIELDS, objectAclOf, publicAccessBlockOf } from './s3-access-fixtures.ts';
 import { awsId, isoSeconds, secretAccessKey, sessionToken } from './ids.ts';
 import { lazyDependency } from '../lazy-dependency.ts';
 
@@ -138,7 +139,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
     ctx.db.transaction(() => {
       r.list(root.accounts, 'accounts').forEach((raw, i) => {
         const path = `accounts[${i}]`;
-        const a = r.object(raw, path, ['id', 'displayName', 'canonicalId', 'rootAccessKeyId', 'rootSecretAccessKey', 'enforce', ...ACCOUNT_SETTING_FIELDS]);
+        const a = r.object(raw, path, ['id', 'displayName', 'canonicalId', 'rootAccessKeyId', 'rootSecretAccessKey', 'enforce', 's3PublicAccessBlock', ...ACCOUNT_SETTING_FIELDS]);
         const id = r.string(a.id, `${path}.id`);
         if (!/^\d{12}$/.test(id)) r.fail(`${path}.id`, 'expected a 12-digit account id');
         const displayName = r.optString(a.displayName, `${path}.displayName`);
@@ -151,6 +152,8 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
           iam.putSetting(`enforce:${id}`, String(a.enforce));
         }
         applyAccountSettings(ctx, r, a, id, path);
+        // The account-level Block Public Access setting (S3 Control's PutPublicAccessBlock).
+        if (a.s3PublicAccessBlock !== undefined) s3.setAccountPublicAccessBlock(id, publicAccessBlockOf(r, a.s3PublicAccessBlock, `${path}.s3PublicAccessBlock`));
         const keyId = r.optString(a.rootAccessKeyId, `${path}.rootAccessKeyId`);
         const existingKey = keyId ? iam.accessKey(keyId) : undefined;
         // Re-loading an exported state names the root key that already exists: that is not a conflict.
@@ -287,17 +290,19 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
 
       r.list(root.buckets, 'buckets').forEach((raw, i) => {
         const path = `buckets[${i}]`;
-        const b = r.object(raw, path, ['name', 'account', 'region', 'policy', 'createDate', 'objects']);
+        const b = r.object(raw, path, ['name', 'account', 'region', 'policy', 'createDate', 'objects', ...BUCKET_ACCESS_FIELDS]);
         const accountId = account(b, path);
         const name = r.string(b.name, `${path}.name`);
         if (s3.bucket(name)) r.fail(`${path}.name`, `bucket ${name} already exists`);
+        const createdAt = r.date(b.createDate, `${path}.createDate`) ?? now;
         s3.insertBucket({
           bucket_name: name, account_id: accountId, region: r.optString(b.region, `${path}.region`) ?? ctx.config.region,
-          policy: b.policy === undefined ? null : r.policy(b.policy, `${path}.policy`, 'resource'), created_at: (r.date(b.createDate, `${path}.createDate`) ?? now).toISOString(),
+          policy: b.policy === undefined ? null : r.policy(b.policy, `${path}.policy`, 'resource'), created_at: createdAt.toISOString(),
+          ...bucketAccessOf(ctx, r, b, path, createdAt, accountId),
         });
         r.list(b.objects, `${path}.objects`).forEach((rawObject, j) => {
           const opath = `${path}.objects[${j}]`;
-          const o = r.object(rawObject, opath, ['key', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer']);
+          const o = r.object(rawObject, opath, ['key', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer', 'acl']);
           const key = r.string(o.key, `${opath}.key`);
           const bytes = o.contentBase64 !== undefined ? Buffer.from(r.string(o.contentBase64, `${opath}.contentBase64`), 'base64') : Buffer.from(typeof o.content === 'string' ? o.content : '', 'utf8');
           let blobId: string;
@@ -321,6 +326,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
             sse_customer: o.sseCustomer === undefined ? null
               : JSON.stringify(r.object(o.sseCustomer, `${opath}.sseCustomer`, ['algorithm', 'keyMd5', 'salt', 'hmac', 'segments'])),
           });
+          s3.setObjectAcl(name, key, objectAclOf(ctx, r, o.acl, `${opath}.acl`, owner));
         });
       });
       iam.putSetting(appliedKey, file);

@@ -6,7 +6,15 @@ import { Readable } from 'node:stream';
 import type { Db } from './db.ts';
 import type { GroupCommit } from './group-commit.ts';
 
-export interface BucketRow { bucket_name: string; account_id: string; region: string; policy: string | null; created_at: string; tags?: string | null }
+export interface BucketRow {
+  bucket_name: string; account_id: string; region: string; policy: string | null; created_at: string; tags?: string | null;
+  /** JSON PublicAccessBlockConfiguration; null: none configured. */
+  public_access_block?: string | null;
+  /** ObjectOwnership; null: no ownership controls. */
+  object_ownership?: string | null;
+  /** JSON grants; null: the owner's FULL_CONTROL only. */
+  acl?: string | null;
+}
 export interface ObjectRow {
   bucket_name: string; object_key: string; blob_id: string; size: number; etag: string; last_modified: string;
   owner_account: string; content_type: string | null; metadata: string | null; sse: string | null; sse_kms_key_id: string | null;
@@ -21,6 +29,8 @@ export interface UploadRow {
   upload_id: string; bucket_name: string; object_key: string; initiator_arn: string; owner_account: string; initiated_at: string;
   content_type: string | null; metadata: string | null; sse: string | null; sse_kms_key_id: string | null; tags: string | null;
   storage_class?: string | null; sse_customer?: string | null;
+  /** JSON grants the object gets on completion; null: the default. */
+  acl?: string | null;
 }
 export interface PartRow { upload_id: string; part_number: number; blob_id: string; size: number; etag: string; md5: Buffer; last_modified: string; iv?: Buffer | null }
 export type ListedObject = Pick<ObjectRow, 'object_key' | 'size' | 'etag' | 'last_modified' | 'owner_account' | 'storage_class'>;
@@ -68,10 +78,18 @@ export class S3Store {
     this.s = {
       bucket: p<BucketRow>('SELECT * FROM buckets WHERE bucket_name = ?'),
       buckets: p<BucketRow>('SELECT * FROM buckets WHERE account_id = ? ORDER BY bucket_name'),
-      insertBucket: p('INSERT INTO buckets (bucket_name, account_id, region, policy, created_at) VALUES (?, ?, ?, ?, ?)'),
+      insertBucket: p('INSERT INTO buckets (bucket_name, account_id, region, policy, created_at, public_access_block, object_ownership, acl) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       deleteBucket: p('DELETE FROM buckets WHERE bucket_name = ?'),
       setPolicy: p('UPDATE buckets SET policy = ? WHERE bucket_name = ?'),
       setBucketTags: p('UPDATE buckets SET tags = ? WHERE bucket_name = ?'),
+      setBucketAccess: p('UPDATE buckets SET public_access_block = ?, object_ownership = ?, acl = ? WHERE bucket_name = ?'),
+      accountPublicAccessBlock: db.prepare<[string], string>('SELECT config FROM account_public_access_blocks WHERE account_id = ?').pluck(),
+      putAccountPublicAccessBlock: p('INSERT INTO account_public_access_blocks (account_id, config) VALUES (?, ?) ON CONFLICT DO UPDATE SET config = excluded.config'),
+      deleteAccountPublicAccessBlock: p('DELETE FROM account_public_access_blocks WHERE account_id = ?'),
+      objectAcl: db.prepare<[string, string], string>('SELECT acl FROM object_acls WHERE bucket_name = ? AND object_key = ?').pluck(),
+      putObjectAcl: p('INSERT INTO object_acls (bucket_name, object_key, acl) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET acl = excluded.acl'),
+      deleteObjectAcl: p('DELETE FROM object_acls WHERE bucket_name = ? AND object_key = ?'),
+      setUploadAcl: p('UPDATE multipart_uploads SET acl = ? WHERE upload_id = ?'),
       object: p<ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? AND object_key = ?'),
       objectBlob: db.prepare<[string, string], string>('SELECT blob_id FROM objects WHERE bucket_name = ? AND object_key = ?').pluck(),
       bucketExists: db.prepare<[string], number>('SELECT 1 FROM buckets WHERE bucket_name = ?').pluck(),
@@ -146,7 +164,7 @@ export class S3Store {
   buckets(accountId: string): BucketRow[] { return this.s.buckets.all(accountId); }
   insertBucket(r: BucketRow): void {
     this.state.invalidate();
-    this.s.insertBucket.run(r.bucket_name, r.account_id, r.region, r.policy, r.created_at);
+    this.s.insertBucket.run(r.bucket_name, r.account_id, r.region, r.policy, r.created_at, r.public_access_block ?? null, r.object_ownership ?? null, r.acl ?? null);
   }
   deleteBucket(name: string): void {
     this.state.invalidate();
@@ -160,6 +178,32 @@ export class S3Store {
     this.state.invalidate();
     this.s.setBucketTags.run(tags, name);
   }
+  /** Block Public Access, Object Ownership and the ACL of a bucket, each as stored (see BucketRow). */
+  setBucketAccess(name: string, access: { publicAccessBlock: string | null; objectOwnership: string | null; acl: string | null }): void {
+    this.state.invalidate();
+    this.s.setBucketAccess.run(access.publicAccessBlock, access.objectOwnership, access.acl, name);
+  }
+  /** The account-level PublicAccessBlockConfiguration (JSON), cached with the IAM state: every public-access check reads it. */
+  accountPublicAccessBlock(accountId: string): string | undefined {
+    if (this.db.inTransaction) return this.s.accountPublicAccessBlock.get(accountId);
+    const cache = this.state.stateCache();
+    const key = `account-pab:${accountId}`;
+    let config = cache.get(key) as string | null | undefined;
+    if (config === undefined) cache.set(key, (config = this.s.accountPublicAccessBlock.get(accountId) ?? null));
+    return config ?? undefined;
+  }
+  setAccountPublicAccessBlock(accountId: string, config: string | null): void {
+    this.state.invalidate();
+    if (config === null) this.s.deleteAccountPublicAccessBlock.run(accountId);
+    else this.s.putAccountPublicAccessBlock.run(accountId, config);
+  }
+  /** An object's ACL grants (JSON), or undefined for the default. */
+  objectAcl(bucket: string, key: string): string | undefined { return this.s.objectAcl.get(bucket, key); }
+  setObjectAcl(bucket: string, key: string, acl: string | null): void {
+    if (acl === null) this.s.deleteObjectAcl.run(bucket, key);
+    else this.s.putObjectAcl.run(bucket, key, acl);
+  }
+  setUploadAcl(uploadId: string, acl: string | null): void { this.s.setUploadAcl.run(acl, uploadId); }
   bucketIsEmpty(name: string): boolean { return this.s.anyObject.get(name, name) === undefined; }
 
   object(bucket: string, key: string): ObjectRow | undefined { return this.s.object.get(bucket, key); }

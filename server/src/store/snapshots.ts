@@ -74,7 +74,12 @@ export function restoreSnapshot(ctx: ServerContext, name: string): void {
       for (const table of [...STATE_TABLES].reverse()) ctx.db.prepare(`DELETE FROM main.${table}`).run();
       // A snapshot taken before a table existed (an older iamlocal) restores it empty.
       const saved = new Set(ctx.db.prepare<[], string>("SELECT name FROM snap.sqlite_master WHERE type = 'table'").pluck().all());
-      for (const table of STATE_TABLES) if (saved.has(table)) ctx.db.prepare(`INSERT INTO main.${table} SELECT * FROM snap.${table}`).run();
+      // Named columns: a snapshot taken before a column was added restores with that column's default.
+      for (const table of STATE_TABLES) {
+        if (!saved.has(table)) continue;
+        const columns = ctx.db.prepare<[], string>(`SELECT name FROM pragma_table_info('${table}', 'snap')`).pluck().all().map((c) => `"${c}"`).join(', ');
+        ctx.db.prepare(`INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM snap.${table}`).run();
+      }
     })();
   } finally {
     ctx.db.prepare('DETACH DATABASE snap').run();

@@ -4,11 +4,12 @@ import type { ServerContext } from '../context.ts';
 import type { AccessKeyRow, AccountRow, InlinePolicyRow, ManagedPolicyRow, PolicyVersionRow, RoleRow, SessionRow, UserRow } from './iam-store.ts';
 import type { BucketRow, ObjectRow } from './s3-store.ts';
 import { exportAccountSettings, exportEntities } from './entity-fixtures.ts';
+import { exportBucketAccess } from './s3-access-fixtures.ts';
 
 type Json = string | number | boolean | null | undefined | Json[] | { [k: string]: Json };
 
 /** Tables in dependency order; reset and restore walk it backwards/forwards. */
-export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'inline_blobs', 'multipart_uploads', 'multipart_parts', 'completed_uploads', 'groups', 'group_members', 'instance_profiles', 'instance_profile_roles', 'oidc_providers', 'login_profiles', 'account_aliases', 'password_policies', 'service_linked_role_deletions', 'saml_providers', 'mfa_devices', 'ssh_public_keys', 'server_certificates', 'signing_certificates', 'service_specific_credentials', 'sts_preferences'] as const;
+export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'object_acls', 'account_public_access_blocks', 'inline_blobs', 'multipart_uploads', 'multipart_parts', 'completed_uploads', 'groups', 'group_members', 'instance_profiles', 'instance_profile_roles', 'oidc_providers', 'login_profiles', 'account_aliases', 'password_policies', 'service_linked_role_deletions', 'saml_providers', 'mfa_devices', 'ssh_public_keys', 'server_certificates', 'signing_certificates', 'service_specific_credentials', 'sts_preferences'] as const;
 
 /**
  * The whole state in the fixtures format (documents kept as their exact stored text), so that loading the export into
@@ -32,6 +33,7 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
       return {
         id: a.account_id, displayName: a.display_name, canonicalId: a.canonical_id, rootAccessKeyId: root?.access_key_id, rootSecretAccessKey: root?.secret_key,
         ...exportAccountSettings(ctx, a.account_id),
+        s3PublicAccessBlock: ((config) => (config ? (JSON.parse(config) as Json) : undefined))(ctx.s3.accountPublicAccessBlock(a.account_id)),
       };
     }),
     samlProviders: all<SamlProviderRow>('SELECT * FROM saml_providers ORDER BY created_at, arn').map((p) => ({
@@ -60,13 +62,14 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
       policyArns: s.session_policy_arns ? (JSON.parse(s.session_policy_arns) as string[]) : undefined,
     })),
     buckets: all<BucketRow>('SELECT * FROM buckets ORDER BY bucket_name').map((b) => ({
-      name: b.bucket_name, account: b.account_id, region: b.region, policy: b.policy ?? undefined, createDate: b.created_at,
+      name: b.bucket_name, account: b.account_id, region: b.region, policy: b.policy ?? undefined, createDate: b.created_at, ...exportBucketAccess(b),
       objects: ctx.db.prepare<[string], ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? ORDER BY object_key').all(b.bucket_name).map((o) => ({
         key: o.object_key, contentBase64: ctx.s3.blobBytes(o.blob_id).toString('base64'), contentType: o.content_type ?? undefined,
         lastModified: o.last_modified, owner: o.owner_account, serverSideEncryption: o.sse ?? undefined, kmsKeyId: o.sse_kms_key_id ?? undefined,
         tags: o.tags ? (JSON.parse(o.tags) as Record<string, string>) : undefined, storageClass: o.storage_class ?? undefined,
         // SSE-C: the content is ciphertext; the sealed key record (salted HMAC and IVs, never the key) goes with it.
         sseCustomer: o.sse_customer ? (JSON.parse(o.sse_customer) as Json) : undefined,
+        acl: ((acl) => (acl ? (JSON.parse(acl) as Json) : undefined))(ctx.s3.objectAcl(o.bucket_name, o.object_key)),
       })),
     })),
   };

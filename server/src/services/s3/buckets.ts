@@ -4,9 +4,11 @@ import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { BucketRow, ListedObject } from '../../store/s3-store.ts';
 import {
-  authorize, bucketArn, ownerVisibility, invalidArgument, MAX_BUCKET_POLICY_BYTES, MAX_XML_BODY, objectArn, ownerXml, requireBucket, requireSigned,
+  authorize, bucketArn, ownerVisibility, invalidArgument, MAX_BUCKET_POLICY_BYTES, MAX_XML_BODY, objectArn, ownerXml, policyIsPublic, requireBucket, requireSigned,
   type S3Call, type S3Handler, type S3Result,
 } from './common.ts';
+import { aclConditionContext, newBucketAccess } from './access.ts';
+import { effectivePab } from './acl-model.ts';
 import { listPage, type ListEntry } from './listing.ts';
 import { isValidBucketName, s3UrlEncode } from './names.ts';
 import { parseTagSet, tagSetXml } from './objects.ts';
@@ -43,6 +45,8 @@ export async function createBucket(call: S3Call): Promise<S3Result> {
         : `The ${constraint} location constraint is incompatible for the region specific endpoint this request was sent to.`, 400);
   }
   authorize(call, undefined, 's3:CreateBucket', bucketArn(name));
+  const access = newBucketAccess(call, name);
+  for (const action of access.extraActions) authorize(call, undefined, action, bucketArn(name), aclConditionContext(call));
   const existing = call.ctx.s3.bucket(name);
   const account = call.caller.principal.accountId;
   if (existing) {
@@ -55,7 +59,10 @@ export async function createBucket(call: S3Call): Promise<S3Result> {
     }
     return { headers: { Location: `/${name}` } };
   }
-  call.ctx.s3.insertBucket({ bucket_name: name, account_id: account, region, policy: null, created_at: call.facts.now.toISOString() });
+  call.ctx.s3.insertBucket({
+    bucket_name: name, account_id: account, region, policy: null, created_at: call.facts.now.toISOString(),
+    public_access_block: access.publicAccessBlock, object_ownership: access.objectOwnership, acl: access.acl,
+  });
   return { headers: { Location: `/${name}` } };
 }
 
@@ -81,6 +88,16 @@ export const getBucketLocation: S3Handler = (call) => {
   const constraint = bucket.region === 'us-east-1' ? '' : bucket.region;
   return { body: `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${constraint}</LocationConstraint>` };
 };
+
+/**
+ * A bucket's policy is managed only by identities of the bucket owner's account: another account's (or an anonymous)
+ * caller whom the policy itself allows gets 405 MethodNotAllowed (S3 API reference, PutBucketPolicy/GetBucketPolicy).
+ */
+function ownerAccountOnly(call: S3Call, bucket: BucketRow): void {
+  if (call.caller.principal.accountId !== bucket.account_id) {
+    throw new AwsError('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405, { Method: call.method });
+  }
+}
 
 /** IAM's validation, reported in S3's words; S3 also insists every resource is in this bucket. */
 function validateBucketPolicy(text: string, bucket: string): void {
@@ -113,10 +130,15 @@ function validateBucketPolicy(text: string, bucket: string): void {
 export async function putBucketPolicy(call: S3Call): Promise<S3Result> {
   const bucket = requireBucket(call);
   authorize(call, bucket, 's3:PutBucketPolicy', bucketArn(bucket.bucket_name));
+  ownerAccountOnly(call, bucket);
   const body = await call.readBody(MAX_BUCKET_POLICY_BYTES + 1);
   if (body.length > MAX_BUCKET_POLICY_BYTES) throw new AwsError('PolicyTooLarge', 'Policy exceeds the maximum allowed document size.', 400);
   const text = body.toString('utf8');
   validateBucketPolicy(text, bucket.bucket_name);
+  if (effectivePab(call.ctx, bucket).BlockPublicPolicy && policyIsPublic(text)) {
+    throw new AwsError('AccessDenied', `User: ${call.caller.principal.arn} is not authorized to perform: s3:PutBucketPolicy on resource: "${bucketArn(bucket.bucket_name)}" `
+      + 'because public policies are blocked by the BlockPublicPolicy block public access setting.', 403);
+  }
   call.ctx.s3.setBucketPolicy(bucket.bucket_name, text);
   return { status: 204 };
 }
@@ -124,6 +146,7 @@ export async function putBucketPolicy(call: S3Call): Promise<S3Result> {
 export const getBucketPolicy: S3Handler = (call) => {
   const bucket = requireBucket(call);
   authorize(call, bucket, 's3:GetBucketPolicy', bucketArn(bucket.bucket_name));
+  ownerAccountOnly(call, bucket);
   if (!bucket.policy) throw new AwsError('NoSuchBucketPolicy', 'The bucket policy does not exist', 404, { BucketName: bucket.bucket_name });
   return { headers: { 'Content-Type': 'application/json' }, body: bucket.policy };
 };
@@ -131,6 +154,7 @@ export const getBucketPolicy: S3Handler = (call) => {
 export const deleteBucketPolicy: S3Handler = (call) => {
   const bucket = requireBucket(call);
   authorize(call, bucket, 's3:DeleteBucketPolicy', bucketArn(bucket.bucket_name));
+  ownerAccountOnly(call, bucket);
   call.ctx.s3.setBucketPolicy(bucket.bucket_name, null);
   return { status: 204 };
 };
@@ -270,27 +294,11 @@ export const deleteBucketTagging: S3Handler = (call) => {
   return { status: 204 };
 };
 
-const CANNED_BUCKET_ACLS = new Set(['private', 'public-read', 'public-read-write', 'authenticated-read', 'log-delivery-write']);
-
-/** Canned ACLs are accepted (and authorized with s3:x-amz-acl); grants beyond the owner's are not modelled. */
-export async function putBucketAcl(call: S3Call): Promise<S3Result> {
-  const bucket = requireBucket(call);
-  const acl = typeof call.headers['x-amz-acl'] === 'string' ? call.headers['x-amz-acl'] : undefined;
-  authorize(call, bucket, 's3:PutBucketAcl', bucketArn(bucket.bucket_name), acl ? { 's3:x-amz-acl': acl } : {});
-  if (acl !== undefined && !CANNED_BUCKET_ACLS.has(acl)) throw invalidArgument('', 'x-amz-acl', acl);
-  const body = await call.readBody(MAX_XML_BODY);
-  if (body.length) parseXmlBody(body, 'AccessControlPolicy');
-  return {};
-}
-
-/** IsPublic: some Allow statement grants to everyone ("*") without a condition, as S3's policy status reports. */
+/** IsPublic: whether the bucket policy is public as S3 defines it (see policy/public.ts). */
 export const getBucketPolicyStatus: S3Handler = (call) => {
   const bucket = requireBucket(call);
   authorize(call, bucket, 's3:GetBucketPolicyStatus', bucketArn(bucket.bucket_name));
   if (!bucket.policy) throw new AwsError('NoSuchBucketPolicy', 'The bucket policy does not exist', 404, { BucketName: bucket.bucket_name });
-  const doc = JSON.parse(bucket.policy) as { Statement: unknown };
-  const statements = (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) as Record<string, unknown>[];
-  const everyone = (p: unknown): boolean => p === '*' || (typeof p === 'object' && p !== null && [(p as Record<string, unknown>).AWS].flat().includes('*'));
-  const isPublic = statements.some((st) => st.Effect === 'Allow' && everyone(st.Principal) && st.Condition === undefined);
+  const isPublic = policyIsPublic(bucket.policy);
   return { body: restXmlDocument('PolicyStatus', { IsPublic: isPublic }) };
 };

@@ -3,13 +3,14 @@ import { createReadStream, createWriteStream, openSync, renameSync, statSync, un
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { authorizeCaller, baseContext, compileStoredPolicy, type Caller, type DecisionSink, type RequestFacts } from '../../auth/caller.ts';
+import { authorizeCaller, baseContext, compileStoredPolicy, type AuthorizeOptions, type Caller, type DecisionSink, type RequestFacts } from '../../auth/caller.ts';
 import { decisionSink, type ServerContext } from '../../context.ts';
 import { AwsError, incompleteBody, isAwsErrorShape, s3InternalError } from '../../http/errors.ts';
-import { uniformUnderPrefix, type BoundPolicy, type Decision } from '../../policy/index.ts';
+import { isPublicPolicy, uniformUnderPrefix, type BoundPolicy, type CompiledPolicy, type Decision } from '../../policy/index.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { SMALL_BLOB_BYTES, type BucketRow, type ObjectRow } from '../../store/s3-store.ts';
 import { accessDenied } from '../access-denied.ts';
+import { aclGrant, effectivePab, foreignObjectOwner } from './acl-model.ts';
 import { readLimited, type S3Body } from '../../http/s3-body.ts';
 
 export interface S3Call {
@@ -58,16 +59,88 @@ export function bucketPolicyOf(bucket: BucketRow): BoundPolicy | undefined {
   return { source: { id: `bucket/${bucket.bucket_name}`, kind: 'resource' }, policy: compileStoredPolicy(bucket.policy, 'resource') };
 }
 
+const publicPolicies = new Map<string, boolean>();
+/** isPublicPolicy, remembered per policy text: every request to a bucket with a policy asks. */
+export function policyIsPublic(text: string): boolean {
+  let answer = publicPolicies.get(text);
+  if (answer === undefined) {
+    if (publicPolicies.size >= 256) publicPolicies.clear();
+    publicPolicies.set(text, (answer = isPublicPolicy(text)));
+  }
+  return answer;
+}
+
+const denyOnly = new WeakMap<CompiledPolicy, CompiledPolicy>();
+/**
+ * The bucket policy as it applies to this caller. RestrictPublicBuckets, while the policy is public, blocks "public and
+ * cross-account access within any public bucket policy, including non-public delegation to specific accounts" (S3 API
+ * reference, PublicAccessBlockConfiguration): for anonymous and other accounts' callers only its Deny statements remain.
+ */
+function resourcePolicyFor(call: S3Call, bucket: BucketRow): BoundPolicy | undefined {
+  const bound = bucketPolicyOf(bucket);
+  if (!bound || !bucket.policy || call.caller.principal.accountId === bucket.account_id) return bound;
+  if (!policyIsPublic(bucket.policy) || !effectivePab(call.ctx, bucket).RestrictPublicBuckets) return bound;
+  let restricted = denyOnly.get(bound.policy);
+  if (!restricted) {
+    restricted = { ...bound.policy, statements: bound.policy.statements.filter((st) => st.effect === 'Deny'), byAction: undefined };
+    denyOnly.set(bound.policy, restricted);
+  }
+  return { source: bound.source, policy: restricted };
+}
+
 /** Extra condition keys for one request; a list is a multi-valued key (e.g. s3:RequestObjectTagKeys). */
 export type ExtraContext = Record<string, string | string[]>;
 
 export function decide(call: S3Call, bucket: BucketRow | undefined, action: string, resource: string, extra: ExtraContext = {}, logged = true): Decision {
   const context = baseContext(call.caller, call.facts);
   for (const [k, v] of Object.entries(extra)) context.set(k.toLowerCase(), Array.isArray(v) ? v : [v]);
-  return authorizeCaller(call.caller, {
+  const options = {
     action, resource, resourceAccount: bucket?.account_id ?? call.caller.principal.accountId, context,
-    resourcePolicy: bucket ? bucketPolicyOf(bucket) : undefined,
-  }, sinkFor(call, logged));
+    resourcePolicy: bucket ? resourcePolicyFor(call, bucket) : undefined,
+  };
+  const sink = sinkFor(call, logged);
+  let decision = authorizeCaller(call.caller, options);
+  if (bucket && foreignObjectOwner(call.ctx, bucket, action, resource) !== undefined) decision = foreignObjectDecision(call, bucket, options, decision);
+  else if (!decision.allowed && bucket) decision = aclDecision(call, bucket, options, decision);
+  if (!sink) return decision;
+  sink.decisions.record(sink.at, call.caller.principal.arn, action, resource, decision, context, sink.mode);
+  // Under audit or off, a deny is recorded and then let through (as authorizeCaller does).
+  return decision.allowed || sink.mode === 'on' ? decision : { ...decision, allowed: true };
+}
+
+/**
+ * A request no policy allowed may still be allowed by an ACL grant, which acts as a resource-based grant of the bucket
+ * owner: a group grant (AllUsers, AuthenticatedUsers) to everyone it covers, a grant to the caller's account to that
+ * account, whose users also need an identity-based policy allowing the action (S3 User Guide, "How Amazon S3 authorizes
+ * a request"). An explicit deny, a permissions boundary or a session policy that does not allow, is never overridden.
+ */
+function aclDecision(call: S3Call, bucket: BucketRow, options: AuthorizeOptions, decision: Decision): Decision {
+  if (decision.reason !== 'no-resource' && decision.reason !== 'no-identity') return decision;
+  const grant = aclGrant(call.ctx, call.caller.principal, bucket, options.action, options.resource);
+  if (!grant) return decision;
+  const principal = call.caller.principal;
+  if (principal.kind === 'anonymous') return grant === 'everyone' ? { allowed: true, statements: [] } : decision;
+  if (grant === 'everyone' && principal.accountId === bucket.account_id) return { allowed: true, statements: [] };
+  if (principal.kind === 'root') return { allowed: true, statements: [] };
+  // The caller's own account must allow it: identity policies (with boundary and session policies), no bucket policy.
+  const own = authorizeCaller(call.caller, { ...options, resourceAccount: principal.accountId, resourcePolicy: undefined });
+  return own.allowed ? own : decision;
+}
+
+/**
+ * An object another account owns in this bucket: the bucket owner's policies may deny but not grant; the object's ACL
+ * (its owner's) grants, and the caller's own account must allow it too (S3 User Guide, "How Amazon S3 authorizes a
+ * request for an object operation"). The bucket owner itself reads such an object only if its ACL grants the owner,
+ * which is what the bucket-owner-read and bucket-owner-full-control canned ACLs are for.
+ */
+function foreignObjectDecision(call: S3Call, bucket: BucketRow, options: AuthorizeOptions, decision: Decision): Decision {
+  if (!decision.allowed && decision.reason !== 'no-resource' && decision.reason !== 'no-identity') return decision;
+  const grant = aclGrant(call.ctx, call.caller.principal, bucket, options.action, options.resource);
+  const principal = call.caller.principal;
+  if (!grant || (principal.kind === 'anonymous' && grant !== 'everyone')) return { allowed: false, reason: 'no-resource', statements: [] };
+  if (principal.kind === 'anonymous' || principal.kind === 'root') return { allowed: true, statements: [] };
+  const own = authorizeCaller(call.caller, { ...options, resourceAccount: principal.accountId, resourcePolicy: undefined });
+  return own;
 }
 
 /**
@@ -77,7 +150,7 @@ export function decide(call: S3Call, bucket: BucketRow | undefined, action: stri
  */
 export function ownerVisibility(call: S3Call, bucket: BucketRow): (key: string) => boolean {
   const context = baseContext(call.caller, call.facts);
-  const resourcePolicy = bucketPolicyOf(bucket);
+  const resourcePolicy = resourcePolicyFor(call, bucket);
   const sink = sinkFor(call, false);
   const prefix = `arn:aws:s3:::${bucket.bucket_name}/`;
   const options = { action: 's3:GetObjectAcl', resourceAccount: bucket.account_id, context, resourcePolicy };

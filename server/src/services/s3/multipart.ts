@@ -12,6 +12,7 @@ import {
 } from './encryption.ts';
 import { checkWriteCondition, copySource, copySourceBytes, declaredLength, requestHeader, sealedObjectKey, sseOf, taggingHeader, writeContext } from './objects.ts';
 import { storageClassOf, writeCondition } from './preconditions.ts';
+import { aclConditionContext, objectAclForWrite } from './access.ts';
 
 const MIN_PART_BYTES = 5 * 1024 * 1024;
 const MAX_PARTS = 10000;
@@ -33,14 +34,16 @@ export const createMultipartUpload: S3Handler = (call) => {
   const requested = sseOf(call);
   const { sse, kms, customer } = requested;
   const storageClass = storageClassOf(call.headers);
-  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), writeContext(requested, storageClass, call));
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...writeContext(requested, storageClass, call), ...aclConditionContext(call) });
+  const access = objectAclForWrite(call, bucket, objectArn(bucket.bucket_name, key));
   const uploadId = randomBytes(48).toString('base64url');
   call.ctx.s3.insertUpload({
     upload_id: uploadId, bucket_name: bucket.bucket_name, object_key: key, initiator_arn: call.caller.principal.arn,
-    owner_account: call.caller.principal.accountId || bucket.account_id, initiated_at: call.facts.now.toISOString(),
+    owner_account: access.owner, initiated_at: call.facts.now.toISOString(),
     content_type: requestHeader(call, 'content-type') ?? 'binary/octet-stream', metadata: JSON.stringify(storedHeaders(call.headers)),
     sse, sse_kms_key_id: kms, tags: taggingHeader(call), storage_class: storageClass, sse_customer: customer ? JSON.stringify(sealKey(customer)) : null,
   });
+  if (access.acl) call.ctx.s3.setUploadAcl(uploadId, access.acl);
   const headers = sseHeaders({ sse, sse_kms_key_id: kms, sse_customer: null });
   if (customer) Object.assign(headers, customerResponseHeaders(customer.keyMd5));
   return { headers, body: restXmlDocument('InitiateMultipartUploadResult', { Bucket: bucket.bucket_name, Key: key, UploadId: uploadId }) };
@@ -217,6 +220,7 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
         owner_account: upload.owner_account, content_type: upload.content_type, metadata: upload.metadata, sse: upload.sse,
         sse_kms_key_id: upload.sse_kms_key_id, tags: upload.tags, checksum: null, storage_class: upload.storage_class ?? null, sse_customer: sseCustomer,
       });
+      if (upload.acl) call.ctx.s3.setObjectAcl(bucket.bucket_name, key, upload.acl);
       call.ctx.s3.recordCompleted({ upload_id: upload.upload_id, bucket_name: bucket.bucket_name, object_key: key, etag, sse: upload.sse, sse_kms_key_id: upload.sse_kms_key_id, completed_at: now });
       return [previous, ...call.ctx.s3.deleteUpload(upload.upload_id)];
     })();

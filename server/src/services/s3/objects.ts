@@ -14,6 +14,7 @@ import {
   type CustomerKey, type ObjectCustomerKey, type RequestedSse, type SealedKey, type Segment,
 } from './encryption.ts';
 import { checkCopySourceConditions, refuseArchived, storageClassOf, writeCondition, type WriteCondition } from './preconditions.ts';
+import { aclConditionContext, objectAclForWrite } from './access.ts';
 
 const header = (call: S3Call, name: string): string | undefined => {
   const v = call.headers[name];
@@ -99,11 +100,10 @@ export async function putObject(call: S3Call): Promise<S3Result> {
   const { sse, kms, customer } = requested;
   const storageClass = storageClassOf(call.headers);
   const condition = writeCondition(call.headers);
-  const context = { ...writeContext(requested, storageClass, call), ...condition?.context };
-  const acl = header(call, 'x-amz-acl');
-  if (acl) context['s3:x-amz-acl'] = acl;
+  const context = { ...writeContext(requested, storageClass, call), ...condition?.context, ...aclConditionContext(call) };
   const tags = taggingHeader(call);
   authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...context, ...requestTagContext(tags ? (JSON.parse(tags) as Record<string, string>) : {}) });
+  const access = objectAclForWrite(call, bucket, objectArn(bucket.bucket_name, key));
   checkWriteCondition(call, bucket, key, condition);
   declaredLength(call);
   const body = call.body();
@@ -112,12 +112,13 @@ export async function putObject(call: S3Call): Promise<S3Result> {
   const checksum = body.checksum;
   const row: ObjectRow = {
     bucket_name: bucket.bucket_name, object_key: key, blob_id: blob.blobId, size: blob.size, etag: `"${blob.md5.toString('hex')}"`,
-    last_modified: call.facts.now.toISOString(), owner_account: call.caller.principal.accountId || bucket.account_id,
+    last_modified: call.facts.now.toISOString(), owner_account: access.owner,
     content_type: header(call, 'content-type') ?? 'binary/octet-stream', metadata: JSON.stringify(storedHeaders(call.headers)),
     sse, sse_kms_key_id: kms, tags, checksum: checksum ? `${checksum.algorithm}:${checksum.value}` : null,
     storage_class: storageClass, sse_customer: customer && iv ? sealedObjectKey(customer, [{ size: blob.size, iv: iv.toString('base64') }]) : null,
   };
   await commit(call, row, condition?.atCommit);
+  if (access.acl) call.ctx.s3.setObjectAcl(row.bucket_name, row.object_key, access.acl);
   const headers = objectResponseHeaders(row);
   if (checksum) headers[`x-amz-checksum-${checksum.algorithm.toLowerCase()}`] = checksum.value;
   return { headers };
@@ -183,7 +184,8 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
   const { sse, kms, customer } = requested;
   const storageClass = storageClassOf(call.headers);
   const condition = writeCondition(call.headers);
-  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...writeContext(requested, storageClass, call), ...condition?.context });
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...writeContext(requested, storageClass, call), ...condition?.context, ...aclConditionContext(call) });
+  const access = objectAclForWrite(call, bucket, objectArn(bucket.bucket_name, key));
   const replace = (header(call, 'x-amz-metadata-directive') ?? 'COPY') === 'REPLACE';
   const changesSomething = replace || sse !== null || customer !== undefined || header(call, 'x-amz-storage-class') !== undefined;
   if (!changesSomething && source.bucket_name === bucket.bucket_name && source.object_key === key) {
@@ -204,7 +206,7 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
   }
   const row: ObjectRow = {
     ...source, bucket_name: bucket.bucket_name, object_key: key, blob_id: blob.blobId, size: blob.size, etag: blob.etag, last_modified: call.facts.now.toISOString(),
-    owner_account: call.caller.principal.accountId || bucket.account_id,
+    owner_account: access.owner,
     content_type: replace ? (header(call, 'content-type') ?? 'binary/octet-stream') : source.content_type,
     metadata: replace ? JSON.stringify(storedHeaders(call.headers)) : source.metadata,
     sse: customer ? null : (sse ?? source.sse), sse_kms_key_id: customer ? null : sse ? kms : source.sse_kms_key_id, tags: taggingReplace ? taggingHeader(call) : source.tags,
@@ -213,6 +215,7 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
     sse_customer: customer && iv ? sealedObjectKey(customer, [{ size: blob.size, iv: iv.toString('base64') }]) : null,
   };
   await commit(call, row, condition?.atCommit);
+  if (access.acl) call.ctx.s3.setObjectAcl(row.bucket_name, row.object_key, access.acl);
   return {
     headers: objectResponseHeaders(row),
     body: restXmlDocument('CopyObjectResult', { ETag: row.etag, LastModified: row.last_modified }),
@@ -403,45 +406,7 @@ export async function deleteObjects(call: S3Call): Promise<S3Result> {
   return { body: restXmlDocument('DeleteResult', { Deleted: deleted, Error: errors }) };
 }
 
-// ---- ACLs (owner full control; canned ACLs accepted) and tagging ----
-
-function aclXml(call: S3Call, ownerAccount: string): string {
-  const owner = ownerXml(call, ownerAccount);
-  const id = xmlEscape(String(owner.ID));
-  const name = xmlEscape(String(owner.DisplayName));
-  return `${XML_DECLARATION}<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>${id}</ID><DisplayName>${name}</DisplayName></Owner>`
-    + `<AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>${id}</ID><DisplayName>${name}</DisplayName></Grantee>`
-    + `<Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>`;
-}
-
-export const getObjectAcl: S3Handler = (call) => {
-  const bucket = requireBucket(call);
-  const key = checkKey(call);
-  authorize(call, bucket, 's3:GetObjectAcl', objectArn(bucket.bucket_name, key));
-  const object = call.ctx.s3.object(bucket.bucket_name, key);
-  if (!object) throw noSuchKey(key);
-  return { body: aclXml(call, object.owner_account) };
-};
-
-export const getBucketAcl: S3Handler = (call) => {
-  const bucket = requireBucket(call);
-  authorize(call, bucket, 's3:GetBucketAcl', `arn:aws:s3:::${bucket.bucket_name}`);
-  return { body: aclXml(call, bucket.account_id) };
-};
-
-const CANNED_ACLS = new Set(['private', 'public-read', 'public-read-write', 'authenticated-read', 'aws-exec-read', 'bucket-owner-read', 'bucket-owner-full-control']);
-
-export async function putObjectAcl(call: S3Call): Promise<S3Result> {
-  const bucket = requireBucket(call);
-  const key = checkKey(call);
-  const acl = header(call, 'x-amz-acl');
-  authorize(call, bucket, 's3:PutObjectAcl', objectArn(bucket.bucket_name, key), acl ? { 's3:x-amz-acl': acl } : {});
-  if (acl !== undefined && !CANNED_ACLS.has(acl)) throw new AwsError('InvalidArgument', '', 400, { ArgumentName: 'x-amz-acl', ArgumentValue: acl });
-  const body = await call.readBody(MAX_XML_BODY);
-  if (body.length) parseXmlBody(body, 'AccessControlPolicy');
-  if (!call.ctx.s3.object(bucket.bucket_name, key)) throw noSuchKey(key);
-  return {};
-}
+// ---- Tagging (ACLs are in access.ts) ----
 
 export const getObjectTagging: S3Handler = (call) => {
   const bucket = requireBucket(call);

@@ -1,11 +1,16 @@
 import { AwsError } from '../../http/errors.ts';
 import {
   createBucket, deleteBucket, deleteBucketPolicy, deleteBucketTagging, getBucketLocation, getBucketPolicy, getBucketPolicyStatus, getBucketTagging, headBucket,
-  listBuckets, listObjects, listObjectsV2, putBucketAcl, putBucketPolicy, putBucketTagging,
+  listBuckets, listObjects, listObjectsV2, putBucketPolicy, putBucketTagging,
 } from './buckets.ts';
+import {
+  deleteBucketOwnershipControls, deletePublicAccessBlock, getBucketAcl, getBucketOwnershipControls, getObjectAcl, getPublicAccessBlock, putBucketAcl,
+  putBucketOwnershipControls, putObjectAcl, putPublicAccessBlock,
+} from './access.ts';
+import { deleteAccountPublicAccessBlock, getAccountPublicAccessBlock, putAccountPublicAccessBlock } from './control.ts';
 import type { S3Handler } from './common.ts';
 import {
-  deleteObject, deleteObjects, deleteObjectTagging, getBucketAcl, getObject, getObjectAcl, getObjectTagging, headObject, putObject, putObjectAcl, putObjectTagging,
+  deleteObject, deleteObjects, deleteObjectTagging, getObject, getObjectTagging, headObject, putObject, putObjectTagging,
 } from './objects.ts';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from './multipart.ts';
 
@@ -14,7 +19,12 @@ export type { S3Call, S3Result } from './common.ts';
 export function routeS3(method: string, bucket: string | undefined, key: string | undefined, query: URLSearchParams): { name: string; handler: S3Handler } {
   const has = (name: string): boolean => query.has(name);
   const op = (name: string, handler: S3Handler) => ({ name, handler });
-  if (!bucket) {
+  if (isControlPublicAccessBlock(bucket, key)) {
+    // S3 Control's account-level setting: path style /v20180820/…, or the SDKs' {account}.host prefix.
+    if (method === 'PUT') return op('PutAccountPublicAccessBlock', putAccountPublicAccessBlock);
+    if (method === 'GET') return op('GetAccountPublicAccessBlock', getAccountPublicAccessBlock);
+    if (method === 'DELETE') return op('DeleteAccountPublicAccessBlock', deleteAccountPublicAccessBlock);
+  } else if (!bucket) {
     if (method === 'GET') return op('ListBuckets', listBuckets);
   } else if (key === undefined || key === '') {
     if (has('policy')) {
@@ -36,6 +46,14 @@ export function routeS3(method: string, bucket: string | undefined, key: string 
       if (method === 'DELETE') return op('DeleteBucketTagging', deleteBucketTagging);
     } else if (has('policyStatus')) {
       if (method === 'GET') return op('GetBucketPolicyStatus', getBucketPolicyStatus);
+    } else if (has('publicAccessBlock')) {
+      if (method === 'PUT') return op('PutPublicAccessBlock', putPublicAccessBlock);
+      if (method === 'GET') return op('GetPublicAccessBlock', getPublicAccessBlock);
+      if (method === 'DELETE') return op('DeletePublicAccessBlock', deletePublicAccessBlock);
+    } else if (has('ownershipControls')) {
+      if (method === 'PUT') return op('PutBucketOwnershipControls', putBucketOwnershipControls);
+      if (method === 'GET') return op('GetBucketOwnershipControls', getBucketOwnershipControls);
+      if (method === 'DELETE') return op('DeleteBucketOwnershipControls', deleteBucketOwnershipControls);
     } else if (![...query.keys()].some((k) => SUBRESOURCES.has(k))) {
       if (method === 'PUT') return op('CreateBucket', createBucket);
       if (method === 'HEAD') return op('HeadBucket', headBucket);
@@ -65,6 +83,11 @@ export function routeS3(method: string, bucket: string | undefined, key: string 
   return op('NotImplemented', () => {
     throw new AwsError('NotImplemented', 'A header you provided implies functionality that is not implemented', 501);
   });
+}
+
+const CONTROL_PATH = 'configuration/publicAccessBlock';
+function isControlPublicAccessBlock(bucket: string | undefined, key: string | undefined): boolean {
+  return (bucket === 'v20180820' && key === CONTROL_PATH) || (bucket !== undefined && /^\d{12}$/.test(bucket) && key === `v20180820/${CONTROL_PATH}`);
 }
 
 /** Query parameters that select a different operation on the same path (not list/filter options). */
