@@ -1,6 +1,6 @@
 import { authorizeCaller, baseContext, pathOf, roleArn, userArn } from '../../auth/caller.ts';
 import { AwsError, deleteConflict, entityAlreadyExists, limitExceeded, malformedPolicy, noSuchEntity, validationError } from '../../http/errors.ts';
-import { parsePolicy, PolicyDocumentError, type PolicyKind } from '../../policy/index.ts';
+import { PolicyDocumentError, validatePolicyDocument, type PolicyKind } from '../../policy/index.ts';
 import type { QueryInput, ServiceModel } from '../../protocol/query.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { awsId, isoSeconds, secretAccessKey } from '../../store/ids.ts';
@@ -61,7 +61,7 @@ export function policySize(document: string): number {
 
 export function validatePolicy(store: IamStore, document: string, kind: PolicyKind): void {
   try {
-    parsePolicy(document, kind, { principalExists: (arn) => principalExists(store, arn) });
+    validatePolicyDocument(document, kind, { principalExists: (arn) => principalExists(store, arn) });
   } catch (error) {
     if (error instanceof PolicyDocumentError) throw malformedPolicy(error.message);
     throw error;

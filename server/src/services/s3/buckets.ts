@@ -1,5 +1,5 @@
 import { AwsError } from '../../http/errors.ts';
-import { parsePolicy, PolicyDocumentError } from '../../policy/index.ts';
+import { PolicyDocumentError, validatePolicyDocument } from '../../policy/index.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { BucketRow, ListedObject } from '../../store/s3-store.ts';
@@ -87,7 +87,7 @@ function validateBucketPolicy(text: string, bucket: string): void {
   const malformed = (message: string): AwsError => new AwsError('MalformedPolicy', message, 400);
   if (!text.trimStart().startsWith('{')) throw malformed("Policies must be valid JSON and the first byte must be '{'");
   try {
-    parsePolicy(text, 'resource');
+    validatePolicyDocument(text, 'resource');
   } catch (error) {
     if (!(error instanceof PolicyDocumentError)) throw error;
     const m = error.message;
