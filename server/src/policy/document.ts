@@ -228,7 +228,8 @@ function parsePrincipal(spec: unknown, options: ParseOptions): PrincipalSet {
           } else invalidPrincipal(type, value);
           break;
         case 'Service':
-          if (!/^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(value)) invalidPrincipal(type, value);
+          // IAM names this principal type in capitals here (as quoted in aws/aws-cdk#18051: "SERVICE":"").
+          if (!/^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(value)) invalidPrincipal('SERVICE', value);
           set.services.add(value);
           break;
         case 'Federated':
