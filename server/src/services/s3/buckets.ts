@@ -96,7 +96,10 @@ function validateBucketPolicy(text: string, bucket: string): void {
     if (m === 'Policy statement must contain actions.') throw malformed('Missing required field Action');
     if (m === 'Policy statement must contain resources.') throw malformed('Missing required field Resource');
     if (m.startsWith('Invalid principal')) throw malformed('Invalid principal in policy');
-    if (m.includes('must be in ARN format')) throw malformed('Policy has invalid resource');
+    if (m.includes('must be in ARN format') || m.startsWith('Partition ') || m.includes('region information') || m.startsWith('IAM resource path') || m.startsWith('Resource vendor')) {
+      throw malformed('Policy has invalid resource');
+    }
+    if (m.startsWith('Actions/') || m.startsWith('Vendor ')) throw malformed('Policy has invalid action');
     throw malformed(m);
   }
   const doc = JSON.parse(text) as { Statement: unknown };
