@@ -160,7 +160,7 @@ export const getAccountAuthorizationDetails: QueryHandler = (call) => {
         InstanceProfileList: entities.instanceProfilesOfRole(account, r.role_name).map((p) => instanceProfileXml(call, p)),
         RolePolicyList: inline('role', r.role_name), AttachedManagedPolicies: attached('role', r.role_name),
         PermissionsBoundary: boundary(r.permissions_boundary), Tags: tagList(r.tags),
-        RoleLastUsed: roleXml(r, true).RoleLastUsed,
+        RoleLastUsed: roleXml(r, 'get').RoleLastUsed,
       }) });
     }
   }

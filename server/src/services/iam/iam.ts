@@ -194,11 +194,19 @@ export function requireUser(call: QueryCall, name: string): UserRow {
   return user;
 }
 
-export function userXml(user: UserRow): XmlObject {
+/**
+ * A user as AWS shows it. Lists (ListUsers, GetGroup, ListVirtualMFADevices) carry a subset: the API reference notes
+ * that listing operations do not return PermissionsBoundary or Tags, which only GetUser (and CreateUser) show.
+ */
+export function userXml(user: UserRow, shape: 'full' | 'list' = 'list'): XmlObject {
+  const base: XmlObject = {
+    Path: user.path, UserName: user.user_name, UserId: user.user_id, Arn: userArn(user.account_id, user.path, user.user_name), CreateDate: user.created_at,
+  };
+  if (shape === 'list') return base;
   return {
-    Path: user.path, UserName: user.user_name, UserId: user.user_id, Arn: userArn(user.account_id, user.path, user.user_name),
-    CreateDate: user.created_at, Tags: tagList(user.tags),
+    ...base,
     PermissionsBoundary: user.permissions_boundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: user.permissions_boundary } : undefined,
+    Tags: tagList(user.tags),
   };
 }
 
@@ -223,7 +231,7 @@ const createUser: QueryHandler = (call) => {
   };
   ctx.iam.insertUser(user);
   ctx.iam.setTags('user', user.account_id, name, tags);
-  return { User: userXml(user) };
+  return { User: userXml(user, 'full') };
 };
 
 const getUser: QueryHandler = (call) => {
@@ -238,10 +246,10 @@ const getUser: QueryHandler = (call) => {
     if (p.kind !== 'user' || !call.caller.userName) {
       throw validationError('Must specify userName when calling with non-User credentials');
     }
-    return { User: userXml(requireUser(call, call.caller.userName)) };
+    return { User: userXml(requireUser(call, call.caller.userName), 'full') };
   }
   authorize(call, userResource(call, name));
-  return { User: userXml(requireUser(call, name)) };
+  return { User: userXml(requireUser(call, name), 'full') };
 };
 
 const deleteUser: QueryHandler = (call) => {
@@ -288,7 +296,7 @@ const listUsers: QueryHandler = (call) => {
   authorize(call, `arn:aws:iam::${accountOf(call)}:user/`);
   const limit = maxItems(call.input);
   const rows = call.ctx.iam.users(accountOf(call), str(call.input, 'PathPrefix') ?? '/', afterMarker(call.input), limit + 1);
-  return pageXml(page(rows, limit, (u) => u.user_name), 'Users', userXml);
+  return pageXml(page(rows, limit, (u) => u.user_name), 'Users', (u) => userXml(u));
 };
 
 // ---- Access keys ----
@@ -374,13 +382,30 @@ export function validateTrustPolicy(store: IamStore, document: string): void {
   validatePolicy(store, document, 'trust');
 }
 
-export function roleXml(role: RoleRow, detailed: boolean): XmlObject {
-  return {
+/**
+ * A role in the shape each operation gives it, as AWS answers (recorded responses; API reference notes on ListRoles):
+ * - get: GetRole — everything, RoleLastUsed always present (empty until the role is used);
+ * - create: CreateRole, CreateServiceLinkedRole — no MaxSessionDuration or RoleLastUsed; boundary and tags if set;
+ * - list: ListRoles — Description and MaxSessionDuration, never PermissionsBoundary, RoleLastUsed or Tags;
+ * - description: UpdateRoleDescription — the basics and the new Description;
+ * - profile: a role inside an instance profile — the basics only.
+ */
+export type RoleShape = 'get' | 'create' | 'list' | 'description' | 'profile';
+
+export function roleXml(role: RoleRow, shape: RoleShape): XmlObject {
+  const base: XmlObject = {
     Path: role.path, RoleName: role.role_name, RoleId: role.role_id, Arn: roleArn(role.account_id, role.path, role.role_name),
     CreateDate: role.created_at, AssumeRolePolicyDocument: encodePolicyDocument(role.trust_policy),
-    Description: role.description ?? undefined, MaxSessionDuration: role.max_session_duration,
-    PermissionsBoundary: role.permissions_boundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: role.permissions_boundary } : undefined,
-    RoleLastUsed: detailed ? { LastUsedDate: role.last_used_at ?? undefined, Region: role.last_used_region ?? undefined } : undefined, Tags: tagList(role.tags),
+  };
+  if (shape === 'profile') return base;
+  const description = role.description ?? undefined;
+  if (shape === 'description') return { ...base, Description: description };
+  if (shape === 'list') return { ...base, Description: description, MaxSessionDuration: role.max_session_duration };
+  const boundary = role.permissions_boundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: role.permissions_boundary } : undefined;
+  if (shape === 'create') return { ...base, Description: description, PermissionsBoundary: boundary, Tags: tagList(role.tags) };
+  return {
+    ...base, Description: description, MaxSessionDuration: role.max_session_duration, PermissionsBoundary: boundary,
+    RoleLastUsed: { LastUsedDate: role.last_used_at ?? undefined, Region: role.last_used_region ?? undefined }, Tags: tagList(role.tags),
   };
 }
 
@@ -402,13 +427,13 @@ const createRole: QueryHandler = (call) => {
   };
   ctx.iam.insertRole(role);
   ctx.iam.setTags('role', role.account_id, name, tags);
-  return { Role: roleXml(role, false) };
+  return { Role: roleXml(role, 'create') };
 };
 
 const getRole: QueryHandler = (call) => {
   const name = req(call.input, 'RoleName');
   authorize(call, roleResource(call, name));
-  return { Role: roleXml(requireRole(call, name), true) };
+  return { Role: roleXml(requireRole(call, name), 'get') };
 };
 
 const deleteRole: QueryHandler = (call) => {
@@ -427,7 +452,7 @@ const listRoles: QueryHandler = (call) => {
   authorize(call, `arn:aws:iam::${accountOf(call)}:role/`);
   const limit = maxItems(call.input);
   const rows = call.ctx.iam.roles(accountOf(call), str(call.input, 'PathPrefix') ?? '/', afterMarker(call.input), limit + 1);
-  return pageXml(page(rows, limit, (r) => r.role_name), 'Roles', (r) => roleXml(r, false));
+  return pageXml(page(rows, limit, (r) => r.role_name), 'Roles', (r) => roleXml(r, 'list'));
 };
 
 const updateAssumeRolePolicy: QueryHandler = (call) => {
@@ -751,7 +776,7 @@ const getGroup: QueryHandler = (call) => {
   const members = call.ctx.iam.groupMembers(group.account_id, group.group_name);
   const after = afterMarker(call.input);
   const p = page(members.filter((u) => u.user_name > after), maxItems(call.input), (u) => u.user_name);
-  return { Group: groupXml(group), Users: p.items.map(userXml), IsTruncated: p.isTruncated, Marker: p.marker };
+  return { Group: groupXml(group), Users: p.items.map((u) => userXml(u)), IsTruncated: p.isTruncated, Marker: p.marker };
 };
 
 const deleteGroup: QueryHandler = (call) => {

@@ -32,7 +32,7 @@ export function instanceProfileXml(call: QueryCall, profile: InstanceProfileRow)
   const roles = iamEntities(call.ctx.db).instanceProfileRoles(profile.account_id, profile.profile_name)
     .map((name) => call.ctx.iam.role(profile.account_id, name))
     .filter((r) => r !== undefined)
-    .map((r) => roleXml(r, false));
+    .map((r) => roleXml(r, 'profile'));
   return {
     Path: profile.path, InstanceProfileName: profile.profile_name, InstanceProfileId: profile.profile_id,
     Arn: instanceProfileArn(profile.account_id, profile.path, profile.profile_name), CreateDate: profile.created_at, Roles: roles, Tags: tagList(profile.tags),

@@ -74,7 +74,7 @@ export const updateRoleDescription: QueryHandler = (call) => {
   const role = requireRole(call, name);
   const description = req(call.input, 'Description');
   call.ctx.iam.updateRole(role.account_id, role.role_name, description, null);
-  return { Role: roleXml({ ...role, description }, true) };
+  return { Role: roleXml({ ...role, description }, 'description') };
 };
 
 function serviceRoleName(service: string, suffix: string | undefined): string {
@@ -105,7 +105,7 @@ export const createServiceLinkedRole: QueryHandler = (call) => {
     created_at: isoSeconds(call.facts.now), tags: null,
   };
   call.ctx.iam.insertRole(role);
-  return { Role: roleXml(role, false) };
+  return { Role: roleXml(role, 'create') };
 };
 
 export const deleteServiceLinkedRole: QueryHandler = (call) => {
