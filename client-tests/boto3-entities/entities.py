@@ -117,4 +117,38 @@ entities = aws('iam', 'list-entities-for-policy', '--policy-arn', policy_arn)
 check('cli list-entities-for-policy', [r['RoleName'] for r in entities['PolicyRoles']] == ['app-role'] and [u['UserName'] for u in entities['PolicyUsers']] == ['carol'], entities)
 tags = iam.list_policy_tags(PolicyArn=policy_arn)
 check('policy tags', tags['Tags'] == [{'Key': 'team', 'Value': 'web'}], tags)
+# ---- Answer shapes: what each operation returns (API reference notes on ListRoles/ListUsers; AWS's recorded answers) ----
+BASIC_ROLE = {'Path', 'RoleName', 'RoleId', 'Arn', 'CreateDate', 'AssumeRolePolicyDocument'}
+created = iam.create_role(RoleName='shape-role', AssumeRolePolicyDocument=TRUST, Description='shapes', PermissionsBoundary=policy_arn, Tags=[{'Key': 't', 'Value': 'v'}])['Role']
+check('create-role: boundary and tags, no MaxSessionDuration or RoleLastUsed', set(created) == BASIC_ROLE | {'Description', 'PermissionsBoundary', 'Tags'}, sorted(created))
+got = iam.get_role(RoleName='shape-role')['Role']
+check('get-role: everything, RoleLastUsed empty until used', set(got) == BASIC_ROLE | {'Description', 'MaxSessionDuration', 'PermissionsBoundary', 'RoleLastUsed', 'Tags'}
+      and got['RoleLastUsed'] == {}, got)
+listed = {r['RoleName']: r for r in iam.list_roles()['Roles']}
+check('list-roles: no PermissionsBoundary, RoleLastUsed or Tags', set(listed['shape-role']) == BASIC_ROLE | {'Description', 'MaxSessionDuration'}
+      and set(listed['app-role']) == BASIC_ROLE | {'MaxSessionDuration'}, listed)
+cli_roles = aws('iam', 'list-roles')['Roles']
+check('cli list-roles: the same subset', all(not {'Tags', 'PermissionsBoundary', 'RoleLastUsed'} & set(r) for r in cli_roles), cli_roles)
+described = iam.update_role_description(RoleName='shape-role', Description='new')['Role']
+check('update-role-description: the basics and the Description', set(described) == BASIC_ROLE | {'Description'} and described['Description'] == 'new', described)
+profile_role = iam.get_instance_profile(InstanceProfileName='app-profile')['InstanceProfile']['Roles'][0]
+check('instance profile roles: the basics only', set(profile_role) == BASIC_ROLE, sorted(profile_role))
+BASIC_USER = {'Path', 'UserName', 'UserId', 'Arn', 'CreateDate'}
+users = {u['UserName']: u for u in iam.list_users()['Users']}
+check('list-users: no PermissionsBoundary or Tags', set(users['carol']) == BASIC_USER, users['carol'])
+carol = iam.get_user(UserName='carol')['User']
+check('get-user: boundary and tags', set(carol) == BASIC_USER | {'PermissionsBoundary', 'Tags'}, sorted(carol))
+group_users = iam.get_group(GroupName='admins')['Users']
+check('get-group users: the list subset', [set(u) for u in group_users] == [BASIC_USER], group_users)
+# Pagination: IsTruncated and an opaque Marker while more remain; the last page has no Marker.
+iam.create_user(UserName='dave')
+first = iam.list_users(MaxItems=1)
+second = iam.list_users(MaxItems=1, Marker=first['Marker'])
+check('list-users pages', first['IsTruncated'] is True and [u['UserName'] for u in first['Users'] + second['Users']] == ['carol', 'dave']
+      and second['IsTruncated'] is False and 'Marker' not in second, [first, second])
+first = iam.list_roles(MaxItems=1)
+second = iam.list_roles(MaxItems=1, Marker=first['Marker'])
+check('list-roles pages', first['IsTruncated'] is True and len(second['Roles']) == 1 and second['IsTruncated'] is False and 'Marker' not in second, [first, second])
+err = error_of(lambda: iam.list_roles(MaxItems=1001))
+check('MaxItems above 1000: ValidationError', err and err['Code'] == 'ValidationError', err)
 print(json.dumps({'done': True}))
