@@ -176,7 +176,11 @@ function tagHandlers(kind: 'user' | 'role'): Record<'tag' | 'untag' | 'list', Qu
     },
     list: (call) => {
       authorize(call, resource(call));
-      return { Tags: tagList(find(call).tags) ?? [], IsTruncated: false };
+      // Pages by tag key like every other IAM list: MaxItems, then an opaque Marker after the last key returned.
+      const all = Object.entries(find(call).tags ? (JSON.parse(find(call).tags!) as Record<string, string>) : {});
+      const after = afterMarker(call.input);
+      const rest = after ? all.slice(all.findIndex(([k]) => k === after) + 1) : all;
+      return pageXml(page(rest, maxItems(call.input), ([k]) => k), 'Tags', ([Key, Value]) => ({ Key, Value }));
     },
   };
 }
@@ -357,10 +361,12 @@ const listAccessKeys: QueryHandler = (call) => {
   const owner = keyOwner(call);
   if (owner === null) return { AccessKeyMetadata: [], IsTruncated: false };
   const keys = call.ctx.iam.userAccessKeys(accountOf(call), owner);
+  const after = afterMarker(call.input);
+  const rest = after ? keys.slice(keys.findIndex((k) => k.access_key_id === after) + 1) : keys;
+  const p = page(rest, maxItems(call.input), (k) => k.access_key_id);
   return {
     UserName: owner,
-    AccessKeyMetadata: keys.map((k) => ({ UserName: owner, AccessKeyId: k.access_key_id, Status: k.status, CreateDate: k.created_at })),
-    IsTruncated: false,
+    ...pageXml(p, 'AccessKeyMetadata', (k) => ({ UserName: owner, AccessKeyId: k.access_key_id, Status: k.status, CreateDate: k.created_at })),
   };
 };
 
@@ -610,7 +616,10 @@ const listPolicyVersions: QueryHandler = (call) => {
   const arn = req(call.input, 'PolicyArn');
   authorize(call, arn);
   const policy = requirePolicy(call, arn);
-  return { Versions: call.ctx.iam.versions(arn).map((v) => versionXml(policy, v, false)), IsTruncated: false };
+  const versions = call.ctx.iam.versions(arn);
+  const after = afterMarker(call.input);
+  const rest = after ? versions.slice(versions.findIndex((v) => v.version_id === after) + 1) : versions;
+  return pageXml(page(rest, maxItems(call.input), (v) => v.version_id), 'Versions', (v) => versionXml(policy, v, false));
 };
 
 const deletePolicyVersion: QueryHandler = (call) => {

@@ -6,6 +6,7 @@ import { parseIdpMetadata, SamlError, type IdpMetadata } from '../../saml/verify
 import { isoSeconds } from '../../store/ids.ts';
 import { samlProviderArn, samlStore, validUntil, type SamlProviderRow } from '../../store/saml-store.ts';
 import { req, str, type QueryCall, type QueryHandler } from '../query-service.ts';
+import { tagPage } from './entity-tags.ts';
 import { authorize, inputTags, mergeTags, requestTagContext, tagList } from './iam.ts';
 
 /** AWS's default quota of SAML providers per account. */
@@ -111,7 +112,7 @@ const untagSamlProvider: QueryHandler = (call) => {
 const listSamlProviderTags: QueryHandler = (call) => {
   const arn = req(call.input, 'SAMLProviderArn');
   authorize(call, arn);
-  return { Tags: tagList(requireProvider(call, arn).tags) ?? [], IsTruncated: false };
+  return tagPage(requireProvider(call, arn).tags, call);
 };
 
 export const samlProviderHandlers: Record<string, QueryHandler> = {
