@@ -212,6 +212,21 @@ test('UpdateRoleDescription and service-linked roles', async () => {
   assert.equal((await iam.send(new GetServiceLinkedRoleDeletionStatusCommand({ DeletionTaskId: task }))).Status, 'SUCCEEDED');
   assert.equal((await rejection(iam.send(new GetRoleCommand({ RoleName: 'AWSServiceRoleForAutoScaling' })))).name, 'NoSuchEntityException');
   assert.equal((await rejection(iam.send(new DeleteServiceLinkedRoleCommand({ RoleName: 'described' })))).name, 'InvalidInputException');
+
+  // Names, suffix rules and default descriptions as AWS answered CreateServiceLinkedRole/GetRole per service
+  // (recorded in LocalStack's AWS-validated test_iam.py test_service_role_lifecycle; see service-linked-roles.ts).
+  const named: [string, string][] = [
+    ['acm.amazonaws.com', 'CertificateManager'], ['appmesh.amazonaws.com', 'AppMesh'], ['autoscaling-plans.amazonaws.com', 'AutoScalingPlans_EC2AutoScaling'],
+    ['dms.amazonaws.com', 'DMSServerless'], ['ecr.amazonaws.com', 'ECRTemplate'], ['email.cognito-idp.amazonaws.com', 'AmazonCognitoIdpEmailService'],
+  ];
+  for (const [service, name] of named) {
+    assert.equal((await iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: service }))).Role?.RoleName, `AWSServiceRoleFor${name}`, service);
+  }
+  const ssm = (await iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'ssm.amazonaws.com' }))).Role!;
+  assert.deepEqual([ssm.RoleName, ssm.Description], ['AWSServiceRoleForAmazonSSM', 'Provides access to AWS Resources managed or used by Amazon SSM.']);
+  const noSuffix = await rejection(iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'batch.amazonaws.com', CustomSuffix: 'x' })));
+  assert.deepEqual([noSuffix.name, noSuffix.message], ['InvalidInputException', 'Custom suffix is not allowed for batch.amazonaws.com']);
+  assert.equal((await iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'lexv2.amazonaws.com', CustomSuffix: 'bot1' }))).Role?.RoleName, 'AWSServiceRoleForLexV2Bots_bot1');
 });
 
 test('OIDC providers: create, client ids, thumbprints, tags, list, delete; the store API for web identity', async () => {
