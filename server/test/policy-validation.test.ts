@@ -8,6 +8,7 @@
 //  - ROLES(x): the same suite's recorded UpdateAssumeRolePolicy/CreateRole answers (test_iam_roles.py
 //    test_update_assume_role_policy_errors, test_iam.py test_create_role_with_malformed_assume_role_policy_document).
 //  - RULE(n): a variant of the recorded case n that exercises the same rule with other values.
+//  - CLOUDTRAIL: errorMessage fields of CreatePolicy events in CloudTrail captures published by splunk/attack_data.
 //  - Public threads quoting AWS's answer verbatim, and the IAM User Guide pages named in place.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -16,6 +17,7 @@ import { PolicyDocumentError, validatePolicyDocument, type PolicyKind } from '..
 const REC = (n: number): string => `AWS recorded: CreatePolicy invalid-${n} (LocalStack AWS-validated test_iam_policies)`;
 const RECV = (n: number): string => `AWS recorded: CreatePolicy valid-${n} (LocalStack AWS-validated test_iam_policies)`;
 const ROLES = (what: string): string => `AWS recorded: ${what} (LocalStack AWS-validated test_iam_roles / test_iam)`;
+const CLOUDTRAIL = 'AWS answer in CloudTrail records of CreatePolicy (splunk/attack_data, T1580 aws_iam_assume_role_policy_brute_force)';
 const RULE = (n: number): string => `same rule as AWS recorded invalid/valid-${n}, other values`;
 const GRAMMAR = 'IAM User Guide, "Grammar of the IAM JSON policy language"';
 const EXAMPLES = 'IAM User Guide, "Example IAM identity-based policies"';
@@ -155,6 +157,7 @@ const identityCases: Case[] = [
   // Stage 4: Sids, actions present, resource format, resources present, principals, action vendors.
   { source: REC(59), doc: d([s({ Sid: 'One' }), { Sid: 'One', Effect: 'Allow' }]), expect: SID },
   { source: RULE(59), doc: d([s({ Sid: 'X1' }), s({ Sid: 'X2' }), s({ Sid: 'X1' })]), expect: SID },
+  { source: CLOUDTRAIL, doc: d(s({ Sid: 'Atomic_Red_Team', Action: 'iam:CreatePolicyVersion', Resource: 'arn:aws:iam::*:policy/*' })), expect: SID_CHARS },
   { source: SID_DOC, doc: d(s({ Sid: 'read-only' })), expect: SID_CHARS },
   { source: SID_DOC, doc: d(s({ Sid: 'Read only' })), expect: SID_CHARS },
   { source: REC(30), doc: d(s({ Action: undefined })), expect: ACTIONS },
@@ -166,6 +169,7 @@ const identityCases: Case[] = [
   { source: REC(17), doc: d([s({ Sid: 'A', Action: ['account:EnableRegion'], Resource: '' }), s({ Sid: 'B', Resource: '' })]), expect: arnFormat('') },
   { source: REC(18), doc: d(s({ Action: 's:3:ListBucket', Resource: 'nocolon' })), expect: arnFormat('nocolon') },
   { source: REC(19), doc: res(['xyz']), expect: arnFormat('xyz') },
+  { source: CLOUDTRAIL, doc: res('174313347505.dkr.ecr.us-west-2.amazonaws.com/experimental'), expect: arnFormat('174313347505.dkr.ecr.us-west-2.amazonaws.com/experimental') },
   { source: REC(20), doc: res(''), expect: arnFormat('') },
   { source: RULE(16), doc: d(s({ Resource: undefined, NotResource: ['bucket/*'] })), expect: arnFormat('bucket/*') },
   { source: RULE(16), doc: res([BUCKET, 'reports/*']), expect: arnFormat('reports/*') },
@@ -291,6 +295,7 @@ const trustCases: Case[] = [
   { source: 'AWS answer quoted in terraform-aws-modules/terraform-aws-iam#47, hashicorp/terraform-provider-aws#7756, cloudposse/terraform-aws-cloudwatch-logs#7', kind: 'trust', doc: d([trustStatement({ Principal: undefined })]), expect: TRUST_NO_PRINCIPAL },
   { source: 'AWS answer quoted in databrickslabs/ucx#2269 and opstrace/opstrace#88 (a role that does not exist)', kind: 'trust', doc: d([trustStatement({ Principal: { AWS: 'arn:aws:iam::123456789012:role/missing' } })]), expect: 'Invalid principal in policy: "AWS":"arn:aws:iam::123456789012:role/missing"' },
   { source: 'AWS answer quoted in hashicorp/terraform-provider-aws#8905 (a user that does not exist)', kind: 'trust', doc: d([trustStatement({ Principal: { AWS: ['arn:aws:iam::123456789012:user/ghost'] } })]), expect: 'Invalid principal in policy: "AWS":"arn:aws:iam::123456789012:user/ghost"' },
+  { source: 'AWS answer quoted in aws/aws-cdk (ServicePrincipal with an empty name): the type in capitals', kind: 'trust', doc: d([trustStatement({ Principal: { Service: '' } })]), expect: 'Invalid principal in policy: "SERVICE":""' },
   { source: TRUST_DOC, kind: 'trust', doc: d([trustStatement()]), expect: null },
   { source: TRUST_DOC, kind: 'trust', doc: d([trustStatement({ Principal: { AWS: 'arn:aws:iam::123456789012:root' } })]), expect: null },
   { source: TRUST_DOC, kind: 'trust', doc: d([trustStatement({ Principal: { AWS: '210987654321' } })]), expect: null },
