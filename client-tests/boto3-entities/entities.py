@@ -131,6 +131,10 @@ cli_roles = aws('iam', 'list-roles')['Roles']
 check('cli list-roles: the same subset', all(not {'Tags', 'PermissionsBoundary', 'RoleLastUsed'} & set(r) for r in cli_roles), cli_roles)
 described = iam.update_role_description(RoleName='shape-role', Description='new')['Role']
 check('update-role-description: the basics and the Description', set(described) == BASIC_ROLE | {'Description'} and described['Description'] == 'new', described)
+iam.tag_instance_profile(InstanceProfileName='app-profile', Tags=[{'Key': 'tier', 'Value': 'web'}])
+listed_profiles = iam.list_instance_profiles()['InstanceProfiles'] + iam.list_instance_profiles_for_role(RoleName='app-role')['InstanceProfiles']
+check('instance profile listings: no Tags; GetInstanceProfile has them', all('Tags' not in p for p in listed_profiles)
+      and iam.get_instance_profile(InstanceProfileName='app-profile')['InstanceProfile']['Tags'] == [{'Key': 'tier', 'Value': 'web'}], listed_profiles)
 profile_role = iam.get_instance_profile(InstanceProfileName='app-profile')['InstanceProfile']['Roles'][0]
 check('instance profile roles: the basics only', set(profile_role) == BASIC_ROLE, sorted(profile_role))
 BASIC_USER = {'Path', 'UserName', 'UserId', 'Arn', 'CreateDate'}
