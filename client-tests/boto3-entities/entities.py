@@ -163,6 +163,14 @@ check('list-policy-versions pages', first['IsTruncated'] is True and len(second[
 paged_keys = [k['AccessKeyId'] for page in iam.get_paginator('list_access_keys').paginate(UserName='dave', PaginationConfig={'PageSize': 1})
               for k in page['AccessKeyMetadata']] if [iam.create_access_key(UserName='dave') for _ in range(2)] else []
 check('list-access-keys pages one key at a time', len(set(paged_keys)) == 2, paged_keys)
+# Untagged: GetPolicy, GetInstanceProfile, GetOpenIDConnectProvider answer an empty Tags list; GetRole and GetUser none.
+untagged = iam.create_policy(PolicyName='untagged', PolicyDocument=DOC)['Policy']['Arn']
+iam.create_instance_profile(InstanceProfileName='untagged')
+check('empty Tags lists where AWS sends them', iam.get_policy(PolicyArn=untagged)['Policy']['Tags'] == []
+      and iam.get_instance_profile(InstanceProfileName='untagged')['InstanceProfile']['Tags'] == []
+      and iam.get_open_id_connect_provider(OpenIDConnectProviderArn=oidc['OpenIDConnectProviderArn'])['Tags'] == []
+      and 'Tags' not in iam.get_user(UserName='dave')['User']
+      and 'Tags' not in iam.get_role(RoleName=iam.create_role(RoleName='untagged', AssumeRolePolicyDocument=TRUST)['Role']['RoleName'])['Role'], untagged)
 err = error_of(lambda: iam.list_roles(MaxItems=1001))
 check('MaxItems above 1000: ValidationError', err and err['Code'] == 'ValidationError', err)
 print(json.dumps({'done': True}))

@@ -104,7 +104,7 @@ export const getServerCertificate: QueryHandler = (call) => {
   authorize(call, serverResource(call, name));
   const row = requireServerCertificate(call, name);
   return {
-    ServerCertificate: { ServerCertificateMetadata: metadataXml(row), CertificateBody: row.body, CertificateChain: row.chain ?? undefined, Tags: tagList(row.tags) },
+    ServerCertificate: { ServerCertificateMetadata: metadataXml(row), CertificateBody: row.body, CertificateChain: row.chain ?? undefined, Tags: tagList(row.tags) ?? [] },
   };
 };
 

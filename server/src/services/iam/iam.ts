@@ -539,7 +539,8 @@ const getPolicy: QueryHandler = (call) => {
   const policy = requirePolicy(call, arn);
   const attachments = policy.account_id === 'aws' ? call.ctx.iam.attachmentCountIn(arn, accountOf(call)) : call.ctx.iam.attachmentCount(arn);
   const boundaryUsage = policy.account_id === 'aws' ? iamEntities(call.ctx.db).boundaryUsageIn(arn, accountOf(call)) : call.ctx.iam.boundaryUsageCount(arn);
-  return { Policy: { ...policyXml(policy, attachments, true, boundaryUsage), Tags: tagList(policy.tags) } };
+  // GetPolicy, like the other Get* of taggable IAM resources except users and roles, lists no tags as an empty list.
+  return { Policy: { ...policyXml(policy, attachments, true, boundaryUsage), Tags: tagList(policy.tags) ?? [] } };
 };
 
 const deletePolicy: QueryHandler = (call) => {

@@ -29,16 +29,17 @@ function requireProfile(call: QueryCall, name: string): InstanceProfileRow {
 
 /**
  * The InstanceProfile shape with its role(s). Tags only from Create/GetInstanceProfile: listings leave them out, as the
- * API reference notes for ListInstanceProfiles (and AWS's recorded answers show for the role-side listings too).
+ * API reference notes for ListInstanceProfiles (and AWS's recorded answers show for the role-side listings too);
+ * GetInstanceProfile answers an untagged profile with an empty list.
  */
-export function instanceProfileXml(call: QueryCall, profile: InstanceProfileRow, withTags = false): XmlObject {
+export function instanceProfileXml(call: QueryCall, profile: InstanceProfileRow, tags: 'none' | 'if-any' | 'always' = 'none'): XmlObject {
   const roles = iamEntities(call.ctx.db).instanceProfileRoles(profile.account_id, profile.profile_name)
     .map((name) => call.ctx.iam.role(profile.account_id, name))
     .filter((r) => r !== undefined)
     .map((r) => roleXml(r, 'profile'));
   return {
     Path: profile.path, InstanceProfileName: profile.profile_name, InstanceProfileId: profile.profile_id,
-    Arn: instanceProfileArn(profile.account_id, profile.path, profile.profile_name), CreateDate: profile.created_at, Roles: roles, Tags: withTags ? tagList(profile.tags) : undefined,
+    Arn: instanceProfileArn(profile.account_id, profile.path, profile.profile_name), CreateDate: profile.created_at, Roles: roles, Tags: tags === 'none' ? undefined : tagList(profile.tags) ?? (tags === 'always' ? [] : undefined),
   };
 }
 
@@ -56,13 +57,13 @@ export const createInstanceProfile: QueryHandler = (call) => {
     account_id: accountOf(call), profile_name: name, profile_id: awsId('AIPA', 17), path, created_at: isoSeconds(call.facts.now), tags: tagsJson(tags),
   };
   store.insertInstanceProfile(profile);
-  return { InstanceProfile: instanceProfileXml(call, profile, true) };
+  return { InstanceProfile: instanceProfileXml(call, profile, 'if-any') };
 };
 
 export const getInstanceProfile: QueryHandler = (call) => {
   const name = req(call.input, 'InstanceProfileName');
   authorize(call, profileResource(call, name));
-  return { InstanceProfile: instanceProfileXml(call, requireProfile(call, name), true) };
+  return { InstanceProfile: instanceProfileXml(call, requireProfile(call, name), 'always') };
 };
 
 export const deleteInstanceProfile: QueryHandler = (call) => {

@@ -66,7 +66,7 @@ export const getOpenIDConnectProvider: QueryHandler = (call) => {
   const row = requireProvider(call);
   return {
     Url: row.url, ClientIDList: JSON.parse(row.client_ids) as string[], ThumbprintList: JSON.parse(row.thumbprints) as string[],
-    CreateDate: row.created_at, Tags: tagList(row.tags),
+    CreateDate: row.created_at, Tags: tagList(row.tags) ?? [],
   };
 };
 
