@@ -59,7 +59,8 @@ const getSamlProvider: QueryHandler = (call) => {
   const row = requireProvider(call, arn);
   return {
     SAMLProviderUUID: row.provider_uuid, SAMLMetadataDocument: providerMetadata(row.metadata, call.ctx.iam, call.facts.now), CreateDate: row.created_at, ValidUntil: row.valid_until,
-    Tags: tagList(row.tags) ?? [], AssertionEncryptionMode: 'Allowed',
+    // AWS lists no private keys as an empty PrivateKeyList (iamlocal never decrypts assertions, so there are none).
+    Tags: tagList(row.tags) ?? [], AssertionEncryptionMode: 'Allowed', PrivateKeyList: [],
   };
 };
 
