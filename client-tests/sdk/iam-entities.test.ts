@@ -238,7 +238,8 @@ test('OIDC providers: create, client ids, thumbprints, tags, list, delete; the s
   assert.deepEqual(created.Tags, [{ Key: 'ci', Value: 'gha' }]);
   const dup = await rejection(iam.send(new CreateOpenIDConnectProviderCommand({ Url: 'https://token.actions.githubusercontent.com', ThumbprintList: [THUMB] })));
   assert.equal(dup.name, 'EntityAlreadyExistsException');
-  assert.equal((await rejection(iam.send(new CreateOpenIDConnectProviderCommand({ Url: 'http://insecure.example.com' })))).name, 'InvalidInputException');
+  // Not https: the same refusal AWS gives a URL with no scheme (recorded: ValidationError, "Invalid Open ID Connect Provider URL").
+  assert.equal((await rejection(iam.send(new CreateOpenIDConnectProviderCommand({ Url: 'http://insecure.example.com' })))).name, 'ValidationError');
   await iam.send(new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: 'my-app' }));
   await iam.send(new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: 'my-app' }));
   await iam.send(new RemoveClientIDFromOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: 'sts.amazonaws.com' }));
@@ -470,4 +471,24 @@ test('a new user\'s credential listings are empty, for clean-up code such as Ter
   assert.deepEqual((await iam.send(new m.ListVirtualMFADevicesCommand({}))).VirtualMFADevices, []);
   assert.deepEqual((await iam.send(new m.ListServerCertificatesCommand({}))).ServerCertificateMetadataList, []);
   assert.equal((await rejection(iam.send(new m.ListMFADevicesCommand({ UserName: 'ghost' })))).name, 'NoSuchEntityException');
+});
+
+// Error texts as AWS answered them (recorded in LocalStack's AWS-validated IAM suite: test_iam_roles
+// test_role_permissions_boundary_errors, test_iam_oidc, test_iam_instance_profiles, test_iam_account_password_policy).
+test('missing or malformed targets: the texts AWS answers for boundaries, OIDC providers, instance profiles, password policy', async () => {
+  await iam.send(new CreateRoleCommand({ RoleName: 'texts', AssumeRolePolicyDocument: TRUST }));
+  const notPolicy = await rejection(iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: 'texts', PermissionsBoundary: `arn:aws:iam::${ACCOUNT}:not_a_policy/invalid` })));
+  assert.deepEqual([notPolicy.name, notPolicy.message], ['InvalidInputException', `ARN arn:aws:iam::${ACCOUNT}:not_a_policy/invalid is not valid.`]);
+  const missing = await rejection(iam.send(new CreateRoleCommand({ RoleName: 'texts2', AssumeRolePolicyDocument: TRUST, PermissionsBoundary: `arn:aws:iam::${ACCOUNT}:policy/nonexistent-policy` })));
+  assert.deepEqual([missing.name, missing.message], ['NoSuchEntityException', `Scope ARN: arn:aws:iam::${ACCOUNT}:policy/nonexistent-policy does not exist or is not attachable.`]);
+  const badUrl = await rejection(iam.send(new CreateOpenIDConnectProviderCommand({ Url: 'example.org', ThumbprintList: ['a'.repeat(40)] })));
+  assert.deepEqual([badUrl.name, badUrl.message], ['ValidationError', 'Invalid Open ID Connect Provider URL']);
+  const arn = `arn:aws:iam::${ACCOUNT}:oidc-provider/gone.example.com`;
+  const gone = await rejection(iam.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn })));
+  assert.deepEqual([gone.name, gone.message], ['NoSuchEntityException', `OpenId connect Provider ${arn} cannot be found.`]);
+  await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'texts-profile' }));
+  const unattached = await rejection(iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: 'texts-profile', RoleName: 'texts' })));
+  assert.deepEqual([unattached.name, unattached.message], ['NoSuchEntityException', 'Role texts in Instance Profile texts-profile cannot be found.']);
+  const noPolicy = await rejection(iam.send(new DeleteAccountPasswordPolicyCommand({})));
+  assert.deepEqual([noPolicy.name, noPolicy.message], ['NoSuchEntityException', 'The account policy with name PasswordPolicy cannot be found.']);
 });

@@ -83,7 +83,8 @@ export const updateAccountPasswordPolicy: QueryHandler = (call) => {
 
 export const deleteAccountPasswordPolicy: QueryHandler = (call) => {
   authorize(call, accountResource(call));
-  if (iamEntities(call.ctx.db).deletePasswordPolicy(accountOf(call)) === 0) throw noPasswordPolicy(call);
+  // Deleting words it differently from GetAccountPasswordPolicy (AWS's recorded answers for both).
+  if (iamEntities(call.ctx.db).deletePasswordPolicy(accountOf(call)) === 0) throw noSuchEntity('The account policy with name PasswordPolicy cannot be found.');
   return null;
 };
 

@@ -220,6 +220,14 @@ export function requireAttachablePolicy(call: QueryCall, arn: string): ManagedPo
   return policy;
 }
 
+/** A permissions boundary (CreateUser/CreateRole/Put…PermissionsBoundary): AWS names it the scope ARN here. */
+export function requireBoundaryPolicy(call: QueryCall, arn: string): ManagedPolicyRow {
+  if (!/^arn:aws:iam::(\d{12}|aws):policy\/./.test(arn)) throw new AwsError('InvalidInput', `ARN ${arn} is not valid.`, 400);
+  const policy = call.ctx.iam.policy(arn);
+  if (!policy) throw noSuchEntity(`Scope ARN: ${arn} does not exist or is not attachable.`);
+  return policy;
+}
+
 const createUser: QueryHandler = (call) => {
   const { input, ctx } = call;
   const name = req(input, 'UserName');
@@ -228,7 +236,7 @@ const createUser: QueryHandler = (call) => {
   const tags = mergeTags(null, inputTags(input));
   authorize(call, userArn(accountOf(call), path, name), { ...(boundary ? { 'iam:PermissionsBoundary': boundary } : {}), ...requestTagContext(tags) });
   if (ctx.iam.user(accountOf(call), name)) throw entityAlreadyExists(`User with name ${name} already exists.`);
-  if (boundary) requireAttachablePolicy(call, boundary);
+  if (boundary) requireBoundaryPolicy(call, boundary);
   const user: UserRow = {
     account_id: accountOf(call), user_name: name, user_id: awsId('AIDA', 17), path, permissions_boundary: boundary ?? null,
     created_at: isoSeconds(call.facts.now), tags: Object.keys(tags).length ? JSON.stringify(tags) : null,
@@ -425,7 +433,7 @@ const createRole: QueryHandler = (call) => {
   if (ctx.iam.role(accountOf(call), name)) throw entityAlreadyExists(`Role with name ${name} already exists.`);
   const trust = req(input, 'AssumeRolePolicyDocument');
   validateTrustPolicy(ctx.iam, trust);
-  if (boundary) requireAttachablePolicy(call, boundary);
+  if (boundary) requireBoundaryPolicy(call, boundary);
   const role: RoleRow = {
     account_id: accountOf(call), role_name: name, role_id: awsId('AROA', 17), path, trust_policy: trust,
     description: str(input, 'Description') ?? null, max_session_duration: num(input, 'MaxSessionDuration') ?? 3600,
@@ -669,7 +677,7 @@ function attachHandlers(ops: PrincipalOps): Record<'attach' | 'detach' | 'listAt
       const arn = req(call.input, 'PermissionsBoundary');
       authorize(call, ops.resource(call, target(call)), { 'iam:PermissionsBoundary': arn });
       const name = ops.require(call, target(call));
-      requireAttachablePolicy(call, arn);
+      requireBoundaryPolicy(call, arn);
       call.ctx.iam.setPermissionsBoundary(ops.kind, accountOf(call), name, arn);
       return null;
     },
@@ -683,7 +691,7 @@ function attachHandlers(ops: PrincipalOps): Record<'attach' | 'detach' | 'listAt
       const arn = req(call.input, 'PolicyArn');
       authorize(call, ops.resource(call, target(call)), { 'iam:PolicyARN': arn });
       const name = ops.require(call, target(call));
-      requireAttachablePolicy(call, arn);
+      requireBoundaryPolicy(call, arn);
       const attached = call.ctx.iam.attachedPolicies(accountOf(call), ops.kind, name);
       if (!attached.some((a) => a.policy_arn === arn) && attached.length >= MANAGED_POLICIES_PER_PRINCIPAL) {
         throw limitExceeded(`Cannot exceed quota for PoliciesPer${ops.kind === 'user' ? 'User' : 'Role'}: ${MANAGED_POLICIES_PER_PRINCIPAL}`);

@@ -108,7 +108,7 @@ export const removeRoleFromInstanceProfile: QueryHandler = (call) => {
     throw new AwsError('UnmodifiableEntity', `Cannot perform the operation on the protected role '${role.role_name}' - this role is only modifiable by AWS`, 400);
   }
   if (iamEntities(call.ctx.db).removeRoleFromInstanceProfile(profile.account_id, profile.profile_name, role.role_name) === 0) {
-    throw noSuchEntity(`The role with name ${role.role_name} cannot be found.`);
+    throw noSuchEntity(`Role ${role.role_name} in Instance Profile ${profile.profile_name} cannot be found.`);
   }
   return null;
 };
