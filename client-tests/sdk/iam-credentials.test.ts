@@ -80,7 +80,8 @@ test('virtual MFA devices: create, enable with two consecutive codes, list, get,
     assert.equal(execFileSync('zbarimg', ['-q', '--raw', file], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(), uri);
   }
   const dup = await rejection(iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'alice-phone', Path: '/team/' })));
-  assert.deepEqual([dup.name, dup.message], ['EntityAlreadyExistsException', 'MFADevice entity at the same path and name already exists.']);
+  // AWS's recorded answer (LocalStack AWS-validated test_iam_mfa create-duplicate-error).
+  assert.deepEqual([dup.name, dup.message], ['EntityAlreadyExistsException', 'MFA device already exists.']);
 
   const unassigned = await iam.send(new ListVirtualMFADevicesCommand({ AssignmentStatus: 'Unassigned' }));
   assert.deepEqual(unassigned.VirtualMFADevices?.map((d) => d.SerialNumber), [serial]);

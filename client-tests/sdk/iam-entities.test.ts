@@ -14,7 +14,7 @@ import {
   ListPolicyTagsCommand, ListUserPoliciesCommand, ListUserTagsCommand, PutRolePermissionsBoundaryCommand, PutUserPolicyCommand, RemoveClientIDFromOpenIDConnectProviderCommand,
   RemoveRoleFromInstanceProfileCommand, TagInstanceProfileCommand, TagOpenIDConnectProviderCommand, TagPolicyCommand, UntagInstanceProfileCommand,
   UntagOpenIDConnectProviderCommand, UntagPolicyCommand, UpdateAccountPasswordPolicyCommand, UpdateLoginProfileCommand, UpdateOpenIDConnectProviderThumbprintCommand,
-  UpdateRoleDescriptionCommand, UpdateUserCommand,
+  UpdateRoleDescriptionCommand, UpdateUserCommand, DeleteVirtualMFADeviceCommand, DeactivateMFADeviceCommand,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Iamlocal } from '../../server/src/in-process.ts';
@@ -491,4 +491,10 @@ test('missing or malformed targets: the texts AWS answers for boundaries, OIDC p
   assert.deepEqual([unattached.name, unattached.message], ['NoSuchEntityException', 'Role texts in Instance Profile texts-profile cannot be found.']);
   const noPolicy = await rejection(iam.send(new DeleteAccountPasswordPolicyCommand({})));
   assert.deepEqual([noPolicy.name, noPolicy.message], ['NoSuchEntityException', 'The account policy with name PasswordPolicy cannot be found.']);
+  const serial = `arn:aws:iam::${ACCOUNT}:mfa/nonexistent-device`;
+  const noDevice = await rejection(iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: serial })));
+  assert.deepEqual([noDevice.name, noDevice.message], ['NoSuchEntityException', `MFA Device with serial number ${serial} does not exist.`]);
+  await iam.send(new CreateUserCommand({ UserName: 'texts-user' }));
+  const notEnabled = await rejection(iam.send(new DeactivateMFADeviceCommand({ UserName: 'texts-user', SerialNumber: serial })));
+  assert.deepEqual([notEnabled.name, notEnabled.message], ['NoSuchEntityException', `MFA Device with serial number ${serial} does not exist.`]);
 });
