@@ -491,6 +491,9 @@ test('missing or malformed targets: the texts AWS answers for boundaries, OIDC p
   assert.deepEqual([unattached.name, unattached.message], ['NoSuchEntityException', 'Role texts in Instance Profile texts-profile cannot be found.']);
   const noPolicy = await rejection(iam.send(new DeleteAccountPasswordPolicyCommand({})));
   assert.deepEqual([noPolicy.name, noPolicy.message], ['NoSuchEntityException', 'The account policy with name PasswordPolicy cannot be found.']);
+  const { RemoveUserFromGroupCommand } = await import('@aws-sdk/client-iam');
+  const neither = await rejection(iam.send(new RemoveUserFromGroupCommand({ GroupName: 'non-existent-group', UserName: 'any-user' })));
+  assert.deepEqual([neither.name, neither.message], ['NoSuchEntityException', 'The user with name any-user cannot be found.']);
   const serial = `arn:aws:iam::${ACCOUNT}:mfa/nonexistent-device`;
   const noDevice = await rejection(iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: serial })));
   assert.deepEqual([noDevice.name, noDevice.message], ['NoSuchEntityException', `MFA Device with serial number ${serial} does not exist.`]);

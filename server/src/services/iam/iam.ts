@@ -828,8 +828,9 @@ const addUserToGroup: QueryHandler = (call) => {
 const removeUserFromGroup: QueryHandler = (call) => {
   const name = req(call.input, 'GroupName');
   authorize(call, groupResource(call, name));
-  const group = requireGroup(call, name);
+  // The user is looked up first: with neither there, AWS names the user (recorded answer).
   const user = requireUser(call, req(call.input, 'UserName'));
+  const group = requireGroup(call, name);
   if (call.ctx.iam.removeGroupMember(group.account_id, group.group_name, user.user_name) === 0) {
     throw noSuchEntity(`User ${user.user_name} is not in group ${group.group_name}.`);
   }
