@@ -117,4 +117,60 @@ entities = aws('iam', 'list-entities-for-policy', '--policy-arn', policy_arn)
 check('cli list-entities-for-policy', [r['RoleName'] for r in entities['PolicyRoles']] == ['app-role'] and [u['UserName'] for u in entities['PolicyUsers']] == ['carol'], entities)
 tags = iam.list_policy_tags(PolicyArn=policy_arn)
 check('policy tags', tags['Tags'] == [{'Key': 'team', 'Value': 'web'}], tags)
+# ---- Answer shapes: what each operation returns (API reference notes on ListRoles/ListUsers; AWS's recorded answers) ----
+BASIC_ROLE = {'Path', 'RoleName', 'RoleId', 'Arn', 'CreateDate', 'AssumeRolePolicyDocument'}
+created = iam.create_role(RoleName='shape-role', AssumeRolePolicyDocument=TRUST, Description='shapes', PermissionsBoundary=policy_arn, Tags=[{'Key': 't', 'Value': 'v'}])['Role']
+check('create-role: boundary and tags, no MaxSessionDuration or RoleLastUsed', set(created) == BASIC_ROLE | {'Description', 'PermissionsBoundary', 'Tags'}, sorted(created))
+got = iam.get_role(RoleName='shape-role')['Role']
+check('get-role: everything, RoleLastUsed empty until used', set(got) == BASIC_ROLE | {'Description', 'MaxSessionDuration', 'PermissionsBoundary', 'RoleLastUsed', 'Tags'}
+      and got['RoleLastUsed'] == {}, got)
+listed = {r['RoleName']: r for r in iam.list_roles()['Roles']}
+check('list-roles: no PermissionsBoundary, RoleLastUsed or Tags', set(listed['shape-role']) == BASIC_ROLE | {'Description', 'MaxSessionDuration'}
+      and set(listed['app-role']) == BASIC_ROLE | {'MaxSessionDuration'}, listed)
+cli_roles = aws('iam', 'list-roles')['Roles']
+check('cli list-roles: the same subset', all(not {'Tags', 'PermissionsBoundary', 'RoleLastUsed'} & set(r) for r in cli_roles), cli_roles)
+described = iam.update_role_description(RoleName='shape-role', Description='new')['Role']
+check('update-role-description: the basics and the Description', set(described) == BASIC_ROLE | {'Description'} and described['Description'] == 'new', described)
+iam.tag_instance_profile(InstanceProfileName='app-profile', Tags=[{'Key': 'tier', 'Value': 'web'}])
+listed_profiles = iam.list_instance_profiles()['InstanceProfiles'] + iam.list_instance_profiles_for_role(RoleName='app-role')['InstanceProfiles']
+check('instance profile listings: no Tags; GetInstanceProfile has them', all('Tags' not in p for p in listed_profiles)
+      and iam.get_instance_profile(InstanceProfileName='app-profile')['InstanceProfile']['Tags'] == [{'Key': 'tier', 'Value': 'web'}], listed_profiles)
+profile_role = iam.get_instance_profile(InstanceProfileName='app-profile')['InstanceProfile']['Roles'][0]
+check('instance profile roles: the basics only', set(profile_role) == BASIC_ROLE, sorted(profile_role))
+BASIC_USER = {'Path', 'UserName', 'UserId', 'Arn', 'CreateDate'}
+users = {u['UserName']: u for u in iam.list_users()['Users']}
+check('list-users: no PermissionsBoundary or Tags', set(users['carol']) == BASIC_USER, users['carol'])
+carol = iam.get_user(UserName='carol')['User']
+check('get-user: boundary and tags', set(carol) == BASIC_USER | {'PermissionsBoundary', 'Tags'}, sorted(carol))
+group_users = iam.get_group(GroupName='admins')['Users']
+check('get-group users: the list subset', [set(u) for u in group_users] == [BASIC_USER], group_users)
+# Pagination: IsTruncated and an opaque Marker while more remain; the last page has no Marker.
+iam.create_user(UserName='dave')
+first = iam.list_users(MaxItems=1)
+second = iam.list_users(MaxItems=1, Marker=first['Marker'])
+check('list-users pages', first['IsTruncated'] is True and [u['UserName'] for u in first['Users'] + second['Users']] == ['carol', 'dave']
+      and second['IsTruncated'] is False and 'Marker' not in second, [first, second])
+first = iam.list_roles(MaxItems=1)
+second = iam.list_roles(MaxItems=1, Marker=first['Marker'])
+check('list-roles pages', first['IsTruncated'] is True and len(second['Roles']) == 1 and second['IsTruncated'] is False and 'Marker' not in second, [first, second])
+iam.tag_user(UserName='carol', Tags=[{'Key': 'floor', 'Value': '3'}])
+first = iam.list_user_tags(UserName='carol', MaxItems=1)
+second = iam.list_user_tags(UserName='carol', MaxItems=1, Marker=first['Marker'])
+check('list-user-tags pages', first['IsTruncated'] is True and [t['Key'] for t in first['Tags'] + second['Tags']] == ['dept', 'floor'] and 'Marker' not in second, [first, second])
+first = iam.list_policy_versions(PolicyArn=policy_arn, MaxItems=1)
+second = iam.list_policy_versions(PolicyArn=policy_arn, MaxItems=1, Marker=first['Marker'])
+check('list-policy-versions pages', first['IsTruncated'] is True and len(second['Versions']) == 1 and second['IsTruncated'] is False, [first, second])
+paged_keys = [k['AccessKeyId'] for page in iam.get_paginator('list_access_keys').paginate(UserName='dave', PaginationConfig={'PageSize': 1})
+              for k in page['AccessKeyMetadata']] if [iam.create_access_key(UserName='dave') for _ in range(2)] else []
+check('list-access-keys pages one key at a time', len(set(paged_keys)) == 2, paged_keys)
+# Untagged: GetPolicy, GetInstanceProfile, GetOpenIDConnectProvider answer an empty Tags list; GetRole and GetUser none.
+untagged = iam.create_policy(PolicyName='untagged', PolicyDocument=DOC)['Policy']['Arn']
+iam.create_instance_profile(InstanceProfileName='untagged')
+check('empty Tags lists where AWS sends them', iam.get_policy(PolicyArn=untagged)['Policy']['Tags'] == []
+      and iam.get_instance_profile(InstanceProfileName='untagged')['InstanceProfile']['Tags'] == []
+      and iam.get_open_id_connect_provider(OpenIDConnectProviderArn=oidc['OpenIDConnectProviderArn'])['Tags'] == []
+      and 'Tags' not in iam.get_user(UserName='dave')['User']
+      and 'Tags' not in iam.get_role(RoleName=iam.create_role(RoleName='untagged', AssumeRolePolicyDocument=TRUST)['Role']['RoleName'])['Role'], untagged)
+err = error_of(lambda: iam.list_roles(MaxItems=1001))
+check('MaxItems above 1000: ValidationError', err and err['Code'] == 'ValidationError', err)
 print(json.dumps({'done': True}))

@@ -4,5 +4,5 @@ import { test } from 'node:test';
 import { runPythonChecksOnNewServer } from '../support/python-checks.ts';
 
 test('boto3 and the AWS CLI drive instance profiles, OIDC, login profiles and account details', async () => {
-  await runPythonChecksOnNewServer('client-tests/boto3-entities/entities.py', 25);
+  await runPythonChecksOnNewServer('client-tests/boto3-entities/entities.py', 39);
 });

@@ -30,7 +30,7 @@ test('clientConfig makes ready SDK clients for root, users and role sessions', a
 test('fixtures over HTTP: bad documents are rejected whole with a path; good ones load', async () => {
   const bad = await admin('POST', '/fixtures', 'users:\n  - name: dave\nroles:\n  - name: broken\n    trustPolicy: { Version: "2012-10-17", Statement: [{ Effect: Allow, Action: "sts:AssumeRole" }] }\n');
   assert.equal(bad.status, 400);
-  assert.equal(bad.body.error, 'request body: roles[0].trustPolicy: MalformedPolicyDocument: Missing required field Principal.');
+  assert.equal(bad.body.error, 'request body: roles[0].trustPolicy: MalformedPolicyDocument: Invalid principal in policy: com.amazon.balsa.error.InvalidPolicyException: The passed in policy has a statement with no principals!');
   const iam = new IAMClient(local.clientConfig());
   await assert.rejects(iam.send(new GetRoleCommand({ RoleName: 'broken' })), { name: 'NoSuchEntityException' });
   const users = await admin('GET', '/state');

@@ -69,6 +69,13 @@ test('credential report: not present, STARTED then COMPLETE, a CSV of root and u
   assert.equal(report.ReportFormat, 'text/csv');
   assert.ok(report.GeneratedTime instanceof Date && Math.abs(report.GeneratedTime.getTime() - Date.now()) < 60_000);
   const rows = parseReport(report.Content!);
+  // Every column the IAM User Guide documents ("Getting credential reports": report format), in its order.
+  assert.deepEqual(Buffer.from(report.Content!).toString('utf8').split('\n')[0]!.split(','), [
+    'user', 'arn', 'user_creation_time', 'password_enabled', 'password_last_used', 'password_last_changed', 'password_next_rotation', 'mfa_active',
+    'access_key_1_active', 'access_key_1_last_rotated', 'access_key_1_last_used_date', 'access_key_1_last_used_region', 'access_key_1_last_used_service',
+    'access_key_2_active', 'access_key_2_last_rotated', 'access_key_2_last_used_date', 'access_key_2_last_used_region', 'access_key_2_last_used_service',
+    'cert_1_active', 'cert_1_last_rotated', 'cert_2_active', 'cert_2_last_rotated',
+  ]);
   assert.deepEqual([...rows.keys()], ['<root_account>', 'alice', 'bob']);
   const root = rows.get('<root_account>')!;
   assert.equal(root.arn, `arn:aws:iam::${ACCOUNT}:root`);

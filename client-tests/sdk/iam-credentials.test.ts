@@ -80,7 +80,8 @@ test('virtual MFA devices: create, enable with two consecutive codes, list, get,
     assert.equal(execFileSync('zbarimg', ['-q', '--raw', file], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(), uri);
   }
   const dup = await rejection(iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'alice-phone', Path: '/team/' })));
-  assert.deepEqual([dup.name, dup.message], ['EntityAlreadyExistsException', 'MFADevice entity at the same path and name already exists.']);
+  // AWS's recorded answer (LocalStack AWS-validated test_iam_mfa create-duplicate-error).
+  assert.deepEqual([dup.name, dup.message], ['EntityAlreadyExistsException', 'MFA device already exists.']);
 
   const unassigned = await iam.send(new ListVirtualMFADevicesCommand({ AssignmentStatus: 'Unassigned' }));
   assert.deepEqual(unassigned.VirtualMFADevices?.map((d) => d.SerialNumber), [serial]);
@@ -321,17 +322,21 @@ test('server certificates: upload with key check, get, list by path, rename, tag
 test('signing certificates: upload, duplicates, quota, status, DeleteUser conflict, delete', async () => {
   await iam.send(new CreateUserCommand({ UserName: 'signer' }));
   assert.equal((await rejection(iam.send(new UploadSigningCertificateCommand({ UserName: 'signer', CertificateBody: 'garbage' })))).name, 'MalformedCertificateException');
-  const first = (await iam.send(new UploadSigningCertificateCommand({ UserName: 'signer', CertificateBody: CERT_A }))).Certificate!;
+  // The body comes back exactly as uploaded, trailing newline included (the same certificate without it is a duplicate).
+  const uploaded = `${CERT_A.trim()}\n`;
+  const first = (await iam.send(new UploadSigningCertificateCommand({ UserName: 'signer', CertificateBody: uploaded }))).Certificate!;
+  assert.equal(first.CertificateBody, uploaded);
   assert.equal(first.UserName, 'signer');
   assert.equal(first.Status, 'Active');
   assert.ok(first.CertificateId!.length >= 24);
-  assert.equal((await rejection(iam.send(new UploadSigningCertificateCommand({ UserName: 'signer', CertificateBody: CERT_A })))).name, 'DuplicateCertificateException');
+  assert.equal((await rejection(iam.send(new UploadSigningCertificateCommand({ UserName: 'signer', CertificateBody: CERT_A.trim() })))).name, 'DuplicateCertificateException');
   await iam.send(new UploadSigningCertificateCommand({ UserName: 'signer', CertificateBody: CERT_B }));
   const quota = await rejection(iam.send(new UploadSigningCertificateCommand({ UserName: 'signer', CertificateBody: CERT_C })));
   assert.equal(quota.name, 'LimitExceededException');
   await iam.send(new UpdateSigningCertificateCommand({ UserName: 'signer', CertificateId: first.CertificateId, Status: 'Inactive' }));
   const listed = (await iam.send(new ListSigningCertificatesCommand({ UserName: 'signer' }))).Certificates!;
   assert.deepEqual(listed.map((c) => c.Status), ['Inactive', 'Active']);
+  assert.equal(listed[0]!.CertificateBody, uploaded);
   const conflict = await rejection(iam.send(new DeleteUserCommand({ UserName: 'signer' })));
   assert.deepEqual([conflict.name, conflict.message], ['DeleteConflictException', 'Cannot delete entity, must delete certificates first.']);
   for (const c of listed) await iam.send(new DeleteSigningCertificateCommand({ UserName: 'signer', CertificateId: c.CertificateId }));

@@ -14,7 +14,7 @@ import {
   ListPolicyTagsCommand, ListUserPoliciesCommand, ListUserTagsCommand, PutRolePermissionsBoundaryCommand, PutUserPolicyCommand, RemoveClientIDFromOpenIDConnectProviderCommand,
   RemoveRoleFromInstanceProfileCommand, TagInstanceProfileCommand, TagOpenIDConnectProviderCommand, TagPolicyCommand, UntagInstanceProfileCommand,
   UntagOpenIDConnectProviderCommand, UntagPolicyCommand, UpdateAccountPasswordPolicyCommand, UpdateLoginProfileCommand, UpdateOpenIDConnectProviderThumbprintCommand,
-  UpdateRoleDescriptionCommand, UpdateUserCommand,
+  UpdateRoleDescriptionCommand, UpdateUserCommand, DeleteVirtualMFADeviceCommand, DeactivateMFADeviceCommand,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Iamlocal } from '../../server/src/in-process.ts';
@@ -212,6 +212,21 @@ test('UpdateRoleDescription and service-linked roles', async () => {
   assert.equal((await iam.send(new GetServiceLinkedRoleDeletionStatusCommand({ DeletionTaskId: task }))).Status, 'SUCCEEDED');
   assert.equal((await rejection(iam.send(new GetRoleCommand({ RoleName: 'AWSServiceRoleForAutoScaling' })))).name, 'NoSuchEntityException');
   assert.equal((await rejection(iam.send(new DeleteServiceLinkedRoleCommand({ RoleName: 'described' })))).name, 'InvalidInputException');
+
+  // Names, suffix rules and default descriptions as AWS answered CreateServiceLinkedRole/GetRole per service
+  // (recorded in LocalStack's AWS-validated test_iam.py test_service_role_lifecycle; see service-linked-roles.ts).
+  const named: [string, string][] = [
+    ['acm.amazonaws.com', 'CertificateManager'], ['appmesh.amazonaws.com', 'AppMesh'], ['autoscaling-plans.amazonaws.com', 'AutoScalingPlans_EC2AutoScaling'],
+    ['dms.amazonaws.com', 'DMSServerless'], ['ecr.amazonaws.com', 'ECRTemplate'], ['email.cognito-idp.amazonaws.com', 'AmazonCognitoIdpEmailService'],
+  ];
+  for (const [service, name] of named) {
+    assert.equal((await iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: service }))).Role?.RoleName, `AWSServiceRoleFor${name}`, service);
+  }
+  const ssm = (await iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'ssm.amazonaws.com' }))).Role!;
+  assert.deepEqual([ssm.RoleName, ssm.Description], ['AWSServiceRoleForAmazonSSM', 'Provides access to AWS Resources managed or used by Amazon SSM.']);
+  const noSuffix = await rejection(iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'batch.amazonaws.com', CustomSuffix: 'x' })));
+  assert.deepEqual([noSuffix.name, noSuffix.message], ['InvalidInputException', 'Custom suffix is not allowed for batch.amazonaws.com']);
+  assert.equal((await iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'lexv2.amazonaws.com', CustomSuffix: 'bot1' }))).Role?.RoleName, 'AWSServiceRoleForLexV2Bots_bot1');
 });
 
 test('OIDC providers: create, client ids, thumbprints, tags, list, delete; the store API for web identity', async () => {
@@ -223,7 +238,8 @@ test('OIDC providers: create, client ids, thumbprints, tags, list, delete; the s
   assert.deepEqual(created.Tags, [{ Key: 'ci', Value: 'gha' }]);
   const dup = await rejection(iam.send(new CreateOpenIDConnectProviderCommand({ Url: 'https://token.actions.githubusercontent.com', ThumbprintList: [THUMB] })));
   assert.equal(dup.name, 'EntityAlreadyExistsException');
-  assert.equal((await rejection(iam.send(new CreateOpenIDConnectProviderCommand({ Url: 'http://insecure.example.com' })))).name, 'InvalidInputException');
+  // Not https: the same refusal AWS gives a URL with no scheme (recorded: ValidationError, "Invalid Open ID Connect Provider URL").
+  assert.equal((await rejection(iam.send(new CreateOpenIDConnectProviderCommand({ Url: 'http://insecure.example.com' })))).name, 'ValidationError');
   await iam.send(new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: 'my-app' }));
   await iam.send(new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: 'my-app' }));
   await iam.send(new RemoveClientIDFromOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: 'sts.amazonaws.com' }));
@@ -455,4 +471,33 @@ test('a new user\'s credential listings are empty, for clean-up code such as Ter
   assert.deepEqual((await iam.send(new m.ListVirtualMFADevicesCommand({}))).VirtualMFADevices, []);
   assert.deepEqual((await iam.send(new m.ListServerCertificatesCommand({}))).ServerCertificateMetadataList, []);
   assert.equal((await rejection(iam.send(new m.ListMFADevicesCommand({ UserName: 'ghost' })))).name, 'NoSuchEntityException');
+});
+
+// Error texts as AWS answered them (recorded in LocalStack's AWS-validated IAM suite: test_iam_roles
+// test_role_permissions_boundary_errors, test_iam_oidc, test_iam_instance_profiles, test_iam_account_password_policy).
+test('missing or malformed targets: the texts AWS answers for boundaries, OIDC providers, instance profiles, password policy', async () => {
+  await iam.send(new CreateRoleCommand({ RoleName: 'texts', AssumeRolePolicyDocument: TRUST }));
+  const notPolicy = await rejection(iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: 'texts', PermissionsBoundary: `arn:aws:iam::${ACCOUNT}:not_a_policy/invalid` })));
+  assert.deepEqual([notPolicy.name, notPolicy.message], ['InvalidInputException', `ARN arn:aws:iam::${ACCOUNT}:not_a_policy/invalid is not valid.`]);
+  const missing = await rejection(iam.send(new CreateRoleCommand({ RoleName: 'texts2', AssumeRolePolicyDocument: TRUST, PermissionsBoundary: `arn:aws:iam::${ACCOUNT}:policy/nonexistent-policy` })));
+  assert.deepEqual([missing.name, missing.message], ['NoSuchEntityException', `Scope ARN: arn:aws:iam::${ACCOUNT}:policy/nonexistent-policy does not exist or is not attachable.`]);
+  const badUrl = await rejection(iam.send(new CreateOpenIDConnectProviderCommand({ Url: 'example.org', ThumbprintList: ['a'.repeat(40)] })));
+  assert.deepEqual([badUrl.name, badUrl.message], ['ValidationError', 'Invalid Open ID Connect Provider URL']);
+  const arn = `arn:aws:iam::${ACCOUNT}:oidc-provider/gone.example.com`;
+  const gone = await rejection(iam.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn })));
+  assert.deepEqual([gone.name, gone.message], ['NoSuchEntityException', `OpenId connect Provider ${arn} cannot be found.`]);
+  await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'texts-profile' }));
+  const unattached = await rejection(iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: 'texts-profile', RoleName: 'texts' })));
+  assert.deepEqual([unattached.name, unattached.message], ['NoSuchEntityException', 'Role texts in Instance Profile texts-profile cannot be found.']);
+  const noPolicy = await rejection(iam.send(new DeleteAccountPasswordPolicyCommand({})));
+  assert.deepEqual([noPolicy.name, noPolicy.message], ['NoSuchEntityException', 'The account policy with name PasswordPolicy cannot be found.']);
+  const { RemoveUserFromGroupCommand } = await import('@aws-sdk/client-iam');
+  const neither = await rejection(iam.send(new RemoveUserFromGroupCommand({ GroupName: 'non-existent-group', UserName: 'any-user' })));
+  assert.deepEqual([neither.name, neither.message], ['NoSuchEntityException', 'The user with name any-user cannot be found.']);
+  const serial = `arn:aws:iam::${ACCOUNT}:mfa/nonexistent-device`;
+  const noDevice = await rejection(iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: serial })));
+  assert.deepEqual([noDevice.name, noDevice.message], ['NoSuchEntityException', `MFA Device with serial number ${serial} does not exist.`]);
+  await iam.send(new CreateUserCommand({ UserName: 'texts-user' }));
+  const notEnabled = await rejection(iam.send(new DeactivateMFADeviceCommand({ UserName: 'texts-user', SerialNumber: serial })));
+  assert.deepEqual([notEnabled.name, notEnabled.message], ['NoSuchEntityException', `MFA Device with serial number ${serial} does not exist.`]);
 });

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import {
-  AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, GetContextKeysForCustomPolicyCommand, IAMClient,
-  PutRolePermissionsBoundaryCommand, PutRolePolicyCommand, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand,
+  AttachRolePolicyCommand, CreatePolicyCommand, CreatePolicyVersionCommand, CreateRoleCommand, CreateUserCommand, GetContextKeysForCustomPolicyCommand, IAMClient,
+  PutRolePermissionsBoundaryCommand, PutRolePolicyCommand, PutUserPolicyCommand, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand,
+  UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startServer, type RunningServer } from '../../server/src/server.ts';
@@ -74,6 +75,41 @@ test('SimulateCustomPolicy: allowed, explicitDeny, implicitDeny with matched sta
   assert.deepEqual(keys.ContextKeyNames, ['aws:PrincipalTag/team']);
   const bad = await rejection(iam(ROOT).send(new SimulateCustomPolicyCommand({ PolicyInputList: ['{"Statement": 5}'], ActionNames: ['s3:GetObject'] })));
   assert.equal(bad.name, 'MalformedPolicyDocumentException');
+});
+
+// Every place a policy enters validates it with IAM's staged rules and texts (the full table with AWS's recorded
+// answers is server/test/policy-validation.test.ts; these pin that each operation applies it).
+test('policy documents are validated as IAM does at every entry point', async () => {
+  const client = iam(ROOT);
+  const message = async (p: Promise<unknown>): Promise<string> => {
+    const e = await rejection(p);
+    assert.equal(e.name, 'MalformedPolicyDocumentException');
+    return e.message;
+  };
+  const noVersion = JSON.stringify({ Statement: { Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::b' } });
+  const legacy = doc({ Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3::b' });
+  assert.equal(await message(client.send(new CreatePolicyCommand({ PolicyName: 'v0', PolicyDocument: noVersion }))), 'Policy document must be version 2012-10-17 or greater.');
+  assert.equal(await message(client.send(new CreatePolicyCommand({ PolicyName: 'v0', PolicyDocument: legacy }))), 'The policy failed legacy parsing');
+  // Accepted quirks: null inside a Resource list, an ARN IAM cannot split into six parts, a Date of "01T".
+  const quirky = await client.send(new CreatePolicyCommand({ PolicyName: 'quirky', PolicyDocument: doc(
+    { Effect: 'Allow', Action: 's3:ListBucket', Resource: ['arn:aws:s3:::b', null] },
+    { Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:fdsasf', Condition: { DateGreaterThan: { 'aws:CurrentTime': '01T' } } },
+  ) }));
+  assert.ok(quirky.Policy?.Arn);
+  assert.equal(await message(client.send(new CreatePolicyVersionCommand({ PolicyArn: quirky.Policy.Arn, PolicyDocument: doc({ Effect: 'denY', Action: '*', Resource: '*' }) }))), 'The policy failed legacy parsing');
+  await client.send(new CreateUserCommand({ UserName: 'validated' }));
+  assert.equal(await message(client.send(new PutUserPolicyCommand({ UserName: 'validated', PolicyName: 'p', PolicyDocument: doc({ Effect: 'Allow', Action: 's3:List:Bucket', Resource: '*' }) }))), 'Actions/Condition can contain only one colon.');
+  // Trust policies: a different front end, with its own texts.
+  assert.equal(await message(client.send(new CreateRoleCommand({ RoleName: 'bad-trust', AssumeRolePolicyDocument: '{"Statement": [,]}' }))), 'This policy contains invalid Json');
+  const trust = (extra: object) => doc({ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole', ...extra });
+  await client.send(new CreateRoleCommand({ RoleName: 'validated-role', AssumeRolePolicyDocument: trust({}) }));
+  assert.equal(await message(client.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'validated-role', PolicyDocument: trust({ Resource: '*' }) }))), 'Has prohibited field Resource');
+  assert.equal(await message(client.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'validated-role', PolicyDocument: trust({ Action: 'sts:InvalidAction' }) }))), 'AssumeRole policy may only specify STS AssumeRole actions.');
+  assert.equal(await message(client.send(new PutRolePolicyCommand({ RoleName: 'validated-role', PolicyName: 'p', PolicyDocument: doc({ Effect: 'Allow', Action: '*', Resource: 'arn:aws:iam:::bucket' }) }))),
+    'IAM resource path must either be "*", root, or start with user/, federated-user/, role/, group/, instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/.');
+  // Session policies (AssumeRole's Policy) follow the identity-policy rules.
+  const session = roleSession('validated-session', async () => undefined, { Policy: doc({ Effect: 'Allow', Action: 's3:GetObject' }) });
+  assert.equal(await message(session), 'Policy statement must contain resources.');
 });
 
 test('iam:PassRole limited by iam:PassedToService: no iamlocal service takes roles, so the simulator supplies the key', async () => {

@@ -56,6 +56,8 @@ test('SAML providers: create, get, list, update, tag, delete, with IAM errors', 
   assert.match(got.SAMLProviderUUID ?? '', /^p-/);
   assert.ok(got.ValidUntil instanceof Date && got.ValidUntil.getTime() > Date.now() + 50 * 365 * 86_400_000);
   assert.deepEqual(got.Tags, [{ Key: 'team', Value: 'identity' }]);
+  // As AWS answers (recorded GetSAMLProvider): encryption allowed, no private keys, listed as an empty list.
+  assert.deepEqual([got.AssertionEncryptionMode, got.PrivateKeyList], ['Allowed', []]);
   const listed = await iam.send(new ListSAMLProvidersCommand({}));
   assert.deepEqual(listed.SAMLProviderList?.map((p) => p.Arn), [providerArn]);
 

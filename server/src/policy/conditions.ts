@@ -194,7 +194,9 @@ export function parseIp(text: string): { value: bigint; bits: 32 | 128 } | null 
 function validateValue(base: string, value: string): boolean {
   if (value.includes('${')) return true;
   if (base.startsWith('Numeric')) return parseNumber(value) !== null;
-  if (base.startsWith('Date')) return parseDate(value) !== null;
+  // Dates are checked by the legacy parser's looser grammar (validate.ts): it accepts values such as "01T" that no
+  // request time can be compared with, and such a value simply never matches.
+  if (base.startsWith('Date')) return true;
   if (base === 'IpAddress' || base === 'NotIpAddress') {
     const slash = value.indexOf('/');
     return parseIp(slash < 0 ? value : value.slice(0, slash)) !== null;
@@ -226,7 +228,7 @@ function compileConditionUncached(operatorText: string, keyText: string, rawValu
   const op = parseOperator(operatorText);
   if (!op) throw new ConditionSyntaxError(`Invalid Condition type : ${operatorText}`);
   const list = Array.isArray(rawValues) ? rawValues : [rawValues];
-  if (list.length === 0) throw new ConditionSyntaxError('Syntax errors in policy.');
+  // An empty list is accepted by IAM; no value then matches (so only the negated operators hold).
   const values: string[] = [];
   for (const v of list) {
     if (typeof v === 'string') values.push(v);

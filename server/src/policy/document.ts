@@ -75,7 +75,6 @@ export interface ParseOptions {
 
 const TOP_LEVEL = new Set(['Version', 'Id', 'Statement']);
 const STATEMENT_FIELDS = new Set(['Sid', 'Effect', 'Action', 'NotAction', 'Resource', 'NotResource', 'Principal', 'NotPrincipal', 'Condition']);
-const TRUST_ACTIONS = new Set(['sts:assumerole', 'sts:assumerolewithsaml', 'sts:assumerolewithwebidentity', 'sts:tagsession', 'sts:setsourceidentity', 'sts:setcontext']);
 const SYNTAX = 'Syntax errors in policy.';
 
 function fail(message: string): never {
@@ -90,6 +89,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function stringList(v: unknown): string[] {
   if (typeof v === 'string') return [v];
   if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')) return v as string[];
+  return fail(SYNTAX);
+}
+
+/** Resource lists: IAM accepts (and ignores) null members, and validation has already refused an empty list. */
+function resourceList(v: unknown): string[] {
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string' || x === null)) return v.filter((x): x is string => x !== null);
   return fail(SYNTAX);
 }
 
@@ -123,9 +129,8 @@ export function parsePolicy(text: string, kind: PolicyKind, options: ParseOption
     if (s.Principal !== undefined && s.NotPrincipal !== undefined) fail(SYNTAX);
     if (s.Sid !== undefined && typeof s.Sid !== 'string') fail(SYNTAX);
     if (s.Condition !== undefined && (!isObject(s.Condition) || !Object.values(s.Condition).every(isObject))) fail(SYNTAX);
-    for (const field of ['Action', 'NotAction', 'Resource', 'NotResource'] as const) {
-      if (s[field] !== undefined) stringList(s[field]);
-    }
+    for (const field of ['Action', 'NotAction'] as const) if (s[field] !== undefined) stringList(s[field]);
+    for (const field of ['Resource', 'NotResource'] as const) if (s[field] !== undefined) resourceList(s[field]);
   }
   const statements = rawStatements as Array<Record<string, unknown>>;
   const sids = new Set<string>();
@@ -139,13 +144,13 @@ export function parsePolicy(text: string, kind: PolicyKind, options: ParseOption
     if (s.Action === undefined && s.NotAction === undefined) fail('Policy statement must contain actions.');
   }
   for (const s of statements) {
-    const resources = s.Resource ?? s.NotResource;
-    if (resources !== undefined) for (const r of stringList(resources)) validateResource(r);
-  }
-  for (const s of statements) {
     for (const a of stringList(s.Action ?? s.NotAction)) validateAction(a);
   }
-  for (const s of statements) validateForKind(s, kind);
+  // What each kind of policy requires or prohibits, and resource ARN shapes, are write-time checks (validate.ts);
+  // compiling only needs what evaluation relies on.
+  if (kind !== 'trust' && kind !== 'resource') {
+    for (const s of statements) if (s.Principal !== undefined || s.NotPrincipal !== undefined) fail('Policy document should not specify a principal.');
+  }
 
   const conditionKeys = new Set<string>();
   const variables = version === '2012-10-17';
@@ -173,7 +178,7 @@ export function parsePolicy(text: string, kind: PolicyKind, options: ParseOption
       notAction: s.NotAction !== undefined,
       actions: stringList(s.Action ?? s.NotAction).map((a) => compileGlob(a.toLowerCase())),
       notResource: s.NotResource !== undefined,
-      resources: resources === undefined ? undefined : stringList(resources).map((r) => compileResource(r, variables)),
+      resources: resources === undefined ? undefined : resourceList(resources).map((r) => compileResource(r, variables)),
       notPrincipal: s.NotPrincipal !== undefined,
       principals: principalSpec === undefined ? undefined : parsePrincipal(principalSpec, options),
       conditions,
@@ -188,44 +193,6 @@ function validateAction(action: string): void {
   if (parts.length === 1) fail('Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.');
   if (parts.length > 2) fail('Actions/Condition can contain only one colon.');
   if (/[^a-zA-Z0-9\-.*?]/.test(parts[0])) fail(`Vendor ${parts[0]} is not valid`);
-}
-
-function validateResource(resource: string): void {
-  if (resource === '*') return;
-  if (!resource.includes(':')) fail(`Resource ${resource} must be in ARN format or "*".`);
-  const parts = splitArn(resource);
-  if (!parts || parts[0] !== 'arn') fail(`Resource ${resource} must be in ARN format or "*".`);
-  if (parts[2] === '') fail('Resource vendor must be fully qualified and cannot contain regexes.');
-  if (parts[2] === 'iam' && parts[3] !== '' && parts[3] !== '*') fail(`IAM resource ${resource} cannot contain region information.`);
-  if (parts[2] === 's3' && parts[3] !== '' && parts[3] !== '*' && !parts[5].startsWith('accesspoint/')) {
-    fail(`Resource ${resource} can not contain region information.`);
-  }
-}
-
-function validateForKind(s: Record<string, unknown>, kind: PolicyKind): void {
-  const hasPrincipal = s.Principal !== undefined || s.NotPrincipal !== undefined;
-  const hasResource = s.Resource !== undefined || s.NotResource !== undefined;
-  switch (kind) {
-    case 'identity':
-    case 'boundary':
-    case 'session':
-      if (hasPrincipal) fail('Policy document should not specify a principal.');
-      if (!hasResource) fail('Policy statement must contain resources.');
-      return;
-    case 'trust':
-      if (hasResource) fail('Has prohibited field Resource.');
-      if (!hasPrincipal) fail('Missing required field Principal.');
-      for (const a of stringList(s.Action ?? s.NotAction)) {
-        if (!TRUST_ACTIONS.has(a.toLowerCase()) && a !== '*' && a.toLowerCase() !== 'sts:*') {
-          fail('AssumeRole policy may only specify STS AssumeRole actions.');
-        }
-      }
-      return;
-    case 'resource':
-      if (!hasPrincipal) fail('Missing required field Principal');
-      if (!hasResource) fail('Missing required field Resource');
-      return;
-  }
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -262,7 +229,8 @@ function parsePrincipal(spec: unknown, options: ParseOptions): PrincipalSet {
           } else invalidPrincipal(type, value);
           break;
         case 'Service':
-          if (!/^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(value)) invalidPrincipal(type, value);
+          // IAM names this principal type in capitals here (as quoted in aws/aws-cdk#18051: "SERVICE":"").
+          if (!/^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(value)) invalidPrincipal('SERVICE', value);
           set.services.add(value);
           break;
         case 'Federated':

@@ -1,4 +1,5 @@
 export { parsePolicy, PolicyDocumentError, type CompiledPolicy } from './document.ts';
+export { validatePolicyDocument } from './validate.ts';
 export { evaluate, denyReasonText, uniformUnderPrefix, type AuthorizationRequest, type BoundPolicy } from './evaluate.ts';
 export type { CallerPrincipal, Decision, DenyReason, MatchedStatement, PolicySource, RequestContext, PolicyKind } from './types.ts';
 export { isPublicPolicy } from './public.ts';

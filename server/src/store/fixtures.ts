@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { roleArn } from '../auth/caller.ts';
 import type { ServerContext } from '../context.ts';
-import { parsePolicy, PolicyDocumentError, type PolicyKind } from '../policy/index.ts';
+import { PolicyDocumentError, validatePolicyDocument, type PolicyKind } from '../policy/index.ts';
 import { parseIdpMetadata, type IdpMetadata } from '../saml/verify.ts';
 import { ensureAccount } from './bootstrap.ts';
 import { SMALL_BLOB_BYTES } from './s3-store.ts';
@@ -77,7 +77,7 @@ export class Reader {
     const text = typeof value === 'string' ? value : JSON.stringify(value, null, 4);
     if (value === undefined || value === null) this.fail(path, 'missing policy document');
     try {
-      parsePolicy(text, kind);
+      validatePolicyDocument(text, kind);
     } catch (error) {
       if (error instanceof PolicyDocumentError) this.fail(path, `MalformedPolicyDocument: ${error.message}`);
       throw error;

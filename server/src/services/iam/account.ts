@@ -83,7 +83,8 @@ export const updateAccountPasswordPolicy: QueryHandler = (call) => {
 
 export const deleteAccountPasswordPolicy: QueryHandler = (call) => {
   authorize(call, accountResource(call));
-  if (iamEntities(call.ctx.db).deletePasswordPolicy(accountOf(call)) === 0) throw noPasswordPolicy(call);
+  // Deleting words it differently from GetAccountPasswordPolicy (AWS's recorded answers for both).
+  if (iamEntities(call.ctx.db).deletePasswordPolicy(accountOf(call)) === 0) throw noSuchEntity('The account policy with name PasswordPolicy cannot be found.');
   return null;
 };
 
@@ -139,7 +140,7 @@ export const getAccountAuthorizationDetails: QueryHandler = (call) => {
       items.push({ key: `1\n${u.user_name}`, kind: 'user', render: () => ({
         Path: u.path, UserName: u.user_name, UserId: u.user_id, Arn: userArn(account, u.path, u.user_name), CreateDate: u.created_at,
         UserPolicyList: inline('user', u.user_name), GroupList: iam.groupsOfUser(account, u.user_name).map((g) => g.group_name),
-        AttachedManagedPolicies: attached('user', u.user_name), PermissionsBoundary: boundary(u.permissions_boundary), Tags: tagList(u.tags),
+        AttachedManagedPolicies: attached('user', u.user_name), PermissionsBoundary: boundary(u.permissions_boundary), Tags: tagList(u.tags) ?? [],
       }) });
     }
   }
@@ -159,8 +160,8 @@ export const getAccountAuthorizationDetails: QueryHandler = (call) => {
         AssumeRolePolicyDocument: encodePolicyDocument(r.trust_policy),
         InstanceProfileList: entities.instanceProfilesOfRole(account, r.role_name).map((p) => instanceProfileXml(call, p)),
         RolePolicyList: inline('role', r.role_name), AttachedManagedPolicies: attached('role', r.role_name),
-        PermissionsBoundary: boundary(r.permissions_boundary), Tags: tagList(r.tags),
-        RoleLastUsed: roleXml(r, true).RoleLastUsed,
+        PermissionsBoundary: boundary(r.permissions_boundary), Tags: tagList(r.tags) ?? [],
+        RoleLastUsed: roleXml(r, 'get').RoleLastUsed,
       }) });
     }
   }

@@ -104,7 +104,7 @@ export const getServerCertificate: QueryHandler = (call) => {
   authorize(call, serverResource(call, name));
   const row = requireServerCertificate(call, name);
   return {
-    ServerCertificate: { ServerCertificateMetadata: metadataXml(row), CertificateBody: row.body, CertificateChain: row.chain ?? undefined, Tags: tagList(row.tags) },
+    ServerCertificate: { ServerCertificateMetadata: metadataXml(row), CertificateBody: row.body, CertificateChain: row.chain ?? undefined, Tags: tagList(row.tags) ?? [] },
   };
 };
 
@@ -181,14 +181,17 @@ export const uploadSigningCertificate: QueryHandler = (call) => {
   const body = req(call.input, 'CertificateBody');
   parseCertificate(body, call.facts.now);
   const store = credentialsStore(call.ctx.db);
-  if (store.signingCertificateByBody(accountOf(call), body.trim())) {
+  // The body is kept exactly as uploaded (AWS returns it byte for byte, trailing newline included), so the same
+  // certificate may be stored with or without surrounding whitespace.
+  const trimmed = body.trim();
+  if ([body, trimmed, `${trimmed}\n`, `${trimmed}\r\n`].some((b) => store.signingCertificateByBody(accountOf(call), b))) {
     throw new AwsError('DuplicateCertificate', 'The same certificate is already associated with an IAM user in the account.', 409);
   }
   if (store.signingCertificatesOf(accountOf(call), owner).length >= SIGNING_CERTIFICATES_PER_USER) {
     throw limitExceeded(`Cannot exceed quota for CertificatesPerUser: ${SIGNING_CERTIFICATES_PER_USER}`);
   }
   const row: SigningCertificateRow = {
-    certificate_id: credentialId('', 32), account_id: accountOf(call), user_name: owner, body: body.trim(), status: 'Active', uploaded_at: isoSeconds(call.facts.now),
+    certificate_id: credentialId('', 32), account_id: accountOf(call), user_name: owner, body, status: 'Active', uploaded_at: isoSeconds(call.facts.now),
   };
   store.insertSigningCertificate(row);
   return { Certificate: signingXml(call, row) };

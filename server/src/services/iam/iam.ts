@@ -1,6 +1,6 @@
 import { authorizeCaller, baseContext, pathOf, roleArn, userArn } from '../../auth/caller.ts';
 import { AwsError, deleteConflict, entityAlreadyExists, limitExceeded, malformedPolicy, noSuchEntity, validationError } from '../../http/errors.ts';
-import { parsePolicy, PolicyDocumentError, type PolicyKind } from '../../policy/index.ts';
+import { PolicyDocumentError, validatePolicyDocument, type PolicyKind } from '../../policy/index.ts';
 import type { QueryInput, ServiceModel } from '../../protocol/query.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { awsId, isoSeconds, secretAccessKey } from '../../store/ids.ts';
@@ -61,7 +61,7 @@ export function policySize(document: string): number {
 
 export function validatePolicy(store: IamStore, document: string, kind: PolicyKind): void {
   try {
-    parsePolicy(document, kind, { principalExists: (arn) => principalExists(store, arn) });
+    validatePolicyDocument(document, kind, { principalExists: (arn) => principalExists(store, arn) });
   } catch (error) {
     if (error instanceof PolicyDocumentError) throw malformedPolicy(error.message);
     throw error;
@@ -176,7 +176,11 @@ function tagHandlers(kind: 'user' | 'role'): Record<'tag' | 'untag' | 'list', Qu
     },
     list: (call) => {
       authorize(call, resource(call));
-      return { Tags: tagList(find(call).tags) ?? [], IsTruncated: false };
+      // Pages by tag key like every other IAM list: MaxItems, then an opaque Marker after the last key returned.
+      const all = Object.entries(find(call).tags ? (JSON.parse(find(call).tags!) as Record<string, string>) : {});
+      const after = afterMarker(call.input);
+      const rest = after ? all.slice(all.findIndex(([k]) => k === after) + 1) : all;
+      return pageXml(page(rest, maxItems(call.input), ([k]) => k), 'Tags', ([Key, Value]) => ({ Key, Value }));
     },
   };
 }
@@ -194,17 +198,33 @@ export function requireUser(call: QueryCall, name: string): UserRow {
   return user;
 }
 
-export function userXml(user: UserRow): XmlObject {
+/**
+ * A user as AWS shows it. Lists (ListUsers, GetGroup, ListVirtualMFADevices) carry a subset: the API reference notes
+ * that listing operations do not return PermissionsBoundary or Tags, which only GetUser (and CreateUser) show.
+ */
+export function userXml(user: UserRow, shape: 'full' | 'list' = 'list'): XmlObject {
+  const base: XmlObject = {
+    Path: user.path, UserName: user.user_name, UserId: user.user_id, Arn: userArn(user.account_id, user.path, user.user_name), CreateDate: user.created_at,
+  };
+  if (shape === 'list') return base;
   return {
-    Path: user.path, UserName: user.user_name, UserId: user.user_id, Arn: userArn(user.account_id, user.path, user.user_name),
-    CreateDate: user.created_at, Tags: tagList(user.tags),
+    ...base,
     PermissionsBoundary: user.permissions_boundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: user.permissions_boundary } : undefined,
+    Tags: tagList(user.tags),
   };
 }
 
 export function requireAttachablePolicy(call: QueryCall, arn: string): ManagedPolicyRow {
   const policy = call.ctx.iam.policy(arn);
   if (!policy) throw noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
+  return policy;
+}
+
+/** A permissions boundary (CreateUser/CreateRole/Put…PermissionsBoundary): AWS names it the scope ARN here. */
+export function requireBoundaryPolicy(call: QueryCall, arn: string): ManagedPolicyRow {
+  if (!/^arn:aws:iam::(\d{12}|aws):policy\/./.test(arn)) throw new AwsError('InvalidInput', `ARN ${arn} is not valid.`, 400);
+  const policy = call.ctx.iam.policy(arn);
+  if (!policy) throw noSuchEntity(`Scope ARN: ${arn} does not exist or is not attachable.`);
   return policy;
 }
 
@@ -216,14 +236,14 @@ const createUser: QueryHandler = (call) => {
   const tags = mergeTags(null, inputTags(input));
   authorize(call, userArn(accountOf(call), path, name), { ...(boundary ? { 'iam:PermissionsBoundary': boundary } : {}), ...requestTagContext(tags) });
   if (ctx.iam.user(accountOf(call), name)) throw entityAlreadyExists(`User with name ${name} already exists.`);
-  if (boundary) requireAttachablePolicy(call, boundary);
+  if (boundary) requireBoundaryPolicy(call, boundary);
   const user: UserRow = {
     account_id: accountOf(call), user_name: name, user_id: awsId('AIDA', 17), path, permissions_boundary: boundary ?? null,
     created_at: isoSeconds(call.facts.now), tags: Object.keys(tags).length ? JSON.stringify(tags) : null,
   };
   ctx.iam.insertUser(user);
   ctx.iam.setTags('user', user.account_id, name, tags);
-  return { User: userXml(user) };
+  return { User: userXml(user, 'full') };
 };
 
 const getUser: QueryHandler = (call) => {
@@ -238,10 +258,10 @@ const getUser: QueryHandler = (call) => {
     if (p.kind !== 'user' || !call.caller.userName) {
       throw validationError('Must specify userName when calling with non-User credentials');
     }
-    return { User: userXml(requireUser(call, call.caller.userName)) };
+    return { User: userXml(requireUser(call, call.caller.userName), 'full') };
   }
   authorize(call, userResource(call, name));
-  return { User: userXml(requireUser(call, name)) };
+  return { User: userXml(requireUser(call, name), 'full') };
 };
 
 const deleteUser: QueryHandler = (call) => {
@@ -288,7 +308,7 @@ const listUsers: QueryHandler = (call) => {
   authorize(call, `arn:aws:iam::${accountOf(call)}:user/`);
   const limit = maxItems(call.input);
   const rows = call.ctx.iam.users(accountOf(call), str(call.input, 'PathPrefix') ?? '/', afterMarker(call.input), limit + 1);
-  return pageXml(page(rows, limit, (u) => u.user_name), 'Users', userXml);
+  return pageXml(page(rows, limit, (u) => u.user_name), 'Users', (u) => userXml(u));
 };
 
 // ---- Access keys ----
@@ -349,10 +369,12 @@ const listAccessKeys: QueryHandler = (call) => {
   const owner = keyOwner(call);
   if (owner === null) return { AccessKeyMetadata: [], IsTruncated: false };
   const keys = call.ctx.iam.userAccessKeys(accountOf(call), owner);
+  const after = afterMarker(call.input);
+  const rest = after ? keys.slice(keys.findIndex((k) => k.access_key_id === after) + 1) : keys;
+  const p = page(rest, maxItems(call.input), (k) => k.access_key_id);
   return {
     UserName: owner,
-    AccessKeyMetadata: keys.map((k) => ({ UserName: owner, AccessKeyId: k.access_key_id, Status: k.status, CreateDate: k.created_at })),
-    IsTruncated: false,
+    ...pageXml(p, 'AccessKeyMetadata', (k) => ({ UserName: owner, AccessKeyId: k.access_key_id, Status: k.status, CreateDate: k.created_at })),
   };
 };
 
@@ -374,13 +396,30 @@ export function validateTrustPolicy(store: IamStore, document: string): void {
   validatePolicy(store, document, 'trust');
 }
 
-export function roleXml(role: RoleRow, detailed: boolean): XmlObject {
-  return {
+/**
+ * A role in the shape each operation gives it, as AWS answers (recorded responses; API reference notes on ListRoles):
+ * - get: GetRole — everything, RoleLastUsed always present (empty until the role is used);
+ * - create: CreateRole, CreateServiceLinkedRole — no MaxSessionDuration or RoleLastUsed; boundary and tags if set;
+ * - list: ListRoles — Description and MaxSessionDuration, never PermissionsBoundary, RoleLastUsed or Tags;
+ * - description: UpdateRoleDescription — the basics and the new Description;
+ * - profile: a role inside an instance profile — the basics only.
+ */
+export type RoleShape = 'get' | 'create' | 'list' | 'description' | 'profile';
+
+export function roleXml(role: RoleRow, shape: RoleShape): XmlObject {
+  const base: XmlObject = {
     Path: role.path, RoleName: role.role_name, RoleId: role.role_id, Arn: roleArn(role.account_id, role.path, role.role_name),
     CreateDate: role.created_at, AssumeRolePolicyDocument: encodePolicyDocument(role.trust_policy),
-    Description: role.description ?? undefined, MaxSessionDuration: role.max_session_duration,
-    PermissionsBoundary: role.permissions_boundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: role.permissions_boundary } : undefined,
-    RoleLastUsed: detailed ? { LastUsedDate: role.last_used_at ?? undefined, Region: role.last_used_region ?? undefined } : undefined, Tags: tagList(role.tags),
+  };
+  if (shape === 'profile') return base;
+  const description = role.description ?? undefined;
+  if (shape === 'description') return { ...base, Description: description };
+  if (shape === 'list') return { ...base, Description: description, MaxSessionDuration: role.max_session_duration };
+  const boundary = role.permissions_boundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: role.permissions_boundary } : undefined;
+  if (shape === 'create') return { ...base, Description: description, PermissionsBoundary: boundary, Tags: tagList(role.tags) };
+  return {
+    ...base, Description: description, MaxSessionDuration: role.max_session_duration, PermissionsBoundary: boundary,
+    RoleLastUsed: { LastUsedDate: role.last_used_at ?? undefined, Region: role.last_used_region ?? undefined }, Tags: tagList(role.tags),
   };
 }
 
@@ -394,7 +433,7 @@ const createRole: QueryHandler = (call) => {
   if (ctx.iam.role(accountOf(call), name)) throw entityAlreadyExists(`Role with name ${name} already exists.`);
   const trust = req(input, 'AssumeRolePolicyDocument');
   validateTrustPolicy(ctx.iam, trust);
-  if (boundary) requireAttachablePolicy(call, boundary);
+  if (boundary) requireBoundaryPolicy(call, boundary);
   const role: RoleRow = {
     account_id: accountOf(call), role_name: name, role_id: awsId('AROA', 17), path, trust_policy: trust,
     description: str(input, 'Description') ?? null, max_session_duration: num(input, 'MaxSessionDuration') ?? 3600,
@@ -402,13 +441,13 @@ const createRole: QueryHandler = (call) => {
   };
   ctx.iam.insertRole(role);
   ctx.iam.setTags('role', role.account_id, name, tags);
-  return { Role: roleXml(role, false) };
+  return { Role: roleXml(role, 'create') };
 };
 
 const getRole: QueryHandler = (call) => {
   const name = req(call.input, 'RoleName');
   authorize(call, roleResource(call, name));
-  return { Role: roleXml(requireRole(call, name), true) };
+  return { Role: roleXml(requireRole(call, name), 'get') };
 };
 
 const deleteRole: QueryHandler = (call) => {
@@ -427,7 +466,7 @@ const listRoles: QueryHandler = (call) => {
   authorize(call, `arn:aws:iam::${accountOf(call)}:role/`);
   const limit = maxItems(call.input);
   const rows = call.ctx.iam.roles(accountOf(call), str(call.input, 'PathPrefix') ?? '/', afterMarker(call.input), limit + 1);
-  return pageXml(page(rows, limit, (r) => r.role_name), 'Roles', (r) => roleXml(r, false));
+  return pageXml(page(rows, limit, (r) => r.role_name), 'Roles', (r) => roleXml(r, 'list'));
 };
 
 const updateAssumeRolePolicy: QueryHandler = (call) => {
@@ -508,7 +547,8 @@ const getPolicy: QueryHandler = (call) => {
   const policy = requirePolicy(call, arn);
   const attachments = policy.account_id === 'aws' ? call.ctx.iam.attachmentCountIn(arn, accountOf(call)) : call.ctx.iam.attachmentCount(arn);
   const boundaryUsage = policy.account_id === 'aws' ? iamEntities(call.ctx.db).boundaryUsageIn(arn, accountOf(call)) : call.ctx.iam.boundaryUsageCount(arn);
-  return { Policy: { ...policyXml(policy, attachments, true, boundaryUsage), Tags: tagList(policy.tags) } };
+  // GetPolicy, like the other Get* of taggable IAM resources except users and roles, lists no tags as an empty list.
+  return { Policy: { ...policyXml(policy, attachments, true, boundaryUsage), Tags: tagList(policy.tags) ?? [] } };
 };
 
 const deletePolicy: QueryHandler = (call) => {
@@ -585,7 +625,10 @@ const listPolicyVersions: QueryHandler = (call) => {
   const arn = req(call.input, 'PolicyArn');
   authorize(call, arn);
   const policy = requirePolicy(call, arn);
-  return { Versions: call.ctx.iam.versions(arn).map((v) => versionXml(policy, v, false)), IsTruncated: false };
+  const versions = call.ctx.iam.versions(arn);
+  const after = afterMarker(call.input);
+  const rest = after ? versions.slice(versions.findIndex((v) => v.version_id === after) + 1) : versions;
+  return pageXml(page(rest, maxItems(call.input), (v) => v.version_id), 'Versions', (v) => versionXml(policy, v, false));
 };
 
 const deletePolicyVersion: QueryHandler = (call) => {
@@ -634,7 +677,7 @@ function attachHandlers(ops: PrincipalOps): Record<'attach' | 'detach' | 'listAt
       const arn = req(call.input, 'PermissionsBoundary');
       authorize(call, ops.resource(call, target(call)), { 'iam:PermissionsBoundary': arn });
       const name = ops.require(call, target(call));
-      requireAttachablePolicy(call, arn);
+      requireBoundaryPolicy(call, arn);
       call.ctx.iam.setPermissionsBoundary(ops.kind, accountOf(call), name, arn);
       return null;
     },
@@ -648,7 +691,7 @@ function attachHandlers(ops: PrincipalOps): Record<'attach' | 'detach' | 'listAt
       const arn = req(call.input, 'PolicyArn');
       authorize(call, ops.resource(call, target(call)), { 'iam:PolicyARN': arn });
       const name = ops.require(call, target(call));
-      requireAttachablePolicy(call, arn);
+      requireBoundaryPolicy(call, arn);
       const attached = call.ctx.iam.attachedPolicies(accountOf(call), ops.kind, name);
       if (!attached.some((a) => a.policy_arn === arn) && attached.length >= MANAGED_POLICIES_PER_PRINCIPAL) {
         throw limitExceeded(`Cannot exceed quota for PoliciesPer${ops.kind === 'user' ? 'User' : 'Role'}: ${MANAGED_POLICIES_PER_PRINCIPAL}`);
@@ -751,7 +794,7 @@ const getGroup: QueryHandler = (call) => {
   const members = call.ctx.iam.groupMembers(group.account_id, group.group_name);
   const after = afterMarker(call.input);
   const p = page(members.filter((u) => u.user_name > after), maxItems(call.input), (u) => u.user_name);
-  return { Group: groupXml(group), Users: p.items.map(userXml), IsTruncated: p.isTruncated, Marker: p.marker };
+  return { Group: groupXml(group), Users: p.items.map((u) => userXml(u)), IsTruncated: p.isTruncated, Marker: p.marker };
 };
 
 const deleteGroup: QueryHandler = (call) => {
@@ -785,8 +828,9 @@ const addUserToGroup: QueryHandler = (call) => {
 const removeUserFromGroup: QueryHandler = (call) => {
   const name = req(call.input, 'GroupName');
   authorize(call, groupResource(call, name));
-  const group = requireGroup(call, name);
+  // The user is looked up first: with neither there, AWS names the user (recorded answer).
   const user = requireUser(call, req(call.input, 'UserName'));
+  const group = requireGroup(call, name);
   if (call.ctx.iam.removeGroupMember(group.account_id, group.group_name, user.user_name) === 0) {
     throw noSuchEntity(`User ${user.user_name} is not in group ${group.group_name}.`);
   }

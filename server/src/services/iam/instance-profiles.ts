@@ -27,15 +27,19 @@ function requireProfile(call: QueryCall, name: string): InstanceProfileRow {
   return profile;
 }
 
-/** The InstanceProfile shape, with its role(s) in full. */
-export function instanceProfileXml(call: QueryCall, profile: InstanceProfileRow): XmlObject {
+/**
+ * The InstanceProfile shape with its role(s). Tags only from Create/GetInstanceProfile: listings leave them out, as the
+ * API reference notes for ListInstanceProfiles (and AWS's recorded answers show for the role-side listings too);
+ * GetInstanceProfile answers an untagged profile with an empty list.
+ */
+export function instanceProfileXml(call: QueryCall, profile: InstanceProfileRow, tags: 'none' | 'if-any' | 'always' = 'none'): XmlObject {
   const roles = iamEntities(call.ctx.db).instanceProfileRoles(profile.account_id, profile.profile_name)
     .map((name) => call.ctx.iam.role(profile.account_id, name))
     .filter((r) => r !== undefined)
-    .map((r) => roleXml(r, false));
+    .map((r) => roleXml(r, 'profile'));
   return {
     Path: profile.path, InstanceProfileName: profile.profile_name, InstanceProfileId: profile.profile_id,
-    Arn: instanceProfileArn(profile.account_id, profile.path, profile.profile_name), CreateDate: profile.created_at, Roles: roles, Tags: tagList(profile.tags),
+    Arn: instanceProfileArn(profile.account_id, profile.path, profile.profile_name), CreateDate: profile.created_at, Roles: roles, Tags: tags === 'none' ? undefined : tagList(profile.tags) ?? (tags === 'always' ? [] : undefined),
   };
 }
 
@@ -53,13 +57,13 @@ export const createInstanceProfile: QueryHandler = (call) => {
     account_id: accountOf(call), profile_name: name, profile_id: awsId('AIPA', 17), path, created_at: isoSeconds(call.facts.now), tags: tagsJson(tags),
   };
   store.insertInstanceProfile(profile);
-  return { InstanceProfile: instanceProfileXml(call, profile) };
+  return { InstanceProfile: instanceProfileXml(call, profile, 'if-any') };
 };
 
 export const getInstanceProfile: QueryHandler = (call) => {
   const name = req(call.input, 'InstanceProfileName');
   authorize(call, profileResource(call, name));
-  return { InstanceProfile: instanceProfileXml(call, requireProfile(call, name)) };
+  return { InstanceProfile: instanceProfileXml(call, requireProfile(call, name), 'always') };
 };
 
 export const deleteInstanceProfile: QueryHandler = (call) => {
@@ -104,7 +108,7 @@ export const removeRoleFromInstanceProfile: QueryHandler = (call) => {
     throw new AwsError('UnmodifiableEntity', `Cannot perform the operation on the protected role '${role.role_name}' - this role is only modifiable by AWS`, 400);
   }
   if (iamEntities(call.ctx.db).removeRoleFromInstanceProfile(profile.account_id, profile.profile_name, role.role_name) === 0) {
-    throw noSuchEntity(`The role with name ${role.role_name} cannot be found.`);
+    throw noSuchEntity(`Role ${role.role_name} in Instance Profile ${profile.profile_name} cannot be found.`);
   }
   return null;
 };

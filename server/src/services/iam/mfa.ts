@@ -24,6 +24,8 @@ const STS_WINDOW_STEPS = 1;
 const invalidCode = (): AwsError => new AwsError('InvalidAuthenticationCode', 'Authentication code for device is not valid.', 403);
 const noSuchDevice = (serial: string): AwsError => noSuchEntity(`VirtualMFADevice with serial number ${serial} doesn't exist.`);
 const invalidForUser = (): AwsError => noSuchEntity('MFA Device invalid for user.');
+// DeleteVirtualMFADevice and DeactivateMFADevice name a missing device this way (AWS's recorded answers).
+const noSuchMfaDevice = (serial: string): AwsError => noSuchEntity(`MFA Device with serial number ${serial} does not exist.`);
 
 /** The IAM user a per-user credential call is about: UserName, else the calling IAM user. */
 export function targetUserName(call: QueryCall): string {
@@ -83,7 +85,7 @@ export const createVirtualMFADevice: QueryHandler = (call) => {
   const serial = mfaSerial(accountOf(call), path, name);
   authorize(call, serial, requestTagContext(tags));
   const store = credentialsStore(call.ctx.db);
-  if (store.mfaDevice(serial)) throw entityAlreadyExists('MFADevice entity at the same path and name already exists.');
+  if (store.mfaDevice(serial)) throw entityAlreadyExists('MFA device already exists.');
   const row: MfaDeviceRow = {
     serial_number: serial, account_id: accountOf(call), device_name: name, path, seed: newTotpSeed(), user_name: null, enable_date: null, drift: 0,
     created_at: isoSeconds(call.facts.now), tags: tagsJson(tags),
@@ -120,7 +122,8 @@ export const enableMFADevice: QueryHandler = (call) => {
 function requireUserDevice(call: QueryCall, userName: string): MfaDeviceRow {
   const serial = req(call.input, 'SerialNumber');
   const device = credentialsStore(call.ctx.db).mfaDevice(serial);
-  if (!device || device.account_id !== accountOf(call) || device.user_name === null || device.user_name.toLowerCase() !== userName.toLowerCase()) throw invalidForUser();
+  if (!device || device.account_id !== accountOf(call)) throw noSuchMfaDevice(serial);
+  if (device.user_name === null || device.user_name.toLowerCase() !== userName.toLowerCase()) throw invalidForUser();
   return device;
 }
 
@@ -148,7 +151,8 @@ export const resyncMFADevice: QueryHandler = (call) => {
 export const deleteVirtualMFADevice: QueryHandler = (call) => {
   const serial = req(call.input, 'SerialNumber');
   authorize(call, serial);
-  const device = requireDevice(call, serial);
+  const device = credentialsStore(call.ctx.db).mfaDevice(serial);
+  if (!device || device.account_id !== accountOf(call)) throw noSuchMfaDevice(serial);
   if (device.user_name !== null) throw new AwsError('DeleteConflict', 'MFA VirtualDevice in use. Must deactivate first.', 409);
   credentialsStore(call.ctx.db).deleteMfaDevice(device.serial_number);
   return null;

@@ -1,5 +1,5 @@
 // OpenID Connect identity providers (the trust anchors of AssumeRoleWithWebIdentity).
-import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity } from '../../http/errors.ts';
+import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity, validationError } from '../../http/errors.ts';
 import { iamEntities, oidcProviderArn, oidcProviderKey, type OidcProviderRow } from '../../store/iam-entities-store.ts';
 import { isoSeconds } from '../../store/ids.ts';
 import { req, type QueryCall, type QueryHandler } from '../query-service.ts';
@@ -27,12 +27,12 @@ function checkThumbprints(thumbprints: string[]): string[] {
 }
 
 /** The provider an ARN names in the caller's account; NoSuchEntity otherwise, with AWS's text. */
-function requireProvider(call: QueryCall): OidcProviderRow {
+function requireProvider(call: QueryCall, missing?: string): OidcProviderRow {
   const arn = req(call.input, 'OpenIDConnectProviderArn');
   const m = /^arn:aws:iam::(\d{12}):oidc-provider\/(.+)$/.exec(arn);
   if (!m) throw invalidInput(`Invalid ARN: ${arn}`);
   const row = m[1] === accountOf(call) ? iamEntities(call.ctx.db).oidcProviderRow(m[1], m[2]!) : undefined;
-  if (!row) throw noSuchEntity(`OpenIDConnect Provider not found for arn ${arn}`);
+  if (!row) throw noSuchEntity(missing ?? `OpenIDConnect Provider not found for arn ${arn}`);
   return row;
 }
 
@@ -40,7 +40,7 @@ const save = (call: QueryCall, row: OidcProviderRow): void => iamEntities(call.c
 
 export const createOpenIDConnectProvider: QueryHandler = (call) => {
   const url = req(call.input, 'Url');
-  if (!/^https:\/\/[^/?#\s]+(\/[^?#\s]*)?$/i.test(url)) throw invalidInput('Invalid Url');
+  if (!/^https:\/\/[^/?#\s]+(\/[^?#\s]*)?$/i.test(url)) throw validationError('Invalid Open ID Connect Provider URL');
   const key = oidcProviderKey(url);
   const tags = mergeTags(null, inputTags(call.input));
   const arn = oidcProviderArn(accountOf(call), url);
@@ -66,13 +66,15 @@ export const getOpenIDConnectProvider: QueryHandler = (call) => {
   const row = requireProvider(call);
   return {
     Url: row.url, ClientIDList: JSON.parse(row.client_ids) as string[], ThumbprintList: JSON.parse(row.thumbprints) as string[],
-    CreateDate: row.created_at, Tags: tagList(row.tags),
+    CreateDate: row.created_at, Tags: tagList(row.tags) ?? [],
   };
 };
 
 export const deleteOpenIDConnectProvider: QueryHandler = (call) => {
-  authorize(call, req(call.input, 'OpenIDConnectProviderArn'));
-  const row = requireProvider(call);
+  const arn = req(call.input, 'OpenIDConnectProviderArn');
+  authorize(call, arn);
+  // DeleteOpenIDConnectProvider words a missing provider its own way (AWS's recorded answer).
+  const row = requireProvider(call, `OpenId connect Provider ${arn} cannot be found.`);
   iamEntities(call.ctx.db).deleteOidcProvider(row.account_id, row.url);
   return null;
 };

@@ -7,51 +7,9 @@ import { iamEntities } from '../../store/iam-entities-store.ts';
 import { awsId, isoSeconds } from '../../store/ids.ts';
 import { req, str, type QueryCall, type QueryHandler } from '../query-service.ts';
 import { accountOf, authorize, requireRole, roleResource, roleXml } from './iam.ts';
+import { DEFAULT_DESCRIPTIONS, NO_CUSTOM_SUFFIX, serviceLinkedRoleName } from './service-linked-roles.ts';
 
 const SERVICE_ROLE_PATH = '/aws-service-role/';
-
-/** Role names AWS gives the service-linked roles of common services (others: derived from the service name). */
-const SERVICE_ROLE_NAMES: Record<string, string> = {
-  'autoscaling.amazonaws.com': 'AutoScaling',
-  'elasticloadbalancing.amazonaws.com': 'ElasticLoadBalancing',
-  'ecs.amazonaws.com': 'ECS',
-  'eks.amazonaws.com': 'AmazonEKS',
-  'eks-nodegroup.amazonaws.com': 'AmazonEKSNodegroup',
-  'eks-fargate.amazonaws.com': 'AmazonEKSForFargate',
-  'rds.amazonaws.com': 'RDS',
-  'spot.amazonaws.com': 'EC2Spot',
-  'spotfleet.amazonaws.com': 'EC2SpotFleet',
-  'elasticache.amazonaws.com': 'ElastiCache',
-  'es.amazonaws.com': 'AmazonElasticsearchService',
-  'opensearchservice.amazonaws.com': 'AmazonOpenSearchService',
-  'organizations.amazonaws.com': 'Organizations',
-  'support.amazonaws.com': 'Support',
-  'trustedadvisor.amazonaws.com': 'TrustedAdvisor',
-  'config.amazonaws.com': 'Config',
-  'guardduty.amazonaws.com': 'AmazonGuardDuty',
-  'ssm.amazonaws.com': 'AmazonSSM',
-  'cloudtrail.amazonaws.com': 'CloudTrail',
-  'lambda.amazonaws.com': 'Lambda',
-  'dynamodb.application-autoscaling.amazonaws.com': 'ApplicationAutoScaling_DynamoDBTable',
-  'ecs.application-autoscaling.amazonaws.com': 'ApplicationAutoScaling_ECSService',
-  'kafka.amazonaws.com': 'Kafka',
-  'redshift.amazonaws.com': 'Redshift',
-  'securityhub.amazonaws.com': 'SecurityHub',
-  'sso.amazonaws.com': 'SSO',
-  'globalaccelerator.amazonaws.com': 'GlobalAccelerator',
-  'transitgateway.amazonaws.com': 'VPCTransitGateway',
-  'elasticbeanstalk.amazonaws.com': 'ElasticBeanstalk',
-  'ec2fleet.amazonaws.com': 'EC2Fleet',
-  'apigateway.amazonaws.com': 'APIGateway',
-  'replication.dynamodb.amazonaws.com': 'DynamoDBReplication',
-  'backup.amazonaws.com': 'Backup',
-  'cloudwatch-crossaccount.amazonaws.com': 'CloudWatchCrossAccount',
-  'events.amazonaws.com': 'CloudWatchEvents',
-  'ops.apigateway.amazonaws.com': 'APIGateway',
-};
-
-/** Services with one fixed role, which refuse a CustomSuffix. */
-const NO_SUFFIX = new Set(['elasticloadbalancing.amazonaws.com', 'ecs.amazonaws.com', 'eks.amazonaws.com', 'organizations.amazonaws.com', 'spot.amazonaws.com', 'support.amazonaws.com', 'trustedadvisor.amazonaws.com', 'rds.amazonaws.com', 'config.amazonaws.com', 'guardduty.amazonaws.com', 'ssm.amazonaws.com', 'sso.amazonaws.com']);
 
 export const isServiceLinked = (role: RoleRow): boolean => role.path.startsWith(SERVICE_ROLE_PATH);
 
@@ -74,14 +32,8 @@ export const updateRoleDescription: QueryHandler = (call) => {
   const role = requireRole(call, name);
   const description = req(call.input, 'Description');
   call.ctx.iam.updateRole(role.account_id, role.role_name, description, null);
-  return { Role: roleXml({ ...role, description }, true) };
+  return { Role: roleXml({ ...role, description }, 'description') };
 };
-
-function serviceRoleName(service: string, suffix: string | undefined): string {
-  const base = SERVICE_ROLE_NAMES[service]
-    ?? service.replace(/\.amazonaws\.com(\.cn)?$/, '').split(/[.-]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
-  return `AWSServiceRoleFor${base}${suffix ? `_${suffix}` : ''}`;
-}
 
 export const createServiceLinkedRole: QueryHandler = (call) => {
   const service = req(call.input, 'AWSServiceName');
@@ -89,10 +41,10 @@ export const createServiceLinkedRole: QueryHandler = (call) => {
   if (!/^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/.test(service)) {
     throw new AwsError('InvalidInput', `Invalid service principal: ${service}`, 400);
   }
-  if (suffix !== undefined && NO_SUFFIX.has(service)) {
+  if (suffix !== undefined && NO_CUSTOM_SUFFIX.has(service)) {
     throw new AwsError('InvalidInput', `Custom suffix is not allowed for ${service}`, 400);
   }
-  const name = serviceRoleName(service, suffix);
+  const name = serviceLinkedRoleName(service, suffix);
   const path = `${SERVICE_ROLE_PATH}${service}/`;
   authorize(call, roleArn(accountOf(call), path, name), { 'iam:AWSServiceName': service });
   if (call.ctx.iam.role(accountOf(call), name)) {
@@ -101,11 +53,11 @@ export const createServiceLinkedRole: QueryHandler = (call) => {
   const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: [service] }, Action: ['sts:AssumeRole'] }] });
   const role: RoleRow = {
     account_id: accountOf(call), role_name: name, role_id: awsId('AROA', 17), path, trust_policy: trust,
-    description: str(call.input, 'Description') ?? null, max_session_duration: 3600, permissions_boundary: null,
+    description: str(call.input, 'Description') ?? DEFAULT_DESCRIPTIONS[service] ?? null, max_session_duration: 3600, permissions_boundary: null,
     created_at: isoSeconds(call.facts.now), tags: null,
   };
   call.ctx.iam.insertRole(role);
-  return { Role: roleXml(role, false) };
+  return { Role: roleXml(role, 'create') };
 };
 
 export const deleteServiceLinkedRole: QueryHandler = (call) => {

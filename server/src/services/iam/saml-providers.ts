@@ -6,6 +6,7 @@ import { parseIdpMetadata, SamlError, type IdpMetadata } from '../../saml/verify
 import { isoSeconds } from '../../store/ids.ts';
 import { samlProviderArn, samlStore, validUntil, type SamlProviderRow } from '../../store/saml-store.ts';
 import { req, str, type QueryCall, type QueryHandler } from '../query-service.ts';
+import { tagPage } from './entity-tags.ts';
 import { authorize, inputTags, mergeTags, requestTagContext, tagList } from './iam.ts';
 
 /** AWS's default quota of SAML providers per account. */
@@ -58,7 +59,8 @@ const getSamlProvider: QueryHandler = (call) => {
   const row = requireProvider(call, arn);
   return {
     SAMLProviderUUID: row.provider_uuid, SAMLMetadataDocument: providerMetadata(row.metadata, call.ctx.iam, call.facts.now), CreateDate: row.created_at, ValidUntil: row.valid_until,
-    Tags: tagList(row.tags), AssertionEncryptionMode: 'Allowed',
+    // AWS lists no private keys as an empty PrivateKeyList (iamlocal never decrypts assertions, so there are none).
+    Tags: tagList(row.tags) ?? [], AssertionEncryptionMode: 'Allowed', PrivateKeyList: [],
   };
 };
 
@@ -111,7 +113,7 @@ const untagSamlProvider: QueryHandler = (call) => {
 const listSamlProviderTags: QueryHandler = (call) => {
   const arn = req(call.input, 'SAMLProviderArn');
   authorize(call, arn);
-  return { Tags: tagList(requireProvider(call, arn).tags) ?? [], IsTruncated: false };
+  return tagPage(requireProvider(call, arn).tags, call);
 };
 
 export const samlProviderHandlers: Record<string, QueryHandler> = {

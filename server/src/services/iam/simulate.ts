@@ -1,6 +1,6 @@
 import { authorizeCaller, baseContext, compileStoredPolicy, roleArn, userArn } from '../../auth/caller.ts';
 import { malformedPolicy, noSuchEntity, validationError } from '../../http/errors.ts';
-import { evaluate, parsePolicy, PolicyDocumentError, type BoundPolicy, type CallerPrincipal, type PolicyKind } from '../../policy/index.ts';
+import { evaluate, PolicyDocumentError, validatePolicyDocument, type BoundPolicy, type CallerPrincipal, type PolicyKind } from '../../policy/index.ts';
 import type { QueryInput } from '../../protocol/query.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { IamStore, PrincipalKind } from '../../store/iam-store.ts';
@@ -64,7 +64,8 @@ export function statementPositions(text: string): { start: Position; end: Positi
 
 function compileInput(text: string, id: string, type: string, kind: PolicyKind): SourcedPolicy {
   try {
-    parsePolicy(text, kind);
+    // The simulator refuses what the writing operations refuse, with the same texts.
+    validatePolicyDocument(text, kind);
   } catch (error) {
     if (error instanceof PolicyDocumentError) throw malformedPolicy(error.message);
     throw error;

@@ -1,5 +1,5 @@
 import { AwsError } from '../../http/errors.ts';
-import { parsePolicy, PolicyDocumentError } from '../../policy/index.ts';
+import { PolicyDocumentError, validatePolicyDocument } from '../../policy/index.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { BucketRow, ListedObject } from '../../store/s3-store.ts';
@@ -104,7 +104,7 @@ function validateBucketPolicy(text: string, bucket: string): void {
   const malformed = (message: string): AwsError => new AwsError('MalformedPolicy', message, 400);
   if (!text.trimStart().startsWith('{')) throw malformed("Policies must be valid JSON and the first byte must be '{'");
   try {
-    parsePolicy(text, 'resource');
+    validatePolicyDocument(text, 'resource');
   } catch (error) {
     if (!(error instanceof PolicyDocumentError)) throw error;
     const m = error.message;
@@ -113,7 +113,10 @@ function validateBucketPolicy(text: string, bucket: string): void {
     if (m === 'Policy statement must contain actions.') throw malformed('Missing required field Action');
     if (m === 'Policy statement must contain resources.') throw malformed('Missing required field Resource');
     if (m.startsWith('Invalid principal')) throw malformed('Invalid principal in policy');
-    if (m.includes('must be in ARN format')) throw malformed('Policy has invalid resource');
+    if (m.includes('must be in ARN format') || m.startsWith('Partition ') || m.includes('region information') || m.startsWith('IAM resource path') || m.startsWith('Resource vendor')) {
+      throw malformed('Policy has invalid resource');
+    }
+    if (m.startsWith('Actions/') || m.startsWith('Vendor ')) throw malformed('Policy has invalid action');
     throw malformed(m);
   }
   const doc = JSON.parse(text) as { Statement: unknown };

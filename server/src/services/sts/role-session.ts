@@ -2,7 +2,7 @@
 // GetFederationToken: session policies, session tags and their limits, and the stored credentials.
 import { sessionTagsOf } from '../../auth/caller.ts';
 import { AwsError, malformedPolicy, validationError } from '../../http/errors.ts';
-import { parsePolicy, PolicyDocumentError, type RequestContext } from '../../policy/index.ts';
+import { PolicyDocumentError, validatePolicyDocument, type RequestContext } from '../../policy/index.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { RoleRow, SessionRow } from '../../store/iam-store.ts';
 import { awsId, isoSeconds, secretAccessKey, sessionToken } from '../../store/ids.ts';
@@ -21,7 +21,7 @@ export function readSessionPolicies(call: QueryCall): SessionPolicies {
   const inline = typeof call.input.Policy === 'string' ? call.input.Policy : undefined;
   if (inline !== undefined) {
     try {
-      parsePolicy(inline, 'session');
+      validatePolicyDocument(inline, 'session');
     } catch (error) {
       if (error instanceof PolicyDocumentError) throw malformedPolicy(error.message);
       throw error;
