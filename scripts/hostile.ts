@@ -74,8 +74,6 @@ export interface Probe {
  * reason. Remove an entry once its fix is merged.
  */
 export const KNOWN_FIXED_ELSEWHERE: Record<string, string> = {
-  'anonymous.public-read-allowed': 'anonymous access never allowed (another helper: anonymous + Block Public Access)',
-  'anonymous.aws-star-allowed': 'anonymous access never allowed (another helper: anonymous + Block Public Access)',
 };
 
 /**
