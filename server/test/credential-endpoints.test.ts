@@ -53,6 +53,10 @@ test('bindings: the role must exist and trust the service; durations from 15 min
   assert.equal((await bind({ role: 'task', testOnlyDurationSeconds: 5 })).json.testOnlyDuration as unknown, true);
   assert.match((await bind({ role: 'task', policy: '{"Statement":[]}' })).json.code!, /MalformedPolicyDocument/);
   assert.match((await bind({ role: 'task', kind: 'lambda' })).json.error!, /kind must be one of ecs, eks, imds or auto/);
+  // A token chosen in advance (for docker compose), unique.
+  assert.equal((await bind({ role: 'task', token: 'compose-app-token-0001' })).json.token, 'compose-app-token-0001');
+  assert.equal((await bind({ role: 'task', token: 'compose-app-token-0001' })).status, 409);
+  assert.equal((await bind({ role: 'task', token: 'short' })).status, 400);
 });
 
 test('container endpoint: 401 without a token, 403 with an unknown one, the SDKs\' JSON with the right one', async () => {

@@ -44,6 +44,8 @@ export interface BindingRequest {
   instanceProfile?: string;
   /** imds: 'required' answers 401 to requests without a session token (IMDSv2 only), like HttpTokens=required. */
   httpTokens?: string;
+  /** The container endpoint's authorization token, when it must be known in advance (docker compose); else random. */
+  token?: string;
   /** Shown in the decision log: exec, credential-process or admin-api (the default). */
   launchedBy?: string;
 }
@@ -139,6 +141,10 @@ export class CredentialBindings {
     const httpTokens = request.httpTokens ?? 'optional';
     if (httpTokens !== 'optional' && httpTokens !== 'required') throw new BindingError('ValidationError', "httpTokens must be 'optional' or 'required'", 400);
 
+    if (request.token !== undefined && (typeof request.token !== 'string' || !/^[\w.~+\/=-]{16,256}$/.test(request.token))) {
+      throw new BindingError('ValidationError', 'token must be 16 to 256 characters of letters, digits and ._~+/=-', 400);
+    }
+    if (request.token !== undefined && this.byToken.has(request.token)) throw new BindingError('EntityAlreadyExists', 'Another credential binding has this token.', 409);
     const instanceId = `i-${randomBytes(9).toString('hex').slice(0, 17)}`;
     let instanceProfile: Binding['instanceProfile'];
     if (kind === 'imds') {
@@ -161,7 +167,7 @@ export class CredentialBindings {
       throw new BindingError('ValidationError', 'sessionName must be 2 to 64 characters of letters, digits and +=,.@_-', 400);
     }
     const binding: Binding = {
-      id: `cb-${randomBytes(8).toString('hex')}`, token: randomBytes(24).toString('base64url'), kind, accountId, roleName: role.role_name,
+      id: `cb-${randomBytes(8).toString('hex')}`, token: request.token ?? randomBytes(24).toString('base64url'), kind, accountId, roleName: role.role_name,
       roleArn: roleArn(role.account_id, role.path, role.role_name), sessionName, durationSeconds, testOnlyDuration, ...(request.policy !== undefined ? { policy: request.policy } : {}),
       ...(instanceProfile ? { instanceProfile } : {}), instanceId, httpTokens, launchedBy: typeof request.launchedBy === 'string' ? request.launchedBy : 'admin-api',
       createdAt: isoSeconds(now), issued: 0,
