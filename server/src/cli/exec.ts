@@ -3,8 +3,9 @@
 // credential chain reaches the role through the container endpoint or an instance metadata listener; nothing else
 // (keys in the environment, profiles) can take precedence.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { devNull } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { devNull, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 export const EXEC_USAGE = `  iamlocal exec --role NAME|ARN [--as ecs|eks|imds] [--session S] [--duration SECONDS] [--policy FILE] [--endpoint URL] -- CMD ARGS...
@@ -90,8 +91,11 @@ async function createBinding(values: Values, extra: Record<string, unknown>): Pr
   return { endpoint, adminToken, binding: JSON.parse(res.text) as BindingView };
 }
 
-/** The child's environment: the binding's endpoint for credentials, iamlocal for every service, and nothing that outranks them. */
-export function execEnvironment(base: NodeJS.ProcessEnv, endpoint: string, binding: BindingView): NodeJS.ProcessEnv {
+/**
+ * The child's environment: the binding's endpoint for credentials, iamlocal for every service, and nothing that
+ * outranks them. `tokenFile`: where the token was written for eks (Pod Identity hands pods a token file).
+ */
+export function execEnvironment(base: NodeJS.ProcessEnv, endpoint: string, binding: BindingView, tokenFile?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
   for (const name of CLEARED) delete env[name];
   // Profiles in ~/.aws (a [default] with keys, credential_process, sso) come before container and instance credentials
@@ -106,7 +110,8 @@ export function execEnvironment(base: NodeJS.ProcessEnv, endpoint: string, bindi
     env.AWS_EC2_METADATA_SERVICE_ENDPOINT = binding.imdsEndpoint ?? '';
   } else {
     env.AWS_CONTAINER_CREDENTIALS_FULL_URI = binding.credentialsUri ?? `${endpoint}/_iamlocal/credentials`;
-    env.AWS_CONTAINER_AUTHORIZATION_TOKEN = binding.token;
+    if (tokenFile !== undefined) env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE = tokenFile;
+    else env.AWS_CONTAINER_AUTHORIZATION_TOKEN = binding.token;
     // Nothing to find there: spare the SDKs a timeout on 169.254.169.254 should the container endpoint fail.
     env.AWS_EC2_METADATA_DISABLED = 'true';
   }
@@ -144,8 +149,17 @@ export async function execCommand(args: string[]): Promise<number> {
     return fail('exec', error);
   }
   const { endpoint, adminToken, binding } = created;
-  const release = (): Promise<unknown> => request(endpoint, `/_iamlocal/credential-bindings/${binding.id}`, { method: 'DELETE' }, adminToken).catch(() => undefined);
-  const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: execEnvironment(process.env, endpoint, binding) });
+  let tokenDir: string | undefined;
+  if (binding.kind === 'eks') {
+    tokenDir = mkdtempSync(join(tmpdir(), 'iamlocal-exec-'));
+    writeFileSync(join(tokenDir, 'token'), binding.token, { mode: 0o600 });
+  }
+  const release = async (): Promise<void> => {
+    if (tokenDir) rmSync(tokenDir, { recursive: true, force: true });
+    await request(endpoint, `/_iamlocal/credential-bindings/${binding.id}`, { method: 'DELETE' }, adminToken).catch(() => undefined);
+  };
+  const env = execEnvironment(process.env, endpoint, binding, tokenDir === undefined ? undefined : join(tokenDir, 'token'));
+  const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env });
   const forward = (signal: NodeJS.Signals): void => {
     child.kill(signal);
   };
