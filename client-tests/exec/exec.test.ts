@@ -81,12 +81,11 @@ async function storyWithEveryClient(args: string[], sessionPattern: RegExp): Pro
 }
 
 test('a role that does not trust the service cannot be used, with a message naming the missing trust', async () => {
-  const ecs = await iamlocalExec(['--role', ROLE, '--as', 'ecs'], ['true']);
+  const [ecs, imds] = await Promise.all([iamlocalExec(['--role', ROLE, '--as', 'ecs'], ['true']), iamlocalExec(['--role', ROLE, '--as', 'imds'], ['true'])]);
   assert.equal(ecs.code, 125);
   assert.ok(ecs.stderr.includes(`iamlocal exec: Role ${ROLE} cannot be used as an ECS task role: its trust policy does not allow the service principal ecs-tasks.amazonaws.com to perform sts:AssumeRole.`), ecs.stderr);
   assert.ok(ecs.stderr.includes('{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}'), ecs.stderr);
   // The story's role trusts EC2, but an instance gets a role only through an instance profile.
-  const imds = await iamlocalExec(['--role', ROLE, '--as', 'imds'], ['true']);
   assert.equal(imds.code, 125);
   assert.match(imds.stderr, /Role kjh-s3-encryption-test1-role is in no instance profile/);
 });
@@ -147,8 +146,11 @@ test('--duration below 15 minutes is refused; the test-only option says what it 
 });
 
 test('exit status and signals pass through', async () => {
-  assert.equal((await iamlocalExec(['--role', ROLE], ['sh', '-c', 'exit 7'])).code, 7);
-  const killed = await iamlocalExec(['--role', ROLE], ['sh', '-c', 'kill -TERM $$']);
+  const [exited, killed] = await Promise.all([
+    iamlocalExec(['--role', ROLE], ['sh', '-c', 'exit 7']),
+    iamlocalExec(['--role', ROLE], ['sh', '-c', 'kill -TERM $$']),
+  ]);
+  assert.equal(exited.code, 7);
   assert.deepEqual([killed.code, killed.signal], [null, 'SIGTERM']);
   // A signal sent to exec reaches the command, whose own exit status then comes back.
   let execPid = 0;
@@ -171,6 +173,19 @@ test('credential-process prints a session of the role for credential_process =',
   assert.equal(typeof creds.SecretAccessKey, 'string');
   assert.equal(typeof creds.SessionToken, 'string');
   assert.match(String(creds.Expiration), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+});
+
+test('bind makes a binding that stays, with a token chosen in advance (docker compose)', async () => {
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ['bin/iamlocal.mjs', 'bind', '--role', ROLE, '--as', 'ecs', '--token', 'compose-app-token-0001', '--endpoint', server.url],
+      (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(stdout)));
+  });
+  const binding = JSON.parse(out) as { id: string; token: string; credentialsUri: string };
+  assert.equal(binding.token, 'compose-app-token-0001');
+  const res = await fetch(binding.credentialsUri, { headers: { authorization: 'compose-app-token-0001' } });
+  assert.equal(res.status, 200);
+  assert.match(((await res.json()) as { AccessKeyId: string }).AccessKeyId, /^ASIA/);
+  assert.equal((await fetch(`${server.url}/_iamlocal/credential-bindings/${binding.id}`, { method: 'DELETE' })).status, 204);
 });
 
 async function waitFor(check: () => Promise<boolean>): Promise<void> {

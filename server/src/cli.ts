@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { LOG_LEVELS, type LogLevel } from './http/log.ts';
 import { envCommand, LOGIN_USAGE, loginCommand } from './cli/login.ts';
-import { credentialProcessCommand, EXEC_USAGE, execCommand } from './cli/exec.ts';
+import { bindCommand, credentialProcessCommand, EXEC_USAGE, execCommand } from './cli/exec.ts';
 import { FixtureError } from './store/fixtures.ts';
 import { DEFAULT_DB_PATH, startServer, StartupError } from './server.ts';
 
@@ -30,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'env') return envCommand(rest);
   if (command === 'exec') return execCommand(rest);
   if (command === 'credential-process') return credentialProcessCommand(rest);
+  if (command === 'bind') return bindCommand(rest);
   if (command !== 'serve') {
     console.error(`iamlocal: unknown command '${command}'\n${USAGE}`);
     return 2;

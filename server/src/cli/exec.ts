@@ -16,7 +16,10 @@ export const EXEC_USAGE = `  iamlocal exec --role NAME|ARN [--as ecs|eks|imds] [
       --duration: 900 (15 minutes, as on AWS) to 43200, default 3600; --test-only-duration SECONDS allows shorter
       sessions, for tests of credential refresh only. Exit status and signals pass through.
   iamlocal credential-process --role NAME|ARN [--session S] [--duration SECONDS] [--policy FILE] [--endpoint URL]
-      Prints a session of the role as credential_process output (for credential_process = in an AWS config profile).`;
+      Prints a session of the role as credential_process output (for credential_process = in an AWS config profile).
+  iamlocal bind --role NAME|ARN [--as ecs|eks|imds] [--token TOKEN] [--session S] [--duration SECONDS] [--policy FILE] [--endpoint URL]
+      Makes a credential binding that outlives the command (for containers: docker compose) and prints it as JSON:
+      its token (--token: one chosen in advance) for AWS_CONTAINER_AUTHORIZATION_TOKEN, or its instance metadata URL.`;
 
 /** Variables that would win over the container or instance-metadata providers, or point them elsewhere. */
 const CLEARED = [
@@ -37,6 +40,7 @@ interface BindingView {
 const OPTIONS = {
   role: { type: 'string' }, as: { type: 'string' }, session: { type: 'string' }, duration: { type: 'string' }, 'test-only-duration': { type: 'string' },
   policy: { type: 'string' }, endpoint: { type: 'string' }, 'admin-token': { type: 'string' }, 'instance-profile': { type: 'string' }, 'http-tokens': { type: 'string' },
+  token: { type: 'string' },
 } as const;
 
 function endpointOf(given: string | undefined): string {
@@ -76,7 +80,7 @@ async function createBinding(values: Values, extra: Record<string, unknown>): Pr
   const body = {
     role: values.role, kind: values.as ?? 'auto', sessionName: values.session, durationSeconds: seconds('duration', values.duration),
     testOnlyDurationSeconds: seconds('test-only-duration', values['test-only-duration']), policy, instanceProfile: values['instance-profile'],
-    httpTokens: values['http-tokens'], ...extra,
+    httpTokens: values['http-tokens'], token: values.token, ...extra,
   };
   const res = await request(endpoint, '/_iamlocal/credential-bindings', { method: 'POST', body: JSON.stringify(body) }, adminToken);
   if (res.status !== 201) {
@@ -204,5 +208,23 @@ export async function credentialProcessCommand(args: string[]): Promise<number> 
     }
   } catch (error) {
     return fail('credential-process', error);
+  }
+}
+
+/** `iamlocal bind`: a binding that stays until deleted (DELETE /_iamlocal/credential-bindings/ID) or the server stops. */
+export async function bindCommand(args: string[]): Promise<number> {
+  let values: Values;
+  try {
+    values = parseArgs({ args, options: OPTIONS, strict: true }).values;
+  } catch (error) {
+    console.error(`iamlocal bind: ${error instanceof Error ? error.message : String(error)}\n${EXEC_USAGE}`);
+    return 2;
+  }
+  try {
+    const { binding } = await createBinding(values, { launchedBy: 'bind' });
+    process.stdout.write(`${JSON.stringify(binding, null, 2)}\n`);
+    return 0;
+  } catch (error) {
+    return fail('bind', error);
   }
 }
