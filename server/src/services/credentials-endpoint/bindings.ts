@@ -4,7 +4,7 @@
 // listener. Each fetch returns a real session of the role, issued by the service principal the role must trust.
 import { randomBytes } from 'node:crypto';
 import { authorizeCaller, compileStoredPolicy, roleArn, type Caller } from '../../auth/caller.ts';
-import { decisionSink, type ServerContext } from '../../context.ts';
+import { decisionSink, enforcementFor, type ServerContext } from '../../context.ts';
 import { parsePolicy, PolicyDocumentError, type RequestContext } from '../../policy/index.ts';
 import { iamEntities } from '../../store/iam-entities-store.ts';
 import type { RoleRow, SessionRow } from '../../store/iam-store.ts';
@@ -239,7 +239,8 @@ export class CredentialBindings {
     for (const action of TRUST_ACTIONS[binding.kind]) {
       const decision = authorizeCaller(caller, { action, resource: binding.roleArn, resourceAccount: role.account_id, context, resourcePolicy: trust, resourcePolicyRequired: true },
         record ? decisionSink(ctx, now, role.account_id) : undefined);
-      if (!decision.allowed) {
+      // Under audit or off, a binding that would be refused is made (the sessions' own decisions are recorded, and let through).
+      if (!decision.allowed && (record || enforcementFor(ctx, role.account_id) === 'on')) {
         throw new BindingError('AccessDenied', `Role ${role.role_name} cannot be used as ${WORKLOAD[binding.kind]}: its trust policy does not allow the service principal ${service} to perform ${action}. On AWS this role could not be given to that workload either. Add to its trust policy: ${trustStatementFor(binding.kind)}`, 403);
       }
     }
