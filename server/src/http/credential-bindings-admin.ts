@@ -12,11 +12,11 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const imdsUrls = new WeakMap<Binding, string>();
 
 function view(ctx: ServerContext, binding: Binding, base: string): Record<string, unknown> {
-  const { current, ...rest } = binding;
+  const { current, instanceId, ...rest } = binding;
   const imds = imdsUrls.get(binding);
   return {
     ...rest, region: ctx.config.region, currentAccessKeyId: current?.accessKeyId ?? null, currentExpiration: current?.expiration ?? null,
-    ...(binding.kind === 'imds' ? { imdsEndpoint: imds ?? null } : { credentialsUri: `${base}/_iamlocal/credentials` }),
+    ...(binding.kind === 'imds' ? { instanceId, imdsEndpoint: imds ?? null } : { credentialsUri: `${base}/_iamlocal/credentials` }),
   };
 }
 
