@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
+import { IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { startServer, type RunningServer } from '../../server/src/server.ts';
 
 const ACCOUNT = '123456789012';
@@ -81,20 +81,19 @@ async function storyWithEveryClient(args: string[], sessionPattern: RegExp): Pro
 }
 
 test('a role that does not trust the service cannot be used, with a message naming the missing trust', async () => {
-  const [ecs, imds] = await Promise.all([iamlocalExec(['--role', ROLE, '--as', 'ecs'], ['true']), iamlocalExec(['--role', ROLE, '--as', 'imds'], ['true'])]);
+  const [ecs, imds] = await Promise.all([iamlocalExec(['--role', ROLE, '--as', 'ecs'], ['true']), iamlocalExec(['--role', 'PowerUser', '--as', 'imds'], ['true'])]);
   assert.equal(ecs.code, 125);
   assert.ok(ecs.stderr.includes(`iamlocal exec: Role ${ROLE} cannot be used as an ECS task role: its trust policy does not allow the service principal ecs-tasks.amazonaws.com to perform sts:AssumeRole.`), ecs.stderr);
   assert.ok(ecs.stderr.includes('{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}'), ecs.stderr);
-  // The story's role trusts EC2, but an instance gets a role only through an instance profile.
+  // PowerUser trusts only the SAML provider.
   assert.equal(imds.code, 125);
-  assert.match(imds.stderr, /Role kjh-s3-encryption-test1-role is in no instance profile/);
+  assert.match(imds.stderr, /Role PowerUser cannot be used as an EC2 instance profile role: its trust policy does not allow the service principal ec2\.amazonaws\.com to perform sts:AssumeRole\./);
 });
 
 test('as an EC2 instance profile (IMDS): SDK v3, boto3 and the AWS CLI run as the role', async () => {
-  await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: ROLE }));
-  await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: ROLE, RoleName: ROLE }));
-  // The session is named after the instance, as on EC2.
-  await storyWithEveryClient(['--role', ROLE, '--as', 'imds'], /^i-[0-9a-f]{17}$/);
+  // Without --as: the story's role trusts EC2, so it runs through instance metadata (its instance profile is in the
+  // seed). The session is named after the instance, as on EC2.
+  await storyWithEveryClient(['--role', ROLE], /^i-[0-9a-f]{17}$/);
 });
 
 test('as an ECS task role (container endpoint), once the role trusts ecs-tasks.amazonaws.com', async () => {

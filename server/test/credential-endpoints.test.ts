@@ -3,7 +3,7 @@
 // documents from …/instancedata-data-retrieval.html) and the trust the role needs.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
+import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startServer, type RunningServer } from '../src/server.ts';
 
@@ -125,6 +125,19 @@ test('instance metadata: IMDSv2 tokens, v1 unless HttpTokens is required, docume
   // Deleting the binding stops its listener.
   await fetch(`${server.url}/_iamlocal/credential-bindings/${binding.id}`, { method: 'DELETE' });
   await assert.rejects(fetch(`${base}/latest/meta-data/`));
+});
+
+test('an instance profile made over the IAM API serves its role; a role in no profile is refused', async () => {
+  await fetch(`${server.url}/_iamlocal/fixtures`, { method: 'POST', body: JSON.stringify({ roles: [{ name: 'batch', trustPolicy: trust('ec2.amazonaws.com') }] }) });
+  assert.match((await bind({ role: 'batch', kind: 'imds' })).json.error!, /^Role batch is in no instance profile/);
+  const iam = new IAMClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'batch-profile', Path: '/jobs/' }));
+  await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'batch-profile', RoleName: 'batch' }));
+  iam.destroy();
+  const binding = (await bind({ role: 'batch', kind: 'imds' })).json;
+  const info = JSON.parse((await get(`${binding.imdsEndpoint}/latest/meta-data/iam/info`)).text) as Record<string, string>;
+  assert.equal(info.InstanceProfileArn, 'arn:aws:iam::123456789012:instance-profile/jobs/batch-profile');
+  assert.equal((await get(`${binding.imdsEndpoint}/latest/meta-data/iam/security-credentials/`)).text, 'batch');
 });
 
 test('instance metadata refuses a role that stopped trusting EC2, as IMDS does', async () => {

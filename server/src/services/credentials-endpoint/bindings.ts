@@ -146,7 +146,18 @@ export class CredentialBindings {
     }
     if (request.token !== undefined && this.byToken.has(request.token)) throw new BindingError('EntityAlreadyExists', 'Another credential binding has this token.', 409);
     const instanceId = `i-${randomBytes(9).toString('hex').slice(0, 17)}`;
-    let instanceProfile: Binding['instanceProfile'];
+    const sessionName = request.sessionName ?? (kind === 'imds' ? instanceId : randomBytes(16).toString('hex'));
+    if (typeof sessionName !== 'string' || !/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
+      throw new BindingError('ValidationError', 'sessionName must be 2 to 64 characters of letters, digits and +=,.@_-', 400);
+    }
+    const binding: Binding = {
+      id: `cb-${randomBytes(8).toString('hex')}`, token: request.token ?? randomBytes(24).toString('base64url'), kind, accountId, roleName: role.role_name,
+      roleArn: roleArn(role.account_id, role.path, role.role_name), sessionName, durationSeconds, testOnlyDuration, ...(request.policy !== undefined ? { policy: request.policy } : {}),
+      instanceId, httpTokens, launchedBy: typeof request.launchedBy === 'string' ? request.launchedBy : 'admin-api',
+      createdAt: isoSeconds(now), issued: 0,
+    };
+    this.checkTrust(binding, role, now, '127.0.0.1', false);
+    // An instance gets its role through an instance profile (checked after the trust, the more fundamental refusal).
     if (kind === 'imds') {
       const store = iamEntities(ctx.db);
       const profile = request.instanceProfile !== undefined
@@ -160,19 +171,8 @@ export class CredentialBindings {
       if (!store.instanceProfileRoles(accountId, profile.profile_name).includes(role.role_name)) {
         throw new BindingError('ValidationError', `Instance profile ${profile.profile_name} does not hold role ${role.role_name}.`, 400);
       }
-      instanceProfile = { name: profile.profile_name, arn: instanceProfileArn(accountId, profile.path, profile.profile_name), id: profile.profile_id };
+      binding.instanceProfile = { name: profile.profile_name, arn: instanceProfileArn(accountId, profile.path, profile.profile_name), id: profile.profile_id };
     }
-    const sessionName = request.sessionName ?? (kind === 'imds' ? instanceId : randomBytes(16).toString('hex'));
-    if (typeof sessionName !== 'string' || !/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
-      throw new BindingError('ValidationError', 'sessionName must be 2 to 64 characters of letters, digits and +=,.@_-', 400);
-    }
-    const binding: Binding = {
-      id: `cb-${randomBytes(8).toString('hex')}`, token: request.token ?? randomBytes(24).toString('base64url'), kind, accountId, roleName: role.role_name,
-      roleArn: roleArn(role.account_id, role.path, role.role_name), sessionName, durationSeconds, testOnlyDuration, ...(request.policy !== undefined ? { policy: request.policy } : {}),
-      ...(instanceProfile ? { instanceProfile } : {}), instanceId, httpTokens, launchedBy: typeof request.launchedBy === 'string' ? request.launchedBy : 'admin-api',
-      createdAt: isoSeconds(now), issued: 0,
-    };
-    this.checkTrust(binding, role, now, '127.0.0.1', false);
     this.byId.set(binding.id, binding);
     this.byToken.set(binding.token, binding);
     return binding;
