@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startServer, type RunningServer } from '../src/server.ts';
 
 let server: RunningServer;
@@ -19,10 +19,13 @@ before(async () => {
     body: JSON.stringify({
       roles: [
         { name: 'web', trustPolicy: trust('ec2.amazonaws.com') },
-        { name: 'task', trustPolicy: trust('ecs-tasks.amazonaws.com') },
+        { name: 'task', trustPolicy: trust('ecs-tasks.amazonaws.com'), inlinePolicies: { data: { Version: '2012-10-17', Statement: [
+          { Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetObject'], Resource: ['arn:aws:s3:::data', 'arn:aws:s3:::data/*'] },
+        ] } } },
         { name: 'lambda-only', trustPolicy: trust('lambda.amazonaws.com') },
       ],
       instanceProfiles: [{ name: 'web-profile', roles: ['web'] }],
+      buckets: [{ name: 'data' }],
     }),
   });
   assert.equal(res.status, 200, await res.text());
@@ -81,6 +84,17 @@ test('container endpoint: 401 without a token, 403 with an unknown one, the SDKs
   // A deleted binding's token no longer works.
   assert.equal((await fetch(`${server.url}/_iamlocal/credential-bindings/${binding.id}`, { method: 'DELETE' })).status, 204);
   assert.equal((await get(uri, { authorization: binding.token! })).status, 403);
+});
+
+test('a session policy given to the binding limits its sessions', async () => {
+  const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::data/*' }] });
+  const binding = (await bind({ role: 'task', kind: 'ecs', sessionName: 'limited', policy })).json;
+  const creds = JSON.parse((await get(binding.credentialsUri!, { authorization: binding.token! })).text) as Record<string, string>;
+  const s3 = new S3Client({ endpoint: server.url, region: 'us-east-1', forcePathStyle: true,
+    credentials: { accessKeyId: creds.AccessKeyId!, secretAccessKey: creds.SecretAccessKey!, sessionToken: creds.Token! } });
+  await assert.rejects(s3.send(new ListObjectsV2Command({ Bucket: 'data' })), (e: Error) => e.name === 'AccessDenied' && e.message
+    === 'User: arn:aws:sts::123456789012:assumed-role/task/limited is not authorized to perform: s3:ListBucket on resource: "arn:aws:s3:::data" because no session policy allows the s3:ListBucket action');
+  s3.destroy();
 });
 
 test('instance metadata: IMDSv2 tokens, v1 unless HttpTokens is required, documents, 404s', async () => {
