@@ -97,6 +97,21 @@ test('a session policy given to the binding limits its sessions', async () => {
   s3.destroy();
 });
 
+test('EKS Pod Identity sessions carry its six transitive session tags', async () => {
+  await fetch(`${server.url}/_iamlocal/fixtures`, { method: 'POST', body: JSON.stringify({ roles: [{ name: 'pod', trustPolicy: { Version: '2012-10-17', Statement: [
+    { Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }] } }] }) });
+  const binding = (await bind({ role: 'pod', kind: 'eks', sessionName: 'web-7d9f', eks: { cluster: 'dev', namespace: 'shop' } })).json;
+  const creds = JSON.parse((await get(binding.credentialsUri!, { authorization: binding.token! })).text) as Record<string, string>;
+  const session = server.ctx.iam.session(creds.AccessKeyId!);
+  const tags = JSON.parse(session?.tags ?? '{}') as Record<string, string>;
+  assert.deepEqual({ ...tags, 'kubernetes-pod-uid': 'uid' }, {
+    'eks-cluster-arn': 'arn:aws:eks:us-east-1:123456789012:cluster/dev', 'eks-cluster-name': 'dev', 'kubernetes-namespace': 'shop',
+    'kubernetes-service-account': 'default', 'kubernetes-pod-name': 'web-7d9f', 'kubernetes-pod-uid': 'uid',
+  });
+  assert.match(tags['kubernetes-pod-uid']!, /^[0-9a-f-]{36}$/);
+  assert.deepEqual(JSON.parse(session?.transitive_tag_keys ?? '[]'), Object.keys(tags));
+});
+
 test('instance metadata: IMDSv2 tokens, v1 unless HttpTokens is required, documents, 404s', async () => {
   const binding = (await bind({ role: 'web', kind: 'imds' })).json;
   const base = binding.imdsEndpoint!;

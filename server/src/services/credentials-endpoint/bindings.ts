@@ -2,7 +2,7 @@
 // profile would arrange on AWS. A binding is made by the admin API (or `iamlocal exec`); the workload then fetches the
 // role's credentials from the container endpoint (with the binding's token) or from the binding's instance metadata
 // listener. Each fetch returns a real session of the role, issued by the service principal the role must trust.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { authorizeCaller, compileStoredPolicy, roleArn, type Caller } from '../../auth/caller.ts';
 import { decisionSink, enforcementFor, type ServerContext } from '../../context.ts';
 import { parsePolicy, PolicyDocumentError, type RequestContext } from '../../policy/index.ts';
@@ -44,6 +44,8 @@ export interface BindingRequest {
   instanceProfile?: string;
   /** imds: 'required' answers 401 to requests without a session token (IMDSv2 only), like HttpTokens=required. */
   httpTokens?: string;
+  /** eks: the pod's cluster, namespace and service account, for the session tags Pod Identity adds. */
+  eks?: { cluster?: string; namespace?: string; serviceAccount?: string; podName?: string };
   /** The container endpoint's authorization token, when it must be known in advance (docker compose); else random. */
   token?: string;
   /** Shown in the decision log: exec, credential-process or admin-api (the default). */
@@ -65,6 +67,8 @@ export interface Binding {
   policy?: string;
   instanceProfile?: { name: string; arn: string; id: string };
   instanceId: string;
+  /** eks: the session tags EKS Pod Identity adds (all transitive). */
+  sessionTags?: Record<string, string>;
   httpTokens: 'optional' | 'required';
   launchedBy: string;
   createdAt: string;
@@ -150,10 +154,22 @@ export class CredentialBindings {
     if (typeof sessionName !== 'string' || !/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
       throw new BindingError('ValidationError', 'sessionName must be 2 to 64 characters of letters, digits and +=,.@_-', 400);
     }
+    let sessionTags: Record<string, string> | undefined;
+    if (kind === 'eks') {
+      // https://docs.aws.amazon.com/eks/latest/userguide/pod-id-abac.html: six tags, all transitive.
+      const e = typeof request.eks === 'object' && request.eks !== null ? request.eks : {};
+      const text = (v: unknown, fallback: string): string => (typeof v === 'string' && v ? v : fallback);
+      const cluster = text(e.cluster, 'iamlocal');
+      sessionTags = {
+        'eks-cluster-arn': `arn:aws:eks:${ctx.config.region}:${accountId}:cluster/${cluster}`, 'eks-cluster-name': cluster,
+        'kubernetes-namespace': text(e.namespace, 'default'), 'kubernetes-service-account': text(e.serviceAccount, 'default'),
+        'kubernetes-pod-name': text(e.podName, sessionName), 'kubernetes-pod-uid': randomUUID(),
+      };
+    }
     const binding: Binding = {
       id: `cb-${randomBytes(8).toString('hex')}`, token: request.token ?? randomBytes(24).toString('base64url'), kind, accountId, roleName: role.role_name,
       roleArn: roleArn(role.account_id, role.path, role.role_name), sessionName, durationSeconds, testOnlyDuration, ...(request.policy !== undefined ? { policy: request.policy } : {}),
-      instanceId, httpTokens, launchedBy: typeof request.launchedBy === 'string' ? request.launchedBy : 'admin-api',
+      instanceId, ...(sessionTags ? { sessionTags } : {}), httpTokens, launchedBy: typeof request.launchedBy === 'string' ? request.launchedBy : 'admin-api',
       createdAt: isoSeconds(now), issued: 0,
     };
     this.checkTrust(binding, role, now, '127.0.0.1', false);
@@ -211,7 +227,8 @@ export class CredentialBindings {
     const row: SessionRow = {
       access_key_id: awsId('ASIA'), secret_key: secretAccessKey(), session_token: sessionToken(), account_id: role.account_id, role_name: role.role_name,
       role_id: role.role_id, session_name: binding.sessionName, source_identity: null, session_policy: binding.policy ?? null, session_policy_arns: null,
-      issued_at: isoSeconds(issued), expires_at: expires.toISOString(), principal_type: 'role', tags: null, transitive_tag_keys: null, federated_provider: null,
+      issued_at: isoSeconds(issued), expires_at: expires.toISOString(), principal_type: 'role',
+      tags: binding.sessionTags ? JSON.stringify(binding.sessionTags) : null, transitive_tag_keys: binding.sessionTags ? JSON.stringify(Object.keys(binding.sessionTags)) : null, federated_provider: null,
       mfa_authenticated_at: null,
     };
     this.ctx.iam.insertSession(row);
@@ -235,6 +252,11 @@ export class CredentialBindings {
       ['iamlocal:credentialsource', [binding.kind]],
       ['iamlocal:launchedby', [binding.launchedBy]],
     ]);
+    if (binding.sessionTags) {
+      for (const [key, value] of Object.entries(binding.sessionTags)) context.set(`aws:requesttag/${key}`, [value]);
+      context.set('aws:tagkeys', Object.keys(binding.sessionTags));
+      context.set('sts:transitivetagkeys', Object.keys(binding.sessionTags));
+    }
     const trust = { source: { id: `role/${role.role_name}/trust`, kind: 'trust' as const }, policy: compileStoredPolicy(role.trust_policy, 'trust') };
     for (const action of TRUST_ACTIONS[binding.kind]) {
       const decision = authorizeCaller(caller, { action, resource: binding.roleArn, resourceAccount: role.account_id, context, resourcePolicy: trust, resourcePolicyRequired: true },
