@@ -8,11 +8,12 @@ import { devNull, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-export const EXEC_USAGE = `  iamlocal exec --role NAME|ARN [--as ecs|eks|imds] [--session S] [--duration SECONDS] [--policy FILE] [--endpoint URL] -- CMD ARGS...
+export const EXEC_USAGE = `  iamlocal exec --role NAME|ARN [--as ecs|eks|imds] [--session S] [--duration SECONDS] [--policy FILE] [--endpoint URL]
+                [--instance-profile NAME] [--http-tokens optional|required] [--admin-token TOKEN] -- CMD ARGS...
       Runs CMD as a session of the role, the way ECS (task role), EKS Pod Identity or EC2 (instance profile) would: its
       SDKs and the AWS CLI get the role's credentials from iamlocal's container endpoint (ecs, eks) or an instance
       metadata service (imds), and refresh them before they expire. The role must trust ecs-tasks.amazonaws.com,
-      pods.eks.amazonaws.com or ec2.amazonaws.com (imds also needs an instance profile); without --as, the first it trusts.
+      pods.eks.amazonaws.com or ec2.amazonaws.com (imds also needs an instance profile); without --as, the first it trusts of ecs, eks, imds.
       --duration: 900 (15 minutes, as on AWS) to 43200, default 3600; --test-only-duration SECONDS allows shorter
       sessions, for tests of credential refresh only. Exit status and signals pass through.
   iamlocal credential-process --role NAME|ARN [--session S] [--duration SECONDS] [--policy FILE] [--endpoint URL]
