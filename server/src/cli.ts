@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { LOG_LEVELS, type LogLevel } from './http/log.ts';
 import { envCommand, LOGIN_USAGE, loginCommand } from './cli/login.ts';
+import { bindCommand, credentialProcessCommand, EXEC_USAGE, execCommand } from './cli/exec.ts';
 import { FixtureError } from './store/fixtures.ts';
 import { DEFAULT_DB_PATH, startServer, StartupError } from './server.ts';
 
@@ -14,6 +15,7 @@ const USAGE = `Usage:
   iamlocal unused --principal ARN [--since ISO-TIME] [--endpoint URL]
       Statements and actions of ARN's policies that no recorded call used.
 ${LOGIN_USAGE}
+${EXEC_USAGE}
   Environment: IAMLOCAL_HOST, IAMLOCAL_PORT, IAMLOCAL_DB, IAMLOCAL_FIXTURES, IAMLOCAL_ACCOUNT_ID, IAMLOCAL_REGION,
                IAMLOCAL_ROOT_ACCESS_KEY_ID, IAMLOCAL_ROOT_SECRET_ACCESS_KEY, IAMLOCAL_DECISION_LOG_SIZE`;
 
@@ -26,6 +28,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'advise' || command === 'unused') return adviceCommand(command, rest);
   if (command === 'login') return loginCommand(rest);
   if (command === 'env') return envCommand(rest);
+  if (command === 'exec') return execCommand(rest);
+  if (command === 'credential-process') return credentialProcessCommand(rest);
+  if (command === 'bind') return bindCommand(rest);
   if (command !== 'serve') {
     console.error(`iamlocal: unknown command '${command}'\n${USAGE}`);
     return 2;

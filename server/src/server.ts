@@ -13,6 +13,7 @@ import { S3Store } from './store/s3-store.ts';
 import { GroupCommit } from './store/group-commit.ts';
 import { DecisionLog, decisionLogPath } from './store/decision-log.ts';
 import { socketPair, type MemorySocket } from './testing/socket-pair.ts';
+import { closeCredentialBindings } from './services/credentials-endpoint/bindings.ts';
 
 export interface ServeOptions {
   host?: string;
@@ -174,6 +175,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     // In-flight requests finish; idle keep-alive sockets close now; stragglers are cut after a grace period.
     close: async () => {
       closed = true;
+      closeCredentialBindings(ctx);
       const force = setTimeout(() => {
         server.closeAllConnections();
         for (const socket of memory) socket.destroy();

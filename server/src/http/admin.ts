@@ -12,6 +12,7 @@ import { listSnapshots, resetState, restoreSnapshot, SnapshotError, takeSnapshot
 import { exportState } from '../store/state.ts';
 import { encodeAuthorizationMessage } from '../services/sts/decode.ts';
 import { oidcAdminRouter } from './oidc-admin.ts';
+import { credentialBindingsRouter } from './credential-bindings-admin.ts';
 
 function badRequest(res: Response, message: string): void {
   res.status(400).json({ error: message });
@@ -44,6 +45,7 @@ export function adminRouter(ctx: ServerContext, express: ExpressModule): Router 
 
   router.use('/saml', samlAdminRouter(ctx, express));
   router.use('/oidc', oidcAdminRouter(ctx, express));
+  router.use('/credential-bindings', credentialBindingsRouter(ctx, express));
 
   router.get('/decisions', (req, res) => {
     const q = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');

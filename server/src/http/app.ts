@@ -17,6 +17,7 @@ import { AwsError, internalError, isAwsErrorShape, s3InternalError } from './err
 import { openS3Body, readLimited } from './s3-body.ts';
 import type { RequestRecord } from './log.ts';
 import { recordCredentialUse } from '../store/last-used.ts';
+import { CONTAINER_CREDENTIALS_PATH, serveContainerCredentials } from './credential-endpoints.ts';
 
 const QUERY_SERVICES: Record<string, QueryService> = { sts: stsService, iam: iamService };
 const STS_ACTIONS = new Set(Object.keys(stsService.model.operations));
@@ -311,6 +312,8 @@ export function createApp(ctx: ServerContext): App {
     const url = req.url ?? '';
     if (!ADMIN_PATH.test(url)) return serve(req, res);
     if (HEALTH_PATH.test(url) && (req.method === 'GET' || req.method === 'HEAD')) return health(ctx, req, res);
+    // Workloads authenticate with their binding's token, not as the admin API's callers.
+    if (CONTAINER_CREDENTIALS_PATH.test(url)) return serveContainerCredentials(ctx, req, res);
     admin(req, res);
   };
 }

@@ -118,6 +118,7 @@ function scan(policies: readonly BoundPolicy[], actionLower: string, resource: s
 export function principalMatch(set: PrincipalSet, principal: CallerPrincipal): PrincipalMatch {
   if (set.any) return 'exact';
   if (principal.federated !== undefined) return set.federated.has(principal.federated) ? 'exact' : 'none';
+  if (principal.service !== undefined) return set.services.has(principal.service) ? 'exact' : 'none';
   if (principal.kind === 'anonymous') return 'none';
   if (set.arns.has(principal.arn)) return 'exact';
   if (principal.roleArn && set.arns.has(principal.roleArn)) return 'role';

@@ -5,7 +5,7 @@ export type PolicyKind = 'identity' | 'trust' | 'resource' | 'boundary' | 'sessi
 
 /** Who is calling, in the terms resource and trust policies name principals. */
 export interface CallerPrincipal {
-  kind: 'root' | 'user' | 'assumed-role' | 'federated-user' | 'identity-provider' | 'anonymous';
+  kind: 'root' | 'user' | 'assumed-role' | 'federated-user' | 'identity-provider' | 'service' | 'anonymous';
   accountId: string;
   /** The ARN AWS prints in AccessDenied messages and returns from GetCallerIdentity. */
   arn: string;
@@ -13,6 +13,8 @@ export interface CallerPrincipal {
   roleArn?: string;
   /** An identity provider presenting a web identity token or SAML assertion (kind identity-provider): the provider ARN trust policies name as `Principal: {Federated: …}`. */
   federated?: string;
+  /** An AWS service assuming a role for a workload (kind service): the name trust policies give as `Principal: {Service: …}`. */
+  service?: string;
 }
 
 /** A source of statements, as the decision log and the simulator name it. */
