@@ -12,6 +12,7 @@ const SESSION: CallerPrincipal = { kind: 'assumed-role', accountId: A, arn: `arn
 const ROOT: CallerPrincipal = { kind: 'root', accountId: A, arn: `arn:aws:iam::${A}:root` };
 const OTHER_USER: CallerPrincipal = { kind: 'user', accountId: B, arn: `arn:aws:iam::${B}:user/bob` };
 const BOB: CallerPrincipal = { kind: 'user', accountId: A, arn: `arn:aws:iam::${A}:user/bob` };
+const EC2: CallerPrincipal = { kind: 'service', accountId: A, arn: 'ec2.amazonaws.com', service: 'ec2.amazonaws.com' };
 
 const OPS = 'IAM JSON policy elements: Condition operators';
 const EVAL = 'Policy evaluation logic';
@@ -268,6 +269,8 @@ const evalCases: EvalCase[] = [
   { cite: `${NOTP} — another session of the same role is denied`, principal: SESSION, identity: [[allow()]], resourcePolicy: [notPrincipalDeny([`arn:aws:sts::${A}:assumed-role/app/other`, SESSION.roleArn!, `arn:aws:iam::${A}:root`])], expect: 'explicit-resource' },
   { cite: `${NOTP} — a principal with a permissions boundary is always denied`, identity: [[allow()]], boundary: [allow()], resourcePolicy: [notPrincipalDeny([USER.arn, `arn:aws:iam::${A}:root`])], expect: 'explicit-resource' },
   { cite: `${NOTP} — a cross-account user listed with its account is spared`, principal: OTHER_USER, identity: [[allow()]], resourcePolicy: [notPrincipalDeny([OTHER_USER.arn, `arn:aws:iam::${B}:root`]), rAllow({ AWS: OTHER_USER.arn })], expect: true },
+  { cite: `${NOTP} — a service principal is spared when its service is listed`, principal: EC2, identity: [], resourcePolicy: [{ Effect: 'Deny', NotPrincipal: { Service: 'ec2.amazonaws.com' }, Action: '*', Resource: '*' }, rAllow({ Service: 'ec2.amazonaws.com' })], expect: true },
+  { cite: `${NOTP} — a service principal not listed is denied`, principal: EC2, identity: [], resourcePolicy: [notPrincipalDeny([`arn:aws:iam::${A}:root`]), rAllow({ Service: 'ec2.amazonaws.com' })], expect: 'explicit-resource' },
   { cite: `${NOTP} — Allow + NotPrincipal grants everyone but the listed principal`, principal: BOB, identity: [], resourcePolicy: [{ Effect: 'Allow', NotPrincipal: { AWS: USER.arn }, Action: '*', Resource: '*' }], expect: true },
   { cite: `${NOTP} — Allow + NotPrincipal naming the role leaves its sessions out`, principal: SESSION, identity: [], resourcePolicy: [{ Effect: 'Allow', NotPrincipal: { AWS: SESSION.roleArn }, Action: '*', Resource: '*' }], expect: 'no-identity' },
   { cite: `${EVAL}: a resource policy naming the role grants its sessions (same account)`, principal: SESSION, identity: [], resourcePolicy: [rAllow({ AWS: SESSION.roleArn }, 's3:GetObject')], expect: true },

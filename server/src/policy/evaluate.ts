@@ -139,6 +139,7 @@ function exemptFromDeny(set: PrincipalSet, request: AuthorizationRequest): boole
   if (request.permissionsBoundary && (principal.kind === 'user' || principal.kind === 'assumed-role')) return false;
   if (set.any) return true;
   if (principal.federated !== undefined) return set.federated.has(principal.federated);
+  if (principal.service !== undefined) return set.services.has(principal.service);
   if (principal.kind === 'anonymous' || !set.accounts.has(principal.accountId)) return false;
   if (principal.kind === 'root') return true;
   if (!set.arns.has(principal.arn)) return false;
