@@ -8,7 +8,7 @@ import { exportAccountSettings, exportEntities } from './entity-fixtures.ts';
 type Json = string | number | boolean | null | undefined | Json[] | { [k: string]: Json };
 
 /** Tables in dependency order; reset and restore walk it backwards/forwards. */
-export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'inline_blobs', 'multipart_uploads', 'multipart_parts', 'groups', 'group_members', 'instance_profiles', 'instance_profile_roles', 'oidc_providers', 'login_profiles', 'account_aliases', 'password_policies', 'service_linked_role_deletions', 'saml_providers', 'mfa_devices', 'ssh_public_keys', 'server_certificates', 'signing_certificates', 'service_specific_credentials', 'sts_preferences'] as const;
+export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'inline_blobs', 'multipart_uploads', 'multipart_parts', 'groups', 'group_members', 'instance_profiles', 'instance_profile_roles', 'oidc_providers', 'login_profiles', 'account_aliases', 'password_policies', 'service_linked_role_deletions', 'saml_providers', 'mfa_devices', 'ssh_public_keys', 'server_certificates', 'signing_certificates', 'service_specific_credentials', 'sts_preferences', 'kms_keys', 'kms_key_material', 'kms_aliases', 'kms_grants'] as const;
 
 /**
  * The whole state in the fixtures format (documents kept as their exact stored text), so that loading the export into

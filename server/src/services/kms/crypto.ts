@@ -1,0 +1,207 @@
+import {
+  createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, generateKeyPair, privateDecrypt, publicEncrypt,
+  randomBytes, sign, timingSafeEqual, verify, constants, type KeyObject,
+} from 'node:crypto';
+import { promisify } from 'node:util';
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+export const SYMMETRIC = 'SYMMETRIC_DEFAULT';
+const RSA_BITS: Record<string, number> = { RSA_2048: 2048, RSA_3072: 3072, RSA_4096: 4096 };
+const EC_CURVES: Record<string, string> = { ECC_NIST_P256: 'prime256v1', ECC_NIST_P384: 'secp384r1', ECC_NIST_P521: 'secp521r1' };
+const HMAC_BYTES: Record<string, number> = { HMAC_224: 28, HMAC_256: 32, HMAC_384: 48, HMAC_512: 64 };
+
+/** Which key specs each key usage accepts (AWS's "Key spec reference"). */
+export function specAllowsUsage(spec: string, usage: string): boolean {
+  if (spec === SYMMETRIC) return usage === 'ENCRYPT_DECRYPT';
+  if (spec in RSA_BITS) return usage === 'ENCRYPT_DECRYPT' || usage === 'SIGN_VERIFY';
+  if (spec in EC_CURVES) return usage === 'SIGN_VERIFY';
+  if (spec in HMAC_BYTES) return usage === 'GENERATE_VERIFY_MAC';
+  return false;
+}
+
+export const isSupportedSpec = (spec: string): boolean => spec === SYMMETRIC || spec in RSA_BITS || spec in EC_CURVES || spec in HMAC_BYTES;
+export const isAsymmetric = (spec: string): boolean => spec in RSA_BITS || spec in EC_CURVES;
+export const isHmac = (spec: string): boolean => spec in HMAC_BYTES;
+
+/** New key material: 32 random bytes (AES-256), HMAC key bytes, or a PKCS#8 DER private key. */
+export async function newMaterial(spec: string): Promise<Buffer> {
+  if (spec === SYMMETRIC) return randomBytes(32);
+  const hmacBytes = HMAC_BYTES[spec];
+  if (hmacBytes) return randomBytes(hmacBytes);
+  const bits = RSA_BITS[spec];
+  const pair = bits
+    ? await generateKeyPairAsync('rsa', { modulusLength: bits })
+    : await generateKeyPairAsync('ec', { namedCurve: EC_CURVES[spec] ?? 'prime256v1' });
+  return pair.privateKey.export({ format: 'der', type: 'pkcs8' });
+}
+
+/** Whether fixture-supplied material fits the spec. */
+export function materialFits(spec: string, material: Buffer): boolean {
+  if (spec === SYMMETRIC) return material.length === 32;
+  const hmacBytes = HMAC_BYTES[spec];
+  if (hmacBytes) return material.length === hmacBytes;
+  try {
+    const key = createPrivateKey({ key: material, format: 'der', type: 'pkcs8' });
+    const details = key.asymmetricKeyDetails;
+    if (spec in RSA_BITS) return key.asymmetricKeyType === 'rsa' && details?.modulusLength === RSA_BITS[spec];
+    return key.asymmetricKeyType === 'ec' && details?.namedCurve === EC_CURVES[spec];
+  } catch {
+    return false;
+  }
+}
+
+export function privateKeyOf(material: Buffer): KeyObject {
+  return createPrivateKey({ key: material, format: 'der', type: 'pkcs8' });
+}
+
+/** The SubjectPublicKeyInfo DER that GetPublicKey returns. */
+export function publicKeyDer(material: Buffer): Buffer {
+  return createPublicKey(privateKeyOf(material)).export({ format: 'der', type: 'spki' });
+}
+
+export function encryptionAlgorithmsOf(spec: string): string[] | undefined {
+  if (spec === SYMMETRIC) return ['SYMMETRIC_DEFAULT'];
+  if (spec in RSA_BITS) return ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'];
+  return undefined;
+}
+
+export function signingAlgorithmsOf(spec: string): string[] | undefined {
+  if (spec in RSA_BITS) {
+    return ['RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_512', 'RSASSA_PSS_SHA_256', 'RSASSA_PSS_SHA_384', 'RSASSA_PSS_SHA_512'];
+  }
+  if (spec === 'ECC_NIST_P256') return ['ECDSA_SHA_256'];
+  if (spec === 'ECC_NIST_P384') return ['ECDSA_SHA_384'];
+  if (spec === 'ECC_NIST_P521') return ['ECDSA_SHA_512'];
+  return undefined;
+}
+
+export function macAlgorithmsOf(spec: string): string[] | undefined {
+  const bytes = HMAC_BYTES[spec];
+  return bytes ? [`HMAC_SHA_${bytes * 8}`] : undefined;
+}
+
+// ---- Symmetric ciphertext blobs ----
+
+/**
+ * Format of a symmetric ciphertext blob (ours, not AWS's, which is undocumented): magic 0x01 0x4b, the 36-character
+ * key id, the key material version (uint32 BE), a 12-byte IV, the 16-byte GCM tag, then the ciphertext. The header
+ * and the canonical encryption context are the GCM additional data, so a changed header or context fails to decrypt.
+ */
+const MAGIC = Buffer.from([0x01, 0x4b]);
+const KEY_ID_BYTES = 36;
+const HEADER_BYTES = MAGIC.length + KEY_ID_BYTES + 4;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** Encryption context as AAD: keys sorted, so the order a client sends them in does not matter (as in AWS). */
+function contextAad(context: Record<string, string>): Buffer {
+  const sorted = Object.keys(context).sort().map((k) => [k, context[k]]);
+  return Buffer.from(JSON.stringify(sorted), 'utf8');
+}
+
+export function sealSymmetric(keyId: string, version: number, material: Buffer, plaintext: Buffer, context: Record<string, string>): Buffer {
+  const header = Buffer.alloc(HEADER_BYTES);
+  MAGIC.copy(header, 0);
+  header.write(keyId, MAGIC.length, KEY_ID_BYTES, 'latin1');
+  header.writeUInt32BE(version, MAGIC.length + KEY_ID_BYTES);
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', material, iv);
+  cipher.setAAD(Buffer.concat([header, contextAad(context)]));
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([header, iv, cipher.getAuthTag(), body]);
+}
+
+export interface SymmetricBlob { keyId: string; version: number }
+
+/** The key id and material version a blob names, or undefined when it is not one of ours. */
+export function parseSymmetricBlob(blob: Buffer): SymmetricBlob | undefined {
+  if (blob.length < HEADER_BYTES + IV_BYTES + TAG_BYTES || !blob.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  const keyId = blob.toString('latin1', MAGIC.length, MAGIC.length + KEY_ID_BYTES);
+  if (!/^[0-9a-f-]{36}$/.test(keyId)) return undefined;
+  return { keyId, version: blob.readUInt32BE(MAGIC.length + KEY_ID_BYTES) };
+}
+
+/** The plaintext, or undefined when the blob or the encryption context does not authenticate. */
+export function openSymmetric(blob: Buffer, material: Buffer, context: Record<string, string>): Buffer | undefined {
+  const header = blob.subarray(0, HEADER_BYTES);
+  const iv = blob.subarray(HEADER_BYTES, HEADER_BYTES + IV_BYTES);
+  const tag = blob.subarray(HEADER_BYTES + IV_BYTES, HEADER_BYTES + IV_BYTES + TAG_BYTES);
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', material, iv);
+    decipher.setAAD(Buffer.concat([header, contextAad(context)]));
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(blob.subarray(HEADER_BYTES + IV_BYTES + TAG_BYTES)), decipher.final()]);
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- RSA encryption ----
+
+const oaepHash = (algorithm: string): string => (algorithm === 'RSAES_OAEP_SHA_1' ? 'sha1' : 'sha256');
+
+export function rsaEncrypt(material: Buffer, algorithm: string, plaintext: Buffer): Buffer {
+  return publicEncrypt({ key: createPublicKey(privateKeyOf(material)), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: oaepHash(algorithm) }, plaintext);
+}
+
+/** Largest plaintext RSA-OAEP takes with this key and hash (AWS's limits: 214/190 bytes for RSA_2048, and so on). */
+export function rsaMaxPlaintext(material: Buffer, algorithm: string): number {
+  const bits = privateKeyOf(material).asymmetricKeyDetails?.modulusLength ?? 2048;
+  const hashBytes = algorithm === 'RSAES_OAEP_SHA_1' ? 20 : 32;
+  return bits / 8 - 2 * hashBytes - 2;
+}
+
+export function rsaDecrypt(material: Buffer, algorithm: string, ciphertext: Buffer): Buffer | undefined {
+  try {
+    return privateDecrypt({ key: privateKeyOf(material), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: oaepHash(algorithm) }, ciphertext);
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- Signatures ----
+
+function signingParameters(algorithm: string): { hash: string; padding?: number; saltLength?: number } {
+  const hash = `sha${algorithm.slice(-3)}`;
+  if (algorithm.startsWith('RSASSA_PSS')) return { hash, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(algorithm.slice(-3)) / 8 };
+  if (algorithm.startsWith('RSASSA_PKCS1')) return { hash, padding: constants.RSA_PKCS1_PADDING };
+  return { hash };
+}
+
+/** Signs the message (RAW) with the algorithm's hash; ECDSA signatures are DER, as AWS returns them. */
+export function signMessage(material: Buffer, algorithm: string, message: Buffer): Buffer {
+  const p = signingParameters(algorithm);
+  const key = privateKeyOf(material);
+  return sign(p.hash, message, p.padding === undefined ? key : { key, padding: p.padding, saltLength: p.saltLength });
+}
+
+export function verifyMessage(material: Buffer, algorithm: string, message: Buffer, signature: Buffer): boolean {
+  const p = signingParameters(algorithm);
+  const key = createPublicKey(privateKeyOf(material));
+  try {
+    return verify(p.hash, message, p.padding === undefined ? key : { key, padding: p.padding, saltLength: p.saltLength }, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** The digest length a DIGEST message must have for the algorithm. */
+export const digestBytes = (algorithm: string): number => Number(algorithm.slice(-3)) / 8;
+
+// ---- HMAC ----
+
+export function hmac(material: Buffer, algorithm: string, message: Buffer): Buffer {
+  return createHmac(`sha${algorithm.slice(-3)}`, material).update(message).digest();
+}
+
+export function sameBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+// ---- Data key pairs ----
+
+export async function newDataKeyPair(spec: string): Promise<{ privateDer: Buffer; publicDer: Buffer }> {
+  const material = await newMaterial(spec);
+  return { privateDer: material, publicDer: publicKeyDer(material) };
+}
