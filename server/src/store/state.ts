@@ -4,6 +4,7 @@ import type { ServerContext } from '../context.ts';
 import type { AccessKeyRow, AccountRow, InlinePolicyRow, ManagedPolicyRow, PolicyVersionRow, RoleRow, SessionRow, UserRow } from './iam-store.ts';
 import type { BucketRow, ObjectRow } from './s3-store.ts';
 import { exportAccountSettings, exportEntities } from './entity-fixtures.ts';
+import { exportKmsKeys } from './kms-fixtures.ts';
 
 type Json = string | number | boolean | null | undefined | Json[] | { [k: string]: Json };
 
@@ -67,5 +68,6 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
         tags: o.tags ? (JSON.parse(o.tags) as Record<string, string>) : undefined,
       })),
     })),
+    kmsKeys: exportKmsKeys(ctx),
   };
 }

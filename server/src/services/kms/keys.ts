@@ -6,6 +6,7 @@ import type { JsonInput, JsonValue } from '../../protocol/json.ts';
 import { denyReasonText, evaluate, type Decision, type RequestContext } from '../../policy/index.ts';
 import { kmsStore, type KmsGrantRow, type KmsKeyRow, type KmsStore } from '../../store/kms-store.ts';
 import { isoSeconds } from '../../store/ids.ts';
+export { defaultKeyPolicy } from '../../kms/crypto.ts';
 
 /** One decoded, authenticated KMS call. `viaService` is set when another service (S3) calls KMS for its caller. */
 export interface KmsCall {
@@ -106,7 +107,7 @@ export function resolveKey(call: KmsCall, ref: string, options: { aliases?: bool
     return { key };
   };
   const byAlias = (name: string, account: string, aliasRegion: string): ResolvedKey => {
-    if (options.aliases === false) throw notFound(`Invalid keyId '${ref}'`);
+    if (options.aliases === false) throw notFound(`Invalid keyId ${ref}`);
     let alias = kms.alias(account, aliasRegion, name);
     const managed = /^alias\/aws\/(.+)$/.exec(name)?.[1];
     if (!alias && managed && AWS_MANAGED_SERVICES.has(managed) && account === accountId) {
@@ -123,18 +124,10 @@ export function resolveKey(call: KmsCall, ref: string, options: { aliases?: bool
   if (ref.startsWith('alias/')) return byAlias(ref, accountId, region);
   const aliasRef = ALIAS_ARN.exec(ref);
   if (aliasRef) return byAlias(aliasRef[3]!, aliasRef[2]!, aliasRef[1]!);
-  throw notFound(`Invalid keyId '${ref}'`);
+  throw notFound(`Invalid keyId ${ref}`);
 }
 
 // ---- Key policies ----
-
-/** The default key policy AWS gives a key created without one: the account may use IAM policies to grant access. */
-export function defaultKeyPolicy(accountId: string): string {
-  return JSON.stringify({
-    Version: '2012-10-17', Id: 'key-default-1',
-    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' }],
-  }, null, 2);
-}
 
 /** The key policy of an AWS managed key: use only through the service, by principals of the account. */
 function awsManagedPolicy(accountId: string, region: string, service: string): string {

@@ -4,7 +4,7 @@ import type { ServerContext } from '../../context.ts';
 import { AwsError } from '../../http/errors.ts';
 import { decodeJsonInput, type JsonInput } from '../../protocol/json.ts';
 import type { ServiceModel } from '../../protocol/query.ts';
-import { openSymmetric, parseSymmetricBlob, sealSymmetric } from './crypto.ts';
+import { openSymmetric, parseSymmetricBlob, sealSymmetric } from '../../kms/crypto.ts';
 import { authorizeKey, awsManagedKey, invalidCiphertext, invalidKeyUsage, keyArn, requireUsable, resolveKey, store, type KmsCall, type KmsOutput } from './keys.ts';
 import { KMS_HANDLERS } from './operations.ts';
 import modelJson from './model.json' with { type: 'json' };

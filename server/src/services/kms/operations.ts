@@ -6,7 +6,7 @@ import {
   encryptionAlgorithmsOf, isAsymmetric, isHmac, isSupportedSpec, macAlgorithmsOf, newDataKeyPair, newMaterial, openSymmetric, parseSymmetricBlob,
   publicKeyDer, rsaDecrypt, rsaEncrypt, rsaMaxPlaintext, sameBytes, sealSymmetric, signingAlgorithmsOf, signMessage, specAllowsUsage, verifyMessage, hmac,
   SYMMETRIC,
-} from './crypto.ts';
+} from '../../kms/crypto.ts';
 import {
   aliasArn, authorizeIdentity, authorizeKey, b64, blob, bool, checkLockout, defaultKeyPolicy, dryRun, epoch, invalidCiphertext, invalidKeyUsage,
   invalidState, isoNow, keyArn, mergeTags, newKeyRow, notFound, num, parseTags, requireCustomerManaged, requireUsable, resolveKey, store, str,

@@ -1,5 +1,9 @@
+/**
+ * KMS's cryptography on node:crypto: key material, ciphertext blobs, signatures, MACs. Pure (no HTTP, no SQLite), so
+ * that both the KMS service and the fixture loader use it.
+ */
 import {
-  createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, generateKeyPair, privateDecrypt, publicEncrypt,
+  createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync, privateDecrypt, publicEncrypt,
   randomBytes, sign, timingSafeEqual, verify, constants, type KeyObject,
 } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -34,6 +38,24 @@ export async function newMaterial(spec: string): Promise<Buffer> {
     ? await generateKeyPairAsync('rsa', { modulusLength: bits })
     : await generateKeyPairAsync('ec', { namedCurve: EC_CURVES[spec] ?? 'prime256v1' });
   return pair.privateKey.export({ format: 'der', type: 'pkcs8' });
+}
+
+/** newMaterial, synchronously: for fixtures, which load in one transaction. */
+export function newMaterialSync(spec: string): Buffer {
+  if (spec === SYMMETRIC) return randomBytes(32);
+  const hmacBytes = HMAC_BYTES[spec];
+  if (hmacBytes) return randomBytes(hmacBytes);
+  const bits = RSA_BITS[spec];
+  const pair = bits ? generateKeyPairSync('rsa', { modulusLength: bits }) : generateKeyPairSync('ec', { namedCurve: EC_CURVES[spec] ?? 'prime256v1' });
+  return pair.privateKey.export({ format: 'der', type: 'pkcs8' });
+}
+
+/** The default key policy AWS gives a key created without one: the account may use IAM policies to grant access. */
+export function defaultKeyPolicy(accountId: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17', Id: 'key-default-1',
+    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' }],
+  }, null, 2);
 }
 
 /** Whether fixture-supplied material fits the spec. */
