@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createPublicKey, verify } from 'node:crypto';
 import { test } from 'node:test';
-import { CreateUserCommand, PutUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { CreateUserCommand, PutUserPolicyCommand, SimulatePrincipalPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import {
   CancelKeyDeletionCommand, CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DecryptCommand, DescribeKeyCommand, DisableKeyCommand,
   EnableKeyCommand, EncryptCommand, GenerateDataKeyCommand, GenerateDataKeyPairCommand, GenerateDataKeyWithoutPlaintextCommand, GenerateMacCommand,
@@ -206,6 +206,9 @@ test('enforcement: the default key policy delegates to IAM; without delegation I
     Version: '2012-10-17',
     Statement: [{ Sid: 'only nobody', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/nobody` }, Action: 'kms:*', Resource: '*' }],
   });
+  const ghost = await rejection(root.send(new PutKeyPolicyCommand({ KeyId: key.id, PolicyName: 'default', BypassPolicyLockoutSafetyCheck: true,
+    Policy: nonDelegating.replace('user/nobody', 'user/ghost') })));
+  assert.deepEqual([ghost.name, ghost.message], ['MalformedPolicyDocumentException', 'Policy contains a statement with one or more invalid principals.']);
   const lockout = await rejection(root.send(new PutKeyPolicyCommand({ KeyId: key.id, PolicyName: 'default', Policy: nonDelegating })));
   assert.deepEqual([lockout.name, lockout.message], ['MalformedPolicyDocumentException', 'The new key policy will not allow you to update the key policy in the future.']);
   await root.send(new PutKeyPolicyCommand({ KeyId: key.id, PolicyName: 'default', Policy: nonDelegating, BypassPolicyLockoutSafetyCheck: true }));
@@ -286,4 +289,15 @@ test('ListKeys pages with Limit/Marker; tags; validation errors have AWS texts',
   assert.equal(invalid.name, 'NotFoundException');
   const badUsage = await rejection(root.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'ENCRYPT_DECRYPT' })));
   assert.equal(badUsage.name, 'ValidationException');
+});
+
+test('SimulatePrincipalPolicy with a key policy as ResourcePolicy evaluates it the KMS way', async () => {
+  await user('sim', [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }]);
+  const keyArnText = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+  const simulate = async (policy: object): Promise<string | undefined> => (await iam.send(new SimulatePrincipalPolicyCommand({
+    PolicySourceArn: `arn:aws:iam::${ACCOUNT}:user/sim`, ActionNames: ['kms:Decrypt'], ResourceArns: [keyArnText], ResourcePolicy: JSON.stringify(policy),
+  }))).EvaluationResults?.[0]?.EvalDecision;
+  const statement = (principal: string): object => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: principal }, Action: 'kms:*', Resource: '*' }] });
+  assert.equal(await simulate(statement(`arn:aws:iam::${ACCOUNT}:root`)), 'allowed');
+  assert.equal(await simulate(statement(`arn:aws:iam::${ACCOUNT}:user/other`)), 'implicitDeny');
 });

@@ -40,12 +40,26 @@ export function keyMetadata(key: KmsKeyRow): KmsOutput {
   };
 }
 
-function validatePolicyText(text: string): void {
+/**
+ * A key policy must parse as a resource policy, and the IAM users and roles of this account it names must exist
+ * (KMS refuses a policy naming a principal it cannot resolve).
+ */
+function validatePolicyText(call: KmsCall, text: string): void {
+  let policy;
   try {
-    parsePolicy(text, 'resource');
+    policy = parsePolicy(text, 'resource');
   } catch (error) {
     if (error instanceof PolicyDocumentError) throw new AwsError('MalformedPolicyDocumentException', error.message, 400);
     throw error;
+  }
+  const accountId = call.caller.principal.accountId;
+  for (const statement of policy.statements) {
+    for (const arn of statement.principals?.arns ?? []) {
+      const m = /^arn:aws:iam::(\d{12}):(user|role)\/(?:.*\/)?([^/]+)$/.exec(arn);
+      if (!m || m[1] !== accountId) continue;
+      const exists = m[2] === 'user' ? call.ctx.iam.user(accountId, m[3]!) : call.ctx.iam.role(accountId, m[3]!);
+      if (!exists) throw new AwsError('MalformedPolicyDocumentException', 'Policy contains a statement with one or more invalid principals.', 400);
+    }
   }
 }
 
@@ -67,7 +81,7 @@ async function createKey(call: KmsCall): Promise<KmsOutput> {
   authorizeIdentity(call, 'kms:CreateKey', '*', { extra: [['kms:keyspec', [spec]], ['kms:keyusage', [usage]], ['kms:keyorigin', [origin]]] });
   const accountId = caller.principal.accountId;
   const policy = str(input, 'Policy') ?? defaultKeyPolicy(accountId);
-  validatePolicyText(policy);
+  validatePolicyText(call, policy);
   const key = newKeyRow({
     key_id: randomUUID(), account_id: accountId, region: call.facts.region, key_usage: usage, key_spec: spec, policy,
     description: str(input, 'Description') ?? '', tags: JSON.stringify(tags),
@@ -281,7 +295,7 @@ function putKeyPolicy(call: KmsCall): KmsOutput {
   requireCustomerManaged(key, 'PutKeyPolicy');
   policyName(call);
   const policy = str(call.input, 'Policy') ?? '';
-  validatePolicyText(policy);
+  validatePolicyText(call, policy);
   if (!bool(call.input, 'BypassPolicyLockoutSafetyCheck')) checkLockout(call, key, policy);
   store(call).setPolicy(key.key_id, policy);
   return {};
