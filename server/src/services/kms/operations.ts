@@ -572,6 +572,8 @@ function createGrant(call: KmsCall): KmsOutput {
   const operations = strings(call.input, 'Operations');
   const grantee = str(call.input, 'GranteePrincipal') ?? '';
   const retiring = str(call.input, 'RetiringPrincipal');
+  // Grants are made on a key, never through an alias (as AWS answers Lambda, for instance, given an alias ARN).
+  if (/^(alias\/|arn:aws[\w-]*:kms:[^:]*:\d*:alias\/)/.test(keyIdOf(call))) throw new AwsError('InvalidArnException', 'Key Aliases are not supported for this operation.', 400);
   const { key } = keyFor(call, 'CreateGrant', undefined, [
     ['kms:grantoperations', operations], ['kms:granteeprincipal', [grantee]], ...(retiring ? [['kms:retiringprincipal', [retiring]] as [string, string[]]] : []),
     ['kms:grantisforawsresource', ['false']],
