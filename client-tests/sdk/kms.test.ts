@@ -301,3 +301,28 @@ test('SimulatePrincipalPolicy with a key policy as ResourcePolicy evaluates it t
   assert.equal(await simulate(statement(`arn:aws:iam::${ACCOUNT}:root`)), 'allowed');
   assert.equal(await simulate(statement(`arn:aws:iam::${ACCOUNT}:user/other`)), 'implicitDeny');
 });
+
+test('audit → advise → apply covers KMS: the advised policy names the kms: actions on the key ARN', async () => {
+  const root = kms();
+  const key = await symmetricKey(root);
+  const app = await user('advised');
+  const admin = async (method: string, path: string): Promise<{ status: number; text: string }> => {
+    const res = await fetch(`${local.endpoint}/_iamlocal${path}`, { method });
+    return { status: res.status, text: await res.text() };
+  };
+  const principal = encodeURIComponent(`arn:aws:iam::${ACCOUNT}:user/advised`);
+  assert.equal((await admin('POST', '/enforce?mode=audit')).status, 200);
+  try {
+    // Audit mode records the would-be denial and lets the call through.
+    const sealed = await app.send(new EncryptCommand({ KeyId: key.id, Plaintext: bytes('audited') }));
+    await app.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob }));
+    const advice = JSON.parse((await admin('GET', `/advice?principal=${principal}`)).text) as { policy: { Statement: Array<{ Action: string[]; Resource: string[] }> } };
+    assert.deepEqual(advice.policy.Statement, [{ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:Encrypt'], Resource: [key.arn] }]);
+    assert.equal((await admin('POST', `/advice/apply?principal=${principal}`)).status, 200);
+  } finally {
+    assert.equal((await admin('POST', '/enforce?mode=on')).status, 200);
+  }
+  const sealed = await app.send(new EncryptCommand({ KeyId: key.id, Plaintext: bytes('enforced') }));
+  assert.equal(text((await app.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob }))).Plaintext), 'enforced');
+  assert.equal((await rejection(app.send(new GenerateDataKeyCommand({ KeyId: key.id, NumberOfBytes: 32 })))).name, 'AccessDeniedException');
+});
