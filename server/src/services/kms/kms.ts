@@ -27,8 +27,8 @@ const AUTH_CODES: Record<string, string> = {
 export function kmsAuthError(error: AwsError): AwsError {
   const code = AUTH_CODES[error.code];
   if (!code) return error;
-  // awsJson services answer these with 400, except an unknown key and a bad signature (403), as KMS does.
-  return new AwsError(code, error.message, error.status);
+  // awsJson services answer authentication failures with HTTP 400 (clients go by __type).
+  return new AwsError(code, error.message, 400);
 }
 
 /** Runs one TrentService operation for an authenticated caller; the body is the request's JSON text. */
