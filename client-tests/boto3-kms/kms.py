@@ -5,7 +5,7 @@ import json, sys
 import boto3
 from botocore.config import Config
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
 from checks import check, error_of, shape_problems
 
 URL = sys.argv[1]
@@ -55,6 +55,21 @@ signature = kms.sign(KeyId=sign_key, Message=b'msg', SigningAlgorithm='ECDSA_SHA
 public = serialization.load_der_public_key(kms.get_public_key(KeyId=sign_key)['PublicKey'])
 public.verify(signature, b'msg', ec.ECDSA(hashes.SHA384()))
 check('ECDSA signature verifies with cryptography', True)
+
+# MessageType DIGEST (what cosign and JWT signers send): KMS signs the digest as given.
+digest = hashes.Hash(hashes.SHA384()); digest.update(b'msg'); digest = digest.finalize()
+signature = kms.sign(KeyId=sign_key, Message=digest, MessageType='DIGEST', SigningAlgorithm='ECDSA_SHA_384')['Signature']
+public.verify(signature, digest, ec.ECDSA(utils.Prehashed(hashes.SHA384())))
+check('ECDSA DIGEST signature verifies with cryptography', kms.verify(KeyId=sign_key, Message=b'msg', Signature=signature, SigningAlgorithm='ECDSA_SHA_384')['SignatureValid'])
+err = error_of(lambda: kms.sign(KeyId=sign_key, Message=b'short', MessageType='DIGEST', SigningAlgorithm='ECDSA_SHA_384'))
+check('DIGEST of the wrong length', err and err['Code'] == 'ValidationException', err)
+rsa_sign = kms.create_key(KeySpec='RSA_2048', KeyUsage='SIGN_VERIFY')['KeyMetadata']['KeyId']
+rsa_sign_public = serialization.load_der_public_key(kms.get_public_key(KeyId=rsa_sign)['PublicKey'])
+digest256 = hashes.Hash(hashes.SHA256()); digest256.update(b'msg'); digest256 = digest256.finalize()
+for algorithm, pad in [('RSASSA_PSS_SHA_256', padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)), ('RSASSA_PKCS1_V1_5_SHA_256', padding.PKCS1v15())]:
+    sig = kms.sign(KeyId=rsa_sign, Message=digest256, MessageType='DIGEST', SigningAlgorithm=algorithm)['Signature']
+    rsa_sign_public.verify(sig, b'msg', pad, hashes.SHA256())
+    check(f'{algorithm} DIGEST signature verifies with cryptography', kms.verify(KeyId=rsa_sign, Message=digest256, MessageType='DIGEST', Signature=sig, SigningAlgorithm=algorithm)['SignatureValid'])
 
 # RSA OAEP: encrypt locally with the public key, KMS decrypts.
 rsa_key = kms.create_key(KeySpec='RSA_2048', KeyUsage='ENCRYPT_DECRYPT')['KeyMetadata']['KeyId']

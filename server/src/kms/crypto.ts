@@ -3,8 +3,8 @@
  * that both the KMS service and the fixture loader use it.
  */
 import {
-  createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync, privateDecrypt, publicEncrypt,
-  randomBytes, sign, timingSafeEqual, verify, constants, type KeyObject,
+  createCipheriv, createDecipheriv, createECDH, createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync,
+  privateDecrypt, privateEncrypt, publicDecrypt, publicEncrypt, randomBytes, sign, timingSafeEqual, verify, constants, type KeyObject,
 } from 'node:crypto';
 import { promisify } from 'node:util';
 
@@ -210,6 +210,184 @@ export function verifyMessage(material: Buffer, algorithm: string, message: Buff
 
 /** The digest length a DIGEST message must have for the algorithm. */
 export const digestBytes = (algorithm: string): number => Number(algorithm.slice(-3)) / 8;
+
+// ---- Signatures over a digest (MessageType DIGEST): node:crypto signs only messages it hashes itself ----
+
+/** DER DigestInfo prefixes of PKCS#1 v1.5 (RFC 8017, section 9.2, note 1). */
+const DIGEST_INFO: Record<string, string> = {
+  sha256: '3031300d060960864801650304020105000420', sha384: '3041300d060960864801650304020205000430', sha512: '3051300d060960864801650304020305000440',
+};
+
+const mgf1 = (hash: string, seed: Buffer, length: number): Buffer => {
+  const out: Buffer[] = [];
+  for (let counter = 0; Buffer.concat(out).length < length; counter++) {
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(counter);
+    out.push(createHash(hash).update(seed).update(c).digest());
+  }
+  return Buffer.concat(out).subarray(0, length);
+};
+
+function rsaModulusBits(key: KeyObject): number {
+  return key.asymmetricKeyDetails?.modulusLength ?? 2048;
+}
+
+/** EMSA-PSS-ENCODE (RFC 8017, section 9.1.1) with MGF1 and a salt as long as the hash, as KMS uses. */
+function pssEncode(hash: string, digest: Buffer, modBits: number): Buffer {
+  const hLen = digest.length;
+  const emBits = modBits - 1;
+  const emLen = Math.ceil(emBits / 8);
+  const salt = randomBytes(hLen);
+  const h = createHash(hash).update(Buffer.alloc(8)).update(digest).update(salt).digest();
+  const db = Buffer.concat([Buffer.alloc(emLen - 2 * hLen - 2), Buffer.from([1]), salt]);
+  const masked = mgf1(hash, h, emLen - hLen - 1).map((b, i) => b ^ db[i]!);
+  masked[0]! &= 0xff >> (8 * emLen - emBits);
+  return Buffer.concat([Buffer.from(masked), h, Buffer.from([0xbc])]);
+}
+
+/** EMSA-PSS-VERIFY (RFC 8017, section 9.1.2) with a salt as long as the hash. */
+function pssVerify(hash: string, digest: Buffer, em: Buffer, modBits: number): boolean {
+  const hLen = digest.length;
+  const emBits = modBits - 1;
+  const emLen = Math.ceil(emBits / 8);
+  if (em.length < emLen) return false;
+  em = em.subarray(em.length - emLen);
+  if (em[emLen - 1] !== 0xbc) return false;
+  const maskedDb = em.subarray(0, emLen - hLen - 1);
+  const h = em.subarray(emLen - hLen - 1, emLen - 1);
+  if ((maskedDb[0]! & ~(0xff >> (8 * emLen - emBits)) & 0xff) !== 0) return false;
+  const db = Buffer.from(mgf1(hash, h, emLen - hLen - 1).map((b, i) => b ^ maskedDb[i]!));
+  db[0]! &= 0xff >> (8 * emLen - emBits);
+  const psLength = emLen - 2 * hLen - 2;
+  if (!db.subarray(0, psLength).every((b) => b === 0) || db[psLength] !== 1) return false;
+  const salt = db.subarray(db.length - hLen);
+  return createHash(hash).update(Buffer.alloc(8)).update(digest).update(salt).digest().equals(h);
+}
+
+/** Orders of the NIST curves (FIPS 186-4, appendix D.1.2; checked: OpenSSL takes n-1 as a private key, giving -G, and refuses n). */
+const CURVE_ORDER: Record<string, bigint> = {
+  prime256v1: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  secp384r1: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+  secp521r1: 0x1fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
+};
+const FIELD_BYTES: Record<string, number> = { prime256v1: 32, secp384r1: 48, secp521r1: 66 };
+
+const toBig = (bytes: Buffer): bigint => (bytes.length ? BigInt(`0x${bytes.toString('hex')}`) : 0n);
+const mod = (a: bigint, n: bigint): bigint => ((a % n) + n) % n;
+function modInverse(a: bigint, n: bigint): bigint {
+  let [oldR, r, oldS, s] = [mod(a, n), n, 1n, 0n];
+  while (r !== 0n) {
+    const q = oldR / r;
+    [oldR, r] = [r, oldR - q * r];
+    [oldS, s] = [s, oldS - q * s];
+  }
+  return mod(oldS, n);
+}
+
+/** The x coordinate of k·G: OpenSSL's scalar multiplication, through ECDH with k as the private key. */
+function baseMultiplyX(curve: string, k: bigint): bigint {
+  const ecdh = createECDH(curve);
+  ecdh.setPrivateKey(Buffer.from(k.toString(16).padStart(FIELD_BYTES[curve]! * 2, '0'), 'hex'));
+  const point = ecdh.getPublicKey();
+  return toBig(point.subarray(1, 1 + FIELD_BYTES[curve]!));
+}
+
+function derInteger(n: bigint): Buffer {
+  let hex = n.toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  let bytes = Buffer.from(hex, 'hex');
+  if (bytes[0]! & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
+  return Buffer.concat([Buffer.from([0x02, bytes.length]), bytes]);
+}
+
+function derLength(length: number): Buffer {
+  return length < 0x80 ? Buffer.from([length]) : Buffer.from([0x81, length]);
+}
+
+/** A DER ECDSA-Sig-Value, or undefined when the bytes are not one. */
+function parseEcdsaSignature(sig: Buffer): { r: bigint; s: bigint } | undefined {
+  let i = 0;
+  const length = (): number => {
+    const first = sig[i++];
+    if (first === undefined) return -1;
+    if (first < 0x80) return first;
+    if (first === 0x81) return sig[i++] ?? -1;
+    return -1;
+  };
+  if (sig[i++] !== 0x30) return undefined;
+  const total = length();
+  if (total < 0 || i + total !== sig.length) return undefined;
+  const ints: bigint[] = [];
+  for (let k = 0; k < 2; k++) {
+    if (sig[i++] !== 0x02) return undefined;
+    const n = length();
+    if (n <= 0 || i + n > sig.length) return undefined;
+    ints.push(toBig(sig.subarray(i, i + n)));
+    i += n;
+  }
+  return i === sig.length ? { r: ints[0]!, s: ints[1]! } : undefined;
+}
+
+function ecScalar(key: KeyObject): bigint {
+  const d = key.export({ format: 'jwk' }).d ?? '';
+  return toBig(Buffer.from(d, 'base64url'));
+}
+
+/** Signs a precomputed digest: PKCS#1 v1.5 and PSS through raw RSA, ECDSA with OpenSSL's scalar multiplication. */
+export function signDigest(material: Buffer, algorithm: string, digest: Buffer): Buffer {
+  const key = privateKeyOf(material);
+  const hash = `sha${algorithm.slice(-3)}`;
+  if (algorithm.startsWith('RSASSA_PKCS1')) {
+    return privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([Buffer.from(DIGEST_INFO[hash]!, 'hex'), digest]));
+  }
+  if (algorithm.startsWith('RSASSA_PSS')) {
+    const bits = rsaModulusBits(key);
+    const em = pssEncode(hash, digest, bits);
+    return privateEncrypt({ key, padding: constants.RSA_NO_PADDING }, Buffer.concat([Buffer.alloc(bits / 8 - em.length), em]));
+  }
+  const curve = key.asymmetricKeyDetails?.namedCurve ?? 'prime256v1';
+  const n = CURVE_ORDER[curve]!;
+  const d = ecScalar(key);
+  const z = toBig(digest);
+  for (;;) {
+    const k = mod(toBig(randomBytes(FIELD_BYTES[curve]! + 8)), n);
+    if (k === 0n) continue;
+    const r = mod(baseMultiplyX(curve, k), n);
+    if (r === 0n) continue;
+    const s = mod(modInverse(k, n) * (z + r * d), n);
+    if (s === 0n) continue;
+    const body = Buffer.concat([derInteger(r), derInteger(s)]);
+    return Buffer.concat([Buffer.from([0x30]), derLength(body.length), body]);
+  }
+}
+
+/** Verifies a signature over a precomputed digest (the key pair is ours, so ECDSA can use the private scalar). */
+export function verifyDigest(material: Buffer, algorithm: string, digest: Buffer, signature: Buffer): boolean {
+  const key = privateKeyOf(material);
+  const hash = `sha${algorithm.slice(-3)}`;
+  try {
+    if (algorithm.startsWith('RSASSA_PKCS1')) {
+      const recovered = publicDecrypt({ key: createPublicKey(key), padding: constants.RSA_PKCS1_PADDING }, signature);
+      return recovered.equals(Buffer.concat([Buffer.from(DIGEST_INFO[hash]!, 'hex'), digest]));
+    }
+    if (algorithm.startsWith('RSASSA_PSS')) {
+      const bits = rsaModulusBits(key);
+      if (signature.length !== bits / 8) return false;
+      return pssVerify(hash, digest, publicDecrypt({ key: createPublicKey(key), padding: constants.RSA_NO_PADDING }, signature), bits);
+    }
+  } catch {
+    return false;
+  }
+  const curve = key.asymmetricKeyDetails?.namedCurve ?? 'prime256v1';
+  const n = CURVE_ORDER[curve]!;
+  const parsed = parseEcdsaSignature(signature);
+  if (!parsed || parsed.r <= 0n || parsed.r >= n || parsed.s <= 0n || parsed.s >= n) return false;
+  const w = modInverse(parsed.s, n);
+  // u1·G + u2·Q = (u1 + u2·d)·G, since Q = d·G.
+  const scalar = mod(toBig(digest) * w + parsed.r * w * ecScalar(key), n);
+  if (scalar === 0n) return false;
+  return mod(baseMultiplyX(curve, scalar), n) === parsed.r;
+}
 
 // ---- HMAC ----
 

@@ -5,6 +5,7 @@ import type { KmsKeyRow } from '../../store/kms-store.ts';
 import {
   encryptionAlgorithmsOf, isAsymmetric, isHmac, isSupportedSpec, macAlgorithmsOf, newDataKeyPair, newMaterial, openSymmetric, parseSymmetricBlob,
   publicKeyDer, rsaDecrypt, rsaEncrypt, rsaMaxPlaintext, sameBytes, sealSymmetric, signingAlgorithmsOf, signMessage, specAllowsUsage, verifyMessage, hmac,
+  digestBytes, signDigest, verifyDigest,
   SYMMETRIC,
 } from '../../kms/crypto.ts';
 import {
@@ -498,27 +499,33 @@ function generateRandom(call: KmsCall): KmsOutput {
   return { Plaintext: b64(randomBytes(bytes)) };
 }
 
-function signingKey(call: KmsCall, operation: 'Sign' | 'Verify'): { key: KmsKeyRow; material: Buffer; algorithm: string; message: Buffer } {
+function signingKey(call: KmsCall, operation: 'Sign' | 'Verify'): { key: KmsKeyRow; material: Buffer; algorithm: string; message: Buffer; digest: boolean } {
   const algorithm = str(call.input, 'SigningAlgorithm') ?? '';
   const { key } = keyFor(call, operation, undefined, [['kms:signingalgorithm', [algorithm]], ['kms:messagetype', [str(call.input, 'MessageType') ?? 'RAW']]]);
   requireUsage(key, 'SIGN_VERIFY', operation);
   if (!signingAlgorithmsOf(key.key_spec)?.includes(algorithm)) throw invalidKeyUsage(`Algorithm ${algorithm} is incompatible with key spec ${key.key_spec}.`);
-  if ((str(call.input, 'MessageType') ?? 'RAW') !== 'RAW') throw unsupported('Only MessageType RAW is supported by iamlocal.');
+  const messageType = str(call.input, 'MessageType') ?? 'RAW';
+  // EXTERNAL_MU is for ML-DSA keys only, which iamlocal does not create.
+  if (messageType === 'EXTERNAL_MU') throw invalidKeyUsage(`MessageType ${messageType} is incompatible with key spec ${key.key_spec}.`);
+  const message = blob(call.input, 'Message') ?? Buffer.alloc(0);
+  if (messageType === 'DIGEST' && message.length !== digestBytes(algorithm)) throw validation(`Digest is invalid length for algorithm ${algorithm}.`);
   const material = store(call).latestMaterial(key.key_id);
   if (!material) throw new AwsError('KMSInternalException', 'The key material is missing.', 500);
-  return { key, material: material.material, algorithm, message: blob(call.input, 'Message') ?? Buffer.alloc(0) };
+  return { key, material: material.material, algorithm, message, digest: messageType === 'DIGEST' };
 }
 
 function signOperation(call: KmsCall): KmsOutput {
-  const { key, material, algorithm, message } = signingKey(call, 'Sign');
+  const { key, material, algorithm, message, digest } = signingKey(call, 'Sign');
   dryRun(call);
-  return { KeyId: keyArn(key), Signature: b64(signMessage(material, algorithm, message)), SigningAlgorithm: algorithm };
+  const signature = digest ? signDigest(material, algorithm, message) : signMessage(material, algorithm, message);
+  return { KeyId: keyArn(key), Signature: b64(signature), SigningAlgorithm: algorithm };
 }
 
 function verifyOperation(call: KmsCall): KmsOutput {
-  const { key, material, algorithm, message } = signingKey(call, 'Verify');
+  const { key, material, algorithm, message, digest } = signingKey(call, 'Verify');
   dryRun(call);
-  if (!verifyMessage(material, algorithm, message, blob(call.input, 'Signature') ?? Buffer.alloc(0))) {
+  const signature = blob(call.input, 'Signature') ?? Buffer.alloc(0);
+  if (!(digest ? verifyDigest(material, algorithm, message, signature) : verifyMessage(material, algorithm, message, signature))) {
     throw new AwsError('KMSInvalidSignatureException', '', 400);
   }
   return { KeyId: keyArn(key), SignatureValid: true, SigningAlgorithm: algorithm };
