@@ -3,12 +3,17 @@
 // the same key policy / IAM / grant evaluation as a direct call (KMS Developer Guide, "kms:ViaService" and
 // "AWS managed keys": the aws/s3 key policy allows use only through S3 by principals of the account).
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
-import { CreateKeyCommand, DecryptCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, DecryptCommand, DisableKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { lookupCredentials, type Caller, type RequestFacts } from '../src/auth/caller.ts';
 import { startIamlocal, type Iamlocal } from '../src/in-process.ts';
-import { decryptFor, generateDataKeyFor } from '../src/services/kms/kms.ts';
+import { decryptFor, generateDataKeyFor, runKms } from '../src/services/kms/kms.ts';
+import { exportState } from '../src/store/state.ts';
 
 const ACCOUNT = '123456789012';
 const VIA_S3 = 's3.us-east-1.amazonaws.com';
@@ -75,4 +80,43 @@ test('customer keys: the key policy, IAM and key state decide as for a direct ca
   await root.send(new DisableKeyCommand({ KeyId: key.KeyId }));
   assert.throws(() => decryptFor(local.ctx, uploader, facts(), dataKey.ciphertext, objectContext, VIA_S3), { code: 'DisabledException', message: `${key.Arn} is disabled.` });
   assert.throws(() => generateDataKeyFor(local.ctx, callerOf('root'), facts(), 'alias/missing', objectContext, VIA_S3), { code: 'NotFoundException' });
+});
+
+test('a key pending deletion is gone once its date passes: DescribeKey NotFoundException, ListKeys without it', async () => {
+  const root = callerOf('root');
+  const at = (days: number): RequestFacts => ({ ...facts(), now: new Date(local.ctx.now().getTime() + days * 86400_000) });
+  const created = await runKms(local.ctx, root, facts(), 'CreateKey', '{}') as { KeyMetadata: { KeyId: string; Arn: string } };
+  const keyId = created.KeyMetadata.KeyId;
+  await runKms(local.ctx, root, facts(), 'ScheduleKeyDeletion', JSON.stringify({ KeyId: keyId, PendingWindowInDays: 7 }));
+  const listed = (days: number): Promise<string[]> => Promise.resolve(runKms(local.ctx, root, at(days), 'ListKeys', '{}'))
+    .then((out) => (out.Keys as Array<{ KeyId: string }>).map((k) => k.KeyId));
+  assert.ok((await listed(6)).includes(keyId));
+  assert.equal(((await runKms(local.ctx, root, at(6), 'DescribeKey', JSON.stringify({ KeyId: keyId }))).KeyMetadata as { KeyState: string }).KeyState, 'PendingDeletion');
+  assert.ok(!(await listed(8)).includes(keyId));
+  await assert.rejects(Promise.resolve().then(() => runKms(local.ctx, root, at(8), 'DescribeKey', JSON.stringify({ KeyId: keyId }))),
+    { code: 'NotFoundException', message: `Key '${created.KeyMetadata.Arn}' does not exist` });
+});
+
+test('fixtures pin key ids and material: a ciphertext from one server decrypts on another; the state export lists keys', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iamlocal-kms-fixtures-'));
+  const file = join(dir, 'kms.yaml');
+  const id = '0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6';
+  writeFileSync(file, [
+    'kmsKeys:', `  - id: ${id}`, `    material: ${randomBytes(32).toString('base64')}`, '    aliases: [alias/pinned]', '    tags: { team: qa }', '',
+  ].join('\n'));
+  const servers = [await startIamlocal({ listen: false, fixtures: [file] }), await startIamlocal({ listen: false, fixtures: [file] })];
+  try {
+    const [a, b] = servers.map((s) => new KMSClient(s.clientConfig()));
+    const sealed = await a!.send(new EncryptCommand({ KeyId: 'alias/pinned', Plaintext: Buffer.from('across runs') }));
+    const opened = await b!.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob }));
+    assert.equal(Buffer.from(opened.Plaintext!).toString(), 'across runs');
+    assert.equal(opened.KeyId, `arn:aws:kms:us-east-1:${ACCOUNT}:key/${id}`);
+    const exported = exportState(servers[0]!.ctx).kmsKeys as Array<Record<string, unknown>>;
+    assert.equal(exported.length, 1);
+    assert.deepEqual([exported[0]!.id, exported[0]!.aliases, exported[0]!.tags, exported[0]!.enabled], [id, ['alias/pinned'], { team: 'qa' }, true]);
+    assert.equal('material' in exported[0]!, false);
+  } finally {
+    for (const s of servers) await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -79,7 +79,12 @@ async function createKey(call: KmsCall): Promise<KmsOutput> {
   if (origin !== 'AWS_KMS') throw unsupported(`Origin ${origin} is not supported.`);
   if (bool(input, 'MultiRegion')) throw unsupported('Multi-Region keys are not supported.');
   const tags = mergeTags([], tagsOf(input));
-  authorizeIdentity(call, 'kms:CreateKey', '*', { extra: [['kms:keyspec', [spec]], ['kms:keyusage', [usage]], ['kms:keyorigin', [origin]]] });
+  const requestTags: Array<[string, string[]]> = tags.length
+    ? [['aws:tagkeys', tags.map((t) => t.TagKey)], ...tags.map((t): [string, string[]] => [`aws:requesttag/${t.TagKey.toLowerCase()}`, [t.TagValue]])]
+    : [];
+  authorizeIdentity(call, 'kms:CreateKey', '*', { extra: [['kms:keyspec', [spec]], ['kms:keyusage', [usage]], ['kms:keyorigin', [origin]], ...requestTags] });
+  // Tags on CreateKey need kms:TagResource as well (KMS API Reference, CreateKey "Required permissions").
+  if (tags.length) authorizeIdentity(call, 'kms:TagResource', '*', { extra: requestTags });
   const accountId = caller.principal.accountId;
   const policy = str(input, 'Policy') ?? defaultKeyPolicy(accountId);
   validatePolicyText(call, policy);
@@ -120,7 +125,16 @@ function page<T>(items: T[], idOf: (item: T) => string, call: KmsCall): { items:
 
 function listKeys(call: KmsCall): KmsOutput {
   authorizeIdentity(call, 'kms:ListKeys', '*');
-  const keys = store(call).keys(call.caller.principal.accountId, call.facts.region);
+  // Keys whose deletion date has passed are gone: resolving each deletes it (see resolveKey).
+  const keys = store(call).keys(call.caller.principal.accountId, call.facts.region).filter((k) => {
+    if (k.state !== 'PendingDeletion' || !k.deletion_date || Date.parse(k.deletion_date) > call.facts.now.getTime()) return true;
+    try {
+      resolveKey(call, k.key_id);
+    } catch {
+      // NotFoundException: deleted now.
+    }
+    return false;
+  });
   const p = page(keys, (k) => k.key_id, call);
   return { Keys: p.items.map((k) => ({ KeyId: k.key_id, KeyArn: keyArn(k) })), Truncated: p.truncated, ...(p.next ? { NextMarker: p.next } : {}) };
 }
@@ -235,15 +249,11 @@ function deleteAlias(call: KmsCall): KmsOutput {
 function listAliases(call: KmsCall): KmsOutput {
   const kms = store(call);
   const keyRef = str(call.input, 'KeyId');
-  let aliases;
-  if (keyRef !== undefined) {
-    const { key } = resolveKey(call, keyRef, { aliases: false });
-    authorizeKey(call, 'kms:ListAliases', key);
-    aliases = kms.aliasesOfKey(key.key_id);
-  } else {
-    authorizeIdentity(call, 'kms:ListAliases', '*');
-    aliases = kms.aliases(call.caller.principal.accountId, call.facts.region);
-  }
+  // kms:ListAliases is an IAM-policy-only permission on "*", with or without KeyId (KMS API Reference, ListAliases).
+  authorizeIdentity(call, 'kms:ListAliases', '*');
+  const aliases = keyRef !== undefined
+    ? kms.aliasesOfKey(resolveKey(call, keyRef, { aliases: false }).key.key_id)
+    : kms.aliases(call.caller.principal.accountId, call.facts.region);
   const p = page(aliases, (a) => a.alias_name, call);
   return {
     Aliases: p.items.map((a) => ({
