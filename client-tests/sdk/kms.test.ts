@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { createPublicKey, verify } from 'node:crypto';
 import { test } from 'node:test';
-import { CreateUserCommand, PutUserPolicyCommand, SimulatePrincipalPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { CreatePolicyCommand, CreateRoleCommand, CreateUserCommand, PutRolePolicyCommand, PutUserPolicyCommand, SimulatePrincipalPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import {
   CancelKeyDeletionCommand, CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DecryptCommand, DescribeKeyCommand, DisableKeyCommand,
   EnableKeyCommand, EncryptCommand, GenerateDataKeyCommand, GenerateDataKeyPairCommand, GenerateDataKeyWithoutPlaintextCommand, GenerateMacCommand,
@@ -325,4 +326,34 @@ test('audit → advise → apply covers KMS: the advised policy names the kms: a
   const sealed = await app.send(new EncryptCommand({ KeyId: key.id, Plaintext: bytes('enforced') }));
   assert.equal(text((await app.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob }))).Plaintext), 'enforced');
   assert.equal((await rejection(app.send(new GenerateDataKeyCommand({ KeyId: key.id, NumberOfBytes: 32 })))).name, 'AccessDeniedException');
+});
+
+test('permissions boundaries and session policies filter what the key policy delegates', async () => {
+  const root = kms();
+  const key = await symmetricKey(root);
+  const sealed = await root.send(new EncryptCommand({ KeyId: key.id, Plaintext: bytes('filtered') }));
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] });
+  const both = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: '*' }] });
+  const decryptOnly = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }] });
+  const boundary = await iam.send(new CreatePolicyCommand({ PolicyName: 'decrypt-only', PolicyDocument: decryptOnly }));
+  for (const [name, permissionsBoundary] of [['bounded', boundary.Policy!.Arn], ['free', undefined]] as const) {
+    await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust, PermissionsBoundary: permissionsBoundary }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'kms', PolicyDocument: both }));
+  }
+
+  const bounded = new KMSClient(local.clientConfig({ role: 'bounded', session: 's' }));
+  assert.equal(text((await bounded.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob }))).Plaintext), 'filtered');
+  const boundaryDenied = await rejection(bounded.send(new EncryptCommand({ KeyId: key.id, Plaintext: bytes('x') })));
+  assert.equal(boundaryDenied.message, `User: arn:aws:sts::${ACCOUNT}:assumed-role/bounded/s is not authorized to perform: kms:Encrypt on resource: ${key.arn} because no permissions boundary allows the kms:Encrypt action`);
+
+  await user('assumer', [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }]);
+  const assumed = await new STSClient(local.clientConfig({ user: 'assumer' })).send(new AssumeRoleCommand({
+    RoleArn: `arn:aws:iam::${ACCOUNT}:role/free`, RoleSessionName: 'narrow', Policy: decryptOnly,
+  }));
+  const narrow = new KMSClient({ ...local.clientConfig(), credentials: {
+    accessKeyId: assumed.Credentials!.AccessKeyId!, secretAccessKey: assumed.Credentials!.SecretAccessKey!, sessionToken: assumed.Credentials!.SessionToken!,
+  } });
+  assert.equal(text((await narrow.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob }))).Plaintext), 'filtered');
+  const sessionDenied = await rejection(narrow.send(new EncryptCommand({ KeyId: key.id, Plaintext: bytes('x') })));
+  assert.equal(sessionDenied.message, `User: arn:aws:sts::${ACCOUNT}:assumed-role/free/narrow is not authorized to perform: kms:Encrypt on resource: ${key.arn} because no session policy allows the kms:Encrypt action`);
 });

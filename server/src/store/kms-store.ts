@@ -26,6 +26,7 @@ export class KmsStore {
         deletion_date, pending_window_days, policy, tags, rotation_enabled, rotation_period_days, next_rotation_date)
         VALUES (@key_id, @account_id, @region, @description, @key_usage, @key_spec, @key_manager, @origin, @state, @created_at,
         @deletion_date, @pending_window_days, @policy, @tags, @rotation_enabled, @rotation_period_days, @next_rotation_date)`),
+      deleteKey: p('DELETE FROM kms_keys WHERE key_id = ?'),
       setState: p('UPDATE kms_keys SET state = ?, deletion_date = ?, pending_window_days = ? WHERE key_id = ?'),
       setPolicy: p('UPDATE kms_keys SET policy = ? WHERE key_id = ?'),
       setTags: p('UPDATE kms_keys SET tags = ? WHERE key_id = ?'),
@@ -54,6 +55,7 @@ export class KmsStore {
   key(keyId: string): KmsKeyRow | undefined { return this.s.key.get(keyId); }
   keys(accountId: string, region: string): KmsKeyRow[] { return this.s.keys.all(accountId, region); }
   insertKey(row: KmsKeyRow): void { this.s.insertKey.run(row); }
+  deleteKey(keyId: string): void { this.s.deleteKey.run(keyId); }
   setState(keyId: string, state: KmsKeyRow['state'], deletionDate: string | null, windowDays: number | null): void { this.s.setState.run(state, deletionDate, windowDays, keyId); }
   setPolicy(keyId: string, policy: string): void { this.s.setPolicy.run(policy, keyId); }
   setTags(keyId: string, tags: string): void { this.s.setTags.run(tags, keyId); }

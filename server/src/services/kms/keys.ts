@@ -94,7 +94,7 @@ export function resolveKey(call: KmsCall, ref: string, options: { aliases?: bool
   const kms = store(call);
   const live = (key: KmsKeyRow | undefined): KmsKeyRow | undefined => {
     if (key && key.state === 'PendingDeletion' && key.deletion_date && Date.parse(key.deletion_date) <= call.facts.now.getTime()) {
-      call.ctx.db.prepare('DELETE FROM kms_keys WHERE key_id = ?').run(key.key_id);
+      kms.deleteKey(key.key_id);
       return undefined;
     }
     return key;
