@@ -10,7 +10,7 @@ import {
   CancelKeyDeletionCommand, CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DecryptCommand, DescribeKeyCommand, DisableKeyCommand,
   EnableKeyCommand, EncryptCommand, GenerateDataKeyCommand, GenerateDataKeyPairCommand, GenerateDataKeyWithoutPlaintextCommand, GenerateMacCommand,
   GenerateRandomCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, GetPublicKeyCommand, KMSClient, ListAliasesCommand, ListGrantsCommand,
-  ListKeysCommand, ListResourceTagsCommand, PutKeyPolicyCommand, ReEncryptCommand, RetireGrantCommand, RotateKeyOnDemandCommand,
+  ListKeysCommand, ListResourceTagsCommand, PutKeyPolicyCommand, ReEncryptCommand, RetireGrantCommand, RevokeGrantCommand, RotateKeyOnDemandCommand,
   ScheduleKeyDeletionCommand, SignCommand, TagResourceCommand, UpdateAliasCommand, VerifyCommand, VerifyMacCommand, EnableKeyRotationCommand,
 } from '@aws-sdk/client-kms';
 import type { Iamlocal } from '../../server/src/in-process.ts';
@@ -265,7 +265,18 @@ test('grants allow what no policy does, within their encryption-context constrai
   assert.equal(outside.name, 'AccessDeniedException');
   const listed = await root.send(new ListGrantsCommand({ KeyId: key.id }));
   assert.deepEqual(listed.Grants?.map((g) => [g.GrantId, g.Operations, g.Constraints?.EncryptionContextSubset]), [[grant.GrantId, ['Decrypt', 'RetireGrant'], context]]);
+  // kms:GrantOperations limits what a delegated grant-maker may hand out.
+  const granter = await user('granter', [{ Effect: 'Allow', Action: 'kms:CreateGrant', Resource: key.arn, Condition: { 'ForAllValues:StringEquals': { 'kms:GrantOperations': ['Decrypt'] } } }]);
+  await granter.send(new CreateGrantCommand({ KeyId: key.id, GranteePrincipal: `arn:aws:iam::${ACCOUNT}:user/worker`, Operations: ['Decrypt'] }));
+  const tooMuch = await rejection(granter.send(new CreateGrantCommand({ KeyId: key.id, GranteePrincipal: `arn:aws:iam::${ACCOUNT}:user/worker`, Operations: ['Decrypt', 'Encrypt'] })));
+  assert.equal(tooMuch.name, 'AccessDeniedException');
+  const viaAlias = await rejection(root.send(new CreateGrantCommand({ KeyId: 'alias/aws/s3', GranteePrincipal: `arn:aws:iam::${ACCOUNT}:user/worker`, Operations: ['Decrypt'] })));
+  assert.deepEqual([viaAlias.name, viaAlias.message], ['InvalidArnException', 'Key Aliases are not supported for this operation.']);
   await worker.send(new RetireGrantCommand({ GrantToken: grant.GrantToken }));
+  // The granter's unconstrained Decrypt grant remains; revoked, nothing is left.
+  const remaining = (await root.send(new ListGrantsCommand({ KeyId: key.id }))).Grants ?? [];
+  assert.equal(remaining.length, 1);
+  await root.send(new RevokeGrantCommand({ KeyId: key.id, GrantId: remaining[0]!.GrantId }));
   const after = await rejection(worker.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob, EncryptionContext: context })));
   assert.equal(after.name, 'AccessDeniedException');
 });

@@ -35,7 +35,9 @@ export function kmsAuthError(error: AwsError): AwsError {
 export async function runKms(ctx: ServerContext, caller: Caller, facts: RequestFacts, operation: string, body: string): Promise<KmsOutput> {
   const handler = Object.hasOwn(KMS_HANDLERS, operation) ? KMS_HANDLERS[operation] : undefined;
   const spec = Object.hasOwn(model.operations, operation) ? model.operations[operation] : undefined;
-  if (!handler || !spec) throw new AwsError('UnknownOperationException', '', 400);
+  if (!spec) throw new AwsError('UnknownOperationException', '', 400);
+  // KMS operations iamlocal leaves out (custom key stores, imported key material, multi-Region keys) say so.
+  if (!handler) throw new AwsError('UnsupportedOperationException', `iamlocal does not implement ${operation}.`, 400);
   const input = decodeJsonInput(body, spec);
   return handler({ operation, input, caller, facts, ctx });
 }
