@@ -71,6 +71,13 @@ for algorithm, pad in [('RSASSA_PSS_SHA_256', padding.PSS(mgf=padding.MGF1(hashe
     rsa_sign_public.verify(sig, b'msg', pad, hashes.SHA256())
     check(f'{algorithm} DIGEST signature verifies with cryptography', kms.verify(KeyId=rsa_sign, Message=digest256, MessageType='DIGEST', Signature=sig, SigningAlgorithm=algorithm)['SignatureValid'])
 
+# secp256k1 (ECC_SECG_P256K1), as blockchain signers use it, with a DIGEST.
+k1 = kms.create_key(KeySpec='ECC_SECG_P256K1', KeyUsage='SIGN_VERIFY')['KeyMetadata']['KeyId']
+k1_public = serialization.load_der_public_key(kms.get_public_key(KeyId=k1)['PublicKey'])
+k1_signature = kms.sign(KeyId=k1, Message=digest256, MessageType='DIGEST', SigningAlgorithm='ECDSA_SHA_256')['Signature']
+k1_public.verify(k1_signature, digest256, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+check('secp256k1 DIGEST signature verifies with cryptography', isinstance(k1_public.curve, ec.SECP256K1))
+
 # RSA OAEP: encrypt locally with the public key, KMS decrypts.
 rsa_key = kms.create_key(KeySpec='RSA_2048', KeyUsage='ENCRYPT_DECRYPT')['KeyMetadata']['KeyId']
 rsa_public = serialization.load_der_public_key(kms.get_public_key(KeyId=rsa_key)['PublicKey'])

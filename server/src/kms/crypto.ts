@@ -12,7 +12,7 @@ const generateKeyPairAsync = promisify(generateKeyPair);
 
 export const SYMMETRIC = 'SYMMETRIC_DEFAULT';
 const RSA_BITS: Record<string, number> = { RSA_2048: 2048, RSA_3072: 3072, RSA_4096: 4096 };
-const EC_CURVES: Record<string, string> = { ECC_NIST_P256: 'prime256v1', ECC_NIST_P384: 'secp384r1', ECC_NIST_P521: 'secp521r1' };
+const EC_CURVES: Record<string, string> = { ECC_NIST_P256: 'prime256v1', ECC_NIST_P384: 'secp384r1', ECC_NIST_P521: 'secp521r1', ECC_SECG_P256K1: 'secp256k1' };
 const HMAC_BYTES: Record<string, number> = { HMAC_224: 28, HMAC_256: 32, HMAC_384: 48, HMAC_512: 64 };
 
 /** Which key specs each key usage accepts (AWS's "Key spec reference"). */
@@ -92,7 +92,7 @@ export function signingAlgorithmsOf(spec: string): string[] | undefined {
   if (spec in RSA_BITS) {
     return ['RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_512', 'RSASSA_PSS_SHA_256', 'RSASSA_PSS_SHA_384', 'RSASSA_PSS_SHA_512'];
   }
-  if (spec === 'ECC_NIST_P256') return ['ECDSA_SHA_256'];
+  if (spec === 'ECC_NIST_P256' || spec === 'ECC_SECG_P256K1') return ['ECDSA_SHA_256'];
   if (spec === 'ECC_NIST_P384') return ['ECDSA_SHA_384'];
   if (spec === 'ECC_NIST_P521') return ['ECDSA_SHA_512'];
   return undefined;
@@ -268,9 +268,10 @@ function pssVerify(hash: string, digest: Buffer, em: Buffer, modBits: number): b
 const CURVE_ORDER: Record<string, bigint> = {
   prime256v1: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
   secp384r1: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+  secp256k1: 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n, // SEC 2, section 2.4.1
   secp521r1: 0x1fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
 };
-const FIELD_BYTES: Record<string, number> = { prime256v1: 32, secp384r1: 48, secp521r1: 66 };
+const FIELD_BYTES: Record<string, number> = { prime256v1: 32, secp256k1: 32, secp384r1: 48, secp521r1: 66 };
 
 const toBig = (bytes: Buffer): bigint => (bytes.length ? BigInt(`0x${bytes.toString('hex')}`) : 0n);
 const mod = (a: bigint, n: bigint): bigint => ((a % n) + n) % n;

@@ -484,7 +484,7 @@ function generateDataKeyCore(call: KmsCall, withPlaintext: boolean): KmsOutput {
   return { CiphertextBlob: b64(ciphertext), ...(withPlaintext ? { Plaintext: b64(plaintext) } : {}), KeyId: keyArn(key) };
 }
 
-const DATA_KEY_PAIR_SPECS = new Set(['RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521']);
+const DATA_KEY_PAIR_SPECS = new Set(['RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1']);
 
 async function generateDataKeyPairCore(call: KmsCall, withPlaintext: boolean): Promise<KmsOutput> {
   const context = encryptionContextOf(call);
