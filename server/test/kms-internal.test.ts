@@ -87,6 +87,7 @@ test('a key pending deletion is gone once its date passes: DescribeKey NotFoundE
   const at = (days: number): RequestFacts => ({ ...facts(), now: new Date(local.ctx.now().getTime() + days * 86400_000) });
   const created = await runKms(local.ctx, root, facts(), 'CreateKey', '{}') as { KeyMetadata: { KeyId: string; Arn: string } };
   const keyId = created.KeyMetadata.KeyId;
+  const sealed = await runKms(local.ctx, root, facts(), 'Encrypt', JSON.stringify({ KeyId: keyId, Plaintext: Buffer.from('gone').toString('base64') }));
   await runKms(local.ctx, root, facts(), 'ScheduleKeyDeletion', JSON.stringify({ KeyId: keyId, PendingWindowInDays: 7 }));
   const listed = (days: number): Promise<string[]> => Promise.resolve(runKms(local.ctx, root, at(days), 'ListKeys', '{}'))
     .then((out) => (out.Keys as Array<{ KeyId: string }>).map((k) => k.KeyId));
@@ -95,6 +96,10 @@ test('a key pending deletion is gone once its date passes: DescribeKey NotFoundE
   assert.ok(!(await listed(8)).includes(keyId));
   await assert.rejects(Promise.resolve().then(() => runKms(local.ctx, root, at(8), 'DescribeKey', JSON.stringify({ KeyId: keyId }))),
     { code: 'NotFoundException', message: `Key '${created.KeyMetadata.Arn}' does not exist` });
+  // Its ciphertexts are lost with it: AWS's Decrypt answer for a key that does not exist.
+  await assert.rejects(Promise.resolve().then(() => runKms(local.ctx, root, at(8), 'Decrypt', JSON.stringify({ CiphertextBlob: sealed.CiphertextBlob }))), {
+    code: 'AccessDeniedException', message: 'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
+  });
 });
 
 test('fixtures pin key ids and material: a ciphertext from one server decrypts on another; the state export lists keys', async () => {

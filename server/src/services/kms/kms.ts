@@ -83,8 +83,11 @@ export function generateDataKeyFor(ctx: ServerContext, caller: Caller, facts: Re
 export function decryptFor(ctx: ServerContext, caller: Caller, facts: RequestFacts, ciphertext: Buffer, encryptionContext: Record<string, string>, viaService: string): DataKey {
   const call = internalCall(ctx, caller, facts, 'Decrypt', {}, viaService);
   const parsed = parseSymmetricBlob(ciphertext);
-  const key = parsed && store(call).key(parsed.keyId);
-  if (!parsed || !key) throw invalidCiphertext();
+  if (!parsed) throw invalidCiphertext();
+  const key = store(call).key(parsed.keyId);
+  if (!key || key.region !== facts.region) {
+    throw new AwsError('AccessDeniedException', 'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.', 400);
+  }
   authorizeKey(call, 'kms:Decrypt', key, { encryptionContext });
   requireUsable(key, 'Decrypt');
   const material = store(call).material(key.key_id, parsed.version);

@@ -433,12 +433,15 @@ function decryptBlob(call: KmsCall, ciphertext: Buffer, keyRef: string | undefin
   return { key, plaintext };
 }
 
+const ciphertextKeyUnavailable = (): AwsError => new AwsError('AccessDeniedException',
+  'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.', 400);
+
 /** The key a symmetric blob names; with a KeyId naming another key, IncorrectKeyException. */
 function resolveBlobKey(call: KmsCall, blobKeyId: string, named: ResolvedKey | undefined): ResolvedKey {
-  if (named) throw new AwsError('IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.', 400);
+  if (named) throw new AwsError('IncorrectKeyException', 'The key ID in the request does not identify a KMS key that can perform this operation.', 400);
   const key = store(call).key(blobKeyId);
-  // A blob naming a key that is gone (or another account's key the caller cannot name) cannot be decrypted.
-  if (!key) throw invalidCiphertext();
+  // A blob naming a key that is gone, or in another region: AWS's answer to Decrypt without a usable key.
+  if (!key || key.region !== call.facts.region) throw ciphertextKeyUnavailable();
   return { key };
 }
 
