@@ -84,6 +84,19 @@ rsa_public = serialization.load_der_public_key(kms.get_public_key(KeyId=rsa_key)
 sealed = rsa_public.encrypt(b'offline', padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
 check('KMS decrypts an offline RSA-OAEP ciphertext', kms.decrypt(KeyId=rsa_key, CiphertextBlob=sealed, EncryptionAlgorithm='RSAES_OAEP_SHA_256')['Plaintext'] == b'offline')
 
+# Every response fits botocore's output shapes (no unknown members, no missing required ones).
+kms.create_grant(KeyId=key_id, GranteePrincipal=f'arn:aws:iam::{ACCOUNT}:user/b3', Operations=['Decrypt'], Constraints={'EncryptionContextSubset': {'app': 'boto3'}}, Name='shape')
+kms.enable_key_rotation(KeyId=key_id)
+for operation, params in [('ListGrants', {'KeyId': key_id}), ('ListAliases', {}), ('GetKeyRotationStatus', {'KeyId': key_id}), ('ListKeys', {}),
+                          ('GetPublicKey', {'KeyId': sign_key}), ('DescribeKey', {'KeyId': sign_key}), ('ListResourceTags', {'KeyId': key_id}),
+                          ('GenerateDataKeyPair', {'KeyId': key_id, 'KeyPairSpec': 'ECC_NIST_P256'}), ('ReEncrypt', {'CiphertextBlob': blob, 'SourceEncryptionContext': {'app': 'boto3'}, 'DestinationKeyId': key_id}),
+                          ('ScheduleKeyDeletion', {'KeyId': rsa_key, 'PendingWindowInDays': 7}), ('ListKeyRotations', {'KeyId': key_id})]:
+    model = kms.meta.service_model.operation_model(operation)
+    method = getattr(kms, {api: name for name, api in kms.meta.method_to_api_mapping.items()}[operation])
+    response = {k: v for k, v in method(**params).items() if k != 'ResponseMetadata'}
+    problems = shape_problems(response, model.output_shape)
+    check(f'{operation} output fits the model', not problems, problems)
+
 # States and errors.
 kms.disable_key(KeyId=key_id)
 err = error_of(lambda: kms.encrypt(KeyId=key_id, Plaintext=b'x'))

@@ -3,5 +3,5 @@ import { test } from 'node:test';
 import { runPythonChecksOnNewServer } from '../support/python-checks.ts';
 
 test('boto3: keys, cryptography checked with the cryptography package, key policies and grants enforced', async () => {
-  await runPythonChecksOnNewServer('client-tests/boto3-kms/kms.py', 19);
+  await runPythonChecksOnNewServer('client-tests/boto3-kms/kms.py', 30);
 });
