@@ -300,7 +300,7 @@ export function checkLockout(call: KmsCall, key: KmsKeyRow, policyText: string):
 
 /** Operations a key pending deletion still answers (AWS's "Key states of AWS KMS keys" table). */
 const PENDING_DELETION_OK = new Set(['DescribeKey', 'GetKeyPolicy', 'ListKeyPolicies', 'ListResourceTags', 'ListGrants', 'ListAliases',
-  'CancelKeyDeletion', 'GetKeyRotationStatus', 'RetireGrant', 'RevokeGrant', 'DeleteAlias', 'PutKeyPolicy', 'ListKeyRotations', 'GetPublicKey']);
+  'CancelKeyDeletion', 'GetKeyRotationStatus', 'RetireGrant', 'RevokeGrant', 'DeleteAlias', 'PutKeyPolicy', 'ListKeyRotations']);
 /** Cryptographic operations (and a few others) a disabled key refuses with DisabledException. */
 const DISABLED_REFUSES = new Set(['Encrypt', 'Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'GenerateDataKeyPair',
   'GenerateDataKeyPairWithoutPlaintext', 'Sign', 'Verify', 'GenerateMac', 'VerifyMac', 'GetPublicKey', 'EnableKeyRotation', 'DisableKeyRotation', 'RotateKeyOnDemand']);
