@@ -298,11 +298,14 @@ export function checkLockout(call: KmsCall, key: KmsKeyRow, policyText: string):
 
 // ---- Key states ----
 
-/** Operations a key pending deletion still answers (AWS's "Key states of AWS KMS keys" table). */
+/**
+ * Operations a key pending deletion still answers (KMS Developer Guide, "Key states of AWS KMS keys", whose table
+ * also gives the texts: "<key ARN> is disabled.", "<key ARN> is pending deletion.", "<key ARN> is not pending deletion.").
+ */
 const PENDING_DELETION_OK = new Set(['DescribeKey', 'GetKeyPolicy', 'ListKeyPolicies', 'ListResourceTags', 'ListGrants', 'ListAliases',
   'CancelKeyDeletion', 'GetKeyRotationStatus', 'RetireGrant', 'RevokeGrant', 'DeleteAlias', 'PutKeyPolicy', 'ListKeyRotations']);
-/** Cryptographic operations (and a few others) a disabled key refuses with DisabledException. */
-const DISABLED_REFUSES = new Set(['Encrypt', 'Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'GenerateDataKeyPair',
+/** Cryptographic operations (and a few others) a disabled key refuses with DisabledException (same table). */
+const DISABLED_REFUSES = new Set(['CreateGrant', 'Encrypt', 'Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'GenerateDataKeyPair',
   'GenerateDataKeyPairWithoutPlaintext', 'Sign', 'Verify', 'GenerateMac', 'VerifyMac', 'GetPublicKey', 'EnableKeyRotation', 'DisableKeyRotation', 'RotateKeyOnDemand']);
 
 export function requireUsable(key: KmsKeyRow, operation: string): void {

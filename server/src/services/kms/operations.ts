@@ -598,7 +598,6 @@ function createGrant(call: KmsCall): KmsOutput {
     ['kms:grantoperations', operations], ['kms:granteeprincipal', [grantee]], ...(retiring ? [['kms:retiringprincipal', [retiring]] as [string, string[]]] : []),
     ['kms:grantisforawsresource', ['false']],
   ]);
-  if (key.state === 'PendingDeletion') throw invalidState(`${keyArn(key)} is pending deletion.`);
   const constraintsInput = call.input.Constraints;
   let constraints: GrantConstraints | null = null;
   if (constraintsInput && typeof constraintsInput === 'object' && !Buffer.isBuffer(constraintsInput) && !Array.isArray(constraintsInput) && !(constraintsInput instanceof Date)) {
