@@ -47,6 +47,11 @@ test('signed calls run; faults are JSON errors with __type and x-amzn-ErrorType'
   assert.deepEqual([missing.status, missing.json], [400, {
     __type: 'ValidationException', message: "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null",
   }]);
+  // Blobs are named without a value (moto and LocalStack's AWS-verified tests pin this text).
+  const tooLong = await call('TrentService.Encrypt', JSON.stringify({ KeyId: 'alias/x', Plaintext: Buffer.alloc(4097).toString('base64') }), ROOT);
+  assert.deepEqual(tooLong.json, {
+    __type: 'ValidationException', message: "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length less than or equal to 4096",
+  });
   const badBlob = await call('TrentService.Decrypt', '{"CiphertextBlob": "not base64!"}', ROOT);
   assert.equal(badBlob.json.__type, 'SerializationException');
 });

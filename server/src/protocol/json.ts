@@ -81,8 +81,8 @@ class JsonDecoder {
       case 'blob': {
         if (typeof raw !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(raw)) throw serialization();
         const bytes = Buffer.from(raw, 'base64');
-        // AWS shows blob members as the SDK's Java form; only the length matters to the check.
-        this.checkLength(path, bytes.length, spec, 'java.nio.HeapByteBuffer');
+        // AWS names no value for a blob: "Value at 'plaintext' failed to satisfy constraint: ...".
+        this.checkLength(path, bytes.length, spec, undefined);
         return bytes;
       }
       default: {
@@ -100,9 +100,10 @@ class JsonDecoder {
     }
   }
 
-  private checkLength(path: string, length: number, spec: ShapeSpec, shown: string): void {
-    if (spec.min !== undefined && length < spec.min) this.problems.push(`Value ${shown} at '${path}' failed to satisfy constraint: Member must have length greater than or equal to ${spec.min}`);
-    if (spec.max !== undefined && length > spec.max) this.problems.push(`Value ${shown} at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${spec.max}`);
+  private checkLength(path: string, length: number, spec: ShapeSpec, shown: string | undefined): void {
+    const value = shown === undefined ? 'Value' : `Value ${shown}`;
+    if (spec.min !== undefined && length < spec.min) this.problems.push(`${value} at '${path}' failed to satisfy constraint: Member must have length greater than or equal to ${spec.min}`);
+    if (spec.max !== undefined && length > spec.max) this.problems.push(`${value} at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${spec.max}`);
   }
 }
 
