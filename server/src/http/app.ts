@@ -13,6 +13,8 @@ import { iamService } from '../services/iam/iam.ts';
 import type { QueryService } from '../services/query-service.ts';
 import { routeS3, type S3Call, type S3Result } from '../services/s3/s3.ts';
 import { stsService } from '../services/sts/sts.ts';
+import { KMS_TARGET_PREFIX, kmsAuthError, runKms } from '../services/kms/kms.ts';
+import { jsonErrorBody } from '../protocol/json.ts';
 import { AwsError, internalError, isAwsErrorShape, s3InternalError } from './errors.ts';
 import { openS3Body, readLimited } from './s3-body.ts';
 import type { RequestRecord } from './log.ts';
@@ -118,6 +120,41 @@ async function handleQuery(ctx: ServerContext, req: IncomingMessage, res: Server
     record.errorCode = awsError.code;
     send(awsError.status, queryErrorXml(awsError, service.namespace, requestId));
   }
+}
+
+// ---- awsJson1_1 (KMS) ----
+
+async function handleJson(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, record: RequestRecord, { rawPath, rawQuery }: RawTarget): Promise<void> {
+  const requestId = uuidv4();
+  record.service = 'kms';
+  const send = (status: number, body: string, errorType?: string): void => {
+    const headers: Record<string, string | number> = { 'x-amzn-RequestId': requestId, 'Content-Type': 'application/x-amz-json-1.1', 'Content-Length': Buffer.byteLength(body) };
+    if (errorType) headers['x-amzn-ErrorType'] = errorType;
+    res.writeHead(status, headers);
+    res.end(body);
+  };
+  try {
+    const body = await readLimited(req, ctx.config.maxQueryBodyBytes, () => new AwsError('RequestEntityTooLarge', 'Request body is too large.', 413));
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = target.startsWith(KMS_TARGET_PREFIX) ? target.slice(KMS_TARGET_PREFIX.length) : '';
+    record.operation = operation || undefined;
+    const resolved = resolveCaller(ctx, 'query', req, rawPath, rawQuery, createHash('sha256').update(body).digest('hex'));
+    if (resolved.error) throw kmsAuthError(resolved.error);
+    record.principal = resolved.caller.principal.arn;
+    const result = await runKms(ctx, resolved.caller, facts(ctx, req, resolved.auth?.region ?? ctx.config.region), operation, body.toString('utf8'));
+    send(200, JSON.stringify(result));
+  } catch (error) {
+    const awsError = toAwsError(error, ctx, 'query');
+    record.errorCode = awsError.code;
+    send(awsError.status, jsonErrorBody(awsError), awsError.code);
+  }
+}
+
+/** KMS speaks awsJson1_1: signed for the `kms` scope, or (unsigned) named by its X-Amz-Target. */
+function isKmsRequest(req: IncomingMessage, scopeService: string | undefined): boolean {
+  if (scopeService !== undefined) return scopeService === 'kms';
+  const target = req.headers['x-amz-target'];
+  return typeof target === 'string' && target.startsWith(KMS_TARGET_PREFIX);
 }
 
 // ---- REST-XML (S3) ----
@@ -290,7 +327,7 @@ export function createApp(ctx: ServerContext): App {
     const scope = credentialScopeOf(req.headers, target.rawQuery);
     const work = isQueryRequest(req, target.rawPath, target.rawQuery, scope?.service)
       ? handleQuery(ctx, req, res, record, target, scope?.service)
-      : handleS3(ctx, req, res, record, target);
+      : isKmsRequest(req, scope?.service) ? handleJson(ctx, req, res, record, target) : handleS3(ctx, req, res, record, target);
     work.catch((error: unknown) => {
       ctx.log.error({ err: error }, 'unhandled error');
       if (!res.headersSent) {

@@ -10,6 +10,7 @@ import { samlProviderArn, samlStore, validUntil } from './saml-store.ts';
 import { applyEntityFixtures, applyAccountSettings, ACCOUNT_SETTING_FIELDS, ENTITY_FIXTURE_SECTIONS } from './entity-fixtures.ts';
 import { bucketAccessOf, BUCKET_ACCESS_FIELDS, objectAclOf, publicAccessBlockOf } from './s3-access-fixtures.ts';
 import { awsId, isoSeconds, secretAccessKey, sessionToken } from './ids.ts';
+import { applyKmsFixtures, KMS_FIXTURE_SECTIONS } from './kms-fixtures.ts';
 import { lazyDependency } from '../lazy-dependency.ts';
 
 const yaml = lazyDependency<typeof import('yaml')>('yaml');
@@ -111,7 +112,7 @@ export function loadFixtures(ctx: ServerContext, file: string): void {
 export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): void {
   const file = label;
   const r = new Reader(label);
-  const root = r.object(doc ?? {}, '$', ['accounts', 'samlProviders', 'policies', 'users', 'roles', 'sessions', 'buckets', ...ENTITY_FIXTURE_SECTIONS]);
+  const root = r.object(doc ?? {}, '$', ['accounts', 'samlProviders', 'policies', 'users', 'roles', 'sessions', 'buckets', ...ENTITY_FIXTURE_SECTIONS, ...KMS_FIXTURE_SECTIONS]);
   // Restarting on a persistent database must not load the same file twice.
   const appliedKey = `fixtures:${createHash('sha256').update(JSON.stringify(doc ?? {})).digest('hex')}`;
   if (ctx.iam.setting(appliedKey)) return;
@@ -329,6 +330,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
           s3.setObjectAcl(name, key, objectAclOf(ctx, r, o.acl, `${opath}.acl`, owner));
         });
       });
+      applyKmsFixtures(ctx, r, root, account, now);
       iam.putSetting(appliedKey, file);
     })();
   } catch (error) {

@@ -37,7 +37,7 @@ export interface RawRequest {
 export const ROOT: Credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 /** Returns the headers to send for `request` to `host`, signed for `service` (s3 gets S3's path rules). */
-export async function signedHeaders(service: 'sts' | 'iam' | 's3', host: string, request: RawRequest, credentials: Credentials = ROOT, signingDate?: Date): Promise<Record<string, string>> {
+export async function signedHeaders(service: 'sts' | 'iam' | 's3' | 'kms', host: string, request: RawRequest, credentials: Credentials = ROOT, signingDate?: Date): Promise<Record<string, string>> {
   const signer = new SignatureV4({
     service, region: 'us-east-1', credentials, sha256: NodeSha256, uriEscapePath: service !== 's3', applyChecksum: service === 's3',
   });

@@ -144,6 +144,8 @@ function runSimulation(call: QueryCall, sim: Simulation): XmlObject {
       const decision = evaluate({
         principal: sim.principal, action, resource, resourceAccount: sim.resourceOwner, context,
         identityPolicies: sim.identity.map((p) => p.bound), permissionsBoundary: sim.boundary?.bound, resourcePolicy: sim.resourcePolicy?.bound,
+        // A resource policy given for a KMS action is a key policy: it must allow (itself, or by delegating to IAM).
+        resourcePolicyRequired: sim.resourcePolicy !== undefined && action.toLowerCase().startsWith('kms:'),
       });
       const evalDecision = decision.allowed ? 'allowed' : decision.reason?.startsWith('explicit') ? 'explicitDeny' : 'implicitDeny';
       const matched: XmlObject[] = decision.statements.map((s) => {
