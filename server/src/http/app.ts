@@ -1,5 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { v4 as uuidv4 } from 'uuid';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from "node:stream";
 import type { Request, Response } from 'express';
@@ -65,7 +64,7 @@ function resolveCaller(ctx: ServerContext, family: ServiceFamily, req: IncomingM
 // ---- Query protocol (STS, IAM) ----
 
 async function handleQuery(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, record: RequestRecord, { rawPath, rawQuery }: RawTarget, scopeService: string | undefined): Promise<void> {
-  const requestId = uuidv4();
+  const requestId = randomUUID();
   let service: QueryService = QUERY_SERVICES[scopeService ?? ''] ?? iamService;
   const send = (status: number, xml: string): void => {
     res.writeHead(status, { 'x-amzn-RequestId': requestId, 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(xml) });
