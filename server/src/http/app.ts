@@ -248,6 +248,26 @@ export type App = (req: IncomingMessage, res: ServerResponse) => void;
 
 const ADMIN_PATH = /^\/_iamlocal(?:[/?]|$)/;
 
+// Temporary keys iamlocal was told about but does not know, already explained in the log (bounded).
+const hintedSessionKeys = new Set<string>();
+
+/**
+ * An unknown ASIA key is nearly always a session an earlier iamlocal issued: a `:memory:` server, or a reset, forgets
+ * its sessions, while the AWS CLI (and boto3) keep role_arn credentials in ~/.aws/cli/cache until they expire. AWS's
+ * answer (InvalidClientTokenId, InvalidAccessKeyId) stays as AWS words it; the server log says why, once per key.
+ */
+function hintUnknownSession(ctx: ServerContext, res: ServerResponse, record: RequestRecord, accessKeyId: string): void {
+  if (hintedSessionKeys.has(accessKeyId) || !ctx.log.isLevelEnabled('warn')) return;
+  res.once('finish', () => {
+    if ((record.errorCode !== 'InvalidClientTokenId' && record.errorCode !== 'InvalidAccessKeyId') || hintedSessionKeys.has(accessKeyId)) return;
+    if (hintedSessionKeys.size >= 1000) hintedSessionKeys.clear();
+    hintedSessionKeys.add(accessKeyId);
+    ctx.log.warn({ accessKeyId, errorCode: record.errorCode },
+      `unknown temporary access key ${accessKeyId}: this iamlocal never issued it (or a restart of a :memory: server or a reset forgot it). ` +
+      'The AWS CLI and boto3 reuse role_arn credentials cached in ~/.aws/cli/cache until they expire: delete that cache (rm -rf ~/.aws/cli/cache) or assume the role again.');
+  });
+}
+
 /**
  * STS, IAM and S3 requests go straight to their handlers on node:http (their hot path has no use for Express);
  * the admin API under /_iamlocal/ is an Express router.
@@ -269,6 +289,7 @@ export function createApp(ctx: ServerContext): App {
     }
     const target = splitUrl(req.url ?? '/');
     const scope = credentialScopeOf(req.headers, target.rawQuery);
+    if (scope?.accessKeyId.startsWith('ASIA')) hintUnknownSession(ctx, res, record, scope.accessKeyId);
     const work = isQueryRequest(req, target.rawPath, target.rawQuery, scope?.service)
       ? handleQuery(ctx, req, res, record, target, scope?.service)
       : handleS3(ctx, req, res, record, target);
