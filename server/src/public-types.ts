@@ -1,6 +1,6 @@
 // The types of iamlocal's public API (the package's `import ... from 'iamlocal'`). This module imports nothing: its
 // declarations are copied as they are into dist/index.d.ts, so a consumer's type-check needs neither @types/node nor
-// any @types package of iamlocal's internals (express, better-sqlite3). The implementations (in-process.ts,
+// any @types package of iamlocal's internals (better-sqlite3). The implementations (in-process.ts,
 // testing/) are checked against these types.
 
 /** AWS credentials, as SDK v3 clients take them. `sessionToken` is present for role sessions. */

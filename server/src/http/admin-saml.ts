@@ -1,5 +1,4 @@
-import type { Request, Response, Router } from 'express';
-import type { ExpressModule } from './admin.ts';
+import { json, Router, type Request, type Response } from './admin-router.ts';
 import { roleArn } from '../auth/caller.ts';
 import type { ServerContext } from '../context.ts';
 import { parsePolicy } from '../policy/index.ts';
@@ -75,15 +74,15 @@ function chooseProvider(ctx: ServerContext, accountId: string, wanted: string | 
 }
 
 /** The built-in SAML identity provider: its metadata, and signed assertions for `iamlocal login` and tests. */
-export function samlAdminRouter(ctx: ServerContext, express: ExpressModule): Router {
-  const router = express.Router();
+export function samlAdminRouter(ctx: ServerContext): Router {
+  const router = new Router();
 
   router.get('/metadata', (req: Request, res: Response) => {
     const location = `http://${req.headers.host ?? '127.0.0.1'}/_iamlocal/saml/assertion`;
     res.type('application/samlmetadata+xml').send(idpMetadata(identityProvider(ctx.iam, ctx.now()), location));
   });
 
-  router.post('/assertion', express.json({ limit: '1mb' }), (req: Request, res: Response) => {
+  router.post('/assertion', json(1024 * 1024), (req: Request, res: Response) => {
     let body: AssertionBody;
     try {
       body = readBody(req.body);

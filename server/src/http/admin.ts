@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Request, Response, Router } from 'express';
+import { Router, text as textBody, type Request, type Response } from './admin-router.ts';
 import { lookupCredentials, type CredentialLookup } from '../auth/caller.ts';
 import { authenticate } from '../auth/sigv4.ts';
 import { advise, principalFilter, terraform, unusedAccess, type Granularity } from '../advise/advise.ts';
@@ -18,12 +18,9 @@ function badRequest(res: Response, message: string): void {
 }
 
 /** Introspection and test-control routes under /_iamlocal/ (JSON in and out; fixtures also accept YAML). */
-/** The express module, handed in: it is loaded on the first admin request, not at start-up (see app.ts). */
-export type ExpressModule = typeof import('express');
-
-export function adminRouter(ctx: ServerContext, express: ExpressModule): Router {
-  const router = express.Router();
-  const text = express.text({ type: () => true, limit: '256mb' });
+export function adminRouter(ctx: ServerContext): Router {
+  const router = new Router();
+  const text = textBody(256 * 1024 * 1024);
 
   // GET /_iamlocal/health is answered in app.ts, without loading this router.
 
@@ -37,13 +34,13 @@ export function adminRouter(ctx: ServerContext, express: ExpressModule): Router 
       if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
     }
     const [rawPath = '/', rawQuery = ''] = req.originalUrl.split('?');
-    const result = authenticate<CredentialLookup>({ method: req.method, rawPath, rawQuery, headers: req.headers }, 's3', ctx.now(), (id) => lookupCredentials(ctx.iam, id));
+    const result = authenticate<CredentialLookup>({ method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headers }, 's3', ctx.now(), (id) => lookupCredentials(ctx.iam, id));
     if (result.ok === true && result.credential.resolve().principal.kind === 'root') return next();
     res.status(401).json({ error: 'the admin API needs Authorization: Bearer <admin token> or a request signed by an account root' });
   });
 
-  router.use('/saml', samlAdminRouter(ctx, express));
-  router.use('/oidc', oidcAdminRouter(ctx, express));
+  router.use('/saml', samlAdminRouter(ctx));
+  router.use('/oidc', oidcAdminRouter(ctx));
 
   router.get('/decisions', (req, res) => {
     const q = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');

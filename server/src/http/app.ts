@@ -1,7 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from "node:stream";
-import type { Request, Response } from 'express';
 import { ANONYMOUS, lookupCredentials, type Caller, type CredentialLookup, type RequestFacts } from '../auth/caller.ts';
 import { authenticate, credentialScopeOf, type AuthSuccess, type ServiceFamily } from '../auth/sigv4.ts';
 import { authenticateSigV2, isSigV2 } from '../auth/sigv2.ts';
@@ -202,7 +201,7 @@ async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerRes
 
 function sendS3(req: IncomingMessage, res: ServerResponse, result: S3Result): void {
   res.statusCode = result.status ?? 200;
-  // setHeader, not res.set: Express would append a charset to Content-Type, changing what the object says.
+  // setHeader as it is: no charset appended to Content-Type, which would change what the object says.
   for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
   const body = result.body;
   if (body === undefined) {
@@ -270,7 +269,7 @@ function hintUnknownSession(ctx: ServerContext, res: ServerResponse, record: Req
 
 /**
  * STS, IAM and S3 requests go straight to their handlers on node:http (their hot path has no use for Express);
- * the admin API under /_iamlocal/ is an Express router.
+ * the admin API under /_iamlocal/ is a small router of its own (admin-router.ts).
  */
 export function createApp(ctx: ServerContext): App {
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
@@ -301,7 +300,7 @@ export function createApp(ctx: ServerContext): App {
       }
     });
   };
-  // Express and the admin routes load on the first admin request: start-up and the health probe do without them.
+  // The admin routes load on the first admin request: start-up and the health probe do without them.
   let adminApp: Promise<App> | undefined;
   const admin: App = (req, res) => {
     (adminApp ??= createAdminApp(ctx, serve)).then((app) => app(req, res), (error: unknown) => {
@@ -320,7 +319,7 @@ export function createApp(ctx: ServerContext): App {
 
 const HEALTH_PATH = /^\/_iamlocal\/health\/?(?:\?|$)/;
 
-/** GET /_iamlocal/health: open to all (as before the admin API's authentication), and answered without Express. */
+/** GET /_iamlocal/health: open to all (as before the admin API's authentication), and answered without loading the admin routes. */
 function health(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): void {
   const body = JSON.stringify({ status: 'ok', accountId: ctx.config.accountId, region: ctx.config.region });
   res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
@@ -328,24 +327,19 @@ function health(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): 
 }
 
 async function createAdminApp(ctx: ServerContext, serve: App): Promise<App> {
-  const [{ default: express }, { adminRouter }] = await Promise.all([import('express'), import('./admin.ts')]);
-  const admin = express();
-  admin.disable('x-powered-by');
-  admin.disable('etag');
-  admin.set('query parser', false);
+  const [{ adminRouter }, { handle, Router }] = await Promise.all([import('./admin.ts'), import('./admin-router.ts')]);
+  const root = new Router();
   // Admin writes (fixtures, reset, restore, enforcement) change IAM state behind the stores' backs: drop caches.
-  admin.use('/_iamlocal', (req, res, next) => {
+  root.use((req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       ctx.iam.invalidate();
       res.on('finish', () => ctx.iam.invalidate());
     }
     next();
-  }, adminRouter(ctx, express));
-  admin.use((req: Request, res: Response) => serve(req, res));
+  }, adminRouter(ctx));
   // Admin routes answer JSON errors; no stack trace ever leaves the server.
-  admin.use((error: unknown, _req: Request, res: Response, _next: (e?: unknown) => void) => {
+  return handle(root, '/_iamlocal', serve, (error, _req, res) => {
     ctx.log.error({ err: error }, 'admin route error');
     if (!res.headersSent) res.status(500).json({ error: 'internal error' });
   });
-  return admin;
 }

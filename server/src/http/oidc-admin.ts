@@ -1,8 +1,7 @@
 // Admin routes for web identity federation (/_iamlocal/oidc/…): the built-in issuer's discovery document and key set,
 // minting test tokens, registering the key set of any other issuer, and OIDC providers until IAM's own API lands.
 import { randomUUID } from 'node:crypto';
-import type { Request, Response, Router } from 'express';
-import type { ExpressModule } from './admin.ts';
+import { json as jsonBody, Router, type Request, type Response } from './admin-router.ts';
 import type { ServerContext } from '../context.ts';
 import { BUILTIN_ISSUER, checkJwks, oidcStore, providerKey, signJwt, type JwtClaims } from '../services/sts/oidc.ts';
 
@@ -13,9 +12,9 @@ function badRequest(res: Response, message: string): void {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
-export function oidcAdminRouter(ctx: ServerContext, express: ExpressModule): Router {
-  const router = express.Router();
-  const json = express.json({ limit: '1mb' });
+export function oidcAdminRouter(ctx: ServerContext): Router {
+  const router = new Router();
+  const json = jsonBody(1024 * 1024);
   const store = oidcStore(ctx.db);
   const body = (req: Request): Record<string, unknown> | undefined => (isObject(req.body) ? req.body : undefined);
 
