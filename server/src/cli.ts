@@ -1,7 +1,7 @@
 // The iamlocal command line. Each subcommand is one entry of COMMANDS (its flags, help and run function); this file
 // only dispatches, prints help and turns failures into the exit-code rule: 0 done, 1 runtime failure, 2 usage error.
 import { adviseCommand, unusedCommand } from './cli/advice.ts';
-import { CliFailure, commandHelp, KEEP_RUNNING, parseFlags, UsageError, type CliCommand } from './cli/command.ts';
+import { CliFailure, commandHelp, KEEP_RUNNING, parseFlags, UsageError, wantsHelp, type CliCommand } from './cli/command.ts';
 import { envCommand, loginCommand } from './cli/login.ts';
 import { serveCommand } from './cli/serve.ts';
 import { FixtureError } from './store/fixtures.ts';
@@ -27,8 +27,6 @@ export function overview(): string {
   ].join('\n');
 }
 
-const wantsHelp = (args: string[]): boolean => args.includes('--help') || args.includes('-h');
-
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined) {
@@ -50,7 +48,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    return await command.run(parseFlags(command, args));
+    const { values, positionals } = parseFlags(command, args);
+    return await command.run(values, positionals);
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`iamlocal ${name}: ${error.message}\n(iamlocal ${name} --help lists the options)`);

@@ -26,8 +26,10 @@ export interface CliCommand {
   env?: Record<string, string>;
   /** Exit statuses beyond the rule (0 done, 1 runtime failure, 2 usage error), for its --help. */
   exit?: string;
+  /** Set when the command takes arguments besides flags (e.g. a command line after `--`); without it, any is an error. */
+  positionals?: boolean;
   /** Runs the command; resolves to the exit status, or to KEEP_RUNNING for a server that exits on a signal. */
-  run(values: FlagValues): Promise<number> | number;
+  run(values: FlagValues, positionals: string[]): Promise<number> | number;
 }
 
 export type FlagValues = Record<string, string | boolean | string[] | undefined>;
@@ -51,12 +53,20 @@ export function listFlag(values: FlagValues, name: string): string[] | undefined
   return Array.isArray(value) ? value : undefined;
 }
 
+/** `--help` or `-h` among the flags (not among the arguments after `--`, which belong to another program). */
+export function wantsHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  const flags = end < 0 ? args : args.slice(0, end);
+  return flags.includes('--help') || flags.includes('-h');
+}
+
 /** Parses a subcommand's arguments strictly: an unknown flag, a missing value or a stray argument is a UsageError. */
-export function parseFlags(command: CliCommand, args: string[]): FlagValues {
+export function parseFlags(command: CliCommand, args: string[]): { values: FlagValues; positionals: string[] } {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
   for (const [name, flag] of Object.entries(command.flags)) options[name] = { type: flag.arg ? 'string' : 'boolean', ...(flag.multiple ? { multiple: true } : {}) };
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as FlagValues;
+    const parsed = parseArgs({ args, options, strict: true, allowPositionals: command.positionals === true });
+    return { values: parsed.values as FlagValues, positionals: parsed.positionals };
   } catch (error) {
     // node:util's parseArgs reports bad arguments as TypeErrors with an ERR_PARSE_ARGS_* code.
     if (error instanceof TypeError && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_')) throw new UsageError(error.message);
