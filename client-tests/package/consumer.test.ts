@@ -3,7 +3,8 @@
 // for what the cache lacks), then, in that project: the examples of client-tests/examples/consumer (plain Node ESM,
 // CommonJS, node:test, vitest, Jest with ts-jest, each one allowed and one denied call), the project's own
 // `tsc --noEmit` with skipLibCheck false (and iamlocal's declarations alone, without @types/node), and
-// `npx iamlocal serve` stopped by `kill` of npx's pid and by Ctrl-C (SIGINT to the process group), leaving no process.
+// `npx iamlocal serve` stopped by `kill` (TERM and KILL) of npx's pid and by Ctrl-C (SIGINT to the process group),
+// leaving no process.
 // Two things are not fetched again, to keep this test fast: better-sqlite3's native addon is copied from this
 // checkout's build (a consumer's npm downloads or compiles the same file), and the test runners (vitest, jest, ts-jest,
 // typescript, @types/node) are linked from this checkout instead of installed.
@@ -111,11 +112,15 @@ async function stoppedCompletely(pgid: number, url: string): Promise<void> {
   await assert.rejects(fetch(`${url}/_iamlocal/health`), 'the port still answers');
 }
 
-test('npx iamlocal serve: `kill <pid of npx>` and Ctrl-C stop the server; no process is left', async () => {
+test('npx iamlocal serve: `kill <pid of npx>`, `kill -9 <pid of npx>` and Ctrl-C stop the server; no process is left', async () => {
   const killed = await npxServe();
   assert.equal((await fetch(`${killed.url}/_iamlocal/health`)).status, 200);
   process.kill(killed.pid, 'SIGTERM'); // what `npx iamlocal serve & ... kill $!` does: npx's pid only
   await stoppedCompletely(killed.pid, killed.url);
+
+  const killed9 = await npxServe();
+  process.kill(killed9.pid, 'SIGKILL'); // npx cannot pass this one on: the server notices that npm is gone
+  await stoppedCompletely(killed9.pid, killed9.url);
 
   const interrupted = await npxServe();
   process.kill(-interrupted.pid, 'SIGINT'); // Ctrl-C: the terminal signals the whole foreground process group
