@@ -138,12 +138,12 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 async function coldStart(dir: string, runs: number): Promise<number> {
-  // The first run after a source change bundles the sources; that is not what a start costs.
+  // A warm-up start (caches of the OS and of Node), not timed.
   spawnSync(process.execPath, ['bin/iamlocal.mjs', '--help'], { stdio: 'ignore' });
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    // What `npx iamlocal serve` and `npm start` run (the bundle is built before the first timed start).
+    // What `npx iamlocal serve` and `npm start` run (dist/cli.mjs, rebuilt by prebench when a source changed).
     const child = spawn(process.execPath, ['bin/iamlocal.mjs', 'serve', '--port', '0', '--db', ':memory:', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() });
     const url = new URL(await waitForLine(child, /http:\/\/[\d.]+:\d+/));
     const t: Target = { name: 'cold', host: url.hostname, port: Number(url.port) };

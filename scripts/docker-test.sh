@@ -5,7 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOCKER_HOST=${DOCKER_HOST:-unix:///run/docker-local.sock}
-compose() { if docker compose version >/dev/null 2>&1; then docker compose "$@"; else docker-compose "$@"; fi; }
+# COMPOSE=v1 (Debian's docker-compose 1.29) or COMPOSE=v2 (docker compose) picks one; by default v2 when present.
+case "${COMPOSE:-}" in
+  v1) compose() { docker-compose "$@"; } ;;
+  v2) compose() { docker compose "$@"; } ;;
+  *) compose() { if docker compose version >/dev/null 2>&1; then docker compose "$@"; else docker-compose "$@"; fi; } ;;
+esac
+echo "compose: $(compose version 2>/dev/null | head -1)"
 
 docker build --network host -t iamlocal:dev . >/tmp/iamlocal-docker-build.log 2>&1 || { tail -30 /tmp/iamlocal-docker-build.log; exit 1; }
 base=$(docker image inspect node:22-bookworm-slim --format '{{.Size}}')
@@ -24,6 +30,10 @@ for _ in $(seq 1 150); do
 done
 [ "$status" = healthy ] || { docker logs "$id" | tail -20; echo "container did not become healthy"; exit 1; }
 echo "compose up to healthy (includes creating the container): $(( ($(date +%s%N) - start) / 1000000 )) ms"
+# The log names an address to connect to (the container listens on 0.0.0.0; the port is published on loopback).
+first=$(docker logs "$id" 2>/dev/null | head -1)
+[ "$first" = http://127.0.0.1:4577 ] || { echo "the container's first log line is '$first', not http://127.0.0.1:4577"; exit 1; }
+docker logs "$id" 2>&1 | grep -q '0\.0\.0\.0:4577' && ! docker logs "$id" 2>&1 | grep -q 'http://0\.0\.0\.0' || { echo "the log advertises http://0.0.0.0"; exit 1; }
 # From the container's process start to the end of its first passing health probe, as Docker records them.
 docker inspect "$id" --format '{{json .State}}' | python3 -c '
 import json, sys

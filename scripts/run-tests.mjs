@@ -11,6 +11,10 @@ function find(dir) {
   });
 }
 
+// Tests that run the CLI or import 'iamlocal' use dist/: rebuild it first if a source changed since it was built.
+const built = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: 'inherit' });
+if (built.status !== 0) process.exit(built.status ?? 1);
+
 const selected = process.argv.slice(2);
 const files = selected.length ? selected : [...find('server/test'), ...find('client-tests')].sort();
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });

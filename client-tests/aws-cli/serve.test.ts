@@ -1,9 +1,9 @@
-// `npx iamlocal serve` as users run it: bin/iamlocal.mjs starts from its esbuild bundle (or through tsx when told to),
-// prints the URL once ready, finds db/ (migrations, AWS managed policies) from wherever the bundle lives, serves the
-// AWS CLI, honours --decision-log-size and exits 0 on SIGTERM.
+// `iamlocal serve` as users run it: bin/iamlocal.mjs runs the compiled CLI (dist/cli.mjs) in its own process, prints
+// the URL once ready, finds db/ (migrations, AWS managed policies) from dist/, serves the AWS CLI, honours
+// --decision-log-size and exits 0 on SIGTERM and SIGINT. (npx and the installed package: client-tests/package/.)
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetUserCommand, IAMClient } from '@aws-sdk/client-iam';
@@ -56,10 +56,9 @@ async function decisionsFor(url: string, principal: string): Promise<unknown[]> 
   return ((await res.json()) as { decisions: unknown[] }).decisions;
 }
 
-test('from the bundle: ready line, health, AWS managed policies from db/, denials logged, SIGTERM → exit 0', async () => {
+test('from dist/: ready line, health, AWS managed policies from db/, denials logged, SIGTERM → exit 0', async () => {
   const s = await serve(['--fixtures', 'db/fixtures/seed-story.yaml']);
   try {
-    assert.ok(readdirSync('node_modules/.cache/iamlocal').some((f) => /^cli-[0-9a-f]+\.mjs$/.test(f)), 'the bundle is cached');
     const health = await fetch(`${s.url}/_iamlocal/health`);
     assert.equal(health.status, 200);
     assert.equal(((await health.json()) as { status: string }).status, 'ok');
@@ -100,15 +99,11 @@ test('--decision-log-size 0 keeps no decisions; enforcement is unchanged', async
   assert.equal(bad, 2);
 });
 
-test('IAMLOCAL_NO_BUNDLE=1 runs the sources through tsx, with the same behaviour', async () => {
-  const s = await serve([], { IAMLOCAL_NO_BUNDLE: '1' });
-  try {
-    const who = await aws(s.url, ['sts', 'get-caller-identity']);
-    assert.equal(who.code, 0, who.stderr);
-    assert.equal((JSON.parse(who.stdout) as { Arn: string }).Arn, 'arn:aws:iam::123456789012:root');
-  } finally {
-    await stop(s);
-  }
+test('SIGINT (Ctrl-C) stops it as SIGTERM does: exit 0, the port closed', async () => {
+  const s = await serve([]);
+  s.child.kill('SIGINT');
+  assert.equal(await s.exited, 0);
+  await assert.rejects(fetch(`${s.url}/_iamlocal/health`));
 });
 
 test('the decision log: its own file beside the database, every decision visible to the next read, exactly bounded, kept across restarts, emptied by a reset', async () => {
@@ -143,6 +138,47 @@ test('the decision log: its own file beside the database, every decision visible
       assert.deepEqual((await decisionsFor(s.url, nobody)).map((d) => (d as { id: number }).id), newest.map((d) => d.id).slice(0, 100));
       assert.equal((await fetch(`${s.url}/_iamlocal/reset`, { method: 'POST' })).status, 200);
       assert.deepEqual(await decisionsFor(s.url, nobody), []);
+    } finally {
+      await stop(s);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the AWS CLI\'s cached role credentials meet a fresh :memory: server: AWS\'s InvalidClientTokenId, and the log says why', async () => {
+  // The AWS CLI caches role_arn credentials in ~/.aws/cli/cache and reuses them until they expire
+  // (https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-role.html); a new :memory: server never issued them.
+  const dir = mkdtempSync(join(tmpdir(), 'iamlocal-cli-cache-'));
+  const fixtures = join(dir, 'fixtures.json');
+  writeFileSync(fixtures, JSON.stringify({
+    users: [{ name: 'dev', accessKeys: [{ id: 'AKIAEXAMPLEDEVKEY001', secret: 'dev-secret-access-key-example-0000000000' }], inlinePolicies: { assume: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] } } }],
+    roles: [{ name: 'deployer', trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }] } }],
+  }));
+  writeFileSync(join(dir, 'config'), '[profile dev]\nregion = us-east-1\n\n[profile deployer]\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = dev\nregion = us-east-1\n');
+  writeFileSync(join(dir, 'credentials'), '[dev]\naws_access_key_id = AKIAEXAMPLEDEVKEY001\naws_secret_access_key = dev-secret-access-key-example-0000000000\n');
+  const callerIdentity = (url: string): Promise<{ code: number; stdout: string; stderr: string }> => run('aws', ['sts', 'get-caller-identity', '--profile', 'deployer', '--output', 'json'], {
+    env: { PATH: process.env.PATH, HOME: dir, AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_ENDPOINT_URL: url, AWS_MAX_ATTEMPTS: '1', AWS_PAGER: '' },
+  }).then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
+  try {
+    let s = await serve(['--fixtures', fixtures]);
+    try {
+      const first = await callerIdentity(s.url);
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stdout, /assumed-role\/deployer\//);
+      assert.ok(readdirSync(join(dir, '.aws/cli/cache')).length > 0, 'the CLI cached the role credentials');
+    } finally {
+      await stop(s);
+    }
+    s = await serve(['--fixtures', fixtures, '--log-level', 'warn']);
+    let log = '';
+    s.child.stdout!.on('data', (chunk: Buffer) => { log += chunk.toString(); });
+    try {
+      const second = await callerIdentity(s.url);
+      assert.notEqual(second.code, 0);
+      assert.match(second.stderr, /An error occurred \(InvalidClientTokenId\) when calling the GetCallerIdentity operation: The security token included in the request is invalid\./);
+      for (let i = 0; i < 20 && !log.includes('unknown temporary access key'); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.match(log, /unknown temporary access key ASIA[A-Z0-9]+: this iamlocal never issued it.*~\/\.aws\/cli\/cache/);
     } finally {
       await stop(s);
     }

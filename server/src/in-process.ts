@@ -1,48 +1,31 @@
 import type { ServerContext } from './context.ts';
 import { startServer, type ServeOptions } from './server.ts';
 import { InProcessHttpHandler, type InProcessHandlerConfig } from './testing/http-handler.ts';
+import type { Credentials, Iamlocal as PublicIamlocal, PrincipalRef } from './public-types.ts';
 import { awsId, isoSeconds, secretAccessKey, sessionToken } from './store/ids.ts';
 import { resetState } from './store/snapshots.ts';
 
-export interface Credentials { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+export type { ClientConfigOptions, Credentials, IamlocalClientConfig, PrincipalRef } from './public-types.ts';
 
-/** Who a test wants to be: the root user, an IAM user, or a session of a role (minted directly, like a fixture session). */
-export type PrincipalRef = 'root' | { user: string; account?: string } | { role: string; session?: string; account?: string };
-
-export interface ClientConfigOptions {
-  /** Carry the client's requests through memory instead of a socket (the default when iamlocal listens on no port). */
-  inProcess?: boolean;
-}
-
-/** Spread into (or pass as) an SDK v3 client's configuration. */
-export interface IamlocalClientConfig {
-  endpoint: string;
-  region: string;
-  credentials: Credentials;
-  forcePathStyle: true;
-  maxAttempts: number;
-  /** Present for in-process clients. */
-  requestHandler?: InProcessHttpHandler;
-}
-
-export interface Iamlocal {
-  /** http://127.0.0.1:PORT, or http://iamlocal.internal when started with `listen: false`. */
-  endpoint: string;
-  /** Whether a TCP port is bound. */
-  listening: boolean;
+/** The running server as iamlocal's own tests see it: the public API plus the server's context. */
+export interface Iamlocal extends PublicIamlocal {
   ctx: ServerContext;
-  credentials: (principal?: PrincipalRef) => Credentials;
-  /** Spread into an SDK v3 client constructor: endpoint, region, credentials, path-style S3, no retries (and the in-process handler). */
-  clientConfig: (principal?: PrincipalRef, options?: ClientConfigOptions) => IamlocalClientConfig;
-  /** An SDK v3 request handler (smithy HttpHandler) that reaches this server without a socket; one per client. */
   requestHandler: (config?: InProcessHandlerConfig) => InProcessHttpHandler;
-  reset: (to?: 'empty' | 'fixtures') => void;
-  stop: () => Promise<void>;
 }
 
 export interface StartOptions extends ServeOptions {
   /** false: bind no port; only in-process clients reach the server (endpoint http://iamlocal.internal). Default true. */
   listen?: boolean;
+}
+
+// The context behind each Iamlocal handed out, for helpers that take the public type (routeThroughIamlocal).
+const contexts = new WeakMap<PublicIamlocal, ServerContext>();
+
+/** The server context of an Iamlocal from startIamlocal. */
+export function contextOf(local: PublicIamlocal): ServerContext {
+  const ctx = contexts.get(local);
+  if (!ctx) throw new TypeError('iamlocal: not an Iamlocal returned by startIamlocal()');
+  return ctx;
 }
 
 function mint(ctx: ServerContext, principal: PrincipalRef): Credentials {
@@ -74,7 +57,7 @@ export async function startIamlocal(options: StartOptions = {}): Promise<Iamloca
   const server = await startServer({ host: '127.0.0.1', port: 0, db: ':memory:', ...options });
   const credentials = (principal: PrincipalRef = 'root'): Credentials => mint(server.ctx, principal);
   const requestHandler = (config?: InProcessHandlerConfig): InProcessHttpHandler => new InProcessHttpHandler(server.connect, config);
-  return {
+  const local: Iamlocal = {
     endpoint: server.url,
     listening: server.listening,
     ctx: server.ctx,
@@ -87,4 +70,6 @@ export async function startIamlocal(options: StartOptions = {}): Promise<Iamloca
     reset: (to = 'fixtures') => resetState(server.ctx, to),
     stop: () => server.close(),
   };
+  contexts.set(local, server.ctx);
+  return local;
 }

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './paths.ts';
 
-// Resolved from the project, as the bundle's own imports are, wherever the bundled CLI runs from.
+// Resolved from the package directory (the one holding package.json), so the sources and dist/'s chunks alike find them.
 const requireFromProject = createRequire(join(PROJECT_ROOT, 'package.json'));
 
 /**

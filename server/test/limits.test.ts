@@ -241,7 +241,7 @@ describe('one server per database file', () => {
     other.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     const code = await new Promise<number | null>((r) => other.on('exit', r));
     assert.equal(code, 1);
-    assert.match(err, /iamlocal: cannot open database .*shared\.sqlite: .* is in use by another iamlocal server \(pid \d+@.*\); stop it or choose another --db/);
+    assert.match(err, /iamlocal serve: cannot open database .*shared\.sqlite: .* is in use by another iamlocal server \(pid \d+@.*\); stop it or choose another --db/);
     await first.close();
     assert.equal(existsSync(`${db}.lock`), false);
     const second = await startServer({ port: 0, db });

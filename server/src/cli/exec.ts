@@ -6,21 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { devNull, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-
-export const EXEC_USAGE = `  iamlocal exec --role NAME|ARN [--as ecs|eks|imds] [--session S] [--duration SECONDS] [--policy FILE] [--endpoint URL]
-                [--instance-profile NAME] [--http-tokens optional|required] [--admin-token TOKEN] -- CMD ARGS...
-      Runs CMD as a session of the role, the way ECS (task role), EKS Pod Identity or EC2 (instance profile) would: its
-      SDKs and the AWS CLI get the role's credentials from iamlocal's container endpoint (ecs, eks) or an instance
-      metadata service (imds), and refresh them before they expire. The role must trust ecs-tasks.amazonaws.com,
-      pods.eks.amazonaws.com or ec2.amazonaws.com (imds also needs an instance profile); without --as, the first it trusts of ecs, eks, imds.
-      --duration: 900 (15 minutes, as on AWS) to 43200, default 3600; --test-only-duration SECONDS allows shorter
-      sessions, for tests of credential refresh only. Exit status and signals pass through.
-  iamlocal credential-process --role NAME|ARN [--session S] [--duration SECONDS] [--policy FILE] [--endpoint URL]
-      Prints a session of the role as credential_process output (for credential_process = in an AWS config profile).
-  iamlocal bind --role NAME|ARN [--as ecs|eks|imds] [--token TOKEN] [--session S] [--duration SECONDS] [--policy FILE] [--endpoint URL]
-      Makes a credential binding that outlives the command (for containers: docker compose) and prints it as JSON:
-      its token (--token: one chosen in advance) for AWS_CONTAINER_AUTHORIZATION_TOKEN, or its instance metadata URL.`;
+import { UsageError, type CliCommand, type Flag, type FlagValues } from './command.ts';
 
 /** Variables that would win over the container or instance-metadata providers, or point them elsewhere. */
 const CLEARED = [
@@ -38,17 +24,36 @@ interface BindingView {
   id: string; token: string; kind: string; roleArn: string; region: string; sessionName: string; credentialsUri?: string; imdsEndpoint?: string | null;
 }
 
-const OPTIONS = {
-  role: { type: 'string' }, as: { type: 'string' }, session: { type: 'string' }, duration: { type: 'string' }, 'test-only-duration': { type: 'string' },
-  policy: { type: 'string' }, endpoint: { type: 'string' }, 'admin-token': { type: 'string' }, 'instance-profile': { type: 'string' }, 'http-tokens': { type: 'string' },
-  token: { type: 'string' },
-} as const;
+const BINDING_FLAGS = {
+  role: { arg: 'NAME|ARN', text: 'The role to run as. Required.' },
+  session: { arg: 'S', text: 'The role session name (default: one made up per binding).' },
+  duration: { arg: 'SECONDS', text: 'Session duration: 900 (15 minutes, as on AWS) to 43200; default 3600.' },
+  'test-only-duration': { arg: 'SECONDS', text: 'A shorter session, for tests of credential refresh only.' },
+  policy: { arg: 'FILE', text: 'A session policy (JSON) that caps the role\'s permissions.' },
+  endpoint: { arg: 'URL', env: 'IAMLOCAL_ENDPOINT', text: 'The running iamlocal (else AWS_ENDPOINT_URL, else http://127.0.0.1:4577).' },
+  'admin-token': { arg: 'TOKEN', env: 'IAMLOCAL_ADMIN_TOKEN', text: 'Bearer token for a server whose admin API needs one.' },
+} satisfies Record<string, Flag>;
+
+const WORKLOAD_FLAGS = {
+  as: { arg: 'ecs|eks|imds', text: 'How the credentials are reached: ECS container endpoint, EKS Pod Identity, or EC2 instance metadata (default: the first the role trusts).' },
+  'instance-profile': { arg: 'NAME', text: 'imds: the instance profile to serve (default: one holding the role).' },
+  'http-tokens': { arg: 'optional|required', text: 'imds: whether IMDSv1 requests without a token are refused (required).' },
+} satisfies Record<string, Flag>;
+
+const ENDPOINT_ENV = { AWS_ENDPOINT_URL: 'Used when neither --endpoint nor IAMLOCAL_ENDPOINT is set.' };
 
 function endpointOf(given: string | undefined): string {
   return (given ?? process.env.IAMLOCAL_ENDPOINT ?? process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4577').replace(/\/$/, '');
 }
 
-type Values = { [K in keyof typeof OPTIONS]?: string };
+type Values = Partial<Record<keyof typeof BINDING_FLAGS | keyof typeof WORKLOAD_FLAGS | 'token', string>>;
+
+/** The string flags of a parsed command line (every flag of these commands takes a value). */
+function valuesOf(flags: FlagValues): Values {
+  const values: Record<string, string> = {};
+  for (const [name, value] of Object.entries(flags)) if (typeof value === 'string') values[name] = value;
+  return values;
+}
 
 async function request(endpoint: string, path: string, init: RequestInit, adminToken: string | undefined): Promise<{ status: number; text: string }> {
   try {
@@ -132,21 +137,9 @@ function fail(command: string, error: unknown): number {
 }
 
 /** `iamlocal exec … -- CMD ARGS…`; resolves to CMD's exit status (or re-raises the signal that ended it). */
-export async function execCommand(args: string[]): Promise<number> {
-  let values: Values;
-  let command: string[];
-  try {
-    const parsed = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
-    values = parsed.values;
-    command = parsed.positionals;
-  } catch (error) {
-    console.error(`iamlocal exec: ${error instanceof Error ? error.message : String(error)}\n${EXEC_USAGE}`);
-    return 2;
-  }
-  if (!values.role || command.length === 0) {
-    console.error(`iamlocal exec: --role NAME and a command after -- are required\n${EXEC_USAGE}`);
-    return 2;
-  }
+async function exec(flags: FlagValues, command: string[]): Promise<number> {
+  const values = valuesOf(flags);
+  if (!values.role || command.length === 0) throw new UsageError('--role NAME and a command after -- are required');
   let created: Awaited<ReturnType<typeof createBinding>>;
   try {
     created = await createBinding(values, { launchedBy: 'exec' });
@@ -188,14 +181,8 @@ export async function execCommand(args: string[]): Promise<number> {
 }
 
 /** `iamlocal credential-process`: one session of the role, as credential_process output (Version 1). */
-export async function credentialProcessCommand(args: string[]): Promise<number> {
-  let values: Values;
-  try {
-    values = parseArgs({ args, options: OPTIONS, strict: true }).values;
-  } catch (error) {
-    console.error(`iamlocal credential-process: ${error instanceof Error ? error.message : String(error)}\n${EXEC_USAGE}`);
-    return 2;
-  }
+async function credentialProcess(flags: FlagValues): Promise<number> {
+  const values = valuesOf(flags);
   try {
     const { endpoint, adminToken, binding } = await createBinding(values, { launchedBy: 'credential-process', imdsListener: false });
     try {
@@ -213,14 +200,8 @@ export async function credentialProcessCommand(args: string[]): Promise<number> 
 }
 
 /** `iamlocal bind`: a binding that stays until deleted (DELETE /_iamlocal/credential-bindings/ID) or the server stops. */
-export async function bindCommand(args: string[]): Promise<number> {
-  let values: Values;
-  try {
-    values = parseArgs({ args, options: OPTIONS, strict: true }).values;
-  } catch (error) {
-    console.error(`iamlocal bind: ${error instanceof Error ? error.message : String(error)}\n${EXEC_USAGE}`);
-    return 2;
-  }
+async function bind(flags: FlagValues): Promise<number> {
+  const values = valuesOf(flags);
   try {
     const { binding } = await createBinding(values, { launchedBy: 'bind' });
     process.stdout.write(`${JSON.stringify(binding, null, 2)}\n`);
@@ -229,3 +210,41 @@ export async function bindCommand(args: string[]): Promise<number> {
     return fail('bind', error);
   }
 }
+
+export const execCommand: CliCommand = {
+  summary: 'Run a command as a session of a role, through the container endpoint or instance metadata.',
+  synopsis: '--role NAME|ARN [--as ecs|eks|imds] [--session S] [--duration SECONDS] [--policy FILE] [other options] -- CMD ARGS...',
+  description: [
+    'Runs CMD as a session of the role, the way ECS (task role), EKS Pod Identity or EC2 (instance profile) would: its',
+    'SDKs and the AWS CLI get the role\'s credentials from iamlocal\'s container endpoint (ecs, eks) or an instance metadata',
+    'service (imds), and refresh them before they expire. The role must trust ecs-tasks.amazonaws.com, pods.eks.amazonaws.com',
+    'or ec2.amazonaws.com (imds also needs an instance profile). Variables and profiles that would take precedence',
+    '(AWS_ACCESS_KEY_ID, AWS_PROFILE, ~/.aws files, …) are cleared for CMD. Needs a running iamlocal.',
+  ].join('\n'),
+  flags: { ...BINDING_FLAGS, ...WORKLOAD_FLAGS },
+  env: ENDPOINT_ENV,
+  exit: "CMD's own status, or its signal, once it ran; 125 when exec itself fails (the role cannot be bound), 126/127 when CMD cannot run",
+  positionals: true,
+  run: exec,
+};
+
+export const credentialProcessCommand: CliCommand = {
+  summary: 'Print a session of a role as credential_process output (for credential_process = in an AWS profile).',
+  synopsis: '--role NAME|ARN [--session S] [--duration SECONDS] [--policy FILE] [other options]',
+  description: 'Prints one session of the role as credential_process JSON (Version 1). The role must trust a workload service, as for exec.',
+  flags: BINDING_FLAGS,
+  env: ENDPOINT_ENV,
+  run: credentialProcess,
+};
+
+export const bindCommand: CliCommand = {
+  summary: 'Make a credential binding that outlives the command (for containers) and print it as JSON.',
+  synopsis: '--role NAME|ARN [--as ecs|eks|imds] [--token TOKEN] [other options]',
+  description: [
+    'Makes a credential binding that stays until deleted or the server stops (for containers: docker compose), and prints',
+    'it as JSON: its token for AWS_CONTAINER_AUTHORIZATION_TOKEN, or its instance metadata URL.',
+  ].join('\n'),
+  flags: { ...BINDING_FLAGS, ...WORKLOAD_FLAGS, token: { arg: 'TOKEN', text: 'A token chosen in advance (e.g. written into a compose file).' } },
+  env: ENDPOINT_ENV,
+  run: bind,
+};

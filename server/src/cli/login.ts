@@ -1,15 +1,8 @@
-import { parseArgs } from 'node:util';
+import { CliFailure, stringFlag, UsageError, type CliCommand, type FlagValues } from './command.ts';
 import { lazyDependency } from '../lazy-dependency.ts';
 import { configFilePath, credentialsFilePath, readSection, writeSection } from './aws-files.ts';
 
 const fastXmlParser = lazyDependency<typeof import('fast-xml-parser')>('fast-xml-parser');
-
-export const LOGIN_USAGE = `  iamlocal login --role NAME|ARN --session NAME [--profile saml] [--provider NAME|ARN] [--account ID] [--duration SECONDS]
-                 [--credentials-file FILE] [--config-file FILE] [--endpoint URL] [--admin-token TOKEN]
-      Signs in like a SAML IdP would: iamlocal's IdP signs an assertion, STS AssumeRoleWithSAML checks it, and the
-      temporary credentials are written as a profile (endpoint_url and region go to the config file).
-  iamlocal env [--profile saml] [--credentials-file FILE] [--config-file FILE]
-      Prints export lines for a profile's credentials, endpoint and region.`;
 
 function endpointOf(given: string | undefined): string {
   return (given ?? process.env.IAMLOCAL_ENDPOINT ?? process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4577').replace(/\/$/, '');
@@ -29,24 +22,14 @@ async function post(url: string, init: RequestInit): Promise<{ status: number; t
 interface StsCredentials { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration: string }
 
 /** `iamlocal login`: the story's SAML sign-in, against a running iamlocal. */
-export async function loginCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      role: { type: 'string' }, session: { type: 'string' }, profile: { type: 'string' }, provider: { type: 'string' }, account: { type: 'string' },
-      duration: { type: 'string' }, 'credentials-file': { type: 'string' }, 'config-file': { type: 'string' }, endpoint: { type: 'string' }, 'admin-token': { type: 'string' },
-      region: { type: 'string' },
-    },
-    strict: true,
-  });
-  if (!values.role || !values.session) {
-    console.error(`iamlocal login: --role and --session are required\n${LOGIN_USAGE}`);
-    return 2;
-  }
-  if (values.duration !== undefined && !/^\d+$/.test(values.duration)) {
-    console.error(`iamlocal login: --duration must be a number of seconds, got '${values.duration}'`);
-    return 2;
-  }
+async function login(flags: FlagValues): Promise<number> {
+  const values = {
+    role: stringFlag(flags, 'role'), session: stringFlag(flags, 'session'), profile: stringFlag(flags, 'profile'), provider: stringFlag(flags, 'provider'),
+    account: stringFlag(flags, 'account'), duration: stringFlag(flags, 'duration'), 'credentials-file': stringFlag(flags, 'credentials-file'),
+    'config-file': stringFlag(flags, 'config-file'), endpoint: stringFlag(flags, 'endpoint'), 'admin-token': stringFlag(flags, 'admin-token'), region: stringFlag(flags, 'region'),
+  };
+  if (!values.role || !values.session) throw new UsageError('--role and --session are required');
+  if (values.duration !== undefined && !/^\d+$/.test(values.duration)) throw new UsageError(`--duration must be a number of seconds, got '${values.duration}'`);
   const endpoint = endpointOf(values.endpoint);
   const profile = values.profile ?? 'saml';
   const adminToken = values['admin-token'] ?? process.env.IAMLOCAL_ADMIN_TOKEN;
@@ -85,27 +68,18 @@ export async function loginCommand(args: string[]): Promise<number> {
     console.log(result.AssumedRoleUser.Arn);
     return 0;
   } catch (error) {
-    if (error instanceof LoginError) {
-      console.error(`iamlocal login: ${error.message}`);
-      return 1;
-    }
+    if (error instanceof LoginError) throw new CliFailure(error.message);
     throw error;
   }
 }
 
 /** `iamlocal env`: export lines for a profile, for shells and tools that only read environment variables. */
-export function envCommand(args: string[]): number {
-  const { values } = parseArgs({
-    args, options: { profile: { type: 'string' }, 'credentials-file': { type: 'string' }, 'config-file': { type: 'string' } }, strict: true,
-  });
-  const profile = values.profile ?? 'saml';
-  const credentialsFile = credentialsFilePath(values['credentials-file']);
+function env(values: FlagValues): number {
+  const profile = stringFlag(values, 'profile') ?? 'saml';
+  const credentialsFile = credentialsFilePath(stringFlag(values, 'credentials-file'));
   const credentials = readSection(credentialsFile, profile);
-  if (!credentials?.aws_access_key_id || !credentials.aws_secret_access_key) {
-    console.error(`iamlocal env: no credentials for profile '${profile}' in ${credentialsFile} (run iamlocal login first)`);
-    return 1;
-  }
-  const config = readSection(configFilePath(values['config-file']), profile === 'default' ? 'default' : `profile ${profile}`) ?? {};
+  if (!credentials?.aws_access_key_id || !credentials.aws_secret_access_key) throw new CliFailure(`no credentials for profile '${profile}' in ${credentialsFile} (run iamlocal login first)`);
+  const config = readSection(configFilePath(stringFlag(values, 'config-file')), profile === 'default' ? 'default' : `profile ${profile}`) ?? {};
   const quote = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
   const lines = [
     ['AWS_ACCESS_KEY_ID', credentials.aws_access_key_id],
@@ -119,3 +93,43 @@ export function envCommand(args: string[]): number {
   console.log(lines.join('\n'));
   return 0;
 }
+
+const files = {
+  'credentials-file': { arg: 'FILE', env: 'AWS_SHARED_CREDENTIALS_FILE', text: 'The AWS credentials file (default ~/.aws/credentials).' },
+  'config-file': { arg: 'FILE', env: 'AWS_CONFIG_FILE', text: 'The AWS config file (default ~/.aws/config).' },
+};
+
+export const loginCommand: CliCommand = {
+  summary: 'Sign in to a role through iamlocal\'s SAML IdP and write the credentials as an AWS profile.',
+  synopsis: '--role NAME|ARN --session NAME [--profile saml] [--provider NAME|ARN] [--account ID] [--duration SECONDS] [other options]',
+  description: [
+    'Signs in like a SAML IdP would: iamlocal\'s IdP signs an assertion, STS AssumeRoleWithSAML checks it, and the',
+    'temporary credentials are written as a profile (endpoint_url and region go to the config file). Needs a running iamlocal.',
+  ].join('\n'),
+  flags: {
+    role: { arg: 'NAME|ARN', text: 'The role to assume. Required.' },
+    session: { arg: 'NAME', text: 'The role session name (e.g. your e-mail address). Required.' },
+    profile: { arg: 'NAME', text: 'The profile to write (default saml).' },
+    provider: { arg: 'NAME|ARN', text: 'The IAM SAML provider (default: one backed by the built-in IdP that the role\'s trust policy names).' },
+    account: { arg: 'ID', text: 'The role\'s account, when --role is a name (default: the server\'s account).' },
+    duration: { arg: 'SECONDS', text: 'DurationSeconds of the session.' },
+    ...files,
+    endpoint: { arg: 'URL', env: 'IAMLOCAL_ENDPOINT', text: 'The running iamlocal (else AWS_ENDPOINT_URL, else http://127.0.0.1:4577).' },
+    'admin-token': { arg: 'TOKEN', env: 'IAMLOCAL_ADMIN_TOKEN', text: 'Bearer token for a server whose admin API needs one.' },
+    region: { arg: 'REGION', env: 'AWS_REGION', text: 'The region written to the profile (default us-east-1).' },
+  },
+  env: { AWS_ENDPOINT_URL: 'Used when neither --endpoint nor IAMLOCAL_ENDPOINT is set.' },
+  run: login,
+};
+
+export const envCommand: CliCommand = {
+  summary: 'Print export lines for a profile\'s credentials, endpoint and region.',
+  synopsis: '[--profile saml] [--credentials-file FILE] [--config-file FILE]',
+  description: 'Prints shell export lines (AWS_ACCESS_KEY_ID, ..., AWS_ENDPOINT_URL, AWS_REGION) for a profile written by iamlocal login.',
+  flags: {
+    profile: { arg: 'NAME', text: 'The profile to read (default saml).' },
+    ...files,
+  },
+  env: { IAMLOCAL_ENDPOINT: 'The endpoint printed when the profile has no endpoint_url (else AWS_ENDPOINT_URL, else http://127.0.0.1:4577).', AWS_ENDPOINT_URL: 'See IAMLOCAL_ENDPOINT.' },
+  run: env,
+};

@@ -258,7 +258,7 @@ async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerRes
 
 function sendS3(req: IncomingMessage, res: ServerResponse, result: S3Result): void {
   res.statusCode = result.status ?? 200;
-  // setHeader, not res.set: Express would append a charset to Content-Type, changing what the object says.
+  // setHeader as it is: no charset appended to Content-Type, which would change what the object says.
   for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
   const body = result.body;
   if (body === undefined) {
@@ -304,9 +304,29 @@ export type App = (req: IncomingMessage, res: ServerResponse) => void;
 
 const ADMIN_PATH = /^\/_iamlocal(?:[/?]|$)/;
 
+// Temporary keys iamlocal was told about but does not know, already explained in the log (bounded).
+const hintedSessionKeys = new Set<string>();
+
+/**
+ * An unknown ASIA key is nearly always a session an earlier iamlocal issued: a `:memory:` server, or a reset, forgets
+ * its sessions, while the AWS CLI (and boto3) keep role_arn credentials in ~/.aws/cli/cache until they expire. AWS's
+ * answer (InvalidClientTokenId, InvalidAccessKeyId) stays as AWS words it; the server log says why, once per key.
+ */
+function hintUnknownSession(ctx: ServerContext, res: ServerResponse, record: RequestRecord, accessKeyId: string): void {
+  if (hintedSessionKeys.has(accessKeyId) || !ctx.log.isLevelEnabled('warn')) return;
+  res.once('finish', () => {
+    if ((record.errorCode !== 'InvalidClientTokenId' && record.errorCode !== 'InvalidAccessKeyId') || hintedSessionKeys.has(accessKeyId)) return;
+    if (hintedSessionKeys.size >= 1000) hintedSessionKeys.clear();
+    hintedSessionKeys.add(accessKeyId);
+    ctx.log.warn({ accessKeyId, errorCode: record.errorCode },
+      `unknown temporary access key ${accessKeyId}: this iamlocal never issued it (or a restart of a :memory: server or a reset forgot it). ` +
+      'The AWS CLI and boto3 reuse role_arn credentials cached in ~/.aws/cli/cache until they expire: delete that cache (rm -rf ~/.aws/cli/cache) or assume the role again.');
+  });
+}
+
 /**
  * STS, IAM and S3 requests go straight to their handlers on node:http (their hot path has no use for Express);
- * the admin API under /_iamlocal/ is an Express router.
+ * the admin API under /_iamlocal/ is an Express router, loaded on the first admin request.
  */
 export function createApp(ctx: ServerContext): App {
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
@@ -325,6 +345,7 @@ export function createApp(ctx: ServerContext): App {
     }
     const target = splitUrl(req.url ?? '/');
     const scope = credentialScopeOf(req.headers, target.rawQuery);
+    if (scope?.accessKeyId.startsWith('ASIA')) hintUnknownSession(ctx, res, record, scope.accessKeyId);
     const work = isQueryRequest(req, target.rawPath, target.rawQuery, scope?.service)
       ? handleQuery(ctx, req, res, record, target, scope?.service)
       : isKmsRequest(req, scope?.service) ? handleJson(ctx, req, res, record, target) : handleS3(ctx, req, res, record, target);
@@ -339,7 +360,7 @@ export function createApp(ctx: ServerContext): App {
   // Express and the admin routes load on the first admin request: start-up and the health probe do without them.
   let adminApp: Promise<App> | undefined;
   const admin: App = (req, res) => {
-    (adminApp ??= createAdminApp(ctx, serve)).then((app) => app(req, res), (error: unknown) => {
+    (adminApp ??= createAdminApp(ctx)).then((app) => app(req, res), (error: unknown) => {
       ctx.log.error({ err: error }, 'admin API failed to load');
       res.statusCode = 500;
       res.end();
@@ -357,14 +378,14 @@ export function createApp(ctx: ServerContext): App {
 
 const HEALTH_PATH = /^\/_iamlocal\/health\/?(?:\?|$)/;
 
-/** GET /_iamlocal/health: open to all (as before the admin API's authentication), and answered without Express. */
+/** GET /_iamlocal/health: open to all (as before the admin API's authentication), and answered without loading the admin routes. */
 function health(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): void {
   const body = JSON.stringify({ status: 'ok', accountId: ctx.config.accountId, region: ctx.config.region });
   res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-async function createAdminApp(ctx: ServerContext, serve: App): Promise<App> {
+async function createAdminApp(ctx: ServerContext): Promise<App> {
   const [{ default: express }, { adminRouter }] = await Promise.all([import('express'), import('./admin.ts')]);
   const admin = express();
   admin.disable('x-powered-by');
@@ -378,11 +399,30 @@ async function createAdminApp(ctx: ServerContext, serve: App): Promise<App> {
     }
     next();
   }, adminRouter(ctx, express));
-  admin.use((req: Request, res: Response) => serve(req, res));
-  // Admin routes answer JSON errors; no stack trace ever leaves the server.
+  admin.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: 'no such admin route' });
+  });
+  // Admin routes answer JSON errors: a body the client got wrong is its fault (4xx); anything else is ours, logged,
+  // and no stack trace ever leaves the server.
   admin.use((error: unknown, _req: Request, res: Response, _next: (e?: unknown) => void) => {
+    if (res.headersSent) return;
+    const clientFault = bodyFault(error);
+    if (clientFault) {
+      res.status(clientFault.status).json({ error: clientFault.message });
+      return;
+    }
     ctx.log.error({ err: error }, 'admin route error');
-    if (!res.headersSent) res.status(500).json({ error: 'internal error' });
+    res.status(500).json({ error: 'internal error' });
   });
   return admin;
+}
+
+/** A request body Express's parsers refused (malformed, too large, badly encoded): the client's fault, as a 4xx. */
+function bodyFault(error: unknown): { status: number; message: string } | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, type, message } = error as { status?: unknown; type?: unknown; message?: unknown };
+  if (typeof status !== 'number' || status < 400 || status >= 500 || typeof type !== 'string') return undefined;
+  if (type === 'entity.parse.failed') return { status: 400, message: `request body: not JSON (${String(message)})` };
+  if (type === 'entity.too.large') return { status: 413, message: 'request body: too large' };
+  return { status, message: `request body: ${String(message)}` };
 }

@@ -2,29 +2,10 @@
 // in-process handler, to iamlocal, so they get real SigV4 and policy decisions; every other command keeps its mock.
 // aws-sdk-client-mock stays the test suite's dependency: the mock is typed structurally and never imported.
 import { lookupCredentials } from '../auth/caller.ts';
-import type { Credentials, Iamlocal, IamlocalClientConfig, PrincipalRef } from '../in-process.ts';
+import { contextOf } from '../in-process.ts';
+import type { ClientClass, ClientMockLike, Credentials, Iamlocal, RouteOptions } from '../public-types.ts';
 
-/** An SDK v3 command class, e.g. GetObjectCommand. */
-export type CommandClass = new (input: never) => object;
-
-/** What the bridge needs of an `AwsStub` from `mockClient(S3Client)` (or of a mocked client instance). */
-export interface ClientMockLike {
-  on(command: CommandClass): { callsFake(fake: (input: object, getClient: () => object) => unknown): unknown };
-  /** The sinon stub that replaced `send`; its `wrappedMethod` is the SDK's own `send`. */
-  readonly send: object;
-}
-
-/** An SDK v3 client class, e.g. S3Client. */
-export type ClientClass = new (config: IamlocalClientConfig) => object;
-
-export interface RouteOptions {
-  /** Who the routed calls are made as. Default: the account root. */
-  principal?: PrincipalRef;
-  /** The commands to route to iamlocal; each replaces any behaviour previously set for that command. */
-  commands: readonly CommandClass[];
-  /** The client class to send with; by default the class of the client the mocked call was made on. */
-  client?: ClientClass;
-}
+export type { ClientClass, ClientMockLike, CommandClass, RouteOptions } from '../public-types.ts';
 
 type Send = (this: object, command: object) => Promise<unknown>;
 
@@ -54,9 +35,10 @@ export function routeThroughIamlocal<M extends ClientMockLike>(mock: M, local: I
   const principal = options.principal ?? 'root';
   const clients = new Map<ClientClass, { client: object; credentials: Credentials }>();
 
+  const ctx = contextOf(local);
   const valid = (credentials: Credentials): boolean => {
-    const found = lookupCredentials(local.ctx.iam, credentials.accessKeyId);
-    return !!found && found.secretKey === credentials.secretAccessKey && (!found.expiresAt || found.expiresAt > local.ctx.now());
+    const found = lookupCredentials(ctx.iam, credentials.accessKeyId);
+    return !!found && found.secretKey === credentials.secretAccessKey && (!found.expiresAt || found.expiresAt > ctx.now());
   };
   const realClient = (ClientCtor: ClientClass): object => {
     const cached = clients.get(ClientCtor);

@@ -1,5 +1,5 @@
 // An HTTP handler for AWS SDK v3 clients that carries requests into iamlocal without a socket: node:http writes the
-// request into an in-memory connection, the server's real HTTP parser reads it, and the same Express app (SigV4,
+// request into an in-memory connection, the server's real HTTP parser reads it, and the same app (SigV4,
 // policy evaluation, S3 streaming) answers. Typed structurally so that iamlocal needs no @smithy package at runtime.
 import http, { type IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';

@@ -1,0 +1,109 @@
+// Builds dist/, what the package ships and bin/iamlocal.mjs runs: run by `prepare` (so `npm ci` leaves a runnable
+// checkout) and `prepack`. esbuild bundles the sources (runtime dependencies stay external; Express and uuid are bundled, with their licences in
+// dist/THIRD-PARTY-NOTICES.txt): dist/index.mjs and dist/cli.mjs
+// (ES modules sharing chunks) and dist/index.cjs (CommonJS). The TypeScript compiler writes the declarations of the
+// public API (server/src/index.ts, whose types come from public-types.ts and fixture-types.ts, modules that import
+// nothing), which are joined into one self-contained dist/index.d.ts (and its CommonJS twin dist/index.d.cts).
+//   node scripts/build.mjs             build
+//   node scripts/build.mjs --if-stale  build only when a source is newer than dist/ (the test runner and npm start)
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const src = join(root, 'server', 'src');
+const dist = join(root, 'dist');
+const STAMP = join(dist, '.build-stamp');
+
+function newestInput() {
+  let newest = 0;
+  const visit = (path) => {
+    const stat = statSync(path);
+    if (stat.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+    else newest = Math.max(newest, stat.mtimeMs);
+  };
+  for (const input of [src, join(root, 'db', 'fixtures.schema.json'), fileURLToPath(import.meta.url), join(root, 'package.json')]) visit(input);
+  return newest;
+}
+
+if (process.argv.includes('--if-stale') && existsSync(STAMP) && statSync(STAMP).mtimeMs >= newestInput()) process.exit(0);
+
+const started = Date.now();
+const check = spawnSync(process.execPath, [join(root, 'scripts', 'fixture-types.mjs'), '--check'], { stdio: 'inherit' });
+if (check.status !== 0) process.exit(1);
+
+const { build } = await import('esbuild');
+const ts = (await import('typescript')).default;
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+// The runtime dependencies stay external (the consumer installs them); anything else the sources import (Express and
+// uuid, dev dependencies here) is bundled, so a consumer does not install Express's 65 packages for twenty admin routes.
+const runtime = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies ?? {});
+const common = {
+  bundle: true, platform: 'node', target: 'node20', external: runtime.flatMap((name) => [name, `${name}/*`]), logLevel: 'warning',
+  legalComments: 'none', sourcemap: false, absWorkingDir: root, metafile: true,
+};
+const esm = await build({
+  ...common, entryPoints: { index: join(src, 'index.ts'), cli: join(src, 'cli.ts') }, outdir: dist, format: 'esm',
+  splitting: true, outExtension: { '.js': '.mjs' }, chunkNames: 'chunks/[name]-[hash]',
+});
+writeFileSync(join(dist, 'THIRD-PARTY-NOTICES.txt'), bundledNotices(esm.metafile));
+// CommonJS has no import.meta: the one use, import.meta.url (finding db/ and better-sqlite3), becomes this file's URL.
+await build({
+  ...common, entryPoints: [join(src, 'index.ts')], outfile: join(dist, 'index.cjs'), format: 'cjs',
+  define: { 'import.meta.url': '__iamlocalModuleUrl' },
+  banner: { js: 'const __iamlocalModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
+
+/** The licence of every package bundled into dist/ (their MIT/ISC terms ask for the notice to travel with the code). */
+function bundledNotices(metafile) {
+  const packages = new Map();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (!match) continue;
+    const dir = join(root, input.slice(0, match.index + match[0].length));
+    if (packages.has(dir)) continue;
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const licenceFile = readdirSync(dir).find((name) => /^(licen[cs]e|copying)(\.|$)/i.test(name));
+    packages.set(dir, `${manifest.name}@${manifest.version} (${manifest.license ?? 'see below'})\n\n${licenceFile ? readFileSync(join(dir, licenceFile), 'utf8').trim() : '(no licence file in the package)'}`);
+  }
+  const header = 'Packages bundled into iamlocal\'s dist/ files, with their licences.';
+  return `${[header, ...[...packages.values()].sort()].join(`\n\n${'-'.repeat(78)}\n\n`)}\n`;
+}
+
+// Declarations: emitted in memory for the three modules of the public API, then joined.
+const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); } });
+const options = { ...config.options, noEmit: false, declaration: true, emitDeclarationOnly: true, allowImportingTsExtensions: true, rewriteRelativeImportExtensions: true, outDir: join(root, '.d.ts-out'), rootDir: src };
+const program = ts.createProgram([join(src, 'index.ts')], options);
+const declarations = new Map();
+const parts = ['public-types.ts', 'fixture-types.ts', 'index.ts'];
+for (const part of parts) {
+  const file = program.getSourceFile(join(src, part));
+  const result = program.emit(file, (name, text) => declarations.set(relative(options.outDir, name), text), undefined, true);
+  const problems = [...ts.getPreEmitDiagnostics(program, file), ...result.diagnostics];
+  if (problems.length) {
+    console.error(ts.formatDiagnostics(problems, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' }));
+    process.exit(1);
+  }
+}
+const declarationOf = (part) => {
+  const text = declarations.get(part.replace(/\.ts$/, '.d.ts'));
+  if (text === undefined) throw new Error(`no declarations emitted for ${part}`);
+  return text;
+};
+const importLine = /^(import|export) (type )?(\*|\{[^}]*\}) from '\.\/(public-types|fixture-types)\.(ts|js)';\n/gm;
+const index = declarationOf('index.ts').replace(importLine, '');
+const joined = [
+  '// iamlocal: the public API\'s declarations, self-contained (generated by scripts/build.mjs).',
+  declarationOf('public-types.ts'), declarationOf('fixture-types.ts'), index,
+].join('\n').replace(/^export \{\};\n/gm, '');
+// Every import or re-export left would be a dependency of the consumer's type-check: there must be none.
+const leftover = /^\s*(import|export) [^;]* from ['"]|import\(['"]/m.exec(joined);
+if (leftover) throw new Error(`dist/index.d.ts still refers to another module: ${leftover[0]}`);
+writeFileSync(join(dist, 'index.d.ts'), joined);
+writeFileSync(join(dist, 'index.d.cts'), joined);
+writeFileSync(STAMP, `${new Date().toISOString()}\n`);
+console.error(`iamlocal: built dist/ in ${Date.now() - started} ms`);
