@@ -13,7 +13,7 @@ import { iamService } from '../services/iam/iam.ts';
 import type { QueryService } from '../services/query-service.ts';
 import { routeS3, type S3Call, type S3Result } from '../services/s3/s3.ts';
 import { stsService } from '../services/sts/sts.ts';
-import { AwsError, internalError, isAwsErrorShape, s3InternalError } from './errors.ts';
+import { AwsError, internalError, isAwsErrorShape, s3InternalError } from '../errors.ts';
 import { openS3Body, readLimited } from './s3-body.ts';
 import type { RequestRecord } from './log.ts';
 import { recordCredentialUse } from '../store/last-used.ts';

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { createS3BodyVerifier, type BodyVerifier } from '../auth/chunked.ts';
 import type { CredentialLookup } from '../auth/caller.ts';
 import type { AuthSuccess } from '../auth/sigv4.ts';
-import { AwsError, incompleteBody } from './errors.ts';
+import { AwsError, incompleteBody } from '../errors.ts';
 
 /**
  * Reads a whole (small) body, failing once it exceeds `limit` bytes. The rest of an oversized body is then read and

@@ -1,6 +1,6 @@
 // Account-level IAM: alias, password policy, GetAccountSummary, GetAccountAuthorizationDetails.
 import { roleArn, userArn } from '../../auth/caller.ts';
-import { entityAlreadyExists, noSuchEntity, validationError } from '../../http/errors.ts';
+import { entityAlreadyExists, noSuchEntity, validationError } from '../../errors.ts';
 import type { XmlObject, XmlValue } from '../../protocol/xml.ts';
 import type { PrincipalKind } from '../../store/iam-store.ts';
 import { iamEntities, type PasswordPolicy } from '../../store/iam-entities-store.ts';

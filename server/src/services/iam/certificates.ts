@@ -1,7 +1,7 @@
 // Server certificates (for ELB/CloudFront) and signing certificates (X.509, for SOAP-era services) uploaded to IAM.
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { pathOf } from '../../auth/caller.ts';
-import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity } from '../../http/errors.ts';
+import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity } from '../../errors.ts';
 import { credentialId, credentialsStore, type ServerCertificateRow, type SigningCertificateRow } from '../../store/credentials-store.ts';
 import { isoSeconds } from '../../store/ids.ts';
 import { req, str, type QueryCall, type QueryHandler } from '../query-service.ts';

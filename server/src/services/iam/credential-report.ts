@@ -2,7 +2,7 @@
 // A CSV of every user and the root account, with password, MFA, access key and signing certificate facts, taken
 // when the report is generated and kept for four hours, as on AWS.
 import { userArn } from '../../auth/caller.ts';
-import { AwsError } from '../../http/errors.ts';
+import { AwsError } from '../../errors.ts';
 import { credentialsStore } from '../../store/credentials-store.ts';
 import { iamEntities, type IamEntitiesStore, type PasswordPolicy } from '../../store/iam-entities-store.ts';
 import type { AccessKeyRow } from '../../store/iam-store.ts';

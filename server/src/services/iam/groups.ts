@@ -1,5 +1,5 @@
 // UpdateGroup (rename and move).
-import { entityAlreadyExists } from '../../http/errors.ts';
+import { entityAlreadyExists } from '../../errors.ts';
 import { iamEntities } from '../../store/iam-entities-store.ts';
 import { req, str, type QueryHandler } from '../query-service.ts';
 import { accountOf, authorize, checkPath, groupArn, groupResource, requireGroup } from './iam.ts';

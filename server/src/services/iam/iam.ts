@@ -1,5 +1,5 @@
 import { authorizeCaller, baseContext, pathOf, roleArn, userArn } from '../../auth/caller.ts';
-import { AwsError, deleteConflict, entityAlreadyExists, limitExceeded, malformedPolicy, noSuchEntity, validationError } from '../../http/errors.ts';
+import { AwsError, deleteConflict, entityAlreadyExists, limitExceeded, malformedPolicy, noSuchEntity, validationError } from '../../errors.ts';
 import { PolicyDocumentError, validatePolicyDocument, type PolicyKind } from '../../policy/index.ts';
 import type { QueryInput, ServiceModel } from '../../protocol/query.ts';
 import type { XmlObject } from '../../protocol/xml.ts';

@@ -1,6 +1,6 @@
 // Instance profiles: a named container for (at most) one role, for EC2.
 import { pathOf } from '../../auth/caller.ts';
-import { AwsError, deleteConflict, entityAlreadyExists, limitExceeded, noSuchEntity } from '../../http/errors.ts';
+import { AwsError, deleteConflict, entityAlreadyExists, limitExceeded, noSuchEntity } from '../../errors.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { iamEntities, type InstanceProfileRow } from '../../store/iam-entities-store.ts';
 import { awsId, isoSeconds } from '../../store/ids.ts';

@@ -2,7 +2,7 @@
 // the check GetSessionToken and AssumeRole make of SerialNumber + TokenCode.
 import { qrCodePng } from '../../auth/qr-png.ts';
 import { newTotpSeed, totpAtStep, totpStep } from '../../auth/totp.ts';
-import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity, validationError } from '../../http/errors.ts';
+import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity, validationError } from '../../errors.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { credentialsStore, mfaSerial, type MfaDeviceRow } from '../../store/credentials-store.ts';
 import { iamEntities } from '../../store/iam-entities-store.ts';

@@ -1,5 +1,5 @@
 // OpenID Connect identity providers (the trust anchors of AssumeRoleWithWebIdentity).
-import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity, validationError } from '../../http/errors.ts';
+import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity, validationError } from '../../errors.ts';
 import { iamEntities, oidcProviderArn, oidcProviderKey, type OidcProviderRow } from '../../store/iam-entities-store.ts';
 import { isoSeconds } from '../../store/ids.ts';
 import { req, type QueryCall, type QueryHandler } from '../query-service.ts';

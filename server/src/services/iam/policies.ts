@@ -3,7 +3,7 @@ import type { XmlObject } from '../../protocol/xml.ts';
 import { iamEntities } from '../../store/iam-entities-store.ts';
 import { req, str, type QueryCall, type QueryHandler } from '../query-service.ts';
 import { entityTagHandlers } from './entity-tags.ts';
-import { AwsError } from '../../http/errors.ts';
+import { AwsError } from '../../errors.ts';
 import { accountOf, afterMarker, authorize, maxItems, page, requirePolicy } from './iam.ts';
 
 /** Tags belong to customer managed policies; AWS managed ones cannot be tagged by an account. */

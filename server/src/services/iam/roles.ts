@@ -1,7 +1,7 @@
 // UpdateRoleDescription and service-linked roles; DeleteRole's extra preconditions.
 import { randomUUID } from 'node:crypto';
 import { roleArn } from '../../auth/caller.ts';
-import { AwsError, deleteConflict, noSuchEntity } from '../../http/errors.ts';
+import { AwsError, deleteConflict, noSuchEntity } from '../../errors.ts';
 import type { RoleRow } from '../../store/iam-store.ts';
 import { iamEntities } from '../../store/iam-entities-store.ts';
 import { awsId, isoSeconds } from '../../store/ids.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity } from '../../http/errors.ts';
+import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity } from '../../errors.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { providerMetadata } from '../../saml/idp.ts';
 import { parseIdpMetadata, SamlError, type IdpMetadata } from '../../saml/verify.ts';

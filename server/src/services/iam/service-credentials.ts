@@ -1,7 +1,7 @@
 // Service-specific credentials: user name + password for CodeCommit and Amazon Keyspaces, API keys (alias + secret)
 // for Amazon Bedrock and CloudWatch Logs.
 import { randomBytes } from 'node:crypto';
-import { AwsError, limitExceeded, noSuchEntity } from '../../http/errors.ts';
+import { AwsError, limitExceeded, noSuchEntity } from '../../errors.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { credentialId, credentialsStore, type ServiceCredentialRow } from '../../store/credentials-store.ts';
 import { isoSeconds } from '../../store/ids.ts';

@@ -1,5 +1,5 @@
 import { authorizeCaller, baseContext, compileStoredPolicy, roleArn, userArn } from '../../auth/caller.ts';
-import { malformedPolicy, noSuchEntity, validationError } from '../../http/errors.ts';
+import { malformedPolicy, noSuchEntity, validationError } from '../../errors.ts';
 import { evaluate, PolicyDocumentError, validatePolicyDocument, type BoundPolicy, type CallerPrincipal, type PolicyKind } from '../../policy/index.ts';
 import type { QueryInput } from '../../protocol/query.ts';
 import type { XmlObject } from '../../protocol/xml.ts';

@@ -1,6 +1,6 @@
 // UpdateUser and GetAccessKeyLastUsed.
 import { userArn } from '../../auth/caller.ts';
-import { AwsError, deleteConflict, entityAlreadyExists } from '../../http/errors.ts';
+import { AwsError, deleteConflict, entityAlreadyExists } from '../../errors.ts';
 import type { UserRow } from '../../store/iam-store.ts';
 import { credentialsStore } from '../../store/credentials-store.ts';
 import { iamEntities } from '../../store/iam-entities-store.ts';
