@@ -11,7 +11,8 @@ import type { XmlObject } from '../../protocol/xml.ts';
 import { SMALL_BLOB_BYTES, type BucketRow, type ObjectRow } from '../../store/s3-store.ts';
 import { accessDenied } from '../access-denied.ts';
 import { aclGrant, effectivePab, foreignObjectOwner } from './acl-model.ts';
-import { readLimited, type S3Body } from '../../http/s3-body.ts';
+import type { S3Body } from '../../auth/chunked.ts';
+import { readLimited } from '../../protocol/read-limited.ts';
 
 export interface S3Call {
   method: string;
