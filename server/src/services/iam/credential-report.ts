@@ -8,7 +8,7 @@ import { iamEntities, type IamEntitiesStore, type PasswordPolicy } from '../../s
 import type { AccessKeyRow } from '../../store/iam-store.ts';
 import { isoSeconds } from '../../store/ids.ts';
 import type { QueryCall, QueryHandler } from '../query-service.ts';
-import { accountOf, authorize } from './iam.ts';
+import { accountOf, authorize } from './authorize.ts';
 
 /** AWS hands out a report for four hours after it was generated; then it must be generated again. */
 const REPORT_LIFETIME_MS = 4 * 60 * 60 * 1000;

@@ -4,7 +4,7 @@ import { AwsError, deleteConflict } from '../../errors.ts';
 import { credentialsStore } from '../../store/credentials-store.ts';
 import type { UserRow } from '../../store/iam-store.ts';
 import { req, type QueryCall, type QueryHandler } from '../query-service.ts';
-import { accountOf, authorize } from './iam.ts';
+import { accountOf, authorize } from './authorize.ts';
 
 /** DeleteUser refuses while the user still has MFA devices, signing certificates, SSH keys or service-specific credentials. */
 export function checkCredentialsDeletable(call: QueryCall, user: UserRow): void {

@@ -6,9 +6,11 @@ import { iamEntities, type InstanceProfileRow } from '../../store/iam-entities-s
 import { awsId, isoSeconds } from '../../store/ids.ts';
 import { req, str, type QueryCall, type QueryHandler } from '../query-service.ts';
 import { entityTagHandlers, tagsJson } from './entity-tags.ts';
-import {
-  accountOf, afterMarker, authorize, checkPath, inputTags, maxItems, mergeTags, page, pageXml, requestTagContext, requireRole, roleResource, roleXml, tagList,
-} from './iam.ts';
+import { accountOf, authorize, requestTagContext } from './authorize.ts';
+import { afterMarker, maxItems, page, pageXml } from './pagination.ts';
+import { checkPath, requireRole, roleResource } from './entities.ts';
+import { inputTags, mergeTags, tagList } from './tags.ts';
+import { roleXml } from './shapes.ts';
 import { isServiceLinked } from './roles.ts';
 
 const INSTANCE_PROFILES_PER_ACCOUNT = 1000;

@@ -4,7 +4,8 @@ import { iamEntities, oidcProviderArn, oidcProviderKey, type OidcProviderRow } f
 import { isoSeconds } from '../../store/ids.ts';
 import { req, type QueryCall, type QueryHandler } from '../query-service.ts';
 import { entityTagHandlers, tagsJson } from './entity-tags.ts';
-import { accountOf, authorize, inputTags, mergeTags, requestTagContext, tagList } from './iam.ts';
+import { accountOf, authorize, requestTagContext } from './authorize.ts';
+import { inputTags, mergeTags, tagList } from './tags.ts';
 
 const PROVIDERS_PER_ACCOUNT = 100;
 const CLIENT_IDS_PER_PROVIDER = 100;

@@ -7,6 +7,7 @@ import type { IamStore, PrincipalKind } from '../../store/iam-store.ts';
 import { decisionSink } from '../../context.ts';
 import { accessDenied } from '../access-denied.ts';
 import { num, str, type QueryCall, type QueryHandler } from '../query-service.ts';
+import { page } from './pagination.ts';
 
 interface SourcedPolicy { id: string; type: string; text: string; bound: BoundPolicy }
 
