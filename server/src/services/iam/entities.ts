@@ -25,7 +25,7 @@ export function requireUser(call: QueryCall, name: string): UserRow {
   return user;
 }
 
-function requireAttachablePolicy(call: QueryCall, arn: string): ManagedPolicyRow {
+export function requireAttachablePolicy(call: QueryCall, arn: string): ManagedPolicyRow {
   const policy = call.ctx.iam.policy(arn);
   if (!policy) throw noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
   return policy;

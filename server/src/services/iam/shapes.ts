@@ -30,7 +30,7 @@ export function userXml(user: UserRow, shape: 'full' | 'list' = 'list'): XmlObje
  * - description: UpdateRoleDescription — the basics and the new Description;
  * - profile: a role inside an instance profile — the basics only.
  */
-type RoleShape = 'get' | 'create' | 'list' | 'description' | 'profile';
+export type RoleShape = 'get' | 'create' | 'list' | 'description' | 'profile';
 
 export function roleXml(role: RoleRow, shape: RoleShape): XmlObject {
   const base: XmlObject = {

@@ -3,7 +3,7 @@ import { AwsError, limitExceeded } from '../../errors.ts';
 import type { QueryInput } from '../../protocol/query.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 
-const TAGS_PER_ENTITY = 50;
+export const TAGS_PER_ENTITY = 50;
 
 export function inputTags(input: QueryInput, member = 'Tags'): Record<string, string> {
   const list = input[member];
