@@ -1,4 +1,4 @@
-// Groups and their members: Create/Get/Update/Delete/ListGroups, Add/RemoveUserToGroup, ListGroupsForUser.
+// Groups and their members: Create/Get/Update/Delete/ListGroups, AddUserToGroup, RemoveUserFromGroup, ListGroupsForUser.
 import { deleteConflict, entityAlreadyExists, noSuchEntity } from '../../errors.ts';
 import { iamEntities } from '../../store/iam-entities-store.ts';
 import { req, str, type QueryHandler } from '../query-service.ts';
