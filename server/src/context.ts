@@ -1,4 +1,4 @@
-import type { Logger } from './http/log.ts';
+import type { Logger } from './log.ts';
 import type { Db } from './store/db.ts';
 import type { IamStore } from './store/iam-store.ts';
 import type { S3Store } from './store/s3-store.ts';

@@ -2,7 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createApp } from './http/app.ts';
-import { createLogger, type LogLevel } from './http/log.ts';
+import { createLogger, type LogLevel } from './log.ts';
 import { DEFAULT_CONFIG, type ServerConfig, type ServerContext } from './context.ts';
 import { bootstrap } from './store/bootstrap.ts';
 import { openDatabase, type Db } from './store/db.ts';

@@ -1,5 +1,5 @@
 import { createHash, createHmac, type Hash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import {
   checksumAlgorithmFromHeader, checksumHeaderName, createChecksum, isValidChecksumValue,
   type Checksum, type ChecksumAlgorithm,
@@ -60,6 +60,9 @@ export interface BodyVerifier {
   /** Decoded body bytes passed through. */
   readonly decodedBytes: number;
 }
+
+/** A request body as operations read it; once it has ended, `checksum` is the verified x-amz-checksum-* value. */
+export type S3Body = Readable & Partial<BodyVerifier>;
 
 /** Hashes what passes through and checks the declared values at the end. Shared by both verifiers. */
 class Digests {

@@ -1,7 +1,7 @@
 // `iamlocal serve`: the server in this process. It stops, closing the database cleanly, on SIGINT (Ctrl-C), SIGTERM
 // (kill, docker stop) and SIGHUP (its terminal closed); a second signal while it stops ends it at once.
 import { readFileSync } from 'node:fs';
-import { LOG_LEVELS, type LogLevel } from '../http/log.ts';
+import { LOG_LEVELS, type LogLevel } from '../log.ts';
 import { DEFAULT_DB_PATH, startServer } from '../server.ts';
 import { KEEP_RUNNING, listFlag, stringFlag, UsageError, type CliCommand, type FlagValues } from './command.ts';
 

@@ -1,5 +1,5 @@
 import type { Request, Response, Router } from 'express';
-import type { ExpressModule } from './admin.ts';
+import type { ExpressModule } from './express-module.ts';
 import { roleArn } from '../auth/caller.ts';
 import type { ServerContext } from '../context.ts';
 import { parsePolicy } from '../policy/index.ts';

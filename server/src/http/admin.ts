@@ -13,15 +13,13 @@ import { exportState } from '../store/state.ts';
 import { encodeAuthorizationMessage } from '../services/sts/decode.ts';
 import { oidcAdminRouter } from './oidc-admin.ts';
 import { credentialBindingsRouter } from './credential-bindings-admin.ts';
+import type { ExpressModule } from './express-module.ts';
 
 function badRequest(res: Response, message: string): void {
   res.status(400).json({ error: message });
 }
 
 /** Introspection and test-control routes under /_iamlocal/ (JSON in and out; fixtures also accept YAML). */
-/** The express module, handed in: it is loaded on the first admin request, not at start-up (see app.ts). */
-export type ExpressModule = typeof import('express');
-
 export function adminRouter(ctx: ServerContext, express: ExpressModule): Router {
   const router = express.Router();
   const text = express.text({ type: () => true, limit: '256mb' });

@@ -15,9 +15,10 @@ import { routeS3, type S3Call, type S3Result } from '../services/s3/s3.ts';
 import { stsService } from '../services/sts/sts.ts';
 import { KMS_TARGET_PREFIX, kmsAuthError, runKms } from '../services/kms/kms.ts';
 import { jsonErrorBody } from '../protocol/json.ts';
-import { AwsError, internalError, isAwsErrorShape, s3InternalError } from './errors.ts';
-import { openS3Body, readLimited } from './s3-body.ts';
-import type { RequestRecord } from './log.ts';
+import { AwsError, internalError, isAwsErrorShape, s3InternalError } from '../errors.ts';
+import { openS3Body } from './s3-body.ts';
+import { readLimited } from '../protocol/read-limited.ts';
+import type { RequestRecord } from '../log.ts';
 import { recordCredentialUse } from '../store/last-used.ts';
 import { CONTAINER_CREDENTIALS_PATH, serveContainerCredentials } from './credential-endpoints.ts';
 

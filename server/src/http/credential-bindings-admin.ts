@@ -1,7 +1,7 @@
 // Admin routes for credential bindings (/_iamlocal/credential-bindings): make a workload run as a role through the
 // container endpoint or an instance metadata listener, as `iamlocal exec` does.
 import type { Request, Response, Router } from 'express';
-import type { ExpressModule } from './admin.ts';
+import type { ExpressModule } from './express-module.ts';
 import type { ServerContext } from '../context.ts';
 import { BindingError, credentialBindings, type Binding, type BindingRequest } from '../services/credentials-endpoint/bindings.ts';
 import { startInstanceMetadata } from './credential-endpoints.ts';

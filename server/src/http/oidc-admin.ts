@@ -2,7 +2,7 @@
 // minting test tokens, registering the key set of any other issuer, and OIDC providers until IAM's own API lands.
 import { randomUUID } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
-import type { ExpressModule } from './admin.ts';
+import type { ExpressModule } from './express-module.ts';
 import type { ServerContext } from '../context.ts';
 import { BUILTIN_ISSUER, checkJwks, oidcStore, providerKey, signJwt, type JwtClaims } from '../services/sts/oidc.ts';
 

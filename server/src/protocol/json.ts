@@ -1,4 +1,4 @@
-import { AwsError } from '../http/errors.ts';
+import { AwsError } from '../errors.ts';
 import type { ShapeSpec } from './query.ts';
 
 /** A decoded awsJson member: blobs are Buffers, timestamps Dates, everything else as JSON has it. */

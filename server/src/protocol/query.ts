@@ -1,4 +1,4 @@
-import { AwsError } from '../http/errors.ts';
+import { AwsError } from '../errors.ts';
 import { writeXml, XML_DECLARATION, type XmlObject } from './xml.ts';
 
 /** Input constraints of one member, as extracted from botocore's service model by scripts/gen-models.py. */

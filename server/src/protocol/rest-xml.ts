@@ -1,4 +1,4 @@
-import { AwsError } from '../http/errors.ts';
+import { AwsError } from '../errors.ts';
 import { lazyDependency } from '../lazy-dependency.ts';
 import { writeXml, XML_DECLARATION, type XmlObject } from './xml.ts';
 

@@ -1,5 +1,4 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
-import type { IamStore } from '../store/iam-store.ts';
 import { lazyDependency } from '../lazy-dependency.ts';
 import { selfSignedCertificate } from './x509.ts';
 
@@ -23,10 +22,16 @@ export interface IdentityProvider {
   certificate: string;
 }
 
-const loaded = new WeakMap<IamStore, IdentityProvider>();
+/** Where the IdP keeps its key: the account settings of iamlocal's store (saml/ does not depend on store/). */
+export interface IdpSettings {
+  setting(name: string): string | undefined;
+  putSetting(name: string, value: string): void;
+}
+
+const loaded = new WeakMap<IdpSettings, IdentityProvider>();
 
 /** The built-in IdP's key and certificate: made once per database (kept across resets) and only when first needed. */
-export function identityProvider(store: IamStore, now: Date): IdentityProvider {
+export function identityProvider(store: IdpSettings, now: Date): IdentityProvider {
   const cached = loaded.get(store);
   if (cached) return cached;
   const saved = store.setting(SETTING);
@@ -137,6 +142,6 @@ export function signedSamlResponse(idp: IdentityProvider, request: AssertionRequ
 }
 
 /** A provider's metadata document; an empty stored document stands for the built-in IdP's. */
-export function providerMetadata(stored: string, store: IamStore, now: Date): string {
+export function providerMetadata(stored: string, store: IdpSettings, now: Date): string {
   return stored || idpMetadata(identityProvider(store, now), 'http://127.0.0.1/_iamlocal/saml/assertion');
 }

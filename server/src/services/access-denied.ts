@@ -1,5 +1,5 @@
 import type { Caller } from '../auth/caller.ts';
-import { AwsError } from '../http/errors.ts';
+import { AwsError } from '../errors.ts';
 import { denyReasonText, type Decision } from '../policy/index.ts';
 
 export type DenialStyle = 'sts' | 'iam' | 's3';

@@ -1,6 +1,6 @@
 // Fixtures and state export for instance profiles, OIDC providers, the account alias and the password policy.
 import type { ServerContext } from '../context.ts';
-import type { Node, Reader } from './fixtures.ts';
+import type { Node, Reader } from './fixture-reader.ts';
 import { credentialsStore, mfaSerial } from './credentials-store.ts';
 import { iamEntities, oidcProviderKey, type PasswordPolicy } from './iam-entities-store.ts';
 import { awsId, isoSeconds } from './ids.ts';

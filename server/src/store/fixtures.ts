@@ -1,10 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { roleArn } from '../auth/caller.ts';
 import type { ServerContext } from '../context.ts';
-import { PolicyDocumentError, validatePolicyDocument, type PolicyKind } from '../policy/index.ts';
 import { parseIdpMetadata, type IdpMetadata } from '../saml/verify.ts';
 import { ensureAccount } from './bootstrap.ts';
+import { FixtureError, Reader, type Node } from './fixture-reader.ts';
 import { SMALL_BLOB_BYTES } from './s3-store.ts';
 import { samlProviderArn, samlStore, validUntil } from './saml-store.ts';
 import { applyEntityFixtures, applyAccountSettings, ACCOUNT_SETTING_FIELDS, ENTITY_FIXTURE_SECTIONS } from './entity-fixtures.ts';
@@ -13,9 +12,10 @@ import { awsId, isoSeconds, secretAccessKey, sessionToken } from './ids.ts';
 import { applyKmsFixtures, KMS_FIXTURE_SECTIONS } from './kms-fixtures.ts';
 import { lazyDependency } from '../lazy-dependency.ts';
 
+export { FixtureError };
+
 const yaml = lazyDependency<typeof import('yaml')>('yaml');
 
-/** A fixture problem, named by file and path (e.g. `roles[1].trustPolicy`). */
 /** YAML or JSON. JSON is YAML too, but a JSON parser reads a 100 MB world in a fraction of the time. */
 export function parseFixtureText(text: string): unknown {
   if (/^\s*[{[]/.test(text)) {
@@ -26,71 +26,6 @@ export function parseFixtureText(text: string): unknown {
     }
   }
   return yaml().parse(text) as unknown;
-}
-
-export class FixtureError extends Error {}
-
-export type Node = Record<string, unknown>;
-
-export class Reader {
-  constructor(private readonly file: string) {}
-
-  fail(path: string, message: string): never {
-    throw new FixtureError(`${this.file}: ${path}: ${message}`);
-  }
-
-  object(value: unknown, path: string, allowed: readonly string[]): Node {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, 'expected a mapping');
-    for (const k of Object.keys(value)) if (!allowed.includes(k)) this.fail(`${path}.${k}`, `unknown field (allowed: ${allowed.join(', ')})`);
-    return value as Node;
-  }
-
-  list(value: unknown, path: string): unknown[] {
-    if (value === undefined) return [];
-    if (!Array.isArray(value)) this.fail(path, 'expected a list');
-    return value;
-  }
-
-  string(value: unknown, path: string): string {
-    if (typeof value !== 'string' || value === '') this.fail(path, 'expected a non-empty string');
-    return value;
-  }
-
-  optString(value: unknown, path: string): string | undefined {
-    return value === undefined ? undefined : this.string(value, path);
-  }
-
-  date(value: unknown, path: string): Date | undefined {
-    if (value === undefined) return undefined;
-    const d = value instanceof Date ? value : new Date(this.string(value, path));
-    if (Number.isNaN(d.getTime())) this.fail(path, 'expected an ISO 8601 date');
-    return d;
-  }
-
-  integer(value: unknown, path: string): number | undefined {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value)) this.fail(path, 'expected an integer');
-    return value;
-  }
-
-  /** A policy document given as a mapping or a JSON string; validated with IAM's own rules. */
-  policy(value: unknown, path: string, kind: PolicyKind): string {
-    const text = typeof value === 'string' ? value : JSON.stringify(value, null, 4);
-    if (value === undefined || value === null) this.fail(path, 'missing policy document');
-    try {
-      validatePolicyDocument(text, kind);
-    } catch (error) {
-      if (error instanceof PolicyDocumentError) this.fail(path, `MalformedPolicyDocument: ${error.message}`);
-      throw error;
-    }
-    return text;
-  }
-
-  policyMap(value: unknown, path: string): [string, string][] {
-    if (value === undefined) return [];
-    const node = this.object(value, path, Object.keys(value as Node));
-    return Object.entries(node).map(([name, doc]) => [name, this.policy(doc, `${path}.${name}`, 'identity')]);
-  }
 }
 
 /**
@@ -271,7 +206,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
         const s = r.object(raw, path, ['role', 'account', 'sessionName', 'accessKeyId', 'secretAccessKey', 'sessionToken', 'expiresAt', 'durationSeconds', 'sourceIdentity', 'policy', 'policyArns']);
         const accountId = account(s, path);
         const roleName = r.string(s.role, `${path}.role`);
-        const role = iam.role(accountId, roleName) ?? r.fail(`${path}.role`, `no role ${roleArn(accountId, '/', roleName)}`);
+        const role = iam.role(accountId, roleName) ?? r.fail(`${path}.role`, `no role arn:aws:iam::${accountId}:role/${roleName}`);
         const sessionName = r.string(s.sessionName, `${path}.sessionName`);
         if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) r.fail(`${path}.sessionName`, 'must match [\\w+=,.@-]{2,64}');
         const keyId = r.optString(s.accessKeyId, `${path}.accessKeyId`) ?? awsId('ASIA');

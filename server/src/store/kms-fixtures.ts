@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '../context.ts';
 import { defaultKeyPolicy, isSupportedSpec, materialFits, newMaterialSync, specAllowsUsage } from '../kms/crypto.ts';
-import type { Node, Reader } from './fixtures.ts';
+import type { Node, Reader } from './fixture-reader.ts';
 import { kmsStore, type KmsKeyRow } from './kms-store.ts';
 
 export const KMS_FIXTURE_SECTIONS = ['kmsKeys'] as const;

@@ -1,6 +1,6 @@
-import type { Caller } from '../auth/caller.ts';
 import type { ServerContext } from '../context.ts';
 import type { Db } from './db.ts';
+import type { SessionRow } from './iam-store.ts';
 import { iamEntities } from './iam-entities-store.ts';
 import { isoSeconds } from './ids.ts';
 
@@ -25,7 +25,7 @@ function due(db: Db, key: string, now: number): boolean {
  * Records that an authenticated request used the caller's credentials: an access key's last use (date, service,
  * region) for GetAccessKeyLastUsed, and a role session's for GetRole's RoleLastUsed.
  */
-export function recordCredentialUse(ctx: ServerContext, caller: Caller, service: string, region: string): void {
+export function recordCredentialUse(ctx: ServerContext, caller: { accessKeyId: string; session?: SessionRow }, service: string, region: string): void {
   const now = ctx.now();
   const session = caller.session;
   try {

@@ -1,6 +1,6 @@
 // Fixtures and state export for S3 Block Public Access (bucket and account), Object Ownership and ACL grants.
 import type { ServerContext } from '../context.ts';
-import type { Node, Reader } from './fixtures.ts';
+import type { Node, Reader } from './fixture-reader.ts';
 import type { BucketRow } from './s3-store.ts';
 
 export const BUCKET_ACCESS_FIELDS = ['publicAccessBlock', 'objectOwnership', 'acl'] as const;

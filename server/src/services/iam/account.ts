@@ -1,13 +1,16 @@
 // Account-level IAM: alias, password policy, GetAccountSummary, GetAccountAuthorizationDetails.
 import { roleArn, userArn } from '../../auth/caller.ts';
-import { entityAlreadyExists, noSuchEntity, validationError } from '../../http/errors.ts';
+import { entityAlreadyExists, noSuchEntity, validationError } from '../../errors.ts';
 import type { XmlObject, XmlValue } from '../../protocol/xml.ts';
 import type { PrincipalKind } from '../../store/iam-store.ts';
 import { iamEntities, type PasswordPolicy } from '../../store/iam-entities-store.ts';
 import { bool, num, type QueryCall, type QueryHandler } from '../query-service.ts';
-import {
-  accountOf, afterMarker, authorize, encodePolicyDocument, groupArn, maxItems, page, policyXml, roleXml, tagList, versionXml,
-} from './iam.ts';
+import { accountOf, authorize } from './authorize.ts';
+import { afterMarker, maxItems, page } from './pagination.ts';
+import { encodePolicyDocument } from './policy-documents.ts';
+import { groupArn } from './entities.ts';
+import { policyXml, roleXml, versionXml } from './shapes.ts';
+import { tagList } from './tags.ts';
 import { instanceProfileXml } from './instance-profiles.ts';
 import { credentialsStore } from '../../store/credentials-store.ts';
 import { globalEndpointTokenVersion } from './credentials.ts';

@@ -1,12 +1,15 @@
 // Server certificates (for ELB/CloudFront) and signing certificates (X.509, for SOAP-era services) uploaded to IAM.
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { pathOf } from '../../auth/caller.ts';
-import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity } from '../../http/errors.ts';
+import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity } from '../../errors.ts';
 import { credentialId, credentialsStore, type ServerCertificateRow, type SigningCertificateRow } from '../../store/credentials-store.ts';
 import { isoSeconds } from '../../store/ids.ts';
 import { req, str, type QueryCall, type QueryHandler } from '../query-service.ts';
 import { entityTagHandlers, tagsJson } from './entity-tags.ts';
-import { accountOf, afterMarker, authorize, checkPath, inputTags, maxItems, mergeTags, page, pageXml, requestTagContext, requireUser, tagList, userResource } from './iam.ts';
+import { accountOf, authorize, requestTagContext } from './authorize.ts';
+import { afterMarker, maxItems, page, pageXml } from './pagination.ts';
+import { checkPath, requireUser, userResource } from './entities.ts';
+import { inputTags, mergeTags, tagList } from './tags.ts';
 
 const SERVER_CERTIFICATES_PER_ACCOUNT = 20;
 const SIGNING_CERTIFICATES_PER_USER = 2;

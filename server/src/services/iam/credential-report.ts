@@ -2,13 +2,13 @@
 // A CSV of every user and the root account, with password, MFA, access key and signing certificate facts, taken
 // when the report is generated and kept for four hours, as on AWS.
 import { userArn } from '../../auth/caller.ts';
-import { AwsError } from '../../http/errors.ts';
+import { AwsError } from '../../errors.ts';
 import { credentialsStore } from '../../store/credentials-store.ts';
 import { iamEntities, type IamEntitiesStore, type PasswordPolicy } from '../../store/iam-entities-store.ts';
 import type { AccessKeyRow } from '../../store/iam-store.ts';
 import { isoSeconds } from '../../store/ids.ts';
 import type { QueryCall, QueryHandler } from '../query-service.ts';
-import { accountOf, authorize } from './iam.ts';
+import { accountOf, authorize } from './authorize.ts';
 
 /** AWS hands out a report for four hours after it was generated; then it must be generated again. */
 const REPORT_LIFETIME_MS = 4 * 60 * 60 * 1000;

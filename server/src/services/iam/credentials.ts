@@ -1,10 +1,10 @@
 // What the credential kinds of a user mean for DeleteUser, plus the account-level STS preference and the
 // organization features an account outside any organization reports.
-import { AwsError, deleteConflict } from '../../http/errors.ts';
+import { AwsError, deleteConflict } from '../../errors.ts';
 import { credentialsStore } from '../../store/credentials-store.ts';
 import type { UserRow } from '../../store/iam-store.ts';
 import { req, type QueryCall, type QueryHandler } from '../query-service.ts';
-import { accountOf, authorize } from './iam.ts';
+import { accountOf, authorize } from './authorize.ts';
 
 /** DeleteUser refuses while the user still has MFA devices, signing certificates, SSH keys or service-specific credentials. */
 export function checkCredentialsDeletable(call: QueryCall, user: UserRow): void {

@@ -1,6 +1,11 @@
+// Tag/Untag/List…Tags handlers: users and roles (tags in their own column), and a factory for the other taggable entities.
 import type { XmlObject } from '../../protocol/xml.ts';
-import { num, type QueryCall, type QueryHandler } from '../query-service.ts';
-import { afterMarker, authorize, inputTags, mergeTags, requestTagContext } from './iam.ts';
+import { num, type QueryCall, type QueryHandler, req } from '../query-service.ts';
+import { afterMarker, maxItems, page, pageXml } from './pagination.ts';
+import { authorize, requestTagContext } from './authorize.ts';
+import { inputTags, mergeTags } from './tags.ts';
+import type { RoleRow, UserRow } from '../../store/iam-store.ts';
+import { requireRole, requireUser, roleResource, userResource } from './entities.ts';
 
 /** How the Tag/Untag/List…Tags operations of one kind of entity find it, name it and store its tags. */
 export interface TaggedEntity {
@@ -50,3 +55,39 @@ export function entityTagHandlers(entity: TaggedEntity): Record<'tag' | 'untag' 
 }
 
 export const tagsJson = (tags: Record<string, string>): string | null => (Object.keys(tags).length ? JSON.stringify(tags) : null);
+
+function tagHandlers(kind: 'user' | 'role'): Record<'tag' | 'untag' | 'list', QueryHandler> {
+  const member = kind === 'user' ? 'UserName' : 'RoleName';
+  const find = (call: QueryCall): UserRow | RoleRow => (kind === 'user' ? requireUser(call, req(call.input, member)) : requireRole(call, req(call.input, member)));
+  const resource = (call: QueryCall): string => (kind === 'user' ? userResource(call, req(call.input, member)) : roleResource(call, req(call.input, member)));
+  const nameOf = (e: UserRow | RoleRow): string => ('user_name' in e ? e.user_name : e.role_name);
+  return {
+    tag: (call) => {
+      const added = inputTags(call.input);
+      authorize(call, resource(call), requestTagContext(added));
+      const entity = find(call);
+      call.ctx.iam.setTags(kind, entity.account_id, nameOf(entity), mergeTags(entity.tags, added));
+      return null;
+    },
+    untag: (call) => {
+      const keys = Array.isArray(call.input.TagKeys) ? call.input.TagKeys.map(String) : [];
+      authorize(call, resource(call), keys.length ? { 'aws:TagKeys': keys } : {});
+      const entity = find(call);
+      const tags = mergeTags(entity.tags, {});
+      for (const k of Object.keys(tags)) if (keys.some((r) => r.toLowerCase() === k.toLowerCase())) delete tags[k];
+      call.ctx.iam.setTags(kind, entity.account_id, nameOf(entity), tags);
+      return null;
+    },
+    list: (call) => {
+      authorize(call, resource(call));
+      // Pages by tag key like every other IAM list: MaxItems, then an opaque Marker after the last key returned.
+      const all = Object.entries(find(call).tags ? (JSON.parse(find(call).tags!) as Record<string, string>) : {});
+      const after = afterMarker(call.input);
+      const rest = after ? all.slice(all.findIndex(([k]) => k === after) + 1) : all;
+      return pageXml(page(rest, maxItems(call.input), ([k]) => k), 'Tags', ([Key, Value]) => ({ Key, Value }));
+    },
+  };
+}
+
+export const userTags = tagHandlers('user');
+export const roleTags = tagHandlers('role');

@@ -1,14 +1,16 @@
 // Instance profiles: a named container for (at most) one role, for EC2.
 import { pathOf } from '../../auth/caller.ts';
-import { AwsError, deleteConflict, entityAlreadyExists, limitExceeded, noSuchEntity } from '../../http/errors.ts';
+import { AwsError, deleteConflict, entityAlreadyExists, limitExceeded, noSuchEntity } from '../../errors.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { iamEntities, type InstanceProfileRow } from '../../store/iam-entities-store.ts';
 import { awsId, isoSeconds } from '../../store/ids.ts';
 import { req, str, type QueryCall, type QueryHandler } from '../query-service.ts';
 import { entityTagHandlers, tagsJson } from './entity-tags.ts';
-import {
-  accountOf, afterMarker, authorize, checkPath, inputTags, maxItems, mergeTags, page, pageXml, requestTagContext, requireRole, roleResource, roleXml, tagList,
-} from './iam.ts';
+import { accountOf, authorize, requestTagContext } from './authorize.ts';
+import { afterMarker, maxItems, page, pageXml } from './pagination.ts';
+import { checkPath, requireRole, roleResource } from './entities.ts';
+import { inputTags, mergeTags, tagList } from './tags.ts';
+import { roleXml } from './shapes.ts';
 import { isServiceLinked } from './roles.ts';
 
 const INSTANCE_PROFILES_PER_ACCOUNT = 1000;

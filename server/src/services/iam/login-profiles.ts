@@ -1,10 +1,11 @@
 // Console passwords (login profiles), checked against the account password policy.
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
-import { AwsError, entityAlreadyExists, noSuchEntity, validationError } from '../../http/errors.ts';
+import { AwsError, entityAlreadyExists, noSuchEntity, validationError } from '../../errors.ts';
 import { iamEntities, type LoginProfileRow, type PasswordPolicy } from '../../store/iam-entities-store.ts';
 import { isoSeconds } from '../../store/ids.ts';
 import { bool, str, type QueryCall, type QueryHandler } from '../query-service.ts';
-import { accountOf, authorize, requireUser, userResource } from './iam.ts';
+import { accountOf, authorize } from './authorize.ts';
+import { requireUser, userResource } from './entities.ts';
 
 export function hashPassword(password: string): string {
   const salt = randomBytes(16);

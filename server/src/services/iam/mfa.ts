@@ -2,7 +2,7 @@
 // the check GetSessionToken and AssumeRole make of SerialNumber + TokenCode.
 import { qrCodePng } from '../../auth/qr-png.ts';
 import { newTotpSeed, totpAtStep, totpStep } from '../../auth/totp.ts';
-import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity, validationError } from '../../http/errors.ts';
+import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity, validationError } from '../../errors.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { credentialsStore, mfaSerial, type MfaDeviceRow } from '../../store/credentials-store.ts';
 import { iamEntities } from '../../store/iam-entities-store.ts';
@@ -10,7 +10,11 @@ import type { Db } from '../../store/db.ts';
 import { isoSeconds } from '../../store/ids.ts';
 import { req, str, type QueryCall, type QueryHandler } from '../query-service.ts';
 import { entityTagHandlers, tagsJson } from './entity-tags.ts';
-import { accountOf, afterMarker, authorize, checkPath, inputTags, maxItems, mergeTags, page, pageXml, requestTagContext, requireUser, tagList, userResource, userXml } from './iam.ts';
+import { accountOf, authorize, requestTagContext } from './authorize.ts';
+import { afterMarker, maxItems, page, pageXml } from './pagination.ts';
+import { checkPath, requireUser, userResource } from './entities.ts';
+import { inputTags, mergeTags, tagList } from './tags.ts';
+import { userXml } from './shapes.ts';
 
 /** AWS allows up to 8 MFA devices per user. */
 const MFA_DEVICES_PER_USER = 8;

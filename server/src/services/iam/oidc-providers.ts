@@ -1,10 +1,11 @@
 // OpenID Connect identity providers (the trust anchors of AssumeRoleWithWebIdentity).
-import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity, validationError } from '../../http/errors.ts';
+import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity, validationError } from '../../errors.ts';
 import { iamEntities, oidcProviderArn, oidcProviderKey, type OidcProviderRow } from '../../store/iam-entities-store.ts';
 import { isoSeconds } from '../../store/ids.ts';
 import { req, type QueryCall, type QueryHandler } from '../query-service.ts';
 import { entityTagHandlers, tagsJson } from './entity-tags.ts';
-import { accountOf, authorize, inputTags, mergeTags, requestTagContext, tagList } from './iam.ts';
+import { accountOf, authorize, requestTagContext } from './authorize.ts';
+import { inputTags, mergeTags, tagList } from './tags.ts';
 
 const PROVIDERS_PER_ACCOUNT = 100;
 const CLIENT_IDS_PER_PROVIDER = 100;

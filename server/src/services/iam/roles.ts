@@ -1,13 +1,18 @@
-// UpdateRoleDescription and service-linked roles; DeleteRole's extra preconditions.
+// Roles: Create/Get/Update/Delete/ListRoles, UpdateAssumeRolePolicy, UpdateRoleDescription, service-linked roles.
 import { randomUUID } from 'node:crypto';
 import { roleArn } from '../../auth/caller.ts';
-import { AwsError, deleteConflict, noSuchEntity } from '../../http/errors.ts';
+import { AwsError, deleteConflict, entityAlreadyExists, noSuchEntity } from '../../errors.ts';
 import type { RoleRow } from '../../store/iam-store.ts';
 import { iamEntities } from '../../store/iam-entities-store.ts';
 import { awsId, isoSeconds } from '../../store/ids.ts';
-import { req, str, type QueryCall, type QueryHandler } from '../query-service.ts';
-import { accountOf, authorize, requireRole, roleResource, roleXml } from './iam.ts';
+import { num, type QueryCall, type QueryHandler, req, str } from '../query-service.ts';
+import { accountOf, authorize, requestTagContext } from './authorize.ts';
+import { checkPath, requireBoundaryPolicy, requireRole, roleResource } from './entities.ts';
+import { roleXml } from './shapes.ts';
 import { DEFAULT_DESCRIPTIONS, NO_CUSTOM_SUFFIX, serviceLinkedRoleName } from './service-linked-roles.ts';
+import { inputTags, mergeTags } from './tags.ts';
+import { afterMarker, maxItems, page, pageXml } from './pagination.ts';
+import { validateTrustPolicy } from './policy-documents.ts';
 
 const SERVICE_ROLE_PATH = '/aws-service-role/';
 
@@ -86,4 +91,68 @@ export const getServiceLinkedRoleDeletionStatus: QueryHandler = (call) => {
   const task = iamEntities(call.ctx.db).deletionTask(taskId);
   if (!task || task.account_id !== accountOf(call)) throw noSuchEntity(`Deletion task ${taskId} cannot be found.`);
   return { Status: task.status };
+};
+
+export const createRole: QueryHandler = (call) => {
+  const { input, ctx } = call;
+  const name = req(input, 'RoleName');
+  const path = checkPath(input, 'Path');
+  const boundary = str(input, 'PermissionsBoundary');
+  const tags = mergeTags(null, inputTags(input));
+  authorize(call, roleArn(accountOf(call), path, name), { ...(boundary ? { 'iam:PermissionsBoundary': boundary } : {}), ...requestTagContext(tags) });
+  if (ctx.iam.role(accountOf(call), name)) throw entityAlreadyExists(`Role with name ${name} already exists.`);
+  const trust = req(input, 'AssumeRolePolicyDocument');
+  validateTrustPolicy(ctx.iam, trust);
+  if (boundary) requireBoundaryPolicy(call, boundary);
+  const role: RoleRow = {
+    account_id: accountOf(call), role_name: name, role_id: awsId('AROA', 17), path, trust_policy: trust,
+    description: str(input, 'Description') ?? null, max_session_duration: num(input, 'MaxSessionDuration') ?? 3600,
+    permissions_boundary: boundary ?? null, created_at: isoSeconds(call.facts.now), tags: Object.keys(tags).length ? JSON.stringify(tags) : null,
+  };
+  ctx.iam.insertRole(role);
+  ctx.iam.setTags('role', role.account_id, name, tags);
+  return { Role: roleXml(role, 'create') };
+};
+
+export const getRole: QueryHandler = (call) => {
+  const name = req(call.input, 'RoleName');
+  authorize(call, roleResource(call, name));
+  return { Role: roleXml(requireRole(call, name), 'get') };
+};
+
+export const deleteRole: QueryHandler = (call) => {
+  const name = req(call.input, 'RoleName');
+  authorize(call, roleResource(call, name));
+  const role = requireRole(call, name);
+  const { iam } = call.ctx;
+  if (iam.inlinePolicies(role.account_id, 'role', role.role_name).length) throw deleteConflict('Cannot delete entity, must delete policies first.');
+  if (iam.attachedPolicies(role.account_id, 'role', role.role_name).length) throw deleteConflict('Cannot delete entity, must detach all policies first.');
+  checkRoleDeletable(call, role);
+  iam.deleteRole(role.account_id, role.role_name);
+  return null;
+};
+
+export const listRoles: QueryHandler = (call) => {
+  authorize(call, `arn:aws:iam::${accountOf(call)}:role/`);
+  const limit = maxItems(call.input);
+  const rows = call.ctx.iam.roles(accountOf(call), str(call.input, 'PathPrefix') ?? '/', afterMarker(call.input), limit + 1);
+  return pageXml(page(rows, limit, (r) => r.role_name), 'Roles', (r) => roleXml(r, 'list'));
+};
+
+export const updateAssumeRolePolicy: QueryHandler = (call) => {
+  const name = req(call.input, 'RoleName');
+  authorize(call, roleResource(call, name));
+  const role = requireRole(call, name);
+  const document = req(call.input, 'PolicyDocument');
+  validateTrustPolicy(call.ctx.iam, document);
+  call.ctx.iam.updateTrustPolicy(role.account_id, role.role_name, document);
+  return null;
+};
+
+export const updateRole: QueryHandler = (call) => {
+  const name = req(call.input, 'RoleName');
+  authorize(call, roleResource(call, name));
+  const role = requireRole(call, name);
+  call.ctx.iam.updateRole(role.account_id, role.role_name, str(call.input, 'Description') ?? null, num(call.input, 'MaxSessionDuration') ?? null);
+  return null;
 };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity } from '../../http/errors.ts';
+import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity } from '../../errors.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { providerMetadata } from '../../saml/idp.ts';
 import { parseIdpMetadata, SamlError, type IdpMetadata } from '../../saml/verify.ts';
@@ -7,7 +7,8 @@ import { isoSeconds } from '../../store/ids.ts';
 import { samlProviderArn, samlStore, validUntil, type SamlProviderRow } from '../../store/saml-store.ts';
 import { req, str, type QueryCall, type QueryHandler } from '../query-service.ts';
 import { tagPage } from './entity-tags.ts';
-import { authorize, inputTags, mergeTags, requestTagContext, tagList } from './iam.ts';
+import { authorize, requestTagContext } from './authorize.ts';
+import { inputTags, mergeTags, tagList } from './tags.ts';
 
 /** AWS's default quota of SAML providers per account. */
 const SAML_PROVIDERS_PER_ACCOUNT = 100;

@@ -1,12 +1,14 @@
 // Service-specific credentials: user name + password for CodeCommit and Amazon Keyspaces, API keys (alias + secret)
 // for Amazon Bedrock and CloudWatch Logs.
 import { randomBytes } from 'node:crypto';
-import { AwsError, limitExceeded, noSuchEntity } from '../../http/errors.ts';
+import { AwsError, limitExceeded, noSuchEntity } from '../../errors.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { credentialId, credentialsStore, type ServiceCredentialRow } from '../../store/credentials-store.ts';
 import { isoSeconds } from '../../store/ids.ts';
 import { num, req, str, type QueryCall, type QueryHandler } from '../query-service.ts';
-import { accountOf, afterMarker, authorize, maxItems, page, pageXml, requireUser, userResource } from './iam.ts';
+import { accountOf, authorize } from './authorize.ts';
+import { afterMarker, maxItems, page, pageXml } from './pagination.ts';
+import { requireUser, userResource } from './entities.ts';
 import { targetUserName } from './mfa.ts';
 
 const PER_USER_PER_SERVICE = 2;

@@ -1,5 +1,5 @@
 import { authorizeCaller, baseContext, compileStoredPolicy, roleArn, userArn } from '../../auth/caller.ts';
-import { malformedPolicy, noSuchEntity, validationError } from '../../http/errors.ts';
+import { malformedPolicy, noSuchEntity, validationError } from '../../errors.ts';
 import { evaluate, PolicyDocumentError, validatePolicyDocument, type BoundPolicy, type CallerPrincipal, type PolicyKind } from '../../policy/index.ts';
 import type { QueryInput } from '../../protocol/query.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
@@ -7,6 +7,7 @@ import type { IamStore, PrincipalKind } from '../../store/iam-store.ts';
 import { decisionSink } from '../../context.ts';
 import { accessDenied } from '../access-denied.ts';
 import { num, str, type QueryCall, type QueryHandler } from '../query-service.ts';
+import { page } from './pagination.ts';
 
 interface SourcedPolicy { id: string; type: string; text: string; bound: BoundPolicy }
 

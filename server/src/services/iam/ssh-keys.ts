@@ -1,10 +1,12 @@
 // SSH public keys of IAM users (for CodeCommit): ssh-rsa or PEM, at least 2048 bits, MD5 fingerprint as ssh-keygen -E md5 prints it.
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { AwsError, limitExceeded, noSuchEntity } from '../../http/errors.ts';
+import { AwsError, limitExceeded, noSuchEntity } from '../../errors.ts';
 import { credentialId, credentialsStore, type SshKeyRow } from '../../store/credentials-store.ts';
 import { isoSeconds } from '../../store/ids.ts';
 import { req, type QueryCall, type QueryHandler } from '../query-service.ts';
-import { afterMarker, authorize, maxItems, page, pageXml, requireUser, userResource } from './iam.ts';
+import { afterMarker, maxItems, page, pageXml } from './pagination.ts';
+import { authorize } from './authorize.ts';
+import { requireUser, userResource } from './entities.ts';
 import { targetUserName } from './mfa.ts';
 
 const SSH_KEYS_PER_USER = 5;

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { authorizeCaller, baseContext, compileStoredPolicy, type Caller, type RequestFacts } from '../../auth/caller.ts';
 import { enforcementFor, type ServerContext } from '../../context.ts';
-import { AwsError } from '../../http/errors.ts';
+import { AwsError } from '../../errors.ts';
 import type { JsonInput, JsonValue } from '../../protocol/json.ts';
 import { denyReasonText, evaluate, type Decision, type RequestContext } from '../../policy/index.ts';
 import { kmsStore, type KmsGrantRow, type KmsKeyRow, type KmsStore } from '../../store/kms-store.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Caller, RequestFacts } from '../../auth/caller.ts';
 import type { ServerContext } from '../../context.ts';
-import { AwsError } from '../../http/errors.ts';
+import { AwsError } from '../../errors.ts';
 import { decodeJsonInput, type JsonInput } from '../../protocol/json.ts';
 import type { ServiceModel } from '../../protocol/query.ts';
 import { openSymmetric, parseSymmetricBlob, sealSymmetric } from '../../kms/crypto.ts';

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { AwsError } from '../../http/errors.ts';
+import { AwsError } from '../../errors.ts';
 import { parsePolicy, PolicyDocumentError } from '../../policy/index.ts';
 import type { KmsKeyRow } from '../../store/kms-store.ts';
 import {

@@ -2,7 +2,7 @@
 // AWS docs: S3 User Guide "Blocking public access to your Amazon S3 storage", "Controlling ownership of objects and
 // disabling ACLs for your bucket", "Access control list (ACL) overview"; API reference PutPublicAccessBlock,
 // PutBucketOwnershipControls, PutBucketAcl, PutObjectAcl.
-import { AwsError } from '../../http/errors.ts';
+import { AwsError } from '../../errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import { XML_DECLARATION, xmlEscape } from '../../protocol/xml.ts';
 import type { BucketRow } from '../../store/s3-store.ts';

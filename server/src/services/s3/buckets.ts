@@ -1,4 +1,4 @@
-import { AwsError } from '../../http/errors.ts';
+import { AwsError } from '../../errors.ts';
 import { PolicyDocumentError, validatePolicyDocument } from '../../policy/index.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';

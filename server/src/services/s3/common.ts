@@ -5,13 +5,14 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { authorizeCaller, baseContext, compileStoredPolicy, type AuthorizeOptions, type Caller, type DecisionSink, type RequestFacts } from '../../auth/caller.ts';
 import { decisionSink, type ServerContext } from '../../context.ts';
-import { AwsError, incompleteBody, isAwsErrorShape, s3InternalError } from '../../http/errors.ts';
+import { AwsError, incompleteBody, isAwsErrorShape, s3InternalError } from '../../errors.ts';
 import { isPublicPolicy, uniformUnderPrefix, type BoundPolicy, type CompiledPolicy, type Decision } from '../../policy/index.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { SMALL_BLOB_BYTES, type BucketRow, type ObjectRow } from '../../store/s3-store.ts';
 import { accessDenied } from '../access-denied.ts';
 import { aclGrant, effectivePab, foreignObjectOwner } from './acl-model.ts';
-import { readLimited, type S3Body } from '../../http/s3-body.ts';
+import type { S3Body } from '../../auth/chunked.ts';
+import { readLimited } from '../../protocol/read-limited.ts';
 
 export interface S3Call {
   method: string;

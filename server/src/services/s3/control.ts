@@ -1,7 +1,7 @@
 // S3 Control's account-level Block Public Access (PutPublicAccessBlock, GetPublicAccessBlock, DeletePublicAccessBlock
 // at /v20180820/configuration/publicAccessBlock with x-amz-account-id). AWS docs: S3 Control API reference; the
 // setting combines with each bucket's own (S3 User Guide, "Blocking public access to your Amazon S3 storage").
-import { AwsError } from '../../http/errors.ts';
+import { AwsError } from '../../errors.ts';
 import { XML_DECLARATION } from '../../protocol/xml.ts';
 import { parsePab, PAB_FIELDS, type PublicAccessBlock } from './acl-model.ts';
 import { noSuchPab, parsePabXml } from './access.ts';

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual, type Cipher, type Decipher } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable, Transform } from 'node:stream';
-import { AwsError } from '../../http/errors.ts';
+import { AwsError } from '../../errors.ts';
 
 /**
  * Server-side encryption headers, as S3 validates them, and SSE-C for real: the object is stored encrypted with the

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, renameSync, unlinkSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AwsError } from '../../http/errors.ts';
+import { AwsError } from '../../errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { PartRow, UploadRow } from '../../store/s3-store.ts';

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ServerContext } from '../../context.ts';
-import { AwsError } from '../../http/errors.ts';
+import { AwsError } from '../../errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import { XML_DECLARATION, xmlEscape, type XmlObject } from '../../protocol/xml.ts';
 import type { BucketRow, ObjectRow } from '../../store/s3-store.ts';

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { AwsError } from '../../http/errors.ts';
+import { AwsError } from '../../errors.ts';
 import type { ObjectRow } from '../../store/s3-store.ts';
 import { noSuchKey } from './common.ts';
 

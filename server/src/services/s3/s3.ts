@@ -1,4 +1,4 @@
-import { AwsError } from '../../http/errors.ts';
+import { AwsError } from '../../errors.ts';
 import {
   createBucket, deleteBucket, deleteBucketPolicy, deleteBucketTagging, getBucketLocation, getBucketPolicy, getBucketPolicyStatus, getBucketTagging, headBucket,
   listBuckets, listObjects, listObjectsV2, putBucketPolicy, putBucketTagging,

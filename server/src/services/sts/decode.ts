@@ -5,7 +5,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { authorizeCaller, baseContext } from '../../auth/caller.ts';
 import { decisionSink, type ServerContext } from '../../context.ts';
-import { AwsError } from '../../http/errors.ts';
+import { AwsError } from '../../errors.ts';
 import type { DecisionEntry } from '../../store/decision-log.ts';
 import { accessDenied } from '../access-denied.ts';
 import { req, type QueryCall, type QueryService } from '../query-service.ts';

@@ -3,7 +3,7 @@
 // without session policies it may do nothing.
 import { authorizeCaller, baseContext } from '../../auth/caller.ts';
 import { decisionSink } from '../../context.ts';
-import { AwsError, validationError } from '../../http/errors.ts';
+import { AwsError, validationError } from '../../errors.ts';
 import { accessDenied } from '../access-denied.ts';
 import { num, req, type QueryCall, type QueryService } from '../query-service.ts';
 import { addTagContext, issueCredentials, packedPolicySize, readSessionPolicies, readSessionTags, requireSigned } from './role-session.ts';

@@ -1,7 +1,7 @@
 // Issuing STS sessions, shared by AssumeRole, AssumeRoleWithWebIdentity (and later AssumeRoleWithSAML) and
 // GetFederationToken: session policies, session tags and their limits, and the stored credentials.
 import { sessionTagsOf } from '../../auth/caller.ts';
-import { AwsError, malformedPolicy, validationError } from '../../http/errors.ts';
+import { AwsError, malformedPolicy, validationError } from '../../errors.ts';
 import { PolicyDocumentError, validatePolicyDocument, type RequestContext } from '../../policy/index.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { RoleRow, SessionRow } from '../../store/iam-store.ts';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { authorizeCaller, baseContext, compileStoredPolicy, type Caller } from '../../auth/caller.ts';
 import { decisionSink } from '../../context.ts';
-import { AwsError, validationError } from '../../http/errors.ts';
+import { AwsError, validationError } from '../../errors.ts';
 import type { RequestContext } from '../../policy/index.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { parseIdpMetadata, SamlError, verifySamlResponse, type SamlClaims } from '../../saml/verify.ts';

@@ -1,5 +1,5 @@
 import { authorizeCaller, baseContext, compileStoredPolicy } from '../../auth/caller.ts';
-import { AwsError, validationError } from '../../http/errors.ts';
+import { AwsError, validationError } from '../../errors.ts';
 import type { ServiceModel } from '../../protocol/query.ts';
 import { decisionSink } from '../../context.ts';
 import { accessDenied } from '../access-denied.ts';

@@ -3,7 +3,7 @@
 // policy must allow `Principal: {Federated: arn:aws:iam::A:oidc-provider/HOST/PATH}` under the token's claims.
 import { authorizeCaller, compileStoredPolicy, type Caller } from '../../auth/caller.ts';
 import { decisionSink } from '../../context.ts';
-import { AwsError, validationError } from '../../http/errors.ts';
+import { AwsError, validationError } from '../../errors.ts';
 import type { RequestContext } from '../../policy/index.ts';
 import { num, req, type QueryCall, type QueryService } from '../query-service.ts';
 import { decodeJwt, oidcStore, providerKey, verifyJwt, type JwtClaims } from './oidc.ts';

@@ -1,0 +1,68 @@
+// Reads a fixture document's nodes, failing with the file and path of the first problem.
+import { PolicyDocumentError, validatePolicyDocument, type PolicyKind } from '../policy/index.ts';
+
+/** A fixture problem, named by file and path (e.g. `roles[1].trustPolicy`). */
+export class FixtureError extends Error {}
+
+export type Node = Record<string, unknown>;
+
+export class Reader {
+  constructor(private readonly file: string) {}
+
+  fail(path: string, message: string): never {
+    throw new FixtureError(`${this.file}: ${path}: ${message}`);
+  }
+
+  object(value: unknown, path: string, allowed: readonly string[]): Node {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, 'expected a mapping');
+    for (const k of Object.keys(value)) if (!allowed.includes(k)) this.fail(`${path}.${k}`, `unknown field (allowed: ${allowed.join(', ')})`);
+    return value as Node;
+  }
+
+  list(value: unknown, path: string): unknown[] {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) this.fail(path, 'expected a list');
+    return value;
+  }
+
+  string(value: unknown, path: string): string {
+    if (typeof value !== 'string' || value === '') this.fail(path, 'expected a non-empty string');
+    return value;
+  }
+
+  optString(value: unknown, path: string): string | undefined {
+    return value === undefined ? undefined : this.string(value, path);
+  }
+
+  date(value: unknown, path: string): Date | undefined {
+    if (value === undefined) return undefined;
+    const d = value instanceof Date ? value : new Date(this.string(value, path));
+    if (Number.isNaN(d.getTime())) this.fail(path, 'expected an ISO 8601 date');
+    return d;
+  }
+
+  integer(value: unknown, path: string): number | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value)) this.fail(path, 'expected an integer');
+    return value;
+  }
+
+  /** A policy document given as a mapping or a JSON string; validated with IAM's own rules. */
+  policy(value: unknown, path: string, kind: PolicyKind): string {
+    const text = typeof value === 'string' ? value : JSON.stringify(value, null, 4);
+    if (value === undefined || value === null) this.fail(path, 'missing policy document');
+    try {
+      validatePolicyDocument(text, kind);
+    } catch (error) {
+      if (error instanceof PolicyDocumentError) this.fail(path, `MalformedPolicyDocument: ${error.message}`);
+      throw error;
+    }
+    return text;
+  }
+
+  policyMap(value: unknown, path: string): [string, string][] {
+    if (value === undefined) return [];
+    const node = this.object(value, path, Object.keys(value as Node));
+    return Object.entries(node).map(([name, doc]) => [name, this.policy(doc, `${path}.${name}`, 'identity')]);
+  }
+}
