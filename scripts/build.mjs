@@ -49,6 +49,8 @@ const common = {
 const esm = await build({
   ...common, entryPoints: { index: join(src, 'index.ts'), cli: join(src, 'cli.ts') }, outdir: dist, format: 'esm',
   splitting: true, outExtension: { '.js': '.mjs' }, chunkNames: 'chunks/[name]-[hash]',
+  // Bundled CommonJS (Express's dependencies) requires node: built-ins; an ES module has no require of its own.
+  banner: { js: 'import { createRequire as __iamlocalCreateRequire } from "node:module"; const require = __iamlocalCreateRequire(import.meta.url);' },
 });
 writeFileSync(join(dist, 'THIRD-PARTY-NOTICES.txt'), bundledNotices(esm.metafile));
 // CommonJS has no import.meta: the one use, import.meta.url (finding db/ and better-sqlite3), becomes this file's URL.

@@ -222,7 +222,12 @@ export const execCommand: CliCommand = {
     '(AWS_ACCESS_KEY_ID, AWS_PROFILE, ~/.aws files, …) are cleared for CMD. Needs a running iamlocal.',
   ].join('\n'),
   flags: { ...BINDING_FLAGS, ...WORKLOAD_FLAGS },
-  env: ENDPOINT_ENV,
+  env: {
+    ...ENDPOINT_ENV,
+    AWS_REGION: 'Passed to CMD; set to the server\'s region when absent.',
+    AWS_DEFAULT_REGION: 'Passed to CMD; set to AWS_REGION when absent (the AWS CLI v1 reads this one).',
+    IAMLOCAL_CREDENTIAL_BINDING: 'Set for CMD: the id of its credential binding (GET /_iamlocal/credential-bindings/ID).',
+  },
   exit: "CMD's own status, or its signal, once it ran; 125 when exec itself fails (the role cannot be bound), 126/127 when CMD cannot run",
   positionals: true,
   run: exec,
