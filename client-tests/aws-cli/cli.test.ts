@@ -41,7 +41,7 @@ test('--help on every subcommand lists each of its flags; together they name eve
   assert.match(allHelp, /--log-level LEVEL +Request log on stdout: silent, error, warn, info, debug \(default info\)\. \[env IAMLOCAL_LOG_LEVEL\]/);
   // Every IAMLOCAL_*/AWS_* variable read in the CLI's sources is documented in some --help.
   const sources = ['server/src/cli.ts', ...readdirSync('server/src/cli').map((f) => join('server/src/cli', f))].map((f) => readFileSync(f, 'utf8')).join('\n');
-  const read = new Set([...sources.matchAll(/env(?:\.|\['|: ')((?:IAMLOCAL|AWS)_[A-Z_]+)/g)].map((m) => m[1]!));
+  const read = new Set([...sources.matchAll(/env(?:\.|\['|: ')((?:IAMLOCAL|AWS)_[A-Z0-9_]+)/g)].map((m) => m[1]!));
   assert.ok(read.has('IAMLOCAL_PORT') && read.has('IAMLOCAL_LOG_LEVEL'));
   for (const variable of read) assert.ok(allHelp.includes(variable), `${variable} is read but no --help names it`);
 });
