@@ -12,6 +12,7 @@ import { listSnapshots, resetState, restoreSnapshot, SnapshotError, takeSnapshot
 import { exportState } from '../store/state.ts';
 import { encodeAuthorizationMessage } from '../services/sts/decode.ts';
 import { oidcAdminRouter } from './oidc-admin.ts';
+import { consoleFiles, consoleRouter } from './console.ts';
 
 function badRequest(res: Response, message: string): void {
   res.status(400).json({ error: message });
@@ -26,6 +27,8 @@ export function adminRouter(ctx: ServerContext, express: ExpressModule): Router 
   const text = express.text({ type: () => true, limit: '256mb' });
 
   // GET /_iamlocal/health is answered in app.ts, without loading this router.
+  // The console's static files hold no data: a browser off loopback loads them, then signs in (token) for the data.
+  router.use('/ui', consoleFiles(express));
 
   router.use((req, res, next) => {
     if (!ctx.config.adminAuthRequired && !ctx.config.adminToken) return next();
@@ -44,6 +47,7 @@ export function adminRouter(ctx: ServerContext, express: ExpressModule): Router 
 
   router.use('/saml', samlAdminRouter(ctx, express));
   router.use('/oidc', oidcAdminRouter(ctx, express));
+  router.use('/console', consoleRouter(ctx, express));
 
   router.get('/decisions', (req, res) => {
     const q = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
