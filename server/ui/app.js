@@ -91,10 +91,10 @@ const shortPrincipal = (arn) => {
 function decisionRow(d) {
   const tr = h('tr', { tabindex: 0, 'data-id': d.id, class: d.decision, 'aria-label': `${d.decision} ${d.action} by ${d.principal}` },
     h('td', {}, h('time', { datetime: d.at }, d.at.slice(11, 23))),
+    h('td', {}, h('span', { class: `badge ${d.decision}` }, d.decision === 'deny' && d.proceeded ? `deny (${d.mode})` : d.decision)),
     h('td', { title: d.principal }, shortPrincipal(d.principal)),
-    h('td', {}, d.action),
-    h('td', { class: 'resource', title: d.resource }, d.resource),
-    h('td', {}, h('span', { class: `badge ${d.decision}` }, d.decision === 'deny' && d.proceeded ? 'deny (audit)' : d.decision)));
+    h('td', { title: d.action }, d.action),
+    h('td', { class: 'resource', title: d.resource }, d.resource));
   const open = () => {
     for (const r of document.querySelectorAll('#decisions tr[aria-selected]')) r.removeAttribute('aria-selected');
     tr.setAttribute('aria-selected', 'true');
