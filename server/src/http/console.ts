@@ -207,7 +207,7 @@ export function consoleRouter(ctx: ServerContext, express: ExpressModule): Route
     const filters = filtersOf(q);
     if (typeof filters === 'string') return bad(res, filters);
     const before = q.get('before');
-    if (before !== null && !/^\d+$/.test(before)) return bad(res, 'before must be a decision id');
+    if (before !== null && !/^\d{1,15}$/.test(before)) return bad(res, 'before must be a decision id');
     const limit = Math.min(Math.max(Number(q.get('limit') ?? 100) || 100, 1), 500);
     const filter: DecisionFilter = { ...filters, beforeId: before === null ? undefined : Number(before), limit: limit + 1 };
     const entries = ctx.decisions.list(filter);
@@ -226,7 +226,7 @@ export function consoleRouter(ctx: ServerContext, express: ExpressModule): Route
 
   const entryOf = (req: Request, res: Response): DecisionEntry | undefined => {
     const id = query(req).get('id') ?? '';
-    if (!/^\d+$/.test(id)) return void bad(res, 'id must be a decision id');
+    if (!/^\d{1,15}$/.test(id)) return void bad(res, 'id must be a decision id');
     const entry = ctx.decisions.list({ beforeId: Number(id) + 1, afterId: Number(id) - 1, limit: 1 })[0];
     if (!entry) return void res.status(404).json({ error: `no decision ${id} in the log` });
     return entry;
@@ -275,8 +275,11 @@ export function consoleRouter(ctx: ServerContext, express: ExpressModule): Route
     const identity: BoundPolicy[] = [];
     let boundary: BoundPolicy | undefined;
     let resource: BoundPolicy | undefined;
+    const policies = consulted(ctx, entry);
+    if (policyId !== undefined && !policies.some((p) => p.id === policyId && p.document !== null)) return bad(res, `policyId must name a policy consulted for this decision, got '${policyId}'`);
+    if ((policyId === undefined) !== (edited === undefined)) return bad(res, 'give both policyId and document, or neither (a replay as stored)');
     try {
-      for (const p of consulted(ctx, entry)) {
+      for (const p of policies) {
         const kind: PolicyKind = p.type === 'identity' ? 'identity' : p.type === 'permissions boundary' ? 'boundary' : p.type.startsWith('trust') ? 'trust' : p.type.startsWith('bucket') ? 'resource' : 'session';
         if (kind === 'session') continue;
         const document = p.id === policyId && edited !== undefined ? edited : p.document;
