@@ -117,7 +117,9 @@ test('the console in Chromium: live denial, why, trust fix, filters, pause, advi
   await t.test('why names the explicit Deny statement (policy, version, Sid) and highlights it', async () => {
     const denied = await rejection(s3(dev).send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'a.txt' })));
     assert.equal(denied.name, 'AccessDenied');
-    await rowFor('s3:DeleteObject', 'deny').click();
+    // By keyboard: rows take focus, Enter opens the why view and moves focus to it.
+    await rowFor('s3:DeleteObject', 'deny').focus();
+    await page.keyboard.press('Enter');
     const why = page.locator('#why-body');
     const ref = why.locator('li.statement-ref').first();
     await ref.waitFor();
@@ -126,6 +128,7 @@ test('the console in Chromium: live denial, why, trust fix, filters, pause, advi
     // S3's AccessDenied text names why (IAM and S3 add the reason; the resource is quoted).
     assert.equal(await why.locator('pre.message').innerText(),
       `User: ${USER_ARN} is not authorized to perform: s3:DeleteObject on resource: "arn:aws:s3:::${BUCKET}/a.txt" with an explicit deny in an identity-based policy`);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'why');
     await shot('why-explicit-deny');
   });
 
@@ -184,5 +187,26 @@ test('the console in Chromium: live denial, why, trust fix, filters, pause, advi
     await page.locator('#status', { hasText: 'snapshot from-console taken' }).waitFor();
     const listed = await (await fetch(`${server.url}/_iamlocal/snapshots`)).json() as { snapshots: unknown[] };
     assert.ok(JSON.stringify(listed.snapshots).includes('from-console'));
+  });
+
+  await t.test('off loopback the page asks for the admin token (form or URL fragment), keeps it out of the URL and sends it as a header', async () => {
+    const guarded = await startServer({ port: 0, db: ':memory:', config: { adminToken: 'console-secret', adminAuthRequired: true } });
+    try {
+      const other = await browser!.newPage();
+      await other.goto(`${guarded.url}/_iamlocal/ui/`);
+      await other.locator('#login').waitFor();
+      await other.getByLabel('Admin token').fill('console-secret');
+      await other.getByRole('button', { name: 'Sign in' }).click();
+      await other.locator('#status', { hasText: 'live' }).waitFor({ timeout: 5000 });
+      await other.close();
+      const linked = await browser!.newPage();
+      await linked.goto(`${guarded.url}/_iamlocal/ui/#token=console-secret`);
+      await linked.locator('#status', { hasText: 'live' }).waitFor({ timeout: 5000 });
+      assert.equal(new URL(linked.url()).hash, '');
+      assert.ok(await linked.locator('#login').isHidden());
+      await linked.close();
+    } finally {
+      await guarded.close();
+    }
   });
 });

@@ -175,7 +175,10 @@ let decisionsStarted = false;
 function showDecisions() {
   if (decisionsStarted) return;
   decisionsStarted = true;
-  void loadDecisions().then(connectStream, (e) => status(e.message));
+  void loadDecisions().then(connectStream, (e) => {
+    decisionsStarted = false; // signing in shows the view again
+    status(e.message);
+  });
 }
 $('#filters').addEventListener('submit', (event) => {
   event.preventDefault();
