@@ -1,18 +1,21 @@
 // The local console (/_iamlocal/ui/) in a real browser: Debian's Chromium driven by playwright-core, against a live
 // server, with SDK v3 calls made beside it. Skips, saying why, when no Chromium is installed (.ci/run installs it).
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreatePolicyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../server/src/server.ts';
 import { rejection } from '../sdk/support.ts';
 
+const run = promisify(execFile);
 const CHROMIUM = process.env.IAMLOCAL_CHROMIUM ?? '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) to run the console's browser tests`;
 /** Screenshots of each view, kept as test artifacts (gitignored). */
@@ -25,12 +28,13 @@ const SAML = { accessKeyId: 'ASIAEXAMPLESAMLLOGIN', secretAccessKey: 'saml-login
 const ROOT = { accessKeyId: 'test', secretAccessKey: 'test' };
 const USER_ARN = `arn:aws:iam::${ACCOUNT}:user/dev`;
 const BUCKET = 'console-test';
-// dev may list the bucket and read nothing; Sid NoDeletes denies deletes outright.
+// dev may list the bucket and write (it never will), not read; Sid NoDeletes denies deletes outright.
 const DEV_POLICY = JSON.stringify({
   Version: '2012-10-17',
   Statement: [
     { Sid: 'List', Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${BUCKET}` },
     { Sid: 'NoDeletes', Effect: 'Deny', Action: 's3:DeleteObject', Resource: `arn:aws:s3:::${BUCKET}/*` },
+    { Sid: 'Writes', Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${BUCKET}/*` },
   ],
 });
 
@@ -72,6 +76,23 @@ after(async () => {
   if (profile) await rm(profile, { recursive: true, force: true });
 });
 
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** The AWS CLI (v1) with the story's SAML session credentials in its environment, against the server. */
+async function aws(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH, HOME: profile, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL: server.url, AWS_ACCESS_KEY_ID: SAML.accessKeyId, AWS_SECRET_ACCESS_KEY: SAML.secretAccessKey, AWS_SESSION_TOKEN: SAML.sessionToken,
+  };
+  try {
+    const { stdout, stderr } = await run('aws', [...args, '--output', 'json'], { env });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
 const rowFor = (action: string, decision: string) => page.locator(`#decisions tbody tr.${decision}`, { hasText: action }).first();
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 
@@ -80,12 +101,13 @@ test('the console in Chromium: live denial, why, trust fix, filters, pause, advi
   await page.locator('#status', { hasText: 'live' }).waitFor({ timeout: 5000 });
 
   await t.test('a denied AssumeRole appears in the stream within a second; why names the missing trust statement; applying it lets the call through', async () => {
-    const sts = new STSClient(config(SAML));
-    const assume = new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'console' });
-    const denied = await rejection(sts.send(assume));
-    assert.equal(denied.name, 'AccessDenied');
+    // The README's story, with the AWS CLI: the SAML session may not assume the role (its trust policy names EC2 only).
+    const assumeArgs = ['sts', 'assume-role', '--role-arn', ROLE_ARN, '--role-session-name', 'console'];
+    const refused = await aws(assumeArgs);
+    assert.notEqual(refused.code, 0);
     // AWS's AccessDenied text for AssumeRole (STS keeps the short form), as the client got it.
-    assert.equal(denied.message, `User: ${SAML_ARN} is not authorized to perform: sts:AssumeRole on resource: ${ROLE_ARN}`);
+    const denied = { message: `User: ${SAML_ARN} is not authorized to perform: sts:AssumeRole on resource: ${ROLE_ARN}` };
+    assert.match(refused.stderr, new RegExp(`An error occurred \\(AccessDenied\\) when calling the AssumeRole operation: ${escape(denied.message)}`));
     const started = Date.now();
     await rowFor('sts:AssumeRole', 'deny').waitFor({ timeout: 1000 });
     assert.ok(Date.now() - started < 1000);
@@ -95,7 +117,7 @@ test('the console in Chromium: live denial, why, trust fix, filters, pause, advi
     await why.getByText('Missing trust-policy statement').waitFor();
     assert.match(await why.locator('.reason').innerText(), /trust policy/);
     assert.equal(await why.locator('pre.message').innerText(), denied.message);
-    assert.match(await why.locator('pre.added').first().innerText(), new RegExp(SAML_ARN.replace(/[/.]/g, '\\$&')));
+    assert.match(await why.locator('pre.added').first().innerText(), new RegExp(escape(SAML_ARN)));
     // The trust policy consulted is shown as stored: only EC2 may assume the role.
     assert.match(await why.locator('section.policy[data-policy="role/kjh-s3-encryption-test1-role/trust"]').innerText(), /ec2\.amazonaws\.com/);
     await shot('why-assume-role');
@@ -109,8 +131,9 @@ test('the console in Chromium: live denial, why, trust fix, filters, pause, advi
 
     await why.getByRole('button', { name: 'Add it to the trust policy' }).click();
     await why.getByText('Added to the role\'s trust policy').waitFor();
-    const { AssumedRoleUser } = await sts.send(assume);
-    assert.equal(AssumedRoleUser?.Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/kjh-s3-encryption-test1-role/console`);
+    const allowed = await aws(assumeArgs);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.equal((JSON.parse(allowed.stdout) as { AssumedRoleUser: { Arn: string } }).AssumedRoleUser.Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/kjh-s3-encryption-test1-role/console`);
     await rowFor('sts:AssumeRole', 'allow').waitFor({ timeout: 1000 });
   });
 
@@ -141,13 +164,17 @@ test('the console in Chromium: live denial, why, trust fix, filters, pause, advi
     await page.waitForFunction(() => [...document.querySelectorAll('#decisions tbody tr')].every((tr) => tr.classList.contains('deny') && tr.textContent!.includes('s3:')));
     const actions = await page.locator('#decisions tbody tr td:nth-child(4)').allInnerTexts();
     assert.deepEqual([...new Set(actions)].sort(), ['s3:DeleteObject', 's3:GetObject']);
-    // An allowed call or an STS call does not pass the filter on the stream either.
-    await new STSClient(config(SAML)).send(new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'filtered-out' }));
     await page.fill('#filters input[name=q]', 'a.txt');
     await page.click('#filters button[type=submit]');
+    await page.locator('#status', { hasText: 'live' }).waitFor();
     await page.click('#pause');
+    // Neither an allowed STS call nor an allowed S3 call passes the filter on the stream; the denied GetObject does.
+    await new STSClient(config(SAML)).send(new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'filtered-out' }));
+    await s3(dev).send(new ListObjectsV2Command({ Bucket: BUCKET }));
     await rejection(s3(dev).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'a.txt' })));
     await page.locator('#pause', { hasText: 'Resume (1 new)' }).waitFor({ timeout: 1000 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(await page.locator('#pause').innerText(), 'Resume (1 new)');
     assert.equal(await page.locator('#decisions tbody tr').count(), 2);
     await page.click('#pause');
     assert.equal(await page.locator('#decisions tbody tr').count(), 3);
@@ -164,8 +191,9 @@ test('the console in Chromium: live denial, why, trust fix, filters, pause, advi
     await page.fill('#advice-principal', USER_ARN);
     await page.getByRole('button', { name: 'Advise' }).click();
     await page.locator('li.added', { hasText: '+ s3:GetObject' }).waitFor();
-    // The Deny statement's action and nothing else is granted-but-unused here: ListBucket was never called.
-    assert.match(await page.locator('ul.removed-list').innerText(), /s3:ListBucket/);
+    await page.locator('li.added', { hasText: '+ s3:ListBucket' }).waitFor();
+    // Granted and never used: the Writes statement's s3:PutObject.
+    assert.equal(await page.locator('ul.removed-list').innerText(), `- s3:PutObject (arn:aws:iam::${ACCOUNT}:policy/dev-s3 Sid Writes)`);
     await shot('least-privilege');
     await page.getByRole('button', { name: 'Apply as new default version' }).click();
     await page.getByText(`Applied: arn:aws:iam::${ACCOUNT}:policy/dev-s3 v2 (default)`).waitFor();

@@ -313,7 +313,7 @@ $('#advice-form').addEventListener('submit', async (event) => {
       h('p', {}, `${advice.calls} recorded calls that went ahead.`),
       h('div', { class: 'diff' },
         h('section', {}, h('h3', {}, 'Granted now, unused (to remove)'), h('ul', { class: 'removed-list' },
-          unused.statements.flatMap((s) => (s.unusedActions ?? []).map((a) => h('li', { class: 'removed' }, `- ${a}  (${s.policy}${s.sid ? ` Sid ${s.sid}` : ` statement ${s.index}`})`))))),
+          unused.statements.flatMap((s) => (s.unusedActions ?? []).map((a) => h('li', { class: 'removed' }, `- ${a} (${s.policy}${s.sid ? ` Sid ${s.sid}` : ` statement ${s.index}`})`))))),
         h('section', {}, h('h3', {}, 'Advised policy (used)'), h('ul', { class: 'added-list' }, [...used].map((a) => h('li', { class: 'added' }, `+ ${a}`))),
           h('pre', { class: 'added', id: 'advised-json' }, advisedText))),
       h('div', { class: 'row' },
