@@ -190,6 +190,7 @@ $('#pause').addEventListener('click', () => {
   paused = !paused;
   $('#pause').setAttribute('aria-pressed', String(paused));
   $('#pause').textContent = paused ? 'Resume' : 'Pause';
+  status(paused ? 'paused' : 'live');
   if (!paused) {
     prepend(pending);
     pending = [];
@@ -284,7 +285,12 @@ async function showWhy(id) {
 }
 
 // ---- Least privilege ----
-function showAdvice() {}
+/** Offers the users and roles of the state as principals to advise on. */
+function showAdvice() {
+  api('/console/state').then((s) => {
+    $('#principals').replaceChildren(...[...s.roles, ...s.users].map((p) => h('option', { value: p.arn })));
+  }, () => undefined);
+}
 
 /** Actions per statement, to compare the advice with what the attached policies grant. */
 const actionsOf = (doc) => {
