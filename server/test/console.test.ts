@@ -81,10 +81,13 @@ describe('on loopback', () => {
     assert.equal((await request(app).get('/_iamlocal/console/why?id=99999999')).status, 404);
     ctx.decisions.record(new Date(), USER, 's3:GetObject', 'arn:aws:s3:::b/k', ALLOW, new Map(), 'on');
     const [entry] = ctx.decisions.list({ limit: 1 });
-    const applied = await request(app).post(`/_iamlocal/console/trust/apply?id=${entry!.id}`);
+    // Writes need the console's header: a cross-site form or no-cors fetch cannot send it.
+    const forged = await request(app).post(`/_iamlocal/console/trust/apply?id=${entry!.id}`);
+    assert.equal(forged.status, 403);
+    const applied = await request(app).post(`/_iamlocal/console/trust/apply?id=${entry!.id}`).set('x-iamlocal-console', '1');
     assert.equal(applied.status, 400);
     assert.match(applied.body.error as string, /not an AssumeRole denied by the role's trust policy/);
-    const simulated = await request(app).post(`/_iamlocal/console/simulate?id=${entry!.id}`).send({ policyId: 'x', document: '{' });
+    const simulated = await request(app).post(`/_iamlocal/console/simulate?id=${entry!.id}`).set('x-iamlocal-console', '1').send({ policyId: 'x', document: '{' });
     assert.equal(simulated.status, 400);
   });
 

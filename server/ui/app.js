@@ -18,7 +18,7 @@ const authHeaders = () => {
 class HttpError extends Error {}
 async function api(path, { method = 'GET', body, text = false } = {}) {
   const res = await fetch(API + path, {
-    method, headers: { ...authHeaders(), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    method, headers: { ...authHeaders(), 'x-iamlocal-console': '1', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (res.status === 401) {

@@ -81,6 +81,7 @@ const row = (entry: DecisionEntry): DecisionEntry & { message: string | null } =
  */
 const POLL_MS = 200;
 const HEARTBEAT_MS = 15_000;
+const MAX_BUFFERED = 8 * 1024 * 1024;
 class DecisionStream {
   private readonly clients = new Map<Response, Filters>();
   private timer: NodeJS.Timeout | undefined;
@@ -128,6 +129,11 @@ class DecisionStream {
     this.lastId = entries[0]!.id;
     entries.reverse();
     for (const [res, filters] of this.clients) {
+      // A console that stopped reading is let go rather than buffered for without end.
+      if (res.writableLength > MAX_BUFFERED) {
+        res.end();
+        continue;
+      }
       const shown = entries.filter((e) => matches(e, filters)).map(row);
       if (shown.length) res.write(`data: ${JSON.stringify(shown)}\n\n`);
     }
@@ -200,6 +206,13 @@ export function consoleRouter(ctx: ServerContext, express: ExpressModule): Route
   const stream = new DecisionStream(ctx);
   const query = (req: Request): URLSearchParams => new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
   const bad = (res: Response, message: string): void => void res.status(400).json({ error: message });
+
+  // Writes need a header no cross-site form or no-cors fetch can send (a browser asks first, and is not answered):
+  // on loopback, where the admin API is open, another web page cannot make the console change a trust policy.
+  router.use((req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.headers['x-iamlocal-console'] === '1') return next();
+    res.status(403).json({ error: 'console writes need the header x-iamlocal-console: 1' });
+  });
 
   /** Newest first, filtered by the log's database; `before` (an id) pages back. */
   router.get('/decisions', (req, res) => {
