@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { createApp, type App } from '../src/http/app.ts';
+import { deniedText } from '../src/http/console.ts';
+import type { DecisionEntry } from '../src/store/decision-log.ts';
 import { createContext } from '../src/server.ts';
 import type { ServerContext } from '../src/context.ts';
 import type { Decision } from '../src/policy/index.ts';
@@ -14,6 +16,27 @@ import type { Decision } from '../src/policy/index.ts';
 const ALLOW: Decision = { allowed: true, statements: [] };
 const DENY: Decision = { allowed: false, reason: 'no-identity', statements: [] };
 const USER = 'arn:aws:iam::123456789012:user/u';
+
+// The AccessDenied text a client got, rebuilt from the log for the why view. The shapes are AWS's (IAM User Guide,
+// "Troubleshoot access denied error messages": "User: P is not authorized to perform: A on resource: R because no
+// identity-based policy allows the A action" / "with an explicit deny in ..."), as services/access-denied.ts and the
+// STS federation handlers answer them.
+test('the why view shows the AccessDenied text each service gives', () => {
+  const entry = (principal: string, action: string, resource: string, reason: string | null): DecisionEntry => ({
+    id: 1, at: '', principal, action, resource, decision: 'deny', proceeded: false, mode: 'on', reason, statements: [], context: {},
+  });
+  const role = 'arn:aws:iam::123456789012:role/r';
+  assert.equal(deniedText(entry(USER, 'sts:AssumeRole', role, 'no-resource')), `User: ${USER} is not authorized to perform: sts:AssumeRole on resource: ${role}`);
+  assert.equal(deniedText(entry(USER, 'iam:GetRole', role, 'no-identity')),
+    `User: ${USER} is not authorized to perform: iam:GetRole on resource: ${role} because no identity-based policy allows the iam:GetRole action`);
+  assert.equal(deniedText(entry(USER, 's3:GetObject', 'arn:aws:s3:::b/k', 'explicit-resource')),
+    `User: ${USER} is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::b/k" with an explicit deny in a resource-based policy`);
+  assert.equal(deniedText(entry('anonymous', 's3:GetObject', 'arn:aws:s3:::b/k', 'no-resource')), 'Access Denied');
+  assert.equal(deniedText(entry('arn:aws:iam::123456789012:saml-provider/idp', 'sts:TagSession', role, 'no-resource')), 'Not authorized to perform sts:AssumeRoleWithSAML');
+  assert.equal(deniedText(entry('arn:aws:iam::123456789012:oidc-provider/oidc.example.com', 'sts:AssumeRoleWithWebIdentity', role, 'no-resource')),
+    'Not authorized to perform sts:AssumeRoleWithWebIdentity');
+  assert.equal(deniedText({ ...entry(USER, 's3:GetObject', 'arn:aws:s3:::b/k', null), decision: 'allow' }), null);
+});
 
 describe('off loopback', () => {
   let ctx: ServerContext;
@@ -86,7 +109,7 @@ describe('on loopback', () => {
     assert.equal(forged.status, 403);
     const applied = await request(app).post(`/_iamlocal/console/trust/apply?id=${entry!.id}`).set('x-iamlocal-console', '1');
     assert.equal(applied.status, 400);
-    assert.match(applied.body.error as string, /not an AssumeRole denied by the role's trust policy/);
+    assert.match(applied.body.error as string, /not an AssumeRole \(or its TagSession, SetSourceIdentity\) denied by the role's trust policy/);
     const simulated = await request(app).post(`/_iamlocal/console/simulate?id=${entry!.id}`).set('x-iamlocal-console', '1').send({ policyId: 'x', document: '{' });
     assert.equal(simulated.status, 400);
   });

@@ -45,6 +45,10 @@ export function consoleFiles(express: ExpressModule): Router {
 export function deniedText(entry: DecisionEntry): string | null {
   if (entry.decision === 'allow') return null;
   if (entry.principal === 'anonymous' && entry.action.startsWith('s3:')) return 'Access Denied';
+  // AssumeRoleWithSAML / WithWebIdentity name no caller (the identity provider is the principal), whichever of their
+  // actions (TagSession, SetSourceIdentity) the trust policy refused.
+  if (/^arn:aws:iam::\d{12}:saml-provider\//.test(entry.principal)) return 'Not authorized to perform sts:AssumeRoleWithSAML';
+  if (/^arn:aws:iam::\d{12}:oidc-provider\//.test(entry.principal)) return 'Not authorized to perform sts:AssumeRoleWithWebIdentity';
   const head = `User: ${entry.principal} is not authorized to perform: ${entry.action} on resource: `;
   if (entry.action.startsWith('sts:')) return `${head}${entry.resource}`;
   const why = entry.reason ? ` ${denyReasonText(entry.reason as Parameters<typeof denyReasonText>[0], entry.action)}` : '';
@@ -193,11 +197,18 @@ function consulted(ctx: ServerContext, entry: DecisionEntry): ConsultedPolicy[] 
   return out;
 }
 
-/** The trust-policy statement that would have let a denied AssumeRole through: the caller, named exactly. */
+/** Trust-policy actions of AssumeRole: the role itself, and the tags and source identity a caller passes. */
+const TRUST_ACTIONS = new Set(['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity']);
+
+/**
+ * The trust-policy statement that would have let a denied AssumeRole through: the caller, named exactly. Only for
+ * AWS principals: a statement for a SAML or OIDC provider needs conditions (audience, subject) only its owner knows.
+ */
 function missingTrustStatement(entry: DecisionEntry): { Effect: 'Allow'; Principal: { AWS: string }; Action: string } | undefined {
-  if (entry.decision !== 'deny' || entry.reason !== 'no-resource' || entry.action !== 'sts:AssumeRole') return undefined;
-  if (!roleOfArn(entry.resource) || !accountOfArn(entry.principal)) return undefined;
-  return { Effect: 'Allow', Principal: { AWS: entry.principal }, Action: 'sts:AssumeRole' };
+  if (entry.decision !== 'deny' || entry.reason !== 'no-resource' || !TRUST_ACTIONS.has(entry.action)) return undefined;
+  if (!/^arn:aws:(?:iam::\d{12}:(?:user\/|root$)|sts::\d{12}:assumed-role\/)/.test(entry.principal)) return undefined;
+  if (!roleOfArn(entry.resource)) return undefined;
+  return { Effect: 'Allow', Principal: { AWS: entry.principal }, Action: entry.action };
 }
 
 export function consoleRouter(ctx: ServerContext, express: ExpressModule): Router {
@@ -260,7 +271,7 @@ export function consoleRouter(ctx: ServerContext, express: ExpressModule): Route
     const entry = entryOf(req, res);
     if (!entry) return;
     const statement = missingTrustStatement(entry);
-    if (!statement) return bad(res, 'this decision is not an AssumeRole denied by the role\'s trust policy');
+    if (!statement) return bad(res, 'this decision is not an AssumeRole (or its TagSession, SetSourceIdentity) denied by the role\'s trust policy');
     const role = roleOfArn(entry.resource)!;
     const r = ctx.iam.role(role.account, role.name);
     if (!r) return void res.status(404).json({ error: `no such role: ${entry.resource}` });
