@@ -116,6 +116,9 @@ test('the console in Chromium: live denial, why, trust fix, filters, pause, advi
     const why = page.locator('#why-body');
     await why.getByText('Missing trust-policy statement').waitFor();
     assert.match(await why.locator('.reason').innerText(), /trust policy/);
+    // Deny by absence: the policy types consulted, the trust policy marked as the one that allowed nothing.
+    assert.equal(await why.locator('ul.consulted-types li.lacking').innerText(), 'trust (resource-based): role/kjh-s3-encryption-test1-role/trust — allowed nothing');
+    assert.match(await why.locator('ul.consulted-types').innerText(), /identity: arn:aws:iam::123456789012:policy\/PowerUserAccess v1/);
     assert.equal(await why.locator('pre.message').innerText(), denied.message);
     assert.match(await why.locator('pre.added').first().innerText(), new RegExp(escape(SAML_ARN)));
     // The trust policy consulted is shown as stored: only EC2 may assume the role.

@@ -237,13 +237,16 @@ async function showWhy(id) {
     parts.push(h('h3', {}, w.decision === 'deny' ? 'Denied by' : 'Allowed by'), h('ul', {}, w.statements.map((s) =>
       h('li', { class: 'statement-ref' }, `${s.effect} statement ${s.index}${s.sid ? ` (Sid ${s.sid})` : ''} of ${s.kind} policy ${s.policy}${s.versionId ? ` version ${s.versionId}` : ''}`))));
   } else if (w.decision === 'deny') {
-    parts.push(h('h3', {}, 'Consulted, none allowed'), h('ul', { class: 'consulted-types' }, w.consulted.map((p) => h('li', {}, `${p.type}: ${p.id}${p.versionId ? ` ${p.versionId}` : ''}`))));
+    // The policy type the reason names allowed nothing; the others were consulted too.
+    const lacking = { 'no-identity': (t) => t === 'identity', 'no-resource': (t) => t.includes('resource-based'), 'no-boundary': (t) => t === 'permissions boundary', 'no-session': (t) => t === 'session' }[w.reason] ?? (() => false);
+    parts.push(h('h3', {}, 'Policy types consulted'), h('ul', { class: 'consulted-types' }, w.consulted.map((p) =>
+      h('li', { class: lacking(p.type) ? 'lacking' : '' }, `${p.type}: ${p.id}${p.versionId ? ` ${p.versionId}` : ''}`, lacking(p.type) ? h('strong', {}, ' — allowed nothing') : ''))));
   }
   if (w.message) parts.push(h('h3', {}, 'AccessDenied message the client got'), h('pre', { class: 'message' }, w.message));
   if (w.missingTrustStatement) {
     const out = h('p', { role: 'status' });
     parts.push(h('h3', {}, 'Missing trust-policy statement'),
-      h('p', {}, 'The role\'s trust policy names no statement letting this caller assume it. This statement would:'),
+      h('p', {}, 'The role\'s trust policy has no statement letting this caller do this. This statement would:'),
       h('pre', { class: 'added' }, JSON.stringify(w.missingTrustStatement, null, 2)),
       h('button', { type: 'button', id: 'apply-trust', onclick: async () => {
         try {

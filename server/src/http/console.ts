@@ -168,7 +168,9 @@ function consulted(ctx: ServerContext, entry: DecisionEntry): ConsultedPolicy[] 
     if (!(error instanceof AdviceError)) throw error;
   }
   if (entity) {
-    for (const p of policiesOf(ctx, entry.principal)) out.push({ type: 'identity', id: p.id, versionId: p.versionId, document: p.document, matched: matchedIn(p.id) });
+    const identity = policiesOf(ctx, entry.principal);
+    for (const p of identity) out.push({ type: 'identity', id: p.id, versionId: p.versionId, document: p.document, matched: matchedIn(p.id) });
+    if (identity.length === 0) out.push({ type: 'identity', id: `${entity.kind}/${entity.name}`, document: null, note: 'no identity-based policy is attached or inline', matched: [] });
     const row = entity.kind === 'user' ? ctx.iam.user(entity.account, entity.name) : ctx.iam.role(entity.account, entity.name);
     const boundary = row?.permissions_boundary;
     if (boundary) {
