@@ -5,6 +5,7 @@ import { authenticate } from '../auth/sigv4.ts';
 import { advise, principalFilter, terraform, unusedAccess, type Granularity } from '../advise/advise.ts';
 import { AdviceError, applyAdvice, entityOf, policiesOf } from '../advise/apply.ts';
 import { samlAdminRouter } from './admin-saml.ts';
+import { consoleFiles, consoleRouter } from './console.ts';
 import { enforcementFor, type ServerContext } from '../context.ts';
 import type { DecisionEntry } from '../store/decision-log.ts';
 import { applyFixtures, FixtureError, parseFixtureText } from '../store/fixtures.ts';
@@ -12,7 +13,6 @@ import { listSnapshots, resetState, restoreSnapshot, SnapshotError, takeSnapshot
 import { exportState } from '../store/state.ts';
 import { encodeAuthorizationMessage } from '../services/sts/decode.ts';
 import { oidcAdminRouter } from './oidc-admin.ts';
-import { consoleFiles, consoleRouter } from './console.ts';
 
 function badRequest(res: Response, message: string): void {
   res.status(400).json({ error: message });
@@ -45,9 +45,9 @@ export function adminRouter(ctx: ServerContext, express: ExpressModule): Router 
     res.status(401).json({ error: 'the admin API needs Authorization: Bearer <admin token> or a request signed by an account root' });
   });
 
+  router.use('/console', consoleRouter(ctx, express));
   router.use('/saml', samlAdminRouter(ctx, express));
   router.use('/oidc', oidcAdminRouter(ctx, express));
-  router.use('/console', consoleRouter(ctx, express));
 
   router.get('/decisions', (req, res) => {
     const q = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
