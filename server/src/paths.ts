@@ -16,3 +16,6 @@ export const PROJECT_ROOT = process.env.IAMLOCAL_ROOT ?? packageRoot();
 
 /** A file or directory under the project's db/ directory. */
 export const dbAsset = (...parts: string[]): string => resolve(PROJECT_ROOT, 'db', ...parts);
+
+/** A file of the local web console (server/ui/): plain HTML, JavaScript modules and CSS, served as they are. */
+export const uiAsset = (...parts: string[]): string => resolve(PROJECT_ROOT, 'server', 'ui', ...parts);

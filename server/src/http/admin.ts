@@ -5,6 +5,7 @@ import { authenticate } from '../auth/sigv4.ts';
 import { advise, principalFilter, terraform, unusedAccess, type Granularity } from '../advise/advise.ts';
 import { AdviceError, applyAdvice, entityOf, policiesOf } from '../advise/apply.ts';
 import { samlAdminRouter } from './admin-saml.ts';
+import { consoleFiles, consoleRouter } from './console.ts';
 import { enforcementFor, type ServerContext } from '../context.ts';
 import type { DecisionEntry } from '../store/decision-log.ts';
 import { applyFixtures, FixtureError, parseFixtureText } from '../store/fixtures.ts';
@@ -25,6 +26,8 @@ export function adminRouter(ctx: ServerContext, express: ExpressModule): Router 
   const text = express.text({ type: () => true, limit: '256mb' });
 
   // GET /_iamlocal/health is answered in app.ts, without loading this router.
+  // The console's static files hold no data: a browser off loopback loads them, then signs in (token) for the data.
+  router.use('/ui', consoleFiles(express));
 
   router.use((req, res, next) => {
     if (!ctx.config.adminAuthRequired && !ctx.config.adminToken) return next();
@@ -41,6 +44,7 @@ export function adminRouter(ctx: ServerContext, express: ExpressModule): Router 
     res.status(401).json({ error: 'the admin API needs Authorization: Bearer <admin token> or a request signed by an account root' });
   });
 
+  router.use('/console', consoleRouter(ctx, express));
   router.use('/saml', samlAdminRouter(ctx, express));
   router.use('/oidc', oidcAdminRouter(ctx, express));
   router.use('/credential-bindings', credentialBindingsRouter(ctx, express));

@@ -29,7 +29,12 @@ interface DecisionRow {
   id: number; at: string; principal: string; action: string; resource: string; allowed: number; reason: string | null; statements: string; context: string; mode: EnforceMode;
 }
 
-export interface DecisionFilter { principal?: string; principalPrefix?: string; action?: string; decision?: 'allow' | 'deny'; since?: string; limit: number }
+export interface DecisionFilter {
+  principal?: string; principalPrefix?: string; action?: string; decision?: 'allow' | 'deny'; since?: string;
+  /** An action prefix (`s3` for s3:*), a case-blind substring of principal, action or resource, and id bounds (paging). */
+  service?: string; text?: string; beforeId?: number; afterId?: number;
+  limit: number;
+}
 
 type Control = { op: 'flush' | 'clear' | 'close' } | { op: 'list'; filter: DecisionFilter };
 
@@ -66,6 +71,8 @@ export class DecisionLog {
   private decisionsInBatch = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Decisions recorded so far: a live view polls the log only when this moved (see http/console.ts). */
+  recorded = 0;
 
   constructor(private readonly path: string, readonly capacity = 100_000) {}
 
@@ -131,6 +138,7 @@ export class DecisionLog {
    */
   record(at: Date, principal: string, action: string, resource: string, decision: Decision, context: RequestContext, mode: EnforceMode = 'on'): void {
     if (this.capacity === 0 || this.closed) return;
+    this.recorded++;
     const b = this.batch;
     b.push(at.getTime(), principal, action, resource, decision.allowed ? 1 : 0, decision.reason ?? null, ENFORCE_MODES.indexOf(mode), decision.statements.length);
     for (const s of decision.statements) b.push(s.source.id, s.source.kind, s.source.versionId ?? null, s.sid ?? null, s.index, s.effect);

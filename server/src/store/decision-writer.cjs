@@ -9,7 +9,7 @@ const { readFileSync } = require('node:fs');
 
 /**
  * @typedef {{ sqlite: string; schema: string; path: string; capacity: number; signal: SharedArrayBuffer; replies: import('node:worker_threads').MessagePort }} WriterData
- * @typedef {{ principal?: string; principalPrefix?: string; action?: string; decision?: 'allow' | 'deny'; since?: string; limit: number }} Filter
+ * @typedef {{ principal?: string; principalPrefix?: string; action?: string; decision?: 'allow' | 'deny'; since?: string; service?: string; text?: string; beforeId?: number; afterId?: number; limit: number }} Filter
  * @typedef {{ op: 'flush' } | { op: 'clear' } | { op: 'close' } | { op: 'list'; filter: Filter }} Control
  */
 
@@ -50,6 +50,9 @@ const statements = db && {
   query: db.prepare(`SELECT * FROM decisions
     WHERE (@principal IS NULL OR principal = @principal) AND (@prefix IS NULL OR substr(principal, 1, length(@prefix)) = @prefix)
     AND (@action IS NULL OR lower(action) = lower(@action)) AND (@allowed IS NULL OR allowed = @allowed) AND (@since IS NULL OR at >= @since)
+    AND (@service IS NULL OR lower(substr(action, 1, length(@service) + 1)) = lower(@service) || ':')
+    AND (@text IS NULL OR instr(lower(principal || ' ' || action || ' ' || resource), lower(@text)) > 0)
+    AND (@before IS NULL OR id < @before) AND (@after IS NULL OR id > @after)
     ORDER BY id DESC LIMIT @limit`),
 };
 
@@ -107,7 +110,8 @@ function answer(control) {
     case 'list': {
       const f = control.filter;
       const allowed = f.decision === undefined ? null : f.decision === 'allow' ? 1 : 0;
-      return statements.query.all({ principal: f.principal ?? null, prefix: f.principalPrefix ?? null, action: f.action ?? null, allowed, since: f.since ?? null, limit: f.limit });
+      return statements.query.all({ principal: f.principal ?? null, prefix: f.principalPrefix ?? null, action: f.action ?? null, allowed, since: f.since ?? null,
+        service: f.service ?? null, text: f.text ?? null, before: f.beforeId ?? null, after: f.afterId ?? null, limit: f.limit });
     }
   }
 }
