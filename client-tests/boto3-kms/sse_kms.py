@@ -76,3 +76,4 @@ err = error_of(lambda: s3.put_bucket_encryption(Bucket=B, ServerSideEncryptionCo
 check('an unknown algorithm: MalformedXML', err and err['Code'] == 'MalformedXML', err)
 s3.delete_bucket_encryption(Bucket=B)
 check('DeleteBucketEncryption resets to SSE-S3', role.put_object(Bucket=B, Key='cli-s3api-kms/plain.txt', Body=b'p')['ServerSideEncryption'] == 'AES256')
+print(json.dumps({'done': True}))
