@@ -199,3 +199,21 @@ test('the classic "deny unencrypted uploads" bucket policy: the condition keys s
   // …IfExists is true when the key is absent (IAM User Guide, "...IfExists condition operators"): no key id, denied.
   assert.equal((await rejection(root.send(new PutObjectCommand({ Bucket: 'enc', Key: 'q', Body: 'q', ServerSideEncryption: 'aws:kms' })))).name, 'AccessDenied');
 });
+
+test('state export keeps SSE-KMS records and bucket default encryption; an object never reads back as ciphertext', async () => {
+  const { root, keyArn } = await setup();
+  await root.send(new PutBucketEncryptionCommand({ Bucket: 'enc', ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn } }] } }));
+  await root.send(new PutObjectCommand({ Bucket: 'enc', Key: 'kept', Body: QBF }));
+  const { exportState } = await import('../../server/src/store/state.ts');
+  const { applyFixtures } = await import('../../server/src/store/fixtures.ts');
+  const exported = exportState(local.ctx);
+  const bucket = (exported.buckets as Array<{ name: string; encryption?: object; objects: Array<{ key: string; sseKms?: { keyArn: string } }> }>).find((b) => b.name === 'enc')!;
+  assert.deepEqual(bucket.encryption, { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn, BucketKeyEnabled: false });
+  assert.equal(bucket.objects.find((o) => o.key === 'kept')!.sseKms!.keyArn, keyArn);
+  local.reset('empty');
+  applyFixtures(local.ctx, exported, 'exported state');
+  assert.equal((await root.send(new GetBucketEncryptionCommand({ Bucket: 'enc' }))).ServerSideEncryptionConfiguration!.Rules![0]!.ApplyServerSideEncryptionByDefault!.KMSMasterKeyID, keyArn);
+  // The export carries no key material: the re-created key cannot open the old data key, and S3 says so.
+  const read = await rejection(root.send(new GetObjectCommand({ Bucket: 'enc', Key: 'kept' })));
+  assert.equal(read.name, 'KMS.InvalidCiphertextException');
+});
