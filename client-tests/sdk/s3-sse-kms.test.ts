@@ -10,7 +10,7 @@ import { CreateUserCommand, PutUserPolicyCommand, type IAMClient } from '@aws-sd
 import { CreateKeyCommand, DecryptCommand, DisableKeyCommand, EnableKeyCommand, KMSClient, ScheduleKeyDeletionCommand, CreateAliasCommand } from '@aws-sdk/client-kms';
 import {
   CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketEncryptionCommand, GetBucketEncryptionCommand,
-  GetObjectCommand, HeadObjectCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client, UploadPartCommand, type S3ClientConfig,
+  GetObjectCommand, HeadObjectCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client, UploadPartCommand, UploadPartCopyCommand, type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import type { Iamlocal } from '../../server/src/in-process.ts';
 import { iamlocalPerFile, rejection } from './support.ts';
@@ -127,6 +127,16 @@ test('kms:GenerateDataKey to write, kms:Decrypt to read (GET, copy source, multi
   // A copy to SSE-KMS is re-encrypted under a new data key and reads back.
   await root.send(new CopyObjectCommand({ Bucket: 'enc', Key: 'copied', CopySource: 'enc/secret', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/sse' }));
   assert.equal(await (await root.send(new GetObjectCommand({ Bucket: 'enc', Key: 'copied' }))).Body!.transformToString(), QBF);
+  // UploadPartCopy from an SSE-KMS source into a DSSE-KMS upload: decrypted from the source's key, encrypted anew.
+  const dsse = await root.send(new CreateMultipartUploadCommand({ Bucket: 'enc', Key: 'dsse', ServerSideEncryption: 'aws:kms:dsse', SSEKMSKeyId: 'alias/sse' }));
+  assert.equal(dsse.ServerSideEncryption, 'aws:kms:dsse');
+  const copiedPart = await root.send(new UploadPartCopyCommand({ Bucket: 'enc', Key: 'dsse', UploadId: dsse.UploadId, PartNumber: 1, CopySource: 'enc/secret', CopySourceRange: 'bytes=4-18' }));
+  assert.equal(copiedPart.SSEKMSKeyId, keyArn);
+  await root.send(new CompleteMultipartUploadCommand({ Bucket: 'enc', Key: 'dsse', UploadId: dsse.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: copiedPart.CopyPartResult!.ETag }] } }));
+  const dsseGot = await root.send(new GetObjectCommand({ Bucket: 'enc', Key: 'dsse' }));
+  assert.equal(dsseGot.ServerSideEncryption, 'aws:kms:dsse');
+  assert.equal(await dsseGot.Body!.transformToString(), QBF.slice(4, 19));
+  assert.notEqual(stored('enc', 'dsse').toString('utf8'), QBF.slice(4, 19));
 });
 
 test('a disabled key or one pending deletion: S3 answers KMS.DisabledException / KMS.KMSInvalidStateException', async () => {
