@@ -115,6 +115,7 @@ test('kms:GenerateDataKey to write, kms:Decrypt to read (GET, copy source, multi
   const p1 = await root.send(new UploadPartCommand({ Bucket: 'enc', Key: 'mp2', UploadId: mp.UploadId, PartNumber: 1, Body: first }));
   const p2 = await root.send(new UploadPartCommand({ Bucket: 'enc', Key: 'mp2', UploadId: mp.UploadId, PartNumber: 2, Body: 'tail' }));
   assert.equal(p2.SSEKMSKeyId, keyArn);
+  assert.equal(p2.BucketKeyEnabled, true);
   const done = await root.send(new CompleteMultipartUploadCommand({ Bucket: 'enc', Key: 'mp2', UploadId: mp.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.ETag }] } }));
   assert.equal(done.SSEKMSKeyId, keyArn);
   assert.equal(done.BucketKeyEnabled, true);

@@ -145,7 +145,7 @@ export async function uploadPart(call: S3Call): Promise<S3Result> {
   call.ctx.s3.removeBlob(previous);
   if (previous === blob.blobId) throw noSuchUpload(upload.upload_id);
   // UploadPart and UploadPartCopy both answer with the upload's encryption headers.
-  const encryption = sseHeaders(upload);
+  const encryption = { ...sseHeaders(upload), ...kmsResponseHeaders(upload.sse_kms, false) };
   if (copying) return { headers: encryption, body: restXmlDocument('CopyPartResult', { ETag: etag, LastModified: call.facts.now.toISOString() }) };
   const headers: Record<string, string> = { ETag: etag, ...encryption };
   // Known once the body has been read through.
