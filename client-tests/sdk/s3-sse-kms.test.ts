@@ -6,7 +6,7 @@
 // since January 2023) and the API Reference of PutObject, GetObject, CopyObject, Put/Get/DeleteBucketEncryption.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CreateUserCommand, PutUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { CreatePolicyVersionCommand, CreateUserCommand, DeletePolicyVersionCommand, ListPolicyVersionsCommand, PutUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, DecryptCommand, DisableKeyCommand, EnableKeyCommand, KMSClient, ScheduleKeyDeletionCommand, CreateAliasCommand } from '@aws-sdk/client-kms';
 import {
   CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketEncryptionCommand, GetBucketEncryptionCommand,
@@ -227,4 +227,38 @@ test('state export keeps SSE-KMS records and bucket default encryption; an objec
   // The export carries no key material: the re-created key cannot open the old data key, and S3 says so.
   const read = await rejection(root.send(new GetObjectCommand({ Bucket: 'enc', Key: 'kept' })));
   assert.equal(read.name, 'KMS.InvalidCiphertextException');
+});
+
+test('the story with SDK v3: the role writes SSE-KMS under alias/kjh-s3-encryption-test1 once allowed kms:GenerateDataKey, reads once allowed kms:Decrypt', async () => {
+  const { loadFixtures } = await import('../../server/src/store/fixtures.ts');
+  loadFixtures(local.ctx, 'db/fixtures/seed-story.yaml');
+  const keyArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+  const role = new S3Client(local.clientConfig({ role: 'kjh-s3-encryption-test1-role' }) as S3ClientConfig);
+  const setPolicy = async (kmsActions: string[]): Promise<void> => {
+    const statements: object[] = [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: 'arn:aws:s3:::kjh-encryption-test1/*' }];
+    if (kmsActions.length) statements.push({ Effect: 'Allow', Action: kmsActions, Resource: keyArn });
+    const arn = `arn:aws:iam::${ACCOUNT}:policy/kjh-s3-encryption-test1`;
+    for (const v of (await iam.send(new ListPolicyVersionsCommand({ PolicyArn: arn }))).Versions ?? []) {
+      if (!v.IsDefaultVersion) await iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: v.VersionId }));
+    }
+    await iam.send(new CreatePolicyVersionCommand({ PolicyArn: arn, SetAsDefault: true, PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }));
+  };
+  const denial = (action: string): RegExp =>
+    new RegExp(`^User: arn:aws:sts::${ACCOUNT}:assumed-role/kjh-s3-encryption-test1-role/[^ ]+ is not authorized to perform: ${action} on resource: ${keyArn} because no identity-based policy allows the ${action} action$`);
+  const put = () => role.send(new PutObjectCommand({ Bucket: 'kjh-encryption-test1', Key: 'cli-s3api-kms/sdk.txt', Body: QBF, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/kjh-s3-encryption-test1' }));
+
+  await setPolicy([]);
+  const denied = await rejection(put());
+  assert.equal(denied.status, 403);
+  assert.match(denied.message, denial('kms:GenerateDataKey'));
+  // The seed's own object is declared SSE-KMS under the story's key: reading it takes kms:Decrypt too.
+  assert.match((await rejection(role.send(new GetObjectCommand({ Bucket: 'kjh-encryption-test1', Key: 'cli-s3api-kms/QBF.txt.enc' })))).message, denial('kms:Decrypt'));
+
+  await setPolicy(['kms:GenerateDataKey']);
+  assert.equal((await put()).SSEKMSKeyId, keyArn);
+  assert.match((await rejection(role.send(new GetObjectCommand({ Bucket: 'kjh-encryption-test1', Key: 'cli-s3api-kms/sdk.txt' })))).message, denial('kms:Decrypt'));
+
+  await setPolicy(['kms:GenerateDataKey', 'kms:Decrypt']);
+  assert.equal(await (await role.send(new GetObjectCommand({ Bucket: 'kjh-encryption-test1', Key: 'cli-s3api-kms/sdk.txt' }))).Body!.transformToString(), QBF);
+  assert.equal(await (await role.send(new GetObjectCommand({ Bucket: 'kjh-encryption-test1', Key: 'cli-s3api-kms/QBF.txt.enc' }))).Body!.transformToString(), QBF);
 });
