@@ -262,3 +262,27 @@ test('the story with SDK v3: the role writes SSE-KMS under alias/kjh-s3-encrypti
   assert.equal(await (await role.send(new GetObjectCommand({ Bucket: 'kjh-encryption-test1', Key: 'cli-s3api-kms/sdk.txt' }))).Body!.transformToString(), QBF);
   assert.equal(await (await role.send(new GetObjectCommand({ Bucket: 'kjh-encryption-test1', Key: 'cli-s3api-kms/QBF.txt.enc' }))).Body!.transformToString(), QBF);
 });
+
+test('kms:ViaService and kms:EncryptionContext:aws:s3:arn are set as S3 sets them: a key usable only through S3, for one prefix', async () => {
+  const { root, keyArn } = await setup();
+  const scoped = await user('scoped', [
+    { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: 'arn:aws:s3:::enc/*' },
+    {
+      Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: keyArn,
+      Condition: { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' }, StringLike: { 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::enc/team/*' } },
+    },
+  ]);
+  await root.send(new PutObjectCommand({ Bucket: 'enc', Key: 'other/x', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyArn }));
+  await scoped.send(new PutObjectCommand({ Bucket: 'enc', Key: 'team/a', Body: QBF, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyArn }));
+  assert.equal(await (await scoped.send(new GetObjectCommand({ Bucket: 'enc', Key: 'team/a' }))).Body!.transformToString(), QBF);
+  const outside = await rejection(scoped.send(new PutObjectCommand({ Bucket: 'enc', Key: 'other/a', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyArn })));
+  assert.equal(outside.name, 'AccessDenied');
+  assert.match(outside.message, /kms:GenerateDataKey/);
+  assert.match((await rejection(scoped.send(new GetObjectCommand({ Bucket: 'enc', Key: 'other/x' })))).message, /kms:Decrypt/);
+  // The same user calling KMS directly is not "via S3".
+  const direct = await rejection(new KMSClient(local.clientConfig({ user: 'scoped' })).send(new DecryptCommand({
+    CiphertextBlob: Buffer.from((JSON.parse(local.ctx.s3.object('enc', 'team/a')!.sse_kms!) as { dataKey: string }).dataKey, 'base64'),
+    EncryptionContext: { 'aws:s3:arn': 'arn:aws:s3:::enc/team/a' },
+  })));
+  assert.equal(direct.name, 'AccessDeniedException');
+});
