@@ -57,7 +57,9 @@ test('audit with the CLI, advise, apply, enforce', async () => {
   assert.equal((await aws('saml', ['iam', 'detach-role-policy', '--role-name', 'kjh-s3-encryption-test1-role', '--policy-arn', 'arn:aws:iam::123456789012:policy/kjh-s3-encryption-test1'])).code, 0);
   await storyCalls();
   const advice = JSON.parse(await iamlocal('advise', '--principal', ROLE_ARN, '--granularity', 'bucket')) as { policy: { Statement: { Action: string[]; Resource: string[] }[] } };
+  // The story's object is SSE-KMS under the story's key: reading it used kms:Decrypt on the key, through S3.
   assert.deepEqual(advice.policy.Statement.map((s) => [s.Action, s.Resource]), [
+    [['kms:Decrypt'], ['arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab']],
     [['s3:ListBucket'], ['arn:aws:s3:::kjh-encryption-test1']],
     [['s3:GetObject', 's3:GetObjectAcl', 's3:PutObject'], ['arn:aws:s3:::kjh-encryption-test1/*']],
   ]);

@@ -95,3 +95,60 @@ test('the story with the AWS CLI: kms encrypt → s3api put-object → get-objec
   assert.match(wrongContext.stderr, /InvalidCiphertextException/);
   assert.equal(readFileSync(join(home, 'downloaded.enc')).equals(readFileSync(join(home, 'QBF.txt.enc'))), true);
 });
+
+// SSE-KMS, the story continued: S3 encrypts under the story's key on the role's behalf. The role needs
+// kms:GenerateDataKey to upload with --server-side-encryption aws:kms and kms:Decrypt to download (S3 User Guide,
+// "Using server-side encryption with AWS KMS keys (SSE-KMS)", Permissions); S3 answers a KMS denial with 403
+// AccessDenied carrying KMS's text.
+test('the story with SSE-KMS: s3api put-object --server-side-encryption aws:kms and s3 cp --sse aws:kms, enforced by the role\'s kms: actions', async () => {
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: SAML_ARN }, Action: 'sts:AssumeRole' }] });
+  assert.equal((await aws(['iam', 'update-assume-role-policy', '--role-name', 'kjh-s3-encryption-test1-role', '--policy-document', trust], 'saml')).code, 0);
+  const setPolicy = async (kmsActions: string[]): Promise<void> => {
+    const statements: object[] = [{ Action: ['s3:GetObject', 's3:PutObject'], Resource: ['arn:aws:s3:::kjh-encryption-test1/*'], Effect: 'Allow' }];
+    if (kmsActions.length) statements.push({ Action: kmsActions, Resource: [KEY_ARN], Effect: 'Allow' });
+    const done = await aws(['iam', 'create-policy-version', '--policy-arn', `arn:aws:iam::${ACCOUNT}:policy/kjh-s3-encryption-test1`,
+      '--policy-document', JSON.stringify({ Version: '2012-10-17', Statement: statements }), '--set-as-default'], 'saml');
+    // A managed policy keeps at most five versions: drop the oldest non-default ones as the story goes on.
+    if (done.code !== 0 && /LimitExceeded/.test(done.stderr)) {
+      const listed = JSON.parse((await aws(['iam', 'list-policy-versions', '--policy-arn', `arn:aws:iam::${ACCOUNT}:policy/kjh-s3-encryption-test1`], 'saml')).stdout) as { Versions: Array<{ VersionId: string; IsDefaultVersion: boolean }> };
+      for (const v of listed.Versions.filter((x) => !x.IsDefaultVersion)) {
+        await aws(['iam', 'delete-policy-version', '--policy-arn', `arn:aws:iam::${ACCOUNT}:policy/kjh-s3-encryption-test1`, '--version-id', v.VersionId], 'saml');
+      }
+      return setPolicy(kmsActions);
+    }
+    assert.equal(done.code, 0, done.stderr);
+  };
+  const s3Denial = (operation: string, action: string): string =>
+    `An error occurred (AccessDenied) when calling the ${operation} operation: User: ${ROLE_SESSION} is not authorized to perform: ${action} on resource: ${KEY_ARN} because no identity-based policy allows the ${action} action`;
+  const putArgs = ['s3api', 'put-object', '--bucket', 'kjh-encryption-test1', '--key', 'cli-s3api-kms/QBF.txt', '--body', 'QBF.txt',
+    '--server-side-encryption', 'aws:kms', '--ssekms-key-id', 'alias/kjh-s3-encryption-test1'];
+
+  // The role's policy (as the first test left it) allows no kms:GenerateDataKey.
+  const denied = await aws(putArgs, 'role');
+  assert.equal(denied.code, 1);
+  assert.equal(denied.stderr.trim(), s3Denial('PutObject', 'kms:GenerateDataKey'));
+
+  await setPolicy(['kms:GenerateDataKey']);
+  const put = await aws(putArgs, 'role');
+  assert.equal(put.code, 0, put.stderr);
+  const putOut = JSON.parse(put.stdout) as { ServerSideEncryption: string; SSEKMSKeyId: string };
+  assert.equal(putOut.ServerSideEncryption, 'aws:kms');
+  assert.equal(putOut.SSEKMSKeyId, KEY_ARN);
+  const cp = await aws(['s3', 'cp', 'QBF.txt', 's3://kjh-encryption-test1/cli-s3api-kms/QBF-cp.txt', '--sse', 'aws:kms', '--sse-kms-key-id', 'alias/kjh-s3-encryption-test1'], 'role');
+  assert.equal(cp.code, 0, cp.stderr);
+  // Written, but not readable back without kms:Decrypt.
+  const getDenied = await aws(['s3api', 'get-object', '--bucket', 'kjh-encryption-test1', '--key', 'cli-s3api-kms/QBF.txt', 'got.txt'], 'role');
+  assert.equal(getDenied.stderr.trim(), s3Denial('GetObject', 'kms:Decrypt'));
+  const cpDenied = await aws(['s3', 'cp', 's3://kjh-encryption-test1/cli-s3api-kms/QBF-cp.txt', 'cp-got.txt'], 'role');
+  assert.equal(cpDenied.code, 1);
+  assert.match(cpDenied.stderr, /An error occurred \(403\) when calling the HeadObject operation|AccessDenied/);
+
+  await setPolicy(['kms:GenerateDataKey', 'kms:Decrypt']);
+  const got = await aws(['s3api', 'get-object', '--bucket', 'kjh-encryption-test1', '--key', 'cli-s3api-kms/QBF.txt', 'got.txt'], 'role');
+  assert.equal(got.code, 0, got.stderr);
+  assert.equal((JSON.parse(got.stdout) as { SSEKMSKeyId: string }).SSEKMSKeyId, KEY_ARN);
+  assert.equal(readFileSync(join(home, 'got.txt'), 'utf8'), QBF);
+  const cpGot = await aws(['s3', 'cp', 's3://kjh-encryption-test1/cli-s3api-kms/QBF-cp.txt', 'cp-got.txt'], 'role');
+  assert.equal(cpGot.code, 0, cpGot.stderr);
+  assert.equal(readFileSync(join(home, 'cp-got.txt'), 'utf8'), QBF);
+});

@@ -50,7 +50,9 @@ test('audit → advise → apply → enforce', async () => {
   await storyCalls(role);
 
   const exact = JSON.parse((await admin('GET', `/advice?principal=${encodeURIComponent(ROLE_ARN)}`)).text) as { policy: { Statement: unknown[] } };
+  // The story's object is SSE-KMS under the story's key: reading it used kms:Decrypt on the key, through S3.
   assert.deepEqual(exact.policy.Statement, [
+    { Effect: 'Allow', Action: ['kms:Decrypt'], Resource: ['arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'] },
     { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${BUCKET}`], Condition: { StringEquals: { 's3:prefix': ['cli-s3api-kms/'] } } },
     { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectAcl'], Resource: [`arn:aws:s3:::${BUCKET}/cli-s3api-kms/QBF.txt.enc`] },
     { Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::${BUCKET}/cli-s3api-kms/new.txt.enc`] },

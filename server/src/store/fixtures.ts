@@ -226,7 +226,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
 
       r.list(root.buckets, 'buckets').forEach((raw, i) => {
         const path = `buckets[${i}]`;
-        const b = r.object(raw, path, ['name', 'account', 'region', 'policy', 'createDate', 'objects', ...BUCKET_ACCESS_FIELDS]);
+        const b = r.object(raw, path, ['name', 'account', 'region', 'policy', 'createDate', 'objects', 'encryption', ...BUCKET_ACCESS_FIELDS]);
         const accountId = account(b, path);
         const name = r.string(b.name, `${path}.name`);
         if (s3.bucket(name)) r.fail(`${path}.name`, `bucket ${name} already exists`);
@@ -235,10 +235,11 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
           bucket_name: name, account_id: accountId, region: r.optString(b.region, `${path}.region`) ?? ctx.config.region,
           policy: b.policy === undefined ? null : r.policy(b.policy, `${path}.policy`, 'resource'), created_at: createdAt.toISOString(),
           ...bucketAccessOf(ctx, r, b, path, createdAt, accountId),
+          encryption: b.encryption === undefined ? null : bucketEncryptionOf(r, b.encryption, `${path}.encryption`),
         });
         r.list(b.objects, `${path}.objects`).forEach((rawObject, j) => {
           const opath = `${path}.objects[${j}]`;
-          const o = r.object(rawObject, opath, ['key', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer', 'acl']);
+          const o = r.object(rawObject, opath, ['key', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer', 'sseKms', 'acl']);
           const key = r.string(o.key, `${opath}.key`);
           const bytes = o.contentBase64 !== undefined ? Buffer.from(r.string(o.contentBase64, `${opath}.contentBase64`), 'base64') : Buffer.from(typeof o.content === 'string' ? o.content : '', 'utf8');
           let blobId: string;
@@ -261,6 +262,8 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
             storage_class: r.optString(o.storageClass, `${opath}.storageClass`) ?? null,
             sse_customer: o.sseCustomer === undefined ? null
               : JSON.stringify(r.object(o.sseCustomer, `${opath}.sseCustomer`, ['algorithm', 'keyMd5', 'salt', 'hmac', 'segments'])),
+            sse_kms: o.sseKms === undefined ? null
+              : JSON.stringify(r.object(o.sseKms, `${opath}.sseKms`, ['keyArn', 'dataKey', 'context', 'userContext', 'bucketKey', 'segments'])),
           });
           s3.setObjectAcl(name, key, objectAclOf(ctx, r, o.acl, `${opath}.acl`, owner));
         });
@@ -274,4 +277,14 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
     }
     throw error;
   }
+}
+
+/** A bucket's default encryption in fixtures, as GetBucketEncryption shows it: SSEAlgorithm, KMSMasterKeyID, BucketKeyEnabled. */
+function bucketEncryptionOf(r: Reader, raw: unknown, path: string): string {
+  const e = r.object(raw, path, ['SSEAlgorithm', 'KMSMasterKeyID', 'BucketKeyEnabled']);
+  const algorithm = r.string(e.SSEAlgorithm, `${path}.SSEAlgorithm`);
+  if (algorithm !== 'AES256' && algorithm !== 'aws:kms' && algorithm !== 'aws:kms:dsse') r.fail(`${path}.SSEAlgorithm`, 'must be AES256, aws:kms or aws:kms:dsse');
+  const keyId = r.optString(e.KMSMasterKeyID, `${path}.KMSMasterKeyID`);
+  if (keyId !== undefined && algorithm === 'AES256') r.fail(`${path}.KMSMasterKeyID`, 'applies to aws:kms and aws:kms:dsse only');
+  return JSON.stringify({ SSEAlgorithm: algorithm, ...(keyId ? { KMSMasterKeyID: keyId } : {}), BucketKeyEnabled: e.BucketKeyEnabled === true });
 }

@@ -14,6 +14,8 @@ export interface BucketRow {
   object_ownership?: string | null;
   /** JSON grants; null: the owner's FULL_CONTROL only. */
   acl?: string | null;
+  /** JSON ServerSideEncryptionConfiguration rule; null: the default (SSE-S3). */
+  encryption?: string | null;
 }
 export interface ObjectRow {
   bucket_name: string; object_key: string; blob_id: string; size: number; etag: string; last_modified: string;
@@ -23,12 +25,14 @@ export interface ObjectRow {
   storage_class?: string | null;
   /** SSE-C: JSON of the key's salted HMAC and the IVs of the encrypted segments; never the key. */
   sse_customer?: string | null;
+  /** SSE-KMS: JSON of the encrypted data key, key ARN, encryption context and segment IVs; never the plaintext key. */
+  sse_kms?: string | null;
 }
 export interface CompletedUploadRow { upload_id: string; bucket_name: string; object_key: string; etag: string; sse: string | null; sse_kms_key_id: string | null; completed_at: string }
 export interface UploadRow {
   upload_id: string; bucket_name: string; object_key: string; initiator_arn: string; owner_account: string; initiated_at: string;
   content_type: string | null; metadata: string | null; sse: string | null; sse_kms_key_id: string | null; tags: string | null;
-  storage_class?: string | null; sse_customer?: string | null;
+  storage_class?: string | null; sse_customer?: string | null; sse_kms?: string | null;
   /** JSON grants the object gets on completion; null: the default. */
   acl?: string | null;
 }
@@ -78,10 +82,12 @@ export class S3Store {
     this.s = {
       bucket: p<BucketRow>('SELECT * FROM buckets WHERE bucket_name = ?'),
       buckets: p<BucketRow>('SELECT * FROM buckets WHERE account_id = ? ORDER BY bucket_name'),
-      insertBucket: p('INSERT INTO buckets (bucket_name, account_id, region, policy, created_at, public_access_block, object_ownership, acl) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertBucket: p(`INSERT INTO buckets (bucket_name, account_id, region, policy, created_at, public_access_block, object_ownership, acl, encryption)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       deleteBucket: p('DELETE FROM buckets WHERE bucket_name = ?'),
       setPolicy: p('UPDATE buckets SET policy = ? WHERE bucket_name = ?'),
       setBucketTags: p('UPDATE buckets SET tags = ? WHERE bucket_name = ?'),
+      setBucketEncryption: p('UPDATE buckets SET encryption = ? WHERE bucket_name = ?'),
       setBucketAccess: p('UPDATE buckets SET public_access_block = ?, object_ownership = ?, acl = ? WHERE bucket_name = ?'),
       accountPublicAccessBlock: db.prepare<[string], string>('SELECT config FROM account_public_access_blocks WHERE account_id = ?').pluck(),
       putAccountPublicAccessBlock: p('INSERT INTO account_public_access_blocks (account_id, config) VALUES (?, ?) ON CONFLICT DO UPDATE SET config = excluded.config'),
@@ -102,16 +108,16 @@ export class S3Store {
       listAfter: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account, storage_class FROM objects
         WHERE bucket_name = ? AND object_key > ? ORDER BY object_key LIMIT ?`),
       upsertObject: p(`INSERT INTO objects (bucket_name, object_key, blob_id, size, etag, last_modified, owner_account, content_type, metadata, sse, sse_kms_key_id, tags, checksum,
-        storage_class, sse_customer)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag,
+        storage_class, sse_customer, sse_kms)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag,
         last_modified = excluded.last_modified, owner_account = excluded.owner_account, content_type = excluded.content_type,
         metadata = excluded.metadata, sse = excluded.sse, sse_kms_key_id = excluded.sse_kms_key_id, tags = excluded.tags, checksum = excluded.checksum,
-        storage_class = excluded.storage_class, sse_customer = excluded.sse_customer`),
+        storage_class = excluded.storage_class, sse_customer = excluded.sse_customer, sse_kms = excluded.sse_kms`),
       setTags: p('UPDATE objects SET tags = ? WHERE bucket_name = ? AND object_key = ?'),
       upload: p<UploadRow>('SELECT * FROM multipart_uploads WHERE upload_id = ?'),
       uploads: p<UploadRow>('SELECT * FROM multipart_uploads WHERE bucket_name = ? AND object_key >= ? ORDER BY object_key, initiated_at LIMIT ?'),
       insertUpload: p(`INSERT INTO multipart_uploads (upload_id, bucket_name, object_key, initiator_arn, owner_account, initiated_at, content_type, metadata, sse, sse_kms_key_id, tags,
-        storage_class, sse_customer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        storage_class, sse_customer, sse_kms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       completedUpload: p<CompletedUploadRow>('SELECT * FROM completed_uploads WHERE upload_id = ?'),
       insertCompleted: p(`INSERT OR REPLACE INTO completed_uploads (upload_id, bucket_name, object_key, etag, sse, sse_kms_key_id, completed_at)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
@@ -164,7 +170,8 @@ export class S3Store {
   buckets(accountId: string): BucketRow[] { return this.s.buckets.all(accountId); }
   insertBucket(r: BucketRow): void {
     this.state.invalidate();
-    this.s.insertBucket.run(r.bucket_name, r.account_id, r.region, r.policy, r.created_at, r.public_access_block ?? null, r.object_ownership ?? null, r.acl ?? null);
+    this.s.insertBucket.run(r.bucket_name, r.account_id, r.region, r.policy, r.created_at, r.public_access_block ?? null, r.object_ownership ?? null, r.acl ?? null,
+      r.encryption ?? null);
   }
   deleteBucket(name: string): void {
     this.state.invalidate();
@@ -177,6 +184,11 @@ export class S3Store {
   setBucketTags(name: string, tags: string | null): void {
     this.state.invalidate();
     this.s.setBucketTags.run(tags, name);
+  }
+  /** The bucket's default encryption rule (JSON), null for the default SSE-S3. */
+  setBucketEncryption(name: string, encryption: string | null): void {
+    this.state.invalidate();
+    this.s.setBucketEncryption.run(encryption, name);
   }
   /** Block Public Access, Object Ownership and the ACL of a bucket, each as stored (see BucketRow). */
   setBucketAccess(name: string, access: { publicAccessBlock: string | null; objectOwnership: string | null; acl: string | null }): void {
@@ -316,7 +328,7 @@ export class S3Store {
     const previous = this.s.objectBlob.get(r.bucket_name, r.object_key);
     this.adopt(r.blob_id);
     this.s.upsertObject.run(r.bucket_name, r.object_key, r.blob_id, r.size, r.etag, r.last_modified, r.owner_account, r.content_type,
-      r.metadata, r.sse, r.sse_kms_key_id, r.tags, r.checksum, r.storage_class ?? null, r.sse_customer ?? null);
+      r.metadata, r.sse, r.sse_kms_key_id, r.tags, r.checksum, r.storage_class ?? null, r.sse_customer ?? null, r.sse_kms ?? null);
     return this.release(previous);
   }
   /** Removes an object; returns its blob's file, if it has one, for the caller to remove after commit. */
@@ -332,7 +344,7 @@ export class S3Store {
   uploads(bucket: string, fromKey: string, limit: number): UploadRow[] { return this.s.uploads.all(bucket, fromKey, limit); }
   insertUpload(r: UploadRow): void {
     this.s.insertUpload.run(r.upload_id, r.bucket_name, r.object_key, r.initiator_arn, r.owner_account, r.initiated_at, r.content_type, r.metadata, r.sse, r.sse_kms_key_id, r.tags,
-      r.storage_class ?? null, r.sse_customer ?? null);
+      r.storage_class ?? null, r.sse_customer ?? null, r.sse_kms ?? null);
   }
   completedUpload(id: string): CompletedUploadRow | undefined { return this.s.completedUpload.get(id); }
   /** In CompleteMultipartUpload's transaction: remembers the answer for retries, forgetting those older than a day. */

@@ -64,12 +64,15 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
     })),
     buckets: all<BucketRow>('SELECT * FROM buckets ORDER BY bucket_name').map((b) => ({
       name: b.bucket_name, account: b.account_id, region: b.region, policy: b.policy ?? undefined, createDate: b.created_at, ...exportBucketAccess(b),
+      encryption: b.encryption ? (JSON.parse(b.encryption) as Json) : undefined,
       objects: ctx.db.prepare<[string], ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? ORDER BY object_key').all(b.bucket_name).map((o) => ({
         key: o.object_key, contentBase64: ctx.s3.blobBytes(o.blob_id).toString('base64'), contentType: o.content_type ?? undefined,
         lastModified: o.last_modified, owner: o.owner_account, serverSideEncryption: o.sse ?? undefined, kmsKeyId: o.sse_kms_key_id ?? undefined,
         tags: o.tags ? (JSON.parse(o.tags) as Record<string, string>) : undefined, storageClass: o.storage_class ?? undefined,
         // SSE-C: the content is ciphertext; the sealed key record (salted HMAC and IVs, never the key) goes with it.
         sseCustomer: o.sse_customer ? (JSON.parse(o.sse_customer) as Json) : undefined,
+        // SSE-KMS: the content is ciphertext; the record (the data key as KMS encrypted it, context, IVs) goes with it.
+        sseKms: o.sse_kms ? (JSON.parse(o.sse_kms) as Json) : undefined,
         acl: ((acl) => (acl ? (JSON.parse(acl) as Json) : undefined))(ctx.s3.objectAcl(o.bucket_name, o.object_key)),
       })),
     })),

@@ -95,3 +95,17 @@ export function decryptFor(ctx: ServerContext, caller: Caller, facts: RequestFac
   if (!plaintext) throw invalidCiphertext();
   return { keyArn: keyArn(key), plaintext, ciphertext };
 }
+
+/**
+ * kms:Decrypt authorized through `viaService` (and the key's state checked) without a ciphertext: for an object a
+ * fixture declares SSE-KMS but stores in the clear, so that reading it still takes the permission S3 would need.
+ * Returns the key's ARN.
+ */
+export function authorizeDecryptFor(ctx: ServerContext, caller: Caller, facts: RequestFacts, keyRef: string | undefined, encryptionContext: Record<string, string>, viaService: string): string {
+  const service = viaService.split('.')[0] ?? 's3';
+  const call = internalCall(ctx, caller, facts, 'Decrypt', {}, viaService);
+  const key = keyRef === undefined ? awsManagedKey(ctx, caller.principal.accountId, facts.region, service, facts.now) : resolveKey(call, keyRef).key;
+  authorizeKey(call, 'kms:Decrypt', key, { encryptionContext });
+  requireUsable(key, 'Decrypt');
+  return keyArn(key);
+}

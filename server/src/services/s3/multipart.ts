@@ -13,6 +13,7 @@ import {
 import { checkWriteCondition, copySource, copySourceBytes, declaredLength, requestHeader, sealedObjectKey, sseOf, taggingHeader, writeContext } from './objects.ts';
 import { storageClassOf, writeCondition } from './preconditions.ts';
 import { aclConditionContext, objectAclForWrite } from './access.ts';
+import { dataKeyEncryptor, kmsRecordOf, kmsResponseHeaders, storedRecord, unlockDataKey, writeEncryption } from './sse-kms.ts';
 
 const MIN_PART_BYTES = 5 * 1024 * 1024;
 const MAX_PARTS = 10000;
@@ -32,19 +33,23 @@ export const createMultipartUpload: S3Handler = (call) => {
   const bucket = requireBucket(call);
   const key = checkKey(call);
   const requested = sseOf(call);
-  const { sse, kms, customer } = requested;
+  const { customer } = requested;
   const storageClass = storageClassOf(call.headers);
   authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...writeContext(requested, storageClass, call), ...aclConditionContext(call) });
   const access = objectAclForWrite(call, bucket, objectArn(bucket.bucket_name, key));
+  // SSE-KMS: the upload's data key is generated now (kms:GenerateDataKey) and each part decrypts it (kms:Decrypt).
+  const encryption = writeEncryption(call, bucket, key, requested);
+  const sseKms = encryption.kms ? JSON.stringify(encryption.kms.record) : null;
   const uploadId = randomBytes(48).toString('base64url');
   call.ctx.s3.insertUpload({
     upload_id: uploadId, bucket_name: bucket.bucket_name, object_key: key, initiator_arn: call.caller.principal.arn,
     owner_account: access.owner, initiated_at: call.facts.now.toISOString(),
     content_type: requestHeader(call, 'content-type') ?? 'binary/octet-stream', metadata: JSON.stringify(storedHeaders(call.headers)),
-    sse, sse_kms_key_id: kms, tags: taggingHeader(call), storage_class: storageClass, sse_customer: customer ? JSON.stringify(sealKey(customer)) : null,
+    sse: encryption.sse, sse_kms_key_id: encryption.keyArn, tags: taggingHeader(call), storage_class: storageClass,
+    sse_customer: customer ? JSON.stringify(sealKey(customer)) : null, sse_kms: sseKms,
   });
   if (access.acl) call.ctx.s3.setUploadAcl(uploadId, access.acl);
-  const headers = sseHeaders({ sse, sse_kms_key_id: kms, sse_customer: null });
+  const headers = { ...sseHeaders({ sse: encryption.sse, sse_kms_key_id: encryption.keyArn, sse_customer: null }), ...kmsResponseHeaders(sseKms, true) };
   if (customer) Object.assign(headers, customerResponseHeaders(customer.keyMd5));
   return { headers, body: restXmlDocument('InitiateMultipartUploadResult', { Bucket: bucket.bucket_name, Key: key, UploadId: uploadId }) };
 };
@@ -123,8 +128,12 @@ export async function uploadPart(call: S3Call): Promise<S3Result> {
     request = call.body();
     body = request;
   }
-  const iv = customer ? newIv() : undefined;
-  const blob = await writeBlob(call, body, size, customer && iv ? encryptor(customer, iv) : undefined);
+  // A part of an SSE-KMS upload is encrypted under the upload's data key, which takes kms:Decrypt ("Multipart upload
+  // and permissions": https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions).
+  const record = kmsRecordOf(upload.sse_kms);
+  const dataKey = record ? unlockDataKey(call, record) : undefined;
+  const iv = customer || dataKey ? newIv() : undefined;
+  const blob = await writeBlob(call, body, size, iv ? (customer ? encryptor(customer, iv) : dataKey ? dataKeyEncryptor(dataKey, iv) : undefined) : undefined);
   const etag = `"${blob.md5.toString('hex')}"`;
   const previous = call.ctx.db.transaction(() => {
     // The upload may have been completed or aborted while this part streamed in.
@@ -136,7 +145,7 @@ export async function uploadPart(call: S3Call): Promise<S3Result> {
   call.ctx.s3.removeBlob(previous);
   if (previous === blob.blobId) throw noSuchUpload(upload.upload_id);
   // UploadPart and UploadPartCopy both answer with the upload's encryption headers.
-  const encryption = sseHeaders(upload);
+  const encryption = { ...sseHeaders(upload), ...kmsResponseHeaders(upload.sse_kms, false) };
   if (copying) return { headers: encryption, body: restXmlDocument('CopyPartResult', { ETag: etag, LastModified: call.facts.now.toISOString() }) };
   const headers: Record<string, string> = { ETag: etag, ...encryption };
   // Known once the body has been read through.
@@ -145,9 +154,9 @@ export async function uploadPart(call: S3Call): Promise<S3Result> {
   return { headers };
 }
 
-const completeResult = (bucket: string, key: string, etag: string, upload: Pick<UploadRow, 'sse' | 'sse_kms_key_id'>): S3Result => ({
+const completeResult = (bucket: string, key: string, etag: string, upload: Pick<UploadRow, 'sse' | 'sse_kms_key_id' | 'sse_kms'>): S3Result => ({
   // CompleteMultipartUpload echoes SSE-S3 and SSE-KMS, not SSE-C (its response has no SSE-C members).
-  headers: sseHeaders({ ...upload, sse_customer: null }),
+  headers: { ...sseHeaders({ ...upload, sse_customer: null }), ...kmsResponseHeaders(upload.sse_kms, false) },
   body: restXmlDocument('CompleteMultipartUploadResult', { Location: `/${bucket}/${encodeURIComponent(key)}`, Bucket: bucket, Key: key, ETag: etag }),
 });
 
@@ -164,6 +173,9 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
   }
   const upload = requireUpload(call, bucket.bucket_name, key);
   checkWriteCondition(call, bucket, key, condition);
+  const record = kmsRecordOf(upload.sse_kms);
+  // Completing an SSE-KMS upload takes kms:Decrypt on its key, as S3 reads the parts (mpuAndPermissions, above).
+  if (record) unlockDataKey(call, record);
   const doc = parseXmlBody(await call.readBody(MAX_XML_BODY * 32), 'CompleteMultipartUpload');
   const listed = doc.Part === undefined ? [] : Array.isArray(doc.Part) ? doc.Part : [doc.Part];
   if (listed.length === 0) throw malformed();
@@ -209,6 +221,7 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
   const sseCustomer = upload.sse_customer
     ? sealedObjectKey(JSON.parse(upload.sse_customer) as SealedKey, parts.map((p) => ({ size: p.size, iv: (p.iv ?? Buffer.alloc(16)).toString('base64') })))
     : null;
+  const sseKms = record ? storedRecord(record, parts.map((p) => ({ size: p.size, iv: (p.iv ?? Buffer.alloc(16)).toString('base64') }))) : null;
   let stale: (string | undefined)[];
   try {
     stale = call.ctx.db.transaction(() => {
@@ -219,6 +232,7 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
         bucket_name: bucket.bucket_name, object_key: key, blob_id: blobId, size, etag, last_modified: now,
         owner_account: upload.owner_account, content_type: upload.content_type, metadata: upload.metadata, sse: upload.sse,
         sse_kms_key_id: upload.sse_kms_key_id, tags: upload.tags, checksum: null, storage_class: upload.storage_class ?? null, sse_customer: sseCustomer,
+        sse_kms: sseKms,
       });
       if (upload.acl) call.ctx.s3.setObjectAcl(bucket.bucket_name, key, upload.acl);
       call.ctx.s3.recordCompleted({ upload_id: upload.upload_id, bucket_name: bucket.bucket_name, object_key: key, etag, sse: upload.sse, sse_kms_key_id: upload.sse_kms_key_id, completed_at: now });

@@ -1,3 +1,4 @@
+import type { Cipher } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { ServerContext } from '../../context.ts';
 import { AwsError } from '../../errors.ts';
@@ -15,6 +16,7 @@ import {
 } from './encryption.ts';
 import { checkCopySourceConditions, refuseArchived, storageClassOf, writeCondition, type WriteCondition } from './preconditions.ts';
 import { aclConditionContext, objectAclForWrite } from './access.ts';
+import { dataKeyEncryptor, kmsResponseHeaders, storedRecord, unlockObject, writeEncryption, type WriteEncryption } from './sse-kms.ts';
 
 const header = (call: S3Call, name: string): string | undefined => {
   const v = call.headers[name];
@@ -69,10 +71,11 @@ export function sealedObjectKey(key: CustomerKey | SealedKey, segments: Segment[
   return JSON.stringify(record);
 }
 
-function objectResponseHeaders(object: ObjectRow): Record<string, string> {
+function objectResponseHeaders(object: ObjectRow, write = false): Record<string, string> {
   const headers: Record<string, string> = { ETag: object.etag };
   if (object.sse) headers['x-amz-server-side-encryption'] = object.sse;
   if (object.sse_kms_key_id) headers['x-amz-server-side-encryption-aws-kms-key-id'] = object.sse_kms_key_id;
+  Object.assign(headers, kmsResponseHeaders(object.sse_kms, write));
   if (object.sse_customer) Object.assign(headers, customerResponseHeaders((JSON.parse(object.sse_customer) as SealedKey).keyMd5));
   return headers;
 }
@@ -97,7 +100,7 @@ export async function putObject(call: S3Call): Promise<S3Result> {
   const key = checkKey(call);
   if (call.headers['x-amz-copy-source'] !== undefined) return copyObject(call, bucket, key);
   const requested = sseOf(call);
-  const { sse, kms, customer } = requested;
+  const { customer } = requested;
   const storageClass = storageClassOf(call.headers);
   const condition = writeCondition(call.headers);
   const context = { ...writeContext(requested, storageClass, call), ...condition?.context, ...aclConditionContext(call) };
@@ -106,22 +109,30 @@ export async function putObject(call: S3Call): Promise<S3Result> {
   const access = objectAclForWrite(call, bucket, objectArn(bucket.bucket_name, key));
   checkWriteCondition(call, bucket, key, condition);
   declaredLength(call);
+  const encryption = writeEncryption(call, bucket, key, requested);
   const body = call.body();
-  const iv = customer ? newIv() : undefined;
-  const blob = await writeBlob(call, body, undefined, customer && iv ? encryptor(customer, iv) : undefined);
+  const iv = customer || encryption.kms ? newIv() : undefined;
+  const blob = await writeBlob(call, body, undefined, iv ? cipherFor(customer, encryption, iv) : undefined);
   const checksum = body.checksum;
   const row: ObjectRow = {
     bucket_name: bucket.bucket_name, object_key: key, blob_id: blob.blobId, size: blob.size, etag: `"${blob.md5.toString('hex')}"`,
     last_modified: call.facts.now.toISOString(), owner_account: access.owner,
     content_type: header(call, 'content-type') ?? 'binary/octet-stream', metadata: JSON.stringify(storedHeaders(call.headers)),
-    sse, sse_kms_key_id: kms, tags, checksum: checksum ? `${checksum.algorithm}:${checksum.value}` : null,
+    sse: encryption.sse, sse_kms_key_id: encryption.keyArn, tags, checksum: checksum ? `${checksum.algorithm}:${checksum.value}` : null,
     storage_class: storageClass, sse_customer: customer && iv ? sealedObjectKey(customer, [{ size: blob.size, iv: iv.toString('base64') }]) : null,
+    sse_kms: encryption.kms && iv ? storedRecord(encryption.kms.record, [{ size: blob.size, iv: iv.toString('base64') }]) : null,
   };
   await commit(call, row, condition?.atCommit);
   if (access.acl) call.ctx.s3.setObjectAcl(row.bucket_name, row.object_key, access.acl);
-  const headers = objectResponseHeaders(row);
+  const headers = objectResponseHeaders(row, true);
   if (checksum) headers[`x-amz-checksum-${checksum.algorithm.toLowerCase()}`] = checksum.value;
   return { headers };
+}
+
+/** The cipher a new object's bytes go through: the customer's key (SSE-C) or the SSE-KMS data key. */
+function cipherFor(customer: CustomerKey | undefined, encryption: WriteEncryption, iv: Buffer): Cipher | undefined {
+  if (customer) return encryptor(customer, iv);
+  return encryption.kms ? dataKeyEncryptor(encryption.kms.dataKey, iv) : undefined;
 }
 
 /** x-amz-copy-source: `bucket/key` or `/bucket/key`, URL-encoded, optionally with ?versionId. */
@@ -147,10 +158,11 @@ function parseCopySource(call: S3Call): { bucket: string; key: string } {
  */
 function copySource(call: S3Call): { object: ObjectRow; unlocked: ReturnType<typeof keyForRead> } {
   const object = copySourceObject(call);
-  const unlocked = keyForRead(object.sse_customer, customerKeyOf(call.headers, COPY_SOURCE_SSE_C_PREFIX, 'read'));
+  const customer = keyForRead(object.sse_customer, customerKeyOf(call.headers, COPY_SOURCE_SSE_C_PREFIX, 'read'));
   checkCopySourceConditions(call.headers, object);
   refuseArchived(object);
-  return { object, unlocked };
+  // An SSE-KMS source is read through kms:Decrypt as the caller.
+  return { object, unlocked: customer ?? unlockObject(call, object) };
 }
 
 /** The bytes of a copy source (or a range of them) in the clear. */
@@ -181,7 +193,7 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
   const copied = copySource(call);
   const source = copied.object;
   const requested = sseOf(call);
-  const { sse, kms, customer } = requested;
+  const { sse, customer } = requested;
   const storageClass = storageClassOf(call.headers);
   const condition = writeCondition(call.headers);
   authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...writeContext(requested, storageClass, call), ...condition?.context, ...aclConditionContext(call) });
@@ -194,14 +206,16 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
   checkWriteCondition(call, bucket, key, condition);
   const taggingReplace = header(call, 'x-amz-tagging-directive') === 'REPLACE';
   await call.readBody(0).catch(() => undefined);
+  // Without SSE headers the copy gets the destination bucket's default encryption, not the source's (CopyObject).
+  const encryption = writeEncryption(call, bucket, key, requested);
   // Plain bytes are shared with the source; bytes to decrypt or encrypt are written anew.
   let blob: { blobId: string; size: number; etag: string };
   let iv: Buffer | undefined;
-  if (!copied.unlocked && !customer) {
+  if (!copied.unlocked && !customer && !encryption.kms) {
     blob = { blobId: linkBlob(call.ctx, source.blob_id, source.object_key), size: source.size, etag: source.etag };
   } else {
-    iv = customer ? newIv() : undefined;
-    const written = await writeBlob(call, copySourceBytes(call, copied), source.size, customer && iv ? encryptor(customer, iv) : undefined);
+    iv = customer || encryption.kms ? newIv() : undefined;
+    const written = await writeBlob(call, copySourceBytes(call, copied), source.size, iv ? cipherFor(customer, encryption, iv) : undefined);
     blob = { blobId: written.blobId, size: written.size, etag: `"${written.md5.toString('hex')}"` };
   }
   const row: ObjectRow = {
@@ -209,15 +223,16 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
     owner_account: access.owner,
     content_type: replace ? (header(call, 'content-type') ?? 'binary/octet-stream') : source.content_type,
     metadata: replace ? JSON.stringify(storedHeaders(call.headers)) : source.metadata,
-    sse: customer ? null : (sse ?? source.sse), sse_kms_key_id: customer ? null : sse ? kms : source.sse_kms_key_id, tags: taggingReplace ? taggingHeader(call) : source.tags,
+    sse: encryption.sse, sse_kms_key_id: encryption.keyArn, tags: taggingReplace ? taggingHeader(call) : source.tags,
     // The storage class is not copied: without the header the copy is STANDARD (CopyObject, x-amz-storage-class).
     storage_class: storageClass,
     sse_customer: customer && iv ? sealedObjectKey(customer, [{ size: blob.size, iv: iv.toString('base64') }]) : null,
+    sse_kms: encryption.kms && iv ? storedRecord(encryption.kms.record, [{ size: blob.size, iv: iv.toString('base64') }]) : null,
   };
   await commit(call, row, condition?.atCommit);
   if (access.acl) call.ctx.s3.setObjectAcl(row.bucket_name, row.object_key, access.acl);
   return {
-    headers: objectResponseHeaders(row),
+    headers: objectResponseHeaders(row, true),
     body: restXmlDocument('CopyObjectResult', { ETag: row.etag, LastModified: row.last_modified }),
   };
 }
@@ -344,10 +359,12 @@ const readKey = (call: S3Call, object: ObjectRow): ReturnType<typeof keyForRead>
 export const getObject: S3Handler = (call) => {
   refuseSseOnRead(call.headers);
   const object = readableObject(call);
-  const unlocked = readKey(call, object);
+  const customer = readKey(call, object);
   const conditional = checkConditions(call, object);
   if (conditional) return conditional;
   refuseArchived(object);
+  // An SSE-KMS object's bytes need kms:Decrypt as the caller (HeadObject, which returns none, does not).
+  const unlocked = customer ?? unlockObject(call, object);
   const headers = getHeaders(call, object);
   const range = parseRange(call, object.size);
   const body = (r?: { start: number; end: number }): Buffer | Readable => {

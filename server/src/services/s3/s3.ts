@@ -7,6 +7,7 @@ import {
   deleteBucketOwnershipControls, deletePublicAccessBlock, getBucketAcl, getBucketOwnershipControls, getObjectAcl, getPublicAccessBlock, putBucketAcl,
   putBucketOwnershipControls, putObjectAcl, putPublicAccessBlock,
 } from './access.ts';
+import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucket-encryption.ts';
 import { deleteAccountPublicAccessBlock, getAccountPublicAccessBlock, putAccountPublicAccessBlock } from './control.ts';
 import type { S3Handler } from './common.ts';
 import {
@@ -50,6 +51,10 @@ export function routeS3(method: string, bucket: string | undefined, key: string 
       if (method === 'PUT') return op('PutPublicAccessBlock', putPublicAccessBlock);
       if (method === 'GET') return op('GetPublicAccessBlock', getPublicAccessBlock);
       if (method === 'DELETE') return op('DeletePublicAccessBlock', deletePublicAccessBlock);
+    } else if (has('encryption')) {
+      if (method === 'PUT') return op('PutBucketEncryption', putBucketEncryption);
+      if (method === 'GET') return op('GetBucketEncryption', getBucketEncryption);
+      if (method === 'DELETE') return op('DeleteBucketEncryption', deleteBucketEncryption);
     } else if (has('ownershipControls')) {
       if (method === 'PUT') return op('PutBucketOwnershipControls', putBucketOwnershipControls);
       if (method === 'GET') return op('GetBucketOwnershipControls', getBucketOwnershipControls);
