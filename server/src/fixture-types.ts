@@ -159,6 +159,12 @@ export type FixtureBucket = {
     uri?: string;
     permission: "FULL_CONTROL" | "READ" | "WRITE" | "READ_ACP" | "WRITE_ACP";
   }>;
+  /** Default encryption (GetBucketEncryption's rule); absent: SSE-S3 */
+  encryption?: {
+    SSEAlgorithm: "AES256" | "aws:kms" | "aws:kms:dsse";
+    KMSMasterKeyID?: string;
+    BucketKeyEnabled?: boolean;
+  };
   objects?: Array<{
     key: string;
     content?: string;
@@ -179,6 +185,8 @@ export type FixtureBucket = {
     storageClass?: string;
     /** SSE-C: the sealed key record a state export writes (salted HMAC and IVs, never the key); content is then ciphertext */
     sseCustomer?: Record<string, unknown>;
+    /** SSE-KMS: the record a state export writes (the data key as KMS encrypted it, key ARN, encryption context, IVs); content is then ciphertext. Without it, an object declared aws:kms is stored in the clear but reading it still takes kms:Decrypt on kmsKeyId (or aws/s3) */
+    sseKms?: Record<string, unknown>;
   }>;
 };
 

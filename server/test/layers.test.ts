@@ -37,6 +37,7 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
 const CROSS_SERVICE: Readonly<Record<string, readonly string[]>> = {
   sts: ['iam'], // MFA codes checked against IAM's virtual MFA devices
   'credentials-endpoint': ['iam', 'sts'], // instance profiles, and role sessions minted as STS does
+  s3: ['kms'], // SSE-KMS: data keys generated and decrypted as the caller, through KMS's internal API
 };
 const ENTRY_FILES = new Set(['server.ts', 'cli.ts', 'index.ts', 'in-process.ts']);
 

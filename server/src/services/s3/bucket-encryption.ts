@@ -1,4 +1,4 @@
-import { AwsError } from '../../http/errors.ts';
+import { AwsError } from '../../errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { BucketRow } from '../../store/s3-store.ts';
 import { authorize, bucketArn, invalidArgument, MAX_XML_BODY, requireBucket, type S3Call, type S3Handler, type S3Result } from './common.ts';

@@ -1,5 +1,5 @@
 import { createCipheriv, type Cipher } from 'node:crypto';
-import { AwsError } from '../../http/errors.ts';
+import { AwsError } from '../../errors.ts';
 import type { BucketRow, ObjectRow } from '../../store/s3-store.ts';
 import { authorizeDecryptFor, decryptFor, generateDataKeyFor } from '../kms/kms.ts';
 import { bucketRule } from './bucket-encryption.ts';
