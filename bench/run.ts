@@ -477,7 +477,7 @@ async function main(): Promise<void> {
     }
     const ceilingRps = bare.rps;
     console.log(`${'operation'.padEnd(26)} ${'iamlocal req/s'.padStart(14)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'moto req/s'.padStart(11)} ${'× moto'.padStart(7)} ${'% ceiling'.padStart(9)} ${'RSS after'.padStart(9)} ${'CPU µs/req'.padStart(10)} ${'moto CPU µs'.padStart(11)}`);
-    for (const r of results.filter((x) => x.target === 'iamlocal')) {
+    for (const r of results.filter((x) => x.target === 'iamlocal' && (!ONLY || ONLY.test(x.op)))) {
       const m = results.find((x) => x.target === 'moto' && x.op === r.op);
       console.log(`${r.op.padEnd(26)} ${r.rps.toFixed(0).padStart(14)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${(m ? m.rps.toFixed(0) : '-').padStart(11)} ${(m ? (r.rps / m.rps).toFixed(1) : '-').padStart(7)} ${((r.rps / ceilingRps) * 100).toFixed(0).padStart(8)}% ${`${(r.rssAfterMb ?? 0).toFixed(0)} MB`.padStart(9)} ${(r.cpuUs?.toFixed(0) ?? '-').padStart(10)} ${(m?.cpuUs?.toFixed(0) ?? '-').padStart(11)}${r.errors ? `  (${r.errors} errors!)` : ''}`);
     }
