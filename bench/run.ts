@@ -33,7 +33,7 @@ const ROOT: Credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 interface Target { name: string; host: string; port: number; pid?: number }
 interface Req { method: string; path: string; headers: Record<string, string>; body?: string }
-interface Result { op: string; target: string; rps: number; p50: number; p99: number; errors: number; rssAfterMb?: number }
+interface Result { op: string; target: string; rps: number; p50: number; p99: number; errors: number; rssAfterMb?: number; cpuUs?: number }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -49,7 +49,7 @@ function send(t: Target, r: Req): Promise<{ status: number; body: string }> {
   });
 }
 
-async function signed(t: Target, service: 'sts' | 'iam' | 's3', method: string, path: string, opts: { query?: Record<string, string>; body?: string; headers?: Record<string, string> } = {}, creds = ROOT): Promise<Req> {
+async function signed(t: Target, service: 'sts' | 'iam' | 's3' | 'kms', method: string, path: string, opts: { query?: Record<string, string>; body?: string; headers?: Record<string, string> } = {}, creds = ROOT): Promise<Req> {
   const host = `${t.host}:${t.port}`;
   const headers = await signedHeaders(service, host, { method, path, query: opts.query, headers: opts.headers, body: opts.body }, creds);
   const qs = new URLSearchParams(opts.query ?? {}).toString().replace(/\+/g, '%20');
@@ -88,11 +88,14 @@ async function load(t: Target, op: string, make: () => Req, always = false): Pro
   await run(WARMUP_MS, null);
   const latencies: number[] = [];
   const started = performance.now();
+  const cpuBefore = cpuSeconds(t.pid);
   const errors = await run(DURATION_MS, latencies);
   const elapsed = (performance.now() - started) / 1000;
+  // Server CPU (user + system, every thread) per measured request: steadier than req/s on a shared machine.
+  const cpuUs = t.pid && latencies.length ? ((cpuSeconds(t.pid) - cpuBefore) / latencies.length) * 1e6 : undefined;
   latencies.sort((a, b) => a - b);
   const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
-  return { op, target: t.name, rps: latencies.length / elapsed, p50: pct(0.5), p99: pct(0.99), errors, rssAfterMb: rssMb(t.pid)?.rss };
+  return { op, target: t.name, rps: latencies.length / elapsed, p50: pct(0.5), p99: pct(0.99), errors, rssAfterMb: rssMb(t.pid)?.rss, cpuUs };
 }
 
 function rssMb(pid: number | undefined): { rss: number; peak: number } | undefined {
@@ -255,6 +258,55 @@ async function scenarios(t: Target, world: World, moto: boolean): Promise<Result
   out.push(await load(t, 's3:PutObject 1KiB', () => put));
   const get = await signed(t, 's3', 'GET', '/bench-bucket/data/000001.bin', {}, creds);
   out.push(await load(t, 's3:GetObject 1KiB', () => get));
+  if (!ONLY || KMS_OPS.some((op) => ONLY.test(op))) out.push(...(await kmsScenarios(t, world, moto)));
+  return out;
+}
+
+const KMS_OPS = ['kms:Encrypt', 'kms:Decrypt', 's3:PutObject 1KiB SSE-KMS', 's3:GetObject 1KiB SSE-KMS'];
+
+async function kms(t: Target, operation: string, input: Record<string, unknown>, creds = ROOT): Promise<Req> {
+  return signed(t, 'kms', 'POST', '/', { body: JSON.stringify(input), headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${operation}` } }, creds);
+}
+
+/**
+ * A symmetric key (default key policy: the account delegates to IAM) and, on iamlocal, a second role with the bench
+ * role's S3 statements plus kms:Encrypt/Decrypt/GenerateDataKey on that key (moto enforces nothing: root signs).
+ * Its own role, so the other rows' policies stay as they were.
+ */
+async function kmsScenarios(t: Target, world: World, moto: boolean): Promise<Result[]> {
+  const key = JSON.parse(await must(t, await kms(t, 'CreateKey', { Description: 'bench' }))) as { KeyMetadata: { KeyId: string; Arn: string } };
+  const { KeyId: keyId, Arn: keyArn } = key.KeyMetadata;
+  let creds = ROOT;
+  if (!moto) {
+    const account = '123456789012';
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:user/bench` }, Action: 'sts:AssumeRole' }] });
+    await must(t, await query(t, 'iam', { Action: 'CreateRole', RoleName: 'bench-kms-role', AssumeRolePolicyDocument: trust }));
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['s3:Get*', 's3:PutObject', 's3:ListBucket'], Resource: ['arn:aws:s3:::bench-bucket', 'arn:aws:s3:::bench-bucket/*'], Condition: { IpAddress: { 'aws:SourceIp': ['127.0.0.0/8', '::1/128'] } } },
+        { Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'], Resource: keyArn },
+      ],
+    };
+    await must(t, await query(t, 'iam', { Action: 'PutRolePolicy', RoleName: 'bench-kms-role', PolicyName: 's3-kms', PolicyDocument: JSON.stringify(policy) }));
+    const assumed = await must(t, await query(t, 'sts', { Action: 'AssumeRole', RoleArn: `arn:aws:iam::${account}:role/bench-kms-role`, RoleSessionName: 'bench-kms' }, world.user));
+    creds = { accessKeyId: xmlValue(assumed, 'AccessKeyId'), secretAccessKey: xmlValue(assumed, 'SecretAccessKey'), sessionToken: xmlValue(assumed, 'SessionToken') };
+  }
+  const out: Result[] = [];
+  const encrypt = await kms(t, 'Encrypt', { KeyId: keyId, Plaintext: Buffer.from('bench plaintext: 32 bytes long..').toString('base64') }, creds);
+  out.push(await load(t, 'kms:Encrypt', () => encrypt));
+  const { CiphertextBlob: blob } = JSON.parse(await must(t, encrypt)) as { CiphertextBlob: string };
+  const decrypt = await kms(t, 'Decrypt', { CiphertextBlob: blob }, creds);
+  out.push(await load(t, 'kms:Decrypt', () => decrypt));
+  const sse = { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': keyId };
+  const put = await signed(t, 's3', 'PUT', '/bench-bucket/put/kms.bin', { body: 'k'.repeat(1024), headers: sse }, creds);
+  out.push(await load(t, 's3:PutObject 1KiB SSE-KMS', () => put));
+  await must(t, await signed(t, 's3', 'PUT', '/bench-bucket/kms/000001.bin', { body: BODY_1KIB, headers: sse }, creds));
+  const get = await signed(t, 's3', 'GET', '/bench-bucket/kms/000001.bin', {}, creds);
+  const probe = await send(t, get);
+  // Fail loudly rather than measure a GetObject that did not go through KMS.
+  if (probe.status !== 200 || probe.body !== BODY_1KIB) throw new Error(`${t.name}: SSE-KMS GetObject → ${probe.status} ${probe.body.slice(0, 300)}`);
+  out.push(await load(t, 's3:GetObject 1KiB SSE-KMS', () => get));
   return out;
 }
 
@@ -424,12 +476,12 @@ async function main(): Promise<void> {
       console.log(`leak check: ${leak.requests} mixed requests (${leak.errors} errors) in ${leak.seconds.toFixed(0)} s; RSS after warm-up ${leak.warmRssMb.toFixed(0)} MB, at end ${leak.endRssMb.toFixed(0)} MB (${leak.growthPercent >= 0 ? '+' : ''}${leak.growthPercent.toFixed(1)}%), peak ${leak.peakRssMb.toFixed(0)} MB`);
     }
     const ceilingRps = bare.rps;
-    console.log(`${'operation'.padEnd(24)} ${'iamlocal req/s'.padStart(14)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'moto req/s'.padStart(11)} ${'× moto'.padStart(7)} ${'% ceiling'.padStart(9)} ${'RSS after'.padStart(9)}`);
-    for (const r of results.filter((x) => x.target === 'iamlocal')) {
+    console.log(`${'operation'.padEnd(26)} ${'iamlocal req/s'.padStart(14)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'moto req/s'.padStart(11)} ${'× moto'.padStart(7)} ${'% ceiling'.padStart(9)} ${'RSS after'.padStart(9)} ${'CPU µs/req'.padStart(10)} ${'moto CPU µs'.padStart(11)}`);
+    for (const r of results.filter((x) => x.target === 'iamlocal' && (!ONLY || ONLY.test(x.op)))) {
       const m = results.find((x) => x.target === 'moto' && x.op === r.op);
-      console.log(`${r.op.padEnd(24)} ${r.rps.toFixed(0).padStart(14)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${(m ? m.rps.toFixed(0) : '-').padStart(11)} ${(m ? (r.rps / m.rps).toFixed(1) : '-').padStart(7)} ${((r.rps / ceilingRps) * 100).toFixed(0).padStart(8)}% ${`${(r.rssAfterMb ?? 0).toFixed(0)} MB`.padStart(9)}${r.errors ? `  (${r.errors} errors!)` : ''}`);
+      console.log(`${r.op.padEnd(26)} ${r.rps.toFixed(0).padStart(14)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${(m ? m.rps.toFixed(0) : '-').padStart(11)} ${(m ? (r.rps / m.rps).toFixed(1) : '-').padStart(7)} ${((r.rps / ceilingRps) * 100).toFixed(0).padStart(8)}% ${`${(r.rssAfterMb ?? 0).toFixed(0)} MB`.padStart(9)} ${(r.cpuUs?.toFixed(0) ?? '-').padStart(10)} ${(m?.cpuUs?.toFixed(0) ?? '-').padStart(11)}${r.errors ? `  (${r.errors} errors!)` : ''}`);
     }
-    console.log(`${'node:http ceiling'.padEnd(24)} ${ceilingRps.toFixed(0).padStart(14)} ${bare.p50.toFixed(2).padStart(8)} ${bare.p99.toFixed(2).padStart(8)}`);
+    console.log(`${'node:http ceiling'.padEnd(26)} ${ceilingRps.toFixed(0).padStart(14)} ${bare.p50.toFixed(2).padStart(8)} ${bare.p99.toFixed(2).padStart(8)}`);
     if (report.decisionLogCost) {
       const rows = report.decisionLogCost as LogCost[];
       console.log(`decision log cost (median req/s logging every decision vs none): ${rows.map((r) => `${r.op} ${r.logged.toFixed(0)} vs ${r.unlogged.toFixed(0)} (${r.costPercent >= 0 ? '-' : '+'}${Math.abs(r.costPercent).toFixed(1)}%)`).join('; ')}`);
