@@ -12,6 +12,7 @@ import { s3ErrorXml } from '../protocol/rest-xml.ts';
 import { iamService } from '../services/iam/iam.ts';
 import type { QueryService } from '../services/query-service.ts';
 import { routeS3, type S3Call, type S3Result } from '../services/s3/s3.ts';
+import { actualRequestCorsHeaders, preflight } from '../services/s3/cors.ts';
 import { stsService } from '../services/sts/sts.ts';
 import { KMS_TARGET_PREFIX, kmsAuthError, runKms } from '../services/kms/kms.ts';
 import { jsonErrorBody } from '../protocol/json.ts';
@@ -218,6 +219,12 @@ async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerRes
     target = s3Target(req, rawPath);
     const query = new URLSearchParams(rawQuery);
     const method = req.method ?? 'GET';
+    if (method === 'OPTIONS' && target.bucket !== undefined) {
+      // A CORS preflight carries no credentials: answered from the bucket's CORS rules, never authenticated.
+      record.operation = 'PreflightRequest';
+      sendS3(req, res, preflight(ctx.s3, target.bucket, target.key, req.headers));
+      return;
+    }
     const route = routeS3(method, target.bucket, target.key, query);
     record.operation = route.name;
     rejectTwoAuthMechanisms(req, query);
@@ -232,7 +239,9 @@ async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerRes
       readBody: (limit) => readLimited(body(), limit, () => new AwsError('MaxMessageLengthExceeded', 'Your request was too big.', 400)),
     };
     const result = await route.handler(call);
-    sendS3(req, res, result);
+    const origin = req.headers.origin;
+    const cors = origin === undefined ? undefined : actualRequestCorsHeaders(ctx.s3, target.bucket, method, origin);
+    sendS3(req, res, cors ? { ...result, headers: { ...result.headers, ...cors } } : result);
   } catch (error) {
     const awsError = toAwsError(error, ctx, 's3');
     record.errorCode = awsError.code;
