@@ -117,6 +117,7 @@ test('OPTIONS preflight: unauthenticated, first matching rule, AWS\'s headers an
   const noOrigin = await preflight('/web/a.txt', { 'Access-Control-Request-Method': 'GET' });
   assert.equal(noOrigin.status, 400);
   assert.match(noOrigin.body, /<Code>BadRequest<\/Code><Message>Insufficient information\. Origin request header needed\.<\/Message>/);
+  assert.equal((await preflight('/', { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'GET' })).status, 403);
   const noBucket = await preflight('/nope/a.txt', { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'GET' });
   assert.equal(noBucket.status, 403);
   assert.match(noBucket.body, /<Code>AccessForbidden<\/Code><Message>CORSResponse: Bucket not found<\/Message>/);
@@ -163,6 +164,15 @@ test('actual requests with an Origin get the matching rule\'s headers; without a
   assert.equal(matched.headers.get('access-control-expose-headers'), 'ETag, x-amz-request-id');
   assert.equal(matched.headers.get('vary'), VARY);
   assert.deepEqual(cors((await raw('GET', url, { Origin: 'https://other.test' })).headers), { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET', vary: VARY });
+  // An error answer carries them too, so that a page can read S3's error (here NoSuchKey) rather than a network failure.
+  const missing = (await getSignedUrl(root, new GetObjectCommand({ Bucket: 'web', Key: 'missing.txt' }), { expiresIn: 60 })).slice(local.endpoint.length);
+  const notFound = await raw('GET', missing, { Origin: 'https://app.example.com' });
+  assert.equal(notFound.status, 404);
+  assert.equal(notFound.headers.get('access-control-allow-origin'), 'https://app.example.com');
+  // A method no rule allows for this origin: no headers (DELETE is in no rule).
+  const del = await raw('DELETE', '/web/a.txt', { Origin: 'https://app.example.com' });
+  assert.equal(del.status, 403);
+  assert.deepEqual(cors(del.headers), {});
   // No Origin: no CORS headers at all.
   assert.deepEqual(cors((await raw('GET', url, {})).headers), {});
   // The SDK's own signed requests still work alongside (an OPTIONS is never an S3 operation).

@@ -117,13 +117,13 @@ export const deleteBucketCors: S3Handler = (call) => {
   return { status: 204 };
 };
 
-/** An AllowedOrigin or AllowedHeader pattern: at most one `*`, matching any run of characters. */
+/** An AllowedOrigin or AllowedHeader pattern: at most one `*`, standing for one or more characters. */
 function wildcardMatch(pattern: string, value: string): boolean {
   const star = pattern.indexOf('*');
   if (star < 0) return pattern === value;
   const head = pattern.slice(0, star);
   const tail = pattern.slice(star + 1);
-  return value.length >= head.length + tail.length && value.startsWith(head) && value.endsWith(tail);
+  return value.length > head.length + tail.length && value.startsWith(head) && value.endsWith(tail);
 }
 
 function requestedHeaders(value: string | undefined): string[] {
