@@ -64,6 +64,17 @@ test('PutBucketCors validation: unsupported method, two wildcards, no rules, mor
   assert.deepEqual(await put([]), malformed);
   assert.deepEqual(await put(Array.from({ length: 101 }, () => ({ AllowedOrigins: ['*'], AllowedMethods: ['GET'] }))), malformed);
   assert.deepEqual(await put([{ AllowedOrigins: ['*'], AllowedMethods: [] }]), malformed);
+  // Without Content-MD5 or an x-amz-checksum-* (the SDK sends one: the model requires it), AWS refuses the body.
+  const bare = s3();
+  const strip = (next: (args: { request: unknown }) => Promise<unknown>) => async (args: { request: unknown }) => {
+    const headers = (args.request as { headers: Record<string, string> }).headers;
+    for (const name of Object.keys(headers)) if (/^(content-md5|x-amz-checksum-|x-amz-sdk-checksum-|x-amz-trailer)/i.test(name)) delete headers[name];
+    return next(args);
+  };
+  type Middleware = Parameters<typeof bare.middlewareStack.addRelativeTo>[0];
+  bare.middlewareStack.addRelativeTo(strip as unknown as Middleware, { relation: 'after', toMiddleware: 'flexibleChecksumsMiddleware', name: 'stripChecksums' });
+  assert.deepEqual(await rejection(bare.send(new PutBucketCorsCommand({ Bucket: 'web', CORSConfiguration: { CORSRules: RULES } }))),
+    { name: 'InvalidRequest', message: 'Missing required header for this request: Content-MD5', status: 400 });
   // Nothing was stored by the refused requests.
   assert.equal((await rejection(root.send(new GetBucketCorsCommand({ Bucket: 'web' })))).name, 'NoSuchCORSConfiguration');
 });

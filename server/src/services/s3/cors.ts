@@ -82,6 +82,19 @@ export function parseCorsConfiguration(body: Buffer): CorsRule[] {
   return rules;
 }
 
+/**
+ * PutBucketCors is one of the operations whose body must come with an integrity check (the model's
+ * requestChecksumRequired): Content-MD5 or, since the flexible checksums, an x-amz-checksum-* header or trailer.
+ * The body stream verifies whichever is given.
+ */
+function requireIntegrityHeader(headers: IncomingHttpHeaders): void {
+  if (headers['content-md5'] !== undefined) return;
+  if (Object.keys(headers).some((h) => h.startsWith('x-amz-checksum-') && h !== 'x-amz-checksum-type')) return;
+  const trailer = headers['x-amz-trailer'];
+  if (typeof trailer === 'string' && trailer.toLowerCase().includes('x-amz-checksum-')) return;
+  throw invalidRequest('Missing required header for this request: Content-MD5');
+}
+
 export function bucketCors(bucket: BucketRow): CorsRule[] | undefined {
   return bucket.cors ? (JSON.parse(bucket.cors) as CorsRule[]) : undefined;
 }
@@ -89,6 +102,7 @@ export function bucketCors(bucket: BucketRow): CorsRule[] | undefined {
 export async function putBucketCors(call: S3Call): Promise<S3Result> {
   const bucket = requireBucket(call);
   authorize(call, bucket, 's3:PutBucketCORS', bucketArn(bucket.bucket_name));
+  requireIntegrityHeader(call.headers);
   const rules = parseCorsConfiguration(await call.readBody(MAX_XML_BODY));
   call.ctx.s3.setBucketCors(bucket.bucket_name, JSON.stringify(rules));
   return {};
