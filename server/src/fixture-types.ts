@@ -165,6 +165,15 @@ export type FixtureBucket = {
     KMSMasterKeyID?: string;
     BucketKeyEnabled?: boolean;
   };
+  /** CORS rules, as GetBucketCors shows them (CORSRules); absent: no CORS configuration */
+  cors?: Array<{
+    ID?: string;
+    AllowedOrigins: string[];
+    AllowedMethods: Array<"GET" | "PUT" | "POST" | "DELETE" | "HEAD">;
+    AllowedHeaders?: string[];
+    ExposeHeaders?: string[];
+    MaxAgeSeconds?: number;
+  }>;
   objects?: Array<{
     key: string;
     content?: string;

@@ -12,6 +12,7 @@ import { s3ErrorXml } from '../protocol/rest-xml.ts';
 import { iamService } from '../services/iam/iam.ts';
 import type { QueryService } from '../services/query-service.ts';
 import { routeS3, type S3Call, type S3Result } from '../services/s3/s3.ts';
+import { actualRequestCorsHeaders, preflight } from '../services/s3/cors.ts';
 import { stsService } from '../services/sts/sts.ts';
 import { KMS_TARGET_PREFIX, kmsAuthError, runKms } from '../services/kms/kms.ts';
 import { jsonErrorBody } from '../protocol/json.ts';
@@ -218,6 +219,12 @@ async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerRes
     target = s3Target(req, rawPath);
     const query = new URLSearchParams(rawQuery);
     const method = req.method ?? 'GET';
+    if (method === 'OPTIONS') {
+      // A CORS preflight carries no credentials: answered from the bucket's CORS rules, never authenticated.
+      record.operation = 'PreflightRequest';
+      sendS3(req, res, preflight(ctx.s3, target.bucket, target.key, req.headers));
+      return;
+    }
     const route = routeS3(method, target.bucket, target.key, query);
     record.operation = route.name;
     rejectTwoAuthMechanisms(req, query);
@@ -232,6 +239,7 @@ async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerRes
       readBody: (limit) => readLimited(body(), limit, () => new AwsError('MaxMessageLengthExceeded', 'Your request was too big.', 400)),
     };
     const result = await route.handler(call);
+    addCorsHeaders(ctx, req, res, target.bucket);
     sendS3(req, res, result);
   } catch (error) {
     const awsError = toAwsError(error, ctx, 's3');
@@ -240,6 +248,8 @@ async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerRes
       awsError.extra.BucketName ??= target.bucket ?? '';
     }
     res.statusCode = awsError.status;
+    // An error a browser page may read (NoSuchKey, AccessDenied) carries the CORS headers too; a refused preflight never.
+    if (req.method !== 'OPTIONS') addCorsHeaders(ctx, req, res, target.bucket);
     if (req.method === 'HEAD') {
       res.end();
     } else {
@@ -255,6 +265,14 @@ async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerRes
       req.resume();
     }
   }
+}
+
+/** The Access-Control-* headers of a cross-origin (Origin-carrying) request when a bucket CORS rule matches it. */
+function addCorsHeaders(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, bucket: string | undefined): void {
+  const origin = req.headers.origin;
+  if (origin === undefined || bucket === undefined) return;
+  const headers = actualRequestCorsHeaders(ctx.s3, bucket, req.method ?? 'GET', origin);
+  if (headers) for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
 }
 
 function sendS3(req: IncomingMessage, res: ServerResponse, result: S3Result): void {

@@ -16,6 +16,8 @@ export interface BucketRow {
   acl?: string | null;
   /** JSON ServerSideEncryptionConfiguration rule; null: the default (SSE-S3). */
   encryption?: string | null;
+  /** JSON list of CORS rules; null: no CORS configuration. */
+  cors?: string | null;
 }
 export interface ObjectRow {
   bucket_name: string; object_key: string; blob_id: string; size: number; etag: string; last_modified: string;
@@ -82,12 +84,13 @@ export class S3Store {
     this.s = {
       bucket: p<BucketRow>('SELECT * FROM buckets WHERE bucket_name = ?'),
       buckets: p<BucketRow>('SELECT * FROM buckets WHERE account_id = ? ORDER BY bucket_name'),
-      insertBucket: p(`INSERT INTO buckets (bucket_name, account_id, region, policy, created_at, public_access_block, object_ownership, acl, encryption)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertBucket: p(`INSERT INTO buckets (bucket_name, account_id, region, policy, created_at, public_access_block, object_ownership, acl, encryption, cors)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       deleteBucket: p('DELETE FROM buckets WHERE bucket_name = ?'),
       setPolicy: p('UPDATE buckets SET policy = ? WHERE bucket_name = ?'),
       setBucketTags: p('UPDATE buckets SET tags = ? WHERE bucket_name = ?'),
       setBucketEncryption: p('UPDATE buckets SET encryption = ? WHERE bucket_name = ?'),
+      setBucketCors: p('UPDATE buckets SET cors = ? WHERE bucket_name = ?'),
       setBucketAccess: p('UPDATE buckets SET public_access_block = ?, object_ownership = ?, acl = ? WHERE bucket_name = ?'),
       accountPublicAccessBlock: db.prepare<[string], string>('SELECT config FROM account_public_access_blocks WHERE account_id = ?').pluck(),
       putAccountPublicAccessBlock: p('INSERT INTO account_public_access_blocks (account_id, config) VALUES (?, ?) ON CONFLICT DO UPDATE SET config = excluded.config'),
@@ -171,7 +174,7 @@ export class S3Store {
   insertBucket(r: BucketRow): void {
     this.state.invalidate();
     this.s.insertBucket.run(r.bucket_name, r.account_id, r.region, r.policy, r.created_at, r.public_access_block ?? null, r.object_ownership ?? null, r.acl ?? null,
-      r.encryption ?? null);
+      r.encryption ?? null, r.cors ?? null);
   }
   deleteBucket(name: string): void {
     this.state.invalidate();
@@ -189,6 +192,11 @@ export class S3Store {
   setBucketEncryption(name: string, encryption: string | null): void {
     this.state.invalidate();
     this.s.setBucketEncryption.run(encryption, name);
+  }
+  /** The bucket's CORS rules (JSON), null for none. */
+  setBucketCors(name: string, cors: string | null): void {
+    this.state.invalidate();
+    this.s.setBucketCors.run(cors, name);
   }
   /** Block Public Access, Object Ownership and the ACL of a bucket, each as stored (see BucketRow). */
   setBucketAccess(name: string, access: { publicAccessBlock: string | null; objectOwnership: string | null; acl: string | null }): void {

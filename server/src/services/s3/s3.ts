@@ -7,6 +7,7 @@ import {
   deleteBucketOwnershipControls, deletePublicAccessBlock, getBucketAcl, getBucketOwnershipControls, getObjectAcl, getPublicAccessBlock, putBucketAcl,
   putBucketOwnershipControls, putObjectAcl, putPublicAccessBlock,
 } from './access.ts';
+import { deleteBucketCors, getBucketCors, putBucketCors } from './cors.ts';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucket-encryption.ts';
 import { deleteAccountPublicAccessBlock, getAccountPublicAccessBlock, putAccountPublicAccessBlock } from './control.ts';
 import type { S3Handler } from './common.ts';
@@ -55,6 +56,10 @@ export function routeS3(method: string, bucket: string | undefined, key: string 
       if (method === 'PUT') return op('PutBucketEncryption', putBucketEncryption);
       if (method === 'GET') return op('GetBucketEncryption', getBucketEncryption);
       if (method === 'DELETE') return op('DeleteBucketEncryption', deleteBucketEncryption);
+    } else if (has('cors')) {
+      if (method === 'PUT') return op('PutBucketCors', putBucketCors);
+      if (method === 'GET') return op('GetBucketCors', getBucketCors);
+      if (method === 'DELETE') return op('DeleteBucketCors', deleteBucketCors);
     } else if (has('ownershipControls')) {
       if (method === 'PUT') return op('PutBucketOwnershipControls', putBucketOwnershipControls);
       if (method === 'GET') return op('GetBucketOwnershipControls', getBucketOwnershipControls);
