@@ -1,27 +1,11 @@
 import { AwsError } from '../errors.ts';
 import type { ShapeSpec } from './query.ts';
+import { compilePattern, lowerFirst } from './model-patterns.ts';
 
 /** A decoded awsJson member: blobs are Buffers, timestamps Dates, everything else as JSON has it. */
 export type JsonValue = string | number | boolean | Buffer | Date | JsonValue[] | JsonInput;
 export interface JsonInput { [member: string]: JsonValue | undefined }
 
-const patternCache = new Map<string, RegExp | null>();
-
-/** botocore patterns are Java regexes; this converts the bits JavaScript spells differently. */
-function compilePattern(pattern: string): RegExp | null {
-  let compiled = patternCache.get(pattern);
-  if (compiled !== undefined) return compiled;
-  const source = pattern.replace(/\\u([0-9A-Fa-f]{5,6})/g, (_m, hex: string) => `\\u{${hex}}`);
-  try {
-    compiled = new RegExp(`^(?:${source})$`, 'u');
-  } catch {
-    compiled = null;
-  }
-  patternCache.set(pattern, compiled);
-  return compiled;
-}
-
-const lowerFirst = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1);
 
 /** A JSON value of the wrong type: AWS's JSON services answer SerializationException, with no constraint text. */
 const serialization = (): AwsError => new AwsError('SerializationException', '', 400);

@@ -1,5 +1,6 @@
 import { AwsError } from '../errors.ts';
 import { writeXml, XML_DECLARATION, type XmlObject } from './xml.ts';
+import { compilePattern, lowerFirst } from './model-patterns.ts';
 
 /** Input constraints of one member, as extracted from botocore's service model by scripts/gen-models.py. */
 export interface ShapeSpec {
@@ -34,23 +35,6 @@ export function parseFormParams(rawQuery: string, body: string): Map<string, str
   return params;
 }
 
-const patternCache = new Map<string, RegExp | null>();
-
-/** botocore patterns are Java regexes; this converts the bits JavaScript spells differently. */
-function compilePattern(pattern: string): RegExp | null {
-  let compiled = patternCache.get(pattern);
-  if (compiled !== undefined) return compiled;
-  const source = pattern.replace(/\\u([0-9A-Fa-f]{5,6})/g, (_m, hex: string) => `\\u{${hex}}`);
-  try {
-    compiled = new RegExp(`^(?:${source})$`, 'u');
-  } catch {
-    compiled = null;
-  }
-  patternCache.set(pattern, compiled);
-  return compiled;
-}
-
-const lowerFirst = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1);
 
 class InputDecoder {
   readonly problems: string[] = [];
