@@ -6,18 +6,11 @@ import { Readable } from 'node:stream';
 import { ReadableStream } from 'node:stream/web';
 import type { MemorySocket } from './socket-pair.ts';
 
-/** What an SDK v3 client hands its request handler (smithy's HttpRequest). */
-export interface SdkHttpRequest {
-  method: string;
-  protocol?: string;
-  hostname: string;
-  port?: number;
-  path: string;
-  query?: Record<string, string | readonly string[] | null>;
-  headers: Record<string, string>;
-  body?: unknown;
-  fragment?: string;
-}
+// The request, options and settings are the public API's types (public-types.ts); the response is typed here with the
+// Node stream it really carries.
+import type { InProcessHandlerConfig, SdkHandlerOptions, SdkHttpRequest } from '../public-types.ts';
+
+export type { InProcessHandlerConfig, SdkHandlerOptions, SdkHttpRequest };
 
 /** What the handler answers (smithy's HttpResponse), the body a Node stream the SDK's stream mixin understands. */
 export interface SdkHttpResponse {
@@ -25,17 +18,6 @@ export interface SdkHttpResponse {
   reason?: string;
   headers: Record<string, string>;
   body: IncomingMessage;
-}
-
-/** smithy's HttpHandlerOptions. */
-export interface SdkHandlerOptions {
-  abortSignal?: { readonly aborted: boolean };
-  requestTimeout?: number;
-}
-
-export interface InProcessHandlerConfig {
-  /** Milliseconds before a request without an answer fails with a TimeoutError; 0 (the default) waits forever. */
-  requestTimeout?: number;
 }
 
 /** Opens a new in-memory connection to the server; returns the client end. */
