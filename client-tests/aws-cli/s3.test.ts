@@ -113,3 +113,12 @@ test('SSE-C with aws s3 cp (multipart and copy) and aws s3api; storage class and
   const again = await aws(['s3api', 'put-object', '--bucket', 'cli-ssec', '--key', 'secret.bin', '--body', join(home, 'small.txt'), '--if-none-match', '*']);
   assert.match(again.stderr, /PreconditionFailed/);
 });
+
+// The CLI paginates list-buckets itself: --page-size becomes max-buckets, and it follows ContinuationToken to the end.
+test('aws s3api list-buckets --prefix --page-size walks every page', async () => {
+  for (const b of ['cli-lb-1', 'cli-lb-2', 'cli-lb-3']) assert.equal((await aws(['s3api', 'create-bucket', '--bucket', b])).code, 0);
+  const listed = await aws(['s3api', 'list-buckets', '--prefix', 'cli-lb-', '--page-size', '1', '--output', 'json']);
+  assert.equal(listed.code, 0, listed.stderr);
+  const out = JSON.parse(listed.stdout) as { Buckets: { Name: string }[]; Prefix?: string };
+  assert.deepEqual(out.Buckets.map((b) => b.Name), ['cli-lb-1', 'cli-lb-2', 'cli-lb-3']);
+});

@@ -148,4 +148,14 @@ auto = s3.list_objects_v2(Bucket=B, Prefix='with')
 check('botocore decodes the encoding it asked for', [o['Key'] for o in auto['Contents']] == ['with space+plus'], auto['Contents'])
 s3.put_object(Bucket=B, Key='meta', Body=b'x', Metadata={'note': 'plain ascii'})
 check('metadata round-trips', s3.head_object(Bucket=B, Key='meta')['Metadata'] == {'note': 'plain ascii'})
+# ---- ListBuckets paging (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html) ----
+for name in ('boto-lb-1', 'boto-lb-2', 'boto-lb-3'):
+    s3.create_bucket(Bucket=name)
+page = s3.list_buckets(Prefix='boto-lb-', MaxBuckets=2)
+check('ListBuckets MaxBuckets=2: two buckets and a ContinuationToken', [b['Name'] for b in page['Buckets']] == ['boto-lb-1', 'boto-lb-2']
+      and page.get('ContinuationToken') and page.get('Prefix') == 'boto-lb-', page)
+walked = [[b['Name'] for b in p['Buckets']] for p in s3.get_paginator('list_buckets').paginate(Prefix='boto-lb-', PaginationConfig={'PageSize': 2})]
+check('the list_buckets paginator walks every page', walked == [['boto-lb-1', 'boto-lb-2'], ['boto-lb-3']], walked)
+err = error_of(lambda: s3.list_buckets(MaxBuckets=10001))
+check('MaxBuckets=10001: 400 InvalidArgument', err and err['Code'] == 'InvalidArgument', err)
 print('{"done": true}')

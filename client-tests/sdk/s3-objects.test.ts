@@ -6,7 +6,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Upload } from '@aws-sdk/lib-storage';
 import {
-  CopyObjectCommand, CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig,
+  CopyObjectCommand, CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, paginateListBuckets, PutObjectCommand, S3Client, type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { startIamlocal, type Iamlocal } from '../../server/src/in-process.ts';
@@ -143,4 +143,29 @@ test('state export and fixtures keep SSE-C objects (ciphertext and sealed key) a
   assert.equal(await got.Body!.transformToString(), 'the launch codes are 0000');
   assert.equal((await rejection(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'codes.txt' })))).name, 'InvalidRequest');
   assert.equal((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'role/a', ...sseC() }))).StorageClass, 'STANDARD_IA');
+});
+
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html: Prefix, MaxBuckets (1..10000),
+// ContinuationToken (opaque, present only when more buckets remain), BucketRegion.
+test('ListBuckets pages with max-buckets and continuation-token; paginateListBuckets walks all pages', async () => {
+  const names = ['lb-page-a', 'lb-page-b', 'lb-page-c'];
+  for (const Bucket of names) await s3.send(new CreateBucketCommand({ Bucket }));
+  await s3.send(new CreateBucketCommand({ Bucket: 'lb-page-west', CreateBucketConfiguration: { LocationConstraint: 'us-west-2' } }));
+  const first = await s3.send(new ListBucketsCommand({ Prefix: 'lb-page-', MaxBuckets: 2 }));
+  assert.deepEqual(first.Buckets?.map((b) => b.Name), ['lb-page-a', 'lb-page-b']);
+  assert.equal(first.Prefix, 'lb-page-');
+  assert.ok(first.ContinuationToken);
+  const pages: string[][] = [];
+  for await (const page of paginateListBuckets({ client: s3, pageSize: 1 }, { Prefix: 'lb-page-' })) pages.push((page.Buckets ?? []).map((b) => b.Name!));
+  assert.deepEqual(pages, [['lb-page-a'], ['lb-page-b'], ['lb-page-c'], ['lb-page-west']]);
+  const last = await s3.send(new ListBucketsCommand({ Prefix: 'lb-page-', MaxBuckets: 4 }));
+  assert.equal(last.ContinuationToken, undefined);
+  const west = await s3.send(new ListBucketsCommand({ Prefix: 'lb-page-', BucketRegion: 'us-west-2' }));
+  assert.deepEqual(west.Buckets?.map((b) => [b.Name, b.BucketRegion]), [['lb-page-west', 'us-west-2']]);
+  for (const MaxBuckets of [0, 10001]) {
+    const bad = await rejection(s3.send(new ListBucketsCommand({ MaxBuckets })));
+    assert.deepEqual([bad.name, bad.status, bad.message], ['InvalidArgument', 400, 'Argument max-buckets must be an integer between 1 and 10000']);
+  }
+  const forged = await rejection(s3.send(new ListBucketsCommand({ ContinuationToken: 'bm90LWEtdG9rZW4=' })));
+  assert.deepEqual([forged.name, forged.status], ['InvalidArgument', 400]);
 });
