@@ -148,6 +148,18 @@ auto = s3.list_objects_v2(Bucket=B, Prefix='with')
 check('botocore decodes the encoding it asked for', [o['Key'] for o in auto['Contents']] == ['with space+plus'], auto['Contents'])
 s3.put_object(Bucket=B, Key='meta', Body=b'x', Metadata={'note': 'plain ascii'})
 check('metadata round-trips', s3.head_object(Bucket=B, Key='meta')['Metadata'] == {'note': 'plain ascii'})
+# ---- GET/HEAD ?partNumber (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, PartNumber) ----
+p1, p2 = os.urandom(5 * 1024 * 1024), b'tail of the object'
+mp = s3.create_multipart_upload(Bucket=B, Key='by-part')
+e1 = s3.upload_part(Bucket=B, Key='by-part', UploadId=mp['UploadId'], PartNumber=1, Body=p1)['ETag']
+e2 = s3.upload_part(Bucket=B, Key='by-part', UploadId=mp['UploadId'], PartNumber=2, Body=p2)['ETag']
+s3.complete_multipart_upload(Bucket=B, Key='by-part', UploadId=mp['UploadId'], MultipartUpload={'Parts': [{'ETag': e1, 'PartNumber': 1}, {'ETag': e2, 'PartNumber': 2}]})
+part = s3.get_object(Bucket=B, Key='by-part', PartNumber=2)
+check('GetObject PartNumber=2: the part, 206, ContentRange, PartsCount', part['Body'].read() == p2 and part['PartsCount'] == 2
+      and part['ResponseMetadata']['HTTPStatusCode'] == 206 and part['ContentRange'] == f'bytes {len(p1)}-{len(p1) + len(p2) - 1}/{len(p1) + len(p2)}', part['ContentRange'])
+err = error_of(lambda: s3.get_object(Bucket=B, Key='by-part', PartNumber=3))
+check('PartNumber beyond the part count: 416 InvalidPartNumber', err and err['Code'] == 'InvalidPartNumber' and err['Message'] == 'The requested partnumber is not satisfiable', err)
+
 # ---- ListBuckets paging (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html) ----
 for name in ('boto-lb-1', 'boto-lb-2', 'boto-lb-3'):
     s3.create_bucket(Bucket=name)

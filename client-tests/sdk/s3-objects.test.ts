@@ -6,7 +6,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Upload } from '@aws-sdk/lib-storage';
 import {
-  CopyObjectCommand, CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, paginateListBuckets, PutObjectCommand, S3Client, type S3ClientConfig,
+  CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, UploadPartCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, paginateListBuckets, PutObjectCommand, S3Client, type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { startIamlocal, type Iamlocal } from '../../server/src/in-process.ts';
@@ -168,4 +168,40 @@ test('ListBuckets pages with max-buckets and continuation-token; paginateListBuc
   }
   const forged = await rejection(s3.send(new ListBucketsCommand({ ContinuationToken: 'bm90LWEtdG9rZW4=' })));
   assert.deepEqual([forged.name, forged.status], ['InvalidArgument', 400]);
+});
+
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (PartNumber): "Effectively performs a 'ranged'
+// GET request for the part specified"; x-amz-mp-parts-count is the object's part count. A non-multipart object is one part.
+test('GET/HEAD with partNumber: the part\'s bytes (206, Content-Range, PartsCount), SSE-C parts decrypt, refusals', async () => {
+  const parts = [randomBytes(5 * 1024 * 1024), randomBytes(1000)];
+  const upload = async (Key: string, sse: object) => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key, ...sse }));
+    const done = [];
+    for (const [i, Body] of parts.entries()) {
+      const { ETag } = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key, UploadId, PartNumber: i + 1, Body, ...sse }));
+      done.push({ ETag, PartNumber: i + 1 });
+    }
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key, UploadId, MultipartUpload: { Parts: done }, ...sse }));
+  };
+  await upload('parts.bin', {});
+  await upload('parts-sse-c.bin', sseC());
+  const size = parts[0]!.length + parts[1]!.length;
+  for (const [Key, sse] of [['parts.bin', {}], ['parts-sse-c.bin', sseC()]] as const) {
+    const second = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key, PartNumber: 2, ...sse }));
+    assert.ok(Buffer.from(await second.Body!.transformToByteArray()).equals(parts[1]!), Key);
+    assert.deepEqual([second.$metadata.httpStatusCode, second.ContentRange, second.PartsCount, second.ContentLength],
+      [206, `bytes ${parts[0]!.length}-${size - 1}/${size}`, 2, 1000]);
+  }
+  const first = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'parts.bin', PartNumber: 1 }));
+  assert.deepEqual([first.ContentLength, first.PartsCount, first.ContentRange], [parts[0]!.length, 2, `bytes 0-${parts[0]!.length - 1}/${size}`]);
+  const beyond = await rejection(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'parts.bin', PartNumber: 3 })));
+  assert.deepEqual([beyond.name, beyond.status, beyond.message], ['InvalidPartNumber', 416, 'The requested partnumber is not satisfiable']);
+  const both = await rejection(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'parts.bin', PartNumber: 1, Range: 'bytes=0-1' })));
+  assert.deepEqual([both.name, both.status], ['InvalidRequest', 400]);
+
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'single.txt', Body: 'one part' }));
+  const whole = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'single.txt', PartNumber: 1 }));
+  assert.equal(await whole.Body!.transformToString(), 'one part');
+  assert.equal(whole.PartsCount, undefined);
+  assert.equal((await rejection(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'single.txt', PartNumber: 2 })))).name, 'InvalidPartNumber');
 });

@@ -84,6 +84,9 @@ export function routeS3(method: string, bucket: string | undefined, key: string 
     if (method === 'GET') return op('GetObjectTagging', getObjectTagging);
     if (method === 'PUT') return op('PutObjectTagging', putObjectTagging);
     if (method === 'DELETE') return op('DeleteObjectTagging', deleteObjectTagging);
+  } else if (has('partNumber') && (method === 'GET' || method === 'HEAD') && ![...query.keys()].some((k) => k !== 'partNumber' && SUBRESOURCES.has(k))) {
+    // GET/HEAD of one part of an object (GetObject, HeadObject: PartNumber).
+    return method === 'GET' ? op('GetObject', getObject) : op('HeadObject', headObject);
   } else if (![...query.keys()].some((k) => SUBRESOURCES.has(k))) {
     if (method === 'PUT') return op('PutObject', putObject);
     if (method === 'GET') return op('GetObject', getObject);
