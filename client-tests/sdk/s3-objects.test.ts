@@ -6,7 +6,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Upload } from '@aws-sdk/lib-storage';
 import {
-  CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, UploadPartCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, paginateListBuckets, PutObjectCommand, S3Client, type S3ClientConfig,
+  CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectAttributesCommand, GetObjectCommand, UploadPartCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, paginateListBuckets, PutObjectCommand, S3Client, type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { startIamlocal, type Iamlocal } from '../../server/src/in-process.ts';
@@ -204,4 +204,47 @@ test('GET/HEAD with partNumber: the part\'s bytes (206, Content-Range, PartsCoun
   assert.equal(await whole.Body!.transformToString(), 'one part');
   assert.equal(whole.PartsCount, undefined);
   assert.equal((await rejection(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'single.txt', PartNumber: 2 })))).name, 'InvalidPartNumber');
+});
+
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html: "If you do not pass a version ID in your
+// request, you need the s3:GetObject and s3:GetObjectAttributes permissions." ObjectParts only for a multipart object.
+test('GetObjectAttributes: ETag, Checksum, ObjectParts paging, StorageClass, ObjectSize; needs s3:GetObject and s3:GetObjectAttributes', async () => {
+  const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'attr/ok', Body: 'attributes', ChecksumAlgorithm: 'CRC32', StorageClass: 'STANDARD_IA' }));
+  const all = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'] as const;
+  const got = await s3.send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'attr/ok', ObjectAttributes: [...all] }));
+  assert.equal(got.ETag, put.ETag!.replace(/"/g, ''));
+  assert.deepEqual([got.Checksum?.ChecksumCRC32, got.Checksum?.ChecksumType, got.StorageClass, got.ObjectSize, got.ObjectParts],
+    [put.ChecksumCRC32, 'FULL_OBJECT', 'STANDARD_IA', 10, undefined]);
+  assert.ok(got.LastModified instanceof Date);
+  const parts = await s3.send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'parts.bin', ObjectAttributes: ['ObjectParts', 'ObjectSize'], MaxParts: 1 }));
+  assert.deepEqual([parts.ObjectParts?.TotalPartsCount, parts.ObjectParts?.IsTruncated, parts.ObjectParts?.NextPartNumberMarker, parts.ObjectParts?.MaxParts, parts.ETag],
+    [2, true, '1', 1, undefined]);
+  const rest = await s3.send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'parts.bin', ObjectAttributes: ['ObjectParts'], PartNumberMarker: '1' }));
+  assert.deepEqual([rest.ObjectParts?.IsTruncated, rest.ObjectParts?.PartNumberMarker, rest.ObjectParts?.NextPartNumberMarker], [false, '1', '2']);
+  const sealed = await rejection(s3.send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'parts-sse-c.bin', ObjectAttributes: ['ObjectSize'] })));
+  assert.deepEqual([sealed.name, sealed.status], ['InvalidRequest', 400]);
+  assert.equal((await s3.send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'parts-sse-c.bin', ObjectAttributes: ['ObjectSize'], ...sseC() }))).ObjectSize,
+    5 * 1024 * 1024 + 1000);
+  const bad = await rejection(s3.send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'attr/ok', ObjectAttributes: ['Owner' as 'ETag'] })));
+  assert.deepEqual([bad.name, bad.message], ['InvalidArgument', 'Invalid attribute name specified.']);
+  const none = await rejection(s3.send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'attr/ok', ObjectAttributes: [] })));
+  assert.deepEqual([none.name, none.status], ['InvalidRequest', 400]);
+  assert.equal((await rejection(s3.send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'attr/missing', ObjectAttributes: ['ETag'] })))).name, 'NoSuchKey');
+
+  await new IAMClient(local.clientConfig()).send(new PutRolePolicyCommand({
+    RoleName: 'kjh-s3-encryption-test1-role', PolicyName: 'attributes',
+    PolicyDocument: JSON.stringify({
+      Version: '2012-10-17', Statement: [
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/attr/*` },
+        { Effect: 'Allow', Action: 's3:GetObjectAttributes', Resource: [`arn:aws:s3:::${BUCKET}/attr/ok`, `arn:aws:s3:::${BUCKET}/cas/*`] },
+      ],
+    }),
+  }));
+  const role = new S3Client(local.clientConfig({ role: 'kjh-s3-encryption-test1-role' }) as S3ClientConfig);
+  assert.equal((await role.send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'attr/ok', ObjectAttributes: ['ObjectSize'] }))).ObjectSize, 10);
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'attr/other', Body: 'x' }));
+  const noAttributes = await rejection(role.send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'attr/other', ObjectAttributes: ['ObjectSize'] })));
+  assert.match(noAttributes.message, /not authorized to perform: s3:GetObjectAttributes on resource: "arn:aws:s3:::sdk-objects\/attr\/other"/);
+  const noGet = await rejection(role.send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'cas/x', ObjectAttributes: ['ObjectSize'] })));
+  assert.match(noGet.message, /not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::sdk-objects\/cas\/x"/);
 });

@@ -51,7 +51,10 @@ export const listBuckets: S3Handler = (call) => {
   const account = call.caller.principal.accountId;
   const matching = call.ctx.s3.buckets(account).filter((b) =>
     (after === undefined || b.bucket_name > after) && (!prefix || b.bucket_name.startsWith(prefix)) && (region === null || b.region === region));
-  const page = maxBuckets === undefined ? matching : matching.slice(0, maxBuckets);
+  // "If you specify the bucket-region, prefix, or continuation-token query parameters without using max-buckets …
+  // Amazon S3 applies a default page size of 10,000" (ListBuckets, ContinuationToken); with none of them, every bucket.
+  const paged = maxBuckets ?? (prefix !== null || token !== null || region !== null ? MAX_BUCKETS : undefined);
+  const page = paged === undefined ? matching : matching.slice(0, paged);
   const truncated = page.length < matching.length;
   const buckets = page.map((b) => ({ Name: b.bucket_name, CreationDate: b.created_at, BucketRegion: b.region }));
   return {

@@ -7,6 +7,7 @@ import {
   deleteBucketOwnershipControls, deletePublicAccessBlock, getBucketAcl, getBucketOwnershipControls, getObjectAcl, getPublicAccessBlock, putBucketAcl,
   putBucketOwnershipControls, putObjectAcl, putPublicAccessBlock,
 } from './access.ts';
+import { getObjectAttributes } from './attributes.ts';
 import { deleteBucketCors, getBucketCors, putBucketCors } from './cors.ts';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucket-encryption.ts';
 import { deleteAccountPublicAccessBlock, getAccountPublicAccessBlock, putAccountPublicAccessBlock } from './control.ts';
@@ -77,6 +78,8 @@ export function routeS3(method: string, bucket: string | undefined, key: string 
     if (method === 'POST') return op('CompleteMultipartUpload', completeMultipartUpload);
     if (method === 'DELETE') return op('AbortMultipartUpload', abortMultipartUpload);
     if (method === 'GET') return op('ListParts', listParts);
+  } else if (has('attributes')) {
+    if (method === 'GET') return op('GetObjectAttributes', getObjectAttributes);
   } else if (has('acl')) {
     if (method === 'GET') return op('GetObjectAcl', getObjectAcl);
     if (method === 'PUT') return op('PutObjectAcl', putObjectAcl);
