@@ -160,6 +160,14 @@ check('GetObject PartNumber=2: the part, 206, ContentRange, PartsCount', part['B
 err = error_of(lambda: s3.get_object(Bucket=B, Key='by-part', PartNumber=3))
 check('PartNumber beyond the part count: 416 InvalidPartNumber', err and err['Code'] == 'InvalidPartNumber' and err['Message'] == 'The requested partnumber is not satisfiable', err)
 
+# ---- GetObjectAttributes (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html) ----
+attrs = s3.get_object_attributes(Bucket=B, Key='by-part', ObjectAttributes=['ETag', 'ObjectParts', 'ObjectSize', 'StorageClass'], MaxParts=1)
+check('GetObjectAttributes of a multipart object: unquoted ETag, PartsCount and paging, size, class',
+      attrs['ETag'] == s3.head_object(Bucket=B, Key='by-part')['ETag'].strip('"') and attrs['ObjectSize'] == len(p1) + len(p2)
+      and attrs['StorageClass'] == 'STANDARD' and attrs['ObjectParts']['TotalPartsCount'] == 2 and attrs['ObjectParts']['IsTruncated'] is True, attrs)
+err = error_of(lambda: s3.get_object_attributes(Bucket=B, Key='by-part', ObjectAttributes=['Size']))
+check('GetObjectAttributes with an unknown attribute: 400 InvalidArgument', err and err['Code'] == 'InvalidArgument' and err['Message'] == 'Invalid attribute name specified.', err)
+
 # ---- ListBuckets paging (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html) ----
 for name in ('boto-lb-1', 'boto-lb-2', 'boto-lb-3'):
     s3.create_bucket(Bucket=name)
