@@ -172,7 +172,7 @@ test('ListBuckets pages with max-buckets and continuation-token; paginateListBuc
 
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (PartNumber): "Effectively performs a 'ranged'
 // GET request for the part specified"; x-amz-mp-parts-count is the object's part count. A non-multipart object is one part.
-test('GET/HEAD with partNumber: the part\'s bytes (206, Content-Range, PartsCount), SSE-C parts decrypt, refusals', async () => {
+test('GET/HEAD with partNumber: the part\'s bytes (206, Content-Range, PartsCount), SSE-C and SSE-KMS parts decrypt, refusals', async () => {
   const parts = [randomBytes(5 * 1024 * 1024), randomBytes(1000)];
   const upload = async (Key: string, sse: object) => {
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key, ...sse }));
@@ -185,8 +185,10 @@ test('GET/HEAD with partNumber: the part\'s bytes (206, Content-Range, PartsCoun
   };
   await upload('parts.bin', {});
   await upload('parts-sse-c.bin', sseC());
+  await upload('parts-kms.bin', { ServerSideEncryption: 'aws:kms' });
+  assert.ok(local.ctx.s3.object(BUCKET, 'parts-kms.bin')!.sse_kms, 'the SSE-KMS object is stored encrypted');
   const size = parts[0]!.length + parts[1]!.length;
-  for (const [Key, sse] of [['parts.bin', {}], ['parts-sse-c.bin', sseC()]] as const) {
+  for (const [Key, sse] of [['parts.bin', {}], ['parts-sse-c.bin', sseC()], ['parts-kms.bin', {}]] as const) {
     const second = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key, PartNumber: 2, ...sse }));
     assert.ok(Buffer.from(await second.Body!.transformToByteArray()).equals(parts[1]!), Key);
     assert.deepEqual([second.$metadata.httpStatusCode, second.ContentRange, second.PartsCount, second.ContentLength],
