@@ -200,6 +200,8 @@ test('GET/HEAD with partNumber: the part\'s bytes (206, Content-Range, PartsCoun
   assert.deepEqual([beyond.name, beyond.status, beyond.message], ['InvalidPartNumber', 416, 'The requested partnumber is not satisfiable']);
   const both = await rejection(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'parts.bin', PartNumber: 1, Range: 'bytes=0-1' })));
   assert.deepEqual([both.name, both.status], ['InvalidRequest', 400]);
+  const zero = await rejection(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'parts.bin', PartNumber: 0 })));
+  assert.deepEqual([zero.name, zero.status], ['InvalidArgument', 400]);
 
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'single.txt', Body: 'one part' }));
   const whole = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'single.txt', PartNumber: 1 }));
