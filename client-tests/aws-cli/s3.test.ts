@@ -2,6 +2,7 @@
 // and a denial for a role limited to its own bucket.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,4 +113,21 @@ test('SSE-C with aws s3 cp (multipart and copy) and aws s3api; storage class and
   writeFileSync(join(home, 'small.txt'), 'small');
   const again = await aws(['s3api', 'put-object', '--bucket', 'cli-ssec', '--key', 'secret.bin', '--body', join(home, 'small.txt'), '--if-none-match', '*']);
   assert.match(again.stderr, /PreconditionFailed/);
+});
+
+// The CLI paginates list-buckets itself: --page-size becomes max-buckets, and it follows ContinuationToken to the end.
+test('aws s3api list-buckets --prefix --page-size walks every page; get-object-attributes', async () => {
+  for (const b of ['cli-lb-1', 'cli-lb-2', 'cli-lb-3']) assert.equal((await aws(['s3api', 'create-bucket', '--bucket', b])).code, 0);
+  const listed = await aws(['s3api', 'list-buckets', '--prefix', 'cli-lb-', '--page-size', '1', '--output', 'json']);
+  assert.equal(listed.code, 0, listed.stderr);
+  const out = JSON.parse(listed.stdout) as { Buckets: { Name: string }[]; Prefix?: string };
+  assert.deepEqual(out.Buckets.map((b) => b.Name), ['cli-lb-1', 'cli-lb-2', 'cli-lb-3']);
+  // GetObjectAttributes (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html).
+  const file = join(home, 'attrs.txt');
+  writeFileSync(file, 'twelve bytes');
+  assert.equal((await aws(['s3api', 'put-object', '--bucket', 'cli-lb-1', '--key', 'a.txt', '--body', file, '--storage-class', 'STANDARD_IA'])).code, 0);
+  const attrs = await aws(['s3api', 'get-object-attributes', '--bucket', 'cli-lb-1', '--key', 'a.txt', '--object-attributes', 'ETag', 'ObjectSize', 'StorageClass', '--output', 'json']);
+  assert.equal(attrs.code, 0, attrs.stderr);
+  const got = JSON.parse(attrs.stdout) as { ETag: string; ObjectSize: number; StorageClass: string; LastModified: string };
+  assert.deepEqual([got.ETag, got.ObjectSize, got.StorageClass], [createHash('md5').update('twelve bytes').digest('hex'), 12, 'STANDARD_IA']);
 });

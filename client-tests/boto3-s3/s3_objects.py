@@ -148,4 +148,34 @@ auto = s3.list_objects_v2(Bucket=B, Prefix='with')
 check('botocore decodes the encoding it asked for', [o['Key'] for o in auto['Contents']] == ['with space+plus'], auto['Contents'])
 s3.put_object(Bucket=B, Key='meta', Body=b'x', Metadata={'note': 'plain ascii'})
 check('metadata round-trips', s3.head_object(Bucket=B, Key='meta')['Metadata'] == {'note': 'plain ascii'})
+# ---- GET/HEAD ?partNumber (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, PartNumber) ----
+p1, p2 = os.urandom(5 * 1024 * 1024), b'tail of the object'
+mp = s3.create_multipart_upload(Bucket=B, Key='by-part')
+e1 = s3.upload_part(Bucket=B, Key='by-part', UploadId=mp['UploadId'], PartNumber=1, Body=p1)['ETag']
+e2 = s3.upload_part(Bucket=B, Key='by-part', UploadId=mp['UploadId'], PartNumber=2, Body=p2)['ETag']
+s3.complete_multipart_upload(Bucket=B, Key='by-part', UploadId=mp['UploadId'], MultipartUpload={'Parts': [{'ETag': e1, 'PartNumber': 1}, {'ETag': e2, 'PartNumber': 2}]})
+part = s3.get_object(Bucket=B, Key='by-part', PartNumber=2)
+check('GetObject PartNumber=2: the part, 206, ContentRange, PartsCount', part['Body'].read() == p2 and part['PartsCount'] == 2
+      and part['ResponseMetadata']['HTTPStatusCode'] == 206 and part['ContentRange'] == f'bytes {len(p1)}-{len(p1) + len(p2) - 1}/{len(p1) + len(p2)}', part['ContentRange'])
+err = error_of(lambda: s3.get_object(Bucket=B, Key='by-part', PartNumber=3))
+check('PartNumber beyond the part count: 416 InvalidPartNumber', err and err['Code'] == 'InvalidPartNumber' and err['Message'] == 'The requested partnumber is not satisfiable', err)
+
+# ---- GetObjectAttributes (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html) ----
+attrs = s3.get_object_attributes(Bucket=B, Key='by-part', ObjectAttributes=['ETag', 'ObjectParts', 'ObjectSize', 'StorageClass'], MaxParts=1)
+check('GetObjectAttributes of a multipart object: unquoted ETag, PartsCount and paging, size, class',
+      attrs['ETag'] == s3.head_object(Bucket=B, Key='by-part')['ETag'].strip('"') and attrs['ObjectSize'] == len(p1) + len(p2)
+      and attrs['StorageClass'] == 'STANDARD' and attrs['ObjectParts']['TotalPartsCount'] == 2 and attrs['ObjectParts']['IsTruncated'] is True, attrs)
+err = error_of(lambda: s3.get_object_attributes(Bucket=B, Key='by-part', ObjectAttributes=['Size']))
+check('GetObjectAttributes with an unknown attribute: 400 InvalidArgument', err and err['Code'] == 'InvalidArgument' and err['Message'] == 'Invalid attribute name specified.', err)
+
+# ---- ListBuckets paging (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html) ----
+for name in ('boto-lb-1', 'boto-lb-2', 'boto-lb-3'):
+    s3.create_bucket(Bucket=name)
+page = s3.list_buckets(Prefix='boto-lb-', MaxBuckets=2)
+check('ListBuckets MaxBuckets=2: two buckets and a ContinuationToken', [b['Name'] for b in page['Buckets']] == ['boto-lb-1', 'boto-lb-2']
+      and page.get('ContinuationToken') and page.get('Prefix') == 'boto-lb-', page)
+walked = [[b['Name'] for b in p['Buckets']] for p in s3.get_paginator('list_buckets').paginate(Prefix='boto-lb-', PaginationConfig={'PageSize': 2})]
+check('the list_buckets paginator walks every page', walked == [['boto-lb-1', 'boto-lb-2'], ['boto-lb-3']], walked)
+err = error_of(lambda: s3.list_buckets(MaxBuckets=10001))
+check('MaxBuckets=10001: 400 InvalidArgument', err and err['Code'] == 'InvalidArgument', err)
 print('{"done": true}')

@@ -29,6 +29,8 @@ export interface ObjectRow {
   sse_customer?: string | null;
   /** SSE-KMS: JSON of the encrypted data key, key ARN, encryption context and segment IVs; never the plaintext key. */
   sse_kms?: string | null;
+  /** JSON array of the part sizes of a multipart object, in order; null (or absent) for a single-part object. */
+  parts?: string | null;
 }
 export interface CompletedUploadRow { upload_id: string; bucket_name: string; object_key: string; etag: string; sse: string | null; sse_kms_key_id: string | null; completed_at: string }
 export interface UploadRow {
@@ -111,11 +113,12 @@ export class S3Store {
       listAfter: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account, storage_class FROM objects
         WHERE bucket_name = ? AND object_key > ? ORDER BY object_key LIMIT ?`),
       upsertObject: p(`INSERT INTO objects (bucket_name, object_key, blob_id, size, etag, last_modified, owner_account, content_type, metadata, sse, sse_kms_key_id, tags, checksum,
-        storage_class, sse_customer, sse_kms)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag,
+        storage_class, sse_customer, sse_kms, parts)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag,
         last_modified = excluded.last_modified, owner_account = excluded.owner_account, content_type = excluded.content_type,
         metadata = excluded.metadata, sse = excluded.sse, sse_kms_key_id = excluded.sse_kms_key_id, tags = excluded.tags, checksum = excluded.checksum,
-        storage_class = excluded.storage_class, sse_customer = excluded.sse_customer, sse_kms = excluded.sse_kms`),
+        storage_class = excluded.storage_class, sse_customer = excluded.sse_customer, sse_kms = excluded.sse_kms,
+        parts = excluded.parts`),
       setTags: p('UPDATE objects SET tags = ? WHERE bucket_name = ? AND object_key = ?'),
       upload: p<UploadRow>('SELECT * FROM multipart_uploads WHERE upload_id = ?'),
       uploads: p<UploadRow>('SELECT * FROM multipart_uploads WHERE bucket_name = ? AND object_key >= ? ORDER BY object_key, initiated_at LIMIT ?'),
@@ -336,7 +339,7 @@ export class S3Store {
     const previous = this.s.objectBlob.get(r.bucket_name, r.object_key);
     this.adopt(r.blob_id);
     this.s.upsertObject.run(r.bucket_name, r.object_key, r.blob_id, r.size, r.etag, r.last_modified, r.owner_account, r.content_type,
-      r.metadata, r.sse, r.sse_kms_key_id, r.tags, r.checksum, r.storage_class ?? null, r.sse_customer ?? null, r.sse_kms ?? null);
+      r.metadata, r.sse, r.sse_kms_key_id, r.tags, r.checksum, r.storage_class ?? null, r.sse_customer ?? null, r.sse_kms ?? null, r.parts ?? null);
     return this.release(previous);
   }
   /** Removes an object; returns its blob's file, if it has one, for the caller to remove after commit. */

@@ -13,12 +13,57 @@ import { listPage, type ListEntry } from './listing.ts';
 import { isValidBucketName, s3UrlEncode } from './names.ts';
 import { parseTagSet, tagSetXml } from './objects.ts';
 
+// ListBuckets paging: https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html (MaxBuckets 1..10000).
+const MAX_BUCKETS = 10000;
+
+function parseMaxBuckets(call: S3Call): number | undefined {
+  const raw = call.query.get('max-buckets');
+  if (raw === null) return undefined;
+  if (!/^-?\d+$/.test(raw) || Math.abs(Number(raw)) > 2147483647) {
+    throw invalidArgument('Provided max-buckets not an integer or within integer range', 'max-buckets', raw);
+  }
+  const n = Number(raw);
+  if (n < 1 || n > MAX_BUCKETS) throw invalidArgument(`Argument max-buckets must be an integer between 1 and ${MAX_BUCKETS}`, 'max-buckets', raw);
+  return n;
+}
+
+/** The token is opaque to clients; it carries the last name listed and is checked on the way back. */
+function bucketToken(lastName: string): string {
+  return Buffer.from(`b1:${lastName}`, 'utf8').toString('base64');
+}
+
+function bucketAfter(token: string): string {
+  const text = Buffer.from(token, 'base64').toString('utf8');
+  if (!text.startsWith('b1:') || bucketToken(text.slice(3)) !== token) {
+    throw invalidArgument('The continuation token provided is incorrect', 'continuation-token', token);
+  }
+  return text.slice(3);
+}
+
 export const listBuckets: S3Handler = (call) => {
   requireSigned(call);
+  const maxBuckets = parseMaxBuckets(call);
+  const token = call.query.get('continuation-token') || null;
+  const after = token === null ? undefined : bucketAfter(token);
+  const prefix = call.query.get('prefix');
+  const region = call.query.get('bucket-region') || null;
   authorize(call, undefined, 's3:ListAllMyBuckets', 'arn:aws:s3:::*');
   const account = call.caller.principal.accountId;
-  const buckets = call.ctx.s3.buckets(account).map((b) => ({ Name: b.bucket_name, CreationDate: b.created_at, BucketRegion: b.region }));
-  return { body: restXmlDocument('ListAllMyBucketsResult', { Owner: ownerXml(call, account), Buckets: { Bucket: buckets } }) };
+  const matching = call.ctx.s3.buckets(account).filter((b) =>
+    (after === undefined || b.bucket_name > after) && (!prefix || b.bucket_name.startsWith(prefix)) && (region === null || b.region === region));
+  // "If you specify the bucket-region, prefix, or continuation-token query parameters without using max-buckets …
+  // Amazon S3 applies a default page size of 10,000" (ListBuckets, ContinuationToken); with none of them, every bucket.
+  const paged = maxBuckets ?? (prefix !== null || token !== null || region !== null ? MAX_BUCKETS : undefined);
+  const page = paged === undefined ? matching : matching.slice(0, paged);
+  const truncated = page.length < matching.length;
+  const buckets = page.map((b) => ({ Name: b.bucket_name, CreationDate: b.created_at, BucketRegion: b.region }));
+  return {
+    body: restXmlDocument('ListAllMyBucketsResult', {
+      Owner: ownerXml(call, account), Buckets: { Bucket: buckets },
+      ContinuationToken: truncated ? bucketToken(page[page.length - 1]!.bucket_name) : undefined,
+      Prefix: prefix !== null ? prefix : undefined,
+    }),
+  };
 };
 
 export async function createBucket(call: S3Call): Promise<S3Result> {

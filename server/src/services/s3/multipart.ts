@@ -232,7 +232,7 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
         bucket_name: bucket.bucket_name, object_key: key, blob_id: blobId, size, etag, last_modified: now,
         owner_account: upload.owner_account, content_type: upload.content_type, metadata: upload.metadata, sse: upload.sse,
         sse_kms_key_id: upload.sse_kms_key_id, tags: upload.tags, checksum: null, storage_class: upload.storage_class ?? null, sse_customer: sseCustomer,
-        sse_kms: sseKms,
+        sse_kms: sseKms, parts: JSON.stringify(parts.map((p) => p.size)),
       });
       if (upload.acl) call.ctx.s3.setObjectAcl(bucket.bucket_name, key, upload.acl);
       call.ctx.s3.recordCompleted({ upload_id: upload.upload_id, bucket_name: bucket.bucket_name, object_key: key, etag, sse: upload.sse, sse_kms_key_id: upload.sse_kms_key_id, completed_at: now });

@@ -228,6 +228,8 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
     storage_class: storageClass,
     sse_customer: customer && iv ? sealedObjectKey(customer, [{ size: blob.size, iv: iv.toString('base64') }]) : null,
     sse_kms: encryption.kms && iv ? storedRecord(encryption.kms.record, [{ size: blob.size, iv: iv.toString('base64') }]) : null,
+    // Shared bytes keep the source's ETag, so they keep its parts too; bytes written anew are one part.
+    parts: blob.etag === source.etag ? (source.parts ?? null) : null,
   };
   await commit(call, row, condition?.atCommit);
   if (access.acl) call.ctx.s3.setObjectAcl(row.bucket_name, row.object_key, access.acl);
@@ -356,6 +358,39 @@ function getHeaders(call: S3Call, object: ObjectRow): Record<string, string> {
 const readKey = (call: S3Call, object: ObjectRow): ReturnType<typeof keyForRead> =>
   keyForRead(object.sse_customer, customerKeyOf(call.headers, SSE_C_PREFIX, 'read'));
 
+/** The part sizes of an object: a multipart object's, or the whole object as its one part. */
+export function partSizes(object: ObjectRow): { sizes: number[]; multipart: boolean } {
+  return object.parts ? { sizes: JSON.parse(object.parts) as number[], multipart: true } : { sizes: [object.size], multipart: false };
+}
+
+/**
+ * GET/HEAD ?partNumber=N: the bytes of part N as a range (GetObject, HeadObject: "PartNumber"). Not with Range:
+ * S3 refuses the pair. undefined when no partNumber was asked for.
+ */
+function partRange(call: S3Call, object: ObjectRow): { start: number; end: number; count: number | undefined } | undefined {
+  const raw = call.query.get('partNumber');
+  if (raw === null) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 10000) {
+    throw invalidArgument('Part number must be an integer between 1 and 10000, inclusive', 'partNumber', raw);
+  }
+  if (header(call, 'range') !== undefined) throw new AwsError('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter', 400);
+  const n = Number(raw);
+  const { sizes, multipart } = partSizes(object);
+  if (n > sizes.length) throw new AwsError('InvalidPartNumber', 'The requested partnumber is not satisfiable', 416, { PartNumberRequested: raw, ActualPartCount: String(sizes.length) });
+  const start = sizes.slice(0, n - 1).reduce((sum, size) => sum + size, 0);
+  return { start, end: start + sizes[n - 1]! - 1, count: multipart ? sizes.length : undefined };
+}
+
+/** The headers of a part or range answer: its length and place, without the whole object's checksum. */
+function partialHeaders(headers: Record<string, string>, object: ObjectRow, range: { start: number; end: number; count?: number | undefined }): void {
+  // A checksum of the whole object does not describe a range; S3 leaves it out.
+  for (const name of Object.keys(headers)) if (name.startsWith('x-amz-checksum-')) delete headers[name];
+  headers['Content-Length'] = String(range.end - range.start + 1);
+  // An empty object has no bytes to place (its one part is empty): no Content-Range then.
+  if (range.end >= range.start) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${object.size}`;
+  if (range.count !== undefined) headers['x-amz-mp-parts-count'] = String(range.count);
+}
+
 export const getObject: S3Handler = (call) => {
   refuseSseOnRead(call.headers);
   const object = readableObject(call);
@@ -366,16 +401,14 @@ export const getObject: S3Handler = (call) => {
   // An SSE-KMS object's bytes need kms:Decrypt as the caller (HeadObject, which returns none, does not).
   const unlocked = customer ?? unlockObject(call, object);
   const headers = getHeaders(call, object);
-  const range = parseRange(call, object.size);
+  const range = partRange(call, object) ?? parseRange(call, object.size);
   const body = (r?: { start: number; end: number }): Buffer | Readable => {
     const stored = objectBody(call.ctx, object, r);
     return unlocked ? decrypted(stored, unlocked.key, unlocked.sealed, r?.start ?? 0) : stored;
   };
   if (!range) return { headers, body: body() };
-  // A checksum of the whole object does not describe a range; S3 leaves it out.
-  for (const name of Object.keys(headers)) if (name.startsWith('x-amz-checksum-')) delete headers[name];
-  headers['Content-Length'] = String(range.end - range.start + 1);
-  headers['Content-Range'] = `bytes ${range.start}-${range.end}/${object.size}`;
+  partialHeaders(headers, object, range);
+  if (range.end < range.start) return { status: 206, headers, body: Buffer.alloc(0) };
   return { status: 206, headers, body: body(range) };
 };
 
@@ -383,7 +416,13 @@ export const headObject: S3Handler = (call) => {
   refuseSseOnRead(call.headers);
   const object = readableObject(call);
   readKey(call, object);
-  return checkConditions(call, object) ?? { headers: getHeaders(call, object) };
+  const conditional = checkConditions(call, object);
+  if (conditional) return conditional;
+  const headers = getHeaders(call, object);
+  const part = partRange(call, object);
+  if (!part) return { headers };
+  partialHeaders(headers, object, part);
+  return { status: 206, headers };
 };
 
 export const deleteObject: S3Handler = (call) => {

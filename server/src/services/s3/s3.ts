@@ -7,6 +7,7 @@ import {
   deleteBucketOwnershipControls, deletePublicAccessBlock, getBucketAcl, getBucketOwnershipControls, getObjectAcl, getPublicAccessBlock, putBucketAcl,
   putBucketOwnershipControls, putObjectAcl, putPublicAccessBlock,
 } from './access.ts';
+import { getObjectAttributes } from './attributes.ts';
 import { deleteBucketCors, getBucketCors, putBucketCors } from './cors.ts';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucket-encryption.ts';
 import { deleteAccountPublicAccessBlock, getAccountPublicAccessBlock, putAccountPublicAccessBlock } from './control.ts';
@@ -77,6 +78,8 @@ export function routeS3(method: string, bucket: string | undefined, key: string 
     if (method === 'POST') return op('CompleteMultipartUpload', completeMultipartUpload);
     if (method === 'DELETE') return op('AbortMultipartUpload', abortMultipartUpload);
     if (method === 'GET') return op('ListParts', listParts);
+  } else if (has('attributes')) {
+    if (method === 'GET') return op('GetObjectAttributes', getObjectAttributes);
   } else if (has('acl')) {
     if (method === 'GET') return op('GetObjectAcl', getObjectAcl);
     if (method === 'PUT') return op('PutObjectAcl', putObjectAcl);
@@ -84,6 +87,9 @@ export function routeS3(method: string, bucket: string | undefined, key: string 
     if (method === 'GET') return op('GetObjectTagging', getObjectTagging);
     if (method === 'PUT') return op('PutObjectTagging', putObjectTagging);
     if (method === 'DELETE') return op('DeleteObjectTagging', deleteObjectTagging);
+  } else if (has('partNumber') && (method === 'GET' || method === 'HEAD') && ![...query.keys()].some((k) => k !== 'partNumber' && SUBRESOURCES.has(k))) {
+    // GET/HEAD of one part of an object (GetObject, HeadObject: PartNumber).
+    return method === 'GET' ? op('GetObject', getObject) : op('HeadObject', headObject);
   } else if (![...query.keys()].some((k) => SUBRESOURCES.has(k))) {
     if (method === 'PUT') return op('PutObject', putObject);
     if (method === 'GET') return op('GetObject', getObject);
