@@ -18,6 +18,8 @@ export interface BucketRow {
   encryption?: string | null;
   /** JSON list of CORS rules; null: no CORS configuration. */
   cors?: string | null;
+  /** JSON lifecycle configuration (rules and minimum object size); null: none configured. */
+  lifecycle?: string | null;
 }
 export interface ObjectRow {
   bucket_name: string; object_key: string; blob_id: string; size: number; etag: string; last_modified: string;
@@ -93,6 +95,7 @@ export class S3Store {
       setBucketTags: p('UPDATE buckets SET tags = ? WHERE bucket_name = ?'),
       setBucketEncryption: p('UPDATE buckets SET encryption = ? WHERE bucket_name = ?'),
       setBucketCors: p('UPDATE buckets SET cors = ? WHERE bucket_name = ?'),
+      setBucketLifecycle: p('UPDATE buckets SET lifecycle = ? WHERE bucket_name = ?'),
       setBucketAccess: p('UPDATE buckets SET public_access_block = ?, object_ownership = ?, acl = ? WHERE bucket_name = ?'),
       accountPublicAccessBlock: db.prepare<[string], string>('SELECT config FROM account_public_access_blocks WHERE account_id = ?').pluck(),
       putAccountPublicAccessBlock: p('INSERT INTO account_public_access_blocks (account_id, config) VALUES (?, ?) ON CONFLICT DO UPDATE SET config = excluded.config'),
@@ -200,6 +203,11 @@ export class S3Store {
   setBucketCors(name: string, cors: string | null): void {
     this.state.invalidate();
     this.s.setBucketCors.run(cors, name);
+  }
+  /** The bucket's lifecycle configuration (JSON), null for none. */
+  setBucketLifecycle(name: string, lifecycle: string | null): void {
+    this.state.invalidate();
+    this.s.setBucketLifecycle.run(lifecycle, name);
   }
   /** Block Public Access, Object Ownership and the ACL of a bucket, each as stored (see BucketRow). */
   setBucketAccess(name: string, access: { publicAccessBlock: string | null; objectOwnership: string | null; acl: string | null }): void {

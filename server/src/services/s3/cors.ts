@@ -87,7 +87,7 @@ export function parseCorsConfiguration(body: Buffer): CorsRule[] {
  * requestChecksumRequired): Content-MD5 or, since the flexible checksums, an x-amz-checksum-* header or trailer.
  * The body stream verifies whichever is given.
  */
-function requireIntegrityHeader(headers: IncomingHttpHeaders): void {
+export function requireIntegrityHeader(headers: IncomingHttpHeaders): void {
   if (headers['content-md5'] !== undefined) return;
   if (Object.keys(headers).some((h) => h.startsWith('x-amz-checksum-') && h !== 'x-amz-checksum-type')) return;
   const trailer = headers['x-amz-trailer'];

@@ -9,6 +9,7 @@ import {
 } from './access.ts';
 import { getObjectAttributes } from './attributes.ts';
 import { deleteBucketCors, getBucketCors, putBucketCors } from './cors.ts';
+import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecycleConfiguration } from './lifecycle.ts';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucket-encryption.ts';
 import { deleteAccountPublicAccessBlock, getAccountPublicAccessBlock, putAccountPublicAccessBlock } from './control.ts';
 import type { S3Handler } from './common.ts';
@@ -61,6 +62,10 @@ export function routeS3(method: string, bucket: string | undefined, key: string 
       if (method === 'PUT') return op('PutBucketCors', putBucketCors);
       if (method === 'GET') return op('GetBucketCors', getBucketCors);
       if (method === 'DELETE') return op('DeleteBucketCors', deleteBucketCors);
+    } else if (has('lifecycle')) {
+      if (method === 'PUT') return op('PutBucketLifecycleConfiguration', putBucketLifecycleConfiguration);
+      if (method === 'GET') return op('GetBucketLifecycleConfiguration', getBucketLifecycleConfiguration);
+      if (method === 'DELETE') return op('DeleteBucketLifecycle', deleteBucketLifecycle);
     } else if (has('ownershipControls')) {
       if (method === 'PUT') return op('PutBucketOwnershipControls', putBucketOwnershipControls);
       if (method === 'GET') return op('GetBucketOwnershipControls', getBucketOwnershipControls);

@@ -1,0 +1,122 @@
+// S3 bucket lifecycle configuration with the AWS SDK for JavaScript v3 (Put/Get/DeleteBucketLifecycleConfiguration).
+// AWS references: API Reference PutBucketLifecycleConfiguration (up to 1,000 rules; Content-MD5 or a checksum
+// required; x-amz-transition-default-minimum-object-size, default all_storage_classes_128K), GetBucketLifecycleConfiguration
+// (NoSuchLifecycleConfiguration), DeleteBucketLifecycle; S3 User Guide "Lifecycle configuration elements"
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html: Filter or the legacy Prefix, Date
+// at midnight UTC, Days a positive integer, unique rule IDs of at most 255 characters); Service Authorization Reference
+// (s3:PutLifecycleConfiguration authorizes Put and Delete, s3:GetLifecycleConfiguration Get).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CreateUserCommand, PutUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import {
+  CreateBucketCommand, DeleteBucketLifecycleCommand, GetBucketLifecycleConfigurationCommand, PutBucketLifecycleConfigurationCommand, S3Client,
+  type LifecycleRule, type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import type { Iamlocal } from '../../server/src/in-process.ts';
+import { iamlocalPerFile, rejection } from './support.ts';
+
+let local: Iamlocal;
+let iam: IAMClient;
+iamlocalPerFile((started) => ({ local, iam } = started));
+
+const s3 = (principal: 'root' | { user: string } = 'root'): S3Client => new S3Client(local.clientConfig(principal) as S3ClientConfig);
+
+const RULES: LifecycleRule[] = [
+  { ID: 'logs', Filter: { Prefix: 'logs/' }, Status: 'Enabled', Expiration: { Days: 30 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
+  { ID: 'tagged', Filter: { And: { Prefix: 'tmp/', Tags: [{ Key: 'kind', Value: 'scratch' }], ObjectSizeGreaterThan: 10, ObjectSizeLessThan: 1000 } },
+    Status: 'Disabled', Expiration: { Date: new Date('2030-01-01T00:00:00Z') } },
+  { ID: 'archive', Filter: { Tag: { Key: 'archive', Value: 'yes' } }, Status: 'Enabled',
+    Transitions: [{ Days: 30, StorageClass: 'STANDARD_IA' }, { Days: 90, StorageClass: 'GLACIER' }],
+    NoncurrentVersionTransitions: [{ NoncurrentDays: 30, StorageClass: 'GLACIER', NewerNoncurrentVersions: 2 }],
+    NoncurrentVersionExpiration: { NoncurrentDays: 60 } },
+  { ID: 'big', Filter: { ObjectSizeGreaterThan: 1048576 }, Status: 'Enabled', Expiration: { Days: 1 } },
+  { ID: 'all', Filter: {}, Status: 'Enabled', Expiration: { ExpiredObjectDeleteMarker: true } },
+];
+
+test('Put / Get / DeleteBucketLifecycle round trip; NoSuchLifecycleConfiguration; minimum object size echoed', async () => {
+  const root = s3();
+  await root.send(new CreateBucketCommand({ Bucket: 'logs' }));
+  const none = await rejection(root.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'logs' })));
+  assert.deepEqual(none, { name: 'NoSuchLifecycleConfiguration', message: 'The lifecycle configuration does not exist', status: 404 });
+  await root.send(new DeleteBucketLifecycleCommand({ Bucket: 'logs' }));
+  const put = await root.send(new PutBucketLifecycleConfigurationCommand({ Bucket: 'logs', LifecycleConfiguration: { Rules: RULES } }));
+  assert.equal(put.TransitionDefaultMinimumObjectSize, 'all_storage_classes_128K');
+  const got = await root.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'logs' }));
+  assert.deepEqual(got.Rules, RULES);
+  assert.equal(got.TransitionDefaultMinimumObjectSize, 'all_storage_classes_128K');
+  // The legacy rule-level Prefix is returned as given; the header's other value is kept.
+  const legacy: LifecycleRule[] = [{ ID: 'old', Prefix: 'a/', Status: 'Enabled', Expiration: { Days: 3 } }];
+  const again = await root.send(new PutBucketLifecycleConfigurationCommand({
+    Bucket: 'logs', LifecycleConfiguration: { Rules: legacy }, TransitionDefaultMinimumObjectSize: 'varies_by_storage_class' }));
+  assert.equal(again.TransitionDefaultMinimumObjectSize, 'varies_by_storage_class');
+  const replaced = await root.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'logs' }));
+  assert.deepEqual(replaced.Rules, legacy);
+  assert.equal(replaced.TransitionDefaultMinimumObjectSize, 'varies_by_storage_class');
+  await root.send(new DeleteBucketLifecycleCommand({ Bucket: 'logs' }));
+  assert.equal((await rejection(root.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'logs' })))).name, 'NoSuchLifecycleConfiguration');
+  assert.equal((await rejection(root.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'nope' })))).name, 'NoSuchBucket');
+});
+
+test('PutBucketLifecycleConfiguration validation: AWS codes and texts; nothing stored on refusal', async () => {
+  const root = s3();
+  await root.send(new CreateBucketCommand({ Bucket: 'logs' }));
+  const put = (rules: LifecycleRule[]) => rejection(root.send(new PutBucketLifecycleConfigurationCommand({ Bucket: 'logs', LifecycleConfiguration: { Rules: rules } })));
+  const malformed = { name: 'MalformedXML', message: 'The XML you provided was not well-formed or did not validate against our published schema', status: 400 };
+  const invalid = (message: string) => ({ name: 'InvalidArgument', message, status: 400 });
+  assert.deepEqual(await put([{ ID: 'a', Filter: { Prefix: '' }, Status: 'Enabled', Expiration: { Days: 0 } }]),
+    invalid("'Days' for Expiration action must be a positive integer"));
+  assert.deepEqual(await put([{ ID: 'a', Filter: { Prefix: '' }, Status: 'Enabled', Expiration: { Date: new Date('2030-01-01T12:00:00Z') } }]),
+    invalid("'Date' must be at midnight GMT"));
+  assert.deepEqual(await put([{ ID: 'a', Filter: {}, Status: 'Enabled', Expiration: { Days: 1 } }, { ID: 'a', Filter: {}, Status: 'Enabled', Expiration: { Days: 2 } }]),
+    invalid('Rule ID must be unique. Found same ID for more than one rule'));
+  assert.deepEqual(await put([{ ID: 'x'.repeat(256), Filter: {}, Status: 'Enabled', Expiration: { Days: 1 } }]),
+    invalid('ID length should not exceed allowed limit of 255'));
+  assert.deepEqual(await put([{ ID: 'a', Filter: {}, Status: 'Enabled' }]),
+    { name: 'InvalidRequest', message: 'At least one action needs to be specified in a rule', status: 400 });
+  // Neither Filter nor Prefix, or both: the schema refuses it.
+  assert.deepEqual(await put([{ ID: 'a', Status: 'Enabled', Expiration: { Days: 1 } }]), malformed);
+  assert.deepEqual(await put([{ ID: 'a', Prefix: 'x', Filter: { Prefix: 'x' }, Status: 'Enabled', Expiration: { Days: 1 } }]), malformed);
+  // A Filter with two conditions outside And; Days and Date together.
+  assert.deepEqual(await put([{ ID: 'a', Filter: { Prefix: 'x', ObjectSizeGreaterThan: 5 }, Status: 'Enabled', Expiration: { Days: 1 } }]), malformed);
+  assert.deepEqual(await put([{ ID: 'a', Filter: {}, Status: 'Enabled', Expiration: { Days: 1, Date: new Date('2030-01-01T00:00:00Z') } }]), malformed);
+  assert.deepEqual(await put([]), malformed);
+  assert.deepEqual(await put(Array.from({ length: 1001 }, (_, i) => ({ ID: `r${i}`, Filter: {}, Status: 'Enabled', Expiration: { Days: 1 } }))), malformed);
+  assert.equal((await rejection(root.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'logs' })))).name, 'NoSuchLifecycleConfiguration');
+  // Exactly 1,000 rules are accepted.
+  await root.send(new PutBucketLifecycleConfigurationCommand({ Bucket: 'logs', LifecycleConfiguration: {
+    Rules: Array.from({ length: 1000 }, (_, i) => ({ ID: `r${i}`, Filter: { Prefix: `p${i}/` }, Status: 'Enabled', Expiration: { Days: 1 } })) } }));
+  assert.equal((await root.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'logs' }))).Rules?.length, 1000);
+});
+
+test('PutBucketLifecycleConfiguration without Content-MD5 or a checksum: InvalidRequest', async () => {
+  const root = s3();
+  await root.send(new CreateBucketCommand({ Bucket: 'logs' }));
+  const bare = s3();
+  const strip = (next: (args: { request: unknown }) => Promise<unknown>) => async (args: { request: unknown }) => {
+    const headers = (args.request as { headers: Record<string, string> }).headers;
+    for (const name of Object.keys(headers)) if (/^(content-md5|x-amz-checksum-|x-amz-sdk-checksum-|x-amz-trailer)/i.test(name)) delete headers[name];
+    return next(args);
+  };
+  type Middleware = Parameters<typeof bare.middlewareStack.addRelativeTo>[0];
+  bare.middlewareStack.addRelativeTo(strip as unknown as Middleware, { relation: 'after', toMiddleware: 'flexibleChecksumsMiddleware', name: 'stripChecksums' });
+  assert.deepEqual(await rejection(bare.send(new PutBucketLifecycleConfigurationCommand({ Bucket: 'logs', LifecycleConfiguration: { Rules: RULES } }))),
+    { name: 'InvalidRequest', message: 'Missing required header for this request: Content-MD5', status: 400 });
+});
+
+test('IAM: s3:PutLifecycleConfiguration for Put and Delete, s3:GetLifecycleConfiguration for Get', async () => {
+  await s3().send(new CreateBucketCommand({ Bucket: 'logs' }));
+  await iam.send(new CreateUserCommand({ UserName: 'dev' }));
+  const allow = (actions: string[]) => iam.send(new PutUserPolicyCommand({ UserName: 'dev', PolicyName: 'p', PolicyDocument: JSON.stringify({
+    Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: 'arn:aws:s3:::logs' }] }) }));
+  await allow(['s3:GetLifecycleConfiguration']);
+  const dev = s3({ user: 'dev' });
+  const denied = await rejection(dev.send(new PutBucketLifecycleConfigurationCommand({ Bucket: 'logs', LifecycleConfiguration: { Rules: RULES } })));
+  assert.equal(denied.name, 'AccessDenied');
+  assert.match(denied.message, /^User: arn:aws:iam::123456789012:user\/dev is not authorized to perform: s3:PutLifecycleConfiguration on resource: "arn:aws:s3:::logs" because no identity-based policy allows the s3:PutLifecycleConfiguration action$/);
+  assert.match((await rejection(dev.send(new DeleteBucketLifecycleCommand({ Bucket: 'logs' })))).message, /s3:PutLifecycleConfiguration/);
+  assert.equal((await rejection(dev.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'logs' })))).name, 'NoSuchLifecycleConfiguration');
+  await allow(['s3:PutLifecycleConfiguration']);
+  await dev.send(new PutBucketLifecycleConfigurationCommand({ Bucket: 'logs', LifecycleConfiguration: { Rules: RULES } }));
+  assert.match((await rejection(dev.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'logs' })))).message, /not authorized to perform: s3:GetLifecycleConfiguration/);
+  await dev.send(new DeleteBucketLifecycleCommand({ Bucket: 'logs' }));
+});

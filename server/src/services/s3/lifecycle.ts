@@ -1,0 +1,226 @@
+import { AwsError } from '../../errors.ts';
+import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
+import type { XmlObject } from '../../protocol/xml.ts';
+import type { BucketRow } from '../../store/s3-store.ts';
+import { authorize, bucketArn, requireBucket, type S3Call, type S3Handler, type S3Result } from './common.ts';
+import { requireIntegrityHeader } from './cors.ts';
+
+/**
+ * Bucket lifecycle configuration (Put/Get/DeleteBucketLifecycleConfiguration): API Reference
+ * PutBucketLifecycleConfiguration and the User Guide "Lifecycle configuration elements"
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html). Rules are stored in the element
+ * shape GetBucketLifecycleConfiguration returns. Versioning is not implemented, so NoncurrentVersion* actions and
+ * ExpiredObjectDeleteMarker are stored and returned but have nothing to act on.
+ */
+export type LifecycleRule = XmlObject;
+export interface LifecycleConfiguration {
+  rules: LifecycleRule[];
+  /** x-amz-transition-default-minimum-object-size. */
+  minimumObjectSize: string;
+}
+
+/** "An Amazon S3 Lifecycle configuration can have up to 1,000 rules. This limit is not adjustable." */
+export const MAX_LIFECYCLE_RULES = 1000;
+/** 1,000 rules, each with a filter of up to 1,024-byte prefix and tags, pass the 64 KiB other S3 documents are held to. */
+const MAX_LIFECYCLE_BODY = 4 * 1024 * 1024;
+const MIN_SIZE_VALUES = ['all_storage_classes_128K', 'varies_by_storage_class'];
+/** AWS's default since September 2024 when the header is absent. */
+const DEFAULT_MIN_SIZE = 'all_storage_classes_128K';
+const STORAGE_CLASSES = ['GLACIER', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'DEEP_ARCHIVE', 'GLACIER_IR'];
+
+const malformed = (): AwsError => new AwsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
+const invalidArgument = (message: string, name: string, value: string): AwsError =>
+  new AwsError('InvalidArgument', message, 400, { ArgumentName: name, ArgumentValue: value });
+
+const record = (v: unknown): Record<string, unknown> | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+/** An element that must be an object (an empty element parses as ''), with only the given children. */
+function element(v: unknown, fields: string[]): Record<string, unknown> {
+  if (v === '') return {};
+  const r = record(v);
+  if (!r || Object.keys(r).some((k) => !fields.includes(k))) throw malformed();
+  return r;
+}
+function text(v: unknown): string {
+  if (typeof v !== 'string') throw malformed();
+  return v;
+}
+function integer(v: unknown): number {
+  const s = text(v);
+  if (!/^-?\d{1,10}$/.test(s)) throw malformed();
+  const n = Number(s);
+  if (n > 2 ** 31 - 1 || n < -(2 ** 31)) throw malformed();
+  return n;
+}
+function long(v: unknown): number {
+  const s = text(v);
+  if (!/^-?\d{1,19}$/.test(s)) throw malformed();
+  return Number(s);
+}
+/** Date: ISO 8601, and "The date value must conform to the ISO 8601 format. The time is always midnight UTC." */
+function midnight(v: unknown): Date {
+  const s = text(v);
+  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : s);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(s) || Number.isNaN(d.getTime())) throw malformed();
+  if (d.getTime() % 86_400_000 !== 0) throw invalidArgument("'Date' must be at midnight GMT", 'Date', s);
+  return d;
+}
+function tag(v: unknown): XmlObject {
+  const t = element(v, ['Key', 'Value']);
+  if (t.Key === undefined) throw malformed();
+  return { Key: text(t.Key), Value: t.Value === undefined ? '' : text(t.Value) };
+}
+
+/** Filter: empty (every object), or exactly one of Prefix, Tag, ObjectSizeGreaterThan, ObjectSizeLessThan, And. */
+function filter(v: unknown): XmlObject {
+  const f = element(v, ['Prefix', 'Tag', 'ObjectSizeGreaterThan', 'ObjectSizeLessThan', 'And']);
+  const keys = Object.keys(f);
+  if (keys.length > 1) throw malformed();
+  if (f.Prefix !== undefined) return { Prefix: f.Prefix === '' ? '' : text(f.Prefix) };
+  if (f.Tag !== undefined) return { Tag: tag(f.Tag) };
+  if (f.ObjectSizeGreaterThan !== undefined) return { ObjectSizeGreaterThan: long(f.ObjectSizeGreaterThan) };
+  if (f.ObjectSizeLessThan !== undefined) return { ObjectSizeLessThan: long(f.ObjectSizeLessThan) };
+  if (f.And !== undefined) {
+    const a = element(f.And, ['Prefix', 'Tag', 'ObjectSizeGreaterThan', 'ObjectSizeLessThan']);
+    const tags = list(a.Tag).map(tag);
+    if (new Set(tags.map((t) => t.Key)).size !== tags.length) throw new AwsError('InvalidRequest', 'Duplicate Tag Keys are not allowed.', 400);
+    const out: XmlObject = {};
+    if (a.Prefix !== undefined) out.Prefix = a.Prefix === '' ? '' : text(a.Prefix);
+    if (tags.length) out.Tag = tags;
+    if (a.ObjectSizeGreaterThan !== undefined) out.ObjectSizeGreaterThan = long(a.ObjectSizeGreaterThan);
+    if (a.ObjectSizeLessThan !== undefined) out.ObjectSizeLessThan = long(a.ObjectSizeLessThan);
+    return { And: out };
+  }
+  return {};
+}
+
+const RULE_FIELDS = ['ID', 'Prefix', 'Filter', 'Status', 'Expiration', 'Transition', 'NoncurrentVersionTransition', 'NoncurrentVersionExpiration',
+  'AbortIncompleteMultipartUpload'];
+
+function rule(raw: unknown): LifecycleRule {
+  const r = element(raw, RULE_FIELDS);
+  const out: LifecycleRule = {};
+  if (r.ID !== undefined) {
+    const id = r.ID === '' ? '' : text(r.ID);
+    if (id.length > 255) throw invalidArgument('ID length should not exceed allowed limit of 255', 'ID', id);
+    out.ID = id;
+  }
+  // Exactly one of Filter and (the deprecated) Prefix.
+  if ((r.Filter === undefined) === (r.Prefix === undefined)) throw malformed();
+  if (r.Prefix !== undefined) out.Prefix = r.Prefix === '' ? '' : text(r.Prefix);
+  else out.Filter = filter(r.Filter);
+  if (r.Status !== 'Enabled' && r.Status !== 'Disabled') throw malformed();
+  out.Status = r.Status;
+  if (r.Expiration !== undefined) {
+    const e = element(r.Expiration, ['Days', 'Date', 'ExpiredObjectDeleteMarker']);
+    const given = ['Days', 'Date', 'ExpiredObjectDeleteMarker'].filter((k) => e[k] !== undefined);
+    if (given.length !== 1) throw malformed();
+    if (e.Days !== undefined) {
+      const days = integer(e.Days);
+      if (days <= 0) throw invalidArgument("'Days' for Expiration action must be a positive integer", 'Days', String(days));
+      out.Expiration = { Days: days };
+    } else if (e.Date !== undefined) {
+      out.Expiration = { Date: midnight(e.Date).toISOString() };
+    } else {
+      if (e.ExpiredObjectDeleteMarker !== 'true' && e.ExpiredObjectDeleteMarker !== 'false') throw malformed();
+      out.Expiration = { ExpiredObjectDeleteMarker: e.ExpiredObjectDeleteMarker === 'true' };
+    }
+  }
+  const transitions = list(r.Transition).map((raw): XmlObject => {
+    const t = element(raw, ['Days', 'Date', 'StorageClass']);
+    if ((t.Days === undefined) === (t.Date === undefined) || !STORAGE_CLASSES.includes(text(t.StorageClass))) throw malformed();
+    if (t.Days !== undefined) {
+      const days = integer(t.Days);
+      if (days < 0) throw invalidArgument("'Days' for Transition action must be a positive integer", 'Days', String(days));
+      return { Days: days, StorageClass: t.StorageClass as string };
+    }
+    return { Date: midnight(t.Date).toISOString(), StorageClass: t.StorageClass as string };
+  });
+  if (transitions.length) out.Transition = transitions;
+  const noncurrentTransitions = list(r.NoncurrentVersionTransition).map((raw): XmlObject => {
+    const t = element(raw, ['NoncurrentDays', 'StorageClass', 'NewerNoncurrentVersions']);
+    if (t.NoncurrentDays === undefined || !STORAGE_CLASSES.includes(text(t.StorageClass))) throw malformed();
+    return {
+      NoncurrentDays: integer(t.NoncurrentDays), StorageClass: t.StorageClass as string,
+      NewerNoncurrentVersions: t.NewerNoncurrentVersions === undefined ? undefined : integer(t.NewerNoncurrentVersions),
+    };
+  });
+  if (noncurrentTransitions.length) out.NoncurrentVersionTransition = noncurrentTransitions;
+  if (r.NoncurrentVersionExpiration !== undefined) {
+    const e = element(r.NoncurrentVersionExpiration, ['NoncurrentDays', 'NewerNoncurrentVersions']);
+    if (e.NoncurrentDays === undefined) throw malformed();
+    const days = integer(e.NoncurrentDays);
+    if (days <= 0) throw invalidArgument("'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer", 'NoncurrentDays', String(days));
+    out.NoncurrentVersionExpiration = {
+      NoncurrentDays: days, NewerNoncurrentVersions: e.NewerNoncurrentVersions === undefined ? undefined : integer(e.NewerNoncurrentVersions),
+    };
+  }
+  if (r.AbortIncompleteMultipartUpload !== undefined) {
+    const a = element(r.AbortIncompleteMultipartUpload, ['DaysAfterInitiation']);
+    if (a.DaysAfterInitiation === undefined) throw malformed();
+    const days = integer(a.DaysAfterInitiation);
+    if (days <= 0) {
+      throw invalidArgument("'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer", 'DaysAfterInitiation', String(days));
+    }
+    out.AbortIncompleteMultipartUpload = { DaysAfterInitiation: days };
+  }
+  if (!['Expiration', 'Transition', 'NoncurrentVersionTransition', 'NoncurrentVersionExpiration', 'AbortIncompleteMultipartUpload'].some((k) => out[k] !== undefined)) {
+    throw new AwsError('InvalidRequest', 'At least one action needs to be specified in a rule', 400);
+  }
+  return out;
+}
+
+/** A LifecycleConfiguration body: 1 to 1000 Rule elements, IDs unique. */
+export function parseLifecycleConfiguration(body: Buffer): LifecycleRule[] {
+  const doc = parseXmlBody(body, 'LifecycleConfiguration');
+  if (Object.keys(doc).some((k) => k !== 'Rule')) throw malformed();
+  const raw = list(doc.Rule);
+  if (raw.length === 0 || raw.length > MAX_LIFECYCLE_RULES) throw malformed();
+  const rules = raw.map(rule);
+  const seen = new Set<string>();
+  for (const r of rules) {
+    if (typeof r.ID !== 'string' || r.ID === '') continue;
+    if (seen.has(r.ID)) throw invalidArgument('Rule ID must be unique. Found same ID for more than one rule', 'ID', r.ID);
+    seen.add(r.ID);
+  }
+  return rules;
+}
+
+export function bucketLifecycle(bucket: BucketRow): LifecycleConfiguration | undefined {
+  return bucket.lifecycle ? (JSON.parse(bucket.lifecycle) as LifecycleConfiguration) : undefined;
+}
+
+/** PutBucketLifecycleConfiguration: replaces the whole configuration; Content-MD5 or a checksum required (model's requestChecksumRequired). */
+export async function putBucketLifecycleConfiguration(call: S3Call): Promise<S3Result> {
+  const bucket = requireBucket(call);
+  authorize(call, bucket, 's3:PutLifecycleConfiguration', bucketArn(bucket.bucket_name));
+  requireIntegrityHeader(call.headers);
+  const header = call.headers['x-amz-transition-default-minimum-object-size'];
+  const minimumObjectSize = typeof header === 'string' && header !== '' ? header : DEFAULT_MIN_SIZE;
+  if (!MIN_SIZE_VALUES.includes(minimumObjectSize)) {
+    throw invalidArgument(`Invalid value for x-amz-transition-default-minimum-object-size: ${minimumObjectSize}`, 'x-amz-transition-default-minimum-object-size', minimumObjectSize);
+  }
+  const rules = parseLifecycleConfiguration(await call.readBody(MAX_LIFECYCLE_BODY));
+  const config: LifecycleConfiguration = { rules, minimumObjectSize };
+  call.ctx.s3.setBucketLifecycle(bucket.bucket_name, JSON.stringify(config));
+  return { headers: { 'x-amz-transition-default-minimum-object-size': minimumObjectSize } };
+}
+
+export const getBucketLifecycleConfiguration: S3Handler = (call) => {
+  const bucket = requireBucket(call);
+  authorize(call, bucket, 's3:GetLifecycleConfiguration', bucketArn(bucket.bucket_name));
+  const config = bucketLifecycle(bucket);
+  if (!config) throw new AwsError('NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist', 404, { BucketName: bucket.bucket_name });
+  return {
+    headers: { 'x-amz-transition-default-minimum-object-size': config.minimumObjectSize },
+    body: restXmlDocument('LifecycleConfiguration', { Rule: config.rules }),
+  };
+};
+
+/** DeleteBucketLifecycle is authorized as s3:PutLifecycleConfiguration (Service Authorization Reference); 204 with or without one. */
+export const deleteBucketLifecycle: S3Handler = (call) => {
+  const bucket = requireBucket(call);
+  authorize(call, bucket, 's3:PutLifecycleConfiguration', bucketArn(bucket.bucket_name));
+  call.ctx.s3.setBucketLifecycle(bucket.bucket_name, null);
+  return { status: 204 };
+};
