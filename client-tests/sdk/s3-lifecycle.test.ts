@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CreateUserCommand, PutUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import {
-  CreateBucketCommand, DeleteBucketLifecycleCommand, GetBucketLifecycleConfigurationCommand, PutBucketLifecycleConfigurationCommand, S3Client,
+  CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketLifecycleCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand,
+  ListObjectsV2Command, PutObjectCommand, GetBucketLifecycleConfigurationCommand, PutBucketLifecycleConfigurationCommand, S3Client,
   type LifecycleRule, type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import type { Iamlocal } from '../../server/src/in-process.ts';
@@ -119,4 +120,56 @@ test('IAM: s3:PutLifecycleConfiguration for Put and Delete, s3:GetLifecycleConfi
   await dev.send(new PutBucketLifecycleConfigurationCommand({ Bucket: 'logs', LifecycleConfiguration: { Rules: RULES } }));
   assert.match((await rejection(dev.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'logs' })))).message, /not authorized to perform: s3:GetLifecycleConfiguration/);
   await dev.send(new DeleteBucketLifecycleCommand({ Bucket: 'logs' }));
+});
+
+/** POST /_iamlocal/s3/lifecycle/run, as of `now`. */
+async function runLifecycle(now?: string): Promise<{ now: string; expired: unknown[]; transitioned: unknown[]; aborted: { key: string; uploadId: string; rule: string }[] }> {
+  const res = await fetch(`${local.endpoint}/_iamlocal/s3/lifecycle/run${now ? `?now=${encodeURIComponent(now)}` : ''}`, { method: 'POST' });
+  assert.equal(res.status, 200);
+  return await res.json() as Awaited<ReturnType<typeof runLifecycle>>;
+}
+
+test('lifecycle run (admin API): Expiration by Days and Date, filters, transitions, AbortIncompleteMultipartUpload', async () => {
+  const root = s3();
+  await root.send(new CreateBucketCommand({ Bucket: 'logs' }));
+  const put = (Key: string, Body: string, Tagging?: string) => root.send(new PutObjectCommand({ Bucket: 'logs', Key, Body, Tagging }));
+  await put('logs/a.txt', 'a');
+  await put('logs/b.txt', 'b');
+  await put('tmp/small', 'x', 'kind=scratch');
+  await put('tmp/large', 'x'.repeat(200), 'kind=scratch');
+  await put('tmp/untagged', 'x'.repeat(200));
+  await put('cold/data', 'c');
+  await put('keep/me', 'k');
+  const upload = await root.send(new CreateMultipartUploadCommand({ Bucket: 'logs', Key: 'logs/big.bin' }));
+  await root.send(new CreateMultipartUploadCommand({ Bucket: 'logs', Key: 'keep/upload' }));
+  const today = new Date();
+  const midnight = (days: number) => new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + days));
+  await root.send(new PutBucketLifecycleConfigurationCommand({ Bucket: 'logs', LifecycleConfiguration: { Rules: [
+    { ID: 'logs', Filter: { Prefix: 'logs/' }, Status: 'Enabled', Expiration: { Days: 3 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
+    { ID: 'scratch', Filter: { And: { Prefix: 'tmp/', Tags: [{ Key: 'kind', Value: 'scratch' }], ObjectSizeGreaterThan: 100 } }, Status: 'Enabled',
+      Expiration: { Date: midnight(10) } },
+    { ID: 'cold', Filter: { Prefix: 'cold/' }, Status: 'Enabled', Transitions: [{ Days: 1, StorageClass: 'STANDARD_IA' }, { Days: 5, StorageClass: 'GLACIER' }] },
+    { ID: 'off', Filter: {}, Status: 'Disabled', Expiration: { Days: 1 } },
+  ] } }));
+  const keys = async () => ((await root.send(new ListObjectsV2Command({ Bucket: 'logs' }))).Contents ?? []).map((o) => o.Key);
+  // Nothing is due yet (Days count from creation, rounded up to the next midnight UTC).
+  const first = await runLifecycle();
+  assert.deepEqual(first, { now: first.now, expired: [], transitioned: [], aborted: [] });
+  // Two days on: the upload (1 day) is aborted; cold/data moves to STANDARD_IA.
+  const two = await runLifecycle(midnight(2).toISOString());
+  assert.deepEqual(two.expired, []);
+  assert.deepEqual(two.transitioned, [{ bucket: 'logs', key: 'cold/data', storageClass: 'STANDARD_IA', rule: 'cold' }]);
+  assert.deepEqual(two.aborted, [{ bucket: 'logs', key: 'logs/big.bin', uploadId: upload.UploadId, rule: 'logs' }]);
+  assert.deepEqual((await root.send(new ListMultipartUploadsCommand({ Bucket: 'logs' }))).Uploads?.map((u) => u.Key), ['keep/upload']);
+  assert.equal((await root.send(new HeadObjectCommand({ Bucket: 'logs', Key: 'cold/data' }))).StorageClass, 'STANDARD_IA');
+  // Eleven days on: logs/ expired (3 days), the tagged large tmp/ object by Date, cold/data now GLACIER (unreadable until restored).
+  const eleven = await runLifecycle(midnight(11).toISOString());
+  assert.deepEqual(eleven.expired, [
+    { bucket: 'logs', key: 'logs/a.txt', rule: 'logs' }, { bucket: 'logs', key: 'logs/b.txt', rule: 'logs' }, { bucket: 'logs', key: 'tmp/large', rule: 'scratch' },
+  ]);
+  assert.deepEqual(eleven.transitioned, [{ bucket: 'logs', key: 'cold/data', storageClass: 'GLACIER', rule: 'cold' }]);
+  assert.deepEqual(await keys(), ['cold/data', 'keep/me', 'tmp/small', 'tmp/untagged']);
+  assert.equal((await rejection(root.send(new GetObjectCommand({ Bucket: 'logs', Key: 'cold/data' })))).name, 'InvalidObjectState');
+  // A bad ?now is the caller's fault.
+  assert.equal((await fetch(`${local.endpoint}/_iamlocal/s3/lifecycle/run?now=soon`, { method: 'POST' })).status, 400);
 });

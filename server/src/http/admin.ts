@@ -12,6 +12,7 @@ import { applyFixtures, FixtureError, parseFixtureText } from '../store/fixtures
 import { listSnapshots, resetState, restoreSnapshot, SnapshotError, takeSnapshot } from '../store/snapshots.ts';
 import { exportState } from '../store/state.ts';
 import { encodeAuthorizationMessage } from '../services/sts/decode.ts';
+import { runLifecycle } from '../services/s3/lifecycle.ts';
 import { oidcAdminRouter } from './oidc-admin.ts';
 import { credentialBindingsRouter } from './credential-bindings-admin.ts';
 import type { ExpressModule } from './express-module.ts';
@@ -59,6 +60,14 @@ export function adminRouter(ctx: ServerContext, express: ExpressModule): Router 
         principal: q.get('principal') ?? undefined, action: q.get('action') ?? undefined, decision: decision ?? undefined, since: q.get('since') ?? undefined, limit,
       }).map((entry) => ({ ...entry, encodedMessage: encodeAuthorizationMessage(ctx, entry) })),
     });
+  });
+
+  // What AWS's daily lifecycle pass would do, now or as of ?now=ISO-TIME (a later date, to see rules come due).
+  router.post('/s3/lifecycle/run', (req, res) => {
+    const given = new URLSearchParams(req.originalUrl.split('?')[1] ?? '').get('now');
+    const now = given === null ? ctx.now() : new Date(given);
+    if (Number.isNaN(now.getTime())) return badRequest(res, 'now must be an ISO 8601 date-time');
+    res.json(runLifecycle(ctx, now));
   });
 
   router.get('/state', (_req, res) => {

@@ -43,6 +43,7 @@ export interface UploadRow {
   acl?: string | null;
 }
 export interface PartRow { upload_id: string; part_number: number; blob_id: string; size: number; etag: string; md5: Buffer; last_modified: string; iv?: Buffer | null }
+export type LifecycleObject = Pick<ObjectRow, 'object_key' | 'size' | 'last_modified' | 'tags' | 'storage_class'>;
 export type ListedObject = Pick<ObjectRow, 'object_key' | 'size' | 'etag' | 'last_modified' | 'owner_account' | 'storage_class'>;
 
 /** Objects up to this size are stored in SQLite (inline blobs), read whole, and may be served from memory. */
@@ -96,6 +97,10 @@ export class S3Store {
       setBucketEncryption: p('UPDATE buckets SET encryption = ? WHERE bucket_name = ?'),
       setBucketCors: p('UPDATE buckets SET cors = ? WHERE bucket_name = ?'),
       setBucketLifecycle: p('UPDATE buckets SET lifecycle = ? WHERE bucket_name = ?'),
+      lifecycleBuckets: p<BucketRow>('SELECT * FROM buckets WHERE lifecycle IS NOT NULL ORDER BY bucket_name'),
+      lifecycleObjects: p<LifecycleObject>('SELECT object_key, size, last_modified, tags, storage_class FROM objects WHERE bucket_name = ? ORDER BY object_key'),
+      lifecycleUploads: p<UploadRow>('SELECT * FROM multipart_uploads WHERE bucket_name = ? ORDER BY object_key, initiated_at'),
+      setStorageClass: p('UPDATE objects SET storage_class = ? WHERE bucket_name = ? AND object_key = ?'),
       setBucketAccess: p('UPDATE buckets SET public_access_block = ?, object_ownership = ?, acl = ? WHERE bucket_name = ?'),
       accountPublicAccessBlock: db.prepare<[string], string>('SELECT config FROM account_public_access_blocks WHERE account_id = ?').pluck(),
       putAccountPublicAccessBlock: p('INSERT INTO account_public_access_blocks (account_id, config) VALUES (?, ?) ON CONFLICT DO UPDATE SET config = excluded.config'),
@@ -208,6 +213,15 @@ export class S3Store {
   setBucketLifecycle(name: string, lifecycle: string | null): void {
     this.state.invalidate();
     this.s.setBucketLifecycle.run(lifecycle, name);
+  }
+  /** Buckets with a lifecycle configuration, and what a lifecycle run looks at in one. */
+  lifecycleBuckets(): BucketRow[] { return this.s.lifecycleBuckets.all(); }
+  lifecycleObjects(bucket: string): LifecycleObject[] { return this.s.lifecycleObjects.all(bucket); }
+  lifecycleUploads(bucket: string): UploadRow[] { return this.s.lifecycleUploads.all(bucket); }
+  /** A lifecycle transition: the object's storage class changes in place (null: STANDARD). */
+  setObjectStorageClass(bucket: string, key: string, storageClass: string | null): void {
+    this.state.invalidate();
+    this.s.setStorageClass.run(storageClass, bucket, key);
   }
   /** Block Public Access, Object Ownership and the ACL of a bucket, each as stored (see BucketRow). */
   setBucketAccess(name: string, access: { publicAccessBlock: string | null; objectOwnership: string | null; acl: string | null }): void {

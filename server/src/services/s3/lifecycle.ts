@@ -1,6 +1,7 @@
 import { AwsError } from '../../errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
+import type { ServerContext } from '../../context.ts';
 import type { BucketRow } from '../../store/s3-store.ts';
 import { authorize, bucketArn, requireBucket, type S3Call, type S3Handler, type S3Result } from './common.ts';
 import { requireIntegrityHeader } from './cors.ts';
@@ -224,3 +225,96 @@ export const deleteBucketLifecycle: S3Handler = (call) => {
   call.ctx.s3.setBucketLifecycle(bucket.bucket_name, null);
   return { status: 204 };
 };
+
+/**
+ * Applying lifecycle rules. AWS does this asynchronously (once a day); iamlocal does it when asked, through the admin
+ * API, as of `now`. "Lifecycle rules: Based on an object's age"
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecyclemgmt-expiration.html and intro-lifecycle-rules.html):
+ * a Days action is due when the object's creation time plus the days, rounded up to the next midnight UTC, has passed;
+ * a Date action is due on that date for every object the rule's filter matches. Versioning is not implemented, so
+ * NoncurrentVersion* actions and ExpiredObjectDeleteMarker have nothing to act on.
+ */
+export interface LifecycleRun {
+  now: string;
+  expired: { bucket: string; key: string; rule: string }[];
+  transitioned: { bucket: string; key: string; storageClass: string; rule: string }[];
+  aborted: { bucket: string; key: string; uploadId: string; rule: string }[];
+}
+
+const DAY_MS = 86_400_000;
+/** Creation time plus days, rounded up to the next midnight UTC. */
+function dueAfterDays(created: string, days: number): number {
+  const t = Date.parse(created) + days * DAY_MS;
+  return Math.ceil(t / DAY_MS) * DAY_MS;
+}
+function due(action: XmlObject, created: string, now: number): boolean {
+  if (typeof action.Days === 'number') return dueAfterDays(created, action.Days) <= now;
+  if (typeof action.Date === 'string') return Date.parse(action.Date) <= now;
+  return false;
+}
+
+interface Candidate { key: string; size: number; tags: Record<string, string> }
+
+function matches(rule: LifecycleRule, o: Candidate): boolean {
+  if (typeof rule.Prefix === 'string') return o.key.startsWith(rule.Prefix);
+  const f = (rule.Filter ?? {}) as XmlObject;
+  const conditions = (f.And ?? f) as XmlObject;
+  if (typeof conditions.Prefix === 'string' && !o.key.startsWith(conditions.Prefix)) return false;
+  const tags = (conditions.Tag === undefined ? [] : Array.isArray(conditions.Tag) ? conditions.Tag : [conditions.Tag]) as XmlObject[];
+  if (tags.some((t) => o.tags[t.Key as string] !== t.Value)) return false;
+  if (typeof conditions.ObjectSizeGreaterThan === 'number' && !(o.size > conditions.ObjectSizeGreaterThan)) return false;
+  if (typeof conditions.ObjectSizeLessThan === 'number' && !(o.size < conditions.ObjectSizeLessThan)) return false;
+  return true;
+}
+
+/** A rule whose filter is on the key alone (Prefix, or none): the only rules that apply to multipart uploads. */
+function keyOnly(rule: LifecycleRule): boolean {
+  const f = (rule.Filter ?? {}) as XmlObject;
+  const conditions = (f.And ?? f) as XmlObject;
+  return Object.keys(conditions).every((k) => k === 'Prefix');
+}
+
+export function runLifecycle(ctx: ServerContext, now: Date): LifecycleRun {
+  const at = now.getTime();
+  const run: LifecycleRun = { now: now.toISOString(), expired: [], transitioned: [], aborted: [] };
+  const s3 = ctx.s3;
+  for (const bucket of s3.lifecycleBuckets()) {
+    const rules = bucketLifecycle(bucket)!.rules.filter((r) => r.Status === 'Enabled');
+    const ruleId = (r: LifecycleRule): string => (typeof r.ID === 'string' ? r.ID : '');
+    for (const row of s3.lifecycleObjects(bucket.bucket_name)) {
+      const o: Candidate = { key: row.object_key, size: row.size, tags: row.tags ? (JSON.parse(row.tags) as Record<string, string>) : {} };
+      const applicable = rules.filter((r) => matches(r, o));
+      const expiring = applicable.find((r) => r.Expiration !== undefined && due(r.Expiration as XmlObject, row.last_modified, at));
+      if (expiring) {
+        const blob = ctx.db.transaction(() => s3.deleteObject(bucket.bucket_name, row.object_key))();
+        s3.removeBlob(blob);
+        run.expired.push({ bucket: bucket.bucket_name, key: row.object_key, rule: ruleId(expiring) });
+        continue;
+      }
+      // The due transition furthest along (latest) decides the storage class.
+      let target: { storageClass: string; when: number; rule: string } | undefined;
+      for (const r of applicable) {
+        for (const t of (r.Transition ?? []) as XmlObject[]) {
+          if (!due(t, row.last_modified, at)) continue;
+          const when = typeof t.Days === 'number' ? dueAfterDays(row.last_modified, t.Days) : Date.parse(t.Date as string);
+          if (!target || when > target.when) target = { storageClass: t.StorageClass as string, when, rule: ruleId(r) };
+        }
+      }
+      if (target && target.storageClass !== (row.storage_class ?? 'STANDARD')) {
+        s3.setObjectStorageClass(bucket.bucket_name, row.object_key, target.storageClass);
+        run.transitioned.push({ bucket: bucket.bucket_name, key: row.object_key, storageClass: target.storageClass, rule: target.rule });
+      }
+    }
+    const abortRules = rules.filter((r) => r.AbortIncompleteMultipartUpload !== undefined && keyOnly(r));
+    for (const upload of s3.lifecycleUploads(bucket.bucket_name)) {
+      const o: Candidate = { key: upload.object_key, size: 0, tags: {} };
+      const rule = abortRules.find((r) => matches(r, o)
+        && dueAfterDays(upload.initiated_at, (r.AbortIncompleteMultipartUpload as XmlObject).DaysAfterInitiation as number) <= at);
+      if (!rule) continue;
+      const blobs = ctx.db.transaction(() => s3.deleteUpload(upload.upload_id))();
+      for (const blob of blobs) s3.removeBlob(blob);
+      run.aborted.push({ bucket: bucket.bucket_name, key: upload.object_key, uploadId: upload.upload_id, rule: ruleId(rule) });
+    }
+  }
+  return run;
+}
