@@ -174,6 +174,21 @@ export type FixtureBucket = {
     ExposeHeaders?: string[];
     MaxAgeSeconds?: number;
   }>;
+  /** Lifecycle configuration, as GetBucketLifecycleConfiguration shows it; absent: none. Applied by POST /_iamlocal/s3/lifecycle/run */
+  lifecycle?: {
+    Rules: Array<{
+      ID?: string;
+      Prefix?: string;
+      Filter?: Record<string, unknown>;
+      Status: "Enabled" | "Disabled";
+      Expiration?: Record<string, unknown>;
+      Transitions?: Array<Record<string, unknown>>;
+      NoncurrentVersionTransitions?: Array<Record<string, unknown>>;
+      NoncurrentVersionExpiration?: Record<string, unknown>;
+      AbortIncompleteMultipartUpload?: Record<string, unknown>;
+    }>;
+    TransitionDefaultMinimumObjectSize?: "all_storage_classes_128K" | "varies_by_storage_class";
+  };
   objects?: Array<{
     key: string;
     content?: string;

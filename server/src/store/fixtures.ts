@@ -1,4 +1,5 @@
 import { bucketCorsOf } from './s3-cors-fixtures.ts';
+import { bucketLifecycleOf } from './s3-lifecycle-fixtures.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { ServerContext } from '../context.ts';
@@ -227,7 +228,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
 
       r.list(root.buckets, 'buckets').forEach((raw, i) => {
         const path = `buckets[${i}]`;
-        const b = r.object(raw, path, ['name', 'account', 'region', 'policy', 'createDate', 'objects', 'encryption', 'cors', ...BUCKET_ACCESS_FIELDS]);
+        const b = r.object(raw, path, ['name', 'account', 'region', 'policy', 'createDate', 'objects', 'encryption', 'cors', 'lifecycle', ...BUCKET_ACCESS_FIELDS]);
         const accountId = account(b, path);
         const name = r.string(b.name, `${path}.name`);
         if (s3.bucket(name)) r.fail(`${path}.name`, `bucket ${name} already exists`);
@@ -238,6 +239,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
           ...bucketAccessOf(ctx, r, b, path, createdAt, accountId),
           encryption: b.encryption === undefined ? null : bucketEncryptionOf(r, b.encryption, `${path}.encryption`),
           cors: b.cors === undefined || b.cors === null ? null : bucketCorsOf(r, b.cors, `${path}.cors`),
+          lifecycle: b.lifecycle === undefined || b.lifecycle === null ? null : bucketLifecycleOf(r, b.lifecycle, `${path}.lifecycle`),
         });
         r.list(b.objects, `${path}.objects`).forEach((rawObject, j) => {
           const opath = `${path}.objects[${j}]`;

@@ -89,8 +89,8 @@ export class S3Store {
     this.s = {
       bucket: p<BucketRow>('SELECT * FROM buckets WHERE bucket_name = ?'),
       buckets: p<BucketRow>('SELECT * FROM buckets WHERE account_id = ? ORDER BY bucket_name'),
-      insertBucket: p(`INSERT INTO buckets (bucket_name, account_id, region, policy, created_at, public_access_block, object_ownership, acl, encryption, cors)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertBucket: p(`INSERT INTO buckets (bucket_name, account_id, region, policy, created_at, public_access_block, object_ownership, acl, encryption, cors, lifecycle)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       deleteBucket: p('DELETE FROM buckets WHERE bucket_name = ?'),
       setPolicy: p('UPDATE buckets SET policy = ? WHERE bucket_name = ?'),
       setBucketTags: p('UPDATE buckets SET tags = ? WHERE bucket_name = ?'),
@@ -185,7 +185,7 @@ export class S3Store {
   insertBucket(r: BucketRow): void {
     this.state.invalidate();
     this.s.insertBucket.run(r.bucket_name, r.account_id, r.region, r.policy, r.created_at, r.public_access_block ?? null, r.object_ownership ?? null, r.acl ?? null,
-      r.encryption ?? null, r.cors ?? null);
+      r.encryption ?? null, r.cors ?? null, r.lifecycle ?? null);
   }
   deleteBucket(name: string): void {
     this.state.invalidate();

@@ -5,6 +5,7 @@ import type { AccessKeyRow, AccountRow, InlinePolicyRow, ManagedPolicyRow, Polic
 import type { BucketRow, ObjectRow } from './s3-store.ts';
 import { exportAccountSettings, exportEntities } from './entity-fixtures.ts';
 import { exportBucketAccess } from './s3-access-fixtures.ts';
+import { exportLifecycle } from './s3-lifecycle-fixtures.ts';
 import { exportKmsKeys } from './kms-fixtures.ts';
 
 type Json = string | number | boolean | null | undefined | Json[] | { [k: string]: Json };
@@ -66,6 +67,7 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
       name: b.bucket_name, account: b.account_id, region: b.region, policy: b.policy ?? undefined, createDate: b.created_at, ...exportBucketAccess(b),
       encryption: b.encryption ? (JSON.parse(b.encryption) as Json) : undefined,
       cors: b.cors ? (JSON.parse(b.cors) as Json) : undefined,
+      lifecycle: b.lifecycle ? (exportLifecycle(b.lifecycle) as Json) : undefined,
       objects: ctx.db.prepare<[string], ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? ORDER BY object_key').all(b.bucket_name).map((o) => ({
         key: o.object_key, contentBase64: ctx.s3.blobBytes(o.blob_id).toString('base64'), contentType: o.content_type ?? undefined,
         lastModified: o.last_modified, owner: o.owner_account, serverSideEncryption: o.sse ?? undefined, kmsKeyId: o.sse_kms_key_id ?? undefined,
