@@ -72,6 +72,10 @@ test('PutBucketLifecycleConfiguration validation: AWS codes and texts; nothing s
     invalid('Rule ID must be unique. Found same ID for more than one rule'));
   assert.deepEqual(await put([{ ID: 'x'.repeat(256), Filter: {}, Status: 'Enabled', Expiration: { Days: 1 } }]),
     invalid('ID length should not exceed allowed limit of 255'));
+  assert.deepEqual(await put([{ ID: 'a', Filter: {}, Status: 'Enabled', Transitions: [{ Days: 29, StorageClass: 'STANDARD_IA' }] }]),
+    invalid("'Days' in Transition action must be greater than or equal to 30 for storageClass 'STANDARD_IA'"));
+  assert.deepEqual(await put([{ ID: 'a', Filter: {}, Status: 'Enabled', Transitions: [{ Days: 30, StorageClass: 'GLACIER' }, { Days: 60, StorageClass: 'GLACIER' }] }]),
+    invalid("'StorageClass' must be different for 'Transition' actions in same 'Rule'"));
   assert.deepEqual(await put([{ ID: 'a', Filter: {}, Status: 'Enabled' }]),
     { name: 'InvalidRequest', message: 'At least one action needs to be specified in a rule', status: 400 });
   // Neither Filter nor Prefix, or both: the schema refuses it.
@@ -148,27 +152,28 @@ test('lifecycle run (admin API): Expiration by Days and Date, filters, transitio
     { ID: 'logs', Filter: { Prefix: 'logs/' }, Status: 'Enabled', Expiration: { Days: 3 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
     { ID: 'scratch', Filter: { And: { Prefix: 'tmp/', Tags: [{ Key: 'kind', Value: 'scratch' }], ObjectSizeGreaterThan: 100 } }, Status: 'Enabled',
       Expiration: { Date: midnight(10) } },
-    { ID: 'cold', Filter: { Prefix: 'cold/' }, Status: 'Enabled', Transitions: [{ Days: 1, StorageClass: 'STANDARD_IA' }, { Days: 5, StorageClass: 'GLACIER' }] },
+    { ID: 'cold', Filter: { Prefix: 'cold/' }, Status: 'Enabled', Transitions: [{ Days: 30, StorageClass: 'STANDARD_IA' }, { Days: 90, StorageClass: 'GLACIER' }] },
     { ID: 'off', Filter: {}, Status: 'Disabled', Expiration: { Days: 1 } },
   ] } }));
   const keys = async () => ((await root.send(new ListObjectsV2Command({ Bucket: 'logs' }))).Contents ?? []).map((o) => o.Key);
   // Nothing is due yet (Days count from creation, rounded up to the next midnight UTC).
   const first = await runLifecycle();
   assert.deepEqual(first, { now: first.now, expired: [], transitioned: [], aborted: [] });
-  // Two days on: the upload (1 day) is aborted; cold/data moves to STANDARD_IA.
+  // Two days on: the upload (1 day) is aborted.
   const two = await runLifecycle(midnight(2).toISOString());
-  assert.deepEqual(two.expired, []);
-  assert.deepEqual(two.transitioned, [{ bucket: 'logs', key: 'cold/data', storageClass: 'STANDARD_IA', rule: 'cold' }]);
+  assert.deepEqual([two.expired, two.transitioned], [[], []]);
   assert.deepEqual(two.aborted, [{ bucket: 'logs', key: 'logs/big.bin', uploadId: upload.UploadId, rule: 'logs' }]);
   assert.deepEqual((await root.send(new ListMultipartUploadsCommand({ Bucket: 'logs' }))).Uploads?.map((u) => u.Key), ['keep/upload']);
-  assert.equal((await root.send(new HeadObjectCommand({ Bucket: 'logs', Key: 'cold/data' }))).StorageClass, 'STANDARD_IA');
-  // Eleven days on: logs/ expired (3 days), the tagged large tmp/ object by Date, cold/data now GLACIER (unreadable until restored).
+  // Eleven days on: logs/ expired (3 days), and the tagged large tmp/ object by Date.
   const eleven = await runLifecycle(midnight(11).toISOString());
   assert.deepEqual(eleven.expired, [
     { bucket: 'logs', key: 'logs/a.txt', rule: 'logs' }, { bucket: 'logs', key: 'logs/b.txt', rule: 'logs' }, { bucket: 'logs', key: 'tmp/large', rule: 'scratch' },
   ]);
-  assert.deepEqual(eleven.transitioned, [{ bucket: 'logs', key: 'cold/data', storageClass: 'GLACIER', rule: 'cold' }]);
   assert.deepEqual(await keys(), ['cold/data', 'keep/me', 'tmp/small', 'tmp/untagged']);
+  // 31 days on, cold/data moves to STANDARD_IA; 91 days on, to GLACIER (unreadable until restored).
+  assert.deepEqual((await runLifecycle(midnight(31).toISOString())).transitioned, [{ bucket: 'logs', key: 'cold/data', storageClass: 'STANDARD_IA', rule: 'cold' }]);
+  assert.equal((await root.send(new HeadObjectCommand({ Bucket: 'logs', Key: 'cold/data' }))).StorageClass, 'STANDARD_IA');
+  assert.deepEqual((await runLifecycle(midnight(91).toISOString())).transitioned, [{ bucket: 'logs', key: 'cold/data', storageClass: 'GLACIER', rule: 'cold' }]);
   assert.equal((await rejection(root.send(new GetObjectCommand({ Bucket: 'logs', Key: 'cold/data' })))).name, 'InvalidObjectState');
   // A bad ?now is the caller's fault.
   assert.equal((await fetch(`${local.endpoint}/_iamlocal/s3/lifecycle/run?now=soon`, { method: 'POST' })).status, 400);

@@ -133,10 +133,17 @@ function rule(raw: unknown): LifecycleRule {
     if (t.Days !== undefined) {
       const days = integer(t.Days);
       if (days < 0) throw invalidArgument("'Days' for Transition action must be a positive integer", 'Days', String(days));
+      // Objects stay 30 days in STANDARD before an infrequent-access class (User Guide, "Transitioning objects").
+      if (days < 30 && (t.StorageClass === 'STANDARD_IA' || t.StorageClass === 'ONEZONE_IA')) {
+        throw invalidArgument(`'Days' in Transition action must be greater than or equal to 30 for storageClass '${t.StorageClass}'`, 'Days', String(days));
+      }
       return { Days: days, StorageClass: t.StorageClass as string };
     }
     return { Date: midnight(t.Date).toISOString(), StorageClass: t.StorageClass as string };
   });
+  if (new Set(transitions.map((t) => t.StorageClass)).size !== transitions.length) {
+    throw invalidArgument("'StorageClass' must be different for 'Transition' actions in same 'Rule'", 'StorageClass', String(transitions[0]!.StorageClass));
+  }
   if (transitions.length) out.Transition = transitions;
   const noncurrentTransitions = list(r.NoncurrentVersionTransition).map((raw): XmlObject => {
     const t = element(raw, ['NoncurrentDays', 'StorageClass', 'NewerNoncurrentVersions']);
