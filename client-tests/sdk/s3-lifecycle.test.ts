@@ -143,6 +143,8 @@ test('lifecycle run (admin API): Expiration by Days and Date, filters, transitio
   await put('tmp/large', 'x'.repeat(200), 'kind=scratch');
   await put('tmp/untagged', 'x'.repeat(200));
   await put('cold/data', 'c');
+  // Already colder than any transition of the rule: left alone (transitions never warm an object up).
+  await root.send(new PutObjectCommand({ Bucket: 'logs', Key: 'cold/frozen', Body: 'f', StorageClass: 'DEEP_ARCHIVE' }));
   await put('keep/me', 'k');
   const upload = await root.send(new CreateMultipartUploadCommand({ Bucket: 'logs', Key: 'logs/big.bin' }));
   await root.send(new CreateMultipartUploadCommand({ Bucket: 'logs', Key: 'keep/upload' }));
@@ -169,7 +171,7 @@ test('lifecycle run (admin API): Expiration by Days and Date, filters, transitio
   assert.deepEqual(eleven.expired, [
     { bucket: 'logs', key: 'logs/a.txt', rule: 'logs' }, { bucket: 'logs', key: 'logs/b.txt', rule: 'logs' }, { bucket: 'logs', key: 'tmp/large', rule: 'scratch' },
   ]);
-  assert.deepEqual(await keys(), ['cold/data', 'keep/me', 'tmp/small', 'tmp/untagged']);
+  assert.deepEqual(await keys(), ['cold/data', 'cold/frozen', 'keep/me', 'tmp/small', 'tmp/untagged']);
   // 31 days on, cold/data moves to STANDARD_IA; 91 days on, to GLACIER (unreadable until restored).
   assert.deepEqual((await runLifecycle(midnight(31).toISOString())).transitioned, [{ bucket: 'logs', key: 'cold/data', storageClass: 'STANDARD_IA', rule: 'cold' }]);
   assert.equal((await root.send(new HeadObjectCommand({ Bucket: 'logs', Key: 'cold/data' }))).StorageClass, 'STANDARD_IA');

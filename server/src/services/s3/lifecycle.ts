@@ -281,6 +281,10 @@ function keyOnly(rule: LifecycleRule): boolean {
   return Object.keys(conditions).every((k) => k === 'Prefix');
 }
 
+const WATERFALL = ['STANDARD', 'INTELLIGENT_TIERING', 'STANDARD_IA', 'ONEZONE_IA', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'];
+/** REDUCED_REDUNDANCY (and anything unknown) counts as STANDARD. */
+const rank = (storageClass: string): number => Math.max(0, WATERFALL.indexOf(storageClass));
+
 export function runLifecycle(ctx: ServerContext, now: Date): LifecycleRun {
   const at = now.getTime();
   const run: LifecycleRun = { now: now.toISOString(), expired: [], transitioned: [], aborted: [] };
@@ -307,7 +311,8 @@ export function runLifecycle(ctx: ServerContext, now: Date): LifecycleRun {
           if (!target || when > target.when) target = { storageClass: t.StorageClass as string, when, rule: ruleId(r) };
         }
       }
-      if (target && target.storageClass !== (row.storage_class ?? 'STANDARD')) {
+      // Transitions only go down the waterfall (User Guide, "Transitioning objects"): never back to a warmer class.
+      if (target && rank(target.storageClass) > rank(row.storage_class ?? 'STANDARD')) {
         s3.setObjectStorageClass(bucket.bucket_name, row.object_key, target.storageClass);
         run.transitioned.push({ bucket: bucket.bucket_name, key: row.object_key, storageClass: target.storageClass, rule: target.rule });
       }
