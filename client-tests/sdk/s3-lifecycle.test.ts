@@ -76,6 +76,8 @@ test('PutBucketLifecycleConfiguration validation: AWS codes and texts; nothing s
     invalid("'Days' in Transition action must be greater than or equal to 30 for storageClass 'STANDARD_IA'"));
   assert.deepEqual(await put([{ ID: 'a', Filter: {}, Status: 'Enabled', Transitions: [{ Days: 30, StorageClass: 'GLACIER' }, { Days: 60, StorageClass: 'GLACIER' }] }]),
     invalid("'StorageClass' must be different for 'Transition' actions in same 'Rule'"));
+  assert.deepEqual(await put([{ ID: 'a', Filter: { Tag: { Key: 'k', Value: 'v' } }, Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }]),
+    { name: 'InvalidRequest', message: 'AbortIncompleteMultipartUpload cannot be specified with Tags.', status: 400 });
   assert.deepEqual(await put([{ ID: 'a', Filter: {}, Status: 'Enabled' }]),
     { name: 'InvalidRequest', message: 'At least one action needs to be specified in a rule', status: 400 });
   // Neither Filter nor Prefix, or both: the schema refuses it.
@@ -142,7 +144,9 @@ test('lifecycle run (admin API): Expiration by Days and Date, filters, transitio
   await put('tmp/small', 'x', 'kind=scratch');
   await put('tmp/large', 'x'.repeat(200), 'kind=scratch');
   await put('tmp/untagged', 'x'.repeat(200));
+  // Under 128 KB: not transitioned (the default minimum object size since September 2024); at 128 KB it is.
   await put('cold/data', 'c');
+  await put('cold/big', 'b'.repeat(128 * 1024));
   // Already colder than any transition of the rule: left alone (transitions never warm an object up).
   await root.send(new PutObjectCommand({ Bucket: 'logs', Key: 'cold/frozen', Body: 'f', StorageClass: 'DEEP_ARCHIVE' }));
   await put('keep/me', 'k');
@@ -171,12 +175,13 @@ test('lifecycle run (admin API): Expiration by Days and Date, filters, transitio
   assert.deepEqual(eleven.expired, [
     { bucket: 'logs', key: 'logs/a.txt', rule: 'logs' }, { bucket: 'logs', key: 'logs/b.txt', rule: 'logs' }, { bucket: 'logs', key: 'tmp/large', rule: 'scratch' },
   ]);
-  assert.deepEqual(await keys(), ['cold/data', 'cold/frozen', 'keep/me', 'tmp/small', 'tmp/untagged']);
-  // 31 days on, cold/data moves to STANDARD_IA; 91 days on, to GLACIER (unreadable until restored).
-  assert.deepEqual((await runLifecycle(midnight(31).toISOString())).transitioned, [{ bucket: 'logs', key: 'cold/data', storageClass: 'STANDARD_IA', rule: 'cold' }]);
-  assert.equal((await root.send(new HeadObjectCommand({ Bucket: 'logs', Key: 'cold/data' }))).StorageClass, 'STANDARD_IA');
-  assert.deepEqual((await runLifecycle(midnight(91).toISOString())).transitioned, [{ bucket: 'logs', key: 'cold/data', storageClass: 'GLACIER', rule: 'cold' }]);
-  assert.equal((await rejection(root.send(new GetObjectCommand({ Bucket: 'logs', Key: 'cold/data' })))).name, 'InvalidObjectState');
+  assert.deepEqual(await keys(), ['cold/big', 'cold/data', 'cold/frozen', 'keep/me', 'tmp/small', 'tmp/untagged']);
+  // 31 days on, cold/big moves to STANDARD_IA; 91 days on, to GLACIER (unreadable until restored).
+  assert.deepEqual((await runLifecycle(midnight(31).toISOString())).transitioned, [{ bucket: 'logs', key: 'cold/big', storageClass: 'STANDARD_IA', rule: 'cold' }]);
+  assert.equal((await root.send(new HeadObjectCommand({ Bucket: 'logs', Key: 'cold/big' }))).StorageClass, 'STANDARD_IA');
+  assert.deepEqual((await runLifecycle(midnight(91).toISOString())).transitioned, [{ bucket: 'logs', key: 'cold/big', storageClass: 'GLACIER', rule: 'cold' }]);
+  assert.equal((await rejection(root.send(new GetObjectCommand({ Bucket: 'logs', Key: 'cold/big' })))).name, 'InvalidObjectState');
+  assert.equal((await root.send(new HeadObjectCommand({ Bucket: 'logs', Key: 'cold/data' }))).StorageClass, undefined);
   // A bad ?now is the caller's fault.
   assert.equal((await fetch(`${local.endpoint}/_iamlocal/s3/lifecycle/run?now=soon`, { method: 'POST' })).status, 400);
 });

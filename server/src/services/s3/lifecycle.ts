@@ -172,6 +172,14 @@ function rule(raw: unknown): LifecycleRule {
     }
     out.AbortIncompleteMultipartUpload = { DaysAfterInitiation: days };
   }
+  if (out.AbortIncompleteMultipartUpload !== undefined && out.Filter !== undefined) {
+    const f = out.Filter as XmlObject;
+    const conditions = (f.And ?? f) as XmlObject;
+    if (conditions.Tag !== undefined) throw new AwsError('InvalidRequest', 'AbortIncompleteMultipartUpload cannot be specified with Tags.', 400);
+    if (conditions.ObjectSizeGreaterThan !== undefined || conditions.ObjectSizeLessThan !== undefined) {
+      throw new AwsError('InvalidRequest', 'AbortIncompleteMultipartUpload cannot be specified with Object Size', 400);
+    }
+  }
   if (!['Expiration', 'Transition', 'NoncurrentVersionTransition', 'NoncurrentVersionExpiration', 'AbortIncompleteMultipartUpload'].some((k) => out[k] !== undefined)) {
     throw new AwsError('InvalidRequest', 'At least one action needs to be specified in a rule', 400);
   }
@@ -281,6 +289,19 @@ function keyOnly(rule: LifecycleRule): boolean {
   return Object.keys(conditions).every((k) => k === 'Prefix');
 }
 
+/**
+ * "Starting September 2024, the default behavior prevents objects smaller than 128 KB from being transitioned to any
+ * storage class"; varies_by_storage_class lets them go to GLACIER and DEEP_ARCHIVE; a rule with an object size filter
+ * sets its own minimum (User Guide, "Transitioning objects", minimum object size).
+ */
+function transitionsAtSize(rule: LifecycleRule, storageClass: string, size: number, minimumObjectSize: string): boolean {
+  if (size >= 128 * 1024) return true;
+  const f = (rule.Filter ?? {}) as XmlObject;
+  const conditions = (f.And ?? f) as XmlObject;
+  if (conditions.ObjectSizeGreaterThan !== undefined || conditions.ObjectSizeLessThan !== undefined) return true;
+  return minimumObjectSize === 'varies_by_storage_class' && (storageClass === 'GLACIER' || storageClass === 'DEEP_ARCHIVE');
+}
+
 const WATERFALL = ['STANDARD', 'INTELLIGENT_TIERING', 'STANDARD_IA', 'ONEZONE_IA', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'];
 /** REDUCED_REDUNDANCY (and anything unknown) counts as STANDARD. */
 const rank = (storageClass: string): number => Math.max(0, WATERFALL.indexOf(storageClass));
@@ -290,7 +311,8 @@ export function runLifecycle(ctx: ServerContext, now: Date): LifecycleRun {
   const run: LifecycleRun = { now: now.toISOString(), expired: [], transitioned: [], aborted: [] };
   const s3 = ctx.s3;
   for (const bucket of s3.lifecycleBuckets()) {
-    const rules = bucketLifecycle(bucket)!.rules.filter((r) => r.Status === 'Enabled');
+    const config = bucketLifecycle(bucket)!;
+    const rules = config.rules.filter((r) => r.Status === 'Enabled');
     const ruleId = (r: LifecycleRule): string => (typeof r.ID === 'string' ? r.ID : '');
     for (const row of s3.lifecycleObjects(bucket.bucket_name)) {
       const o: Candidate = { key: row.object_key, size: row.size, tags: row.tags ? (JSON.parse(row.tags) as Record<string, string>) : {} };
@@ -306,7 +328,7 @@ export function runLifecycle(ctx: ServerContext, now: Date): LifecycleRun {
       let target: { storageClass: string; when: number; rule: string } | undefined;
       for (const r of applicable) {
         for (const t of (r.Transition ?? []) as XmlObject[]) {
-          if (!due(t, row.last_modified, at)) continue;
+          if (!due(t, row.last_modified, at) || !transitionsAtSize(r, t.StorageClass as string, row.size, config.minimumObjectSize)) continue;
           const when = typeof t.Days === 'number' ? dueAfterDays(row.last_modified, t.Days) : Date.parse(t.Date as string);
           if (!target || when > target.when) target = { storageClass: t.StorageClass as string, when, rule: ruleId(r) };
         }
