@@ -157,12 +157,18 @@ export class S3Store {
    * bucket was deleted while the body streamed in, or `guard` throws. Resolves, once committed, with the blob it replaced, for the caller to
    * remove.
    */
-  recordObject(row: ObjectRow, guard?: (current: ObjectRow | undefined) => void): Promise<{ bucketGone: boolean; previous?: string }> {
+  /**
+   * Writes an object's row, and its ACL grants (JSON) when the write carries any, in one transaction: the ACL belongs
+   * to this version, never to a write that commits between the two.
+   */
+  recordObject(row: ObjectRow, acl?: string, guard?: (current: ObjectRow | undefined) => void): Promise<{ bucketGone: boolean; previous?: string }> {
     return this.writes.run(() => {
       if (this.s.bucketExists.get(row.bucket_name) === undefined) return { bucketGone: true };
       // A conditional write decides against the object as it is when the write commits (S3's "first to finish wins").
       guard?.(this.s.object.get(row.bucket_name, row.object_key));
-      return { bucketGone: false, previous: this.putObject(row) };
+      const previous = this.putObject(row);
+      if (acl !== undefined) this.s.putObjectAcl.run(row.bucket_name, row.object_key, acl);
+      return { bucketGone: false, previous };
     });
   }
 

@@ -80,10 +80,10 @@ function objectResponseHeaders(object: ObjectRow, write = false): Record<string,
   return headers;
 }
 
-async function commit(call: S3Call, row: ObjectRow, guard?: (current: ObjectRow | undefined) => void): Promise<void> {
+async function commit(call: S3Call, row: ObjectRow, acl: string | undefined, guard?: (current: ObjectRow | undefined) => void): Promise<void> {
   let result: Awaited<ReturnType<typeof call.ctx.s3.recordObject>>;
   try {
-    result = await call.ctx.s3.recordObject(row, guard);
+    result = await call.ctx.s3.recordObject(row, acl, guard);
   } catch (error) {
     call.ctx.s3.removeBlob(row.blob_id);
     throw error;
@@ -122,8 +122,7 @@ export async function putObject(call: S3Call): Promise<S3Result> {
     storage_class: storageClass, sse_customer: customer && iv ? sealedObjectKey(customer, [{ size: blob.size, iv: iv.toString('base64') }]) : null,
     sse_kms: encryption.kms && iv ? storedRecord(encryption.kms.record, [{ size: blob.size, iv: iv.toString('base64') }]) : null,
   };
-  await commit(call, row, condition?.atCommit);
-  if (access.acl) call.ctx.s3.setObjectAcl(row.bucket_name, row.object_key, access.acl);
+  await commit(call, row, access.acl ?? undefined, condition?.atCommit);
   const headers = objectResponseHeaders(row, true);
   if (checksum) headers[`x-amz-checksum-${checksum.algorithm.toLowerCase()}`] = checksum.value;
   return { headers };
@@ -231,8 +230,7 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
     // Shared bytes keep the source's ETag, so they keep its parts too; bytes written anew are one part.
     parts: blob.etag === source.etag ? (source.parts ?? null) : null,
   };
-  await commit(call, row, condition?.atCommit);
-  if (access.acl) call.ctx.s3.setObjectAcl(row.bucket_name, row.object_key, access.acl);
+  await commit(call, row, access.acl ?? undefined, condition?.atCommit);
   return {
     headers: objectResponseHeaders(row, true),
     body: restXmlDocument('CopyObjectResult', { ETag: row.etag, LastModified: row.last_modified }),
