@@ -1,6 +1,5 @@
 import { AwsError } from '../errors.ts';
-import type { ShapeSpec } from './query.ts';
-import { compilePattern, lowerFirst } from './model-patterns.ts';
+import { lowerFirst, stringConstraintProblems, type ShapeSpec } from './model-constraints.ts';
 
 /** A decoded awsJson member: blobs are Buffers, timestamps Dates, everything else as JSON has it. */
 export type JsonValue = string | number | boolean | Buffer | Date | JsonValue[] | JsonInput;
@@ -72,13 +71,7 @@ class JsonDecoder {
       default: {
         if (typeof raw !== 'string') throw serialization();
         this.checkLength(path, [...raw].length, spec, `'${raw}'`);
-        if (spec.enum && !spec.enum.includes(raw)) {
-          this.problems.push(`Value '${raw}' at '${path}' failed to satisfy constraint: Member must satisfy enum value set: [${spec.enum.join(', ')}]`);
-        }
-        if (spec.pattern) {
-          const re = compilePattern(spec.pattern);
-          if (re && !re.test(raw)) this.problems.push(`Value '${raw}' at '${path}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${spec.pattern}`);
-        }
+        this.problems.push(...stringConstraintProblems(raw, path, spec));
         return raw;
       }
     }

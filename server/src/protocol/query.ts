@@ -1,20 +1,8 @@
 import { AwsError } from '../errors.ts';
 import { writeXml, XML_DECLARATION, type XmlObject } from './xml.ts';
-import { compilePattern, lowerFirst } from './model-patterns.ts';
+import { lowerFirst, stringConstraintProblems, type ShapeSpec } from './model-constraints.ts';
 
-/** Input constraints of one member, as extracted from botocore's service model by scripts/gen-models.py. */
-export interface ShapeSpec {
-  type: string;
-  min?: number;
-  max?: number;
-  pattern?: string;
-  enum?: string[];
-  members?: Record<string, ShapeSpec>;
-  required?: string[];
-  member?: ShapeSpec;
-  key?: ShapeSpec;
-  value?: ShapeSpec;
-}
+export type { ShapeSpec };
 
 export interface ServiceModel {
   apiVersion: string;
@@ -119,13 +107,7 @@ class InputDecoder {
     }
     if (spec.type === 'timestamp') return raw;
     this.checkLength(path, [...raw].length, spec, 'length', raw);
-    if (spec.enum && !spec.enum.includes(raw)) {
-      this.problems.push(`Value '${raw}' at '${path}' failed to satisfy constraint: Member must satisfy enum value set: [${spec.enum.join(', ')}]`);
-    }
-    if (spec.pattern) {
-      const re = compilePattern(spec.pattern);
-      if (re && !re.test(raw)) this.problems.push(`Value '${raw}' at '${path}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${spec.pattern}`);
-    }
+    this.problems.push(...stringConstraintProblems(raw, path, spec));
     return raw;
   }
 
