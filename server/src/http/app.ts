@@ -62,7 +62,10 @@ function resolveCaller(ctx: ServerContext, family: ServiceFamily, req: IncomingM
     ? authenticateSigV2<CredentialLookup>(signed, ctx.now(), lookup, virtualHostBucket(req.headers.host))
     : authenticate<CredentialLookup>(signed, family, ctx.now(), lookup);
   if (result.ok === 'anonymous') return { caller: ANONYMOUS };
-  if (result.ok === false) return { caller: ANONYMOUS, error: new AwsError(result.error.code, result.error.message, result.error.status, result.error.extra) };
+  if (result.ok === false) {
+    if (result.error.code === 'InvalidClientTokenId' || result.error.code === 'InvalidAccessKeyId') hintUnknownSession(ctx, req, rawQuery, result.error.code);
+    return { caller: ANONYMOUS, error: new AwsError(result.error.code, result.error.message, result.error.status, result.error.extra) };
+  }
   const caller = result.credential.resolve();
   recordCredentialUse(ctx, caller, result.service, result.region);
   return { caller, auth: result };
@@ -331,16 +334,14 @@ const hintedSessionKeys = new Set<string>();
  * its sessions, while the AWS CLI (and boto3) keep role_arn credentials in ~/.aws/cli/cache until they expire. AWS's
  * answer (InvalidClientTokenId, InvalidAccessKeyId) stays as AWS words it; the server log says why, once per key.
  */
-function hintUnknownSession(ctx: ServerContext, res: ServerResponse, record: RequestRecord, accessKeyId: string): void {
-  if (hintedSessionKeys.has(accessKeyId) || !ctx.log.isLevelEnabled('warn')) return;
-  res.once('finish', () => {
-    if ((record.errorCode !== 'InvalidClientTokenId' && record.errorCode !== 'InvalidAccessKeyId') || hintedSessionKeys.has(accessKeyId)) return;
-    if (hintedSessionKeys.size >= 1000) hintedSessionKeys.clear();
-    hintedSessionKeys.add(accessKeyId);
-    ctx.log.warn({ accessKeyId, errorCode: record.errorCode },
-      `unknown temporary access key ${accessKeyId}: this iamlocal never issued it (or a restart of a :memory: server or a reset forgot it). ` +
-      'The AWS CLI and boto3 reuse role_arn credentials cached in ~/.aws/cli/cache until they expire: delete that cache (rm -rf ~/.aws/cli/cache) or assume the role again.');
-  });
+function hintUnknownSession(ctx: ServerContext, req: IncomingMessage, rawQuery: string, errorCode: string): void {
+  const accessKeyId = credentialScopeOf(req.headers, rawQuery)?.accessKeyId;
+  if (!accessKeyId?.startsWith('ASIA') || hintedSessionKeys.has(accessKeyId) || !ctx.log.isLevelEnabled('warn')) return;
+  if (hintedSessionKeys.size >= 1000) hintedSessionKeys.clear();
+  hintedSessionKeys.add(accessKeyId);
+  ctx.log.warn({ accessKeyId, errorCode },
+    `unknown temporary access key ${accessKeyId}: this iamlocal never issued it (or a restart of a :memory: server or a reset forgot it). ` +
+    'The AWS CLI and boto3 reuse role_arn credentials cached in ~/.aws/cli/cache until they expire: delete that cache (rm -rf ~/.aws/cli/cache) or assume the role again.');
 }
 
 /**
@@ -364,7 +365,6 @@ export function createApp(ctx: ServerContext): App {
     }
     const target = splitUrl(req.url ?? '/');
     const scope = credentialScopeOf(req.headers, target.rawQuery);
-    if (scope?.accessKeyId.startsWith('ASIA')) hintUnknownSession(ctx, res, record, scope.accessKeyId);
     const work = isQueryRequest(req, target.rawPath, target.rawQuery, scope?.service)
       ? handleQuery(ctx, req, res, record, target, scope?.service)
       : isKmsRequest(req, scope?.service) ? handleJson(ctx, req, res, record, target) : handleS3(ctx, req, res, record, target);
