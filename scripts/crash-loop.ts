@@ -58,7 +58,11 @@ export async function runCrashLoop(iterations: number, log: (line: string) => vo
       const workers: Promise<void>[] = [];
       // Each worker owns its entities (one user stream, one policy, a set of keys), so per-entity order is known.
       for (let w = 0; w < 8; w++) workers.push(worker(server, agent, w, () => killed));
-      await new Promise((r) => setTimeout(r, 200 + Math.random() * 1800));
+      // Killed after a random number of acknowledged writes (not a random time), so a slow machine still has work in
+      // flight at the kill; the time cap only stops a stalled server from hanging the loop.
+      const killAt = acknowledged + 40 + Math.floor(Math.random() * 160);
+      const cap = performance.now() + 20_000;
+      while (acknowledged < killAt && performance.now() < cap) await new Promise((r) => setTimeout(r, 5));
       killed = true;
       server.child.kill('SIGKILL');
       await server.exited;

@@ -134,14 +134,15 @@ describe('on loopback', () => {
     assert.equal(found.body.decisions.length, 100);
     assert.ok(found.body.decisions.every((d) => d.decision === 'deny' && d.action === 's3:GetObject' && d.resource.includes('needle')));
     assert.equal(found.body.next, null);
-    assert.ok(found.ms < 1000, `filtered search took ${found.ms} ms`);
+    // Guards against a runaway scan only; the figures are in the bench.
+    assert.ok(found.ms < 5000, `filtered search took ${found.ms} ms`);
     // Paging back through the allowed IAM calls: pages of 500 that neither overlap nor skip.
     let before: number | null = null;
     const seen = new Set<number>();
     for (let page = 0; page < 4; page++) {
       const { body, ms } = await time(`/_iamlocal/console/decisions?service=iam&limit=500${before === null ? '' : `&before=${before}`}`);
       assert.equal(body.decisions.length, 500);
-      assert.ok(ms < 1000, `page ${page} took ${ms} ms`);
+      assert.ok(ms < 5000, `page ${page} took ${ms} ms`);
       for (const d of body.decisions) {
         assert.ok(!seen.has(d.id));
         seen.add(d.id);
@@ -173,7 +174,8 @@ describe('on loopback', () => {
       ctx.decisions.record(new Date(), USER, 's3:GetObject', 'arn:aws:s3:::b/denied', DENY, new Map(), 'on');
       let text = '';
       while (!text.includes('\n\n')) text += (await reader.read()).value ?? '';
-      assert.ok(Date.now() - started < 1000);
+      // Pushed, not polled on a long period; generous so that a busy machine does not fail it.
+      assert.ok(Date.now() - started < 2500);
       const sent = JSON.parse(text.replace(/^data: /, '')) as { resource: string; message: string }[];
       assert.deepEqual(sent.map((d) => d.resource), ['arn:aws:s3:::b/denied']);
       assert.equal(sent[0]!.message, `User: ${USER} is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::b/denied" because no identity-based policy allows the s3:GetObject action`);

@@ -14,12 +14,19 @@ import { evaluate, parsePolicy } from '../src/policy/index.ts';
 import type { CallerPrincipal } from '../src/policy/index.ts';
 import { form, signedHeaders } from './support/sign.ts';
 
-/** Runs `fn` and fails if it takes longer than `ms`. */
-function within<T>(ms: number, what: string, fn: () => T): T {
+/**
+ * A guard against blow-ups, not a performance target (those are in `npm run bench`): the inputs are sized so that linear
+ * work takes milliseconds and quadratic or exponential work takes minutes, so a bound of seconds separates them on
+ * however slow or busy a machine.
+ */
+const HANG_GUARD_MS = 5_000;
+
+/** Runs `fn` and fails if it takes longer than the hang guard. */
+function finishes<T>(what: string, fn: () => T): T {
   const started = performance.now();
   const result = fn();
   const took = performance.now() - started;
-  assert.ok(took < ms, `${what} took ${took.toFixed(0)} ms (limit ${ms} ms)`);
+  assert.ok(took < HANG_GUARD_MS, `${what} took ${took.toFixed(0)} ms (guard ${HANG_GUARD_MS} ms)`);
   return result;
 }
 
@@ -48,7 +55,7 @@ describe('XML request bodies are parsed safely', () => {
   const laughs = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">${Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`).join('')}]><Tagging><TagSet><Tag><Key>k</Key><Value>&lol9;</Value></Tag></TagSet></Tagging>`;
 
   test('billion laughs → MalformedXML at once, nothing expanded', () => {
-    assert.equal(within(200, 'billion laughs', () => codeOfThrown(() => parseXmlBody(Buffer.from(laughs), 'Tagging'))), 'MalformedXML');
+    assert.equal(finishes('billion laughs', () => codeOfThrown(() => parseXmlBody(Buffer.from(laughs), 'Tagging'))), 'MalformedXML');
   });
 
   test('external entities (file and URL, general and parameter) → MalformedXML, nothing read', () => {
@@ -57,15 +64,15 @@ describe('XML request bodies are parsed safely', () => {
       '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY % ext SYSTEM "http://127.0.0.1:9/evil.dtd"> %ext;]><Delete><Object><Key>k</Key></Object></Delete>',
       '<!DOCTYPE Delete SYSTEM "http://127.0.0.1:9/x.dtd"><Delete><Object><Key>k</Key></Object></Delete>',
     ]) {
-      assert.equal(within(200, 'XXE', () => codeOfThrown(() => parseXmlBody(Buffer.from(doc), 'Delete'))), 'MalformedXML', doc);
+      assert.equal(finishes('XXE', () => codeOfThrown(() => parseXmlBody(Buffer.from(doc), 'Delete'))), 'MalformedXML', doc);
     }
   });
 
   test('deep nesting → MalformedXML quickly; documents of ordinary depth still parse', () => {
     const deep = (n: number): string => `<Delete>${'<Object>'.repeat(n)}${'</Object>'.repeat(n)}</Delete>`;
-    assert.equal(within(300, '100,000 levels', () => codeOfThrown(() => parseXmlBody(Buffer.from(deep(100_000)), 'Delete'))), 'MalformedXML');
-    assert.equal(within(300, 'unclosed 100,000 levels', () => codeOfThrown(() => parseXmlBody(Buffer.from(`<Delete>${'<a>'.repeat(100_000)}`), 'Delete'))), 'MalformedXML');
-    assert.equal(within(300, '64 KiB of <', () => codeOfThrown(() => parseXmlBody(Buffer.from(`<Delete>${'<'.repeat(65_536)}>`), 'Delete'))), 'MalformedXML');
+    assert.equal(finishes('100,000 levels', () => codeOfThrown(() => parseXmlBody(Buffer.from(deep(100_000)), 'Delete'))), 'MalformedXML');
+    assert.equal(finishes('unclosed 100,000 levels', () => codeOfThrown(() => parseXmlBody(Buffer.from(`<Delete>${'<a>'.repeat(100_000)}`), 'Delete'))), 'MalformedXML');
+    assert.equal(finishes('64 KiB of <', () => codeOfThrown(() => parseXmlBody(Buffer.from(`<Delete>${'<'.repeat(65_536)}>`), 'Delete'))), 'MalformedXML');
     assert.deepEqual(parseXmlBody(Buffer.from(deep(10)), 'Delete').Object !== undefined, true);
     assert.deepEqual(parseXmlBody(Buffer.from('<Delete><Object><Key>a&amp;b&lt;</Key></Object></Delete>'), 'Delete'), { Object: { Key: 'a&b<' } });
   });
@@ -104,28 +111,28 @@ describe('XML request bodies are parsed safely', () => {
 describe('wildcards and patterns cannot backtrack catastrophically', () => {
   test('globMatch: StringLike-style `*a*a*…b` and `*aaaa…b` against long strings', () => {
     const value = 'a'.repeat(100_000);
-    assert.equal(within(200, '*a×2000 b vs 100k', () => globMatch(`${'*a'.repeat(2000)}*b`, value)), false);
-    assert.equal(within(200, '*a×2000 vs 100k', () => globMatch(`${'*a'.repeat(2000)}*`, value)), true);
-    assert.equal(within(500, '*a^1000 b vs 20k', () => globMatch(`*${'a'.repeat(1000)}b`, 'a'.repeat(20_000))), false);
-    assert.equal(within(200, '*?*?… vs 100k', () => globMatch(`${'*?'.repeat(1000)}b`, value)), false);
-    assert.equal(within(200, 'compiled', () => compileGlob(`${'*a'.repeat(2000)}*b`)(value)), false);
+    assert.equal(finishes('*a×2000 b vs 100k', () => globMatch(`${'*a'.repeat(2000)}*b`, value)), false);
+    assert.equal(finishes('*a×2000 vs 100k', () => globMatch(`${'*a'.repeat(2000)}*`, value)), true);
+    assert.equal(finishes('*a^1000 b vs 20k', () => globMatch(`*${'a'.repeat(1000)}b`, 'a'.repeat(20_000))), false);
+    assert.equal(finishes('*?*?… vs 100k', () => globMatch(`${'*?'.repeat(1000)}b`, value)), false);
+    assert.equal(finishes('compiled', () => compileGlob(`${'*a'.repeat(2000)}*b`)(value)), false);
   });
 
   test('arnMatch: S3 keys and ARN patterns with many wildcards', () => {
     const key = `arn:aws:s3:::bucket/${'a'.repeat(1024)}`;
-    assert.equal(within(100, 'ARN', () => arnMatch(`arn:aws:s3:::bucket/${'*a'.repeat(500)}*b`, key)), false);
-    assert.equal(within(100, 'ARN', () => arnMatch(`arn:*:*:*:*:${'*a'.repeat(500)}*`, key)), true);
-    assert.equal(within(100, 'ARN segments', () => arnMatch(`arn:${'*a'.repeat(300)}:s3:::*`, `arn:${'a'.repeat(10_000)}:s3:::x`)), true);
+    assert.equal(finishes('ARN', () => arnMatch(`arn:aws:s3:::bucket/${'*a'.repeat(500)}*b`, key)), false);
+    assert.equal(finishes('ARN', () => arnMatch(`arn:*:*:*:*:${'*a'.repeat(500)}*`, key)), true);
+    assert.equal(finishes('ARN segments', () => arnMatch(`arn:${'*a'.repeat(300)}:s3:::*`, `arn:${'a'.repeat(10_000)}:s3:::x`)), true);
   });
 
   test('the policy engine: a StringLike condition built to backtrack, against a long context value', () => {
     const pattern = `${'*a'.repeat(1000)}*b`;
-    const policy = within(200, 'parse', () => parsePolicy(JSON.stringify({
+    const policy = finishes('parse', () => parsePolicy(JSON.stringify({
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::b${'*a'.repeat(200)}*`, Condition: { StringLike: { 's3:prefix': [pattern, pattern] } } }],
     }), 'identity'));
     const principal: CallerPrincipal = { kind: 'user', arn: 'arn:aws:iam::123456789012:user/u', accountId: '123456789012' };
-    const decision = within(300, 'evaluate', () => evaluate({
+    const decision = finishes('evaluate', () => evaluate({
       principal, action: 's3:ListBucket', resource: `arn:aws:s3:::b${'a'.repeat(1000)}`, resourceAccount: '123456789012',
       context: new Map([['s3:prefix', ['a'.repeat(50_000)]]]), identityPolicies: [{ policy, source: { kind: 'identity', id: 'p' } }],
     }));
@@ -147,7 +154,7 @@ describe('wildcards and patterns cannot backtrack catastrophically', () => {
         const headers = await signedHeaders('iam', '127.0.0.1:4577', { method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body });
         const started = performance.now();
         const res = await request(app).post('/').set(headers).send(body);
-        assert.ok(performance.now() - started < 1000, `${params.Action} took ${performance.now() - started} ms`);
+        assert.ok(performance.now() - started < HANG_GUARD_MS, `${params.Action} took ${performance.now() - started} ms`);
         assert.equal(res.status, 400, res.text.slice(0, 300));
         assert.match(res.text, /<Code>(ValidationError|MalformedPolicyDocument|InvalidInput)<\/Code>/);
       }

@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import { runConcurrency } from '../../scripts/concurrency.ts';
 import { runCrashLoop } from '../../scripts/crash-loop.ts';
 
-test('concurrency: 64 clients, mixed reads and writes for 5 s — only the expected AWS errors, consistent state', { timeout: 60_000 }, async () => {
-  const r = await runConcurrency(5, 64);
+test('concurrency: 64 clients, mixed reads and writes for 5 s (and at least 1,500 operations) — only the expected AWS errors, consistent state', { timeout: 60_000 }, async () => {
+  const r = await runConcurrency(5, 64, 1500);
   assert.deepEqual(r.failures, []);
   assert.ok(r.ops > 1000, `${r.ops} operations`);
   assert.ok((r.byOp.CreatePolicyVersion ?? 0) > 50 && (r.byOp.PutObject ?? 0) > 50);

@@ -358,7 +358,8 @@ describe('policy compilation', () => {
     const started = performance.now();
     const decision = evaluate({ principal: USER, action: 's3:GetObject', resource: `arn:aws:s3:::b/${'a'.repeat(5000)}`, resourceAccount: A, context: ctxOf(), identityPolicies: [policy] });
     assert.equal(decision.allowed, false);
-    assert.ok(performance.now() - started < 500, 'matching must be linear-ish, not exponential');
+    // A blow-up guard, not a performance target: backtracking over 40 stars would take far longer than seconds.
+    assert.ok(performance.now() - started < 5_000, 'matching must be linear-ish, not exponential');
   });
 });
 
