@@ -177,7 +177,7 @@ test('the AWS CLI\'s cached role credentials meet a fresh :memory: server: AWS\'
       const second = await callerIdentity(s.url);
       assert.notEqual(second.code, 0);
       assert.match(second.stderr, /An error occurred \(InvalidClientTokenId\) when calling the GetCallerIdentity operation: The security token included in the request is invalid\./);
-      for (let i = 0; i < 20 && !log.includes('unknown temporary access key'); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 200 && !log.includes('unknown temporary access key'); i++) await new Promise((r) => setTimeout(r, 50));
       assert.match(log, /unknown temporary access key ASIA[A-Z0-9]+: this iamlocal never issued it.*~\/\.aws\/cli\/cache/);
     } finally {
       await stop(s);

@@ -29,14 +29,14 @@ interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: stri
  * `iamlocal exec … -- CMD` with an environment that would win on its own (root's keys, a profile): exec must clear
  * it. No region or endpoint either: exec provides them.
  */
-function iamlocalExec(args: string[], command: string[], onStart?: (pid: number) => void): Promise<Run> {
+function iamlocalExec(args: string[], command: string[], onStart?: (pid: number) => void, onStdout?: (text: string) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/iamlocal.mjs', 'exec', '--endpoint', server.url, ...args, '--', ...command], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_PROFILE: 'no-such-profile', AWS_PAGER: '' },
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); onStdout?.(stdout); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.once('spawn', () => onStart?.(child.pid!));
     child.once('error', reject);
@@ -153,9 +153,13 @@ test('exit status and signals pass through', async () => {
   assert.deepEqual([killed.code, killed.signal], [null, 'SIGTERM']);
   // A signal sent to exec reaches the command, whose own exit status then comes back.
   let execPid = 0;
-  const trapped = iamlocalExec(['--role', ROLE], ['sh', '-c', 'trap "exit 42" TERM; echo ready; while :; do sleep 0.05; done'], (pid) => { execPid = pid; });
+  let ready = (): void => undefined;
+  const trapInstalled = new Promise<void>((resolve) => { ready = resolve; });
+  const trapped = iamlocalExec(['--role', ROLE], ['sh', '-c', 'trap "exit 42" TERM; echo ready; while :; do sleep 0.05; done'], (pid) => { execPid = pid; },
+    (text) => { if (text.includes('ready')) ready(); });
   await waitFor(async () => (await fetch(`${server.url}/_iamlocal/credential-bindings`).then((r) => r.json()) as { bindings: unknown[] }).bindings.length > 0);
-  await new Promise((r) => setTimeout(r, 200));
+  // The command has installed its trap once it printed "ready" (a fixed sleep would race on a busy machine).
+  await trapInstalled;
   process.kill(execPid, 'SIGTERM');
   assert.equal((await trapped).code, 42);
   // exec removed its binding on the way out.
