@@ -81,7 +81,6 @@ export const KNOWN_FIXED_ELSEWHERE: Record<string, string> = {
  * another branch is changing, or needs a design decision); the bounded run skips them with the reason.
  */
 export const OPEN_FINDINGS: Record<string, string> = {
-  'sigv4.s3.scope-wrong-region': 'finding: a SigV4 scope for another region than the bucket\'s is served (AWS: 400 AuthorizationHeaderMalformed with <Region>)',
 };
 
 class ProbeFailure extends Error {}
@@ -266,8 +265,14 @@ probe('sigv4.sts.date-header-only-stale', 'sigv4', 'Without x-amz-date, a day-ol
 
 // ===== SigV4: credential scope =====
 
-probe('sigv4.s3.scope-wrong-region', 'sigv4', 'S3: a credential scope for another region → 400 AuthorizationHeaderMalformed ("the region \'us-west-2\' is wrong; expecting \'us-east-1\'").', DOC.s3Errors, async (c) => {
-  await s3Expect(c, 'root', 'GET', '/h-private/k', { status: 400, code: 'AuthorizationHeaderMalformed' }, 'scope us-west-2', { sign: { scopeRegion: 'us-west-2' } });
+probe('sigv4.s3.scope-wrong-region', 'sigv4', 'S3: a credential scope for another region than the bucket\'s, path style → 301 PermanentRedirect with x-amz-bucket-region (the regional endpoint\'s answer); never served.', DOC.s3Errors, async (c) => {
+  const a = await s3Expect(c, 'root', 'GET', '/h-private/k', { status: 301, code: 'PermanentRedirect' }, 'scope us-west-2', { sign: { scopeRegion: 'us-west-2' } });
+  if (a.headers['x-amz-bucket-region'] !== 'us-east-1') throw new ProbeFailure(`x-amz-bucket-region: ${String(a.headers['x-amz-bucket-region'])}`);
+});
+probe('sigv4.s3.scope-wrong-region-virtual-host', 'sigv4', 'S3: the same, virtual-hosted → 400 AuthorizationHeaderMalformed "the region \'us-west-2\' is wrong; expecting \'us-east-1\'".', DOC.s3Errors, async (c) => {
+  const host = `h-private.s3.${c.host}`;
+  await s3Expect(c, 'root', 'GET', '/k', { status: 400, code: 'AuthorizationHeaderMalformed', message: "The authorization header is malformed; the region 'us-west-2' is wrong; expecting 'us-east-1'" },
+    'scope us-west-2, virtual host', { sign: { scopeRegion: 'us-west-2', host } });
 });
 probe('sigv4.s3.scope-wrong-service', 'sigv4', 'S3: a credential scope for another service (iam) is refused (400 AuthorizationHeaderMalformed / 403).', DOC.s3Errors, async (c) => {
   await s3Expect(c, 'root', 'GET', '/h-private/k', REFUSED, 'scope service iam', { sign: { scopeService: 'iam' } });

@@ -178,4 +178,20 @@ walked = [[b['Name'] for b in p['Buckets']] for p in s3.get_paginator('list_buck
 check('the list_buckets paginator walks every page', walked == [['boto-lb-1', 'boto-lb-2'], ['boto-lb-3']], walked)
 err = error_of(lambda: s3.list_buckets(MaxBuckets=10001))
 check('MaxBuckets=10001: 400 InvalidArgument', err and err['Code'] == 'InvalidArgument', err)
+# ---- A bucket in another region (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html): signed for
+# us-east-1, path style → 301 PermanentRedirect, virtual-hosted → 400 AuthorizationHeaderMalformed; botocore's region
+# redirector retries either in the region x-amz-bucket-region names. ----
+eu = boto3.client('s3', endpoint_url=URL, config=Config(retries={'max_attempts': 1}, s3={'addressing_style': 'path'}),
+                  aws_access_key_id='test', aws_secret_access_key='test', region_name='eu-west-1')
+eu.create_bucket(Bucket='boto-eu', CreateBucketConfiguration={'LocationConstraint': 'eu-west-1'})
+eu.put_object(Bucket='boto-eu', Key='k', Body=b'in Ireland')
+check('path style, signed for us-east-1: botocore follows the 301 to eu-west-1', s3.get_object(Bucket='boto-eu', Key='k')['Body'].read() == b'in Ireland')
+check('HeadBucket from us-east-1 gives the bucket region', s3.head_bucket(Bucket='boto-eu')['ResponseMetadata']['HTTPHeaders'].get('x-amz-bucket-region') == 'eu-west-1')
+import requests
+# A new client: the one above has cached the bucket's region since its redirect, and would presign for eu-west-1.
+fresh = boto3.client('s3', endpoint_url=URL, config=Config(signature_version='s3v4', s3={'addressing_style': 'path'}), **CREDS)
+url = fresh.generate_presigned_url('get_object', Params={'Bucket': 'boto-eu', 'Key': 'k'}, ExpiresIn=60)
+r = requests.get(url, allow_redirects=False)
+check('a presigned path-style URL for us-east-1: 301 PermanentRedirect with x-amz-bucket-region', r.status_code == 301
+      and r.headers.get('x-amz-bucket-region') == 'eu-west-1' and '<Code>PermanentRedirect</Code>' in r.text, r.text)
 print('{"done": true}')

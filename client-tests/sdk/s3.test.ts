@@ -218,3 +218,28 @@ test('listing pages of every size, with and without a delimiter, add up to the w
     }
   }
 });
+
+// A path-style request signed for another region than the bucket's: AWS's regional endpoint answers 301
+// PermanentRedirect with x-amz-bucket-region, which SDK v3 follows with followRegionRedirects (S3 API Reference, "Error
+// responses"; SDK v3 S3ClientConfig.followRegionRedirects). Virtual-hosted requests get 400 AuthorizationHeaderMalformed
+// instead (scripts/hostile.ts, sigv4.s3.scope-wrong-region-virtual-host).
+test('a bucket in eu-west-1 redirects requests signed for us-east-1 to its region; SDK v3 follows when told to', async () => {
+  const eu = new S3Client({ ...(local.clientConfig() as S3ClientConfig), region: 'eu-west-1' });
+  await eu.send(new CreateBucketCommand({ Bucket: 'sdk-eu-bucket', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+  await eu.send(new PutObjectCommand({ Bucket: 'sdk-eu-bucket', Key: 'k', Body: 'in Ireland' }));
+
+  const wrong = await rejection(s3.send(new GetObjectCommand({ Bucket: 'sdk-eu-bucket', Key: 'k' })));
+  assert.equal(wrong.name, 'PermanentRedirect');
+  assert.equal(wrong.status, 301);
+
+  const following = new S3Client({ ...(local.clientConfig() as S3ClientConfig), followRegionRedirects: true });
+  const got = await following.send(new GetObjectCommand({ Bucket: 'sdk-eu-bucket', Key: 'k' }));
+  assert.equal(await got.Body!.transformToString(), 'in Ireland');
+
+  const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'sdk-eu-bucket', Key: 'k' }), { expiresIn: 60 });
+  const presigned = await fetch(url, { redirect: 'manual' });
+  assert.equal(presigned.status, 301);
+  assert.equal(presigned.headers.get('x-amz-bucket-region'), 'eu-west-1');
+  assert.match(await presigned.text(), /<Code>PermanentRedirect<\/Code>/);
+  assert.ok((await eu.send(new ListObjectsV2Command({ Bucket: 'sdk-eu-bucket' }))).Contents?.some((o) => o.Key === 'k'));
+});
