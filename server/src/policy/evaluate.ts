@@ -189,11 +189,16 @@ function deny(reason: DenyReason, statements: MatchedStatement[] = []): Decision
 
 /**
  * Service prefixes of the services AWS lists as supporting RCPs (Organizations User Guide, "Resource control policies
- * (RCPs)" — "List of AWS services that support RCPs"). RCPs do not apply to actions of any other service.
+ * (RCPs)" — "List of AWS services that support RCPs": S3, STS, KMS, SQS and Secrets Manager at launch, then Amazon ECR,
+ * OpenSearch Serverless, Cognito identity pools, CloudWatch Logs and DynamoDB). RCPs do not apply to actions of any
+ * other service.
  */
 export const RCP_SERVICES: ReadonlySet<string> = new Set([
-  's3', 'sts', 'kms', 'sqs', 'secretsmanager', 'ecr', 'aoss', 'cognito-idp', 'cognito-identity', 'logs', 'dynamodb',
+  's3', 'sts', 'kms', 'sqs', 'secretsmanager', 'ecr', 'aoss', 'cognito-identity', 'logs', 'dynamodb',
 ]);
+
+/** "The kms:RetireGrant permission is not effective in an RCP, even if the Action element specifies an asterisk" (KMS Developer Guide, "Resource control policies in AWS KMS"). */
+const RCP_EXEMPT_ACTIONS: ReadonlySet<string> = new Set(['kms:retiregrant']);
 
 /** Service-linked roles live under this path (IAM User Guide, "Using service-linked roles"). */
 const SERVICE_LINKED_ROLE = /^arn:[^:]+:iam::\d{12}:role\/aws-service-role\//;
@@ -231,6 +236,7 @@ export function scpsBind(principal: CallerPrincipal): boolean {
 export function rcpsBind(principal: CallerPrincipal, action: string): boolean {
   const colon = action.indexOf(':');
   if (colon <= 0 || !RCP_SERVICES.has(action.slice(0, colon).toLowerCase())) return false;
+  if (RCP_EXEMPT_ACTIONS.has(action.toLowerCase())) return false;
   return !isServiceLinkedRole(principal);
 }
 
@@ -275,9 +281,10 @@ function organizationPrincipalApplies(st: CompiledStatement, request: Authorizat
 }
 
 /**
- * AWS's policy evaluation logic for one request: explicit denies first, then the resource-based policy, identity
- * policies, the permissions boundary and session policies, combined as documented for same-account and
- * cross-account requests. Pure: everything it needs is in the request.
+ * AWS's policy evaluation logic for one request: explicit denies first (organization policies included), then the
+ * organization guardrails (every RCP and SCP level must allow), then the resource-based policy, identity policies, the
+ * permissions boundary and session policies, combined as documented for same-account and cross-account requests.
+ * Pure: everything it needs is in the request.
  */
 export function evaluate(request: AuthorizationRequest): Decision {
   const actionLower = request.action.toLowerCase();
@@ -291,10 +298,7 @@ export function evaluate(request: AuthorizationRequest): Decision {
   const scps = request.serviceControlPolicies?.length && scpsBind(request.principal)
     ? scanLevels(request.serviceControlPolicies, request, actionLower, memo) : undefined;
   if (scps?.denies.length) return deny('explicit-scp', scps.denies);
-  const guarded = guardrails(rcps, scps);
-  if (guarded) return guarded;
-  const decision = evaluateAccount(request, actionLower, memo);
-  return decision;
+  return evaluateAccount(request, actionLower, memo, guardrails(rcps, scps));
 }
 
 /** Implicit denies of the guardrails: a level without an Allow (RCPs before SCPs, as in AWS's flow chart). */
@@ -304,8 +308,11 @@ function guardrails(rcps: LevelScan | undefined, scps: LevelScan | undefined): D
   return null;
 }
 
-/** The account's own policies: identity, resource, boundary and session policies. */
-function evaluateAccount(request: AuthorizationRequest, actionLower: string, memo: EvalMemo): Decision {
+/**
+ * The account's own policies: identity, resource, boundary and session policies. `guarded` is the guardrails' implicit
+ * deny, if any: AWS evaluates every explicit deny first, so it only decides once no policy of the account denies.
+ */
+function evaluateAccount(request: AuthorizationRequest, actionLower: string, memo: EvalMemo, guarded: Decision | null): Decision {
   const identity = scan(request.identityPolicies, actionLower, request.resource, request.context, memo);
   if (identity.denies.length) return deny('explicit-identity', identity.denies);
   const resource = request.resourcePolicy ? scanResourcePolicy(request.resourcePolicy, request, actionLower, memo) : undefined;
@@ -314,6 +321,7 @@ function evaluateAccount(request: AuthorizationRequest, actionLower: string, mem
   if (boundary?.denies.length) return deny('explicit-boundary', boundary.denies);
   const session = request.sessionPolicies?.length ? scan(request.sessionPolicies, actionLower, request.resource, request.context, memo) : undefined;
   if (session?.denies.length) return deny('explicit-session', session.denies);
+  if (guarded) return guarded;
 
   const isRoot = request.principal.kind === 'root';
   const sameAccount = request.principal.accountId === request.resourceAccount;
@@ -351,6 +359,8 @@ export function denyReasonText(reason: DenyReason, action: string): string {
     case 'explicit-scp': return 'with an explicit deny in a service control policy';
     case 'no-scp': return `because no service control policy allows the ${action} action`;
     case 'explicit-rcp': return 'with an explicit deny in a resource control policy';
+    // AWS documents no implicit-deny text for RCPs (RCPFullAWSAccess cannot be detached, so AWS never reaches it): the
+    // form of the other policy types.
     case 'no-rcp': return `because no resource control policy allows the ${action} action`;
   }
 }
