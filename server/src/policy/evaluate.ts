@@ -245,6 +245,8 @@ interface LevelScan {
   allows: MatchedStatement[];
   /** False when some level has no applicable Allow. */
   everyLevelAllows: boolean;
+  /** The first level (0 = the root) without an applicable Allow. */
+  missingLevel?: number;
 }
 
 /**
@@ -254,7 +256,8 @@ interface LevelScan {
  */
 function scanLevels(levels: readonly (readonly BoundPolicy[])[], request: AuthorizationRequest, actionLower: string, memo: EvalMemo): LevelScan {
   const out: LevelScan = { denies: [], allows: [], everyLevelAllows: true };
-  for (const level of levels) {
+  for (let l = 0; l < levels.length; l++) {
+    const level = levels[l]!;
     let levelAllows = false;
     for (const bound of level) {
       for (const st of candidateStatements(bound.policy, actionLower)) {
@@ -268,9 +271,47 @@ function scanLevels(levels: readonly (readonly BoundPolicy[])[], request: Author
         }
       }
     }
-    if (!levelAllows) out.everyLevelAllows = false;
+    if (!levelAllows && out.everyLevelAllows) {
+      out.everyLevelAllows = false;
+      out.missingLevel = l;
+    }
   }
   return out;
+}
+
+/** What one kind of organization policy (SCPs or RCPs) says about a request, on its own. */
+export interface GuardrailOutcome {
+  /** `not-applicable`: no levels given, or AWS's rules exempt the request (service-linked role, service without RCP support, …). */
+  result: 'allowed' | 'explicit-deny' | 'implicit-deny' | 'not-applicable';
+  /** The denying statements for an explicit deny, else the allowing ones. */
+  statements: MatchedStatement[];
+  /** For an implicit deny: the first level (0 = the organization root) where no policy allows. */
+  level?: number;
+}
+
+function outcomeOf(levels: LevelScan | undefined): GuardrailOutcome {
+  if (!levels) return { result: 'not-applicable', statements: [] };
+  if (levels.denies.length) return { result: 'explicit-deny', statements: levels.denies };
+  if (!levels.everyLevelAllows) return { result: 'implicit-deny', statements: [], level: levels.missingLevel };
+  return { result: 'allowed', statements: levels.allows };
+}
+
+function scanGuardrails(request: AuthorizationRequest, actionLower: string, memo: EvalMemo): { scps?: LevelScan; rcps?: LevelScan } {
+  return {
+    rcps: request.resourceControlPolicies?.length && rcpsBind(request.principal, request.action)
+      ? scanLevels(request.resourceControlPolicies, request, actionLower, memo) : undefined,
+    scps: request.serviceControlPolicies?.length && scpsBind(request.principal)
+      ? scanLevels(request.serviceControlPolicies, request, actionLower, memo) : undefined,
+  };
+}
+
+/**
+ * The SCPs' and the RCPs' verdicts on a request, each on its own, whatever the other policies say: for the policy
+ * simulator's OrganizationsDecisionDetail and for explaining a denial (which guardrail blocks, and at which level).
+ */
+export function organizationGuardrails(request: AuthorizationRequest): { scp: GuardrailOutcome; rcp: GuardrailOutcome } {
+  const { scps, rcps } = scanGuardrails(request, request.action.toLowerCase(), newEvalMemo());
+  return { scp: outcomeOf(scps), rcp: outcomeOf(rcps) };
 }
 
 function organizationPrincipalApplies(st: CompiledStatement, request: AuthorizationRequest): boolean {
@@ -292,11 +333,8 @@ export function evaluate(request: AuthorizationRequest): Decision {
   // Organization guardrails come first in AWS's flow chart (deny evaluation, then RCPs, then SCPs, then the account's
   // own policies). Which explicit deny AWS names when several policy types deny is not documented: the guardrails are
   // named first here (RCP, then SCP, the flow chart's order), since no policy in the account can lift them.
-  const rcps = request.resourceControlPolicies?.length && rcpsBind(request.principal, request.action)
-    ? scanLevels(request.resourceControlPolicies, request, actionLower, memo) : undefined;
+  const { rcps, scps } = scanGuardrails(request, actionLower, memo);
   if (rcps?.denies.length) return deny('explicit-rcp', rcps.denies);
-  const scps = request.serviceControlPolicies?.length && scpsBind(request.principal)
-    ? scanLevels(request.serviceControlPolicies, request, actionLower, memo) : undefined;
   if (scps?.denies.length) return deny('explicit-scp', scps.denies);
   return evaluateAccount(request, actionLower, memo, guardrails(rcps, scps));
 }
