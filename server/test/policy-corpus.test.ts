@@ -557,7 +557,11 @@ function orgCases(): EvalCase[] {
     Sid: 'EnforceOrgIdentities', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*',
     Condition: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': ORG }, BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } },
   };
-  const RCP_DENY_ALL = { Effect: 'Deny', Principal: '*', Action: '*', Resource: '*' };
+  // Customer RCPs must name services ("*" alone is refused): every service this corpus touches, supported or not.
+  const RCP_DENY_ALL = {
+    Effect: 'Deny', Principal: '*', Resource: '*',
+    Action: ['s3:*', 'sts:*', 'kms:*', 'sqs:*', 'secretsmanager:*', 'dynamodb:*', 'logs:*', 'cognito-idp:*', 'ec2:*', 'iam:*', 'lambda:*', 'sns:*'],
+  };
   const slr: CallerPrincipal = {
     kind: 'assumed-role', accountId: A, arn: `arn:aws:sts::${A}:assumed-role/AWSServiceRoleForSupport/s`, roleArn: `arn:aws:iam::${A}:role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport`,
   };
@@ -606,10 +610,10 @@ function orgCases(): EvalCase[] {
     { cite: `${RCPE}: a Deny RCP at the account denies`, identity: [[allow()]], rcp: [[RCP_FULL], [RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*' }]]], expect: 'explicit-rcp' },
     { cite: `${RCPE}: a level without an Allow implicitly denies`, identity: [[allow()]], rcp: [[RCP_FULL], []], expect: 'no-rcp' },
     // "List of AWS services that support RCPs": RCPs do not apply to other services' actions.
-    { cite: `${RCPS}: RCPs are ignored for services that do not support them`, action: 'ec2:RunInstances', resource: '*', identity: [[allow()]], rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: '*', Resource: '*' }]]], expect: true },
+    { cite: `${RCPS}: RCPs are ignored for services that do not support them`, action: 'ec2:RunInstances', resource: '*', identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: true },
     { cite: `${RCPS}: RCPs apply to cross-account requests`, principal: OTHER_USER, identity: [[allow()]], resourcePolicy: [rAllow({ AWS: OTHER_USER.arn })], rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*' }]]], expect: 'explicit-rcp' },
     { cite: `${RCPS}: RCPs apply to anonymous requests`, principal: { kind: 'anonymous', accountId: '', arn: 'anonymous' }, identity: [], resourcePolicy: [rAllow('*', 's3:GetObject')], rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: '*' }]]], expect: 'explicit-rcp' },
-    { cite: `${RCPS}: RCPs do not restrict service-linked roles`, principal: slr, identity: [[allow()]], rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: '*', Resource: '*' }]]], expect: true },
+    { cite: `${RCPS}: RCPs do not restrict service-linked roles`, principal: slr, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: true },
 
     // SCP examples, "Deny access to AWS based on the requested AWS Region" (Organizations UG, Example SCPs — general):
     // Deny NotAction [global services] when aws:RequestedRegion is not an allowed one, sparing an admin role by ARN.
@@ -669,11 +673,17 @@ function orgCases(): EvalCase[] {
     { cite: `${RCPS}: an RCP scoped to one bucket leaves other buckets alone`, resource: 'arn:aws:s3:::other/k', identity: [[allow()]], rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: 'arn:aws:s3:::b/*' }]]], expect: true },
     { cite: `${RCPS}: an RCP with NotResource spares the listed resources`, identity: [[allow()]], rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: 's3:*', NotResource: 'arn:aws:s3:::b/*' }]]], expect: true },
     { cite: `${RCPS}: RCPs grant nothing cross-account — the bucket policy must still name the caller`, principal: OTHER_USER, identity: [[allow()]], rcp: rcpFull(), expect: 'no-resource' },
-    { cite: 'KMS Developer Guide, Resource control policies in AWS KMS: kms:RetireGrant is not effective in an RCP', action: 'kms:RetireGrant', resource: `arn:aws:kms:us-east-1:${A}:key/k`, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: true },
+    { cite: `${RCPS}: Resources and entities not restricted by RCPs — kms:RetireGrant (KMS Developer Guide: not effective in an RCP)`, action: 'kms:RetireGrant', resource: `arn:aws:kms:us-east-1:${A}:key/k`, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: true },
     { cite: `${RCPS}: KMS supports RCPs (kms:Decrypt is denied)`, action: 'kms:Decrypt', resource: `arn:aws:kms:us-east-1:${A}:key/k`, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: 'explicit-rcp' },
     { cite: `${RCPS}: Secrets Manager supports RCPs`, action: 'secretsmanager:GetSecretValue', resource: `arn:aws:secretsmanager:us-east-1:${A}:secret:s`, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: 'explicit-rcp' },
     { cite: `${RCPS}: IAM does not support RCPs`, action: 'iam:CreateUser', resource: `arn:aws:iam::${A}:user/u`, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: true },
     { cite: `${RCPS}: Lambda does not support RCPs`, action: 'lambda:InvokeFunction', resource: `arn:aws:lambda:us-east-1:${A}:function:f`, identity: [[allow()]], rcp: [[]], expect: true },
+    { cite: `${RCPS}: DynamoDB supports RCPs`, action: 'dynamodb:GetItem', resource: `arn:aws:dynamodb:us-east-1:${A}:table/t`, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: 'explicit-rcp' },
+    { cite: `${RCPS}: CloudWatch Logs supports RCPs`, action: 'logs:PutLogEvents', resource: `arn:aws:logs:us-east-1:${A}:log-group:g`, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: 'explicit-rcp' },
+    { cite: `${RCPS}: Cognito user pools support RCPs`, action: 'cognito-idp:AdminGetUser', resource: `arn:aws:cognito-idp:us-east-1:${A}:userpool/p`, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: 'explicit-rcp' },
+    { cite: `${RCPS}: SNS is not on the list`, action: 'sns:Publish', resource: `arn:aws:sns:us-east-1:${A}:t`, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: true },
+    { cite: `${RCPS}: not restricted — an AWS service assuming a service-linked role (its trust policy)`, principal: EC2, action: 'sts:AssumeRole', resource: slr.roleArn!, required: true, resourceKind: 'trust', identity: [], resourcePolicy: [rAllow({ Service: 'ec2.amazonaws.com' }, 'sts:AssumeRole')], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: true },
+    { cite: `${RCPS}: an AWS service assuming an ordinary role is restricted`, principal: EC2, action: 'sts:AssumeRole', resource: `arn:aws:iam::${A}:role/app`, required: true, resourceKind: 'trust', identity: [], resourcePolicy: [rAllow({ Service: 'ec2.amazonaws.com' }, 'sts:AssumeRole')], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: 'explicit-rcp' },
     { cite: `${RCPE}: a Deny at any of several levels (OU in the middle)`, identity: [[allow()]], rcp: [[RCP_FULL], [RCP_FULL, [RCP_DENY_ALL]], [RCP_FULL]], expect: 'explicit-rcp' },
   ];
 }
@@ -723,10 +733,14 @@ describe('Organizations: SCP and RCP documents (CreatePolicy / UpdatePolicy vali
     ['SCP syntax: Resource must be an ARN or "*"', SCP, [denyS('s3:*', 'my-bucket')], false],
     ['RCP syntax: the identity-perimeter example (StringNotEqualsIfExists + BoolIfExists)', RCP, [{ Sid: 'EnforceOrgIdentities', Effect: 'Deny', Principal: '*', Action: ['s3:*', 'sqs:*', 'kms:*', 'secretsmanager:*', 'sts:AssumeRole'], Resource: '*', Condition: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' }, BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } } }], true],
     ['RCP syntax: a Deny with NotResource', RCP, [{ Effect: 'Deny', Principal: '*', Action: 's3:*', NotResource: 'arn:aws:s3:::public/*' }], true],
-    ['RCP syntax: "Action": "*" in a Deny', RCP, [RCP_DENY], true],
+    ['RCP syntax: "You cannot use "*" in the Action element of a customer managed RCP"', RCP, [RCP_DENY], false],
+    ['RCP syntax: "*" among other actions is refused too', RCP, [{ ...RCP_DENY, Action: ['s3:*', '*'] }], false],
+    ['RCP syntax: wildcards anywhere in a service\'s action name', RCP, [{ ...RCP_DENY, Action: ['s3:*Object*', 'sts:?ssumeRole'] }], true],
+    ['RCP syntax: Condition in a Deny (the secure-transport example)', RCP, [{ ...RCP_DENY, Action: 's3:*', Condition: { BoolIfExists: { 'aws:SecureTransport': 'false' } } }], true],
     ['RCP syntax / IAM UG NotPrincipal: RCPs do not support NotPrincipal', RCP, [{ Effect: 'Deny', NotPrincipal: { AWS: `arn:aws:iam::${A}:root` }, Action: 's3:*', Resource: '*' }], false],
     ['RCP syntax: a statement needs Resource or NotResource', RCP, [{ Effect: 'Deny', Principal: '*', Action: 's3:*' }], false],
-    ['RCP syntax: Principal {"AWS":"*"} is not the "*" the syntax allows (choice: refused)', RCP, [{ ...RCP_DENY, Principal: { AWS: '*' } }], false],
+    ['RCP syntax: Principal {"AWS":"*"} is not the "*" the syntax allows (choice: refused)', RCP, [{ ...RCP_DENY, Action: 's3:*', Principal: { AWS: '*' } }], false],
+    ['SCP syntax, unsupported elements: Principal even as {"AWS":"*"}', SCP, [{ ...denyS(), Principal: { AWS: '*' } }], false],
   ];
   for (const [what, type, statements, valid] of cases) {
     test(`${valid ? 'accepted' : 'refused'}: ${what}`, () => assert.equal(organizationPolicyProblem(doc(statements), type), valid ? undefined : MALFORMED));
@@ -735,7 +749,7 @@ describe('Organizations: SCP and RCP documents (CreatePolicy / UpdatePolicy vali
   test('refused: a JSON array is not a policy', () => assert.equal(organizationPolicyProblem('[]', RCP), MALFORMED));
   // SCP syntax / RCP syntax, Version element: "Every SCP [RCP] must include a Version element with the value 2012-10-17".
   test('refused: SCP without Version', () => assert.equal(organizationPolicyProblem(JSON.stringify({ Statement: [allow()] }), SCP), MALFORMED));
-  test('refused: RCP with Version 2008-10-17', () => assert.equal(organizationPolicyProblem(doc([RCP_DENY], '2008-10-17'), RCP), MALFORMED));
+  test('refused: RCP with Version 2008-10-17', () => assert.equal(organizationPolicyProblem(doc([{ ...RCP_DENY, Action: 's3:*' }], '2008-10-17'), RCP), MALFORMED));
   test('refused: an empty Statement list', () => assert.equal(organizationPolicyProblem(doc([]), SCP), MALFORMED));
   test('the AWS-managed policies are valid of their type when compiled (FullAWSAccess, RCPFullAWSAccess)', () => {
     assert.equal(organizationPolicyProblem(doc([allow()]), SCP), undefined);
@@ -745,6 +759,6 @@ describe('Organizations: SCP and RCP documents (CreatePolicy / UpdatePolicy vali
   });
   test('an SCP compiled for evaluation refuses Principal, an RCP keeps it', () => {
     assert.throws(() => parsePolicy(doc([{ ...allow(), Principal: '*' }]), 'scp'), PolicyDocumentError);
-    assert.equal(parsePolicy(doc([RCP_DENY]), 'rcp').statements[0]!.principals?.any, true);
+    assert.equal(parsePolicy(doc([{ ...RCP_DENY, Action: 's3:*' }]), 'rcp').statements[0]!.principals?.any, true);
   });
 });

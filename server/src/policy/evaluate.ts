@@ -189,15 +189,20 @@ function deny(reason: DenyReason, statements: MatchedStatement[] = []): Decision
 
 /**
  * Service prefixes of the services AWS lists as supporting RCPs (Organizations User Guide, "Resource control policies
- * (RCPs)" — "List of AWS services that support RCPs": S3, STS, KMS, SQS and Secrets Manager at launch, then Amazon ECR,
- * OpenSearch Serverless, Cognito identity pools, CloudWatch Logs and DynamoDB). RCPs do not apply to actions of any
- * other service.
+ * (RCPs)" — "List of AWS services that support RCPs", as published in 2026). RCPs do not apply to actions of any other
+ * service (IAM, EC2, Lambda, SNS, … are not on it).
  */
 export const RCP_SERVICES: ReadonlySet<string> = new Set([
-  's3', 'sts', 'kms', 'sqs', 'secretsmanager', 'ecr', 'aoss', 'cognito-identity', 'logs', 'dynamodb',
+  'appstream', 'dsql', 'clouddirectory', 'cloudfront', 'cloudsearch', 'logs', 'networkmonitor', 'cognito-identity', 'cognito-idp',
+  'comprehend', 'comprehendmedical', 'firehose', 'dynamodb', 'dax', 'autoscaling', 'ecr', 'ecr-public', 'gamelift', 'inspector-scan',
+  'kendra', 'kinesisvideo', 'memorydb', 'aoss', 'personalize', 'polly', 's3', 'swf', 'sqs', 'textract', 'timestream-influxdb',
+  'transcribe', 'translate', 'workspaces', 'appconfig', 'autoscaling-plans', 'budgets', 'servicediscovery', 'cloudtrail-data',
+  'codeartifact', 'codebuild', 'codecommit', 'codepipeline', 'compute-optimizer', 'cost-optimization-hub', 'events', 'fms', 'fis',
+  'health', 'rolesanywhere', 'kms', 'opensearch', 'pricing', 'pca-connector-ad', 'resource-groups', 'secretsmanager', 'sts', 'signin',
+  'support', 'transfer', 'notifications', 'wafv2', 'xray',
 ]);
 
-/** "The kms:RetireGrant permission is not effective in an RCP, even if the Action element specifies an asterisk" (KMS Developer Guide, "Resource control policies in AWS KMS"). */
+/** Same page, "Resources and entities not restricted by RCPs": "RCPs do not impact the kms:RetireGrant permission". */
 const RCP_EXEMPT_ACTIONS: ReadonlySet<string> = new Set(['kms:retiregrant']);
 
 /** Service-linked roles live under this path (IAM User Guide, "Using service-linked roles"). */
@@ -229,15 +234,17 @@ export function scpsBind(principal: CallerPrincipal): boolean {
 
 /**
  * Whether RCPs can bind this request. Organizations User Guide, "Resource control policies (RCPs)": they apply to the
- * services AWS lists only, to requests from any principal (inside or outside the organization, anonymous ones and AWS
- * service principals included: AWS's own examples exempt service principals with aws:PrincipalIsAWSService), but not to
- * actions taken by service-linked roles.
+ * services AWS lists only, to requests from any principal, "regardless of whether the principals belong to the same
+ * organizations or not. This includes root users" (anonymous callers and AWS service principals too: AWS's own examples
+ * exempt service principals with aws:PrincipalIsAWSService). Not restricted: calls made by service-linked roles, and
+ * "AWS services' ability to assume a service-linked role; that is, the service-linked role's trust policy".
  */
-export function rcpsBind(principal: CallerPrincipal, action: string): boolean {
+export function rcpsBind(principal: CallerPrincipal, action: string, resource = ''): boolean {
   const colon = action.indexOf(':');
   if (colon <= 0 || !RCP_SERVICES.has(action.slice(0, colon).toLowerCase())) return false;
   if (RCP_EXEMPT_ACTIONS.has(action.toLowerCase())) return false;
-  return !isServiceLinkedRole(principal);
+  if (isServiceLinkedRole(principal)) return false;
+  return !(action.toLowerCase().startsWith('sts:') && SERVICE_LINKED_ROLE.test(resource));
 }
 
 interface LevelScan {
@@ -298,7 +305,7 @@ function outcomeOf(levels: LevelScan | undefined): GuardrailOutcome {
 
 function scanGuardrails(request: AuthorizationRequest, actionLower: string, memo: EvalMemo): { scps?: LevelScan; rcps?: LevelScan } {
   return {
-    rcps: request.resourceControlPolicies?.length && rcpsBind(request.principal, request.action)
+    rcps: request.resourceControlPolicies?.length && rcpsBind(request.principal, request.action, request.resource)
       ? scanLevels(request.resourceControlPolicies, request, actionLower, memo) : undefined,
     scps: request.serviceControlPolicies?.length && scpsBind(request.principal)
       ? scanLevels(request.serviceControlPolicies, request, actionLower, memo) : undefined,
