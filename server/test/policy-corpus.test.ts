@@ -534,7 +534,10 @@ function orgCases(): EvalCase[] {
   const SCPS = 'Organizations UG, Service control policies (SCPs)';
   const RCPE = 'Organizations UG, RCP evaluation';
   const RCPS = 'Organizations UG, Resource control policies (RCPs)';
-  const FLOW = `${EVAL}: Determining whether a request is allowed or denied within an account (flow chart)`;
+  // "How AWS enforcement code logic evaluates requests to allow or deny access": Deny evaluation (every policy type,
+  // SCPs and RCPs included), then "AWS Organizations RCPs" (no applicable Allow → Deny), then "AWS Organizations SCPs"
+  // (likewise), then resource-based, identity-based, permissions boundaries, session policies.
+  const FLOW = `${EVAL}: How AWS enforcement code logic evaluates requests (Deny evaluation → RCPs → SCPs → …)`;
   const FULL = [allow()]; // FullAWSAccess, attached to the root, every OU and every account by default
   const RCP_FULL = [rAllow('*')]; // RCPFullAWSAccess
   const scpFull = (levels = 3): object[][][] => Array.from({ length: levels }, () => [FULL]);
@@ -689,8 +692,11 @@ function orgCases(): EvalCase[] {
 }
 
 describe('Organizations: deny reasons and their AccessDenied texts', () => {
-  // IAM User Guide, "Troubleshoot access denied error messages": "… because no service control policy allows the
-  // codecommit:ListRespositories action", "… with an explicit deny in a service control policy", and the RCP forms.
+  // IAM User Guide, "Troubleshoot access denied error messages", examples "Access denied due to a service control
+  // policy – implicit denial" ("… because no service control policy allows the codecommit:ListRespositories action"),
+  // "– explicit denial" ("… with an explicit deny in a service control policy") and "Access denied due to a resource
+  // control policy – explicit denial" ("… with an explicit deny in a resource control policy"). AWS gives no implicit
+  // RCP example (RCPFullAWSAccess cannot be detached): the general form "because no type policy allows the action action".
   const cases: [DenyReason, string][] = [
     ['explicit-scp', 'with an explicit deny in a service control policy'],
     ['no-scp', 'because no service control policy allows the s3:GetObject action'],

@@ -337,9 +337,10 @@ function organizationPrincipalApplies(st: CompiledStatement, request: Authorizat
 export function evaluate(request: AuthorizationRequest): Decision {
   const actionLower = request.action.toLowerCase();
   const memo = newEvalMemo();
-  // Organization guardrails come first in AWS's flow chart (deny evaluation, then RCPs, then SCPs, then the account's
-  // own policies). Which explicit deny AWS names when several policy types deny is not documented: the guardrails are
-  // named first here (RCP, then SCP, the flow chart's order), since no policy in the account can lift them.
+  // Organization guardrails come first in AWS's evaluation order (deny evaluation, then RCPs, then SCPs, then the
+  // account's own policies). Which explicit deny AWS names when several policy types deny is not documented ("AWS
+  // includes only one of those policy types in the error message", Troubleshoot access denied error messages): the
+  // guardrails are named first here (RCP, then SCP, AWS's order), since no policy in the account can lift them.
   const { rcps, scps } = scanGuardrails(request, actionLower, memo);
   if (rcps?.denies.length) return deny('explicit-rcp', rcps.denies);
   if (scps?.denies.length) return deny('explicit-scp', scps.denies);
