@@ -525,9 +525,10 @@ describe('write-time validation of values', () => {
 // ---- AWS Organizations: service control policies (SCPs) and resource control policies (RCPs) ----
 // Sources: Organizations User Guide — "SCP evaluation" (orgs_manage_policies_scps_evaluation), "Service control
 // policies (SCPs)" (orgs_manage_policies_scps), "SCP syntax", "Resource control policies (RCPs)"
-// (orgs_manage_policies_rcps), "RCP evaluation", "RCP syntax"; IAM User Guide — "Policy evaluation logic" /
-// "Determining whether a request is allowed or denied within an account" (the flow chart), "Troubleshoot access denied
-// error messages" (troubleshoot_access-denied).
+// (orgs_manage_policies_rcps), "RCP evaluation", "RCP syntax", "Example SCPs", "Resource control policy examples";
+// IAM User Guide — "Policy evaluation logic" / "How AWS enforcement code logic evaluates requests to allow or deny
+// access" (reference_policies_evaluation-logic_policy-eval-denyallow), "Troubleshoot access denied error messages"
+// (troubleshoot_access-denied), "AWS global condition context keys".
 
 function orgCases(): EvalCase[] {
   const SCPE = 'Organizations UG, SCP evaluation';
