@@ -23,6 +23,10 @@ export interface AuthorizationRequest {
   resourcePolicy?: BoundPolicy;
   /** AssumeRole: the role's trust policy must allow, whatever the identity policies say. */
   resourcePolicyRequired?: boolean;
+  /** SCPs that bind the principal: one entry per level, from the organization root down to the principal's account (each entry = the policies attached at that level). Absent when no SCP applies (account not in an organization, or the management account). */
+  serviceControlPolicies?: readonly (readonly BoundPolicy[])[];
+  /** RCPs that bind the resource: one entry per level, from the root down to the resource's account. Absent when none apply (resource account not in an organization, or the management account). */
+  resourceControlPolicies?: readonly (readonly BoundPolicy[])[];
 }
 
 /** How specifically a resource policy named the caller; it decides what else must allow (AWS's evaluation logic). */
@@ -181,14 +185,180 @@ function deny(reason: DenyReason, statements: MatchedStatement[] = []): Decision
   return { allowed: false, reason, statements };
 }
 
+// ---- AWS Organizations guardrails ----
+
 /**
- * AWS's policy evaluation logic for one request: explicit denies first, then the resource-based policy, identity
- * policies, the permissions boundary and session policies, combined as documented for same-account and
- * cross-account requests. Pure: everything it needs is in the request.
+ * Service prefixes of the services AWS lists as supporting RCPs (Organizations User Guide, "Resource control policies
+ * (RCPs)" — "List of AWS services that support RCPs", as published in 2026). RCPs do not apply to actions of any other
+ * service (IAM, EC2, Lambda, SNS, … are not on it).
+ */
+export const RCP_SERVICES: ReadonlySet<string> = new Set([
+  'appstream', 'dsql', 'clouddirectory', 'cloudfront', 'cloudsearch', 'logs', 'networkmonitor', 'cognito-identity', 'cognito-idp',
+  'comprehend', 'comprehendmedical', 'firehose', 'dynamodb', 'dax', 'autoscaling', 'ecr', 'ecr-public', 'gamelift', 'inspector-scan',
+  'kendra', 'kinesisvideo', 'memorydb', 'aoss', 'personalize', 'polly', 's3', 'swf', 'sqs', 'textract', 'timestream-influxdb',
+  'transcribe', 'translate', 'workspaces', 'appconfig', 'autoscaling-plans', 'budgets', 'servicediscovery', 'cloudtrail-data',
+  'codeartifact', 'codebuild', 'codecommit', 'codepipeline', 'compute-optimizer', 'cost-optimization-hub', 'events', 'fms', 'fis',
+  'health', 'rolesanywhere', 'kms', 'opensearch', 'pricing', 'pca-connector-ad', 'resource-groups', 'secretsmanager', 'sts', 'signin',
+  'support', 'transfer', 'notifications', 'wafv2', 'xray',
+]);
+
+/** Same page, "Resources and entities not restricted by RCPs": "RCPs do not impact the kms:RetireGrant permission". */
+const RCP_EXEMPT_ACTIONS: ReadonlySet<string> = new Set(['kms:retiregrant']);
+
+/** Service-linked roles live under this path (IAM User Guide, "Using service-linked roles"). */
+const SERVICE_LINKED_ROLE = /^arn:[^:]+:iam::\d{12}:role\/aws-service-role\//;
+
+function isServiceLinkedRole(principal: CallerPrincipal): boolean {
+  return principal.kind === 'assumed-role' && principal.roleArn !== undefined && SERVICE_LINKED_ROLE.test(principal.roleArn);
+}
+
+/**
+ * Whether SCPs can bind this caller at all. Organizations User Guide, "Service control policies (SCPs)": SCPs affect
+ * IAM users and roles of member accounts, including the account's root user, but not service-linked roles, and not
+ * AWS service principals (or anyone outside the account: anonymous callers have no account to be bound through).
+ */
+export function scpsBind(principal: CallerPrincipal): boolean {
+  switch (principal.kind) {
+    case 'root':
+    case 'user':
+    case 'federated-user':
+      return true;
+    case 'assumed-role':
+      return !isServiceLinkedRole(principal);
+    case 'identity-provider':
+    case 'service':
+    case 'anonymous':
+      return false;
+  }
+}
+
+/**
+ * Whether RCPs can bind this request. Organizations User Guide, "Resource control policies (RCPs)": they apply to the
+ * services AWS lists only, to requests from any principal, "regardless of whether the principals belong to the same
+ * organizations or not. This includes root users" (anonymous callers and AWS service principals too: AWS's own examples
+ * exempt service principals with aws:PrincipalIsAWSService). Not restricted: calls made by service-linked roles, and
+ * "AWS services' ability to assume a service-linked role; that is, the service-linked role's trust policy".
+ */
+export function rcpsBind(principal: CallerPrincipal, action: string, resource = ''): boolean {
+  const colon = action.indexOf(':');
+  if (colon <= 0 || !RCP_SERVICES.has(action.slice(0, colon).toLowerCase())) return false;
+  if (RCP_EXEMPT_ACTIONS.has(action.toLowerCase())) return false;
+  if (isServiceLinkedRole(principal)) return false;
+  return !(action.toLowerCase().startsWith('sts:') && SERVICE_LINKED_ROLE.test(resource));
+}
+
+interface LevelScan {
+  denies: MatchedStatement[];
+  allows: MatchedStatement[];
+  /** False when some level has no applicable Allow. */
+  everyLevelAllows: boolean;
+  /** The first level (0 = the root) without an applicable Allow. */
+  missingLevel?: number;
+}
+
+/**
+ * Organization policies, level by level (Organizations User Guide, "SCP evaluation" / "RCP evaluation"): a Deny at any
+ * level denies; at every level from the root down to the account some policy must allow, else the request is implicitly
+ * denied. RCP statements name principals (only "*" is valid); SCP statements do not.
+ */
+function scanLevels(levels: readonly (readonly BoundPolicy[])[], request: AuthorizationRequest, actionLower: string, memo: EvalMemo): LevelScan {
+  const out: LevelScan = { denies: [], allows: [], everyLevelAllows: true };
+  for (let l = 0; l < levels.length; l++) {
+    const level = levels[l]!;
+    let levelAllows = false;
+    for (const bound of level) {
+      for (const st of candidateStatements(bound.policy, actionLower)) {
+        if (st.principals && !organizationPrincipalApplies(st, request)) continue;
+        if (!resourceAndConditionsApply(st, request.resource, request.context, memo)) continue;
+        const matched = matchedOf(bound, st);
+        if (st.effect === 'Deny') out.denies.push(matched);
+        else {
+          out.allows.push(matched);
+          levelAllows = true;
+        }
+      }
+    }
+    if (!levelAllows && out.everyLevelAllows) {
+      out.everyLevelAllows = false;
+      out.missingLevel = l;
+    }
+  }
+  return out;
+}
+
+/** What one kind of organization policy (SCPs or RCPs) says about a request, on its own. */
+export interface GuardrailOutcome {
+  /** `not-applicable`: no levels given, or AWS's rules exempt the request (service-linked role, service without RCP support, …). */
+  result: 'allowed' | 'explicit-deny' | 'implicit-deny' | 'not-applicable';
+  /** The denying statements for an explicit deny, else the allowing ones. */
+  statements: MatchedStatement[];
+  /** For an implicit deny: the first level (0 = the organization root) where no policy allows. */
+  level?: number;
+}
+
+function outcomeOf(levels: LevelScan | undefined): GuardrailOutcome {
+  if (!levels) return { result: 'not-applicable', statements: [] };
+  if (levels.denies.length) return { result: 'explicit-deny', statements: levels.denies };
+  if (!levels.everyLevelAllows) return { result: 'implicit-deny', statements: [], level: levels.missingLevel };
+  return { result: 'allowed', statements: levels.allows };
+}
+
+function scanGuardrails(request: AuthorizationRequest, actionLower: string, memo: EvalMemo): { scps?: LevelScan; rcps?: LevelScan } {
+  return {
+    rcps: request.resourceControlPolicies?.length && rcpsBind(request.principal, request.action, request.resource)
+      ? scanLevels(request.resourceControlPolicies, request, actionLower, memo) : undefined,
+    scps: request.serviceControlPolicies?.length && scpsBind(request.principal)
+      ? scanLevels(request.serviceControlPolicies, request, actionLower, memo) : undefined,
+  };
+}
+
+/**
+ * The SCPs' and the RCPs' verdicts on a request, each on its own, whatever the other policies say: for the policy
+ * simulator's OrganizationsDecisionDetail and for explaining a denial (which guardrail blocks, and at which level).
+ */
+export function organizationGuardrails(request: AuthorizationRequest): { scp: GuardrailOutcome; rcp: GuardrailOutcome } {
+  const { scps, rcps } = scanGuardrails(request, request.action.toLowerCase(), newEvalMemo());
+  return { scp: outcomeOf(scps), rcp: outcomeOf(rcps) };
+}
+
+function organizationPrincipalApplies(st: CompiledStatement, request: AuthorizationRequest): boolean {
+  const set = st.principals!;
+  if (set.any) return !st.notPrincipal;
+  const named = principalMatch(set, request.principal) !== 'none';
+  return named !== st.notPrincipal;
+}
+
+/**
+ * AWS's policy evaluation logic for one request: explicit denies first (organization policies included), then the
+ * organization guardrails (every RCP and SCP level must allow), then the resource-based policy, identity policies, the
+ * permissions boundary and session policies, combined as documented for same-account and cross-account requests.
+ * Pure: everything it needs is in the request.
  */
 export function evaluate(request: AuthorizationRequest): Decision {
   const actionLower = request.action.toLowerCase();
   const memo = newEvalMemo();
+  // Organization guardrails come first in AWS's evaluation order (deny evaluation, then RCPs, then SCPs, then the
+  // account's own policies). Which explicit deny AWS names when several policy types deny is not documented ("AWS
+  // includes only one of those policy types in the error message", Troubleshoot access denied error messages): the
+  // guardrails are named first here (RCP, then SCP, AWS's order), since no policy in the account can lift them.
+  const { rcps, scps } = scanGuardrails(request, actionLower, memo);
+  if (rcps?.denies.length) return deny('explicit-rcp', rcps.denies);
+  if (scps?.denies.length) return deny('explicit-scp', scps.denies);
+  return evaluateAccount(request, actionLower, memo, guardrails(rcps, scps));
+}
+
+/** Implicit denies of the guardrails: a level without an Allow (RCPs before SCPs, as in AWS's flow chart). */
+function guardrails(rcps: LevelScan | undefined, scps: LevelScan | undefined): Decision | null {
+  if (rcps && !rcps.everyLevelAllows) return deny('no-rcp');
+  if (scps && !scps.everyLevelAllows) return deny('no-scp');
+  return null;
+}
+
+/**
+ * The account's own policies: identity, resource, boundary and session policies. `guarded` is the guardrails' implicit
+ * deny, if any: AWS evaluates every explicit deny first, so it only decides once no policy of the account denies.
+ */
+function evaluateAccount(request: AuthorizationRequest, actionLower: string, memo: EvalMemo, guarded: Decision | null): Decision {
   const identity = scan(request.identityPolicies, actionLower, request.resource, request.context, memo);
   if (identity.denies.length) return deny('explicit-identity', identity.denies);
   const resource = request.resourcePolicy ? scanResourcePolicy(request.resourcePolicy, request, actionLower, memo) : undefined;
@@ -197,6 +367,7 @@ export function evaluate(request: AuthorizationRequest): Decision {
   if (boundary?.denies.length) return deny('explicit-boundary', boundary.denies);
   const session = request.sessionPolicies?.length ? scan(request.sessionPolicies, actionLower, request.resource, request.context, memo) : undefined;
   if (session?.denies.length) return deny('explicit-session', session.denies);
+  if (guarded) return guarded;
 
   const isRoot = request.principal.kind === 'root';
   const sameAccount = request.principal.accountId === request.resourceAccount;
@@ -231,6 +402,12 @@ export function denyReasonText(reason: DenyReason, action: string): string {
     case 'no-resource': return `because no resource-based policy allows the ${action} action`;
     case 'no-boundary': return `because no permissions boundary allows the ${action} action`;
     case 'no-session': return `because no session policy allows the ${action} action`;
+    case 'explicit-scp': return 'with an explicit deny in a service control policy';
+    case 'no-scp': return `because no service control policy allows the ${action} action`;
+    case 'explicit-rcp': return 'with an explicit deny in a resource control policy';
+    // AWS documents no implicit-deny text for RCPs (RCPFullAWSAccess cannot be detached, so AWS never reaches it): the
+    // form of the other policy types.
+    case 'no-rcp': return `because no resource control policy allows the ${action} action`;
   }
 }
 
@@ -261,7 +438,10 @@ export function uniformUnderPrefix(request: Omit<AuthorizationRequest, 'resource
   const actionLower = request.action.toLowerCase();
   const uniform = (statements: readonly CompiledStatement[]): boolean =>
     statements.every((st) => !st.resources || st.resources.every((pattern) => coverUnder(pattern, prefix) !== 'some'));
-  const scoped = [...request.identityPolicies, ...(request.permissionsBoundary ? [request.permissionsBoundary] : []), ...(request.sessionPolicies ?? [])];
+  const scoped = [
+    ...request.identityPolicies, ...(request.permissionsBoundary ? [request.permissionsBoundary] : []), ...(request.sessionPolicies ?? []),
+    ...(request.serviceControlPolicies ?? []).flat(), ...(request.resourceControlPolicies ?? []).flat(),
+  ];
   if (!scoped.every((bound) => uniform(candidateStatements(bound.policy, actionLower)))) return false;
   return !request.resourcePolicy || uniform(request.resourcePolicy.policy.statements);
 }
