@@ -187,11 +187,20 @@ eu.create_bucket(Bucket='boto-eu', CreateBucketConfiguration={'LocationConstrain
 eu.put_object(Bucket='boto-eu', Key='k', Body=b'in Ireland')
 check('path style, signed for us-east-1: botocore follows the 301 to eu-west-1', s3.get_object(Bucket='boto-eu', Key='k')['Body'].read() == b'in Ireland')
 check('HeadBucket from us-east-1 gives the bucket region', s3.head_bucket(Bucket='boto-eu')['ResponseMetadata']['HTTPHeaders'].get('x-amz-bucket-region') == 'eu-west-1')
-import requests
+import urllib.error, urllib.request
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
 # A new client: the one above has cached the bucket's region since its redirect, and would presign for eu-west-1.
 fresh = boto3.client('s3', endpoint_url=URL, config=Config(signature_version='s3v4', s3={'addressing_style': 'path'}), **CREDS)
 url = fresh.generate_presigned_url('get_object', Params={'Bucket': 'boto-eu', 'Key': 'k'}, ExpiresIn=60)
-r = requests.get(url, allow_redirects=False)
-check('a presigned path-style URL for us-east-1: 301 PermanentRedirect with x-amz-bucket-region', r.status_code == 301
-      and r.headers.get('x-amz-bucket-region') == 'eu-west-1' and '<Code>PermanentRedirect</Code>' in r.text, r.text)
+try:
+    urllib.request.build_opener(NoRedirect).open(url)
+    status, headers, text = 200, {}, ''
+except urllib.error.HTTPError as e:
+    status, headers, text = e.code, e.headers, e.read().decode()
+check('a presigned path-style URL for us-east-1: 301 PermanentRedirect with x-amz-bucket-region', status == 301
+      and headers.get('x-amz-bucket-region') == 'eu-west-1' and '<Code>PermanentRedirect</Code>' in text, text)
 print('{"done": true}')
