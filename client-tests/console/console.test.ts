@@ -108,9 +108,8 @@ test('the console in Chromium: live denial, why, trust fix, filters, pause, advi
     // AWS's AccessDenied text for AssumeRole (STS keeps the short form), as the client got it.
     const denied = { message: `User: ${SAML_ARN} is not authorized to perform: sts:AssumeRole on resource: ${ROLE_ARN}` };
     assert.match(refused.stderr, new RegExp(`An error occurred \\(AccessDenied\\) when calling the AssumeRole operation: ${escape(denied.message)}`));
-    const started = Date.now();
-    await rowFor('sts:AssumeRole', 'deny').waitFor({ timeout: 3000 });
-    assert.ok(Date.now() - started < 3000);
+    // Pushed live (no reload): the row appears within seconds even on a slow machine with a freshly installed Chromium.
+    await rowFor('sts:AssumeRole', 'deny').waitFor({ timeout: 5000 });
 
     await rowFor('sts:AssumeRole', 'deny').click();
     const why = page.locator('#why-body');
@@ -137,7 +136,7 @@ test('the console in Chromium: live denial, why, trust fix, filters, pause, advi
     const allowed = await aws(assumeArgs);
     assert.equal(allowed.code, 0, allowed.stderr);
     assert.equal((JSON.parse(allowed.stdout) as { AssumedRoleUser: { Arn: string } }).AssumedRoleUser.Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/kjh-s3-encryption-test1-role/console`);
-    await rowFor('sts:AssumeRole', 'allow').waitFor({ timeout: 1000 });
+    await rowFor('sts:AssumeRole', 'allow').waitFor({ timeout: 5000 });
   });
 
   await t.test('why names the explicit Deny statement (policy, version, Sid) and highlights it', async () => {
@@ -175,7 +174,7 @@ test('the console in Chromium: live denial, why, trust fix, filters, pause, advi
     await new STSClient(config(SAML)).send(new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'filtered-out' }));
     await s3(dev).send(new ListObjectsV2Command({ Bucket: BUCKET }));
     await rejection(s3(dev).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'a.txt' })));
-    await page.locator('#pause', { hasText: 'Resume (1 new)' }).waitFor({ timeout: 1000 });
+    await page.locator('#pause', { hasText: 'Resume (1 new)' }).waitFor({ timeout: 5000 });
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(await page.locator('#pause').innerText(), 'Resume (1 new)');
     assert.equal(await page.locator('#decisions tbody tr').count(), 2);
