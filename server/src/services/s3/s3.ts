@@ -16,6 +16,7 @@ import type { S3Handler } from './common.ts';
 import {
   deleteObject, deleteObjects, deleteObjectTagging, getObject, getObjectTagging, headObject, putObject, putObjectTagging,
 } from './objects.ts';
+import { getBucketVersioning, listObjectVersions, putBucketVersioning } from './versioning.ts';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from './multipart.ts';
 
 export type { S3Call, S3Result } from './common.ts';
@@ -66,6 +67,11 @@ export function routeS3(method: string, bucket: string | undefined, key: string 
       if (method === 'PUT') return op('PutBucketLifecycleConfiguration', putBucketLifecycleConfiguration);
       if (method === 'GET') return op('GetBucketLifecycleConfiguration', getBucketLifecycleConfiguration);
       if (method === 'DELETE') return op('DeleteBucketLifecycle', deleteBucketLifecycle);
+    } else if (has('versioning')) {
+      if (method === 'PUT') return op('PutBucketVersioning', putBucketVersioning);
+      if (method === 'GET') return op('GetBucketVersioning', getBucketVersioning);
+    } else if (has('versions')) {
+      if (method === 'GET') return op('ListObjectVersions', listObjectVersions);
     } else if (has('ownershipControls')) {
       if (method === 'PUT') return op('PutBucketOwnershipControls', putBucketOwnershipControls);
       if (method === 'GET') return op('GetBucketOwnershipControls', getBucketOwnershipControls);
