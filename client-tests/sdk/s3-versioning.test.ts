@@ -227,3 +227,24 @@ test('lifecycle run on a versioned bucket: Expiration adds a delete marker; Nonc
   assert.equal(left.Versions?.[1]?.VersionId, v2.VersionId);
   assert.deepEqual(left.DeleteMarkers?.map((m) => [m.Key, m.VersionId]), [['old/x', run.expired[0]!.deleteMarkerVersionId]]);
 });
+
+test('emptying a versioned bucket page by page: the next page resumes after a version-id-marker that was just deleted', async () => {
+  const root = s3();
+  await root.send(new CreateBucketCommand({ Bucket: 'loop' }));
+  await root.send(new PutBucketVersioningCommand({ Bucket: 'loop', VersioningConfiguration: { Status: 'Enabled' } }));
+  for (const body of ['1', '2', '3']) await root.send(new PutObjectCommand({ Bucket: 'loop', Key: 'k', Body: body }));
+  await root.send(new DeleteObjectCommand({ Bucket: 'loop', Key: 'k' }));
+  await root.send(new PutObjectCommand({ Bucket: 'loop', Key: 'z', Body: 'z' }));
+  let markers: { KeyMarker?: string | undefined; VersionIdMarker?: string | undefined } = {};
+  let pages = 0;
+  for (;;) {
+    const page = await root.send(new ListObjectVersionsCommand({ Bucket: 'loop', MaxKeys: 2, ...markers }));
+    const entries = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, VersionId: v.VersionId! }));
+    if (entries.length) await root.send(new DeleteObjectsCommand({ Bucket: 'loop', Delete: { Objects: entries } }));
+    pages++;
+    if (!page.IsTruncated) break;
+    markers = { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker };
+  }
+  assert.equal(pages, 3);
+  await root.send(new DeleteBucketCommand({ Bucket: 'loop' }));
+});

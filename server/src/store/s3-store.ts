@@ -57,9 +57,28 @@ interface VersionDbRow { bucket_name: string; object_key: string; seq: number; v
 /** What a version row keeps as JSON: the ObjectRow and its ACL. */
 type StoredVersion = ObjectRow & { acl?: string | null };
 
-/** S3 version ids are opaque URL-safe strings; the null version is "null". */
-const newVersionId = (): string => randomBytes(24).toString('base64url');
 export const NULL_VERSION = 'null';
+let lastOrdinal = 0n;
+/**
+ * S3 version ids are opaque URL-safe strings; the null version is "null". Ours are 32 characters that start with a
+ * creation ordinal (milliseconds × 4096, kept increasing), so that ListObjectVersions can resume after a
+ * version-id-marker whose version was deleted meanwhile (the "empty the bucket" loop does exactly that).
+ */
+function newVersionId(): string {
+  let ordinal = BigInt(Date.now()) * 4096n;
+  if (ordinal <= lastOrdinal) ordinal = lastOrdinal + 1n;
+  lastOrdinal = ordinal;
+  const bytes = Buffer.alloc(24);
+  bytes.writeBigUInt64BE(ordinal);
+  randomBytes(16).copy(bytes, 8);
+  return bytes.toString('base64url');
+}
+/** The creation ordinal of a version (see newVersionId): for the null version, its write time. */
+export function versionOrdinal(versionId: string, lastModified: string): bigint {
+  if (versionId === NULL_VERSION) return BigInt(Date.parse(lastModified)) * 4096n;
+  const bytes = Buffer.from(versionId, 'base64url');
+  return bytes.length >= 8 ? bytes.readBigUInt64BE(0) : 0n;
+}
 export interface CompletedUploadRow { upload_id: string; bucket_name: string; object_key: string; etag: string; sse: string | null; sse_kms_key_id: string | null; completed_at: string }
 export interface UploadRow {
   upload_id: string; bucket_name: string; object_key: string; initiator_arn: string; owner_account: string; initiated_at: string;

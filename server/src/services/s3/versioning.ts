@@ -4,7 +4,7 @@
 import { AwsError } from '../../errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
-import { NULL_VERSION, type BucketRow, type ObjectRow, type ObjectVersion } from '../../store/s3-store.ts';
+import { NULL_VERSION, versionOrdinal, type BucketRow, type ObjectRow, type ObjectVersion } from '../../store/s3-store.ts';
 import { authorize, bucketArn, invalidArgument, MAX_XML_BODY, noSuchKey, ownerXml, requireBucket, type S3Call, type S3Handler, type S3Result } from './common.ts';
 import { compareKeys, prefixSuccessor, s3UrlEncode } from './names.ts';
 
@@ -127,8 +127,11 @@ function* scanVersions(call: S3Call, bucket: string, prefix: string, delimiter: 
     if (versionMarker !== undefined && keyMarker.startsWith(prefix)) {
       const versions = s3.keyVersions(bucket, keyMarker);
       const at = versions.findIndex((v) => v.versionId === versionMarker);
-      if (at < 0) throw invalidArgument('Invalid version id specified', 'version-id-marker', versionMarker);
-      for (const version of versions.slice(at + 1)) yield { kind: 'version', version };
+      // A marker version deleted since (a loop deleting what it lists): resume with the versions created before it.
+      const older = at >= 0 ? versions.slice(at + 1)
+        : versionMarker === NULL_VERSION ? []
+        : versions.filter((v) => versionOrdinal(v.versionId, v.row.last_modified) < versionOrdinal(versionMarker, ''));
+      for (const version of older) yield { kind: 'version', version };
     }
   }
   for (;;) {
@@ -158,6 +161,9 @@ export const listObjectVersions: S3Handler = (call) => {
   const encodingType = call.query.get('encoding-type');
   if (encodingType !== null && encodingType !== 'url') throw invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', encodingType);
   const encode = encodingType === 'url' ? s3UrlEncode : (v: string): string => v;
+  if (versionMarker !== undefined && versionMarker !== NULL_VERSION && versionMarker !== '' && !VERSION_ID.test(versionMarker)) {
+    throw invalidArgument('Invalid version id specified', 'version-id-marker', versionMarker);
+  }
   if (versionMarker !== undefined && !keyMarker) throw invalidArgument('A version-id marker cannot be specified without a key marker.', 'version-id-marker', versionMarker);
   if (versionMarker === '') throw invalidArgument('A version-id marker cannot be empty.', 'version-id-marker', versionMarker);
   authorize(call, bucket, 's3:ListBucketVersions', bucketArn(bucket.bucket_name), {
