@@ -7,6 +7,8 @@ ALTER TABLE buckets ADD COLUMN object_lock TEXT;
 ALTER TABLE objects ADD COLUMN version_id TEXT;
 -- The current version's retention and legal hold as JSON ({"mode","until","legalHold"}); NULL: none.
 ALTER TABLE objects ADD COLUMN object_lock TEXT;
+-- The lock a multipart upload asked for (x-amz-object-lock-*), given to the object when the upload completes.
+ALTER TABLE multipart_uploads ADD COLUMN object_lock TEXT;
 
 -- Every version that is not the current object: noncurrent versions and delete markers (a current delete marker too,
 -- when the key then has no row in objects). The objects table keeps holding exactly the current, listable versions,

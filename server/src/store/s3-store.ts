@@ -86,6 +86,8 @@ export interface UploadRow {
   storage_class?: string | null; sse_customer?: string | null; sse_kms?: string | null;
   /** JSON grants the object gets on completion; null: the default. */
   acl?: string | null;
+  /** JSON Object Lock retention / legal hold the object gets on completion; null: none. */
+  object_lock?: string | null;
 }
 export interface PartRow { upload_id: string; part_number: number; blob_id: string; size: number; etag: string; md5: Buffer; last_modified: string; iv?: Buffer | null }
 export type LifecycleObject = Pick<ObjectRow, 'object_key' | 'size' | 'last_modified' | 'tags' | 'storage_class'>;
@@ -154,6 +156,7 @@ export class S3Store {
       putObjectAcl: p('INSERT INTO object_acls (bucket_name, object_key, acl) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET acl = excluded.acl'),
       deleteObjectAcl: p('DELETE FROM object_acls WHERE bucket_name = ? AND object_key = ?'),
       setUploadAcl: p('UPDATE multipart_uploads SET acl = ? WHERE upload_id = ?'),
+      setUploadObjectLock: p('UPDATE multipart_uploads SET object_lock = ? WHERE upload_id = ?'),
       object: p<ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? AND object_key = ?'),
       objectBlob: db.prepare<[string, string], string>('SELECT blob_id FROM objects WHERE bucket_name = ? AND object_key = ?').pluck(),
       bucketExists: db.prepare<[string], number>('SELECT 1 FROM buckets WHERE bucket_name = ?').pluck(),
@@ -319,6 +322,7 @@ export class S3Store {
     else this.s.putObjectAcl.run(bucket, key, acl);
   }
   setUploadAcl(uploadId: string, acl: string | null): void { this.s.setUploadAcl.run(acl, uploadId); }
+  setUploadObjectLock(uploadId: string, lock: string): void { this.s.setUploadObjectLock.run(lock, uploadId); }
   /** No object, version, delete marker or upload in progress: what DeleteBucket needs. */
   bucketIsEmpty(name: string): boolean { return this.s.anyObject.get(name, name, name) === undefined; }
 

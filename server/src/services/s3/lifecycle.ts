@@ -5,6 +5,7 @@ import type { ServerContext } from '../../context.ts';
 import type { BucketRow, ObjectVersion } from '../../store/s3-store.ts';
 import { authorize, bucketArn, requireBucket, type S3Call, type S3Handler, type S3Result } from './common.ts';
 import { requireIntegrityHeader } from './cors.ts';
+import { lockedAt } from './object-lock.ts';
 
 /**
  * Bucket lifecycle configuration (Put/Get/DeleteBucketLifecycleConfiguration): API Reference
@@ -336,6 +337,11 @@ function expireVersions(ctx: ServerContext, bucket: BucketRow, rules: LifecycleR
         continue;
       }
       noncurrentSeen++;
+      // A version under a legal hold or an unexpired retention stays (Object Lock protects it from lifecycle too).
+      if (lockedAt(v.row, new Date(at))) {
+        remaining.push(v);
+        continue;
+      }
       const o: Candidate = { key, size: v.row.size, tags: v.row.tags ? (JSON.parse(v.row.tags) as Record<string, string>) : {} };
       const rule = rules.find((r) => {
         const e = r.NoncurrentVersionExpiration as XmlObject | undefined;

@@ -13,6 +13,7 @@ import {
 import { checkWriteCondition, copySource, copySourceBytes, declaredLength, requestHeader, sealedObjectKey, sseOf, taggingHeader, writeContext } from './objects.ts';
 import { storageClassOf, writeCondition } from './preconditions.ts';
 import { aclConditionContext, objectAclForWrite } from './access.ts';
+import { lockForWrite } from './object-lock.ts';
 import { dataKeyEncryptor, kmsRecordOf, kmsResponseHeaders, storedRecord, unlockDataKey, writeEncryption } from './sse-kms.ts';
 
 const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -35,7 +36,8 @@ export const createMultipartUpload: S3Handler = (call) => {
   const requested = sseOf(call);
   const { customer } = requested;
   const storageClass = storageClassOf(call.headers);
-  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...writeContext(requested, storageClass, call), ...aclConditionContext(call) });
+  const lock = lockForWrite(call, bucket, key, false);
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...writeContext(requested, storageClass, call), ...aclConditionContext(call), ...lock.context });
   const access = objectAclForWrite(call, bucket, objectArn(bucket.bucket_name, key));
   // SSE-KMS: the upload's data key is generated now (kms:GenerateDataKey) and each part decrypts it (kms:Decrypt).
   const encryption = writeEncryption(call, bucket, key, requested);
@@ -49,6 +51,7 @@ export const createMultipartUpload: S3Handler = (call) => {
     sse_customer: customer ? JSON.stringify(sealKey(customer)) : null, sse_kms: sseKms,
   });
   if (access.acl) call.ctx.s3.setUploadAcl(uploadId, access.acl);
+  if (lock.lock) call.ctx.s3.setUploadObjectLock(uploadId, lock.lock);
   const headers = { ...sseHeaders({ sse: encryption.sse, sse_kms_key_id: encryption.keyArn, sse_customer: null }), ...kmsResponseHeaders(sseKms, true) };
   if (customer) Object.assign(headers, customerResponseHeaders(customer.keyMd5));
   return { headers, body: restXmlDocument('InitiateMultipartUploadResult', { Bucket: bucket.bucket_name, Key: key, UploadId: uploadId }) };
@@ -236,7 +239,7 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
         bucket_name: bucket.bucket_name, object_key: key, blob_id: blobId, size, etag, last_modified: now,
         owner_account: upload.owner_account, content_type: upload.content_type, metadata: upload.metadata, sse: upload.sse,
         sse_kms_key_id: upload.sse_kms_key_id, tags: upload.tags, checksum: null, storage_class: upload.storage_class ?? null, sse_customer: sseCustomer,
-        sse_kms: sseKms, parts: JSON.stringify(parts.map((p) => p.size)),
+        sse_kms: sseKms, parts: JSON.stringify(parts.map((p) => p.size)), object_lock: upload.object_lock ?? null,
       };
       const previous = call.ctx.s3.putObject(written);
       if (call.ctx.s3.bucketVersioning(bucket.bucket_name) !== null) versionId = written.version_id ?? NULL_VERSION;

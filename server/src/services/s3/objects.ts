@@ -16,6 +16,7 @@ import {
 } from './encryption.ts';
 import { checkCopySourceConditions, refuseArchived, storageClassOf, writeCondition, type WriteCondition } from './preconditions.ts';
 import { aclConditionContext, objectAclForWrite } from './access.ts';
+import { checkVersionDelete, lockForWrite, lockHeaders } from './object-lock.ts';
 import { noSuchVersion, requestedVersionId, versionAction, versionContext, versionHeaders, versionToRead } from './versioning.ts';
 import { dataKeyEncryptor, kmsResponseHeaders, storedRecord, unlockObject, writeEncryption, type WriteEncryption } from './sse-kms.ts';
 
@@ -111,7 +112,10 @@ export async function putObject(call: S3Call): Promise<S3Result> {
   const condition = writeCondition(call.headers);
   const context = { ...writeContext(requested, storageClass, call), ...condition?.context, ...aclConditionContext(call) };
   const tags = taggingHeader(call);
-  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...context, ...requestTagContext(tags ? (JSON.parse(tags) as Record<string, string>) : {}) });
+  const lock = lockForWrite(call, bucket, key, true);
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), {
+    ...context, ...lock.context, ...requestTagContext(tags ? (JSON.parse(tags) as Record<string, string>) : {}),
+  });
   const access = objectAclForWrite(call, bucket, objectArn(bucket.bucket_name, key));
   checkWriteCondition(call, bucket, key, condition);
   declaredLength(call);
@@ -127,6 +131,7 @@ export async function putObject(call: S3Call): Promise<S3Result> {
     sse: encryption.sse, sse_kms_key_id: encryption.keyArn, tags, checksum: checksum ? `${checksum.algorithm}:${checksum.value}` : null,
     storage_class: storageClass, sse_customer: customer && iv ? sealedObjectKey(customer, [{ size: blob.size, iv: iv.toString('base64') }]) : null,
     sse_kms: encryption.kms && iv ? storedRecord(encryption.kms.record, [{ size: blob.size, iv: iv.toString('base64') }]) : null,
+    object_lock: lock.lock,
   };
   await commit(call, row, access.acl ?? undefined, condition?.atCommit);
   const headers = { ...objectResponseHeaders(row, true), ...writtenVersionHeaders(call, bucket, row) };
@@ -221,7 +226,10 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
   const { sse, customer } = requested;
   const storageClass = storageClassOf(call.headers);
   const condition = writeCondition(call.headers);
-  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...writeContext(requested, storageClass, call), ...condition?.context, ...aclConditionContext(call) });
+  const lock = lockForWrite(call, bucket, key, false);
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), {
+    ...writeContext(requested, storageClass, call), ...condition?.context, ...aclConditionContext(call), ...lock.context,
+  });
   const access = objectAclForWrite(call, bucket, objectArn(bucket.bucket_name, key));
   const replace = (header(call, 'x-amz-metadata-directive') ?? 'COPY') === 'REPLACE';
   const changesSomething = replace || sse !== null || customer !== undefined || header(call, 'x-amz-storage-class') !== undefined;
@@ -256,7 +264,7 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
     // Shared bytes keep the source's ETag, so they keep its parts too; bytes written anew are one part.
     parts: blob.etag === source.etag ? (source.parts ?? null) : null,
     // A copy is a new version with no retention of its own (Object Lock headers or the bucket default apply).
-    version_id: null, object_lock: null,
+    version_id: null, object_lock: lock.lock,
   };
   await commit(call, row, access.acl ?? undefined, condition?.atCommit);
   const headers = { ...objectResponseHeaders(row, true), ...writtenVersionHeaders(call, bucket, row) };
@@ -296,6 +304,11 @@ function requestTagContext(tags: Record<string, string>): Record<string, string 
  * a version (GetObject, "Permissions"); `headers` carries x-amz-version-id.
  */
 function readableObject(call: S3Call): { object: ObjectRow; headers: Record<string, string> } {
+  const found = readableVersion(call);
+  return { object: found.object, headers: { ...found.headers, ...lockHeaders(call, found.bucket, found.object) } };
+}
+
+function readableVersion(call: S3Call): { bucket: BucketRow; object: ObjectRow; headers: Record<string, string> } {
   const bucket = requireBucket(call);
   const key = checkKey(call);
   const versionId = requestedVersionId(call);
@@ -305,7 +318,7 @@ function readableObject(call: S3Call): { object: ObjectRow; headers: Record<stri
   const decision = decide(call, bucket, action, arn, { ...existingTagContext(found), ...versionContext(versionId) });
   if (!decision.allowed) throw accessDenied('s3', call.caller, action, arn, decision);
   const object = versionToRead(call, bucket, key, versionId).row;
-  return { object, headers: versionHeaders(bucket, object, versionId !== undefined) };
+  return { bucket, object, headers: versionHeaders(bucket, object, versionId !== undefined) };
 }
 
 /** If-Match / If-None-Match / If-(Un)Modified-Since, in the precedence RFC 7232 and S3 use. */
@@ -468,7 +481,7 @@ interface Deletion { versionId?: string | undefined; deleteMarker: boolean; blob
  * `guard` runs inside the transaction on the version about to go (Object Lock).
  */
 export function deleteOne(call: S3Call, bucket: BucketRow, key: string, versionId: string | undefined,
-  guard?: (version: ObjectRow | undefined) => void): Deletion {
+  guard?: (version: ObjectRow) => void): Deletion {
   const s3 = call.ctx.s3;
   return call.ctx.db.transaction((): Deletion => {
     if (versionId === undefined) {
@@ -483,15 +496,12 @@ export function deleteOne(call: S3Call, bucket: BucketRow, key: string, versionI
   })();
 }
 
-/** The Object Lock check of a version delete; set by object-lock.ts (kept apart so that versioning works alone). */
-export const deleteGuards: { check?: (call: S3Call, bucket: BucketRow, version: ObjectRow) => void } = {};
-
 export const deleteObject: S3Handler = (call) => {
   const bucket = requireBucket(call);
   const key = checkKey(call);
   const versionId = requestedVersionId(call);
   authorize(call, bucket, versionAction('s3:DeleteObject', versionId), objectArn(bucket.bucket_name, key), versionContext(versionId));
-  const done = deleteOne(call, bucket, key, versionId, deleteGuards.check && ((v) => deleteGuards.check!(call, bucket, v!)));
+  const done = deleteOne(call, bucket, key, versionId, (v) => checkVersionDelete(call, bucket, v));
   call.ctx.s3.removeBlob(done.blob);
   const headers: Record<string, string> = {};
   if (done.deleteMarker) headers['x-amz-delete-marker'] = 'true';
@@ -529,7 +539,7 @@ export async function deleteObjects(call: S3Call): Promise<S3Result> {
     }
     let done: Deletion;
     try {
-      done = deleteOne(call, bucket, key, versionId, deleteGuards.check && ((v) => deleteGuards.check!(call, bucket, v!)));
+      done = deleteOne(call, bucket, key, versionId, (v) => checkVersionDelete(call, bucket, v));
     } catch (error) {
       if (!(error instanceof AwsError)) throw error;
       errors.push({ Key: key, VersionId: versionId, Code: error.code, Message: error.message });
