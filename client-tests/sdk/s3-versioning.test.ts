@@ -11,8 +11,8 @@ import { test } from 'node:test';
 import { CreateUserCommand, PutUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import {
   CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketCommand, DeleteObjectCommand,
-  DeleteObjectsCommand, GetBucketVersioningCommand, GetObjectAclCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand,
-  ListObjectVersionsCommand, ListObjectsV2Command, PutBucketLifecycleConfigurationCommand, PutBucketVersioningCommand, PutObjectCommand, PutObjectTaggingCommand, S3Client, UploadPartCommand,
+  DeleteObjectsCommand, GetBucketVersioningCommand, GetObjectAclCommand, GetObjectAttributesCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand,
+  ListObjectVersionsCommand, ListObjectsV2Command, PutBucketLifecycleConfigurationCommand, PutBucketVersioningCommand, PutObjectCommand, PutObjectTaggingCommand, S3Client, UploadPartCommand, UploadPartCopyCommand,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import type { Iamlocal } from '../../server/src/in-process.ts';
@@ -132,8 +132,11 @@ test('suspended and unversioned buckets: the null version; DeleteObjects adds ma
   const plain = await root.send(new ListObjectVersionsCommand({ Bucket: 'plain' }));
   assert.deepEqual(plain.Versions?.map((v) => [v.Key, v.VersionId, v.IsLatest]), [['a/1', 'null', true]]);
   assert.equal((await root.send(new PutObjectCommand({ Bucket: 'plain', Key: 'a/2', Body: 'y' }))).VersionId, undefined);
-  const delimited = await root.send(new ListObjectVersionsCommand({ Bucket: 'plain', Delimiter: '/' }));
+  await root.send(new PutObjectCommand({ Bucket: 'plain', Key: 'b c', Body: 'z' }));
+  const delimited = await root.send(new ListObjectVersionsCommand({ Bucket: 'plain', Delimiter: '/', EncodingType: 'url' }));
   assert.deepEqual(delimited.CommonPrefixes, [{ Prefix: 'a/' }]);
+  assert.deepEqual(delimited.Versions?.map((v) => v.Key), ['b%20c']);
+  assert.deepEqual((await root.send(new ListObjectVersionsCommand({ Bucket: 'plain', Prefix: 'a/', KeyMarker: 'a/1' }))).Versions?.map((v) => v.Key), ['a/2']);
 
   await root.send(new CreateBucketCommand({ Bucket: 'susp' }));
   await root.send(new PutBucketVersioningCommand({ Bucket: 'susp', VersioningConfiguration: { Status: 'Enabled' } }));
@@ -161,6 +164,16 @@ test('suspended and unversioned buckets: the null version; DeleteObjects adds ma
   const part = await root.send(new UploadPartCommand({ Bucket: 'susp', Key: 'mp', UploadId: upload.UploadId, PartNumber: 1, Body: 'part' }));
   const done = await root.send(new CompleteMultipartUploadCommand({ Bucket: 'susp', Key: 'mp', UploadId: upload.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
   assert.match(done.VersionId!, /^[A-Za-z0-9_-]{32}$/);
+
+  // Restoring a previous version: a copy of it onto its own key becomes the current version.
+  const restored = await root.send(new CopyObjectCommand({ Bucket: 'susp', Key: 'copy', CopySource: `susp/copy?versionId=${copy.VersionId}` }));
+  assert.notEqual(restored.VersionId, copy.VersionId);
+  // UploadPartCopy from a named version; GetObjectAttributes of a named version.
+  const upload2 = await root.send(new CreateMultipartUploadCommand({ Bucket: 'susp', Key: 'mp2' }));
+  const copied = await root.send(new UploadPartCopyCommand({ Bucket: 'susp', Key: 'mp2', UploadId: upload2.UploadId, PartNumber: 1, CopySource: `susp/k?versionId=${kept.VersionId}` }));
+  assert.equal(copied.CopySourceVersionId, kept.VersionId);
+  const attributes = await root.send(new GetObjectAttributesCommand({ Bucket: 'susp', Key: 'k', VersionId: kept.VersionId, ObjectAttributes: ['ObjectSize'] }));
+  assert.deepEqual([attributes.VersionId, attributes.ObjectSize], [kept.VersionId, 4]);
 
   // Tags and ACLs belong to a version.
   await root.send(new PutObjectTaggingCommand({ Bucket: 'susp', Key: 'k', VersionId: kept.VersionId, Tagging: { TagSet: [{ Key: 'old', Value: 'yes' }] } }));

@@ -175,13 +175,13 @@ function parseCopySource(call: S3Call): { bucket: string; key: string; versionId
  * The object a copy reads, authorized as s3:GetObject on the source, with the copy source's conditions and SSE-C key
  * checked; `unlocked` holds the key when the source is stored with SSE-C.
  */
-function copySource(call: S3Call): { object: ObjectRow; unlocked: ReturnType<typeof keyForRead>; versionId: string | undefined } {
-  const { object, versionId } = copySourceObject(call);
+function copySource(call: S3Call): { object: ObjectRow; unlocked: ReturnType<typeof keyForRead>; versionId: string | undefined; named: boolean } {
+  const { object, versionId, named } = copySourceObject(call);
   const customer = keyForRead(object.sse_customer, customerKeyOf(call.headers, COPY_SOURCE_SSE_C_PREFIX, 'read'));
   checkCopySourceConditions(call.headers, object);
   refuseArchived(object);
   // An SSE-KMS source is read through kms:Decrypt as the caller.
-  return { object, unlocked: customer ?? unlockObject(call, object), versionId };
+  return { object, unlocked: customer ?? unlockObject(call, object), versionId, named };
 }
 
 /** The bytes of a copy source (or a range of them) in the clear. */
@@ -194,7 +194,7 @@ function copySourceBytes(call: S3Call, source: { object: ObjectRow; unlocked: Re
  * The object a copy reads, authorized as s3:GetObject on the source (s3:GetObjectVersion for a named version); the
  * version id is the source's when the source bucket is versioned (x-amz-copy-source-version-id).
  */
-function copySourceObject(call: S3Call): { object: ObjectRow; versionId: string | undefined } {
+function copySourceObject(call: S3Call): { object: ObjectRow; versionId: string | undefined; named: boolean } {
   const source = parseCopySource(call);
   const sourceBucket = call.ctx.s3.bucket(source.bucket);
   if (!sourceBucket) throw new AwsError('NoSuchBucket', 'The specified bucket does not exist', 404, { BucketName: source.bucket });
@@ -207,11 +207,11 @@ function copySourceObject(call: S3Call): { object: ObjectRow; versionId: string 
     if (!version) throw noSuchVersion(source.key, source.versionId);
     // A delete marker cannot be copied: S3 answers 400 InvalidRequest.
     if (version.deleteMarker) throw new AwsError('InvalidRequest', 'The source of a copy request may not specifically refer to a delete marker by version id.', 400);
-    return { object: version.row, versionId: source.versionId };
+    return { object: version.row, versionId: source.versionId, named: true };
   }
   const object = call.ctx.s3.object(source.bucket, source.key);
   if (!object) throw noSuchKey(source.key);
-  return { object, versionId: sourceBucket.versioning ? (object.version_id ?? 'null') : undefined };
+  return { object, versionId: sourceBucket.versioning ? (object.version_id ?? 'null') : undefined, named: false };
 }
 
 /** Blobs are immutable, so a copy shares the bytes under a new blob id: a hard link, or a new inline blob. */
@@ -233,7 +233,8 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
   const access = objectAclForWrite(call, bucket, objectArn(bucket.bucket_name, key));
   const replace = (header(call, 'x-amz-metadata-directive') ?? 'COPY') === 'REPLACE';
   const changesSomething = replace || sse !== null || customer !== undefined || header(call, 'x-amz-storage-class') !== undefined;
-  if (!changesSomething && source.bucket_name === bucket.bucket_name && source.object_key === key) {
+  // Copying a named version onto its own key is how a previous version is restored: allowed as it is.
+  if (!changesSomething && !copied.named && source.bucket_name === bucket.bucket_name && source.object_key === key) {
     throw new AwsError('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.", 400);
   }
   checkWriteCondition(call, bucket, key, condition);
