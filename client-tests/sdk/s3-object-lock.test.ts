@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CreateUserCommand, PutUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import {
-  CreateBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, GetObjectLegalHoldCommand, GetObjectLockConfigurationCommand,
+  CreateBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetBucketVersioningCommand, GetObjectCommand, GetObjectLegalHoldCommand, GetObjectLockConfigurationCommand,
   GetObjectRetentionCommand, HeadObjectCommand, PutBucketVersioningCommand, PutObjectCommand, PutObjectLegalHoldCommand, PutObjectLockConfigurationCommand,
   PutObjectRetentionCommand, S3Client, type S3ClientConfig, CopyObjectCommand, CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand,
 } from '@aws-sdk/client-s3';
@@ -27,7 +27,6 @@ const PROTECTED = { name: 'AccessDenied', message: 'Access Denied because object
 test('bucket configuration: at creation (versioning on), default retention, refusals', async () => {
   const root = s3();
   await root.send(new CreateBucketCommand({ Bucket: 'locked', ObjectLockEnabledForBucket: true }));
-  const { GetBucketVersioningCommand } = await import('@aws-sdk/client-s3');
   assert.equal((await root.send(new GetBucketVersioningCommand({ Bucket: 'locked' }))).Status, 'Enabled');
   assert.deepEqual((await root.send(new GetObjectLockConfigurationCommand({ Bucket: 'locked' }))).ObjectLockConfiguration, { ObjectLockEnabled: 'Enabled' });
   // Versioning cannot be suspended while Object Lock is on.

@@ -11,8 +11,8 @@ import { test } from 'node:test';
 import { CreateUserCommand, PutUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import {
   CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketCommand, DeleteObjectCommand,
-  DeleteObjectsCommand, GetBucketVersioningCommand, GetObjectAclCommand, GetObjectAttributesCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand,
-  ListObjectVersionsCommand, ListObjectsV2Command, PutBucketLifecycleConfigurationCommand, PutBucketVersioningCommand, PutObjectCommand, PutObjectTaggingCommand, S3Client, UploadPartCommand, UploadPartCopyCommand,
+  DeleteObjectsCommand, DeletePublicAccessBlockCommand, GetBucketVersioningCommand, GetObjectAclCommand, GetObjectAttributesCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand,
+  ListObjectVersionsCommand, ListObjectsV2Command, PutBucketLifecycleConfigurationCommand, PutBucketVersioningCommand, PutObjectAclCommand, PutObjectCommand, PutObjectTaggingCommand, S3Client, UploadPartCommand, UploadPartCopyCommand,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import type { Iamlocal } from '../../server/src/in-process.ts';
@@ -260,4 +260,23 @@ test('emptying a versioned bucket page by page: the next page resumes after a ve
   }
   assert.equal(pages, 3);
   await root.send(new DeleteBucketCommand({ Bucket: 'loop' }));
+});
+
+test('object ACLs are per version: a public-read old version is public by its version id, the private current one is not', async () => {
+  const root = s3();
+  await root.send(new CreateBucketCommand({ Bucket: 'acl-ver', ObjectOwnership: 'ObjectWriter' }));
+  await root.send(new DeletePublicAccessBlockCommand({ Bucket: 'acl-ver' }));
+  await root.send(new PutBucketVersioningCommand({ Bucket: 'acl-ver', VersioningConfiguration: { Status: 'Enabled' } }));
+  const old = await root.send(new PutObjectCommand({ Bucket: 'acl-ver', Key: 'k', Body: 'old', ACL: 'public-read' }));
+  const current = await root.send(new PutObjectCommand({ Bucket: 'acl-ver', Key: 'k', Body: 'new' }));
+  const anonymous = (query: string): Promise<Response> => fetch(`${local.endpoint}/acl-ver/k${query}`);
+  assert.equal((await anonymous(`?versionId=${old.VersionId}`)).status, 200);
+  assert.equal((await anonymous('')).status, 403);
+  assert.equal((await anonymous(`?versionId=${current.VersionId}`)).status, 403);
+  // PutObjectAcl on a named version changes that version only.
+  await root.send(new PutObjectAclCommand({ Bucket: 'acl-ver', Key: 'k', VersionId: old.VersionId, ACL: 'private' }));
+  assert.equal((await anonymous(`?versionId=${old.VersionId}`)).status, 403);
+  await root.send(new PutObjectAclCommand({ Bucket: 'acl-ver', Key: 'k', ACL: 'public-read' }));
+  assert.equal(await (await anonymous('')).text(), 'new');
+  assert.equal((await root.send(new GetObjectAclCommand({ Bucket: 'acl-ver', Key: 'k', VersionId: old.VersionId }))).Grants?.length, 1);
 });

@@ -167,6 +167,8 @@ export async function putObjectLockConfiguration(call: S3Call): Promise<S3Result
     if (!/^-?\d+$/.test(raw)) throw malformed();
     const n = Number(raw);
     if (n <= 0) throw new AwsError('InvalidArgument', 'Default retention period must be a positive integer value', 400);
+    // Object Lock retains for at most 100 years (User Guide, "Retention periods"); beyond, no date could be computed.
+    if (retention.Days !== undefined ? n > 36500 : n > 100) throw new AwsError('InvalidArgument', 'Default retention period is too large.', 400);
     config.rule = { mode: mode as 'GOVERNANCE' | 'COMPLIANCE', ...(retention.Days !== undefined ? { days: n } : { years: n }) };
   }
   // Object Lock can be turned on for an existing bucket whose versioning is Enabled; never turned off.
