@@ -6,6 +6,9 @@
 // GetObjectRetention, PutObjectLegalHold, GetObjectLegalHold, PutObject (x-amz-object-lock-*, Content-MD5 or a checksum
 // required with them), DeleteObject, DeleteObjects.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { CreateUserCommand, PutUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import {
@@ -13,7 +16,8 @@ import {
   GetObjectRetentionCommand, HeadObjectCommand, PutBucketVersioningCommand, PutObjectCommand, PutObjectLegalHoldCommand, PutObjectLockConfigurationCommand,
   PutObjectRetentionCommand, S3Client, type S3ClientConfig, CopyObjectCommand, CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand,
 } from '@aws-sdk/client-s3';
-import type { Iamlocal } from '../../server/src/in-process.ts';
+import { startIamlocal, type Iamlocal } from '../../server/src/in-process.ts';
+import { exportState } from '../../server/src/store/state.ts';
 import { iamlocalPerFile, rejection } from './support.ts';
 
 let local: Iamlocal;
@@ -64,10 +68,11 @@ test('bucket configuration: at creation (versioning on), default retention, refu
 test('retention: GOVERNANCE gives way to the bypass, COMPLIANCE never; legal hold; delete markers still allowed', async () => {
   const root = s3();
   await root.send(new CreateBucketCommand({ Bucket: 'locked', ObjectLockEnabledForBucket: true }));
-  const gov = await root.send(new PutObjectCommand({ Bucket: 'locked', Key: 'gov', Body: 'g', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: inDays(2) }));
+  const govUntil = inDays(2);
+  const gov = await root.send(new PutObjectCommand({ Bucket: 'locked', Key: 'gov', Body: 'g', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: govUntil }));
   const comp = await root.send(new PutObjectCommand({ Bucket: 'locked', Key: 'comp', Body: 'c', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: inDays(2) }));
   const head = await root.send(new HeadObjectCommand({ Bucket: 'locked', Key: 'gov' }));
-  assert.deepEqual([head.ObjectLockMode, head.ObjectLockRetainUntilDate?.getTime()], ['GOVERNANCE', inDays(2).getTime()]);
+  assert.deepEqual([head.ObjectLockMode, head.ObjectLockRetainUntilDate?.getTime()], ['GOVERNANCE', govUntil.getTime()]);
   // Refusals of the lock headers.
   const past = await rejection(root.send(new PutObjectCommand({ Bucket: 'locked', Key: 'x', Body: 'x', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: inDays(-1) })));
   assert.deepEqual(past, { name: 'InvalidArgument', message: 'The retain until date must be in the future!', status: 400 });
@@ -81,10 +86,11 @@ test('retention: GOVERNANCE gives way to the bypass, COMPLIANCE never; legal hol
   // Shortening: GOVERNANCE with the bypass only; COMPLIANCE never. Extending is always allowed.
   assert.deepEqual(await rejection(root.send(new PutObjectRetentionCommand({ Bucket: 'locked', Key: 'gov', Retention: { Mode: 'GOVERNANCE', RetainUntilDate: inDays(1) } }))), PROTECTED);
   await root.send(new PutObjectRetentionCommand({ Bucket: 'locked', Key: 'gov', Retention: { Mode: 'GOVERNANCE', RetainUntilDate: inDays(1) }, BypassGovernanceRetention: true }));
-  await root.send(new PutObjectRetentionCommand({ Bucket: 'locked', Key: 'comp', VersionId: comp.VersionId, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: inDays(3) } }));
+  const compUntil = inDays(3);
+  await root.send(new PutObjectRetentionCommand({ Bucket: 'locked', Key: 'comp', VersionId: comp.VersionId, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: compUntil } }));
   assert.deepEqual(await rejection(root.send(new PutObjectRetentionCommand({
     Bucket: 'locked', Key: 'comp', VersionId: comp.VersionId, Retention: { Mode: 'GOVERNANCE', RetainUntilDate: inDays(5) }, BypassGovernanceRetention: true }))), PROTECTED);
-  assert.equal((await root.send(new GetObjectRetentionCommand({ Bucket: 'locked', Key: 'comp', VersionId: comp.VersionId }))).Retention?.RetainUntilDate?.getTime(), inDays(3).getTime());
+  assert.equal((await root.send(new GetObjectRetentionCommand({ Bucket: 'locked', Key: 'comp', VersionId: comp.VersionId }))).Retention?.RetainUntilDate?.getTime(), compUntil.getTime());
   // The bypass lets a GOVERNANCE version be deleted (DeleteObjects reports the refusal per key without it).
   const batch = await root.send(new DeleteObjectsCommand({ Bucket: 'locked', Delete: { Objects: [{ Key: 'gov', VersionId: gov.VersionId }, { Key: 'comp', VersionId: comp.VersionId }] } }));
   assert.deepEqual(batch.Errors?.map((e) => [e.Key, e.Code, e.Message]), [['gov', 'AccessDenied', PROTECTED.message], ['comp', 'AccessDenied', PROTECTED.message]]);
@@ -132,4 +138,36 @@ test('IAM: the bypass takes s3:BypassGovernanceRetention; retention and legal ho
   assert.equal((await rejection(ops.send(new PutObjectRetentionCommand({ Bucket: 'locked', Key: 'k', Retention: { Mode: 'GOVERNANCE', RetainUntilDate: inDays(30) } })))).name, 'AccessDenied');
   assert.equal((await ops.send(new GetObjectCommand({ Bucket: 'locked', Key: 'k' }))).ObjectLockMode, 'GOVERNANCE');
   await ops.send(new DeleteObjectCommand({ Bucket: 'locked', Key: 'k', VersionId: v.VersionId, BypassGovernanceRetention: true }));
+});
+
+test('fixtures and state export: buckets[].versioning, buckets[].objectLock, objects[].objectLock round-trip', async () => {
+  const root = s3();
+  await root.send(new CreateBucketCommand({ Bucket: 'locked', ObjectLockEnabledForBucket: true }));
+  await root.send(new PutObjectLockConfigurationCommand({ Bucket: 'locked', ObjectLockConfiguration: {
+    ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Years: 1 } } } }));
+  const until = inDays(3);
+  await root.send(new PutObjectCommand({ Bucket: 'locked', Key: 'k', Body: 'x', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: until, ObjectLockLegalHoldStatus: 'ON' }));
+  await root.send(new CreateBucketCommand({ Bucket: 'suspended' }));
+  await root.send(new PutBucketVersioningCommand({ Bucket: 'suspended', VersioningConfiguration: { Status: 'Suspended' } }));
+  const exported = exportState(local.ctx);
+  const buckets = exported.buckets as { name: string; versioning?: string; objectLock?: unknown; objects: { objectLock?: unknown }[] }[];
+  const locked = buckets.find((b) => b.name === 'locked')!;
+  assert.deepEqual([locked.versioning, locked.objectLock], ['Enabled', { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Years: 1 } } }]);
+  assert.deepEqual(JSON.parse(JSON.stringify(locked.objects[0]!.objectLock)),
+    { ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: until.toISOString(), ObjectLockLegalHoldStatus: 'ON' });
+  assert.equal(buckets.find((b) => b.name === 'suspended')!.versioning, 'Suspended');
+  // Loaded into a new server, the export gives the same configuration and lock.
+  const dir = mkdtempSync(join(tmpdir(), 'iamlocal-lock-'));
+  writeFileSync(join(dir, 'state.json'), JSON.stringify(exported));
+  const other = await startIamlocal({ fixtures: [join(dir, 'state.json')] });
+  try {
+    const client = new S3Client(other.clientConfig() as S3ClientConfig);
+    assert.equal((await client.send(new GetObjectLockConfigurationCommand({ Bucket: 'locked' }))).ObjectLockConfiguration?.Rule?.DefaultRetention?.Years, 1);
+    const head = await client.send(new HeadObjectCommand({ Bucket: 'locked', Key: 'k' }));
+    assert.deepEqual([head.ObjectLockMode, head.ObjectLockLegalHoldStatus, typeof head.VersionId], ['GOVERNANCE', 'ON', 'string']);
+    assert.deepEqual(await rejection(client.send(new DeleteObjectCommand({ Bucket: 'locked', Key: 'k', VersionId: head.VersionId }))), PROTECTED);
+  } finally {
+    await other.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
