@@ -13,7 +13,7 @@ import {
 import { checkWriteCondition, copySource, copySourceBytes, declaredLength, requestHeader, sealedObjectKey, sseOf, taggingHeader, writeContext } from './objects.ts';
 import { storageClassOf, writeCondition } from './preconditions.ts';
 import { aclConditionContext, objectAclForWrite } from './access.ts';
-import { lockForWrite } from './object-lock.ts';
+import { authorizeLockHeaders, lockForWrite } from './object-lock.ts';
 import { dataKeyEncryptor, kmsRecordOf, kmsResponseHeaders, storedRecord, unlockDataKey, writeEncryption } from './sse-kms.ts';
 
 const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -38,6 +38,7 @@ export const createMultipartUpload: S3Handler = (call) => {
   const storageClass = storageClassOf(call.headers);
   const lock = lockForWrite(call, bucket, key, false);
   authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...writeContext(requested, storageClass, call), ...aclConditionContext(call), ...lock.context });
+  authorizeLockHeaders(call, bucket, key, lock);
   const access = objectAclForWrite(call, bucket, objectArn(bucket.bucket_name, key));
   // SSE-KMS: the upload's data key is generated now (kms:GenerateDataKey) and each part decrypts it (kms:Decrypt).
   const encryption = writeEncryption(call, bucket, key, requested);

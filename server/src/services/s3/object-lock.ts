@@ -81,8 +81,8 @@ function parseDate(raw: string, name: string): string {
 /**
  * The lock a new version gets (PutObject, CopyObject, CreateMultipartUpload): from x-amz-object-lock-mode,
  * -retain-until-date and -legal-hold, else the bucket's default retention. Headers on a bucket without Object Lock
- * are refused; placing them takes s3:PutObjectRetention / s3:PutObjectLegalHold as well ("Object Lock
- * considerations", permissions). Returns the stored JSON (null: no lock) and the condition keys for s3:PutObject.
+ * are refused (authorizeLockHeaders checks the permissions they take). Returns the stored JSON (null: no lock) and the
+ * condition keys of the headers.
  */
 export function lockForWrite(call: S3Call, bucket: BucketRow, key: string, checksummed: boolean): { lock: string | null; context: Record<string, string> } {
   const mode = header(call.headers, 'x-amz-object-lock-mode');
@@ -120,11 +120,14 @@ export function lockForWrite(call: S3Call, bucket: BucketRow, key: string, check
       throw new AwsError('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters', 400);
     }
   }
+  return { lock: JSON.stringify(lock), context: lockContext(lock, call.facts.now) };
+}
+
+/** After s3:PutObject: lock headers also take s3:PutObjectRetention (mode and date) and s3:PutObjectLegalHold. */
+export function authorizeLockHeaders(call: S3Call, bucket: BucketRow, key: string, written: { context: Record<string, string> }): void {
   const arn = objectArn(bucket.bucket_name, key);
-  const context = lockContext(lock, call.facts.now);
-  if (lock.mode) authorize(call, bucket, 's3:PutObjectRetention', arn, context);
-  if (lock.legalHold) authorize(call, bucket, 's3:PutObjectLegalHold', arn, context);
-  return { lock: JSON.stringify(lock), context };
+  if (written.context['s3:object-lock-mode']) authorize(call, bucket, 's3:PutObjectRetention', arn, written.context);
+  if (written.context['s3:object-lock-legal-hold']) authorize(call, bucket, 's3:PutObjectLegalHold', arn, written.context);
 }
 
 /**

@@ -16,7 +16,7 @@ import {
 } from './encryption.ts';
 import { checkCopySourceConditions, refuseArchived, storageClassOf, writeCondition, type WriteCondition } from './preconditions.ts';
 import { aclConditionContext, objectAclForWrite } from './access.ts';
-import { checkVersionDelete, lockForWrite, lockHeaders } from './object-lock.ts';
+import { authorizeLockHeaders, checkVersionDelete, lockForWrite, lockHeaders } from './object-lock.ts';
 import { noSuchVersion, requestedVersionId, versionAction, versionContext, versionHeaders, versionToRead } from './versioning.ts';
 import { dataKeyEncryptor, kmsResponseHeaders, storedRecord, unlockObject, writeEncryption, type WriteEncryption } from './sse-kms.ts';
 
@@ -116,6 +116,7 @@ export async function putObject(call: S3Call): Promise<S3Result> {
   authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), {
     ...context, ...lock.context, ...requestTagContext(tags ? (JSON.parse(tags) as Record<string, string>) : {}),
   });
+  authorizeLockHeaders(call, bucket, key, lock);
   const access = objectAclForWrite(call, bucket, objectArn(bucket.bucket_name, key));
   checkWriteCondition(call, bucket, key, condition);
   declaredLength(call);
@@ -230,6 +231,7 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
   authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), {
     ...writeContext(requested, storageClass, call), ...condition?.context, ...aclConditionContext(call), ...lock.context,
   });
+  authorizeLockHeaders(call, bucket, key, lock);
   const access = objectAclForWrite(call, bucket, objectArn(bucket.bucket_name, key));
   const replace = (header(call, 'x-amz-metadata-directive') ?? 'COPY') === 'REPLACE';
   const changesSomething = replace || sse !== null || customer !== undefined || header(call, 'x-amz-storage-class') !== undefined;
