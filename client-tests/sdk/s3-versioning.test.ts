@@ -164,6 +164,9 @@ test('suspended and unversioned buckets: the null version; DeleteObjects adds ma
   const part = await root.send(new UploadPartCommand({ Bucket: 'susp', Key: 'mp', UploadId: upload.UploadId, PartNumber: 1, Body: 'part' }));
   const done = await root.send(new CompleteMultipartUploadCommand({ Bucket: 'susp', Key: 'mp', UploadId: upload.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
   assert.match(done.VersionId!, /^[A-Za-z0-9_-]{32}$/);
+  // A retried Complete (an SDK that missed the answer) gets the same version id again.
+  const retried = await root.send(new CompleteMultipartUploadCommand({ Bucket: 'susp', Key: 'mp', UploadId: upload.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+  assert.equal(retried.VersionId, done.VersionId);
 
   // Restoring a previous version: a copy of it onto its own key becomes the current version.
   const restored = await root.send(new CopyObjectCommand({ Bucket: 'susp', Key: 'copy', CopySource: `susp/copy?versionId=${copy.VersionId}` }));

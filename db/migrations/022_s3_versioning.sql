@@ -9,6 +9,8 @@ ALTER TABLE objects ADD COLUMN version_id TEXT;
 ALTER TABLE objects ADD COLUMN object_lock TEXT;
 -- The lock a multipart upload asked for (x-amz-object-lock-*), given to the object when the upload completes.
 ALTER TABLE multipart_uploads ADD COLUMN object_lock TEXT;
+-- The version a completed upload made, for the retried CompleteMultipartUpload's x-amz-version-id.
+ALTER TABLE completed_uploads ADD COLUMN version_id TEXT;
 
 -- Every version that is not the current object: noncurrent versions and delete markers (a current delete marker too,
 -- when the key then has no row in objects). The objects table keeps holding exactly the current, listable versions,

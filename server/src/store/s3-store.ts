@@ -79,7 +79,11 @@ export function versionOrdinal(versionId: string, lastModified: string): bigint 
   const bytes = Buffer.from(versionId, 'base64url');
   return bytes.length >= 8 ? bytes.readBigUInt64BE(0) : 0n;
 }
-export interface CompletedUploadRow { upload_id: string; bucket_name: string; object_key: string; etag: string; sse: string | null; sse_kms_key_id: string | null; completed_at: string }
+export interface CompletedUploadRow {
+  upload_id: string; bucket_name: string; object_key: string; etag: string; sse: string | null; sse_kms_key_id: string | null; completed_at: string;
+  /** The version the upload made, as x-amz-version-id showed it; null (or absent): the bucket was never versioned. */
+  version_id?: string | null;
+}
 export interface UploadRow {
   upload_id: string; bucket_name: string; object_key: string; initiator_arn: string; owner_account: string; initiated_at: string;
   content_type: string | null; metadata: string | null; sse: string | null; sse_kms_key_id: string | null; tags: string | null;
@@ -199,8 +203,8 @@ export class S3Store {
       insertUpload: p(`INSERT INTO multipart_uploads (upload_id, bucket_name, object_key, initiator_arn, owner_account, initiated_at, content_type, metadata, sse, sse_kms_key_id, tags,
         storage_class, sse_customer, sse_kms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       completedUpload: p<CompletedUploadRow>('SELECT * FROM completed_uploads WHERE upload_id = ?'),
-      insertCompleted: p(`INSERT OR REPLACE INTO completed_uploads (upload_id, bucket_name, object_key, etag, sse, sse_kms_key_id, completed_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      insertCompleted: p(`INSERT OR REPLACE INTO completed_uploads (upload_id, bucket_name, object_key, etag, sse, sse_kms_key_id, completed_at, version_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       // A retry comes within seconds or minutes of the first answer; a day's worth is plenty.
       pruneCompleted: p('DELETE FROM completed_uploads WHERE completed_at < ?'),
       deleteUpload: p('DELETE FROM multipart_uploads WHERE upload_id = ?'),
@@ -616,7 +620,7 @@ export class S3Store {
   /** In CompleteMultipartUpload's transaction: remembers the answer for retries, forgetting those older than a day. */
   recordCompleted(r: CompletedUploadRow): void {
     this.s.pruneCompleted.run(new Date(Date.parse(r.completed_at) - 86_400_000).toISOString());
-    this.s.insertCompleted.run(r.upload_id, r.bucket_name, r.object_key, r.etag, r.sse, r.sse_kms_key_id, r.completed_at);
+    this.s.insertCompleted.run(r.upload_id, r.bucket_name, r.object_key, r.etag, r.sse, r.sse_kms_key_id, r.completed_at, r.version_id ?? null);
   }
   /** Removes an upload and returns its parts' blobs for the caller to delete after commit. */
   deleteUpload(id: string): string[] {

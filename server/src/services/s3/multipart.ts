@@ -176,7 +176,9 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
   const done = call.ctx.s3.completedUpload(call.query.get('uploadId') ?? '');
   if (done && done.bucket_name === bucket.bucket_name && done.object_key === key) {
     await call.readBody(MAX_XML_BODY * 32).catch(() => undefined);
-    return completeResult(bucket.bucket_name, key, done.etag, done);
+    const retried = completeResult(bucket.bucket_name, key, done.etag, done);
+    if (done.version_id) retried.headers = { ...retried.headers, 'x-amz-version-id': done.version_id };
+    return retried;
   }
   const upload = requireUpload(call, bucket.bucket_name, key);
   checkWriteCondition(call, bucket, key, condition);
@@ -245,7 +247,10 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
       const previous = call.ctx.s3.putObject(written);
       if (call.ctx.s3.bucketVersioning(bucket.bucket_name) !== null) versionId = written.version_id ?? NULL_VERSION;
       if (upload.acl) call.ctx.s3.setObjectAcl(bucket.bucket_name, key, upload.acl);
-      call.ctx.s3.recordCompleted({ upload_id: upload.upload_id, bucket_name: bucket.bucket_name, object_key: key, etag, sse: upload.sse, sse_kms_key_id: upload.sse_kms_key_id, completed_at: now });
+      call.ctx.s3.recordCompleted({
+        upload_id: upload.upload_id, bucket_name: bucket.bucket_name, object_key: key, etag, sse: upload.sse, sse_kms_key_id: upload.sse_kms_key_id, completed_at: now,
+        version_id: versionId ?? null,
+      });
       return [previous, ...call.ctx.s3.deleteUpload(upload.upload_id)];
     })();
   } catch (error) {
