@@ -230,10 +230,11 @@ test('lifecycle run on a versioned bucket: Expiration adds a delete marker; Nonc
   await root.send(new PutBucketLifecycleConfigurationCommand({ Bucket: 'lc-bucket', LifecycleConfiguration: { Rules: [
     { ID: 'cleanup', Filter: {}, Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 1, NewerNoncurrentVersions: 1 }, Expiration: { ExpiredObjectDeleteMarker: true } },
     { ID: 'old', Filter: { Prefix: 'old/' }, Status: 'Enabled', Expiration: { Days: 1 } },
+    { ID: 'cold', Filter: { ObjectSizeGreaterThan: 0 }, Status: 'Enabled', NoncurrentVersionTransitions: [{ NoncurrentDays: 1, StorageClass: 'GLACIER' }] },
   ] } }));
   const later = new Date(Date.now() + 3 * 86_400_000).toISOString();
   const res = await fetch(`${local.endpoint}/_iamlocal/s3/lifecycle/run?now=${encodeURIComponent(later)}`, { method: 'POST' });
-  const run = await res.json() as { expired: { key: string; deleteMarkerVersionId?: string }[]; noncurrentExpired: unknown[]; deleteMarkersRemoved: unknown[] };
+  const run = await res.json() as { expired: { key: string; deleteMarkerVersionId?: string }[]; noncurrentExpired: unknown[]; deleteMarkersRemoved: unknown[]; noncurrentTransitioned: unknown[] };
   assert.deepEqual(run.expired.map((e) => e.key), ['old/x']);
   assert.match(run.expired[0]!.deleteMarkerVersionId!, /^[A-Za-z0-9_-]{32}$/);
   assert.deepEqual(run.noncurrentExpired, [{ bucket: 'lc-bucket', key: 'k', versionId: v1.VersionId, rule: 'cleanup' }]);
@@ -241,6 +242,9 @@ test('lifecycle run on a versioned bucket: Expiration adds a delete marker; Nonc
   const left = await root.send(new ListObjectVersionsCommand({ Bucket: 'lc-bucket' }));
   assert.deepEqual(left.Versions?.map((v) => [v.Key, v.IsLatest]), [['k', true], ['k', false], ['old/x', false]]);
   assert.equal(left.Versions?.[1]?.VersionId, v2.VersionId);
+  // The version kept by NewerNoncurrentVersions is old enough for NoncurrentVersionTransition.
+  assert.deepEqual(run.noncurrentTransitioned, [{ bucket: 'lc-bucket', key: 'k', versionId: v2.VersionId, storageClass: 'GLACIER', rule: 'cold' }]);
+  assert.deepEqual(left.Versions?.map((v) => v.StorageClass), ['STANDARD', 'GLACIER', 'STANDARD']);
   assert.deepEqual(left.DeleteMarkers?.map((m) => [m.Key, m.VersionId]), [['old/x', run.expired[0]!.deleteMarkerVersionId]]);
 });
 

@@ -556,12 +556,14 @@ export class S3Store {
    * Changes a version's tags, ACL or retention/legal hold (undefined: unchanged) wherever the version is kept.
    * false when there is no such version (or it is a delete marker).
    */
-  updateVersion(bucket: string, key: string, versionId: string, change: { tags?: string | null; acl?: string | null; objectLock?: string | null }): boolean {
+  updateVersion(bucket: string, key: string, versionId: string,
+    change: { tags?: string | null; acl?: string | null; objectLock?: string | null; storageClass?: string | null }): boolean {
     const current = this.s.object.get(bucket, key);
     if (current && (current.version_id ?? NULL_VERSION) === versionId) {
       if (change.tags !== undefined) this.s.setTags.run(change.tags, bucket, key);
       if (change.acl !== undefined) this.setObjectAcl(bucket, key, change.acl);
       if (change.objectLock !== undefined) this.s.setObjectLock.run(change.objectLock, bucket, key);
+      if (change.storageClass !== undefined) this.s.setStorageClass.run(change.storageClass, bucket, key);
       return true;
     }
     const v = this.s.versionById.get(bucket, key, versionId);
@@ -570,6 +572,7 @@ export class S3Store {
     if (change.tags !== undefined) stored.tags = change.tags;
     if (change.acl !== undefined) stored.acl = change.acl;
     if (change.objectLock !== undefined) stored.object_lock = change.objectLock;
+    if (change.storageClass !== undefined) stored.storage_class = change.storageClass;
     this.s.setVersionRow.run(JSON.stringify(stored), bucket, key, v.seq);
     return true;
   }

@@ -250,7 +250,8 @@ export const deleteBucketLifecycle: S3Handler = (call) => {
  * bucket, Expiration adds a delete marker instead of removing the object; NoncurrentVersionExpiration removes
  * noncurrent versions NoncurrentDays after they became noncurrent, keeping the NewerNoncurrentVersions newest ones;
  * ExpiredObjectDeleteMarker removes a delete marker that is a key's only version ("Expiring objects", "Removing
- * expired object delete markers"). NoncurrentVersionTransition is not applied.
+ * expired object delete markers"); NoncurrentVersionTransition moves noncurrent versions down the storage classes as
+ * Transition does current ones.
  */
 export interface LifecycleRun {
   now: string;
@@ -259,6 +260,7 @@ export interface LifecycleRun {
   /** Noncurrent versions removed (NoncurrentVersionExpiration) and expired object delete markers removed. */
   noncurrentExpired: { bucket: string; key: string; versionId: string; rule: string }[];
   deleteMarkersRemoved: { bucket: string; key: string; versionId: string; rule: string }[];
+  noncurrentTransitioned: { bucket: string; key: string; versionId: string; storageClass: string; rule: string }[];
   transitioned: { bucket: string; key: string; storageClass: string; rule: string }[];
   aborted: { bucket: string; key: string; uploadId: string; rule: string }[];
 }
@@ -313,8 +315,8 @@ const WATERFALL = ['STANDARD', 'INTELLIGENT_TIERING', 'STANDARD_IA', 'ONEZONE_IA
 /** REDUCED_REDUNDANCY (and anything unknown) counts as STANDARD. */
 const rank = (storageClass: string): number => Math.max(0, WATERFALL.indexOf(storageClass));
 
-/** NoncurrentVersionExpiration and ExpiredObjectDeleteMarker over a versioned bucket's noncurrent versions and markers. */
-function expireVersions(ctx: ServerContext, bucket: BucketRow, rules: LifecycleRule[], at: number, run: LifecycleRun): void {
+/** NoncurrentVersionExpiration, NoncurrentVersionTransition and ExpiredObjectDeleteMarker over a versioned bucket's noncurrent versions and markers. */
+function expireVersions(ctx: ServerContext, bucket: BucketRow, rules: LifecycleRule[], minimumObjectSize: string, at: number, run: LifecycleRun): void {
   const s3 = ctx.s3;
   const ruleId = (r: LifecycleRule): string => (typeof r.ID === 'string' ? r.ID : '');
   const byKey = new Map<string, ObjectVersion[]>();
@@ -337,24 +339,36 @@ function expireVersions(ctx: ServerContext, bucket: BucketRow, rules: LifecycleR
         continue;
       }
       noncurrentSeen++;
-      // A version under a legal hold or an unexpired retention stays (Object Lock protects it from lifecycle too).
-      if (lockedAt(v.row, new Date(at))) {
-        remaining.push(v);
-        continue;
-      }
+      const seen = noncurrentSeen;
       const o: Candidate = { key, size: v.row.size, tags: v.row.tags ? (JSON.parse(v.row.tags) as Record<string, string>) : {} };
-      const rule = rules.find((r) => {
+      // NewerNoncurrentVersions: that many newer noncurrent versions are kept whatever their age.
+      const beyondNewest = (action: XmlObject): boolean => typeof action.NewerNoncurrentVersions !== 'number' || seen > action.NewerNoncurrentVersions;
+      // A version under a legal hold or an unexpired retention stays (Object Lock protects it from lifecycle too).
+      const rule = lockedAt(v.row, new Date(at)) ? undefined : rules.find((r) => {
         const e = r.NoncurrentVersionExpiration as XmlObject | undefined;
-        if (!e || !matches(r, o) || dueAfterDays(since, e.NoncurrentDays as number) > at) return false;
-        return typeof e.NewerNoncurrentVersions !== 'number' || noncurrentSeen > e.NewerNoncurrentVersions;
+        return e !== undefined && matches(r, o) && dueAfterDays(since, e.NoncurrentDays as number) <= at && beyondNewest(e);
       });
-      if (!rule) {
-        remaining.push(v);
+      if (rule) {
+        const removed = ctx.db.transaction(() => s3.deleteVersion(bucket.bucket_name, key, v.versionId))();
+        s3.removeBlob(removed?.blob);
+        run.noncurrentExpired.push({ bucket: bucket.bucket_name, key, versionId: v.versionId, rule: ruleId(rule) });
         continue;
       }
-      const removed = ctx.db.transaction(() => s3.deleteVersion(bucket.bucket_name, key, v.versionId))();
-      s3.removeBlob(removed?.blob);
-      run.noncurrentExpired.push({ bucket: bucket.bucket_name, key, versionId: v.versionId, rule: ruleId(rule) });
+      remaining.push(v);
+      // NoncurrentVersionTransition: the due transition furthest along, down the waterfall only.
+      let target: { storageClass: string; days: number; rule: string } | undefined;
+      for (const r of rules) {
+        if (!matches(r, o)) continue;
+        for (const t of (r.NoncurrentVersionTransition ?? []) as XmlObject[]) {
+          const days = t.NoncurrentDays as number;
+          if (dueAfterDays(since, days) > at || !beyondNewest(t) || !transitionsAtSize(r, t.StorageClass as string, v.row.size, minimumObjectSize)) continue;
+          if (!target || days > target.days) target = { storageClass: t.StorageClass as string, days, rule: ruleId(r) };
+        }
+      }
+      if (target && rank(target.storageClass) > rank(v.row.storage_class ?? 'STANDARD')) {
+        s3.updateVersion(bucket.bucket_name, key, v.versionId, { storageClass: target.storageClass });
+        run.noncurrentTransitioned.push({ bucket: bucket.bucket_name, key, versionId: v.versionId, storageClass: target.storageClass, rule: target.rule });
+      }
     }
     // An expired object delete marker: the key's only version left is a (current) delete marker.
     const only = remaining.length === 1 && !current ? remaining[0]! : undefined;
@@ -368,7 +382,7 @@ function expireVersions(ctx: ServerContext, bucket: BucketRow, rules: LifecycleR
 
 export function runLifecycle(ctx: ServerContext, now: Date): LifecycleRun {
   const at = now.getTime();
-  const run: LifecycleRun = { now: now.toISOString(), expired: [], noncurrentExpired: [], deleteMarkersRemoved: [], transitioned: [], aborted: [] };
+  const run: LifecycleRun = { now: now.toISOString(), expired: [], noncurrentExpired: [], deleteMarkersRemoved: [], noncurrentTransitioned: [], transitioned: [], aborted: [] };
   const s3 = ctx.s3;
   for (const bucket of s3.lifecycleBuckets()) {
     const config = bucketLifecycle(bucket)!;
@@ -399,7 +413,7 @@ export function runLifecycle(ctx: ServerContext, now: Date): LifecycleRun {
         run.transitioned.push({ bucket: bucket.bucket_name, key: row.object_key, storageClass: target.storageClass, rule: target.rule });
       }
     }
-    if (bucket.versioning) expireVersions(ctx, bucket, rules, at, run);
+    if (bucket.versioning) expireVersions(ctx, bucket, rules, config.minimumObjectSize, at, run);
     const abortRules = rules.filter((r) => r.AbortIncompleteMultipartUpload !== undefined && keyOnly(r));
     for (const upload of s3.lifecycleUploads(bucket.bucket_name)) {
       const o: Candidate = { key: upload.object_key, size: 0, tags: {} };
