@@ -137,6 +137,11 @@ test('suspended and unversioned buckets: the null version; DeleteObjects adds ma
   assert.deepEqual(delimited.CommonPrefixes, [{ Prefix: 'a/' }]);
   assert.deepEqual(delimited.Versions?.map((v) => v.Key), ['b%20c']);
   assert.deepEqual((await root.send(new ListObjectVersionsCommand({ Bucket: 'plain', Prefix: 'a/', KeyMarker: 'a/1' }))).Versions?.map((v) => v.Key), ['a/2']);
+  // A page that ends on a common prefix: the next one starts after everything the prefix rolls up.
+  const first = await root.send(new ListObjectVersionsCommand({ Bucket: 'plain', Delimiter: '/', MaxKeys: 1 }));
+  assert.deepEqual([first.CommonPrefixes, first.IsTruncated, first.NextKeyMarker, first.NextVersionIdMarker], [[{ Prefix: 'a/' }], true, 'a/', undefined]);
+  const second = await root.send(new ListObjectVersionsCommand({ Bucket: 'plain', Delimiter: '/', MaxKeys: 1, KeyMarker: first.NextKeyMarker }));
+  assert.deepEqual([second.Versions?.map((v) => v.Key), second.CommonPrefixes, second.IsTruncated], [['b c'], undefined, false]);
 
   await root.send(new CreateBucketCommand({ Bucket: 'susp' }));
   await root.send(new PutBucketVersioningCommand({ Bucket: 'susp', VersioningConfiguration: { Status: 'Enabled' } }));

@@ -156,16 +156,16 @@ export const listObjectVersions: S3Handler = (call) => {
   const prefix = call.query.get('prefix') ?? '';
   const delimiter = call.query.get('delimiter') ?? '';
   const keyMarker = call.query.get('key-marker') ?? '';
-  const versionMarker = call.query.get('version-id-marker') ?? undefined;
+  // An empty version-id-marker is no marker (a paginator whose last page ended on a common prefix may send one).
+  const versionMarker = call.query.get('version-id-marker') || undefined;
   const maxKeys = parseMaxKeys(call);
   const encodingType = call.query.get('encoding-type');
   if (encodingType !== null && encodingType !== 'url') throw invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', encodingType);
   const encode = encodingType === 'url' ? s3UrlEncode : (v: string): string => v;
-  if (versionMarker !== undefined && versionMarker !== NULL_VERSION && versionMarker !== '' && !VERSION_ID.test(versionMarker)) {
+  if (versionMarker !== undefined && versionMarker !== NULL_VERSION && !VERSION_ID.test(versionMarker)) {
     throw invalidArgument('Invalid version id specified', 'version-id-marker', versionMarker);
   }
   if (versionMarker !== undefined && !keyMarker) throw invalidArgument('A version-id marker cannot be specified without a key marker.', 'version-id-marker', versionMarker);
-  if (versionMarker === '') throw invalidArgument('A version-id marker cannot be empty.', 'version-id-marker', versionMarker);
   authorize(call, bucket, 's3:ListBucketVersions', bucketArn(bucket.bucket_name), {
     ...(call.query.has('prefix') ? { 's3:prefix': prefix } : {}), ...(call.query.has('delimiter') ? { 's3:delimiter': delimiter } : {}),
     's3:max-keys': String(maxKeys),
