@@ -320,7 +320,7 @@ function readableVersion(call: S3Call): { bucket: BucketRow; object: ObjectRow; 
   const found = versionId === undefined ? call.ctx.s3.object(bucket.bucket_name, key) : call.ctx.s3.version(bucket.bucket_name, key, versionId)?.row;
   const decision = decide(call, bucket, action, arn, { ...existingTagContext(found), ...versionContext(versionId) });
   if (!decision.allowed) throw accessDenied('s3', call.caller, action, arn, decision);
-  const object = versionToRead(call, bucket, key, versionId).row;
+  const object = versionToRead(call, bucket, key, versionId, found).row;
   return { bucket, object, headers: versionHeaders(bucket, object, versionId !== undefined) };
 }
 

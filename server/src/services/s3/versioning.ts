@@ -49,10 +49,11 @@ export function versionHeaders(bucket: BucketRow, row: ObjectRow, named = false)
  * The version a GET/HEAD (or a sub-resource request) reads: the named version, or the current one. A current delete
  * marker answers 404 NoSuchKey, a named delete marker 405 MethodNotAllowed, both with x-amz-delete-marker (GetObject).
  */
-export function versionToRead(call: S3Call, bucket: BucketRow, key: string, versionId: string | undefined): ObjectVersion {
+export function versionToRead(call: S3Call, bucket: BucketRow, key: string, versionId: string | undefined, current?: ObjectRow): ObjectVersion {
   const s3 = call.ctx.s3;
   if (versionId === undefined) {
-    const current = s3.object(bucket.bucket_name, key);
+    // `current`: the caller's own lookup of the current object, saving a second one on the GET path.
+    current ??= s3.object(bucket.bucket_name, key);
     if (current) return { row: current, versionId: current.version_id ?? NULL_VERSION, deleteMarker: false, isLatest: true, acl: undefined };
     const marker = s3.currentDeleteMarker(bucket.bucket_name, key);
     const error = noSuchKey(key);
