@@ -54,6 +54,8 @@ bare = boto3.client('s3', config=Config(retries={'max_attempts': 1}, s3={'addres
 e = error_of(lambda: bare.put_object(Bucket=B, Key='n', Body=b'n', ObjectLockMode='GOVERNANCE', ObjectLockRetainUntilDate=soon))
 check('lock headers without Content-MD5 or a checksum: InvalidRequest', e and e['Code'] == 'InvalidRequest'
       and e['Message'] == 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters', e)
+e = error_of(lambda: bare.put_object(Bucket=B, Key='n', Body=b'n'))
+check('with a default retention, a plain PutObject without a checksum is refused the same way', e and e['Code'] == 'InvalidRequest', e)
 e = error_of(lambda: root.put_object(Bucket=B, Key='n', Body=b'n', ObjectLockMode='FOREVER', ObjectLockRetainUntilDate=soon))
 check('an unknown mode: InvalidArgument', e and e['Code'] == 'InvalidArgument' and e['Message'] == 'Unknown wormMode directive.', e)
 print(json.dumps({'done': True}))

@@ -78,6 +78,15 @@ function parseDate(raw: string, name: string): string {
   return new Date(t).toISOString();
 }
 
+/** PutObject with a retention or legal hold: "Content-MD5 or x-amz-sdk-checksum-algorithm … is required". */
+function requireLockChecksum(headers: IncomingHttpHeaders): void {
+  try {
+    requireIntegrityHeader(headers);
+  } catch {
+    throw new AwsError('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters', 400);
+  }
+}
+
 /**
  * The lock a new version gets (PutObject, CopyObject, CreateMultipartUpload): from x-amz-object-lock-mode,
  * -retain-until-date and -legal-hold, else the bucket's default retention. Headers on a bucket without Object Lock
@@ -92,6 +101,9 @@ export function lockForWrite(call: S3Call, bucket: BucketRow, key: string, check
   if (mode === undefined && until === undefined && legalHold === undefined) {
     const rule = config?.rule;
     if (!rule) return { lock: null, context: {} };
+    // A bucket's default retention is a retention too: a PutObject body needs its checksum (seen on AWS, where a
+    // presigned PUT without one starts failing once a default retention rule is set).
+    if (checksummed) requireLockChecksum(call.headers);
     const days = rule.days ?? 0;
     const end = new Date(call.facts.now.getTime());
     if (rule.years) end.setUTCFullYear(end.getUTCFullYear() + rule.years);
@@ -113,13 +125,7 @@ export function lockForWrite(call: S3Call, bucket: BucketRow, key: string, check
     if (Date.parse(lock.until) <= call.facts.now.getTime()) throw inTheFuture();
   }
   if (legalHold !== undefined) lock.legalHold = legalHold as 'ON' | 'OFF';
-  if (checksummed) {
-    try {
-      requireIntegrityHeader(call.headers);
-    } catch {
-      throw new AwsError('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters', 400);
-    }
-  }
+  if (checksummed) requireLockChecksum(call.headers);
   return { lock: JSON.stringify(lock), context: lockContext(lock, call.facts.now) };
 }
 
