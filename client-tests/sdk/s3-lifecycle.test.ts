@@ -164,7 +164,7 @@ test('lifecycle run (admin API): Expiration by Days and Date, filters, transitio
   const keys = async () => ((await root.send(new ListObjectsV2Command({ Bucket: 'logs' }))).Contents ?? []).map((o) => o.Key);
   // Nothing is due yet (Days count from creation, rounded up to the next midnight UTC).
   const first = await runLifecycle();
-  assert.deepEqual(first, { now: first.now, expired: [], transitioned: [], aborted: [] });
+  assert.deepEqual(first, { now: first.now, expired: [], noncurrentExpired: [], deleteMarkersRemoved: [], noncurrentTransitioned: [], transitioned: [], aborted: [] });
   // Two days on: the upload (1 day) is aborted.
   const two = await runLifecycle(midnight(2).toISOString());
   assert.deepEqual([two.expired, two.transitioned], [[], []]);

@@ -5,6 +5,8 @@ export class AwsError extends Error {
   readonly extra: Record<string, string>;
   /** Query protocol: "Sender" for client faults, "Receiver" for server faults. */
   readonly faultType: 'Sender' | 'Receiver';
+  /** Response headers the error carries (S3: x-amz-delete-marker on a 404 of a deleted key). */
+  headers: Record<string, string> = {};
 
   constructor(code: string, message: string, status = 400, extra: Record<string, string> = {}) {
     super(message);

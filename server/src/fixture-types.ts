@@ -189,6 +189,19 @@ export type FixtureBucket = {
     }>;
     TransitionDefaultMinimumObjectSize?: "all_storage_classes_128K" | "varies_by_storage_class";
   };
+  /** GetBucketVersioning's Status; absent: never versioned. Noncurrent versions and delete markers are not part of fixtures */
+  versioning?: "Enabled" | "Suspended";
+  /** Object Lock, as GetObjectLockConfiguration shows it (needs versioning Enabled, the default then) */
+  objectLock?: {
+    ObjectLockEnabled: unknown;
+    Rule?: {
+      DefaultRetention: {
+        Mode: "GOVERNANCE" | "COMPLIANCE";
+        Days?: number;
+        Years?: number;
+      };
+    };
+  };
   objects?: Array<{
     key: string;
     content?: string;
@@ -207,6 +220,12 @@ export type FixtureBucket = {
     }>;
     /** STANDARD when absent */
     storageClass?: string;
+    /** The object's retention and legal hold, as GetObject shows them */
+    objectLock?: {
+      ObjectLockMode?: "GOVERNANCE" | "COMPLIANCE";
+      ObjectLockRetainUntilDate?: string;
+      ObjectLockLegalHoldStatus?: "ON" | "OFF";
+    };
     /** SSE-C: the sealed key record a state export writes (salted HMAC and IVs, never the key); content is then ciphertext */
     sseCustomer?: Record<string, unknown>;
     /** SSE-KMS: the record a state export writes (the data key as KMS encrypted it, key ARN, encryption context, IVs); content is then ciphertext. Without it, an object declared aws:kms is stored in the clear but reading it still takes kms:Decrypt on kmsKeyId (or aws/s3) */

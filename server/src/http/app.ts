@@ -252,6 +252,7 @@ async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerRes
       awsError.extra.BucketName ??= target.bucket ?? '';
     }
     res.statusCode = awsError.status;
+    for (const [name, value] of Object.entries(awsError.headers)) res.setHeader(name, value);
     // An error a browser page may read (NoSuchKey, AccessDenied) carries the CORS headers too; a refused preflight never.
     if (req.method !== 'OPTIONS') addCorsHeaders(ctx, req, res, target.bucket);
     if (req.method === 'HEAD') {

@@ -10,6 +10,7 @@ import { SMALL_BLOB_BYTES } from './s3-store.ts';
 import { samlProviderArn, samlStore, validUntil } from './saml-store.ts';
 import { applyEntityFixtures, applyAccountSettings, ACCOUNT_SETTING_FIELDS, ENTITY_FIXTURE_SECTIONS } from './entity-fixtures.ts';
 import { bucketAccessOf, BUCKET_ACCESS_FIELDS, objectAclOf, publicAccessBlockOf } from './s3-access-fixtures.ts';
+import { bucketVersioningOf, objectLockOf } from './s3-versioning-fixtures.ts';
 import { awsId, isoSeconds, secretAccessKey, sessionToken } from './ids.ts';
 import { applyKmsFixtures, KMS_FIXTURE_SECTIONS } from './kms-fixtures.ts';
 import { lazyDependency } from '../lazy-dependency.ts';
@@ -228,7 +229,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
 
       r.list(root.buckets, 'buckets').forEach((raw, i) => {
         const path = `buckets[${i}]`;
-        const b = r.object(raw, path, ['name', 'account', 'region', 'policy', 'createDate', 'objects', 'encryption', 'cors', 'lifecycle', ...BUCKET_ACCESS_FIELDS]);
+        const b = r.object(raw, path, ['name', 'account', 'region', 'policy', 'createDate', 'objects', 'encryption', 'cors', 'lifecycle', 'versioning', 'objectLock', ...BUCKET_ACCESS_FIELDS]);
         const accountId = account(b, path);
         const name = r.string(b.name, `${path}.name`);
         if (s3.bucket(name)) r.fail(`${path}.name`, `bucket ${name} already exists`);
@@ -241,9 +242,12 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
           cors: b.cors === undefined || b.cors === null ? null : bucketCorsOf(r, b.cors, `${path}.cors`),
           lifecycle: b.lifecycle === undefined || b.lifecycle === null ? null : bucketLifecycleOf(r, b.lifecycle, `${path}.lifecycle`),
         });
+        const versioning = bucketVersioningOf(r, b, path);
+        if (versioning.versioning) s3.setBucketVersioning(name, versioning.versioning);
+        if (versioning.objectLock) s3.setBucketObjectLock(name, versioning.objectLock);
         r.list(b.objects, `${path}.objects`).forEach((rawObject, j) => {
           const opath = `${path}.objects[${j}]`;
-          const o = r.object(rawObject, opath, ['key', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer', 'sseKms', 'acl']);
+          const o = r.object(rawObject, opath, ['key', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer', 'sseKms', 'acl', 'objectLock']);
           const key = r.string(o.key, `${opath}.key`);
           const bytes = o.contentBase64 !== undefined ? Buffer.from(r.string(o.contentBase64, `${opath}.contentBase64`), 'base64') : Buffer.from(typeof o.content === 'string' ? o.content : '', 'utf8');
           let blobId: string;
@@ -268,6 +272,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
               : JSON.stringify(r.object(o.sseCustomer, `${opath}.sseCustomer`, ['algorithm', 'keyMd5', 'salt', 'hmac', 'segments'])),
             sse_kms: o.sseKms === undefined ? null
               : JSON.stringify(r.object(o.sseKms, `${opath}.sseKms`, ['keyArn', 'dataKey', 'context', 'userContext', 'bucketKey', 'segments'])),
+            object_lock: objectLockOf(r, o.objectLock, `${opath}.objectLock`),
           });
           s3.setObjectAcl(name, key, objectAclOf(ctx, r, o.acl, `${opath}.acl`, owner));
         });

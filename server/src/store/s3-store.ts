@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,6 +20,10 @@ export interface BucketRow {
   cors?: string | null;
   /** JSON lifecycle configuration (rules and minimum object size); null: none configured. */
   lifecycle?: string | null;
+  /** 'Enabled' or 'Suspended'; null (or absent): never versioned. */
+  versioning?: string | null;
+  /** JSON Object Lock configuration (see object-lock.ts); null: Object Lock not enabled. */
+  object_lock?: string | null;
 }
 export interface ObjectRow {
   bucket_name: string; object_key: string; blob_id: string; size: number; etag: string; last_modified: string;
@@ -33,14 +37,61 @@ export interface ObjectRow {
   sse_kms?: string | null;
   /** JSON array of the part sizes of a multipart object, in order; null (or absent) for a single-part object. */
   parts?: string | null;
+  /** The version id; null (or absent): the null version. putObject sets it for the bucket's versioning state. */
+  version_id?: string | null;
+  /** JSON retention and legal hold of this version (see object-lock.ts); null: none. */
+  object_lock?: string | null;
 }
-export interface CompletedUploadRow { upload_id: string; bucket_name: string; object_key: string; etag: string; sse: string | null; sse_kms_key_id: string | null; completed_at: string }
+
+/** One version of an object: an object version or a delete marker (a marker's row has no blob, size 0). */
+export interface ObjectVersion {
+  row: ObjectRow;
+  /** The version id as S3 shows it: "null" for the null version. */
+  versionId: string;
+  deleteMarker: boolean;
+  isLatest: boolean;
+  /** The version's ACL grants (JSON); undefined: the default. */
+  acl: string | undefined;
+}
+interface VersionDbRow { bucket_name: string; object_key: string; seq: number; version_id: string; delete_marker: number; blob_id: string | null; row: string }
+/** What a version row keeps as JSON: the ObjectRow and its ACL. */
+type StoredVersion = ObjectRow & { acl?: string | null };
+
+export const NULL_VERSION = 'null';
+let lastOrdinal = 0n;
+/**
+ * S3 version ids are opaque URL-safe strings; the null version is "null". Ours are 32 characters that start with a
+ * creation ordinal (milliseconds × 4096, kept increasing), so that ListObjectVersions can resume after a
+ * version-id-marker whose version was deleted meanwhile (the "empty the bucket" loop does exactly that).
+ */
+function newVersionId(): string {
+  let ordinal = BigInt(Date.now()) * 4096n;
+  if (ordinal <= lastOrdinal) ordinal = lastOrdinal + 1n;
+  lastOrdinal = ordinal;
+  const bytes = Buffer.alloc(24);
+  bytes.writeBigUInt64BE(ordinal);
+  randomBytes(16).copy(bytes, 8);
+  return bytes.toString('base64url');
+}
+/** The creation ordinal of a version (see newVersionId): for the null version, its write time. */
+export function versionOrdinal(versionId: string, lastModified: string): bigint {
+  if (versionId === NULL_VERSION) return BigInt(Date.parse(lastModified)) * 4096n;
+  const bytes = Buffer.from(versionId, 'base64url');
+  return bytes.length >= 8 ? bytes.readBigUInt64BE(0) : 0n;
+}
+export interface CompletedUploadRow {
+  upload_id: string; bucket_name: string; object_key: string; etag: string; sse: string | null; sse_kms_key_id: string | null; completed_at: string;
+  /** The version the upload made, as x-amz-version-id showed it; null (or absent): the bucket was never versioned. */
+  version_id?: string | null;
+}
 export interface UploadRow {
   upload_id: string; bucket_name: string; object_key: string; initiator_arn: string; owner_account: string; initiated_at: string;
   content_type: string | null; metadata: string | null; sse: string | null; sse_kms_key_id: string | null; tags: string | null;
   storage_class?: string | null; sse_customer?: string | null; sse_kms?: string | null;
   /** JSON grants the object gets on completion; null: the default. */
   acl?: string | null;
+  /** JSON Object Lock retention / legal hold the object gets on completion; null: none. */
+  object_lock?: string | null;
 }
 export interface PartRow { upload_id: string; part_number: number; blob_id: string; size: number; etag: string; md5: Buffer; last_modified: string; iv?: Buffer | null }
 export type LifecycleObject = Pick<ObjectRow, 'object_key' | 'size' | 'last_modified' | 'tags' | 'storage_class'>;
@@ -109,11 +160,30 @@ export class S3Store {
       putObjectAcl: p('INSERT INTO object_acls (bucket_name, object_key, acl) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET acl = excluded.acl'),
       deleteObjectAcl: p('DELETE FROM object_acls WHERE bucket_name = ? AND object_key = ?'),
       setUploadAcl: p('UPDATE multipart_uploads SET acl = ? WHERE upload_id = ?'),
+      setUploadObjectLock: p('UPDATE multipart_uploads SET object_lock = ? WHERE upload_id = ?'),
       object: p<ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? AND object_key = ?'),
       objectBlob: db.prepare<[string, string], string>('SELECT blob_id FROM objects WHERE bucket_name = ? AND object_key = ?').pluck(),
       bucketExists: db.prepare<[string], number>('SELECT 1 FROM buckets WHERE bucket_name = ?').pluck(),
       // An upload in progress keeps the bucket too (its rows reference the bucket).
-      anyObject: p<{ one: number }>('SELECT 1 AS one FROM objects WHERE bucket_name = ? UNION ALL SELECT 1 FROM multipart_uploads WHERE bucket_name = ? LIMIT 1'),
+      anyObject: p<{ one: number }>(`SELECT 1 AS one FROM objects WHERE bucket_name = ? UNION ALL SELECT 1 FROM multipart_uploads WHERE bucket_name = ?
+        UNION ALL SELECT 1 FROM object_versions WHERE bucket_name = ? LIMIT 1`),
+      bucketVersioning: db.prepare<[string], string | null>('SELECT versioning FROM buckets WHERE bucket_name = ?').pluck(),
+      setBucketVersioning: p('UPDATE buckets SET versioning = ? WHERE bucket_name = ?'),
+      setBucketObjectLock: p('UPDATE buckets SET object_lock = ? WHERE bucket_name = ?'),
+      minSeq: db.prepare<[string, string], number | null>('SELECT MIN(seq) FROM object_versions WHERE bucket_name = ? AND object_key = ?').pluck(),
+      insertVersion: p('INSERT INTO object_versions (bucket_name, object_key, seq, version_id, delete_marker, blob_id, row) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      versionById: p<VersionDbRow>('SELECT * FROM object_versions WHERE bucket_name = ? AND object_key = ? AND version_id = ?'),
+      newestVersion: p<VersionDbRow>('SELECT * FROM object_versions WHERE bucket_name = ? AND object_key = ? ORDER BY seq LIMIT 1'),
+      keyVersions: p<VersionDbRow>('SELECT * FROM object_versions WHERE bucket_name = ? AND object_key = ? ORDER BY seq'),
+      deleteVersionRow: p('DELETE FROM object_versions WHERE bucket_name = ? AND object_key = ? AND seq = ?'),
+      setVersionRow: p('UPDATE object_versions SET row = ? WHERE bucket_name = ? AND object_key = ? AND seq = ?'),
+      setObjectLock: p('UPDATE objects SET object_lock = ? WHERE bucket_name = ? AND object_key = ?'),
+      // The next key with any version (current or not), for ListObjectVersions.
+      versionKeyFrom: db.prepare<[string, string, string, string], string | null>(`SELECT MIN(k) FROM (SELECT MIN(object_key) AS k FROM objects WHERE bucket_name = ? AND object_key >= ?
+        UNION ALL SELECT MIN(object_key) FROM object_versions WHERE bucket_name = ? AND object_key >= ?)`).pluck(),
+      versionKeyAfter: db.prepare<[string, string, string, string], string | null>(`SELECT MIN(k) FROM (SELECT MIN(object_key) AS k FROM objects WHERE bucket_name = ? AND object_key > ?
+        UNION ALL SELECT MIN(object_key) FROM object_versions WHERE bucket_name = ? AND object_key > ?)`).pluck(),
+      lifecycleVersions: p<VersionDbRow>('SELECT * FROM object_versions WHERE bucket_name = ? ORDER BY object_key, seq'),
       // Keys compare as UTF-8 bytes in SQLite's BINARY collation, which is the order S3 lists in.
       // One lower bound per query, so SQLite seeks straight to it in the primary key instead of scanning between two.
       listFrom: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account, storage_class FROM objects
@@ -121,20 +191,20 @@ export class S3Store {
       listAfter: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account, storage_class FROM objects
         WHERE bucket_name = ? AND object_key > ? ORDER BY object_key LIMIT ?`),
       upsertObject: p(`INSERT INTO objects (bucket_name, object_key, blob_id, size, etag, last_modified, owner_account, content_type, metadata, sse, sse_kms_key_id, tags, checksum,
-        storage_class, sse_customer, sse_kms, parts)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag,
+        storage_class, sse_customer, sse_kms, parts, version_id, object_lock)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag,
         last_modified = excluded.last_modified, owner_account = excluded.owner_account, content_type = excluded.content_type,
         metadata = excluded.metadata, sse = excluded.sse, sse_kms_key_id = excluded.sse_kms_key_id, tags = excluded.tags, checksum = excluded.checksum,
         storage_class = excluded.storage_class, sse_customer = excluded.sse_customer, sse_kms = excluded.sse_kms,
-        parts = excluded.parts`),
+        parts = excluded.parts, version_id = excluded.version_id, object_lock = excluded.object_lock`),
       setTags: p('UPDATE objects SET tags = ? WHERE bucket_name = ? AND object_key = ?'),
       upload: p<UploadRow>('SELECT * FROM multipart_uploads WHERE upload_id = ?'),
       uploads: p<UploadRow>('SELECT * FROM multipart_uploads WHERE bucket_name = ? AND object_key >= ? ORDER BY object_key, initiated_at LIMIT ?'),
       insertUpload: p(`INSERT INTO multipart_uploads (upload_id, bucket_name, object_key, initiator_arn, owner_account, initiated_at, content_type, metadata, sse, sse_kms_key_id, tags,
         storage_class, sse_customer, sse_kms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       completedUpload: p<CompletedUploadRow>('SELECT * FROM completed_uploads WHERE upload_id = ?'),
-      insertCompleted: p(`INSERT OR REPLACE INTO completed_uploads (upload_id, bucket_name, object_key, etag, sse, sse_kms_key_id, completed_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      insertCompleted: p(`INSERT OR REPLACE INTO completed_uploads (upload_id, bucket_name, object_key, etag, sse, sse_kms_key_id, completed_at, version_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       // A retry comes within seconds or minutes of the first answer; a day's worth is plenty.
       pruneCompleted: p('DELETE FROM completed_uploads WHERE completed_at < ?'),
       deleteUpload: p('DELETE FROM multipart_uploads WHERE upload_id = ?'),
@@ -147,8 +217,9 @@ export class S3Store {
       inlineBytes: db.prepare<[string], Buffer>('SELECT bytes FROM inline_blobs WHERE blob_id = ?').pluck(),
       insertInline: p('INSERT INTO inline_blobs (blob_id, bytes) VALUES (?, ?)'),
       deleteInline: p('DELETE FROM inline_blobs WHERE blob_id = ?'),
-      referencedFiles: db.prepare<[string, string], string>(`SELECT blob_id FROM objects WHERE blob_id NOT LIKE ?
-        UNION ALL SELECT blob_id FROM multipart_parts WHERE blob_id NOT LIKE ?`).pluck(),
+      referencedFiles: db.prepare<[string, string, string], string>(`SELECT blob_id FROM objects WHERE blob_id NOT LIKE ?
+        UNION ALL SELECT blob_id FROM multipart_parts WHERE blob_id NOT LIKE ?
+        UNION ALL SELECT blob_id FROM object_versions WHERE blob_id IS NOT NULL AND blob_id NOT LIKE ?`).pluck(),
     };
   }
 
@@ -255,7 +326,9 @@ export class S3Store {
     else this.s.putObjectAcl.run(bucket, key, acl);
   }
   setUploadAcl(uploadId: string, acl: string | null): void { this.s.setUploadAcl.run(acl, uploadId); }
-  bucketIsEmpty(name: string): boolean { return this.s.anyObject.get(name, name) === undefined; }
+  setUploadObjectLock(uploadId: string, lock: string): void { this.s.setUploadObjectLock.run(lock, uploadId); }
+  /** No object, version, delete marker or upload in progress: what DeleteBucket needs. */
+  bucketIsEmpty(name: string): boolean { return this.s.anyObject.get(name, name, name) === undefined; }
 
   object(bucket: string, key: string): ObjectRow | undefined { return this.s.object.get(bucket, key); }
   /** Up to `limit` objects with key >= `from` and key > `after`, in S3 order. */
@@ -359,22 +432,183 @@ export class S3Store {
 
   /** The blob files objects and parts of uploads in progress refer to (inline blobs are rows, not files). */
   referencedBlobFiles(): Set<string> {
-    return new Set(this.s.referencedFiles.all(`${INLINE_PREFIX}%`, `${INLINE_PREFIX}%`));
+    return new Set(this.s.referencedFiles.all(`${INLINE_PREFIX}%`, `${INLINE_PREFIX}%`, `${INLINE_PREFIX}%`));
   }
 
-  /** Records a completed blob as the object's content; returns the blob it replaced, for the caller to remove after commit. */
+  /**
+   * Records a completed blob as the object's content, as the bucket's versioning state says (S3 User Guide, "Using
+   * versioning in S3 buckets"): unversioned, it replaces the object; Enabled, it is a new version with a new id and the
+   * current one becomes noncurrent; Suspended, it is the null version, replacing any null version there is. Sets
+   * `r.version_id`. Returns the blob it replaced, if any, for the caller to remove after commit.
+   */
   putObject(r: ObjectRow): string | undefined {
-    const previous = this.s.objectBlob.get(r.bucket_name, r.object_key);
+    const versioning = this.s.bucketVersioning.get(r.bucket_name) ?? null;
     this.adopt(r.blob_id);
+    let previous: string | undefined;
+    if (versioning === null) {
+      r.version_id = null;
+      previous = this.s.objectBlob.get(r.bucket_name, r.object_key);
+    } else {
+      const current = this.s.object.get(r.bucket_name, r.object_key);
+      r.version_id = versioning === 'Enabled' ? newVersionId() : null;
+      if (versioning !== 'Enabled') previous = this.removeNullVersion(r.bucket_name, r.object_key);
+      if (current && current.version_id === null && versioning !== 'Enabled') previous = current.blob_id;
+      else if (current) this.demote(current);
+    }
     this.s.upsertObject.run(r.bucket_name, r.object_key, r.blob_id, r.size, r.etag, r.last_modified, r.owner_account, r.content_type,
-      r.metadata, r.sse, r.sse_kms_key_id, r.tags, r.checksum, r.storage_class ?? null, r.sse_customer ?? null, r.sse_kms ?? null, r.parts ?? null);
+      r.metadata, r.sse, r.sse_kms_key_id, r.tags, r.checksum, r.storage_class ?? null, r.sse_customer ?? null, r.sse_kms ?? null, r.parts ?? null,
+      r.version_id ?? null, r.object_lock ?? null);
     return this.release(previous);
   }
-  /** Removes an object; returns its blob's file, if it has one, for the caller to remove after commit. */
+  /** Removes an object (unversioned buckets); returns its blob's file, if it has one, for the caller to remove after commit. */
   deleteObject(bucket: string, key: string): string | undefined {
     const previous = this.s.objectBlob.get(bucket, key);
     this.s.deleteObject.run(bucket, key);
     return this.release(previous);
+  }
+
+  /** The bucket's versioning state as stored now (inside a transaction: as of this transaction). */
+  bucketVersioning(bucket: string): string | null { return this.s.bucketVersioning.get(bucket) ?? null; }
+  setBucketVersioning(bucket: string, state: string): void {
+    this.state.invalidate();
+    this.s.setBucketVersioning.run(state, bucket);
+  }
+  setBucketObjectLock(bucket: string, config: string | null): void {
+    this.state.invalidate();
+    this.s.setBucketObjectLock.run(config, bucket);
+  }
+
+  /**
+   * DeleteObject without a version id: unversioned, the object goes; Enabled, a delete marker with a new id becomes the
+   * current version; Suspended, a delete marker becomes the null version, replacing any null version (S3 User Guide,
+   * "Deleting object versions"). `blob` is a replaced blob's file, for the caller to remove after commit.
+   */
+  deleteKey(bucket: string, key: string, at: string, owner: string): { blob?: string | undefined; markerVersionId?: string } {
+    const versioning = this.s.bucketVersioning.get(bucket) ?? null;
+    if (versioning === null) return { blob: this.deleteObject(bucket, key) };
+    const current = this.s.object.get(bucket, key);
+    let blob: string | undefined;
+    if (versioning !== 'Enabled') blob = this.removeNullVersion(bucket, key);
+    if (current) {
+      if (current.version_id === null && versioning !== 'Enabled') blob = current.blob_id;
+      else this.demote(current);
+      this.s.deleteObject.run(bucket, key);
+    }
+    const markerVersionId = versioning === 'Enabled' ? newVersionId() : NULL_VERSION;
+    const marker: StoredVersion = {
+      bucket_name: bucket, object_key: key, blob_id: '', size: 0, etag: '', last_modified: at, owner_account: owner, content_type: null, metadata: null,
+      sse: null, sse_kms_key_id: null, tags: null, checksum: null, version_id: markerVersionId === NULL_VERSION ? null : markerVersionId,
+    };
+    this.s.insertVersion.run(bucket, key, this.nextSeq(bucket, key), markerVersionId, 1, null, JSON.stringify(marker));
+    return { blob: this.release(blob), markerVersionId };
+  }
+
+  /**
+   * DeleteObject with a version id: that version (or delete marker) goes for good, and the newest remaining version
+   * becomes current. undefined when there is no such version.
+   */
+  deleteVersion(bucket: string, key: string, versionId: string): { blob?: string | undefined; deleteMarker: boolean } | undefined {
+    const current = this.s.object.get(bucket, key);
+    if (current && (current.version_id ?? NULL_VERSION) === versionId) {
+      this.s.deleteObject.run(bucket, key);
+      const blob = this.release(current.blob_id);
+      this.promote(bucket, key);
+      return { blob, deleteMarker: false };
+    }
+    const v = this.s.versionById.get(bucket, key, versionId);
+    if (!v) return undefined;
+    this.s.deleteVersionRow.run(bucket, key, v.seq);
+    const blob = v.blob_id ? this.release(v.blob_id) : undefined;
+    if (!current) this.promote(bucket, key);
+    return { blob, deleteMarker: v.delete_marker === 1 };
+  }
+
+  /** One version of a key by its id ("null" for the null version), current or not. */
+  version(bucket: string, key: string, versionId: string): ObjectVersion | undefined {
+    const current = this.s.object.get(bucket, key);
+    if (current && (current.version_id ?? NULL_VERSION) === versionId) return this.currentVersion(current);
+    const v = this.s.versionById.get(bucket, key, versionId);
+    if (!v) return undefined;
+    return this.versionOf(v, !current && this.s.newestVersion.get(bucket, key)?.seq === v.seq);
+  }
+  /** The current delete marker of a key whose latest version is one; undefined otherwise. */
+  currentDeleteMarker(bucket: string, key: string): ObjectVersion | undefined {
+    if (this.s.objectBlob.get(bucket, key) !== undefined) return undefined;
+    const newest = this.s.newestVersion.get(bucket, key);
+    return newest && newest.delete_marker === 1 ? this.versionOf(newest, true) : undefined;
+  }
+  /** All versions of one key, newest first. */
+  keyVersions(bucket: string, key: string): ObjectVersion[] {
+    const current = this.s.object.get(bucket, key);
+    const rest = this.s.keyVersions.all(bucket, key).map((v, i) => this.versionOf(v, !current && i === 0));
+    return current ? [this.currentVersion(current), ...rest] : rest;
+  }
+  /** The first key with any version at or after (`inclusive`) or after `from`. */
+  nextVersionKey(bucket: string, from: string, inclusive: boolean): string | undefined {
+    return (inclusive ? this.s.versionKeyFrom : this.s.versionKeyAfter).get(bucket, from, bucket, from) ?? undefined;
+  }
+  /** Noncurrent versions and delete markers of a bucket, by key, newest first: what a lifecycle run looks at. */
+  lifecycleVersions(bucket: string): ObjectVersion[] {
+    return this.s.lifecycleVersions.all(bucket).map((v) => this.versionOf(v, false));
+  }
+
+  /**
+   * Changes a version's tags, ACL or retention/legal hold (undefined: unchanged) wherever the version is kept.
+   * false when there is no such version (or it is a delete marker).
+   */
+  updateVersion(bucket: string, key: string, versionId: string,
+    change: { tags?: string | null; acl?: string | null; objectLock?: string | null; storageClass?: string | null }): boolean {
+    const current = this.s.object.get(bucket, key);
+    if (current && (current.version_id ?? NULL_VERSION) === versionId) {
+      if (change.tags !== undefined) this.s.setTags.run(change.tags, bucket, key);
+      if (change.acl !== undefined) this.setObjectAcl(bucket, key, change.acl);
+      if (change.objectLock !== undefined) this.s.setObjectLock.run(change.objectLock, bucket, key);
+      if (change.storageClass !== undefined) this.s.setStorageClass.run(change.storageClass, bucket, key);
+      return true;
+    }
+    const v = this.s.versionById.get(bucket, key, versionId);
+    if (!v || v.delete_marker === 1) return false;
+    const stored = JSON.parse(v.row) as StoredVersion;
+    if (change.tags !== undefined) stored.tags = change.tags;
+    if (change.acl !== undefined) stored.acl = change.acl;
+    if (change.objectLock !== undefined) stored.object_lock = change.objectLock;
+    if (change.storageClass !== undefined) stored.storage_class = change.storageClass;
+    this.s.setVersionRow.run(JSON.stringify(stored), bucket, key, v.seq);
+    return true;
+  }
+
+  private currentVersion(row: ObjectRow): ObjectVersion {
+    return { row, versionId: row.version_id ?? NULL_VERSION, deleteMarker: false, isLatest: true, acl: this.s.objectAcl.get(row.bucket_name, row.object_key) };
+  }
+  private versionOf(v: VersionDbRow, isLatest: boolean): ObjectVersion {
+    const { acl, ...row } = JSON.parse(v.row) as StoredVersion;
+    return { row, versionId: v.version_id, deleteMarker: v.delete_marker === 1, isLatest, acl: acl ?? undefined };
+  }
+  /** A key's versions are numbered downwards: the newest has the smallest seq. */
+  private nextSeq(bucket: string, key: string): number { return (this.s.minSeq.get(bucket, key) ?? 0) - 1; }
+  /** Keeps the current version (and its ACL) as the newest noncurrent one; the caller replaces or deletes the current row. */
+  private demote(current: ObjectRow): void {
+    const stored: StoredVersion = { ...current, acl: this.s.objectAcl.get(current.bucket_name, current.object_key) ?? null };
+    this.s.insertVersion.run(current.bucket_name, current.object_key, this.nextSeq(current.bucket_name, current.object_key),
+      current.version_id ?? NULL_VERSION, 0, current.blob_id, JSON.stringify(stored));
+  }
+  /** Removes a noncurrent null version or null delete marker; returns its blob, as release does. */
+  private removeNullVersion(bucket: string, key: string): string | undefined {
+    const v = this.s.versionById.get(bucket, key, NULL_VERSION);
+    if (!v) return undefined;
+    this.s.deleteVersionRow.run(bucket, key, v.seq);
+    return v.blob_id ? this.release(v.blob_id) : undefined;
+  }
+  /** With no current object row, the newest remaining version becomes current (a newest delete marker stays where it is). */
+  private promote(bucket: string, key: string): void {
+    const newest = this.s.newestVersion.get(bucket, key);
+    if (!newest || newest.delete_marker === 1) return;
+    const { acl, ...r } = JSON.parse(newest.row) as StoredVersion;
+    this.s.deleteVersionRow.run(bucket, key, newest.seq);
+    this.s.upsertObject.run(r.bucket_name, r.object_key, r.blob_id, r.size, r.etag, r.last_modified, r.owner_account, r.content_type,
+      r.metadata, r.sse, r.sse_kms_key_id, r.tags, r.checksum, r.storage_class ?? null, r.sse_customer ?? null, r.sse_kms ?? null, r.parts ?? null,
+      r.version_id ?? null, r.object_lock ?? null);
+    if (acl) this.s.putObjectAcl.run(bucket, key, acl);
   }
 
   setObjectTags(bucket: string, key: string, tags: string | null): void { this.s.setTags.run(tags, bucket, key); }
@@ -389,7 +623,7 @@ export class S3Store {
   /** In CompleteMultipartUpload's transaction: remembers the answer for retries, forgetting those older than a day. */
   recordCompleted(r: CompletedUploadRow): void {
     this.s.pruneCompleted.run(new Date(Date.parse(r.completed_at) - 86_400_000).toISOString());
-    this.s.insertCompleted.run(r.upload_id, r.bucket_name, r.object_key, r.etag, r.sse, r.sse_kms_key_id, r.completed_at);
+    this.s.insertCompleted.run(r.upload_id, r.bucket_name, r.object_key, r.etag, r.sse, r.sse_kms_key_id, r.completed_at, r.version_id ?? null);
   }
   /** Removes an upload and returns its parts' blobs for the caller to delete after commit. */
   deleteUpload(id: string): string[] {

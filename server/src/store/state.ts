@@ -6,12 +6,13 @@ import type { BucketRow, ObjectRow } from './s3-store.ts';
 import { exportAccountSettings, exportEntities } from './entity-fixtures.ts';
 import { exportBucketAccess } from './s3-access-fixtures.ts';
 import { exportLifecycle } from './s3-lifecycle-fixtures.ts';
+import { exportBucketVersioning, exportObjectLock } from './s3-versioning-fixtures.ts';
 import { exportKmsKeys } from './kms-fixtures.ts';
 
 type Json = string | number | boolean | null | undefined | Json[] | { [k: string]: Json };
 
 /** Tables in dependency order; reset and restore walk it backwards/forwards. */
-export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'object_acls', 'account_public_access_blocks', 'inline_blobs', 'multipart_uploads', 'multipart_parts', 'completed_uploads', 'groups', 'group_members', 'instance_profiles', 'instance_profile_roles', 'oidc_providers', 'login_profiles', 'account_aliases', 'password_policies', 'service_linked_role_deletions', 'saml_providers', 'mfa_devices', 'ssh_public_keys', 'server_certificates', 'signing_certificates', 'service_specific_credentials', 'sts_preferences', 'kms_keys', 'kms_key_material', 'kms_aliases', 'kms_grants'] as const;
+export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'object_acls', 'object_versions', 'account_public_access_blocks', 'inline_blobs', 'multipart_uploads', 'multipart_parts', 'completed_uploads', 'groups', 'group_members', 'instance_profiles', 'instance_profile_roles', 'oidc_providers', 'login_profiles', 'account_aliases', 'password_policies', 'service_linked_role_deletions', 'saml_providers', 'mfa_devices', 'ssh_public_keys', 'server_certificates', 'signing_certificates', 'service_specific_credentials', 'sts_preferences', 'kms_keys', 'kms_key_material', 'kms_aliases', 'kms_grants'] as const;
 
 /**
  * The whole state in the fixtures format (documents kept as their exact stored text), so that loading the export into
@@ -68,6 +69,7 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
       encryption: b.encryption ? (JSON.parse(b.encryption) as Json) : undefined,
       cors: b.cors ? (JSON.parse(b.cors) as Json) : undefined,
       lifecycle: b.lifecycle ? (exportLifecycle(b.lifecycle) as Json) : undefined,
+      ...exportBucketVersioning(b),
       objects: ctx.db.prepare<[string], ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? ORDER BY object_key').all(b.bucket_name).map((o) => ({
         key: o.object_key, contentBase64: ctx.s3.blobBytes(o.blob_id).toString('base64'), contentType: o.content_type ?? undefined,
         lastModified: o.last_modified, owner: o.owner_account, serverSideEncryption: o.sse ?? undefined, kmsKeyId: o.sse_kms_key_id ?? undefined,
@@ -77,6 +79,7 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
         // SSE-KMS: the content is ciphertext; the record (the data key as KMS encrypted it, context, IVs) goes with it.
         sseKms: o.sse_kms ? (JSON.parse(o.sse_kms) as Json) : undefined,
         acl: ((acl) => (acl ? (JSON.parse(acl) as Json) : undefined))(ctx.s3.objectAcl(o.bucket_name, o.object_key)),
+        objectLock: exportObjectLock(o),
       })),
     })),
     kmsKeys: exportKmsKeys(ctx),

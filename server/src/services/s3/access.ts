@@ -5,13 +5,14 @@
 import { AwsError } from '../../errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import { XML_DECLARATION, xmlEscape } from '../../protocol/xml.ts';
-import type { BucketRow } from '../../store/s3-store.ts';
+import type { BucketRow, ObjectVersion } from '../../store/s3-store.ts';
 import type { ServerContext } from '../../context.ts';
 import {
   aclsDisabled, ALL_BLOCKED, ALL_USERS, AUTHENTICATED_USERS, canonicalOf, effectivePab, GROUPS, isPublicGrant, LOG_DELIVERY, NONE_BLOCKED, OWNERSHIPS, PAB_FIELDS,
   parsePab, PERMISSIONS, storedGrants, type Grant, type Permission, type PublicAccessBlock,
 } from './acl-model.ts';
 import { authorize, bucketArn, MAX_XML_BODY, requireBucket, type S3Call, type S3Handler, type S3Result } from './common.ts';
+import { requestedVersionId, versionAction, versionContext, versionHeaders, versionToRead } from './versioning.ts';
 
 // ---- Block Public Access ----
 
@@ -303,38 +304,43 @@ export const getBucketAcl: S3Handler = (call) => {
   return { body: aclXml(call.ctx, bucket.account_id, aclsDisabled(bucket) ? storedGrants(null, owner) : storedGrants(bucket.acl, owner)) };
 };
 
-function objectOf(call: S3Call, bucket: BucketRow, key: string): { owner_account: string } {
-  const object = call.ctx.s3.object(bucket.bucket_name, key);
-  if (!object) throw new AwsError('NoSuchKey', 'The specified key does not exist.', 404, { Key: key });
-  return object;
+/**
+ * The version an object ACL request works on (the named one or the current one), authorized with the plain or
+ * `…Version` action (s3:GetObjectVersionAcl, s3:PutObjectVersionAcl).
+ */
+function aclVersion(call: S3Call, bucket: BucketRow, key: string, action: string, extra: Record<string, string>): { version: ObjectVersion; headers: Record<string, string> } {
+  const versionId = requestedVersionId(call);
+  authorize(call, bucket, versionAction(action, versionId), `${bucketArn(bucket.bucket_name)}/${key}`, { ...extra, ...versionContext(versionId) });
+  const found = versionToRead(call, bucket, key, versionId);
+  // versionToRead leaves the current version's ACL to be read here.
+  const version = versionId === undefined ? { ...found, acl: call.ctx.s3.objectAcl(bucket.bucket_name, key) } : found;
+  return { version, headers: versionHeaders(bucket, version.row, versionId !== undefined) };
 }
 
 export async function putObjectAcl(call: S3Call): Promise<S3Result> {
   const bucket = requireBucket(call);
   const key = call.key ?? '';
   const arn = `${bucketArn(bucket.bucket_name)}/${key}`;
-  authorize(call, bucket, 's3:PutObjectAcl', arn, aclConditionContext(call));
+  const { version, headers } = aclVersion(call, bucket, key, 's3:PutObjectAcl', aclConditionContext(call));
   const bucketOwner = canonicalOf(call.ctx, bucket.account_id);
-  const object = objectOf(call, bucket, key);
-  const owner = canonicalOf(call.ctx, object.owner_account);
+  const owner = canonicalOf(call.ctx, version.row.owner_account);
   const grants = await aclOfPutAcl(call, 'object', owner, bucketOwner);
   if (grants.some(isPublicGrant) && effectivePab(call.ctx, bucket).BlockPublicAcls) throw publicAclsBlocked(call, 's3:PutObjectAcl', arn);
   if (aclsDisabled(bucket)) {
     if (!onlyBucketOwnerFullControl(grants, bucketOwner)) throw aclNotSupported();
-    return {};
+    return { headers };
   }
-  call.ctx.s3.setObjectAcl(bucket.bucket_name, key, sameAsDefault(grants, owner) ? null : JSON.stringify(grants));
-  return {};
+  call.ctx.s3.updateVersion(bucket.bucket_name, key, version.versionId, { acl: sameAsDefault(grants, owner) ? null : JSON.stringify(grants) });
+  return { headers };
 }
 
 export const getObjectAcl: S3Handler = (call) => {
   const bucket = requireBucket(call);
   const key = call.key ?? '';
-  authorize(call, bucket, 's3:GetObjectAcl', `${bucketArn(bucket.bucket_name)}/${key}`);
-  const object = objectOf(call, bucket, key);
-  const owner = canonicalOf(call.ctx, object.owner_account);
-  const stored = aclsDisabled(bucket) ? null : call.ctx.s3.objectAcl(bucket.bucket_name, key);
-  return { body: aclXml(call.ctx, object.owner_account, storedGrants(stored, owner)) };
+  const { version, headers } = aclVersion(call, bucket, key, 's3:GetObjectAcl', {});
+  const owner = canonicalOf(call.ctx, version.row.owner_account);
+  const stored = aclsDisabled(bucket) ? null : (version.acl ?? null);
+  return { headers, body: aclXml(call.ctx, version.row.owner_account, storedGrants(stored, owner)) };
 };
 
 // ---- Bucket creation ----

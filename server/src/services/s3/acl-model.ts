@@ -72,17 +72,27 @@ const OBJECT_ACL_ACTIONS: Record<string, Permission> = {
   's3:putobjectacl': 'WRITE_ACP', 's3:putobjectversionacl': 'WRITE_ACP',
 };
 
+/** The object (version) an ACL decision is about, with its ACL: the named version, or the current one. */
+function objectVersion(ctx: ServerContext, bucket: BucketRow, key: string, versionId: string | undefined): { row: { owner_account: string }; acl: string | undefined } | undefined {
+  if (versionId !== undefined) {
+    const version = ctx.s3.version(bucket.bucket_name, key, versionId);
+    return version && !version.deleteMarker ? version : undefined;
+  }
+  const object = ctx.s3.object(bucket.bucket_name, key);
+  return object ? { row: object, acl: ctx.s3.objectAcl(bucket.bucket_name, key) } : undefined;
+}
+
 /**
  * The owner of the object an object-ACL action (GetObject, GetObjectAcl, PutObjectAcl…) is about, when ACLs are enabled
  * and another account than the bucket owner owns it (an ObjectWriter upload): that object's access is then its owner's
  * to grant, through its ACL, and the bucket owner's policies can only deny (S3 User Guide, "How Amazon S3 authorizes a
  * request for an object operation").
  */
-export function foreignObjectOwner(ctx: ServerContext, bucket: BucketRow, action: string, resource: string): string | undefined {
+export function foreignObjectOwner(ctx: ServerContext, bucket: BucketRow, action: string, resource: string, versionId?: string): string | undefined {
   if (aclsDisabled(bucket) || OBJECT_ACL_ACTIONS[action.toLowerCase()] === undefined) return undefined;
   const objectPrefix = `arn:aws:s3:::${bucket.bucket_name}/`;
   if (!resource.startsWith(objectPrefix)) return undefined;
-  const owner = ctx.s3.object(bucket.bucket_name, resource.slice(objectPrefix.length))?.owner_account;
+  const owner = objectVersion(ctx, bucket, resource.slice(objectPrefix.length), versionId)?.row.owner_account;
   return owner !== undefined && owner !== bucket.account_id ? owner : undefined;
 }
 
@@ -91,7 +101,7 @@ export function foreignObjectOwner(ctx: ServerContext, bucket: BucketRow, action
  * signed request), 'account' through a grant to the caller's account, or not at all. Public grants count only when
  * IgnorePublicAcls is off; under BucketOwnerEnforced ACLs count not at all.
  */
-export function aclGrant(ctx: ServerContext, principal: CallerPrincipal, bucket: BucketRow, action: string, resource: string): 'everyone' | 'account' | undefined {
+export function aclGrant(ctx: ServerContext, principal: CallerPrincipal, bucket: BucketRow, action: string, resource: string, versionId?: string): 'everyone' | 'account' | undefined {
   if (aclsDisabled(bucket)) return undefined;
   const actionLower = action.toLowerCase();
   const objectPrefix = `arn:aws:s3:::${bucket.bucket_name}/`;
@@ -102,10 +112,9 @@ export function aclGrant(ctx: ServerContext, principal: CallerPrincipal, bucket:
   } else {
     needed = OBJECT_ACL_ACTIONS[actionLower];
     if (needed === undefined || !resource.startsWith(objectPrefix)) return undefined;
-    const key = resource.slice(objectPrefix.length);
-    const object = ctx.s3.object(bucket.bucket_name, key);
-    if (!object) return undefined;
-    grants = storedGrants(ctx.s3.objectAcl(bucket.bucket_name, key), canonicalOf(ctx, object.owner_account));
+    const version = objectVersion(ctx, bucket, resource.slice(objectPrefix.length), versionId);
+    if (!version) return undefined;
+    grants = storedGrants(version.acl, canonicalOf(ctx, version.row.owner_account));
   }
   const ignorePublic = effectivePab(ctx, bucket).IgnorePublicAcls;
   const signed = principal.kind !== 'anonymous';

@@ -3,9 +3,10 @@ import { AwsError } from '../../errors.ts';
 import { restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import { accessDenied } from '../access-denied.ts';
-import { checkKey, decide, invalidArgument, noSuchKey, objectArn, requireBucket, type S3Call, type S3Handler } from './common.ts';
+import { checkKey, decide, invalidArgument, objectArn, requireBucket, type S3Call, type S3Handler } from './common.ts';
 import { customerKeyOf, keyForRead, SSE_C_PREFIX } from './encryption.ts';
 import { existingTagContext, partSizes } from './objects.ts';
+import { requestedVersionId, versionAction, versionContext, versionHeaders, versionToRead } from './versioning.ts';
 
 const ATTRIBUTES = new Set(['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize']);
 
@@ -35,13 +36,17 @@ export const getObjectAttributes: S3Handler = (call) => {
   const maxParts = Math.min(integerHeader(call, 'x-amz-max-parts', 1000), 1000);
   const marker = integerHeader(call, 'x-amz-part-number-marker', 0);
   const arn = objectArn(bucket.bucket_name, key);
-  const object = call.ctx.s3.object(bucket.bucket_name, key);
-  // "If you do not pass a version ID in your request, you need the s3:GetObject and s3:GetObjectAttributes permissions."
-  for (const action of ['s3:GetObject', 's3:GetObjectAttributes']) {
-    const decision = decide(call, bucket, action, arn, existingTagContext(object));
+  const versionId = requestedVersionId(call);
+  const found = versionId === undefined ? call.ctx.s3.object(bucket.bucket_name, key) : call.ctx.s3.version(bucket.bucket_name, key, versionId)?.row;
+  // "If you do not pass a version ID in your request, you need the s3:GetObject and s3:GetObjectAttributes permissions.
+  // If you pass a version ID in your request, you need both the s3:GetObjectVersion and s3:GetObjectVersionAttributes
+  // permissions." (GetObjectAttributes, "Permissions")
+  for (const plain of ['s3:GetObject', 's3:GetObjectAttributes']) {
+    const action = versionAction(plain, versionId);
+    const decision = decide(call, bucket, action, arn, { ...existingTagContext(found), ...versionContext(versionId) });
     if (!decision.allowed) throw accessDenied('s3', call.caller, action, arn, decision);
   }
-  if (!object) throw noSuchKey(key);
+  const object = versionToRead(call, bucket, key, versionId).row;
   // An SSE-C object's attributes need its key, as a HEAD does.
   keyForRead(object.sse_customer, customerKeyOf(call.headers, SSE_C_PREFIX, 'read'));
   const want = new Set(requested);
@@ -65,5 +70,5 @@ export const getObjectAttributes: S3Handler = (call) => {
   }
   if (want.has('StorageClass')) body.StorageClass = object.storage_class ?? 'STANDARD';
   if (want.has('ObjectSize')) body.ObjectSize = object.size;
-  return { headers: { 'Last-Modified': new Date(object.last_modified).toUTCString() }, body: restXmlDocument('GetObjectAttributesResponse', body) };
+  return { headers: { 'Last-Modified': new Date(object.last_modified).toUTCString(), ...versionHeaders(bucket, object, versionId !== undefined) }, body: restXmlDocument('GetObjectAttributesResponse', body) };
 };

@@ -10,6 +10,7 @@ import {
 import { aclConditionContext, newBucketAccess } from './access.ts';
 import { effectivePab } from './acl-model.ts';
 import { listPage, type ListEntry } from './listing.ts';
+import { NEW_BUCKET_LOCK } from './object-lock.ts';
 import { isValidBucketName, s3UrlEncode } from './names.ts';
 import { parseTagSet, tagSetXml } from './objects.ts';
 
@@ -90,6 +91,11 @@ export async function createBucket(call: S3Call): Promise<S3Result> {
         : `The ${constraint} location constraint is incompatible for the region specific endpoint this request was sent to.`, 400);
   }
   authorize(call, undefined, 's3:CreateBucket', bucketArn(name));
+  // "If ObjectLockEnabledForBucket is set to true in your CreateBucket request, s3:PutBucketObjectLockConfiguration and
+  // s3:PutBucketVersioning permissions are required" (CreateBucket, Permissions); it turns versioning on.
+  const lockHeader = call.headers['x-amz-bucket-object-lock-enabled'];
+  const objectLock = typeof lockHeader === 'string' && lockHeader.toLowerCase() === 'true';
+  if (objectLock) for (const action of ['s3:PutBucketObjectLockConfiguration', 's3:PutBucketVersioning']) authorize(call, undefined, action, bucketArn(name));
   const access = newBucketAccess(call, name);
   for (const action of access.extraActions) authorize(call, undefined, action, bucketArn(name), aclConditionContext(call));
   const existing = call.ctx.s3.bucket(name);
@@ -104,10 +110,15 @@ export async function createBucket(call: S3Call): Promise<S3Result> {
     }
     return { headers: { Location: `/${name}` } };
   }
-  call.ctx.s3.insertBucket({
-    bucket_name: name, account_id: account, region, policy: null, created_at: call.facts.now.toISOString(),
-    public_access_block: access.publicAccessBlock, object_ownership: access.objectOwnership, acl: access.acl,
-  });
+  call.ctx.db.transaction(() => {
+    call.ctx.s3.insertBucket({
+      bucket_name: name, account_id: account, region, policy: null, created_at: call.facts.now.toISOString(),
+      public_access_block: access.publicAccessBlock, object_ownership: access.objectOwnership, acl: access.acl,
+    });
+    if (!objectLock) return;
+    call.ctx.s3.setBucketVersioning(name, 'Enabled');
+    call.ctx.s3.setBucketObjectLock(name, NEW_BUCKET_LOCK);
+  })();
   return { headers: { Location: `/${name}` } };
 }
 

@@ -101,8 +101,10 @@ export function decide(call: S3Call, bucket: BucketRow | undefined, action: stri
   };
   const sink = sinkFor(call, logged);
   let decision = authorizeCaller(call.caller, options);
-  if (bucket && foreignObjectOwner(call.ctx, bucket, action, resource) !== undefined) decision = foreignObjectDecision(call, bucket, options, decision);
-  else if (!decision.allowed && bucket) decision = aclDecision(call, bucket, options, decision);
+  // A request naming a version is decided on that version's owner and ACL.
+  const versionId = typeof extra['s3:versionid'] === 'string' ? extra['s3:versionid'] : undefined;
+  if (bucket && foreignObjectOwner(call.ctx, bucket, action, resource, versionId) !== undefined) decision = foreignObjectDecision(call, bucket, options, decision, versionId);
+  else if (!decision.allowed && bucket) decision = aclDecision(call, bucket, options, decision, versionId);
   if (!sink) return decision;
   sink.decisions.record(sink.at, call.caller.principal.arn, action, resource, decision, context, sink.mode);
   // Under audit or off, a deny is recorded and then let through (as authorizeCaller does).
@@ -115,9 +117,9 @@ export function decide(call: S3Call, bucket: BucketRow | undefined, action: stri
  * account, whose users also need an identity-based policy allowing the action (S3 User Guide, "How Amazon S3 authorizes
  * a request"). An explicit deny, a permissions boundary or a session policy that does not allow, is never overridden.
  */
-function aclDecision(call: S3Call, bucket: BucketRow, options: AuthorizeOptions, decision: Decision): Decision {
+function aclDecision(call: S3Call, bucket: BucketRow, options: AuthorizeOptions, decision: Decision, versionId?: string): Decision {
   if (decision.reason !== 'no-resource' && decision.reason !== 'no-identity') return decision;
-  const grant = aclGrant(call.ctx, call.caller.principal, bucket, options.action, options.resource);
+  const grant = aclGrant(call.ctx, call.caller.principal, bucket, options.action, options.resource, versionId);
   if (!grant) return decision;
   const principal = call.caller.principal;
   if (principal.kind === 'anonymous') return grant === 'everyone' ? { allowed: true, statements: [] } : decision;
@@ -134,9 +136,9 @@ function aclDecision(call: S3Call, bucket: BucketRow, options: AuthorizeOptions,
  * request for an object operation"). The bucket owner itself reads such an object only if its ACL grants the owner,
  * which is what the bucket-owner-read and bucket-owner-full-control canned ACLs are for.
  */
-function foreignObjectDecision(call: S3Call, bucket: BucketRow, options: AuthorizeOptions, decision: Decision): Decision {
+function foreignObjectDecision(call: S3Call, bucket: BucketRow, options: AuthorizeOptions, decision: Decision, versionId?: string): Decision {
   if (!decision.allowed && decision.reason !== 'no-resource' && decision.reason !== 'no-identity') return decision;
-  const grant = aclGrant(call.ctx, call.caller.principal, bucket, options.action, options.resource);
+  const grant = aclGrant(call.ctx, call.caller.principal, bucket, options.action, options.resource, versionId);
   const principal = call.caller.principal;
   if (!grant || (principal.kind === 'anonymous' && grant !== 'everyone')) return { allowed: false, reason: 'no-resource', statements: [] };
   if (principal.kind === 'anonymous' || principal.kind === 'root') return { allowed: true, statements: [] };

@@ -2,16 +2,16 @@ import { AwsError } from '../../errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { ServerContext } from '../../context.ts';
-import type { BucketRow } from '../../store/s3-store.ts';
+import type { BucketRow, ObjectVersion } from '../../store/s3-store.ts';
 import { authorize, bucketArn, requireBucket, type S3Call, type S3Handler, type S3Result } from './common.ts';
 import { requireIntegrityHeader } from './cors.ts';
+import { lockedAt } from './object-lock.ts';
 
 /**
  * Bucket lifecycle configuration (Put/Get/DeleteBucketLifecycleConfiguration): API Reference
  * PutBucketLifecycleConfiguration and the User Guide "Lifecycle configuration elements"
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html). Rules are stored in the element
- * shape GetBucketLifecycleConfiguration returns. Versioning is not implemented, so NoncurrentVersion* actions and
- * ExpiredObjectDeleteMarker are stored and returned but have nothing to act on.
+ * shape GetBucketLifecycleConfiguration returns.
  */
 export type LifecycleRule = XmlObject;
 export interface LifecycleConfiguration {
@@ -246,12 +246,21 @@ export const deleteBucketLifecycle: S3Handler = (call) => {
  * API, as of `now`. "Lifecycle rules: Based on an object's age"
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecyclemgmt-expiration.html and intro-lifecycle-rules.html):
  * a Days action is due when the object's creation time plus the days, rounded up to the next midnight UTC, has passed;
- * a Date action is due on that date for every object the rule's filter matches. Versioning is not implemented, so
- * NoncurrentVersion* actions and ExpiredObjectDeleteMarker have nothing to act on.
+ * a Date action is due on that date for every object the rule's filter matches. In a versioning-enabled or suspended
+ * bucket, Expiration adds a delete marker instead of removing the object; NoncurrentVersionExpiration removes
+ * noncurrent versions NoncurrentDays after they became noncurrent, keeping the NewerNoncurrentVersions newest ones;
+ * ExpiredObjectDeleteMarker removes a delete marker that is a key's only version ("Expiring objects", "Removing
+ * expired object delete markers"); NoncurrentVersionTransition moves noncurrent versions down the storage classes as
+ * Transition does current ones.
  */
 export interface LifecycleRun {
   now: string;
-  expired: { bucket: string; key: string; rule: string }[];
+  /** deleteMarkerVersionId: the delete marker an expiration added in a versioned bucket. */
+  expired: { bucket: string; key: string; rule: string; deleteMarkerVersionId?: string }[];
+  /** Noncurrent versions removed (NoncurrentVersionExpiration) and expired object delete markers removed. */
+  noncurrentExpired: { bucket: string; key: string; versionId: string; rule: string }[];
+  deleteMarkersRemoved: { bucket: string; key: string; versionId: string; rule: string }[];
+  noncurrentTransitioned: { bucket: string; key: string; versionId: string; storageClass: string; rule: string }[];
   transitioned: { bucket: string; key: string; storageClass: string; rule: string }[];
   aborted: { bucket: string; key: string; uploadId: string; rule: string }[];
 }
@@ -306,9 +315,74 @@ const WATERFALL = ['STANDARD', 'INTELLIGENT_TIERING', 'STANDARD_IA', 'ONEZONE_IA
 /** REDUCED_REDUNDANCY (and anything unknown) counts as STANDARD. */
 const rank = (storageClass: string): number => Math.max(0, WATERFALL.indexOf(storageClass));
 
+/** NoncurrentVersionExpiration, NoncurrentVersionTransition and ExpiredObjectDeleteMarker over a versioned bucket's noncurrent versions and markers. */
+function expireVersions(ctx: ServerContext, bucket: BucketRow, rules: LifecycleRule[], minimumObjectSize: string, at: number, run: LifecycleRun): void {
+  const s3 = ctx.s3;
+  const ruleId = (r: LifecycleRule): string => (typeof r.ID === 'string' ? r.ID : '');
+  const byKey = new Map<string, ObjectVersion[]>();
+  for (const v of s3.lifecycleVersions(bucket.bucket_name)) {
+    const list = byKey.get(v.row.object_key);
+    if (list) list.push(v);
+    else byKey.set(v.row.object_key, [v]);
+  }
+  for (const [key, versions] of byKey) {
+    const current = s3.object(bucket.bucket_name, key);
+    // When a version became noncurrent: when the next newer version was written.
+    let newerWritten = current?.last_modified;
+    let noncurrentSeen = 0;
+    const remaining: ObjectVersion[] = [];
+    for (const v of versions) {
+      const since = newerWritten;
+      newerWritten = v.row.last_modified;
+      if (v.deleteMarker || since === undefined) {
+        remaining.push(v);
+        continue;
+      }
+      noncurrentSeen++;
+      const seen = noncurrentSeen;
+      const o: Candidate = { key, size: v.row.size, tags: v.row.tags ? (JSON.parse(v.row.tags) as Record<string, string>) : {} };
+      // NewerNoncurrentVersions: that many newer noncurrent versions are kept whatever their age.
+      const beyondNewest = (action: XmlObject): boolean => typeof action.NewerNoncurrentVersions !== 'number' || seen > action.NewerNoncurrentVersions;
+      // A version under a legal hold or an unexpired retention stays (Object Lock protects it from lifecycle too).
+      const rule = lockedAt(v.row, new Date(at)) ? undefined : rules.find((r) => {
+        const e = r.NoncurrentVersionExpiration as XmlObject | undefined;
+        return e !== undefined && matches(r, o) && dueAfterDays(since, e.NoncurrentDays as number) <= at && beyondNewest(e);
+      });
+      if (rule) {
+        const removed = ctx.db.transaction(() => s3.deleteVersion(bucket.bucket_name, key, v.versionId))();
+        s3.removeBlob(removed?.blob);
+        run.noncurrentExpired.push({ bucket: bucket.bucket_name, key, versionId: v.versionId, rule: ruleId(rule) });
+        continue;
+      }
+      remaining.push(v);
+      // NoncurrentVersionTransition: the due transition furthest along, down the waterfall only.
+      let target: { storageClass: string; days: number; rule: string } | undefined;
+      for (const r of rules) {
+        if (!matches(r, o)) continue;
+        for (const t of (r.NoncurrentVersionTransition ?? []) as XmlObject[]) {
+          const days = t.NoncurrentDays as number;
+          if (dueAfterDays(since, days) > at || !beyondNewest(t) || !transitionsAtSize(r, t.StorageClass as string, v.row.size, minimumObjectSize)) continue;
+          if (!target || days > target.days) target = { storageClass: t.StorageClass as string, days, rule: ruleId(r) };
+        }
+      }
+      if (target && rank(target.storageClass) > rank(v.row.storage_class ?? 'STANDARD')) {
+        s3.updateVersion(bucket.bucket_name, key, v.versionId, { storageClass: target.storageClass });
+        run.noncurrentTransitioned.push({ bucket: bucket.bucket_name, key, versionId: v.versionId, storageClass: target.storageClass, rule: target.rule });
+      }
+    }
+    // An expired object delete marker: the key's only version left is a (current) delete marker.
+    const only = remaining.length === 1 && !current ? remaining[0]! : undefined;
+    if (!only?.deleteMarker) continue;
+    const rule = rules.find((r) => (r.Expiration as XmlObject | undefined)?.ExpiredObjectDeleteMarker === true && matches(r, { key, size: 0, tags: {} }));
+    if (!rule) continue;
+    ctx.db.transaction(() => s3.deleteVersion(bucket.bucket_name, key, only.versionId))();
+    run.deleteMarkersRemoved.push({ bucket: bucket.bucket_name, key, versionId: only.versionId, rule: ruleId(rule) });
+  }
+}
+
 export function runLifecycle(ctx: ServerContext, now: Date): LifecycleRun {
   const at = now.getTime();
-  const run: LifecycleRun = { now: now.toISOString(), expired: [], transitioned: [], aborted: [] };
+  const run: LifecycleRun = { now: now.toISOString(), expired: [], noncurrentExpired: [], deleteMarkersRemoved: [], noncurrentTransitioned: [], transitioned: [], aborted: [] };
   const s3 = ctx.s3;
   for (const bucket of s3.lifecycleBuckets()) {
     const config = bucketLifecycle(bucket)!;
@@ -319,9 +393,9 @@ export function runLifecycle(ctx: ServerContext, now: Date): LifecycleRun {
       const applicable = rules.filter((r) => matches(r, o));
       const expiring = applicable.find((r) => r.Expiration !== undefined && due(r.Expiration as XmlObject, row.last_modified, at));
       if (expiring) {
-        const blob = ctx.db.transaction(() => s3.deleteObject(bucket.bucket_name, row.object_key))();
+        const { blob, markerVersionId } = ctx.db.transaction(() => s3.deleteKey(bucket.bucket_name, row.object_key, run.now, bucket.account_id))();
         s3.removeBlob(blob);
-        run.expired.push({ bucket: bucket.bucket_name, key: row.object_key, rule: ruleId(expiring) });
+        run.expired.push({ bucket: bucket.bucket_name, key: row.object_key, rule: ruleId(expiring), ...(markerVersionId ? { deleteMarkerVersionId: markerVersionId } : {}) });
         continue;
       }
       // The due transition furthest along (latest) decides the storage class.
@@ -339,6 +413,7 @@ export function runLifecycle(ctx: ServerContext, now: Date): LifecycleRun {
         run.transitioned.push({ bucket: bucket.bucket_name, key: row.object_key, storageClass: target.storageClass, rule: target.rule });
       }
     }
+    if (bucket.versioning) expireVersions(ctx, bucket, rules, config.minimumObjectSize, at, run);
     const abortRules = rules.filter((r) => r.AbortIncompleteMultipartUpload !== undefined && keyOnly(r));
     for (const upload of s3.lifecycleUploads(bucket.bucket_name)) {
       const o: Candidate = { key: upload.object_key, size: 0, tags: {} };

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { AwsError } from '../../errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
-import type { PartRow, UploadRow } from '../../store/s3-store.ts';
+import { NULL_VERSION, type ObjectRow, type PartRow, type UploadRow } from '../../store/s3-store.ts';
 import { authorize, bucketArn, checkKey, invalidArgument, MAX_XML_BODY, objectArn, ownerXml, requireBucket, storedHeaders, writeBlob, type S3Call, type S3Handler, type S3Result } from './common.ts';
 import {
   customerKeyOf, customerResponseHeaders, encryptor, keyMatches, newIv, sealKey, SSE_C_PREFIX, type SealedKey,
@@ -13,6 +13,7 @@ import {
 import { checkWriteCondition, copySource, copySourceBytes, declaredLength, requestHeader, sealedObjectKey, sseOf, taggingHeader, writeContext } from './objects.ts';
 import { storageClassOf, writeCondition } from './preconditions.ts';
 import { aclConditionContext, objectAclForWrite } from './access.ts';
+import { authorizeLockHeaders, lockForWrite } from './object-lock.ts';
 import { dataKeyEncryptor, kmsRecordOf, kmsResponseHeaders, storedRecord, unlockDataKey, writeEncryption } from './sse-kms.ts';
 
 const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -35,7 +36,9 @@ export const createMultipartUpload: S3Handler = (call) => {
   const requested = sseOf(call);
   const { customer } = requested;
   const storageClass = storageClassOf(call.headers);
-  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...writeContext(requested, storageClass, call), ...aclConditionContext(call) });
+  const lock = lockForWrite(call, bucket, key, false);
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...writeContext(requested, storageClass, call), ...aclConditionContext(call), ...lock.context });
+  authorizeLockHeaders(call, bucket, key, lock);
   const access = objectAclForWrite(call, bucket, objectArn(bucket.bucket_name, key));
   // SSE-KMS: the upload's data key is generated now (kms:GenerateDataKey) and each part decrypts it (kms:Decrypt).
   const encryption = writeEncryption(call, bucket, key, requested);
@@ -49,6 +52,7 @@ export const createMultipartUpload: S3Handler = (call) => {
     sse_customer: customer ? JSON.stringify(sealKey(customer)) : null, sse_kms: sseKms,
   });
   if (access.acl) call.ctx.s3.setUploadAcl(uploadId, access.acl);
+  if (lock.lock) call.ctx.s3.setUploadObjectLock(uploadId, lock.lock);
   const headers = { ...sseHeaders({ sse: encryption.sse, sse_kms_key_id: encryption.keyArn, sse_customer: null }), ...kmsResponseHeaders(sseKms, true) };
   if (customer) Object.assign(headers, customerResponseHeaders(customer.keyMd5));
   return { headers, body: restXmlDocument('InitiateMultipartUploadResult', { Bucket: bucket.bucket_name, Key: key, UploadId: uploadId }) };
@@ -116,9 +120,11 @@ export async function uploadPart(call: S3Call): Promise<S3Result> {
   let body: Readable;
   let request: ReturnType<S3Call['body']> | undefined;
   let size: number | undefined;
+  let sourceVersionId: string | undefined;
   if (copying) {
     // UploadPartCopy: bytes from an existing object (s3:GetObject on the source), optionally a range of it.
     const source = copySource(call);
+    sourceVersionId = source.versionId;
     const range = copyRange(call, source.object.size);
     await call.readBody(0).catch(() => undefined);
     body = copySourceBytes(call, source, range);
@@ -145,7 +151,8 @@ export async function uploadPart(call: S3Call): Promise<S3Result> {
   call.ctx.s3.removeBlob(previous);
   if (previous === blob.blobId) throw noSuchUpload(upload.upload_id);
   // UploadPart and UploadPartCopy both answer with the upload's encryption headers.
-  const encryption = { ...sseHeaders(upload), ...kmsResponseHeaders(upload.sse_kms, false) };
+  const encryption: Record<string, string> = { ...sseHeaders(upload), ...kmsResponseHeaders(upload.sse_kms, false) };
+  if (sourceVersionId !== undefined) encryption['x-amz-copy-source-version-id'] = sourceVersionId;
   if (copying) return { headers: encryption, body: restXmlDocument('CopyPartResult', { ETag: etag, LastModified: call.facts.now.toISOString() }) };
   const headers: Record<string, string> = { ETag: etag, ...encryption };
   // Known once the body has been read through.
@@ -169,7 +176,9 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
   const done = call.ctx.s3.completedUpload(call.query.get('uploadId') ?? '');
   if (done && done.bucket_name === bucket.bucket_name && done.object_key === key) {
     await call.readBody(MAX_XML_BODY * 32).catch(() => undefined);
-    return completeResult(bucket.bucket_name, key, done.etag, done);
+    const retried = completeResult(bucket.bucket_name, key, done.etag, done);
+    if (done.version_id) retried.headers = { ...retried.headers, 'x-amz-version-id': done.version_id };
+    return retried;
   }
   const upload = requireUpload(call, bucket.bucket_name, key);
   checkWriteCondition(call, bucket, key, condition);
@@ -223,19 +232,25 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
     : null;
   const sseKms = record ? storedRecord(record, parts.map((p) => ({ size: p.size, iv: (p.iv ?? Buffer.alloc(16)).toString('base64') }))) : null;
   let stale: (string | undefined)[];
+  let versionId: string | undefined;
   try {
     stale = call.ctx.db.transaction(() => {
       if (!call.ctx.s3.upload(upload.upload_id)) throw noSuchUpload(upload.upload_id);
       condition?.atCommit(call.ctx.s3.object(bucket.bucket_name, key));
       const now = call.facts.now.toISOString();
-      const previous = call.ctx.s3.putObject({
+      const written: ObjectRow = {
         bucket_name: bucket.bucket_name, object_key: key, blob_id: blobId, size, etag, last_modified: now,
         owner_account: upload.owner_account, content_type: upload.content_type, metadata: upload.metadata, sse: upload.sse,
         sse_kms_key_id: upload.sse_kms_key_id, tags: upload.tags, checksum: null, storage_class: upload.storage_class ?? null, sse_customer: sseCustomer,
-        sse_kms: sseKms, parts: JSON.stringify(parts.map((p) => p.size)),
-      });
+        sse_kms: sseKms, parts: JSON.stringify(parts.map((p) => p.size)), object_lock: upload.object_lock ?? null,
+      };
+      const previous = call.ctx.s3.putObject(written);
+      if (call.ctx.s3.bucketVersioning(bucket.bucket_name) !== null) versionId = written.version_id ?? NULL_VERSION;
       if (upload.acl) call.ctx.s3.setObjectAcl(bucket.bucket_name, key, upload.acl);
-      call.ctx.s3.recordCompleted({ upload_id: upload.upload_id, bucket_name: bucket.bucket_name, object_key: key, etag, sse: upload.sse, sse_kms_key_id: upload.sse_kms_key_id, completed_at: now });
+      call.ctx.s3.recordCompleted({
+        upload_id: upload.upload_id, bucket_name: bucket.bucket_name, object_key: key, etag, sse: upload.sse, sse_kms_key_id: upload.sse_kms_key_id, completed_at: now,
+        version_id: versionId ?? null,
+      });
       return [previous, ...call.ctx.s3.deleteUpload(upload.upload_id)];
     })();
   } catch (error) {
@@ -243,7 +258,9 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
     throw error;
   }
   for (const blob of stale) call.ctx.s3.removeBlob(blob);
-  return completeResult(bucket.bucket_name, key, etag, upload);
+  const result = completeResult(bucket.bucket_name, key, etag, upload);
+  if (versionId !== undefined) result.headers = { ...result.headers, 'x-amz-version-id': versionId };
+  return result;
 }
 
 export const abortMultipartUpload: S3Handler = (call) => {

@@ -4,7 +4,7 @@ import type { ServerContext } from '../../context.ts';
 import { AwsError } from '../../errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import { XML_DECLARATION, xmlEscape, type XmlObject } from '../../protocol/xml.ts';
-import type { BucketRow, ObjectRow } from '../../store/s3-store.ts';
+import { NULL_VERSION, type BucketRow, type ObjectRow } from '../../store/s3-store.ts';
 import { accessDenied } from '../access-denied.ts';
 import {
   authorize, checkKey, decide, invalidArgument, objectBody, MAX_OBJECT_BYTES, MAX_XML_BODY, noSuchBucket, noSuchKey, objectArn, ownerXml, requireBucket, storedHeaders, touchBlob, writeBlob,
@@ -16,6 +16,8 @@ import {
 } from './encryption.ts';
 import { checkCopySourceConditions, refuseArchived, storageClassOf, writeCondition, type WriteCondition } from './preconditions.ts';
 import { aclConditionContext, objectAclForWrite } from './access.ts';
+import { authorizeLockHeaders, checkVersionDelete, lockForWrite, lockHeaders } from './object-lock.ts';
+import { noSuchVersion, requestedVersionId, versionAction, versionContext, versionHeaders, versionToRead } from './versioning.ts';
 import { dataKeyEncryptor, kmsResponseHeaders, storedRecord, unlockObject, writeEncryption, type WriteEncryption } from './sse-kms.ts';
 
 const header = (call: S3Call, name: string): string | undefined => {
@@ -80,6 +82,11 @@ function objectResponseHeaders(object: ObjectRow, write = false): Record<string,
   return headers;
 }
 
+/** x-amz-version-id of a write: the version it made, in a bucket whose versioning is (or was) on. */
+export function writtenVersionHeaders(call: S3Call, bucket: BucketRow, row: ObjectRow): Record<string, string> {
+  return call.ctx.s3.bucketVersioning(bucket.bucket_name) !== null ? { 'x-amz-version-id': row.version_id ?? NULL_VERSION } : {};
+}
+
 async function commit(call: S3Call, row: ObjectRow, acl: string | undefined, guard?: (current: ObjectRow | undefined) => void): Promise<void> {
   let result: Awaited<ReturnType<typeof call.ctx.s3.recordObject>>;
   try {
@@ -105,7 +112,11 @@ export async function putObject(call: S3Call): Promise<S3Result> {
   const condition = writeCondition(call.headers);
   const context = { ...writeContext(requested, storageClass, call), ...condition?.context, ...aclConditionContext(call) };
   const tags = taggingHeader(call);
-  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...context, ...requestTagContext(tags ? (JSON.parse(tags) as Record<string, string>) : {}) });
+  const lock = lockForWrite(call, bucket, key, true);
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), {
+    ...context, ...lock.context, ...requestTagContext(tags ? (JSON.parse(tags) as Record<string, string>) : {}),
+  });
+  authorizeLockHeaders(call, bucket, key, lock);
   const access = objectAclForWrite(call, bucket, objectArn(bucket.bucket_name, key));
   checkWriteCondition(call, bucket, key, condition);
   declaredLength(call);
@@ -121,9 +132,10 @@ export async function putObject(call: S3Call): Promise<S3Result> {
     sse: encryption.sse, sse_kms_key_id: encryption.keyArn, tags, checksum: checksum ? `${checksum.algorithm}:${checksum.value}` : null,
     storage_class: storageClass, sse_customer: customer && iv ? sealedObjectKey(customer, [{ size: blob.size, iv: iv.toString('base64') }]) : null,
     sse_kms: encryption.kms && iv ? storedRecord(encryption.kms.record, [{ size: blob.size, iv: iv.toString('base64') }]) : null,
+    object_lock: lock.lock,
   };
   await commit(call, row, access.acl ?? undefined, condition?.atCommit);
-  const headers = objectResponseHeaders(row, true);
+  const headers = { ...objectResponseHeaders(row, true), ...writtenVersionHeaders(call, bucket, row) };
   if (checksum) headers[`x-amz-checksum-${checksum.algorithm.toLowerCase()}`] = checksum.value;
   return { headers };
 }
@@ -135,9 +147,18 @@ function cipherFor(customer: CustomerKey | undefined, encryption: WriteEncryptio
 }
 
 /** x-amz-copy-source: `bucket/key` or `/bucket/key`, URL-encoded, optionally with ?versionId. */
-function parseCopySource(call: S3Call): { bucket: string; key: string } {
+function parseCopySource(call: S3Call): { bucket: string; key: string; versionId: string | undefined } {
   const raw = header(call, 'x-amz-copy-source') ?? '';
-  const path = raw.split('?')[0]!.replace(/^\//, '');
+  const [rawPath, rawQuery] = raw.split('?') as [string, string | undefined];
+  const path = rawPath.replace(/^\//, '');
+  const sourceQuery = new URLSearchParams(rawQuery ?? '');
+  let versionId: string | undefined;
+  if (sourceQuery.has('versionId')) {
+    versionId = sourceQuery.get('versionId') ?? '';
+    if (versionId === '' || (versionId !== 'null' && !/^[A-Za-z0-9_-]{32}$/.test(versionId))) {
+      throw new AwsError('InvalidArgument', 'Invalid version id specified', 400, { ArgumentName: 'x-amz-copy-source', ArgumentValue: raw });
+    }
+  }
   const slash = path.indexOf('/');
   let bucket = '';
   let key = '';
@@ -148,20 +169,20 @@ function parseCopySource(call: S3Call): { bucket: string; key: string } {
     slash < 0 || (bucket = '');
   }
   if (slash <= 0 || !bucket || !key) throw new AwsError('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', 400, { ArgumentName: 'x-amz-copy-source', ArgumentValue: raw });
-  return { bucket, key };
+  return { bucket, key, versionId };
 }
 
 /**
  * The object a copy reads, authorized as s3:GetObject on the source, with the copy source's conditions and SSE-C key
  * checked; `unlocked` holds the key when the source is stored with SSE-C.
  */
-function copySource(call: S3Call): { object: ObjectRow; unlocked: ReturnType<typeof keyForRead> } {
-  const object = copySourceObject(call);
+function copySource(call: S3Call): { object: ObjectRow; unlocked: ReturnType<typeof keyForRead>; versionId: string | undefined; named: boolean } {
+  const { object, versionId, named } = copySourceObject(call);
   const customer = keyForRead(object.sse_customer, customerKeyOf(call.headers, COPY_SOURCE_SSE_C_PREFIX, 'read'));
   checkCopySourceConditions(call.headers, object);
   refuseArchived(object);
   // An SSE-KMS source is read through kms:Decrypt as the caller.
-  return { object, unlocked: customer ?? unlockObject(call, object) };
+  return { object, unlocked: customer ?? unlockObject(call, object), versionId, named };
 }
 
 /** The bytes of a copy source (or a range of them) in the clear. */
@@ -170,17 +191,28 @@ function copySourceBytes(call: S3Call, source: { object: ObjectRow; unlocked: Re
   return asStream(source.unlocked ? decrypted(stored, source.unlocked.key, source.unlocked.sealed, range?.start ?? 0) : stored);
 }
 
-/** The object a copy reads, authorized as s3:GetObject on the source. */
-function copySourceObject(call: S3Call): ObjectRow {
+/**
+ * The object a copy reads, authorized as s3:GetObject on the source (s3:GetObjectVersion for a named version); the
+ * version id is the source's when the source bucket is versioned (x-amz-copy-source-version-id).
+ */
+function copySourceObject(call: S3Call): { object: ObjectRow; versionId: string | undefined; named: boolean } {
   const source = parseCopySource(call);
   const sourceBucket = call.ctx.s3.bucket(source.bucket);
   if (!sourceBucket) throw new AwsError('NoSuchBucket', 'The specified bucket does not exist', 404, { BucketName: source.bucket });
   const arn = objectArn(source.bucket, source.key);
-  const decision = decide(call, sourceBucket, 's3:GetObject', arn);
-  if (!decision.allowed) throw accessDenied('s3', call.caller, 's3:GetObject', arn, decision);
+  const action = versionAction('s3:GetObject', source.versionId);
+  const decision = decide(call, sourceBucket, action, arn, versionContext(source.versionId));
+  if (!decision.allowed) throw accessDenied('s3', call.caller, action, arn, decision);
+  if (source.versionId !== undefined) {
+    const version = call.ctx.s3.version(source.bucket, source.key, source.versionId);
+    if (!version) throw noSuchVersion(source.key, source.versionId);
+    // A delete marker cannot be copied: S3 answers 400 InvalidRequest.
+    if (version.deleteMarker) throw new AwsError('InvalidRequest', 'The source of a copy request may not specifically refer to a delete marker by version id.', 400);
+    return { object: version.row, versionId: source.versionId, named: true };
+  }
   const object = call.ctx.s3.object(source.bucket, source.key);
   if (!object) throw noSuchKey(source.key);
-  return object;
+  return { object, versionId: sourceBucket.versioning ? (object.version_id ?? 'null') : undefined, named: false };
 }
 
 /** Blobs are immutable, so a copy shares the bytes under a new blob id: a hard link, or a new inline blob. */
@@ -195,11 +227,16 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
   const { sse, customer } = requested;
   const storageClass = storageClassOf(call.headers);
   const condition = writeCondition(call.headers);
-  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), { ...writeContext(requested, storageClass, call), ...condition?.context, ...aclConditionContext(call) });
+  const lock = lockForWrite(call, bucket, key, false);
+  authorize(call, bucket, 's3:PutObject', objectArn(bucket.bucket_name, key), {
+    ...writeContext(requested, storageClass, call), ...condition?.context, ...aclConditionContext(call), ...lock.context,
+  });
+  authorizeLockHeaders(call, bucket, key, lock);
   const access = objectAclForWrite(call, bucket, objectArn(bucket.bucket_name, key));
   const replace = (header(call, 'x-amz-metadata-directive') ?? 'COPY') === 'REPLACE';
   const changesSomething = replace || sse !== null || customer !== undefined || header(call, 'x-amz-storage-class') !== undefined;
-  if (!changesSomething && source.bucket_name === bucket.bucket_name && source.object_key === key) {
+  // Copying a named version onto its own key is how a previous version is restored: allowed as it is.
+  if (!changesSomething && !copied.named && source.bucket_name === bucket.bucket_name && source.object_key === key) {
     throw new AwsError('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.", 400);
   }
   checkWriteCondition(call, bucket, key, condition);
@@ -229,10 +266,14 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
     sse_kms: encryption.kms && iv ? storedRecord(encryption.kms.record, [{ size: blob.size, iv: iv.toString('base64') }]) : null,
     // Shared bytes keep the source's ETag, so they keep its parts too; bytes written anew are one part.
     parts: blob.etag === source.etag ? (source.parts ?? null) : null,
+    // A copy is a new version with no retention of its own (Object Lock headers or the bucket default apply).
+    version_id: null, object_lock: lock.lock,
   };
   await commit(call, row, access.acl ?? undefined, condition?.atCommit);
+  const headers = { ...objectResponseHeaders(row, true), ...writtenVersionHeaders(call, bucket, row) };
+  if (copied.versionId !== undefined) headers['x-amz-copy-source-version-id'] = copied.versionId;
   return {
-    headers: objectResponseHeaders(row, true),
+    headers,
     body: restXmlDocument('CopyObjectResult', { ETag: row.etag, LastModified: row.last_modified }),
   };
 }
@@ -261,15 +302,26 @@ function requestTagContext(tags: Record<string, string>): Record<string, string 
   return out;
 }
 
-function readableObject(call: S3Call): ObjectRow {
+/**
+ * The object (version) a GET or HEAD reads, authorized as s3:GetObject, or s3:GetObjectVersion when the request names
+ * a version (GetObject, "Permissions"); `headers` carries x-amz-version-id.
+ */
+function readableObject(call: S3Call): { object: ObjectRow; headers: Record<string, string> } {
+  const found = readableVersion(call);
+  return { object: found.object, headers: { ...found.headers, ...lockHeaders(call, found.bucket, found.object) } };
+}
+
+function readableVersion(call: S3Call): { bucket: BucketRow; object: ObjectRow; headers: Record<string, string> } {
   const bucket = requireBucket(call);
   const key = checkKey(call);
+  const versionId = requestedVersionId(call);
   const arn = objectArn(bucket.bucket_name, key);
-  const object = call.ctx.s3.object(bucket.bucket_name, key);
-  const decision = decide(call, bucket, 's3:GetObject', arn, existingTagContext(object));
-  if (!decision.allowed) throw accessDenied('s3', call.caller, 's3:GetObject', arn, decision);
-  if (!object) throw noSuchKey(key);
-  return object;
+  const action = versionAction('s3:GetObject', versionId);
+  const found = versionId === undefined ? call.ctx.s3.object(bucket.bucket_name, key) : call.ctx.s3.version(bucket.bucket_name, key, versionId)?.row;
+  const decision = decide(call, bucket, action, arn, { ...existingTagContext(found), ...versionContext(versionId) });
+  if (!decision.allowed) throw accessDenied('s3', call.caller, action, arn, decision);
+  const object = versionToRead(call, bucket, key, versionId, found).row;
+  return { bucket, object, headers: versionHeaders(bucket, object, versionId !== undefined) };
 }
 
 /** If-Match / If-None-Match / If-(Un)Modified-Since, in the precedence RFC 7232 and S3 use. */
@@ -391,14 +443,14 @@ function partialHeaders(headers: Record<string, string>, object: ObjectRow, rang
 
 export const getObject: S3Handler = (call) => {
   refuseSseOnRead(call.headers);
-  const object = readableObject(call);
+  const { object, headers: versionHeader } = readableObject(call);
   const customer = readKey(call, object);
   const conditional = checkConditions(call, object);
   if (conditional) return conditional;
   refuseArchived(object);
   // An SSE-KMS object's bytes need kms:Decrypt as the caller (HeadObject, which returns none, does not).
   const unlocked = customer ?? unlockObject(call, object);
-  const headers = getHeaders(call, object);
+  const headers = { ...getHeaders(call, object), ...versionHeader };
   const range = partRange(call, object) ?? parseRange(call, object.size);
   const body = (r?: { start: number; end: number }): Buffer | Readable => {
     const stored = objectBody(call.ctx, object, r);
@@ -412,27 +464,55 @@ export const getObject: S3Handler = (call) => {
 
 export const headObject: S3Handler = (call) => {
   refuseSseOnRead(call.headers);
-  const object = readableObject(call);
+  const { object, headers: versionHeader } = readableObject(call);
   readKey(call, object);
   const conditional = checkConditions(call, object);
   if (conditional) return conditional;
-  const headers = getHeaders(call, object);
+  const headers = { ...getHeaders(call, object), ...versionHeader };
   const part = partRange(call, object);
   if (!part) return { headers };
   partialHeaders(headers, object, part);
   return { status: 206, headers };
 };
 
+/** One key's deletion, as DeleteObject and each entry of DeleteObjects do it. */
+interface Deletion { versionId?: string | undefined; deleteMarker: boolean; blob?: string | undefined }
+
+/**
+ * Deletes a key (a delete marker in a versioned bucket) or, with a version id, that version for good (S3 User Guide,
+ * "Deleting object versions"). A version id that names no version deletes nothing and succeeds, as on S3.
+ * `guard` runs inside the transaction on the version about to go (Object Lock).
+ */
+export function deleteOne(call: S3Call, bucket: BucketRow, key: string, versionId: string | undefined,
+  guard?: (version: ObjectRow) => void): Deletion {
+  const s3 = call.ctx.s3;
+  return call.ctx.db.transaction((): Deletion => {
+    if (versionId === undefined) {
+      const { blob, markerVersionId } = s3.deleteKey(bucket.bucket_name, key, call.facts.now.toISOString(), call.caller.principal.accountId);
+      return markerVersionId === undefined ? { deleteMarker: false, blob } : { deleteMarker: true, versionId: markerVersionId, blob };
+    }
+    const version = s3.version(bucket.bucket_name, key, versionId);
+    if (!version) return { deleteMarker: false, versionId };
+    if (!version.deleteMarker) guard?.(version.row);
+    const removed = s3.deleteVersion(bucket.bucket_name, key, versionId);
+    return { deleteMarker: removed?.deleteMarker ?? false, versionId, blob: removed?.blob };
+  })();
+}
+
 export const deleteObject: S3Handler = (call) => {
   const bucket = requireBucket(call);
   const key = checkKey(call);
-  authorize(call, bucket, 's3:DeleteObject', objectArn(bucket.bucket_name, key));
-  const previous = call.ctx.db.transaction(() => call.ctx.s3.deleteObject(bucket.bucket_name, key))();
-  call.ctx.s3.removeBlob(previous);
-  return { status: 204 };
+  const versionId = requestedVersionId(call);
+  authorize(call, bucket, versionAction('s3:DeleteObject', versionId), objectArn(bucket.bucket_name, key), versionContext(versionId));
+  const done = deleteOne(call, bucket, key, versionId, (v) => checkVersionDelete(call, bucket, v));
+  call.ctx.s3.removeBlob(done.blob);
+  const headers: Record<string, string> = {};
+  if (done.deleteMarker) headers['x-amz-delete-marker'] = 'true';
+  if (done.versionId !== undefined) headers['x-amz-version-id'] = done.versionId;
+  return { status: 204, headers };
 };
 
-/** DeleteObjects: each key is authorized (s3:DeleteObject) and reported on its own. */
+/** DeleteObjects: each key (or version) is authorized (s3:DeleteObject, s3:DeleteObjectVersion) and reported on its own. */
 export async function deleteObjects(call: S3Call): Promise<S3Result> {
   const bucket = requireBucket(call);
   const body = parseXmlBody(await call.readBody(MAX_XML_BODY * 16), 'Delete');
@@ -445,16 +525,36 @@ export async function deleteObjects(call: S3Call): Promise<S3Result> {
   const errors: XmlObject[] = [];
   const removed: (string | undefined)[] = [];
   for (const raw of rawObjects) {
-    const key = typeof raw === 'object' && raw !== null && typeof (raw as Record<string, unknown>).Key === 'string' ? (raw as Record<string, string>).Key : undefined;
+    const entry = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+    const key = typeof entry.Key === 'string' ? entry.Key : undefined;
     if (key === undefined) throw new AwsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
-    const arn = objectArn(bucket.bucket_name, key);
-    const decision = decide(call, bucket, 's3:DeleteObject', arn);
-    if (!decision.allowed) {
-      errors.push({ Key: key, Code: 'AccessDenied', Message: 'Access Denied' });
+    const versionId = typeof entry.VersionId === 'string' ? entry.VersionId : undefined;
+    if (versionId !== undefined && versionId !== NULL_VERSION && !/^[A-Za-z0-9_-]{32}$/.test(versionId)) {
+      errors.push({ Key: key, VersionId: versionId, Code: 'NoSuchVersion', Message: 'The specified version does not exist.' });
       continue;
     }
-    removed.push(call.ctx.db.transaction(() => call.ctx.s3.deleteObject(bucket.bucket_name, key))());
-    if (!quiet) deleted.push({ Key: key });
+    const arn = objectArn(bucket.bucket_name, key);
+    const action = versionAction('s3:DeleteObject', versionId);
+    const decision = decide(call, bucket, action, arn, versionContext(versionId));
+    if (!decision.allowed) {
+      errors.push({ Key: key, VersionId: versionId, Code: 'AccessDenied', Message: 'Access Denied' });
+      continue;
+    }
+    let done: Deletion;
+    try {
+      done = deleteOne(call, bucket, key, versionId, (v) => checkVersionDelete(call, bucket, v));
+    } catch (error) {
+      if (!(error instanceof AwsError)) throw error;
+      errors.push({ Key: key, VersionId: versionId, Code: error.code, Message: error.message });
+      continue;
+    }
+    removed.push(done.blob);
+    if (quiet) continue;
+    deleted.push({
+      Key: key, VersionId: versionId,
+      DeleteMarker: done.deleteMarker || undefined,
+      DeleteMarkerVersionId: done.deleteMarker ? done.versionId : undefined,
+    });
   }
   for (const blob of removed) call.ctx.s3.removeBlob(blob);
   return { body: restXmlDocument('DeleteResult', { Deleted: deleted, Error: errors }) };
@@ -462,13 +562,23 @@ export async function deleteObjects(call: S3Call): Promise<S3Result> {
 
 // ---- Tagging (ACLs are in access.ts) ----
 
-export const getObjectTagging: S3Handler = (call) => {
+/**
+ * The version a tagging request works on: the named one or the current one, authorized with the plain or `…Version`
+ * action; `headers` carries its x-amz-version-id.
+ */
+function taggedVersion(call: S3Call, action: string, extra: (object: ObjectRow | undefined) => Record<string, string | string[]>): { bucket: BucketRow; key: string; object: ObjectRow; versionId: string; headers: Record<string, string> } {
   const bucket = requireBucket(call);
   const key = checkKey(call);
-  const object = call.ctx.s3.object(bucket.bucket_name, key);
-  authorize(call, bucket, 's3:GetObjectTagging', objectArn(bucket.bucket_name, key), existingTagContext(object));
-  if (!object) throw noSuchKey(key);
-  return { body: tagSetXml(object.tags ? (JSON.parse(object.tags) as Record<string, string>) : {}) };
+  const versionId = requestedVersionId(call);
+  const found = versionId === undefined ? call.ctx.s3.object(bucket.bucket_name, key) : call.ctx.s3.version(bucket.bucket_name, key, versionId)?.row;
+  authorize(call, bucket, versionAction(action, versionId), objectArn(bucket.bucket_name, key), { ...extra(found), ...versionContext(versionId) });
+  const object = versionToRead(call, bucket, key, versionId).row;
+  return { bucket, key, object, versionId: object.version_id ?? NULL_VERSION, headers: versionHeaders(bucket, object, versionId !== undefined) };
+}
+
+export const getObjectTagging: S3Handler = (call) => {
+  const { object, headers } = taggedVersion(call, 's3:GetObjectTagging', existingTagContext);
+  return { headers, body: tagSetXml(object.tags ? (JSON.parse(object.tags) as Record<string, string>) : {}) };
 };
 
 /** A <Tagging><TagSet><Tag>… body as key → value. */
@@ -491,22 +601,17 @@ export const tagSetXml = (tags: Record<string, string>): string =>
   restXmlDocument('Tagging', { TagSet: { Tag: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } });
 
 export async function putObjectTagging(call: S3Call): Promise<S3Result> {
-  const bucket = requireBucket(call);
-  const key = checkKey(call);
+  requireBucket(call);
   const tags = checkTags(parseTagSet(await call.readBody(MAX_XML_BODY)));
-  authorize(call, bucket, 's3:PutObjectTagging', objectArn(bucket.bucket_name, key), { ...existingTagContext(call.ctx.s3.object(bucket.bucket_name, key)), ...requestTagContext(tags) });
-  if (!call.ctx.s3.object(bucket.bucket_name, key)) throw noSuchKey(key);
-  call.ctx.s3.setObjectTags(bucket.bucket_name, key, JSON.stringify(tags));
-  return {};
+  const { bucket, key, versionId, headers } = taggedVersion(call, 's3:PutObjectTagging', (o) => ({ ...existingTagContext(o), ...requestTagContext(tags) }));
+  call.ctx.s3.updateVersion(bucket.bucket_name, key, versionId, { tags: JSON.stringify(tags) });
+  return { headers };
 }
 
 export const deleteObjectTagging: S3Handler = (call) => {
-  const bucket = requireBucket(call);
-  const key = checkKey(call);
-  authorize(call, bucket, 's3:DeleteObjectTagging', objectArn(bucket.bucket_name, key));
-  if (!call.ctx.s3.object(bucket.bucket_name, key)) throw noSuchKey(key);
-  call.ctx.s3.setObjectTags(bucket.bucket_name, key, null);
-  return { status: 204 };
+  const { bucket, key, versionId, headers } = taggedVersion(call, 's3:DeleteObjectTagging', () => ({}));
+  call.ctx.s3.updateVersion(bucket.bucket_name, key, versionId, { tags: null });
+  return { status: 204, headers };
 };
 
 export { checkWriteCondition, copySource, copySourceBytes, declaredLength, objectResponseHeaders, sseOf, taggingHeader, writeContext, header as requestHeader };

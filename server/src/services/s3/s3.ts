@@ -16,6 +16,10 @@ import type { S3Handler } from './common.ts';
 import {
   deleteObject, deleteObjects, deleteObjectTagging, getObject, getObjectTagging, headObject, putObject, putObjectTagging,
 } from './objects.ts';
+import { getBucketVersioning, listObjectVersions, putBucketVersioning } from './versioning.ts';
+import {
+  getObjectLegalHold, getObjectLockConfiguration, getObjectRetention, putObjectLegalHold, putObjectLockConfiguration, putObjectRetention,
+} from './object-lock.ts';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from './multipart.ts';
 
 export type { S3Call, S3Result } from './common.ts';
@@ -66,6 +70,14 @@ export function routeS3(method: string, bucket: string | undefined, key: string 
       if (method === 'PUT') return op('PutBucketLifecycleConfiguration', putBucketLifecycleConfiguration);
       if (method === 'GET') return op('GetBucketLifecycleConfiguration', getBucketLifecycleConfiguration);
       if (method === 'DELETE') return op('DeleteBucketLifecycle', deleteBucketLifecycle);
+    } else if (has('versioning')) {
+      if (method === 'PUT') return op('PutBucketVersioning', putBucketVersioning);
+      if (method === 'GET') return op('GetBucketVersioning', getBucketVersioning);
+    } else if (has('versions')) {
+      if (method === 'GET') return op('ListObjectVersions', listObjectVersions);
+    } else if (has('object-lock')) {
+      if (method === 'PUT') return op('PutObjectLockConfiguration', putObjectLockConfiguration);
+      if (method === 'GET') return op('GetObjectLockConfiguration', getObjectLockConfiguration);
     } else if (has('ownershipControls')) {
       if (method === 'PUT') return op('PutBucketOwnershipControls', putBucketOwnershipControls);
       if (method === 'GET') return op('GetBucketOwnershipControls', getBucketOwnershipControls);
@@ -85,6 +97,12 @@ export function routeS3(method: string, bucket: string | undefined, key: string 
     if (method === 'GET') return op('ListParts', listParts);
   } else if (has('attributes')) {
     if (method === 'GET') return op('GetObjectAttributes', getObjectAttributes);
+  } else if (has('retention')) {
+    if (method === 'PUT') return op('PutObjectRetention', putObjectRetention);
+    if (method === 'GET') return op('GetObjectRetention', getObjectRetention);
+  } else if (has('legal-hold')) {
+    if (method === 'PUT') return op('PutObjectLegalHold', putObjectLegalHold);
+    if (method === 'GET') return op('GetObjectLegalHold', getObjectLegalHold);
   } else if (has('acl')) {
     if (method === 'GET') return op('GetObjectAcl', getObjectAcl);
     if (method === 'PUT') return op('PutObjectAcl', putObjectAcl);
