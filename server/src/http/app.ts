@@ -233,7 +233,7 @@ async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerRes
     rejectTwoAuthMechanisms(req, query);
     const { caller, auth, error } = resolveCaller(ctx, 's3', req, rawPath, rawQuery);
     if (error) throw error;
-    if (auth?.scope && target.bucket !== undefined) rejectWrongRegion(ctx, req, res, route.name, target.bucket, auth.region, auth.style === 'presigned');
+    if (auth?.scope && target.bucket !== undefined) rejectWrongRegion(ctx, req, route.name, target.bucket, auth.region, auth.style === 'presigned');
     record.principal = caller.principal.arn;
     let opened: Readable | undefined;
     const body = (): Readable => (opened ??= openS3Body(req, auth));
@@ -283,19 +283,19 @@ const REGION_FREE_OPERATIONS = new Set(['CreateBucket', 'PutAccountPublicAccessB
  * Reference, "Error responses"; S3 User Guide, "Making requests": redirects). iamlocal serves every region on one
  * endpoint, so the signing region stands for the endpoint's. An unknown bucket is left to the operation (NoSuchBucket).
  */
-function rejectWrongRegion(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, operation: string, bucketName: string, signingRegion: string, presigned: boolean): void {
+function rejectWrongRegion(ctx: ServerContext, req: IncomingMessage, operation: string, bucketName: string, signingRegion: string, presigned: boolean): void {
   if (REGION_FREE_OPERATIONS.has(operation)) return;
   const bucket = ctx.s3.bucket(bucketName);
   if (!bucket || bucket.region === signingRegion) return;
-  res.setHeader('x-amz-bucket-region', bucket.region);
-  if (!virtualHostBucket(req.headers.host)) {
-    throw new AwsError('PermanentRedirect', 'The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.', 301,
-      { Endpoint: req.headers.host ?? '', Bucket: bucketName });
-  }
   const wrong = `the region '${signingRegion}' is wrong; expecting '${bucket.region}'`;
-  throw presigned
-    ? new AwsError('AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; ${wrong}`, 400, { Region: bucket.region })
-    : new AwsError('AuthorizationHeaderMalformed', `The authorization header is malformed; ${wrong}`, 400, { Region: bucket.region });
+  const error = !virtualHostBucket(req.headers.host)
+    ? new AwsError('PermanentRedirect', 'The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.', 301,
+      { Endpoint: req.headers.host ?? '', Bucket: bucketName })
+    : presigned
+      ? new AwsError('AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; ${wrong}`, 400, { Region: bucket.region })
+      : new AwsError('AuthorizationHeaderMalformed', `The authorization header is malformed; ${wrong}`, 400, { Region: bucket.region });
+  error.headers['x-amz-bucket-region'] = bucket.region;
+  throw error;
 }
 
 /** The Access-Control-* headers of a cross-origin (Origin-carrying) request when a bucket CORS rule matches it. */
