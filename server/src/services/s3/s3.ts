@@ -16,6 +16,7 @@ import type { S3Handler } from './common.ts';
 import {
   deleteObject, deleteObjects, deleteObjectTagging, getObject, getObjectTagging, headObject, putObject, putObjectTagging,
 } from './objects.ts';
+import { postObject } from './post-object.ts';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from './multipart.ts';
 
 export type { S3Call, S3Result } from './common.ts';
@@ -74,6 +75,7 @@ export function routeS3(method: string, bucket: string | undefined, key: string 
       if (method === 'PUT') return op('CreateBucket', createBucket);
       if (method === 'HEAD') return op('HeadBucket', headBucket);
       if (method === 'DELETE') return op('DeleteBucket', deleteBucket);
+      if (method === 'POST') return op('PostObject', postObject);
       if (method === 'GET') return query.get('list-type') === '2' ? op('ListObjectsV2', listObjectsV2) : op('ListObjects', listObjects);
     }
   } else if (has('uploads')) {
