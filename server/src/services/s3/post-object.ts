@@ -220,7 +220,8 @@ async function store(call: S3Call, bucketName: string, head: FormHead, length: n
 
   // The file can be no longer than what is left of the body after its closing delimiter.
   const upperBound = Math.max(0, length - head.headBytes - (`\r\n--${boundary}--`.length));
-  const gate = new SizeGate(range?.min ?? 0, Math.min(range?.max ?? MAX_OBJECT_BYTES, MAX_OBJECT_BYTES), upperBound);
+  // The size S3 reports as proposed: the body's, less the form's usual closing `--boundary--` CRLF.
+  const gate = new SizeGate(range?.min ?? 0, Math.min(range?.max ?? MAX_OBJECT_BYTES, MAX_OBJECT_BYTES), Math.max(0, upperBound - 2));
   file.stream.on('error', (error) => gate.destroy(error));
   file.stream.pipe(gate);
   const put: S3Call = {
