@@ -1,4 +1,5 @@
 import type { Cipher } from 'node:crypto';
+import { CHECKSUM_ALGORITHMS, createChecksum, type ChecksumAlgorithm } from '../../auth/checksums.ts';
 import type { Readable } from 'node:stream';
 import type { ServerContext } from '../../context.ts';
 import { AwsError } from '../../errors.ts';
@@ -217,8 +218,11 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
     const written = await writeBlob(call, copySourceBytes(call, copied), source.size, iv ? cipherFor(customer, encryption, iv) : undefined);
     blob = { blobId: written.blobId, size: written.size, etag: `"${written.md5.toString('hex')}"` };
   }
+  // x-amz-checksum-algorithm: the copy gets a FULL_OBJECT checksum of its bytes in that algorithm (CopyObject).
+  const checksum = await copyChecksum(call, copied);
   const row: ObjectRow = {
     ...source, bucket_name: bucket.bucket_name, object_key: key, blob_id: blob.blobId, size: blob.size, etag: blob.etag, last_modified: call.facts.now.toISOString(),
+    ...(checksum ? { checksum: `${checksum.algorithm}:${checksum.value}` } : {}),
     owner_account: access.owner,
     content_type: replace ? (header(call, 'content-type') ?? 'binary/octet-stream') : source.content_type,
     metadata: replace ? JSON.stringify(storedHeaders(call.headers)) : source.metadata,
@@ -231,10 +235,25 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
     parts: blob.etag === source.etag ? (source.parts ?? null) : null,
   };
   await commit(call, row, access.acl ?? undefined, condition?.atCommit);
-  return {
-    headers: objectResponseHeaders(row, true),
-    body: restXmlDocument('CopyObjectResult', { ETag: row.etag, LastModified: row.last_modified }),
-  };
+  const result: XmlObject = { ETag: row.etag, LastModified: row.last_modified };
+  if (row.checksum) {
+    const [algorithm, value] = row.checksum.split(':') as [string, string];
+    Object.assign(result, { ChecksumType: checksumTypeOf(value), [`Checksum${algorithm}`]: value });
+  }
+  return { headers: objectResponseHeaders(row, true), body: restXmlDocument('CopyObjectResult', result) };
+}
+
+/** The checksum CopyObject's x-amz-checksum-algorithm asks for, computed over the copied bytes in the clear. */
+async function copyChecksum(call: S3Call, copied: ReturnType<typeof copySource>): Promise<{ algorithm: ChecksumAlgorithm; value: string } | undefined> {
+  const raw = header(call, 'x-amz-checksum-algorithm');
+  if (raw === undefined) return undefined;
+  const algorithm = CHECKSUM_ALGORITHMS.find((a) => a === raw.toUpperCase());
+  if (!algorithm) {
+    throw new AwsError('InvalidRequest', 'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]', 400);
+  }
+  const sum = createChecksum(algorithm);
+  for await (const chunk of copySourceBytes(call, copied)) sum.update(chunk as Buffer);
+  return { algorithm, value: sum.digestBase64() };
 }
 
 /**
@@ -342,6 +361,7 @@ function getHeaders(call: S3Call, object: ObjectRow): Record<string, string> {
   if (object.checksum && header(call, 'x-amz-checksum-mode') === 'ENABLED') {
     const [algorithm, value] = object.checksum.split(':') as [string, string];
     headers[`x-amz-checksum-${algorithm.toLowerCase()}`] = value;
+    headers['x-amz-checksum-type'] = checksumTypeOf(value);
   }
   for (const [param, name] of Object.entries(RESPONSE_OVERRIDES)) {
     const value = call.query.get(param);
@@ -356,9 +376,14 @@ function getHeaders(call: S3Call, object: ObjectRow): Record<string, string> {
 const readKey = (call: S3Call, object: ObjectRow): ReturnType<typeof keyForRead> =>
   keyForRead(object.sse_customer, customerKeyOf(call.headers, SSE_C_PREFIX, 'read'));
 
-/** The part sizes of an object: a multipart object's, or the whole object as its one part. */
-export function partSizes(object: ObjectRow): { sizes: number[]; multipart: boolean } {
-  return object.parts ? { sizes: JSON.parse(object.parts) as number[], multipart: true } : { sizes: [object.size], multipart: false };
+/** A stored checksum value is COMPOSITE when it ends in `-N` (the part count), else FULL_OBJECT. */
+export const checksumTypeOf = (value: string): 'COMPOSITE' | 'FULL_OBJECT' => (/-\d+$/.test(value) ? 'COMPOSITE' : 'FULL_OBJECT');
+
+/** The part sizes of an object: a multipart object's, or the whole object as its one part; its parts' checksums if kept. */
+export function partSizes(object: ObjectRow): { sizes: number[]; multipart: boolean; checksums?: (string | null)[] } {
+  if (!object.parts) return { sizes: [object.size], multipart: false };
+  const parts = JSON.parse(object.parts) as number[] | { sizes: number[]; checksums: (string | null)[] };
+  return Array.isArray(parts) ? { sizes: parts, multipart: true } : { sizes: parts.sizes, multipart: true, checksums: parts.checksums };
 }
 
 /**

@@ -1,0 +1,52 @@
+"""Smaller S3 features with boto3 against a live iamlocal (URL in argv[1]): multipart checksums (S3 User Guide "Checking
+object integrity": composite "-N" checksums, full-object CRCs; API Reference CreateMultipartUpload, UploadPart,
+CompleteMultipartUpload, GetObjectAttributes). One JSON line per check."""
+import base64, hashlib, json, os, sys, zlib
+import boto3
+from botocore.config import Config
+from checks import check, error_of
+
+URL = sys.argv[1]
+CONFIG = Config(retries={'max_attempts': 1}, s3={'addressing_style': 'path'})
+creds = dict(region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test')
+root = boto3.client('s3', endpoint_url=URL, config=CONFIG, **creds)
+iam = boto3.client('iam', endpoint_url=URL, config=CONFIG, **creds)
+B = 'boto-misc'
+root.create_bucket(Bucket=B)
+
+# ---- multipart checksums ----
+parts = [os.urandom(5 * 1024 * 1024), os.urandom(100)]
+sha = lambda b: hashlib.sha256(b).digest()
+created = root.create_multipart_upload(Bucket=B, Key='mp', ChecksumAlgorithm='SHA256')
+check('create_multipart_upload echoes ChecksumAlgorithm and the COMPOSITE default', created.get('ChecksumAlgorithm') == 'SHA256' and created.get('ChecksumType') == 'COMPOSITE', created)
+done_parts = []
+for i, body in enumerate(parts):
+    r = root.upload_part(Bucket=B, Key='mp', UploadId=created['UploadId'], PartNumber=i + 1, Body=body, ChecksumAlgorithm='SHA256')
+    done_parts.append({'PartNumber': i + 1, 'ETag': r['ETag'], 'ChecksumSHA256': r['ChecksumSHA256']})
+check('upload_part answers each part\'s SHA256', [p['ChecksumSHA256'] for p in done_parts] == [base64.b64encode(sha(p)).decode() for p in parts])
+done = root.complete_multipart_upload(Bucket=B, Key='mp', UploadId=created['UploadId'], MultipartUpload={'Parts': done_parts})
+expected = base64.b64encode(sha(sha(parts[0]) + sha(parts[1]))).decode() + '-2'
+check('complete_multipart_upload: the composite SHA256 of the part checksums, -2', done.get('ChecksumSHA256') == expected and done.get('ChecksumType') == 'COMPOSITE', done)
+attrs = root.get_object_attributes(Bucket=B, Key='mp', ObjectAttributes=['Checksum', 'ObjectParts'])
+check('get_object_attributes: Checksum and each part\'s checksum', attrs['Checksum'] == {'ChecksumSHA256': expected, 'ChecksumType': 'COMPOSITE'}
+      and [(p['PartNumber'], p['Size']) for p in attrs['ObjectParts']['Parts']] == [(1, len(parts[0])), (2, 100)], attrs)
+
+created = root.create_multipart_upload(Bucket=B, Key='full', ChecksumAlgorithm='CRC32', ChecksumType='FULL_OBJECT')
+ps = []
+for i, body in enumerate(parts):
+    r = root.upload_part(Bucket=B, Key='full', UploadId=created['UploadId'], PartNumber=i + 1, Body=body, ChecksumAlgorithm='CRC32')
+    ps.append({'PartNumber': i + 1, 'ETag': r['ETag']})
+done = root.complete_multipart_upload(Bucket=B, Key='full', UploadId=created['UploadId'], MultipartUpload={'Parts': ps})
+head = root.head_object(Bucket=B, Key='full', ChecksumMode='ENABLED')
+whole = base64.b64encode((zlib.crc32(b''.join(parts)) & 0xffffffff).to_bytes(4, 'big')).decode()
+check('FULL_OBJECT CRC32: the whole object\'s CRC32, on Complete and HEAD', done.get('ChecksumType') == 'FULL_OBJECT' and head.get('ChecksumCRC32') == whole == done.get('ChecksumCRC32')
+      and head.get('ChecksumType') == 'FULL_OBJECT' and not done['ChecksumCRC32'].endswith('-2'), (done, head))
+got = root.get_object(Bucket=B, Key='full', ChecksumMode='ENABLED')['Body'].read()
+check('botocore validates the FULL_OBJECT CRC32 while reading the object', got == b''.join(parts))
+e = error_of(lambda: root.create_multipart_upload(Bucket=B, Key='x', ChecksumAlgorithm='SHA1', ChecksumType='FULL_OBJECT'))
+check('SHA1 with FULL_OBJECT: InvalidRequest', e and e['Code'] == 'InvalidRequest' and e['Message'] == 'The FULL_OBJECT checksum type cannot be used with the sha1 checksum algorithm.', e)
+copy = root.copy_object(Bucket=B, Key='copy', CopySource={'Bucket': B, 'Key': 'full'}, ChecksumAlgorithm='CRC32')
+crc = base64.b64encode((zlib.crc32(b''.join(parts)) & 0xffffffff).to_bytes(4, 'big')).decode()
+check('copy_object with ChecksumAlgorithm CRC32: the copy\'s full-object CRC32', copy['CopyObjectResult'].get('ChecksumCRC32') == crc, copy['CopyObjectResult'])
+
+print(json.dumps({'done': True}))
