@@ -1,5 +1,7 @@
-// Smaller S3 features with the AWS CLI (v1): multipart checksums. AWS references: S3 User Guide "Checking object
-// integrity"; API Reference CreateMultipartUpload (x-amz-checksum-algorithm / x-amz-checksum-type echoed), ListParts.
+// Smaller S3 features with the AWS CLI (v1): multipart checksums, website, logging and notification configurations.
+// AWS references: S3 User Guide "Checking object integrity"; API Reference CreateMultipartUpload (x-amz-checksum-algorithm
+// / x-amz-checksum-type echoed), ListParts, PutBucketWebsite / GetBucketWebsite / DeleteBucketWebsite, GetBucketLogging,
+// PutBucketNotificationConfiguration (x-amz-skip-destination-validation) / GetBucketNotificationConfiguration.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,4 +59,23 @@ test('aws s3api: multipart upload with --checksum-algorithm SHA256, part checksu
   assert.match(done.ChecksumSHA256 as string, /^[A-Za-z0-9+/]{43}=-1$/);
   const bad = await aws(['s3api', 'create-multipart-upload', '--bucket', 'cli-misc', '--key', 'x', '--checksum-algorithm', 'CRC64NVME', '--checksum-type', 'COMPOSITE']);
   assert.match(bad.stderr, /\(InvalidRequest\) when calling the CreateMultipartUpload operation: The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm\./);
+});
+
+test('aws s3api: put/get/delete-bucket-website, get-bucket-logging, put/get-bucket-notification-configuration', async () => {
+  await ok(['s3api', 'create-bucket', '--bucket', 'cli-site']);
+  writeFileSync(join(home, 'website.json'), JSON.stringify({ IndexDocument: { Suffix: 'index.html' }, RoutingRules: [{ Condition: { KeyPrefixEquals: 'old/' }, Redirect: { ReplaceKeyPrefixWith: 'new/' } }] }));
+  await ok(['s3api', 'put-bucket-website', '--bucket', 'cli-site', '--website-configuration', `file://${join(home, 'website.json')}`]);
+  const site = await ok(['s3api', 'get-bucket-website', '--bucket', 'cli-site']);
+  assert.deepEqual(site.RoutingRules, [{ Condition: { KeyPrefixEquals: 'old/' }, Redirect: { ReplaceKeyPrefixWith: 'new/' } }]);
+  await ok(['s3api', 'delete-bucket-website', '--bucket', 'cli-site']);
+  const gone = await aws(['s3api', 'get-bucket-website', '--bucket', 'cli-site']);
+  assert.match(gone.stderr, /\(NoSuchWebsiteConfiguration\) when calling the GetBucketWebsite operation: The specified bucket does not have a website configuration/);
+
+  // No logging configured: an empty answer (the CLI prints nothing).
+  assert.deepEqual(await ok(['s3api', 'get-bucket-logging', '--bucket', 'cli-site']), {});
+
+  writeFileSync(join(home, 'notification.json'), JSON.stringify({ QueueConfigurations: [{ Id: 'q', QueueArn: 'arn:aws:sqs:us-east-1:123456789012:q', Events: ['s3:ObjectRemoved:*'] }] }));
+  await ok(['s3api', 'put-bucket-notification-configuration', '--bucket', 'cli-site', '--skip-destination-validation', '--notification-configuration', `file://${join(home, 'notification.json')}`]);
+  const notification = await ok(['s3api', 'get-bucket-notification-configuration', '--bucket', 'cli-site']);
+  assert.deepEqual(notification.QueueConfigurations, [{ Id: 'q', QueueArn: 'arn:aws:sqs:us-east-1:123456789012:q', Events: ['s3:ObjectRemoved:*'] }]);
 });

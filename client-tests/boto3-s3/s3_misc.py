@@ -49,4 +49,29 @@ copy = root.copy_object(Bucket=B, Key='copy', CopySource={'Bucket': B, 'Key': 'f
 crc = base64.b64encode((zlib.crc32(b''.join(parts)) & 0xffffffff).to_bytes(4, 'big')).decode()
 check('copy_object with ChecksumAlgorithm CRC32: the copy\'s full-object CRC32', copy['CopyObjectResult'].get('ChecksumCRC32') == crc, copy['CopyObjectResult'])
 
+# ---- logging, website, notification configurations ----
+root.create_bucket(Bucket='boto-logs', ObjectOwnership='ObjectWriter')
+root.put_bucket_acl(Bucket='boto-logs', ACL='log-delivery-write')
+root.put_bucket_logging(Bucket=B, BucketLoggingStatus={'LoggingEnabled': {'TargetBucket': 'boto-logs', 'TargetPrefix': 'misc/'}})
+check('put/get_bucket_logging round-trip', root.get_bucket_logging(Bucket=B).get('LoggingEnabled') == {'TargetBucket': 'boto-logs', 'TargetPrefix': 'misc/'})
+e = error_of(lambda: root.put_bucket_logging(Bucket=B, BucketLoggingStatus={'LoggingEnabled': {'TargetBucket': 'missing-target', 'TargetPrefix': ''}}))
+check('a logging target that does not exist: InvalidTargetBucketForLogging', e and e['Code'] == 'InvalidTargetBucketForLogging' and e.get('TargetBucket') == 'missing-target', e)
+
+root.put_bucket_website(Bucket=B, WebsiteConfiguration={'IndexDocument': {'Suffix': 'index.html'}, 'ErrorDocument': {'Key': '404.html'}})
+w = root.get_bucket_website(Bucket=B)
+check('put/get_bucket_website', w.get('IndexDocument') == {'Suffix': 'index.html'} and w.get('ErrorDocument') == {'Key': '404.html'}, w)
+root.delete_bucket_website(Bucket=B)
+e = error_of(lambda: root.get_bucket_website(Bucket=B))
+check('get_bucket_website after delete: NoSuchWebsiteConfiguration', e and e['Code'] == 'NoSuchWebsiteConfiguration' and e.get('BucketName') == B, e)
+
+topic = 'arn:aws:sns:us-east-1:123456789012:uploads'
+root.put_bucket_notification_configuration(Bucket=B, SkipDestinationValidation=True, NotificationConfiguration={
+    'TopicConfigurations': [{'Id': 'new-files', 'TopicArn': topic, 'Events': ['s3:ObjectCreated:*'],
+                             'Filter': {'Key': {'FilterRules': [{'Name': 'suffix', 'Value': '.jpg'}]}}}]})
+n = root.get_bucket_notification_configuration(Bucket=B)
+check('put/get_bucket_notification_configuration', n.get('TopicConfigurations') == [{'Id': 'new-files', 'TopicArn': topic, 'Events': ['s3:ObjectCreated:*'],
+      'Filter': {'Key': {'FilterRules': [{'Name': 'suffix', 'Value': '.jpg'}]}}}], n)
+e = error_of(lambda: root.put_bucket_notification_configuration(Bucket=B, NotificationConfiguration={'QueueConfigurations': [{'QueueArn': 'not-an-arn', 'Events': ['s3:ObjectCreated:*']}]}))
+check('a malformed queue ARN: InvalidArgument', e and e['Code'] == 'InvalidArgument' and e['Message'] == 'The ARN is not well formed', e)
+
 print(json.dumps({'done': True}))

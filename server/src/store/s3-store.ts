@@ -20,6 +20,10 @@ export interface BucketRow {
   cors?: string | null;
   /** JSON lifecycle configuration (rules and minimum object size); null: none configured. */
   lifecycle?: string | null;
+  /** JSON logging, website and notification configurations (their Get operations' shapes); null: none. */
+  logging?: string | null;
+  website?: string | null;
+  notification?: string | null;
 }
 export interface ObjectRow {
   bucket_name: string; object_key: string; blob_id: string; size: number; etag: string; last_modified: string;
@@ -107,6 +111,9 @@ export class S3Store {
       setBucketEncryption: p('UPDATE buckets SET encryption = ? WHERE bucket_name = ?'),
       setBucketCors: p('UPDATE buckets SET cors = ? WHERE bucket_name = ?'),
       setBucketLifecycle: p('UPDATE buckets SET lifecycle = ? WHERE bucket_name = ?'),
+      setBucketLogging: p('UPDATE buckets SET logging = ? WHERE bucket_name = ?'),
+      setBucketWebsite: p('UPDATE buckets SET website = ? WHERE bucket_name = ?'),
+      setBucketNotification: p('UPDATE buckets SET notification = ? WHERE bucket_name = ?'),
       lifecycleBuckets: p<BucketRow>('SELECT * FROM buckets WHERE lifecycle IS NOT NULL ORDER BY bucket_name'),
       lifecycleObjects: p<LifecycleObject>('SELECT object_key, size, last_modified, tags, storage_class FROM objects WHERE bucket_name = ? ORDER BY object_key'),
       lifecycleUploads: p<UploadRow>('SELECT * FROM multipart_uploads WHERE bucket_name = ? ORDER BY object_key, initiated_at'),
@@ -229,6 +236,11 @@ export class S3Store {
   setBucketLifecycle(name: string, lifecycle: string | null): void {
     this.state.invalidate();
     this.s.setBucketLifecycle.run(lifecycle, name);
+  }
+  /** A bucket's logging, website or notification configuration (JSON), null for none. */
+  setBucketConfig(name: string, kind: 'logging' | 'website' | 'notification', config: string | null): void {
+    this.state.invalidate();
+    (kind === 'logging' ? this.s.setBucketLogging : kind === 'website' ? this.s.setBucketWebsite : this.s.setBucketNotification).run(config, name);
   }
   /** Buckets with a lifecycle configuration, and what a lifecycle run looks at in one. */
   lifecycleBuckets(): BucketRow[] { return this.s.lifecycleBuckets.all(); }

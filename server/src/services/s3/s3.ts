@@ -17,6 +17,9 @@ import {
   deleteObject, deleteObjects, deleteObjectTagging, getObject, getObjectTagging, headObject, putObject, putObjectTagging,
 } from './objects.ts';
 import { postObject } from './post-object.ts';
+import {
+  deleteBucketWebsite, getBucketLogging, getBucketNotificationConfiguration, getBucketWebsite, putBucketLogging, putBucketNotificationConfiguration, putBucketWebsite,
+} from './bucket-configs.ts';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from './multipart.ts';
 
 export type { S3Call, S3Result } from './common.ts';
@@ -71,6 +74,16 @@ export function routeS3(method: string, bucket: string | undefined, key: string 
       if (method === 'PUT') return op('PutBucketOwnershipControls', putBucketOwnershipControls);
       if (method === 'GET') return op('GetBucketOwnershipControls', getBucketOwnershipControls);
       if (method === 'DELETE') return op('DeleteBucketOwnershipControls', deleteBucketOwnershipControls);
+    } else if (has('logging')) {
+      if (method === 'PUT') return op('PutBucketLogging', putBucketLogging);
+      if (method === 'GET') return op('GetBucketLogging', getBucketLogging);
+    } else if (has('website')) {
+      if (method === 'PUT') return op('PutBucketWebsite', putBucketWebsite);
+      if (method === 'GET') return op('GetBucketWebsite', getBucketWebsite);
+      if (method === 'DELETE') return op('DeleteBucketWebsite', deleteBucketWebsite);
+    } else if (has('notification')) {
+      if (method === 'PUT') return op('PutBucketNotificationConfiguration', putBucketNotificationConfiguration);
+      if (method === 'GET') return op('GetBucketNotificationConfiguration', getBucketNotificationConfiguration);
     } else if (![...query.keys()].some((k) => SUBRESOURCES.has(k))) {
       if (method === 'PUT') return op('CreateBucket', createBucket);
       if (method === 'HEAD') return op('HeadBucket', headBucket);
