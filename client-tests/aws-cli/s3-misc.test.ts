@@ -1,7 +1,7 @@
 // Smaller S3 features with the AWS CLI (v1): multipart checksums, website, logging and notification configurations.
 // AWS references: S3 User Guide "Checking object integrity"; API Reference CreateMultipartUpload (x-amz-checksum-algorithm
 // / x-amz-checksum-type echoed), ListParts, PutBucketWebsite / GetBucketWebsite / DeleteBucketWebsite, GetBucketLogging,
-// PutBucketNotificationConfiguration (x-amz-skip-destination-validation) / GetBucketNotificationConfiguration.
+// PutBucketNotificationConfiguration (x-amz-skip-destination-validation) / GetBucketNotificationConfiguration, RestoreObject.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -78,4 +78,17 @@ test('aws s3api: put/get/delete-bucket-website, get-bucket-logging, put/get-buck
   await ok(['s3api', 'put-bucket-notification-configuration', '--bucket', 'cli-site', '--skip-destination-validation', '--notification-configuration', `file://${join(home, 'notification.json')}`]);
   const notification = await ok(['s3api', 'get-bucket-notification-configuration', '--bucket', 'cli-site']);
   assert.deepEqual(notification.QueueConfigurations, [{ Id: 'q', QueueArn: 'arn:aws:sqs:us-east-1:123456789012:q', Events: ['s3:ObjectRemoved:*'] }]);
+});
+
+test('aws s3api restore-object of a GLACIER object: 202, head-object Restore, readable once the admin route completes it', async () => {
+  await ok(['s3api', 'create-bucket', '--bucket', 'cli-cold']);
+  writeFileSync(join(home, 'cold'), 'cold bytes');
+  await ok(['s3api', 'put-object', '--bucket', 'cli-cold', '--key', 'k', '--body', join(home, 'cold'), '--storage-class', 'GLACIER']);
+  const refused = await aws(['s3api', 'get-object', '--bucket', 'cli-cold', '--key', 'k', join(home, 'out')]);
+  assert.match(refused.stderr, /\(InvalidObjectState\) when calling the GetObject operation/);
+  await ok(['s3api', 'restore-object', '--bucket', 'cli-cold', '--key', 'k', '--restore-request', 'Days=3,GlacierJobParameters={Tier=Standard}']);
+  assert.equal((await ok(['s3api', 'head-object', '--bucket', 'cli-cold', '--key', 'k'])).Restore, 'ongoing-request="true"');
+  assert.equal((await fetch(`${server.url}/_iamlocal/s3/restore/run`, { method: 'POST' })).status, 200);
+  assert.match((await ok(['s3api', 'head-object', '--bucket', 'cli-cold', '--key', 'k'])).Restore as string, /^ongoing-request="false", expiry-date="[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} 00:00:00 GMT"$/);
+  await ok(['s3api', 'get-object', '--bucket', 'cli-cold', '--key', 'k', join(home, 'out')]);
 });

@@ -1,6 +1,8 @@
 """Smaller S3 features with boto3 against a live iamlocal (URL in argv[1]): multipart checksums (S3 User Guide "Checking
 object integrity": composite "-N" checksums, full-object CRCs; API Reference CreateMultipartUpload, UploadPart,
-CompleteMultipartUpload, GetObjectAttributes). One JSON line per check."""
+CompleteMultipartUpload, GetObjectAttributes), bucket logging/website/notification configurations (PutBucketLogging,
+PutBucketWebsite, PutBucketNotificationConfiguration), RestoreObject (API Reference RestoreObject; HeadObject Restore).
+One JSON line per check."""
 import base64, hashlib, json, os, sys, zlib
 import boto3
 from botocore.config import Config
@@ -73,5 +75,20 @@ check('put/get_bucket_notification_configuration', n.get('TopicConfigurations') 
       'Filter': {'Key': {'FilterRules': [{'Name': 'suffix', 'Value': '.jpg'}]}}}], n)
 e = error_of(lambda: root.put_bucket_notification_configuration(Bucket=B, NotificationConfiguration={'QueueConfigurations': [{'QueueArn': 'not-an-arn', 'Events': ['s3:ObjectCreated:*']}]}))
 check('a malformed queue ARN: InvalidArgument', e and e['Code'] == 'InvalidArgument' and e['Message'] == 'The ARN is not well formed', e)
+
+# ---- RestoreObject ----
+import urllib.request
+root.put_object(Bucket=B, Key='frozen', Body=b'ice', StorageClass='GLACIER')
+e = error_of(lambda: root.get_object(Bucket=B, Key='frozen'))
+check('get_object of a GLACIER object before restore: InvalidObjectState', e and e['Code'] == 'InvalidObjectState', e)
+r = root.restore_object(Bucket=B, Key='frozen', RestoreRequest={'Days': 1, 'GlacierJobParameters': {'Tier': 'Expedited'}})
+check('restore_object: 202 Accepted', r['ResponseMetadata']['HTTPStatusCode'] == 202, r['ResponseMetadata'])
+check('head_object while it runs: Restore ongoing-request="true"', root.head_object(Bucket=B, Key='frozen').get('Restore') == 'ongoing-request="true"')
+e = error_of(lambda: root.restore_object(Bucket=B, Key='frozen', RestoreRequest={'Days': 1}))
+check('restore_object again: RestoreAlreadyInProgress', e and e['Code'] == 'RestoreAlreadyInProgress', e)
+urllib.request.urlopen(urllib.request.Request(f'{URL}/_iamlocal/s3/restore/run', method='POST')).read()
+head = root.head_object(Bucket=B, Key='frozen')
+check('restored: Restore with an expiry-date, and the bytes readable', head.get('Restore', '').startswith('ongoing-request="false", expiry-date="')
+      and root.get_object(Bucket=B, Key='frozen')['Body'].read() == b'ice', head.get('Restore'))
 
 print(json.dumps({'done': True}))

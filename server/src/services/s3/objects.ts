@@ -17,6 +17,7 @@ import {
 } from './encryption.ts';
 import { checkCopySourceConditions, refuseArchived, storageClassOf, writeCondition, type WriteCondition } from './preconditions.ts';
 import { aclConditionContext, objectAclForWrite } from './access.ts';
+import { isRestored, restoreHeader } from './restore.ts';
 import { dataKeyEncryptor, kmsResponseHeaders, storedRecord, unlockObject, writeEncryption, type WriteEncryption } from './sse-kms.ts';
 
 const header = (call: S3Call, name: string): string | undefined => {
@@ -160,7 +161,7 @@ function copySource(call: S3Call): { object: ObjectRow; unlocked: ReturnType<typ
   const object = copySourceObject(call);
   const customer = keyForRead(object.sse_customer, customerKeyOf(call.headers, COPY_SOURCE_SSE_C_PREFIX, 'read'));
   checkCopySourceConditions(call.headers, object);
-  refuseArchived(object);
+  refuseArchived(object, isRestored(call.ctx, object, call.facts.now));
   // An SSE-KMS source is read through kms:Decrypt as the caller.
   return { object, unlocked: customer ?? unlockObject(call, object) };
 }
@@ -356,6 +357,7 @@ function getHeaders(call: S3Call, object: ObjectRow): Record<string, string> {
   };
   // S3 sends x-amz-storage-class for every class but STANDARD.
   if (object.storage_class) headers['x-amz-storage-class'] = object.storage_class;
+  Object.assign(headers, restoreHeader(call.ctx, object, call.facts.now));
   for (const [name, value] of Object.entries(object.metadata ? (JSON.parse(object.metadata) as Record<string, string>) : {})) headers[name] = value;
   if (object.tags) headers['x-amz-tagging-count'] = String(Object.keys(JSON.parse(object.tags) as object).length);
   if (object.checksum && header(call, 'x-amz-checksum-mode') === 'ENABLED') {
@@ -420,7 +422,7 @@ export const getObject: S3Handler = (call) => {
   const customer = readKey(call, object);
   const conditional = checkConditions(call, object);
   if (conditional) return conditional;
-  refuseArchived(object);
+  refuseArchived(object, isRestored(call.ctx, object, call.facts.now));
   // An SSE-KMS object's bytes need kms:Decrypt as the caller (HeadObject, which returns none, does not).
   const unlocked = customer ?? unlockObject(call, object);
   const headers = getHeaders(call, object);

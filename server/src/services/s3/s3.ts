@@ -17,6 +17,7 @@ import {
   deleteObject, deleteObjects, deleteObjectTagging, getObject, getObjectTagging, headObject, putObject, putObjectTagging,
 } from './objects.ts';
 import { postObject } from './post-object.ts';
+import { restoreObject } from './restore.ts';
 import {
   deleteBucketWebsite, getBucketLogging, getBucketNotificationConfiguration, getBucketWebsite, putBucketLogging, putBucketNotificationConfiguration, putBucketWebsite,
 } from './bucket-configs.ts';
@@ -100,6 +101,8 @@ export function routeS3(method: string, bucket: string | undefined, key: string 
     if (method === 'GET') return op('ListParts', listParts);
   } else if (has('attributes')) {
     if (method === 'GET') return op('GetObjectAttributes', getObjectAttributes);
+  } else if (has('restore')) {
+    if (method === 'POST') return op('RestoreObject', restoreObject);
   } else if (has('acl')) {
     if (method === 'GET') return op('GetObjectAcl', getObjectAcl);
     if (method === 'PUT') return op('PutObjectAcl', putObjectAcl);
