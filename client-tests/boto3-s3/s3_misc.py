@@ -76,6 +76,13 @@ check('put/get_bucket_notification_configuration', n.get('TopicConfigurations') 
 e = error_of(lambda: root.put_bucket_notification_configuration(Bucket=B, NotificationConfiguration={'QueueConfigurations': [{'QueueArn': 'not-an-arn', 'Events': ['s3:ObjectCreated:*']}]}))
 check('a malformed queue ARN: InvalidArgument', e and e['Code'] == 'InvalidArgument' and e['Message'] == 'The ARN is not well formed', e)
 
+# ---- SSE-S3 at rest (stored encrypted; what a client sees is unchanged) ----
+data = os.urandom(100 * 1024)
+put = root.put_object(Bucket=B, Key='sse-s3', Body=data)
+got = root.get_object(Bucket=B, Key='sse-s3', Range='bytes=70000-70009')
+check('an SSE-S3 object: AES256, MD5 ETag, ranges read in the clear', put['ServerSideEncryption'] == 'AES256' and put['ETag'] == '"%s"' % hashlib.md5(data).hexdigest()
+      and got['Body'].read() == data[70000:70010], put['ETag'])
+
 # ---- RestoreObject ----
 import urllib.request
 root.put_object(Bucket=B, Key='frozen', Body=b'ice', StorageClass='GLACIER')

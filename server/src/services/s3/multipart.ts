@@ -171,7 +171,9 @@ export async function uploadPart(call: S3Call): Promise<S3Result> {
   const partSum = algorithm ? createChecksum(algorithm) : undefined;
   if (partSum) body.on('data', (chunk: Buffer) => partSum.update(chunk));
   const blob = await writeBlob(call, body, size, iv ? (customer ? encryptor(customer, iv) : dataKey ? dataKeyEncryptor(dataKey, iv) : undefined) : undefined);
-  const etag = `"${blob.md5.toString('hex')}"`;
+  // A part of an SSE-S3 upload has the MD5 of its data as its ETag (the stored bytes are ciphertext).
+  const partMd5 = record?.sseS3 ? blob.plainMd5 : blob.md5;
+  const etag = `"${partMd5.toString('hex')}"`;
   const sent = request?.checksum;
   if (algorithm && sent && sent.algorithm !== algorithm) {
     call.ctx.s3.removeBlob(blob.blobId);
@@ -182,7 +184,7 @@ export async function uploadPart(call: S3Call): Promise<S3Result> {
     // The upload may have been completed or aborted while this part streamed in.
     if (!call.ctx.s3.upload(upload.upload_id)) return blob.blobId;
     return call.ctx.s3.putPart({
-      upload_id: upload.upload_id, part_number: n, blob_id: blob.blobId, size: blob.size, etag, md5: blob.md5, last_modified: call.facts.now.toISOString(), iv: iv ?? null,
+      upload_id: upload.upload_id, part_number: n, blob_id: blob.blobId, size: blob.size, etag, md5: partMd5, last_modified: call.facts.now.toISOString(), iv: iv ?? null,
       checksum: partChecksum,
     });
   })();

@@ -116,8 +116,10 @@ export async function putObject(call: S3Call): Promise<S3Result> {
   const iv = customer || encryption.kms ? newIv() : undefined;
   const blob = await writeBlob(call, body, undefined, iv ? cipherFor(customer, encryption, iv) : undefined);
   const checksum = body.checksum;
+  // An SSE-S3 object's ETag is the MD5 of its data, as a plain object's (its stored bytes are ciphertext).
+  const etagMd5 = encryption.kms?.record.sseS3 ? blob.plainMd5 : blob.md5;
   const row: ObjectRow = {
-    bucket_name: bucket.bucket_name, object_key: key, blob_id: blob.blobId, size: blob.size, etag: `"${blob.md5.toString('hex')}"`,
+    bucket_name: bucket.bucket_name, object_key: key, blob_id: blob.blobId, size: blob.size, etag: `"${etagMd5.toString('hex')}"`,
     last_modified: call.facts.now.toISOString(), owner_account: access.owner,
     content_type: header(call, 'content-type') ?? 'binary/octet-stream', metadata: JSON.stringify(storedHeaders(call.headers)),
     sse: encryption.sse, sse_kms_key_id: encryption.keyArn, tags, checksum: checksum ? `${checksum.algorithm}:${checksum.value}` : null,
@@ -217,7 +219,7 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
   } else {
     iv = customer || encryption.kms ? newIv() : undefined;
     const written = await writeBlob(call, copySourceBytes(call, copied), source.size, iv ? cipherFor(customer, encryption, iv) : undefined);
-    blob = { blobId: written.blobId, size: written.size, etag: `"${written.md5.toString('hex')}"` };
+    blob = { blobId: written.blobId, size: written.size, etag: `"${(encryption.kms?.record.sseS3 ? written.plainMd5 : written.md5).toString('hex')}"` };
   }
   // x-amz-checksum-algorithm: the copy gets a FULL_OBJECT checksum of its bytes in that algorithm (CopyObject).
   const checksum = await copyChecksum(call, copied);
