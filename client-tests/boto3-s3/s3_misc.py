@@ -17,7 +17,8 @@ B = 'boto-misc'
 root.create_bucket(Bucket=B)
 
 # ---- multipart checksums ----
-parts = [os.urandom(5 * 1024 * 1024), os.urandom(100)]
+# One part keeps this cheap (parts before the last need 5 MB); the SDK v3 tests combine several.
+parts = [os.urandom(100 * 1024)]
 sha = lambda b: hashlib.sha256(b).digest()
 created = root.create_multipart_upload(Bucket=B, Key='mp', ChecksumAlgorithm='SHA256')
 check('create_multipart_upload echoes ChecksumAlgorithm and the COMPOSITE default', created.get('ChecksumAlgorithm') == 'SHA256' and created.get('ChecksumType') == 'COMPOSITE', created)
@@ -27,11 +28,11 @@ for i, body in enumerate(parts):
     done_parts.append({'PartNumber': i + 1, 'ETag': r['ETag'], 'ChecksumSHA256': r['ChecksumSHA256']})
 check('upload_part answers each part\'s SHA256', [p['ChecksumSHA256'] for p in done_parts] == [base64.b64encode(sha(p)).decode() for p in parts])
 done = root.complete_multipart_upload(Bucket=B, Key='mp', UploadId=created['UploadId'], MultipartUpload={'Parts': done_parts})
-expected = base64.b64encode(sha(sha(parts[0]) + sha(parts[1]))).decode() + '-2'
-check('complete_multipart_upload: the composite SHA256 of the part checksums, -2', done.get('ChecksumSHA256') == expected and done.get('ChecksumType') == 'COMPOSITE', done)
+expected = base64.b64encode(sha(sha(parts[0]))).decode() + '-1'
+check('complete_multipart_upload: the composite SHA256 of the part checksums, -1', done.get('ChecksumSHA256') == expected and done.get('ChecksumType') == 'COMPOSITE', done)
 attrs = root.get_object_attributes(Bucket=B, Key='mp', ObjectAttributes=['Checksum', 'ObjectParts'])
 check('get_object_attributes: Checksum and each part\'s checksum', attrs['Checksum'] == {'ChecksumSHA256': expected, 'ChecksumType': 'COMPOSITE'}
-      and [(p['PartNumber'], p['Size']) for p in attrs['ObjectParts']['Parts']] == [(1, len(parts[0])), (2, 100)], attrs)
+      and [(p['PartNumber'], p['Size'], p['ChecksumSHA256']) for p in attrs['ObjectParts']['Parts']] == [(1, len(parts[0]), base64.b64encode(sha(parts[0])).decode())], attrs)
 
 created = root.create_multipart_upload(Bucket=B, Key='full', ChecksumAlgorithm='CRC32', ChecksumType='FULL_OBJECT')
 ps = []
@@ -42,7 +43,7 @@ done = root.complete_multipart_upload(Bucket=B, Key='full', UploadId=created['Up
 head = root.head_object(Bucket=B, Key='full', ChecksumMode='ENABLED')
 whole = base64.b64encode((zlib.crc32(b''.join(parts)) & 0xffffffff).to_bytes(4, 'big')).decode()
 check('FULL_OBJECT CRC32: the whole object\'s CRC32, on Complete and HEAD', done.get('ChecksumType') == 'FULL_OBJECT' and head.get('ChecksumCRC32') == whole == done.get('ChecksumCRC32')
-      and head.get('ChecksumType') == 'FULL_OBJECT' and not done['ChecksumCRC32'].endswith('-2'), (done, head))
+      and head.get('ChecksumType') == 'FULL_OBJECT' and not done['ChecksumCRC32'].endswith('-1'), (done, head))
 got = root.get_object(Bucket=B, Key='full', ChecksumMode='ENABLED')['Body'].read()
 check('botocore validates the FULL_OBJECT CRC32 while reading the object', got == b''.join(parts))
 e = error_of(lambda: root.create_multipart_upload(Bucket=B, Key='x', ChecksumAlgorithm='SHA1', ChecksumType='FULL_OBJECT'))

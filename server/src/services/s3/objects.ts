@@ -128,7 +128,10 @@ export async function putObject(call: S3Call): Promise<S3Result> {
   };
   await commit(call, row, access.acl ?? undefined, condition?.atCommit);
   const headers = objectResponseHeaders(row, true);
-  if (checksum) headers[`x-amz-checksum-${checksum.algorithm.toLowerCase()}`] = checksum.value;
+  if (checksum) {
+    headers[`x-amz-checksum-${checksum.algorithm.toLowerCase()}`] = checksum.value;
+    headers['x-amz-checksum-type'] = 'FULL_OBJECT';
+  }
   return { headers };
 }
 
