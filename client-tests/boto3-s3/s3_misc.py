@@ -52,6 +52,24 @@ copy = root.copy_object(Bucket=B, Key='copy', CopySource={'Bucket': B, 'Key': 'f
 crc = base64.b64encode((zlib.crc32(b''.join(parts)) & 0xffffffff).to_bytes(4, 'big')).decode()
 check('copy_object with ChecksumAlgorithm CRC32: the copy\'s full-object CRC32', copy['CopyObjectResult'].get('ChecksumCRC32') == crc, copy['CopyObjectResult'])
 
+# s3transfer's upload with a full-object checksum: CreateMultipartUpload FULL_OBJECT, the CRC32 stated on Complete.
+from boto3.s3.transfer import TransferConfig
+import io
+big = os.urandom(6 * 1024 * 1024)
+crc_big = base64.b64encode((zlib.crc32(big) & 0xffffffff).to_bytes(4, 'big')).decode()
+small_parts = TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024)
+root.upload_fileobj(io.BytesIO(big), B, 'stated', ExtraArgs={'ChecksumCRC32': crc_big}, Config=small_parts)
+head = root.head_object(Bucket=B, Key='stated', ChecksumMode='ENABLED')
+check('upload_fileobj with ChecksumCRC32: a 2-part FULL_OBJECT upload with that CRC32', head.get('ChecksumCRC32') == crc_big and head.get('ChecksumType') == 'FULL_OBJECT'
+      and head['ETag'].endswith('-2"'), head)
+try:
+    root.upload_fileobj(io.BytesIO(big), B, 'misstated', ExtraArgs={'ChecksumCRC32': 'AAAAAA=='}, Config=small_parts)
+    e = None
+except Exception as ex:  # s3transfer wraps the ClientError
+    e = str(ex)
+check('a stated full-object CRC32 that is not the object\'s: BadDigest, nothing stored', e and 'BadDigest' in e
+      and error_of(lambda: root.head_object(Bucket=B, Key='misstated')) is not None, e)
+
 # ---- logging, website, notification configurations ----
 root.create_bucket(Bucket='boto-logs', ObjectOwnership='ObjectWriter')
 root.put_bucket_acl(Bucket='boto-logs', ACL='log-delivery-write')

@@ -235,7 +235,7 @@ async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerRes
     if (error) throw error;
     record.principal = caller.principal.arn;
     let opened: Readable | undefined;
-    const body = (): Readable => (opened ??= openS3Body(req, auth));
+    const body = (): Readable => (opened ??= openS3Body(req, auth, route.name === 'CompleteMultipartUpload' ? withoutChecksumHeaders(req.headersDistinct) : undefined));
     const call: S3Call = {
       method, bucket: target.bucket, key: target.key, query, headers: req.headers, caller,
       facts: facts(ctx, req, auth?.region ?? ctx.config.region), ctx, requestId, body,
@@ -268,6 +268,14 @@ async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerRes
       req.resume();
     }
   }
+}
+
+/**
+ * CompleteMultipartUpload's x-amz-checksum-* header is the checksum the whole object must have (checked by the
+ * operation), not one of its XML body.
+ */
+function withoutChecksumHeaders(headers: IncomingMessage['headersDistinct']): IncomingMessage['headersDistinct'] {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith('x-amz-checksum-') && name !== 'x-amz-sdk-checksum-algorithm'));
 }
 
 /** The Access-Control-* headers of a cross-origin (Origin-carrying) request when a bucket CORS rule matches it. */

@@ -236,6 +236,28 @@ function objectChecksumOf(upload: UploadRow, parts: PartRow[], listed: Record<st
   return { algorithm, value, type };
 }
 
+/**
+ * The object checksum a CompleteMultipartUpload may state (x-amz-checksum-*, x-amz-checksum-type; s3transfer sends
+ * a FULL_OBJECT checksum it computed): it must be of the upload's algorithm and type, and equal the object's.
+ */
+function checkExpectedChecksum(call: S3Call, upload: UploadRow, checksum: { algorithm: ChecksumAlgorithm; value: string; type: ChecksumType } | undefined): void {
+  const type = requestHeader(call, 'x-amz-checksum-type');
+  if (type !== undefined && type.toUpperCase() !== (upload.checksum_type ?? '')) {
+    throw new AwsError('BadDigest', `The x-amz-checksum-type you specified (${type}) did not match the checksum type of the upload (${upload.checksum_type ?? 'none'}).`, 400);
+  }
+  const given = CHECKSUM_ALGORITHMS.flatMap((a) => {
+    const value = requestHeader(call, `x-amz-checksum-${a.toLowerCase()}`);
+    return value === undefined ? [] : [{ algorithm: a, value }];
+  });
+  if (given.length === 0) return;
+  if (given.length > 1) throw new AwsError('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.', 400);
+  const stated = given[0]!;
+  if (!checksum || stated.algorithm !== checksum.algorithm) {
+    throw new AwsError('InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${checksum?.algorithm.toLowerCase() ?? 'null'}, actual checksum Type: ${stated.algorithm.toLowerCase()}`, 400);
+  }
+  if (stated.value !== checksum.value) throw new AwsError('BadDigest', `The ${stated.algorithm.toLowerCase()} you specified did not match the calculated checksum.`, 400);
+}
+
 export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
   const bucket = requireBucket(call);
   const key = checkKey(call);
@@ -278,6 +300,7 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
     }
   });
   const checksum = objectChecksumOf(upload, parts, entries);
+  checkExpectedChecksum(call, upload, checksum);
   // Concatenate the parts into the object's blob, streaming; the object appears only once it is complete.
   const { blobId, path } = call.ctx.s3.newBlobPath();
   const temp = `${path}.part`;
