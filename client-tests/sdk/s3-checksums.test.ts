@@ -61,6 +61,9 @@ test('COMPOSITE CRC32: echoed at creation, parts kept, the -N checksum of the pa
   const head = await client.send(new HeadObjectCommand({ Bucket: 'sums', Key: 'composite', ChecksumMode: 'ENABLED' }));
   assert.equal(head.ChecksumCRC32, expected);
   assert.equal(head.ChecksumType, 'COMPOSITE');
+  // A part's own checksum, by partNumber with checksum mode.
+  const part2 = await client.send(new HeadObjectCommand({ Bucket: 'sums', Key: 'composite', PartNumber: 2, ChecksumMode: 'ENABLED' }));
+  assert.deepEqual([part2.ChecksumCRC32, part2.ChecksumType, part2.ContentLength], [crc32b64(PARTS[1]!), 'COMPOSITE', PARTS[1]!.length]);
   const attributes = await client.send(new GetObjectAttributesCommand({ Bucket: 'sums', Key: 'composite', ObjectAttributes: ['Checksum', 'ObjectParts'] }));
   assert.deepEqual(attributes.Checksum, { ChecksumCRC32: expected, ChecksumType: 'COMPOSITE' });
   assert.deepEqual(attributes.ObjectParts?.Parts?.map((p) => [p.PartNumber, p.Size, p.ChecksumCRC32]), PARTS.map((p, i) => [i + 1, p.length, crc32b64(p)]));

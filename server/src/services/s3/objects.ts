@@ -421,6 +421,21 @@ function partialHeaders(headers: Record<string, string>, object: ObjectRow, rang
   if (range.count !== undefined) headers['x-amz-mp-parts-count'] = String(range.count);
 }
 
+/**
+ * GET/HEAD ?partNumber=N with x-amz-checksum-mode ENABLED of an object uploaded with COMPOSITE checksums: the part's
+ * own checksum ("Checking object integrity", part-level checksums for multipart uploads).
+ */
+function partChecksumHeaders(call: S3Call, headers: Record<string, string>, object: ObjectRow): void {
+  const n = Number(call.query.get('partNumber'));
+  const { checksums } = partSizes(object);
+  if (!n || !checksums || !object.checksum || header(call, 'x-amz-checksum-mode') !== 'ENABLED') return;
+  const [algorithm, value] = object.checksum.split(':') as [string, string];
+  const part = checksums[n - 1];
+  if (checksumTypeOf(value) !== 'COMPOSITE' || !part) return;
+  headers[`x-amz-checksum-${algorithm.toLowerCase()}`] = part;
+  headers['x-amz-checksum-type'] = 'COMPOSITE';
+}
+
 export const getObject: S3Handler = (call) => {
   refuseSseOnRead(call.headers);
   const object = readableObject(call);
@@ -438,6 +453,7 @@ export const getObject: S3Handler = (call) => {
   };
   if (!range) return { headers, body: body() };
   partialHeaders(headers, object, range);
+  partChecksumHeaders(call, headers, object);
   if (range.end < range.start) return { status: 206, headers, body: Buffer.alloc(0) };
   return { status: 206, headers, body: body(range) };
 };
@@ -452,6 +468,7 @@ export const headObject: S3Handler = (call) => {
   const part = partRange(call, object);
   if (!part) return { headers };
   partialHeaders(headers, object, part);
+  partChecksumHeaders(call, headers, object);
   return { status: 206, headers };
 };
 
