@@ -134,3 +134,25 @@ test('notifications: stored with generated Ids, ARNs and events checked, overlap
   assert.equal((await root.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'events' }))).QueueConfigurations, undefined);
   root.destroy();
 });
+
+test('fixtures and the state export: the three configurations in the Get operations\' shapes, round-tripped', async () => {
+  const logging = { TargetBucket: 'fx-logs', TargetPrefix: 'fx/', TargetGrants: [{ Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/s3/LogDelivery' }, Permission: 'WRITE' }],
+    TargetObjectKeyFormat: { SimplePrefix: {} } };
+  const website = { IndexDocument: { Suffix: 'index.html' }, RoutingRules: [{ Condition: { HttpErrorCodeReturnedEquals: '404' }, Redirect: { ReplaceKeyWith: 'missing.html' } }] };
+  const notification = { QueueConfigurations: [{ Id: 'q', QueueArn: 'arn:aws:sqs:us-east-1:123456789012:fx', Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'in/' }] } } }] };
+  const res = await fetch(`${local.endpoint}/_iamlocal/fixtures`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ buckets: [{ name: 'fx-logs' }, { name: 'fx', logging, website, notification }] }) });
+  assert.equal(res.status, 200, await res.text());
+  const root = s3();
+  assert.deepEqual((await root.send(new GetBucketLoggingCommand({ Bucket: 'fx' }))).LoggingEnabled, logging);
+  const site = await root.send(new GetBucketWebsiteCommand({ Bucket: 'fx' }));
+  assert.deepEqual({ IndexDocument: site.IndexDocument, RoutingRules: site.RoutingRules }, website);
+  assert.deepEqual((await root.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'fx' }))).QueueConfigurations, notification.QueueConfigurations);
+  const state = await (await fetch(`${local.endpoint}/_iamlocal/state`)).json() as { buckets: { name: string; logging?: unknown; website?: unknown; notification?: unknown }[] };
+  const fx = state.buckets.find((b) => b.name === 'fx')!;
+  assert.deepEqual([fx.logging, fx.website, fx.notification], [logging, website, notification]);
+  const bad = await fetch(`${local.endpoint}/_iamlocal/fixtures`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ buckets: [{ name: 'fx-bad', website: { IndexDocument: { Suffix: 'a/b' } } }] }) });
+  assert.equal(bad.status, 400);
+  root.destroy();
+});

@@ -8,6 +8,7 @@ import { exportBucketAccess } from './s3-access-fixtures.ts';
 import { exportLifecycle } from './s3-lifecycle-fixtures.ts';
 import { exportKmsKeys } from './kms-fixtures.ts';
 import { decryptSseS3 } from './s3-sse-key.ts';
+import { exportBucketConfigs } from './s3-config-fixtures.ts';
 
 type Json = string | number | boolean | null | undefined | Json[] | { [k: string]: Json };
 
@@ -80,6 +81,7 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
       encryption: b.encryption ? (JSON.parse(b.encryption) as Json) : undefined,
       cors: b.cors ? (JSON.parse(b.cors) as Json) : undefined,
       lifecycle: b.lifecycle ? (exportLifecycle(b.lifecycle) as Json) : undefined,
+      ...(exportBucketConfigs(b) as Record<string, Json>),
       objects: ctx.db.prepare<[string], ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? ORDER BY object_key').all(b.bucket_name).map((o) => ({
         // SSE-S3 bytes are exported in the clear: the server's key that wraps their data key stays with its database.
         key: o.object_key, contentBase64: exportedContent(ctx, o).toString('base64'), contentType: o.content_type ?? undefined,
