@@ -1,6 +1,6 @@
 import type { Db } from './db.ts';
 
-/** A RestoreObject of an archived object (see db/migrations/024_s3misc_object_restores.sql). */
+/** A RestoreObject of an archived object (see db/migrations/025_s3_object_restores.sql). */
 export interface RestoreRow {
   blob_id: string; bucket_name: string; object_key: string; tier: string; days: number;
   requested_at: string; completes_at: string; completed_at: string | null; expires_at: string | null;

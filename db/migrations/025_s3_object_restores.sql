@@ -1,4 +1,4 @@
--- s3misc: RestoreObject of GLACIER / DEEP_ARCHIVE objects. One row per restored object, keyed by its blob (an object
+-- RestoreObject of GLACIER / DEEP_ARCHIVE objects. One row per restored object, keyed by its blob (an object
 -- overwritten or copied is another blob, which no restore covers): the request, when the restore completes (scheduled
 -- by tier, or when the admin route completes it), and when the restored copy expires.
 CREATE TABLE object_restores (
