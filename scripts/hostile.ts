@@ -4,6 +4,7 @@
 // does and the page that says so; the run reports each probe as held or failed, and the totals. A bounded run (every
 // probe but the slow client ones) is server/test/hostile.test.ts, inside npm test.
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -619,6 +620,46 @@ probe('anonymous.aws-star-allowed', 'anonymous', 'Principal {"AWS":"*"} is the s
 probe('anonymous.public-read-not-write', 'anonymous', 'A public-read policy grants nothing else: anonymous PutObject → 403 AccessDenied.', DOC.anonymous, async (c) => {
   await put(c, 'anon', 'h-public-read', 'new', DENIED, 'anonymous write');
 });
+// ---- Browser POST uploads (POST Object): the form's policy signature names the writer ----
+const postDoc = 'Amazon S3 API Reference, "Browser-Based Uploads Using POST (AWS Signature Version 4)" and "Creating a POST Policy", https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html';
+const FORM_BOUNDARY = 'hostileFormBoundary7Hx';
+function formBody(fields: Record<string, string>, file = 'form bytes'): string {
+  const parts = Object.entries(fields).map(([name, value]) => `--${FORM_BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
+  return `${parts.join('')}--${FORM_BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="f.txt"\r\n\r\n${file}\r\n--${FORM_BOUNDARY}--\r\n`;
+}
+/** A SigV4 POST policy form signed with `who`'s key: every field named by a condition, as S3 requires. */
+function signedForm(who: Exclude<Who, 'anon'>, bucket: string, key: string, expiresInMinutes = 10): Record<string, string> {
+  const creds = CREDS[who];
+  const date = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+  const fields: Record<string, string> = { key, 'x-amz-algorithm': 'AWS4-HMAC-SHA256', 'x-amz-credential': `${creds.accessKeyId}/${date}/us-east-1/s3/aws4_request`, 'x-amz-date': `${date}T000000Z` };
+  if (creds.sessionToken) fields['x-amz-security-token'] = creds.sessionToken;
+  const policy = Buffer.from(JSON.stringify({ expiration: minutes(expiresInMinutes).toISOString(), conditions: [{ bucket }, ...Object.entries(fields).map(([k, v]) => ({ [k]: v }))] })).toString('base64');
+  const hmac = (k: Buffer | string, d: string): Buffer => createHmac('sha256', k).update(d).digest();
+  const signingKey = hmac(hmac(hmac(hmac(`AWS4${creds.secretAccessKey}`, date), 'us-east-1'), 's3'), 'aws4_request');
+  return { ...fields, policy, 'x-amz-signature': createHmac('sha256', signingKey).update(policy).digest('hex') };
+}
+const postForm = (c: ProbeContext, bucket: string, fields: Record<string, string>, want: Want, label: string): Promise<Answer> =>
+  s3Expect(c, 'anon', 'POST', `/${bucket}`, want, label, { body: formBody(fields), headers: { 'content-type': `multipart/form-data; boundary=${FORM_BOUNDARY}` } });
+
+probe('anonymous.post-form-without-policy', 'anonymous', 'A form with no policy is anonymous: to a bucket without a public write grant → 403 AccessDenied.', postDoc, async (c) => {
+  await postForm(c, 'h-private', { key: 'anon-form' }, DENIED, 'unsigned form');
+  await openToPublic(c, 'h-public-read');
+  await postForm(c, 'h-public-read', { key: 'anon-form' }, DENIED, 'unsigned form to a public-read bucket');
+});
+probe('escalation.post-form-signer-permissions', 'escalation', 'A POST policy signed by a user is authorized as that user\'s PutObject: h-alan (no policy) → 403; h-bob (s3:*) → 204.', postDoc, async (c) => {
+  await postForm(c, 'h-private', signedForm('alan', 'h-private', 'alan-form'), iamDenied('s3:PutObject'), 'form signed by h-alan');
+  await postForm(c, 'h-private', signedForm('bob', 'h-private', 'bob-form'), { status: 204 }, 'form signed by h-bob');
+});
+probe('sigv4.post-form-tampered', 'sigv4', 'A form whose key or policy changed after signing: 403 AccessDenied (condition failed) or SignatureDoesNotMatch; an expired policy: 403 "Policy expired."', postDoc, async (c) => {
+  const form = signedForm('root', 'h-private', 'signed-key');
+  await postForm(c, 'h-private', { ...form, key: 'other-key' }, { status: 403, code: 'AccessDenied', message: /^Invalid according to Policy: Policy Condition failed: / }, 'key changed');
+  const policy = JSON.parse(Buffer.from(form.policy!, 'base64').toString()) as { conditions: unknown[] };
+  const widened = Buffer.from(JSON.stringify({ ...policy, conditions: policy.conditions.filter((x) => !('key' in (x as object))) })).toString('base64');
+  await postForm(c, 'h-private', { ...form, policy: widened, key: 'other-key' }, S3_SIG_MISMATCH, 'policy widened after signing');
+  await postForm(c, 'h-private', { ...form, 'x-amz-meta-extra': 'x' }, { status: 403, message: 'Invalid according to Policy: Extra input fields: x-amz-meta-extra' }, 'field not in the policy');
+  await postForm(c, 'h-private', signedForm('root', 'h-private', 'late', -1), { status: 403, message: 'Invalid according to Policy: Policy expired.' }, 'expired policy');
+});
+
 probe('anonymous.sts-missing-token', 'anonymous', 'An unsigned STS call → 403 MissingAuthenticationToken "Request is missing Authentication Token".', DOC.stsErrors, async (c) => {
   await queryExpect(c, 'anon', 'sts', { Action: 'GetCallerIdentity' }, { status: 403, code: 'MissingAuthenticationToken' }, 'anonymous GetCallerIdentity');
 });

@@ -174,6 +174,12 @@ export type FixtureBucket = {
     ExposeHeaders?: string[];
     MaxAgeSeconds?: number;
   }>;
+  /** Server access logging, as GetBucketLogging shows it (LoggingEnabled: TargetBucket, TargetPrefix, TargetGrants, TargetObjectKeyFormat); absent: off. No logs are written */
+  logging?: Record<string, unknown>;
+  /** Website configuration, as GetBucketWebsite shows it (IndexDocument, ErrorDocument, RedirectAllRequestsTo, RoutingRules); absent: none. No website endpoint is served */
+  website?: Record<string, unknown>;
+  /** Event notification configuration, as GetBucketNotificationConfiguration shows it (Topic/Queue/LambdaFunction configurations, EventBridgeConfiguration); absent: none. No notifications are sent */
+  notification?: Record<string, unknown>;
   /** Lifecycle configuration, as GetBucketLifecycleConfiguration shows it; absent: none. Applied by POST /_iamlocal/s3/lifecycle/run */
   lifecycle?: {
     Rules: Array<{

@@ -13,6 +13,7 @@ import { listSnapshots, resetState, restoreSnapshot, SnapshotError, takeSnapshot
 import { exportState } from '../store/state.ts';
 import { encodeAuthorizationMessage } from '../services/sts/decode.ts';
 import { runLifecycle } from '../services/s3/lifecycle.ts';
+import { runRestores } from '../services/s3/restore.ts';
 import { oidcAdminRouter } from './oidc-admin.ts';
 import { credentialBindingsRouter } from './credential-bindings-admin.ts';
 import type { ExpressModule } from './express-module.ts';
@@ -68,6 +69,15 @@ export function adminRouter(ctx: ServerContext, express: ExpressModule): Router 
     const now = given === null ? ctx.now() : new Date(given);
     if (Number.isNaN(now.getTime())) return badRequest(res, 'now must be an ISO 8601 date-time');
     res.json(runLifecycle(ctx, now));
+  });
+
+  // Completes archive restores (RestoreObject) now, as AWS does hours later: all ongoing ones, or with ?now=ISO-TIME
+  // those whose retrieval time has passed by then.
+  router.post('/s3/restore/run', (req, res) => {
+    const given = new URLSearchParams(req.originalUrl.split('?')[1] ?? '').get('now');
+    const now = given === null ? ctx.now() : new Date(given);
+    if (Number.isNaN(now.getTime())) return badRequest(res, 'now must be an ISO 8601 date-time');
+    res.json(runRestores(ctx, now, given === null));
   });
 
   router.get('/state', (_req, res) => {

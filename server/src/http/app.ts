@@ -236,7 +236,7 @@ async function handleS3(ctx: ServerContext, req: IncomingMessage, res: ServerRes
     if (auth?.scope && target.bucket !== undefined) rejectWrongRegion(ctx, req, route.name, target.bucket, auth.region, auth.style === 'presigned');
     record.principal = caller.principal.arn;
     let opened: Readable | undefined;
-    const body = (): Readable => (opened ??= openS3Body(req, auth));
+    const body = (): Readable => (opened ??= openS3Body(req, auth, route.name === 'CompleteMultipartUpload' ? withoutChecksumHeaders(req.headersDistinct) : undefined));
     const call: S3Call = {
       method, bucket: target.bucket, key: target.key, query, headers: req.headers, caller,
       facts: facts(ctx, req, auth?.region ?? ctx.config.region), ctx, requestId, body,
@@ -296,6 +296,14 @@ function rejectWrongRegion(ctx: ServerContext, req: IncomingMessage, operation: 
       : new AwsError('AuthorizationHeaderMalformed', `The authorization header is malformed; ${wrong}`, 400, { Region: bucket.region });
   error.headers['x-amz-bucket-region'] = bucket.region;
   throw error;
+}
+
+/**
+ * CompleteMultipartUpload's x-amz-checksum-* header is the checksum the whole object must have (checked by the
+ * operation), not one of its XML body.
+ */
+function withoutChecksumHeaders(headers: IncomingMessage['headersDistinct']): IncomingMessage['headersDistinct'] {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith('x-amz-checksum-') && name !== 'x-amz-sdk-checksum-algorithm'));
 }
 
 /** The Access-Control-* headers of a cross-origin (Origin-carrying) request when a bucket CORS rule matches it. */

@@ -1,4 +1,5 @@
 import { bucketCorsOf } from './s3-cors-fixtures.ts';
+import { bucketLoggingOf, bucketNotificationOf, bucketWebsiteOf } from './s3-config-fixtures.ts';
 import { bucketLifecycleOf } from './s3-lifecycle-fixtures.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -229,7 +230,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
 
       r.list(root.buckets, 'buckets').forEach((raw, i) => {
         const path = `buckets[${i}]`;
-        const b = r.object(raw, path, ['name', 'account', 'region', 'policy', 'createDate', 'objects', 'encryption', 'cors', 'lifecycle', 'versioning', 'objectLock', ...BUCKET_ACCESS_FIELDS]);
+        const b = r.object(raw, path, ['name', 'account', 'region', 'policy', 'createDate', 'objects', 'encryption', 'cors', 'lifecycle', 'versioning', 'objectLock', 'logging', 'website', 'notification', ...BUCKET_ACCESS_FIELDS]);
         const accountId = account(b, path);
         const name = r.string(b.name, `${path}.name`);
         if (s3.bucket(name)) r.fail(`${path}.name`, `bucket ${name} already exists`);
@@ -245,6 +246,9 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
         const versioning = bucketVersioningOf(r, b, path);
         if (versioning.versioning) s3.setBucketVersioning(name, versioning.versioning);
         if (versioning.objectLock) s3.setBucketObjectLock(name, versioning.objectLock);
+        if (b.logging !== undefined && b.logging !== null) s3.setBucketConfig(name, 'logging', bucketLoggingOf(r, b.logging, `${path}.logging`));
+        if (b.website !== undefined && b.website !== null) s3.setBucketConfig(name, 'website', bucketWebsiteOf(r, b.website, `${path}.website`));
+        if (b.notification !== undefined && b.notification !== null) s3.setBucketConfig(name, 'notification', bucketNotificationOf(r, b.notification, `${path}.notification`));
         r.list(b.objects, `${path}.objects`).forEach((rawObject, j) => {
           const opath = `${path}.objects[${j}]`;
           const o = r.object(rawObject, opath, ['key', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer', 'sseKms', 'acl', 'objectLock']);

@@ -24,6 +24,10 @@ export interface BucketRow {
   versioning?: string | null;
   /** JSON Object Lock configuration (see object-lock.ts); null: Object Lock not enabled. */
   object_lock?: string | null;
+  /** JSON logging, website and notification configurations (their Get operations' shapes); null: none. */
+  logging?: string | null;
+  website?: string | null;
+  notification?: string | null;
 }
 export interface ObjectRow {
   bucket_name: string; object_key: string; blob_id: string; size: number; etag: string; last_modified: string;
@@ -35,7 +39,10 @@ export interface ObjectRow {
   sse_customer?: string | null;
   /** SSE-KMS: JSON of the encrypted data key, key ARN, encryption context and segment IVs; never the plaintext key. */
   sse_kms?: string | null;
-  /** JSON array of the part sizes of a multipart object, in order; null (or absent) for a single-part object. */
+  /**
+   * JSON array of the part sizes of a multipart object, in order, or `{"sizes": […], "checksums": […]}` when its upload
+   * had additional checksums; null (or absent) for a single-part object.
+   */
   parts?: string | null;
   /** The version id; null (or absent): the null version. putObject sets it for the bucket's versioning state. */
   version_id?: string | null;
@@ -92,8 +99,15 @@ export interface UploadRow {
   acl?: string | null;
   /** JSON Object Lock retention / legal hold the object gets on completion; null: none. */
   object_lock?: string | null;
+  /** x-amz-checksum-algorithm and x-amz-checksum-type (COMPOSITE, FULL_OBJECT) of CreateMultipartUpload; null: none. */
+  checksum_algorithm?: string | null;
+  checksum_type?: string | null;
 }
-export interface PartRow { upload_id: string; part_number: number; blob_id: string; size: number; etag: string; md5: Buffer; last_modified: string; iv?: Buffer | null }
+export interface PartRow {
+  upload_id: string; part_number: number; blob_id: string; size: number; etag: string; md5: Buffer; last_modified: string; iv?: Buffer | null;
+  /** The part's checksum (base64) in the upload's algorithm; null when the upload has none. */
+  checksum?: string | null;
+}
 export type LifecycleObject = Pick<ObjectRow, 'object_key' | 'size' | 'last_modified' | 'tags' | 'storage_class'>;
 export type ListedObject = Pick<ObjectRow, 'object_key' | 'size' | 'etag' | 'last_modified' | 'owner_account' | 'storage_class'>;
 
@@ -148,6 +162,9 @@ export class S3Store {
       setBucketEncryption: p('UPDATE buckets SET encryption = ? WHERE bucket_name = ?'),
       setBucketCors: p('UPDATE buckets SET cors = ? WHERE bucket_name = ?'),
       setBucketLifecycle: p('UPDATE buckets SET lifecycle = ? WHERE bucket_name = ?'),
+      setBucketLogging: p('UPDATE buckets SET logging = ? WHERE bucket_name = ?'),
+      setBucketWebsite: p('UPDATE buckets SET website = ? WHERE bucket_name = ?'),
+      setBucketNotification: p('UPDATE buckets SET notification = ? WHERE bucket_name = ?'),
       lifecycleBuckets: p<BucketRow>('SELECT * FROM buckets WHERE lifecycle IS NOT NULL ORDER BY bucket_name'),
       lifecycleObjects: p<LifecycleObject>('SELECT object_key, size, last_modified, tags, storage_class FROM objects WHERE bucket_name = ? ORDER BY object_key'),
       lifecycleUploads: p<UploadRow>('SELECT * FROM multipart_uploads WHERE bucket_name = ? ORDER BY object_key, initiated_at'),
@@ -201,7 +218,7 @@ export class S3Store {
       upload: p<UploadRow>('SELECT * FROM multipart_uploads WHERE upload_id = ?'),
       uploads: p<UploadRow>('SELECT * FROM multipart_uploads WHERE bucket_name = ? AND object_key >= ? ORDER BY object_key, initiated_at LIMIT ?'),
       insertUpload: p(`INSERT INTO multipart_uploads (upload_id, bucket_name, object_key, initiator_arn, owner_account, initiated_at, content_type, metadata, sse, sse_kms_key_id, tags,
-        storage_class, sse_customer, sse_kms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        storage_class, sse_customer, sse_kms, checksum_algorithm, checksum_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       completedUpload: p<CompletedUploadRow>('SELECT * FROM completed_uploads WHERE upload_id = ?'),
       insertCompleted: p(`INSERT OR REPLACE INTO completed_uploads (upload_id, bucket_name, object_key, etag, sse, sse_kms_key_id, completed_at, version_id)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -210,9 +227,9 @@ export class S3Store {
       deleteUpload: p('DELETE FROM multipart_uploads WHERE upload_id = ?'),
       part: p<PartRow>('SELECT * FROM multipart_parts WHERE upload_id = ? AND part_number = ?'),
       parts: p<PartRow>('SELECT * FROM multipart_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?'),
-      upsertPart: p(`INSERT INTO multipart_parts (upload_id, part_number, blob_id, size, etag, md5, last_modified, iv) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      upsertPart: p(`INSERT INTO multipart_parts (upload_id, part_number, blob_id, size, etag, md5, last_modified, iv, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag, md5 = excluded.md5, last_modified = excluded.last_modified,
-        iv = excluded.iv`),
+        iv = excluded.iv, checksum = excluded.checksum`),
       deleteObject: p('DELETE FROM objects WHERE bucket_name = ? AND object_key = ?'),
       inlineBytes: db.prepare<[string], Buffer>('SELECT bytes FROM inline_blobs WHERE blob_id = ?').pluck(),
       insertInline: p('INSERT INTO inline_blobs (blob_id, bytes) VALUES (?, ?)'),
@@ -290,6 +307,11 @@ export class S3Store {
   setBucketLifecycle(name: string, lifecycle: string | null): void {
     this.state.invalidate();
     this.s.setBucketLifecycle.run(lifecycle, name);
+  }
+  /** A bucket's logging, website or notification configuration (JSON), null for none. */
+  setBucketConfig(name: string, kind: 'logging' | 'website' | 'notification', config: string | null): void {
+    this.state.invalidate();
+    (kind === 'logging' ? this.s.setBucketLogging : kind === 'website' ? this.s.setBucketWebsite : this.s.setBucketNotification).run(config, name);
   }
   /** Buckets with a lifecycle configuration, and what a lifecycle run looks at in one. */
   lifecycleBuckets(): BucketRow[] { return this.s.lifecycleBuckets.all(); }
@@ -617,7 +639,7 @@ export class S3Store {
   uploads(bucket: string, fromKey: string, limit: number): UploadRow[] { return this.s.uploads.all(bucket, fromKey, limit); }
   insertUpload(r: UploadRow): void {
     this.s.insertUpload.run(r.upload_id, r.bucket_name, r.object_key, r.initiator_arn, r.owner_account, r.initiated_at, r.content_type, r.metadata, r.sse, r.sse_kms_key_id, r.tags,
-      r.storage_class ?? null, r.sse_customer ?? null, r.sse_kms ?? null);
+      r.storage_class ?? null, r.sse_customer ?? null, r.sse_kms ?? null, r.checksum_algorithm ?? null, r.checksum_type ?? null);
   }
   completedUpload(id: string): CompletedUploadRow | undefined { return this.s.completedUpload.get(id); }
   /** In CompleteMultipartUpload's transaction: remembers the answer for retries, forgetting those older than a day. */
@@ -637,7 +659,7 @@ export class S3Store {
   putPart(r: PartRow): string | undefined {
     const previous = this.part(r.upload_id, r.part_number)?.blob_id;
     this.adopt(r.blob_id);
-    this.s.upsertPart.run(r.upload_id, r.part_number, r.blob_id, r.size, r.etag, r.md5, r.last_modified, r.iv ?? null);
+    this.s.upsertPart.run(r.upload_id, r.part_number, r.blob_id, r.size, r.etag, r.md5, r.last_modified, r.iv ?? null, r.checksum ?? null);
     return this.release(previous);
   }
 

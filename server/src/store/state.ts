@@ -8,11 +8,24 @@ import { exportBucketAccess } from './s3-access-fixtures.ts';
 import { exportLifecycle } from './s3-lifecycle-fixtures.ts';
 import { exportBucketVersioning, exportObjectLock } from './s3-versioning-fixtures.ts';
 import { exportKmsKeys } from './kms-fixtures.ts';
+import { decryptSseS3 } from './s3-sse-key.ts';
+import { exportBucketConfigs } from './s3-config-fixtures.ts';
 
 type Json = string | number | boolean | null | undefined | Json[] | { [k: string]: Json };
 
 /** Tables in dependency order; reset and restore walk it backwards/forwards. */
-export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'object_acls', 'object_versions', 'account_public_access_blocks', 'inline_blobs', 'multipart_uploads', 'multipart_parts', 'completed_uploads', 'groups', 'group_members', 'instance_profiles', 'instance_profile_roles', 'oidc_providers', 'login_profiles', 'account_aliases', 'password_policies', 'service_linked_role_deletions', 'saml_providers', 'mfa_devices', 'ssh_public_keys', 'server_certificates', 'signing_certificates', 'service_specific_credentials', 'sts_preferences', 'kms_keys', 'kms_key_material', 'kms_aliases', 'kms_grants'] as const;
+export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'object_acls', 'object_versions', 'account_public_access_blocks', 'inline_blobs', 'object_restores', 'multipart_uploads', 'multipart_parts', 'completed_uploads', 'groups', 'group_members', 'instance_profiles', 'instance_profile_roles', 'oidc_providers', 'login_profiles', 'account_aliases', 'password_policies', 'service_linked_role_deletions', 'saml_providers', 'mfa_devices', 'ssh_public_keys', 'server_certificates', 'signing_certificates', 'service_specific_credentials', 'sts_preferences', 'kms_keys', 'kms_key_material', 'kms_aliases', 'kms_grants'] as const;
+
+interface SseS3Record { sseS3?: true; dataKey: string; segments?: { size: number; iv: string }[] }
+const sseS3Record = (o: ObjectRow): SseS3Record | undefined => {
+  const record = o.sse_kms ? (JSON.parse(o.sse_kms) as SseS3Record) : undefined;
+  return record?.sseS3 ? record : undefined;
+};
+function exportedContent(ctx: ServerContext, o: ObjectRow): Buffer {
+  const stored = ctx.s3.blobBytes(o.blob_id);
+  const record = sseS3Record(o);
+  return record ? decryptSseS3(ctx.db, record.dataKey, record.segments ?? [], stored) : stored;
+}
 
 /**
  * The whole state in the fixtures format (documents kept as their exact stored text), so that loading the export into
@@ -70,14 +83,16 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
       cors: b.cors ? (JSON.parse(b.cors) as Json) : undefined,
       lifecycle: b.lifecycle ? (exportLifecycle(b.lifecycle) as Json) : undefined,
       ...exportBucketVersioning(b),
+      ...(exportBucketConfigs(b) as Record<string, Json>),
       objects: ctx.db.prepare<[string], ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? ORDER BY object_key').all(b.bucket_name).map((o) => ({
-        key: o.object_key, contentBase64: ctx.s3.blobBytes(o.blob_id).toString('base64'), contentType: o.content_type ?? undefined,
+        // SSE-S3 bytes are exported in the clear: the server's key that wraps their data key stays with its database.
+        key: o.object_key, contentBase64: exportedContent(ctx, o).toString('base64'), contentType: o.content_type ?? undefined,
         lastModified: o.last_modified, owner: o.owner_account, serverSideEncryption: o.sse ?? undefined, kmsKeyId: o.sse_kms_key_id ?? undefined,
         tags: o.tags ? (JSON.parse(o.tags) as Record<string, string>) : undefined, storageClass: o.storage_class ?? undefined,
         // SSE-C: the content is ciphertext; the sealed key record (salted HMAC and IVs, never the key) goes with it.
         sseCustomer: o.sse_customer ? (JSON.parse(o.sse_customer) as Json) : undefined,
         // SSE-KMS: the content is ciphertext; the record (the data key as KMS encrypted it, context, IVs) goes with it.
-        sseKms: o.sse_kms ? (JSON.parse(o.sse_kms) as Json) : undefined,
+        sseKms: o.sse_kms && !sseS3Record(o) ? (JSON.parse(o.sse_kms) as Json) : undefined,
         acl: ((acl) => (acl ? (JSON.parse(acl) as Json) : undefined))(ctx.s3.objectAcl(o.bucket_name, o.object_key)),
         objectLock: exportObjectLock(o),
       })),

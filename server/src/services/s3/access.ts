@@ -125,9 +125,9 @@ const GRANT_HEADERS: [string, Permission][] = [
 ];
 
 /** A grantee as the request named it, before it is checked against the accounts S3 knows. */
-interface NamedGrantee { id?: string; uri?: string; email?: string }
+export interface NamedGrantee { id?: string; uri?: string; email?: string }
 
-function resolveGrantee(ctx: ServerContext, g: NamedGrantee, permission: Permission): Grant {
+export function resolveGrantee(ctx: ServerContext, g: NamedGrantee, permission: Permission): Grant {
   if (g.id !== undefined) {
     // The 'aws' row only holds AWS managed policies: it is no account a grant can name.
     const account = ctx.iam.accountByCanonicalId(g.id);

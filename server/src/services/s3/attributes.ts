@@ -5,7 +5,7 @@ import type { XmlObject } from '../../protocol/xml.ts';
 import { accessDenied } from '../access-denied.ts';
 import { checkKey, decide, invalidArgument, objectArn, requireBucket, type S3Call, type S3Handler } from './common.ts';
 import { customerKeyOf, keyForRead, SSE_C_PREFIX } from './encryption.ts';
-import { existingTagContext, partSizes } from './objects.ts';
+import { checksumTypeOf, existingTagContext, partSizes } from './objects.ts';
 import { requestedVersionId, versionAction, versionContext, versionHeaders, versionToRead } from './versioning.ts';
 
 const ATTRIBUTES = new Set(['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize']);
@@ -55,17 +55,21 @@ export const getObjectAttributes: S3Handler = (call) => {
   if (want.has('ETag')) body.ETag = object.etag.replace(/^"(.*)"$/, '$1');
   if (want.has('Checksum') && object.checksum) {
     const [algorithm, value] = object.checksum.split(':') as [string, string];
-    body.Checksum = { [`Checksum${algorithm.toUpperCase()}`]: value, ChecksumType: 'FULL_OBJECT' };
+    body.Checksum = { [`Checksum${algorithm.toUpperCase()}`]: value, ChecksumType: checksumTypeOf(value) };
   }
-  const { sizes, multipart } = partSizes(object);
+  const { sizes, multipart, checksums } = partSizes(object);
   // ObjectParts describes a multipart object only. S3 lists each Part only for uploads made with additional
-  // checksums (per-part checksums are not kept here), so the summary and paging fields come without Part entries.
+  // checksums, with the part's size and checksum; otherwise the summary and paging fields come without Part entries.
   if (want.has('ObjectParts') && multipart) {
     const next = Math.min(marker + maxParts, sizes.length);
+    const algorithm = object.checksum?.split(':')[0];
     body.ObjectParts = {
       // TotalPartsCount travels as <PartsCount> (the model's locationName).
       PartsCount: sizes.length, PartNumberMarker: marker, NextPartNumberMarker: Math.max(next, marker), MaxParts: maxParts,
       IsTruncated: marker + maxParts < sizes.length,
+      Part: checksums && algorithm
+        ? sizes.slice(marker, next).map((size, i) => ({ PartNumber: marker + i + 1, Size: size, [`Checksum${algorithm}`]: checksums[marker + i] ?? undefined }))
+        : undefined,
     };
   }
   if (want.has('StorageClass')) body.StorageClass = object.storage_class ?? 'STANDARD';

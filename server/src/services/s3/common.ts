@@ -220,7 +220,7 @@ function isFileSystemError(error: unknown): boolean {
 }
 
 /** Streams a body into a new blob file (complete before it is renamed into place); returns its id, size and MD5 ETag. */
-export async function writeBlob(call: S3Call, plain: Readable, sourceSize?: number, encrypt?: Cipher): Promise<{ blobId: string; size: number; md5: Buffer }> {
+export async function writeBlob(call: S3Call, plain: Readable, sourceSize?: number, encrypt?: Cipher): Promise<{ blobId: string; size: number; md5: Buffer; plainMd5: Buffer }> {
   // The source is the request body unless the caller says how big its other source is (a copied part).
   const size = sourceSize ?? Number(call.headers['x-amz-decoded-content-length'] ?? call.headers['content-length']);
   // SSE-C: the blob holds ciphertext (its MD5 is the ETag, as S3's SSE-C ETags are no MD5 of the data), while
@@ -232,7 +232,9 @@ export async function writeBlob(call: S3Call, plain: Readable, sourceSize?: numb
     plain.on('error', (error) => encrypt.destroy(error));
     source = plain.pipe(encrypt);
   }
-  const contentMd5 = (digest: Buffer): Buffer => plainMd5?.digest() ?? digest;
+  // The MD5 of what the client sent: Content-MD5 is checked against it, and it is an SSE-S3 object's ETag.
+  let plainDigest: Buffer | undefined;
+  const contentMd5 = (digest: Buffer): Buffer => (plainDigest ??= plainMd5?.digest() ?? digest);
   if (Number.isInteger(size) && size >= 0 && size <= SMALL_BLOB_BYTES) return writeSmallBlob(call, source, contentMd5);
   const { blobId, path } = call.ctx.s3.newBlobPath();
   const temp = `${path}.part`;
@@ -260,14 +262,14 @@ export async function writeBlob(call: S3Call, plain: Readable, sourceSize?: numb
     unlinkSync(path);
     throw error;
   }
-  return { blobId, size: statSync(path).size, md5: digest };
+  return { blobId, size: statSync(path).size, md5: digest, plainMd5: contentMd5(digest) };
 }
 
 /**
  * A body whose declared length is small is read into memory and checked; it becomes an inline blob, stored in SQLite
  * by the transaction that records the object: no file to create, none to unlink when the object is replaced.
  */
-async function writeSmallBlob(call: S3Call, source: Readable, contentMd5: (digest: Buffer) => Buffer): Promise<{ blobId: string; size: number; md5: Buffer }> {
+async function writeSmallBlob(call: S3Call, source: Readable, contentMd5: (digest: Buffer) => Buffer): Promise<{ blobId: string; size: number; md5: Buffer; plainMd5: Buffer }> {
   let bytes: Buffer;
   try {
     bytes = await readLimited(source, SMALL_BLOB_BYTES, incompleteBody);
@@ -276,7 +278,7 @@ async function writeSmallBlob(call: S3Call, source: Readable, contentMd5: (diges
   }
   const md5 = createHash('md5').update(bytes).digest();
   checkContentMd5(call, contentMd5(md5));
-  return { blobId: call.ctx.s3.stageInlineBlob(bytes), size: bytes.length, md5 };
+  return { blobId: call.ctx.s3.stageInlineBlob(bytes), size: bytes.length, md5, plainMd5: contentMd5(md5) };
 }
 
 function checkContentMd5(call: S3Call, digest: Buffer): void {

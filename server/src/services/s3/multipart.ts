@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, renameSync, unlinkSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { CHECKSUM_ALGORITHMS, compositeChecksum, createChecksum, fullObjectChecksum, isCrcAlgorithm, type ChecksumAlgorithm } from '../../auth/checksums.ts';
 import { AwsError } from '../../errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
@@ -30,9 +31,39 @@ function requireUpload(call: S3Call, bucket: string, key: string): UploadRow {
   return upload;
 }
 
+type ChecksumType = 'COMPOSITE' | 'FULL_OBJECT';
+
+/** `ChecksumCRC32` …: the member naming an algorithm's value in S3's XML. */
+const checksumMember = (algorithm: string): string => `Checksum${algorithm.toUpperCase()}`;
+
+/**
+ * x-amz-checksum-algorithm and x-amz-checksum-type of CreateMultipartUpload ("Checking object integrity", S3 User
+ * Guide): CRC64NVME is FULL_OBJECT only, SHA1 and SHA256 COMPOSITE only, CRC32 and CRC32C either (COMPOSITE unless
+ * asked). The type needs an algorithm.
+ */
+export function uploadChecksumOf(call: S3Call): { algorithm: ChecksumAlgorithm; type: ChecksumType } | undefined {
+  const rawAlgorithm = requestHeader(call, 'x-amz-checksum-algorithm');
+  const rawType = requestHeader(call, 'x-amz-checksum-type');
+  if (rawAlgorithm === undefined) {
+    if (rawType !== undefined) throw new AwsError('InvalidRequest', 'The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.', 400);
+    return undefined;
+  }
+  const algorithm = CHECKSUM_ALGORITHMS.find((a) => a === rawAlgorithm.toUpperCase());
+  if (!algorithm) {
+    throw new AwsError('InvalidRequest', 'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]', 400);
+  }
+  const type = rawType === undefined ? (algorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE') : rawType.toUpperCase();
+  if (type !== 'COMPOSITE' && type !== 'FULL_OBJECT') throw new AwsError('InvalidRequest', 'Value for x-amz-checksum-type header is invalid.', 400);
+  if ((type === 'FULL_OBJECT' && !isCrcAlgorithm(algorithm)) || (type === 'COMPOSITE' && algorithm === 'CRC64NVME')) {
+    throw new AwsError('InvalidRequest', `The ${type} checksum type cannot be used with the ${algorithm.toLowerCase()} checksum algorithm.`, 400);
+  }
+  return { algorithm, type };
+}
+
 export const createMultipartUpload: S3Handler = (call) => {
   const bucket = requireBucket(call);
   const key = checkKey(call);
+  const checksum = uploadChecksumOf(call);
   const requested = sseOf(call);
   const { customer } = requested;
   const storageClass = storageClassOf(call.headers);
@@ -50,11 +81,13 @@ export const createMultipartUpload: S3Handler = (call) => {
     content_type: requestHeader(call, 'content-type') ?? 'binary/octet-stream', metadata: JSON.stringify(storedHeaders(call.headers)),
     sse: encryption.sse, sse_kms_key_id: encryption.keyArn, tags: taggingHeader(call), storage_class: storageClass,
     sse_customer: customer ? JSON.stringify(sealKey(customer)) : null, sse_kms: sseKms,
+    checksum_algorithm: checksum?.algorithm ?? null, checksum_type: checksum?.type ?? null,
   });
   if (access.acl) call.ctx.s3.setUploadAcl(uploadId, access.acl);
   if (lock.lock) call.ctx.s3.setUploadObjectLock(uploadId, lock.lock);
   const headers = { ...sseHeaders({ sse: encryption.sse, sse_kms_key_id: encryption.keyArn, sse_customer: null }), ...kmsResponseHeaders(sseKms, true) };
   if (customer) Object.assign(headers, customerResponseHeaders(customer.keyMd5));
+  if (checksum) Object.assign(headers, { 'x-amz-checksum-algorithm': checksum.algorithm, 'x-amz-checksum-type': checksum.type });
   return { headers, body: restXmlDocument('InitiateMultipartUploadResult', { Bucket: bucket.bucket_name, Key: key, UploadId: uploadId }) };
 };
 
@@ -139,13 +172,26 @@ export async function uploadPart(call: S3Call): Promise<S3Result> {
   const record = kmsRecordOf(upload.sse_kms);
   const dataKey = record ? unlockDataKey(call, record) : undefined;
   const iv = customer || dataKey ? newIv() : undefined;
+  // An upload with an algorithm keeps every part's checksum (of the plain bytes), sent by the client or not.
+  const algorithm = (upload.checksum_algorithm ?? undefined) as ChecksumAlgorithm | undefined;
+  const partSum = algorithm ? createChecksum(algorithm) : undefined;
+  if (partSum) body.on('data', (chunk: Buffer) => partSum.update(chunk));
   const blob = await writeBlob(call, body, size, iv ? (customer ? encryptor(customer, iv) : dataKey ? dataKeyEncryptor(dataKey, iv) : undefined) : undefined);
-  const etag = `"${blob.md5.toString('hex')}"`;
+  // A part of an SSE-S3 upload has the MD5 of its data as its ETag (the stored bytes are ciphertext).
+  const partMd5 = record?.sseS3 ? blob.plainMd5 : blob.md5;
+  const etag = `"${partMd5.toString('hex')}"`;
+  const sent = request?.checksum;
+  if (algorithm && sent && sent.algorithm !== algorithm) {
+    call.ctx.s3.removeBlob(blob.blobId);
+    throw new AwsError('InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${algorithm.toLowerCase()}, actual checksum Type: ${sent.algorithm.toLowerCase()}`, 400);
+  }
+  const partChecksum = partSum?.digestBase64() ?? null;
   const previous = call.ctx.db.transaction(() => {
     // The upload may have been completed or aborted while this part streamed in.
     if (!call.ctx.s3.upload(upload.upload_id)) return blob.blobId;
     return call.ctx.s3.putPart({
-      upload_id: upload.upload_id, part_number: n, blob_id: blob.blobId, size: blob.size, etag, md5: blob.md5, last_modified: call.facts.now.toISOString(), iv: iv ?? null,
+      upload_id: upload.upload_id, part_number: n, blob_id: blob.blobId, size: blob.size, etag, md5: partMd5, last_modified: call.facts.now.toISOString(), iv: iv ?? null,
+      checksum: partChecksum,
     });
   })();
   call.ctx.s3.removeBlob(previous);
@@ -153,19 +199,71 @@ export async function uploadPart(call: S3Call): Promise<S3Result> {
   // UploadPart and UploadPartCopy both answer with the upload's encryption headers.
   const encryption: Record<string, string> = { ...sseHeaders(upload), ...kmsResponseHeaders(upload.sse_kms, false) };
   if (sourceVersionId !== undefined) encryption['x-amz-copy-source-version-id'] = sourceVersionId;
-  if (copying) return { headers: encryption, body: restXmlDocument('CopyPartResult', { ETag: etag, LastModified: call.facts.now.toISOString() }) };
+  if (copying) {
+    const result: XmlObject = { ETag: etag, LastModified: call.facts.now.toISOString() };
+    if (algorithm && partChecksum) result[checksumMember(algorithm)] = partChecksum;
+    return { headers: encryption, body: restXmlDocument('CopyPartResult', result) };
+  }
   const headers: Record<string, string> = { ETag: etag, ...encryption };
   // Known once the body has been read through.
-  const checksum = request?.checksum;
+  const checksum = algorithm && partChecksum ? { algorithm, value: partChecksum } : sent;
   if (checksum) headers[`x-amz-checksum-${checksum.algorithm.toLowerCase()}`] = checksum.value;
   return { headers };
 }
 
-const completeResult = (bucket: string, key: string, etag: string, upload: Pick<UploadRow, 'sse' | 'sse_kms_key_id' | 'sse_kms'>): S3Result => ({
+const completeResult = (bucket: string, key: string, etag: string, upload: Pick<UploadRow, 'sse' | 'sse_kms_key_id' | 'sse_kms'>,
+  checksum?: { algorithm: string; value: string; type: string }): S3Result => {
+  const result: XmlObject = { Location: `/${bucket}/${encodeURIComponent(key)}`, Bucket: bucket, Key: key, ETag: etag };
+  if (checksum) Object.assign(result, { [checksumMember(checksum.algorithm)]: checksum.value, ChecksumType: checksum.type });
   // CompleteMultipartUpload echoes SSE-S3 and SSE-KMS, not SSE-C (its response has no SSE-C members).
-  headers: { ...sseHeaders({ ...upload, sse_customer: null }), ...kmsResponseHeaders(upload.sse_kms, false) },
-  body: restXmlDocument('CompleteMultipartUploadResult', { Location: `/${bucket}/${encodeURIComponent(key)}`, Bucket: bucket, Key: key, ETag: etag }),
-});
+  return { headers: { ...sseHeaders({ ...upload, sse_customer: null }), ...kmsResponseHeaders(upload.sse_kms, false) }, body: restXmlDocument('CompleteMultipartUploadResult', result) };
+};
+
+/**
+ * The object's checksum from its parts' (S3 User Guide, "Checking object integrity"): COMPOSITE, the checksum of
+ * the part checksums end to end with `-N`; FULL_OBJECT, the CRC of the whole object, combined from the parts' CRCs.
+ * A COMPOSITE upload's Complete must list each part's checksum, and every one listed must be the part's.
+ */
+function objectChecksumOf(upload: UploadRow, parts: PartRow[], listed: Record<string, unknown>[]): { algorithm: ChecksumAlgorithm; value: string; type: ChecksumType } | undefined {
+  const algorithm = (upload.checksum_algorithm ?? undefined) as ChecksumAlgorithm | undefined;
+  if (!algorithm) return undefined;
+  const type = (upload.checksum_type ?? 'COMPOSITE') as ChecksumType;
+  parts.forEach((part, i) => {
+    const given = listed[i]![checksumMember(algorithm)];
+    if (given === undefined && type === 'COMPOSITE') {
+      throw new AwsError('InvalidRequest', `The upload was created using a ${algorithm.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${part.part_number} in the request.`, 400);
+    }
+    if (given !== undefined && given !== part.checksum) {
+      throw new AwsError('InvalidPart', 'One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part\'s entity tag.', 400,
+        { UploadId: upload.upload_id, PartNumber: String(part.part_number), ETag: part.etag });
+    }
+  });
+  const values = parts.map((p) => p.checksum ?? '');
+  const value = type === 'COMPOSITE' ? compositeChecksum(algorithm, values) : fullObjectChecksum(algorithm, parts.map((p, i) => ({ value: values[i]!, size: p.size })));
+  return { algorithm, value, type };
+}
+
+/**
+ * The object checksum a CompleteMultipartUpload may state (x-amz-checksum-*, x-amz-checksum-type; s3transfer sends
+ * a FULL_OBJECT checksum it computed): it must be of the upload's algorithm and type, and equal the object's.
+ */
+function checkExpectedChecksum(call: S3Call, upload: UploadRow, checksum: { algorithm: ChecksumAlgorithm; value: string; type: ChecksumType } | undefined): void {
+  const type = requestHeader(call, 'x-amz-checksum-type');
+  if (type !== undefined && type.toUpperCase() !== (upload.checksum_type ?? '')) {
+    throw new AwsError('BadDigest', `The x-amz-checksum-type you specified (${type}) did not match the checksum type of the upload (${upload.checksum_type ?? 'none'}).`, 400);
+  }
+  const given = CHECKSUM_ALGORITHMS.flatMap((a) => {
+    const value = requestHeader(call, `x-amz-checksum-${a.toLowerCase()}`);
+    return value === undefined ? [] : [{ algorithm: a, value }];
+  });
+  if (given.length === 0) return;
+  if (given.length > 1) throw new AwsError('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.', 400);
+  const stated = given[0]!;
+  if (!checksum || stated.algorithm !== checksum.algorithm) {
+    throw new AwsError('InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${checksum?.algorithm.toLowerCase() ?? 'null'}, actual checksum Type: ${stated.algorithm.toLowerCase()}`, 400);
+  }
+  if (stated.value !== checksum.value) throw new AwsError('BadDigest', `The ${stated.algorithm.toLowerCase()} you specified did not match the calculated checksum.`, 400);
+}
 
 export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
   const bucket = requireBucket(call);
@@ -189,6 +287,7 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
   const listed = doc.Part === undefined ? [] : Array.isArray(doc.Part) ? doc.Part : [doc.Part];
   if (listed.length === 0) throw malformed();
   const parts: PartRow[] = [];
+  const entries: Record<string, unknown>[] = [];
   let last = 0;
   for (const raw of listed) {
     const entry = raw as Record<string, unknown>;
@@ -202,12 +301,15 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
       throw new AwsError('InvalidPart', 'One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part\'s entity tag.', 400, { UploadId: upload.upload_id, PartNumber: String(n), ETag: etag });
     }
     parts.push(part);
+    entries.push(entry);
   }
   parts.slice(0, -1).forEach((p) => {
     if (p.size < MIN_PART_BYTES) {
       throw new AwsError('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', 400, { ProposedSize: String(p.size), MinSizeAllowed: String(MIN_PART_BYTES), PartNumber: String(p.part_number), ETag: p.etag });
     }
   });
+  const checksum = objectChecksumOf(upload, parts, entries);
+  checkExpectedChecksum(call, upload, checksum);
   // Concatenate the parts into the object's blob, streaming; the object appears only once it is complete.
   const { blobId, path } = call.ctx.s3.newBlobPath();
   const temp = `${path}.part`;
@@ -241,8 +343,10 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
       const written: ObjectRow = {
         bucket_name: bucket.bucket_name, object_key: key, blob_id: blobId, size, etag, last_modified: now,
         owner_account: upload.owner_account, content_type: upload.content_type, metadata: upload.metadata, sse: upload.sse,
-        sse_kms_key_id: upload.sse_kms_key_id, tags: upload.tags, checksum: null, storage_class: upload.storage_class ?? null, sse_customer: sseCustomer,
-        sse_kms: sseKms, parts: JSON.stringify(parts.map((p) => p.size)), object_lock: upload.object_lock ?? null,
+        sse_kms_key_id: upload.sse_kms_key_id, tags: upload.tags, checksum: checksum ? `${checksum.algorithm}:${checksum.value}` : null,
+        storage_class: upload.storage_class ?? null, sse_customer: sseCustomer, sse_kms: sseKms,
+        parts: JSON.stringify(checksum ? { sizes: parts.map((p) => p.size), checksums: parts.map((p) => p.checksum) } : parts.map((p) => p.size)),
+        object_lock: upload.object_lock ?? null,
       };
       const previous = call.ctx.s3.putObject(written);
       if (call.ctx.s3.bucketVersioning(bucket.bucket_name) !== null) versionId = written.version_id ?? NULL_VERSION;
@@ -258,7 +362,7 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
     throw error;
   }
   for (const blob of stale) call.ctx.s3.removeBlob(blob);
-  const result = completeResult(bucket.bucket_name, key, etag, upload);
+  const result = completeResult(bucket.bucket_name, key, etag, upload, checksum);
   if (versionId !== undefined) result.headers = { ...result.headers, 'x-amz-version-id': versionId };
   return result;
 }
@@ -298,8 +402,12 @@ export const listParts: S3Handler = (call) => {
     body: restXmlDocument('ListPartsResult', {
       Bucket: bucket.bucket_name, Key: key, UploadId: upload.upload_id, PartNumberMarker: marker,
       NextPartNumberMarker: truncated ? (page.at(-1)?.part_number ?? marker) : undefined, MaxParts: max, IsTruncated: truncated,
-      Part: page.map((p) => ({ PartNumber: p.part_number, LastModified: p.last_modified, ETag: p.etag, Size: p.size })),
+      Part: page.map((p) => ({
+        PartNumber: p.part_number, LastModified: p.last_modified, ETag: p.etag, Size: p.size,
+        ...(upload.checksum_algorithm && p.checksum ? { [checksumMember(upload.checksum_algorithm)]: p.checksum } : {}),
+      })),
       Initiator: initiator, Owner: ownerXml(call, upload.owner_account), StorageClass: upload.storage_class ?? 'STANDARD',
+      ChecksumAlgorithm: upload.checksum_algorithm ?? undefined, ChecksumType: upload.checksum_type ?? undefined,
     }),
   };
 };
@@ -317,6 +425,7 @@ export const listMultipartUploads: S3Handler = (call) => {
       Upload: page.map((u) => ({
         Key: u.object_key, UploadId: u.upload_id, Initiator: { ID: u.initiator_arn, DisplayName: u.initiator_arn },
         Owner: ownerXml(call, u.owner_account), StorageClass: u.storage_class ?? 'STANDARD', Initiated: u.initiated_at,
+        ChecksumAlgorithm: u.checksum_algorithm ?? undefined, ChecksumType: u.checksum_type ?? undefined,
       })),
     }),
   };

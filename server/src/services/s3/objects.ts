@@ -1,4 +1,5 @@
 import type { Cipher } from 'node:crypto';
+import { CHECKSUM_ALGORITHMS, createChecksum, type ChecksumAlgorithm } from '../../auth/checksums.ts';
 import type { Readable } from 'node:stream';
 import type { ServerContext } from '../../context.ts';
 import { AwsError } from '../../errors.ts';
@@ -18,6 +19,7 @@ import { checkCopySourceConditions, refuseArchived, storageClassOf, writeConditi
 import { aclConditionContext, objectAclForWrite } from './access.ts';
 import { authorizeLockHeaders, checkVersionDelete, lockForWrite, lockHeaders } from './object-lock.ts';
 import { noSuchVersion, requestedVersionId, versionAction, versionContext, versionHeaders, versionToRead } from './versioning.ts';
+import { isRestored, restoreHeader } from './restore.ts';
 import { dataKeyEncryptor, kmsResponseHeaders, storedRecord, unlockObject, writeEncryption, type WriteEncryption } from './sse-kms.ts';
 
 const header = (call: S3Call, name: string): string | undefined => {
@@ -125,8 +127,10 @@ export async function putObject(call: S3Call): Promise<S3Result> {
   const iv = customer || encryption.kms ? newIv() : undefined;
   const blob = await writeBlob(call, body, undefined, iv ? cipherFor(customer, encryption, iv) : undefined);
   const checksum = body.checksum;
+  // An SSE-S3 object's ETag is the MD5 of its data, as a plain object's (its stored bytes are ciphertext).
+  const etagMd5 = encryption.kms?.record.sseS3 ? blob.plainMd5 : blob.md5;
   const row: ObjectRow = {
-    bucket_name: bucket.bucket_name, object_key: key, blob_id: blob.blobId, size: blob.size, etag: `"${blob.md5.toString('hex')}"`,
+    bucket_name: bucket.bucket_name, object_key: key, blob_id: blob.blobId, size: blob.size, etag: `"${etagMd5.toString('hex')}"`,
     last_modified: call.facts.now.toISOString(), owner_account: access.owner,
     content_type: header(call, 'content-type') ?? 'binary/octet-stream', metadata: JSON.stringify(storedHeaders(call.headers)),
     sse: encryption.sse, sse_kms_key_id: encryption.keyArn, tags, checksum: checksum ? `${checksum.algorithm}:${checksum.value}` : null,
@@ -136,7 +140,10 @@ export async function putObject(call: S3Call): Promise<S3Result> {
   };
   await commit(call, row, access.acl ?? undefined, condition?.atCommit);
   const headers = { ...objectResponseHeaders(row, true), ...writtenVersionHeaders(call, bucket, row) };
-  if (checksum) headers[`x-amz-checksum-${checksum.algorithm.toLowerCase()}`] = checksum.value;
+  if (checksum) {
+    headers[`x-amz-checksum-${checksum.algorithm.toLowerCase()}`] = checksum.value;
+    headers['x-amz-checksum-type'] = 'FULL_OBJECT';
+  }
   return { headers };
 }
 
@@ -180,7 +187,7 @@ function copySource(call: S3Call): { object: ObjectRow; unlocked: ReturnType<typ
   const { object, versionId, named } = copySourceObject(call);
   const customer = keyForRead(object.sse_customer, customerKeyOf(call.headers, COPY_SOURCE_SSE_C_PREFIX, 'read'));
   checkCopySourceConditions(call.headers, object);
-  refuseArchived(object);
+  refuseArchived(object, isRestored(call.ctx, object, call.facts.now));
   // An SSE-KMS source is read through kms:Decrypt as the caller.
   return { object, unlocked: customer ?? unlockObject(call, object), versionId, named };
 }
@@ -252,10 +259,13 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
   } else {
     iv = customer || encryption.kms ? newIv() : undefined;
     const written = await writeBlob(call, copySourceBytes(call, copied), source.size, iv ? cipherFor(customer, encryption, iv) : undefined);
-    blob = { blobId: written.blobId, size: written.size, etag: `"${written.md5.toString('hex')}"` };
+    blob = { blobId: written.blobId, size: written.size, etag: `"${(encryption.kms?.record.sseS3 ? written.plainMd5 : written.md5).toString('hex')}"` };
   }
+  // x-amz-checksum-algorithm: the copy gets a FULL_OBJECT checksum of its bytes in that algorithm (CopyObject).
+  const checksum = await copyChecksum(call, copied);
   const row: ObjectRow = {
     ...source, bucket_name: bucket.bucket_name, object_key: key, blob_id: blob.blobId, size: blob.size, etag: blob.etag, last_modified: call.facts.now.toISOString(),
+    ...(checksum ? { checksum: `${checksum.algorithm}:${checksum.value}` } : {}),
     owner_account: access.owner,
     content_type: replace ? (header(call, 'content-type') ?? 'binary/octet-stream') : source.content_type,
     metadata: replace ? JSON.stringify(storedHeaders(call.headers)) : source.metadata,
@@ -270,12 +280,27 @@ async function copyObject(call: S3Call, bucket: BucketRow, key: string): Promise
     version_id: null, object_lock: lock.lock,
   };
   await commit(call, row, access.acl ?? undefined, condition?.atCommit);
+  const result: XmlObject = { ETag: row.etag, LastModified: row.last_modified };
+  if (row.checksum) {
+    const [algorithm, value] = row.checksum.split(':') as [string, string];
+    Object.assign(result, { ChecksumType: checksumTypeOf(value), [`Checksum${algorithm}`]: value });
+  }
   const headers = { ...objectResponseHeaders(row, true), ...writtenVersionHeaders(call, bucket, row) };
   if (copied.versionId !== undefined) headers['x-amz-copy-source-version-id'] = copied.versionId;
-  return {
-    headers,
-    body: restXmlDocument('CopyObjectResult', { ETag: row.etag, LastModified: row.last_modified }),
-  };
+  return { headers, body: restXmlDocument('CopyObjectResult', result) };
+}
+
+/** The checksum CopyObject's x-amz-checksum-algorithm asks for, computed over the copied bytes in the clear. */
+async function copyChecksum(call: S3Call, copied: ReturnType<typeof copySource>): Promise<{ algorithm: ChecksumAlgorithm; value: string } | undefined> {
+  const raw = header(call, 'x-amz-checksum-algorithm');
+  if (raw === undefined) return undefined;
+  const algorithm = CHECKSUM_ALGORITHMS.find((a) => a === raw.toUpperCase());
+  if (!algorithm) {
+    throw new AwsError('InvalidRequest', 'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]', 400);
+  }
+  const sum = createChecksum(algorithm);
+  for await (const chunk of copySourceBytes(call, copied)) sum.update(chunk as Buffer);
+  return { algorithm, value: sum.digestBase64() };
 }
 
 /**
@@ -389,11 +414,13 @@ function getHeaders(call: S3Call, object: ObjectRow): Record<string, string> {
   };
   // S3 sends x-amz-storage-class for every class but STANDARD.
   if (object.storage_class) headers['x-amz-storage-class'] = object.storage_class;
+  Object.assign(headers, restoreHeader(call.ctx, object, call.facts.now));
   for (const [name, value] of Object.entries(object.metadata ? (JSON.parse(object.metadata) as Record<string, string>) : {})) headers[name] = value;
   if (object.tags) headers['x-amz-tagging-count'] = String(Object.keys(JSON.parse(object.tags) as object).length);
   if (object.checksum && header(call, 'x-amz-checksum-mode') === 'ENABLED') {
     const [algorithm, value] = object.checksum.split(':') as [string, string];
     headers[`x-amz-checksum-${algorithm.toLowerCase()}`] = value;
+    headers['x-amz-checksum-type'] = checksumTypeOf(value);
   }
   for (const [param, name] of Object.entries(RESPONSE_OVERRIDES)) {
     const value = call.query.get(param);
@@ -408,9 +435,14 @@ function getHeaders(call: S3Call, object: ObjectRow): Record<string, string> {
 const readKey = (call: S3Call, object: ObjectRow): ReturnType<typeof keyForRead> =>
   keyForRead(object.sse_customer, customerKeyOf(call.headers, SSE_C_PREFIX, 'read'));
 
-/** The part sizes of an object: a multipart object's, or the whole object as its one part. */
-export function partSizes(object: ObjectRow): { sizes: number[]; multipart: boolean } {
-  return object.parts ? { sizes: JSON.parse(object.parts) as number[], multipart: true } : { sizes: [object.size], multipart: false };
+/** A stored checksum value is COMPOSITE when it ends in `-N` (the part count), else FULL_OBJECT. */
+export const checksumTypeOf = (value: string): 'COMPOSITE' | 'FULL_OBJECT' => (/-\d+$/.test(value) ? 'COMPOSITE' : 'FULL_OBJECT');
+
+/** The part sizes of an object: a multipart object's, or the whole object as its one part; its parts' checksums if kept. */
+export function partSizes(object: ObjectRow): { sizes: number[]; multipart: boolean; checksums?: (string | null)[] } {
+  if (!object.parts) return { sizes: [object.size], multipart: false };
+  const parts = JSON.parse(object.parts) as number[] | { sizes: number[]; checksums: (string | null)[] };
+  return Array.isArray(parts) ? { sizes: parts, multipart: true } : { sizes: parts.sizes, multipart: true, checksums: parts.checksums };
 }
 
 /**
@@ -441,13 +473,28 @@ function partialHeaders(headers: Record<string, string>, object: ObjectRow, rang
   if (range.count !== undefined) headers['x-amz-mp-parts-count'] = String(range.count);
 }
 
+/**
+ * GET/HEAD ?partNumber=N with x-amz-checksum-mode ENABLED of an object uploaded with COMPOSITE checksums: the part's
+ * own checksum ("Checking object integrity", part-level checksums for multipart uploads).
+ */
+function partChecksumHeaders(call: S3Call, headers: Record<string, string>, object: ObjectRow): void {
+  const n = Number(call.query.get('partNumber'));
+  const { checksums } = partSizes(object);
+  if (!n || !checksums || !object.checksum || header(call, 'x-amz-checksum-mode') !== 'ENABLED') return;
+  const [algorithm, value] = object.checksum.split(':') as [string, string];
+  const part = checksums[n - 1];
+  if (checksumTypeOf(value) !== 'COMPOSITE' || !part) return;
+  headers[`x-amz-checksum-${algorithm.toLowerCase()}`] = part;
+  headers['x-amz-checksum-type'] = 'COMPOSITE';
+}
+
 export const getObject: S3Handler = (call) => {
   refuseSseOnRead(call.headers);
   const { object, headers: versionHeader } = readableObject(call);
   const customer = readKey(call, object);
   const conditional = checkConditions(call, object);
   if (conditional) return conditional;
-  refuseArchived(object);
+  refuseArchived(object, isRestored(call.ctx, object, call.facts.now));
   // An SSE-KMS object's bytes need kms:Decrypt as the caller (HeadObject, which returns none, does not).
   const unlocked = customer ?? unlockObject(call, object);
   const headers = { ...getHeaders(call, object), ...versionHeader };
@@ -458,6 +505,7 @@ export const getObject: S3Handler = (call) => {
   };
   if (!range) return { headers, body: body() };
   partialHeaders(headers, object, range);
+  partChecksumHeaders(call, headers, object);
   if (range.end < range.start) return { status: 206, headers, body: Buffer.alloc(0) };
   return { status: 206, headers, body: body(range) };
 };
@@ -472,6 +520,7 @@ export const headObject: S3Handler = (call) => {
   const part = partRange(call, object);
   if (!part) return { headers };
   partialHeaders(headers, object, part);
+  partChecksumHeaders(call, headers, object);
   return { status: 206, headers };
 };
 

@@ -107,12 +107,15 @@ export function storageClassOf(headers: IncomingHttpHeaders): string | null {
   return value === 'STANDARD' ? null : value;
 }
 
+/** GLACIER and DEEP_ARCHIVE objects, whose bytes need a RestoreObject before they can be read. */
+export const isArchived = (object: Pick<ObjectRow, 'storage_class'>): boolean => !!object.storage_class && ARCHIVED.has(object.storage_class);
+
 /**
- * GetObject and copies of an archived object before it is restored (iamlocal has no RestoreObject yet): 403
+ * GetObject and copies of an archived object that is not restored (RestoreObject, restore.ts): 403
  * InvalidObjectState (GetObject, "Errors"); the text is S3's as captured in answers to GETs of GLACIER objects.
  */
-export function refuseArchived(object: ObjectRow): void {
-  if (object.storage_class && ARCHIVED.has(object.storage_class)) {
-    throw new AwsError('InvalidObjectState', "The action is not valid for the object's storage class", 403, { StorageClass: object.storage_class });
+export function refuseArchived(object: ObjectRow, restored = false): void {
+  if (!restored && isArchived(object)) {
+    throw new AwsError('InvalidObjectState', "The action is not valid for the object's storage class", 403, { StorageClass: object.storage_class ?? '' });
   }
 }

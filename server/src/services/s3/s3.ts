@@ -20,6 +20,11 @@ import { getBucketVersioning, listObjectVersions, putBucketVersioning } from './
 import {
   getObjectLegalHold, getObjectLockConfiguration, getObjectRetention, putObjectLegalHold, putObjectLockConfiguration, putObjectRetention,
 } from './object-lock.ts';
+import { postObject } from './post-object.ts';
+import { restoreObject } from './restore.ts';
+import {
+  deleteBucketWebsite, getBucketLogging, getBucketNotificationConfiguration, getBucketWebsite, putBucketLogging, putBucketNotificationConfiguration, putBucketWebsite,
+} from './bucket-configs.ts';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from './multipart.ts';
 
 export type { S3Call, S3Result } from './common.ts';
@@ -82,10 +87,21 @@ export function routeS3(method: string, bucket: string | undefined, key: string 
       if (method === 'PUT') return op('PutBucketOwnershipControls', putBucketOwnershipControls);
       if (method === 'GET') return op('GetBucketOwnershipControls', getBucketOwnershipControls);
       if (method === 'DELETE') return op('DeleteBucketOwnershipControls', deleteBucketOwnershipControls);
+    } else if (has('logging')) {
+      if (method === 'PUT') return op('PutBucketLogging', putBucketLogging);
+      if (method === 'GET') return op('GetBucketLogging', getBucketLogging);
+    } else if (has('website')) {
+      if (method === 'PUT') return op('PutBucketWebsite', putBucketWebsite);
+      if (method === 'GET') return op('GetBucketWebsite', getBucketWebsite);
+      if (method === 'DELETE') return op('DeleteBucketWebsite', deleteBucketWebsite);
+    } else if (has('notification')) {
+      if (method === 'PUT') return op('PutBucketNotificationConfiguration', putBucketNotificationConfiguration);
+      if (method === 'GET') return op('GetBucketNotificationConfiguration', getBucketNotificationConfiguration);
     } else if (![...query.keys()].some((k) => SUBRESOURCES.has(k))) {
       if (method === 'PUT') return op('CreateBucket', createBucket);
       if (method === 'HEAD') return op('HeadBucket', headBucket);
       if (method === 'DELETE') return op('DeleteBucket', deleteBucket);
+      if (method === 'POST') return op('PostObject', postObject);
       if (method === 'GET') return query.get('list-type') === '2' ? op('ListObjectsV2', listObjectsV2) : op('ListObjects', listObjects);
     }
   } else if (has('uploads')) {
@@ -103,6 +119,8 @@ export function routeS3(method: string, bucket: string | undefined, key: string 
   } else if (has('legal-hold')) {
     if (method === 'PUT') return op('PutObjectLegalHold', putObjectLegalHold);
     if (method === 'GET') return op('GetObjectLegalHold', getObjectLegalHold);
+  } else if (has('restore')) {
+    if (method === 'POST') return op('RestoreObject', restoreObject);
   } else if (has('acl')) {
     if (method === 'GET') return op('GetObjectAcl', getObjectAcl);
     if (method === 'PUT') return op('PutObjectAcl', putObjectAcl);

@@ -1,4 +1,5 @@
-import { createCipheriv, type Cipher } from 'node:crypto';
+import { createCipheriv, randomBytes, type Cipher } from 'node:crypto';
+import { unwrapDataKey, wrapDataKey } from '../../store/s3-sse-key.ts';
 import { AwsError } from '../../errors.ts';
 import type { BucketRow, ObjectRow } from '../../store/s3-store.ts';
 import { authorizeDecryptFor, decryptFor, generateDataKeyFor } from '../kms/kms.ts';
@@ -25,6 +26,8 @@ export interface KmsRecord {
   bucketKey: boolean;
   /** An object's encrypted stretches (one per multipart part); absent on an upload in progress. */
   segments?: Segment[];
+  /** SSE-S3: `dataKey` is wrapped under the server's own key, not by KMS (no keyArn, no context). */
+  sseS3?: true;
 }
 
 /** What a write stores: the SSE method, and for SSE-KMS the key record and the plaintext data key to encrypt with. */
@@ -79,7 +82,7 @@ function bucketKeyHeader(call: S3Call): boolean | undefined {
  */
 export function writeEncryption(call: S3Call, bucket: BucketRow, key: string, requested: RequestedSse): WriteEncryption {
   if (requested.customer) return { sse: null, keyArn: null };
-  if (requested.sse === 'AES256') return { sse: 'AES256', keyArn: null };
+  if (requested.sse === 'AES256') return sseS3(call);
   const rule = bucketRule(bucket);
   const ruleIsKms = rule.SSEAlgorithm !== 'AES256';
   let sse: string;
@@ -91,7 +94,7 @@ export function writeEncryption(call: S3Call, bucket: BucketRow, key: string, re
     sse = rule.SSEAlgorithm;
     keyRef = rule.KMSMasterKeyID;
   } else {
-    return { sse: 'AES256', keyArn: null };
+    return sseS3(call);
   }
   // DSSE-KMS does not use S3 Bucket Keys.
   const bucketKey = sse === 'aws:kms' && (bucketKeyHeader(call) ?? (ruleIsKms && rule.BucketKeyEnabled));
@@ -109,8 +112,19 @@ export function writeEncryption(call: S3Call, bucket: BucketRow, key: string, re
   };
 }
 
-/** The plaintext data key of an SSE-KMS record, through kms:Decrypt as the caller. */
+/**
+ * SSE-S3, stored encrypted: a fresh data key per object (or upload), kept wrapped under the server's key, the bytes
+ * AES-256-CTR under it as SSE-KMS objects are ("Using server-side encryption with Amazon S3 managed keys (SSE-S3)").
+ */
+function sseS3(call: S3Call): WriteEncryption {
+  const dataKey = randomBytes(32);
+  const record: KmsRecord = { keyArn: '', dataKey: wrapDataKey(call.ctx.db, dataKey), context: {}, userContext: false, bucketKey: false, sseS3: true };
+  return { sse: 'AES256', keyArn: null, kms: { record, dataKey } };
+}
+
+/** The plaintext data key of an SSE-KMS record, through kms:Decrypt as the caller; of an SSE-S3 one, unwrapped. */
 export function unlockDataKey(call: S3Call, record: KmsRecord): Buffer {
+  if (record.sseS3) return unwrapDataKey(call.ctx.db, record.dataKey);
   try {
     return decryptFor(call.ctx, call.caller, call.facts, Buffer.from(record.dataKey, 'base64'), record.context, viaS3(call)).plaintext;
   } catch (error) {

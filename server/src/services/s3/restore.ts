@@ -1,0 +1,124 @@
+import type { ServerContext } from '../../context.ts';
+import { AwsError } from '../../errors.ts';
+import { parseXmlBody } from '../../protocol/rest-xml.ts';
+import type { ObjectRow } from '../../store/s3-store.ts';
+import { restoreStore, type RestoreRow } from '../../store/s3-restore-store.ts';
+import { authorize, checkKey, MAX_XML_BODY, noSuchKey, objectArn, requireBucket, type S3Call, type S3Result } from './common.ts';
+import { isArchived } from './preconditions.ts';
+
+/**
+ * RestoreObject for GLACIER and DEEP_ARCHIVE objects (S3 API reference, RestoreObject; S3 User Guide "Restoring an
+ * archived object"). A restore completes after its tier's retrieval time on the server's clock, or at once when asked
+ * through the admin API (POST /_iamlocal/s3/restore/run); the restored copy is readable until its expiry: completion
+ * plus Days, rounded up to the next midnight UTC.
+ */
+
+const TIERS = ['Expedited', 'Standard', 'Bulk'] as const;
+type Tier = (typeof TIERS)[number];
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** The upper end of each tier's documented retrieval time ("Archive retrieval options"). */
+const RETRIEVAL_MS: Record<'GLACIER' | 'DEEP_ARCHIVE', Partial<Record<Tier, number>>> = {
+  GLACIER: { Expedited: 5 * MINUTE, Standard: 5 * HOUR, Bulk: 12 * HOUR },
+  DEEP_ARCHIVE: { Standard: 12 * HOUR, Bulk: 48 * HOUR },
+};
+
+const malformed = (): AwsError => new AwsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
+
+/** Completion plus the days, rounded up to the next midnight UTC. */
+function expiryAfter(completed: Date, days: number): Date {
+  const expiry = new Date(completed.getTime() + days * 24 * HOUR);
+  if (expiry.getUTCHours() || expiry.getUTCMinutes() || expiry.getUTCSeconds() || expiry.getUTCMilliseconds()) {
+    expiry.setUTCHours(24, 0, 0, 0);
+  }
+  return expiry;
+}
+
+interface RestoreState { row: RestoreRow; ongoing: boolean; expiry?: Date }
+
+/** The restore of this object as of `now`: ongoing, restored until an expiry, or none (never asked, or expired). */
+function restoreState(ctx: ServerContext, object: ObjectRow, now: Date): RestoreState | undefined {
+  if (!isArchived(object)) return undefined;
+  const row = restoreStore(ctx.db).get(object.blob_id);
+  if (!row || row.bucket_name !== object.bucket_name || row.object_key !== object.object_key) return undefined;
+  const completed = row.completed_at ?? (Date.parse(row.completes_at) <= now.getTime() ? row.completes_at : null);
+  if (completed === null) return { row, ongoing: true };
+  const expiry = row.expires_at ? new Date(row.expires_at) : expiryAfter(new Date(completed), row.days);
+  return expiry.getTime() > now.getTime() ? { row, ongoing: false, expiry } : undefined;
+}
+
+/** True while a restored copy of an archived object can be read (GetObject, CopyObject's source). */
+export const isRestored = (ctx: ServerContext, object: ObjectRow, now: Date): boolean => restoreState(ctx, object, now)?.ongoing === false;
+
+/** The x-amz-restore header of GET/HEAD for an archived object with a restore. */
+export function restoreHeader(ctx: ServerContext, object: ObjectRow, now: Date): Record<string, string> {
+  const state = restoreState(ctx, object, now);
+  if (!state) return {};
+  return { 'x-amz-restore': state.ongoing ? 'ongoing-request="true"' : `ongoing-request="false", expiry-date="${state.expiry!.toUTCString()}"` };
+}
+
+function parseRestoreRequest(body: Buffer): { days: number; tier: Tier } {
+  const doc = body.length ? parseXmlBody(body, 'RestoreRequest') : {};
+  if (doc.Type !== undefined || doc.SelectParameters !== undefined || doc.OutputLocation !== undefined) {
+    throw new AwsError('NotImplemented', 'A header you provided implies functionality that is not implemented', 501);
+  }
+  if (Object.keys(doc).some((k) => !['Days', 'GlacierJobParameters', 'Tier', 'Description'].includes(k))) throw malformed();
+  // Days is required for GLACIER and DEEP_ARCHIVE objects (it is optional only for Intelligent-Tiering archives).
+  if (typeof doc.Days !== 'string' || !/^\d{1,9}$/.test(doc.Days) || Number(doc.Days) < 1) throw malformed();
+  const job = doc.GlacierJobParameters;
+  const jobTier = typeof job === 'object' && job !== null ? (job as Record<string, unknown>).Tier : undefined;
+  const tier = jobTier ?? doc.Tier ?? 'Standard';
+  if (typeof tier !== 'string' || !(TIERS as readonly string[]).includes(tier)) throw malformed();
+  return { days: Number(doc.Days), tier: tier as Tier };
+}
+
+/**
+ * RestoreObject: 202 when a restore starts, 200 when the object is already restored (the expiry moves to Days from
+ * now), 409 RestoreAlreadyInProgress while one runs; an object in another storage class: 403 InvalidObjectState.
+ */
+export async function restoreObject(call: S3Call): Promise<S3Result> {
+  const bucket = requireBucket(call);
+  const key = checkKey(call);
+  authorize(call, bucket, 's3:RestoreObject', objectArn(bucket.bucket_name, key));
+  const request = parseRestoreRequest(await call.readBody(MAX_XML_BODY));
+  const object = call.ctx.s3.object(bucket.bucket_name, key);
+  if (!object) throw noSuchKey(key);
+  if (!isArchived(object)) {
+    throw new AwsError('InvalidObjectState', "Restore is not allowed for the object's current storage class", 403, { StorageClass: object.storage_class ?? 'STANDARD' });
+  }
+  const storageClass = object.storage_class as 'GLACIER' | 'DEEP_ARCHIVE';
+  const retrieval = RETRIEVAL_MS[storageClass][request.tier];
+  if (retrieval === undefined) {
+    throw new AwsError('InvalidArgument', `The ${request.tier} retrieval tier is not supported for the ${storageClass} storage class`, 400, { ArgumentName: 'Tier', ArgumentValue: request.tier });
+  }
+  const now = call.facts.now;
+  const store = restoreStore(call.ctx.db);
+  const state = restoreState(call.ctx, object, now);
+  if (state?.ongoing) throw new AwsError('RestoreAlreadyInProgress', 'Object restore is already in progress', 409);
+  const base = { blob_id: object.blob_id, bucket_name: bucket.bucket_name, object_key: key, tier: request.tier, days: request.days, requested_at: now.toISOString() };
+  if (state) {
+    // Already restored: the restored copy's expiry is reset to Days from now.
+    store.put({ ...base, completes_at: state.row.completes_at, completed_at: state.row.completed_at ?? state.row.completes_at, expires_at: expiryAfter(now, request.days).toISOString() });
+    return { status: 200 };
+  }
+  store.put({ ...base, completes_at: new Date(now.getTime() + retrieval).toISOString(), completed_at: null, expires_at: null });
+  return { status: 202 };
+}
+
+/** The admin route's restore run: every ongoing restore due by `now` (all of them when no time is given) completes then. */
+export function runRestores(ctx: ServerContext, now: Date, all: boolean): { now: string; restored: { bucket: string; key: string; expiryDate: string }[] } {
+  const store = restoreStore(ctx.db);
+  const restored: { bucket: string; key: string; expiryDate: string }[] = [];
+  ctx.db.transaction(() => {
+    store.prune();
+    for (const row of store.ongoing()) {
+      const due = Date.parse(row.completes_at);
+      if (!all && due > now.getTime()) continue;
+      const completed = all ? now : new Date(Math.min(due, now.getTime()));
+      const expiry = expiryAfter(completed, row.days);
+      store.put({ ...row, completed_at: completed.toISOString(), expires_at: expiry.toISOString() });
+      restored.push({ bucket: row.bucket_name, key: row.object_key, expiryDate: expiry.toISOString() });
+    }
+  })();
+  return { now: now.toISOString(), restored };
+}
