@@ -3,7 +3,7 @@ import { v4 as uuidv4 } from 'uuid';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from "node:stream";
 import type { Request, Response } from 'express';
-import { ANONYMOUS, lookupCredentials, type Caller, type CredentialLookup, type RequestFacts } from '../auth/caller.ts';
+import { anonymousCaller, lookupCredentials, type Caller, type CredentialLookup, type RequestFacts } from '../auth/caller.ts';
 import { authenticate, credentialScopeOf, type AuthSuccess, type ServiceFamily } from '../auth/sigv4.ts';
 import { authenticateSigV2, isSigV2 } from '../auth/sigv2.ts';
 import type { ServerContext } from '../context.ts';
@@ -61,10 +61,10 @@ function resolveCaller(ctx: ServerContext, family: ServiceFamily, req: IncomingM
   const result = family === 's3' && isSigV2(signed)
     ? authenticateSigV2<CredentialLookup>(signed, ctx.now(), lookup, virtualHostBucket(req.headers.host))
     : authenticate<CredentialLookup>(signed, family, ctx.now(), lookup);
-  if (result.ok === 'anonymous') return { caller: ANONYMOUS };
+  if (result.ok === 'anonymous') return { caller: anonymousCaller(ctx.iam) };
   if (result.ok === false) {
     if (result.error.code === 'InvalidClientTokenId' || result.error.code === 'InvalidAccessKeyId') hintUnknownSession(ctx, req, rawQuery, result.error.code);
-    return { caller: ANONYMOUS, error: new AwsError(result.error.code, result.error.message, result.error.status, result.error.extra) };
+    return { caller: anonymousCaller(ctx.iam), error: new AwsError(result.error.code, result.error.message, result.error.status, result.error.extra) };
   }
   const caller = result.credential.resolve();
   recordCredentialUse(ctx, caller, result.service, result.region);

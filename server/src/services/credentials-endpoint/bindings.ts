@@ -3,7 +3,7 @@
 // role's credentials from the container endpoint (with the binding's token) or from the binding's instance metadata
 // listener. Each fetch returns a real session of the role, issued by the service principal the role must trust.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { authorizeCaller, compileStoredPolicy, roleArn, type Caller } from '../../auth/caller.ts';
+import { authorizeCaller, compileStoredPolicy, guardrailLookup, roleArn, type Caller } from '../../auth/caller.ts';
 import { decisionSink, enforcementFor, type ServerContext } from '../../context.ts';
 import { parsePolicy, PolicyDocumentError, type RequestContext } from '../../policy/index.ts';
 import { iamEntities } from '../../store/iam-entities-store.ts';
@@ -241,7 +241,7 @@ export class CredentialBindings {
   private checkTrust(binding: Binding, role: RoleRow, now: Date, sourceIp: string, record: boolean): void {
     const ctx = this.ctx;
     const service = SERVICE_PRINCIPAL[binding.kind];
-    const caller: Caller = { principal: { kind: 'service', accountId: role.account_id, arn: service, service }, userId: service, accessKeyId: '', identityPolicies: [] };
+    const caller: Caller = { principal: { kind: 'service', accountId: role.account_id, arn: service, service }, userId: service, accessKeyId: '', identityPolicies: [], organizations: guardrailLookup(ctx.iam) };
     const context: RequestContext = new Map([
       ['aws:currenttime', [isoSeconds(now)]],
       ['aws:epochtime', [String(Math.floor(now.getTime() / 1000))]],
