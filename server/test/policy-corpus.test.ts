@@ -3,7 +3,10 @@
 // tags", …). Cases run through the pure engine; a sample also runs through SimulateCustomPolicy in client-tests.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { evaluate, parsePolicy, PolicyDocumentError, validatePolicyDocument, type BoundPolicy, type CallerPrincipal, type PolicyKind, type RequestContext } from '../src/policy/index.ts';
+import {
+  denyReasonText, evaluate, organizationPolicyProblem, parsePolicy, PolicyDocumentError, validatePolicyDocument,
+  type BoundPolicy, type CallerPrincipal, type DenyReason, type PolicyKind, type RequestContext,
+} from '../src/policy/index.ts';
 
 const A = '123456789012';
 const B = '210987654321';
@@ -209,7 +212,10 @@ interface EvalCase {
   required?: boolean;
   context?: Ctx;
   version?: string;
-  expect: true | 'explicit-identity' | 'explicit-resource' | 'explicit-boundary' | 'explicit-session' | 'no-identity' | 'no-resource' | 'no-boundary' | 'no-session';
+  /** Organization policies, root level first: each level is a list of policies, each a list of statements. */
+  scp?: object[][][];
+  rcp?: object[][][];
+  expect: true | DenyReason;
 }
 
 const allow = (Action: string | string[] = '*', Resource: string | string[] = '*', extra: object = {}) => ({ Effect: 'Allow', Action, Resource, ...extra });
@@ -320,6 +326,7 @@ const evalCases: EvalCase[] = [
   { cite: `${VARS}: aws:PrincipalTag in a resource`, resource: 'arn:aws:s3:::b/blue/x', context: { 'aws:principaltag/team': 'blue' }, identity: [[allow('s3:GetObject', 'arn:aws:s3:::b/${aws:PrincipalTag/team}/*')]], expect: true },
   { cite: `${VARS}: variables are not replaced in version 2008-10-17 policies`, resource: 'arn:aws:s3:::home/alice/file', context: { 'aws:username': 'alice' }, version: '2008-10-17', identity: [[allow('s3:GetObject', 'arn:aws:s3:::home/${aws:username}/*')]], expect: 'no-identity' },
   { cite: `${VARS}: 2008-10-17 keeps the text literally`, resource: 'arn:aws:s3:::home/${aws:username}/file', version: '2008-10-17', identity: [[allow('s3:GetObject', 'arn:aws:s3:::home/${aws:username}/*')]], expect: true },
+  ...orgCases(),
 ];
 
 describe('evaluation logic', () => {
@@ -332,6 +339,8 @@ describe('evaluation logic', () => {
         sessionPolicies: c.session ? [bound('session', c.session)] : undefined,
         resourcePolicy: c.resourcePolicy ? bound(c.resourceKind ?? 'resource', c.resourcePolicy.map((s) => (c.resourceKind === 'trust' ? stripResource(s) : s))) : undefined,
         resourcePolicyRequired: c.required,
+        serviceControlPolicies: c.scp?.map((level) => level.map((statements) => bound('scp', statements))),
+        resourceControlPolicies: c.rcp?.map((level) => level.map((statements) => bound('rcp', statements))),
       });
       if (c.expect === true) assert.equal(decision.allowed, true, `denied: ${decision.reason}`);
       else {
@@ -492,4 +501,110 @@ describe('write-time validation of values', () => {
       assert.doesNotThrow(() => validatePolicyDocument(doc([{ ...allow(), ...extra }]), 'identity'));
     });
   });
+});
+
+// ---- AWS Organizations: service control policies (SCPs) and resource control policies (RCPs) ----
+// Sources: Organizations User Guide — "SCP evaluation" (orgs_manage_policies_scps_evaluation), "Service control
+// policies (SCPs)" (orgs_manage_policies_scps), "SCP syntax", "Resource control policies (RCPs)"
+// (orgs_manage_policies_rcps), "RCP evaluation", "RCP syntax"; IAM User Guide — "Policy evaluation logic" /
+// "Determining whether a request is allowed or denied within an account" (the flow chart), "Troubleshoot access denied
+// error messages" (troubleshoot_access-denied).
+
+function orgCases(): EvalCase[] {
+  const SCPE = 'Organizations UG, SCP evaluation';
+  const SCPS = 'Organizations UG, Service control policies (SCPs)';
+  const RCPE = 'Organizations UG, RCP evaluation';
+  const RCPS = 'Organizations UG, Resource control policies (RCPs)';
+  const FLOW = `${EVAL}: Determining whether a request is allowed or denied within an account (flow chart)`;
+  const FULL = [allow()]; // FullAWSAccess, attached to the root, every OU and every account by default
+  const RCP_FULL = [rAllow('*')]; // RCPFullAWSAccess
+  const scpFull = (levels = 3): object[][][] => Array.from({ length: levels }, () => [FULL]);
+  const rcpFull = (levels = 3): object[][][] => Array.from({ length: levels }, () => [RCP_FULL]);
+  const slr: CallerPrincipal = {
+    kind: 'assumed-role', accountId: A, arn: `arn:aws:sts::${A}:assumed-role/AWSServiceRoleForSupport/s`, roleArn: `arn:aws:iam::${A}:role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport`,
+  };
+  return [
+    // SCP evaluation: "For a permission to be allowed for a specific account, there must be an explicit Allow statement
+    // at every level from the root through each OU in the direct path to the account (including the target account
+    // itself)"; "any SCP from the root through each OU ... can deny that permission".
+    { cite: `${SCPE}: FullAWSAccess at every level passes the request to the account's own policies`, identity: [[allow('s3:GetObject')]], scp: scpFull(), expect: true },
+    { cite: `${SCPE}: SCPs grant nothing — the identity policy must still allow`, identity: [], scp: scpFull(), expect: 'no-identity' },
+    { cite: `${SCPE}: a Deny attached to the root denies`, identity: [[allow()]], scp: [[FULL, [denyS('s3:GetObject')]], [FULL], [FULL]], expect: 'explicit-scp' },
+    { cite: `${SCPE}: a Deny attached to an OU denies`, identity: [[allow()]], scp: [[FULL], [FULL, [denyS('s3:*')]], [FULL]], expect: 'explicit-scp' },
+    { cite: `${SCPE}: a Deny attached to the account denies`, identity: [[allow()]], scp: [[FULL], [FULL], [FULL, [denyS('s3:GetObject')]]], expect: 'explicit-scp' },
+    { cite: `${SCPE}: a level without an Allow (FullAWSAccess detached from the OU) implicitly denies`, identity: [[allow()]], scp: [[FULL], [], [FULL]], expect: 'no-scp' },
+    { cite: `${SCPE}: the account level too must allow`, identity: [[allow()]], scp: [[FULL], [FULL], [[allow('ec2:*')]]], expect: 'no-scp' },
+    { cite: `${SCPE}: an allow-list SCP at one level (s3 only) allows its actions`, identity: [[allow()]], scp: [[FULL], [[allow(['s3:*', 'cloudwatch:*'])]], [FULL]], expect: true },
+    { cite: `${SCPE}: an allow-list SCP at one level blocks other services`, action: 'ec2:RunInstances', resource: '*', identity: [[allow()]], scp: [[FULL], [[allow(['s3:*', 'cloudwatch:*'])]], [FULL]], expect: 'no-scp' },
+    { cite: `${SCPE}: an action allowed at the OU but not at the root is denied`, identity: [[allow()]], scp: [[[allow('ec2:*')]], [[allow('s3:*')]], [FULL]], expect: 'no-scp' },
+    { cite: `${SCPE}: Allows from different policies at the same level combine`, action: 'ec2:RunInstances', resource: '*', identity: [[allow()]], scp: [[FULL], [[allow('s3:*')], [allow('ec2:*')]], [FULL]], expect: true },
+    { cite: `${SCPE}: a Deny at any level overrides Allows at every level`, identity: [[allow()]], scp: [[FULL], [FULL, [denyS('*')]], [FULL]], expect: 'explicit-scp' },
+    // SCPs: "SCPs affect all users and roles in attached accounts, including the root user"; the root user of a member
+    // account is not exempt.
+    { cite: `${SCPS}: SCPs restrict the root user of a member account`, principal: ROOT, identity: [], scp: [[FULL, [denyS('s3:*')]], [FULL], [FULL]], expect: 'explicit-scp' },
+    { cite: `${SCPS}: the root user of a member account, allowed by every level`, principal: ROOT, identity: [], scp: scpFull(), expect: true },
+    { cite: `${SCPS}: the root user needs an Allow at every level too`, principal: ROOT, identity: [], scp: [[FULL], [[allow('ec2:*')]], [FULL]], expect: 'no-scp' },
+    { cite: `${SCPS}: SCPs restrict role sessions`, principal: SESSION, identity: [[allow()]], scp: [[FULL, [denyS('s3:GetObject')]]], expect: 'explicit-scp' },
+    // "SCPs do not affect any service-linked role."
+    { cite: `${SCPS}: service-linked roles are not affected by SCPs`, principal: slr, identity: [[allow()]], scp: [[FULL, [denyS('*')]]], expect: true },
+    { cite: `${SCPS}: service-linked roles are not affected by a missing Allow either`, principal: slr, identity: [[allow()]], scp: [[[allow('ec2:*')]]], expect: true },
+    // SCPs limit principals, not AWS service principals.
+    { cite: `${SCPS}: SCPs do not restrict AWS service principals`, principal: EC2, identity: [], resourcePolicy: [rAllow({ Service: 'ec2.amazonaws.com' }, 's3:GetObject')], scp: [[FULL, [denyS('*')]]], expect: true },
+    // SCPs apply even where a resource-based policy alone would grant same-account access.
+    { cite: `${SCPS}: a same-account resource policy naming the user cannot lift an SCP deny`, identity: [], resourcePolicy: [rAllow({ AWS: USER.arn }, 's3:GetObject')], scp: [[FULL, [denyS('s3:GetObject')]]], expect: 'explicit-scp' },
+    { cite: `${SCPS}: a same-account resource-policy grant still needs an SCP Allow at every level`, identity: [], resourcePolicy: [rAllow({ AWS: USER.arn }, 's3:GetObject')], scp: [[[allow('ec2:*')]]], expect: 'no-scp' },
+    { cite: `${SCPS}: same-account resource policy grant within the SCPs`, identity: [], resourcePolicy: [rAllow({ AWS: USER.arn }, 's3:GetObject')], scp: scpFull(), expect: true },
+    // SCPs bind the caller's account, also when it reaches into another account.
+    { cite: `${SCPS}: the caller's SCPs apply to its cross-account requests`, principal: OTHER_USER, identity: [[allow()]], resourcePolicy: [rAllow({ AWS: OTHER_USER.arn })], scp: [[FULL, [denyS('s3:*')]]], expect: 'explicit-scp' },
+    // Flow chart: an explicit deny in any policy denies; the identity deny still applies within the SCPs.
+    { cite: `${FLOW}: an identity-policy deny applies inside the SCPs' allow`, identity: [[allow(), denyS('s3:GetObject')]], scp: scpFull(), expect: 'explicit-identity' },
+    { cite: `${FLOW}: an SCP-allowed action still needs the permissions boundary`, identity: [[allow()]], boundary: [allow('s3:ListBucket')], scp: scpFull(), expect: 'no-boundary' },
+
+    // RCPs. RCP evaluation: "RCPFullAWSAccess ... allows all principals and actions access to pass through RCP
+    // evaluation"; "any RCP from the root through each OU in the direct path to the account ... can deny".
+    { cite: `${RCPE}: RCPFullAWSAccess at every level passes the request through`, identity: [[allow()]], rcp: rcpFull(), expect: true },
+    { cite: `${RCPE}: RCPs grant nothing`, identity: [], rcp: rcpFull(), expect: 'no-identity' },
+    { cite: `${RCPE}: a Deny RCP at the root denies`, identity: [[allow()]], rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: '*' }]], [RCP_FULL]], expect: 'explicit-rcp' },
+    { cite: `${RCPE}: a Deny RCP at the account denies`, identity: [[allow()]], rcp: [[RCP_FULL], [RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*' }]]], expect: 'explicit-rcp' },
+    { cite: `${RCPE}: a level without an Allow implicitly denies`, identity: [[allow()]], rcp: [[RCP_FULL], []], expect: 'no-rcp' },
+    // "List of AWS services that support RCPs": RCPs do not apply to other services' actions.
+    { cite: `${RCPS}: RCPs are ignored for services that do not support them`, action: 'ec2:RunInstances', resource: '*', identity: [[allow()]], rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: '*', Resource: '*' }]]], expect: true },
+    { cite: `${RCPS}: RCPs apply to cross-account requests`, principal: OTHER_USER, identity: [[allow()]], resourcePolicy: [rAllow({ AWS: OTHER_USER.arn })], rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*' }]]], expect: 'explicit-rcp' },
+    { cite: `${RCPS}: RCPs apply to anonymous requests`, principal: { kind: 'anonymous', accountId: '', arn: 'anonymous' }, identity: [], resourcePolicy: [rAllow('*', 's3:GetObject')], rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: '*' }]]], expect: 'explicit-rcp' },
+    { cite: `${RCPS}: RCPs do not restrict service-linked roles`, principal: slr, identity: [[allow()]], rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: '*', Resource: '*' }]]], expect: true },
+  ];
+}
+
+describe('Organizations: deny reasons and their AccessDenied texts', () => {
+  // IAM User Guide, "Troubleshoot access denied error messages": "… because no service control policy allows the
+  // codecommit:ListRespositories action", "… with an explicit deny in a service control policy", and the RCP forms.
+  const cases: [DenyReason, string][] = [
+    ['explicit-scp', 'with an explicit deny in a service control policy'],
+    ['no-scp', 'because no service control policy allows the s3:GetObject action'],
+    ['explicit-rcp', 'with an explicit deny in a resource control policy'],
+    ['no-rcp', 'because no resource control policy allows the s3:GetObject action'],
+  ];
+  for (const [reason, text] of cases) test(`${reason} → "${text}"`, () => assert.equal(denyReasonText(reason, 's3:GetObject'), text));
+});
+
+describe('Organizations: SCP and RCP documents (CreatePolicy / UpdatePolicy validation)', () => {
+  const MALFORMED = 'The provided policy document does not meet the requirements of the specified policy type.';
+  type Type = 'SERVICE_CONTROL_POLICY' | 'RESOURCE_CONTROL_POLICY';
+  const SCP: Type = 'SERVICE_CONTROL_POLICY';
+  const RCP: Type = 'RESOURCE_CONTROL_POLICY';
+  const cases: [string, Type, object[], boolean][] = [
+    ['SCP syntax: FullAWSAccess', SCP, [allow()], true],
+    ['SCP syntax: a Deny with a condition', SCP, [denyS('*', '*', { Condition: { StringNotEquals: { 'aws:RequestedRegion': ['us-east-1'] } } })], true],
+    ['SCP syntax: Principal is not supported', SCP, [{ ...allow(), Principal: '*' }], false],
+    ['SCP syntax / IAM UG NotPrincipal: SCPs do not support NotPrincipal', SCP, [{ Effect: 'Deny', NotPrincipal: { AWS: `arn:aws:iam::${A}:root` }, Action: '*', Resource: '*' }], false],
+    ['RCP syntax: a Deny with Principal "*"', RCP, [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*' }], true],
+    ['RCP syntax: Allow is only supported for RCPFullAWSAccess', RCP, [rAllow('*')], false],
+    ['RCP syntax: Principal is required', RCP, [denyS('s3:*')], false],
+    ['RCP syntax: Principal must be "*"', RCP, [{ Effect: 'Deny', Principal: { AWS: A }, Action: 's3:*', Resource: '*' }], false],
+    ['RCP syntax: NotAction is not supported', RCP, [{ Effect: 'Deny', Principal: '*', NotAction: 's3:GetObject', Resource: '*' }], false],
+  ];
+  for (const [what, type, statements, valid] of cases) {
+    test(`${valid ? 'accepted' : 'refused'}: ${what}`, () => assert.equal(organizationPolicyProblem(doc(statements), type), valid ? undefined : MALFORMED));
+  }
+  test('refused: not JSON', () => assert.equal(organizationPolicyProblem('{', SCP), MALFORMED));
 });

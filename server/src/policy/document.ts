@@ -148,7 +148,7 @@ export function parsePolicy(text: string, kind: PolicyKind, options: ParseOption
   }
   // What each kind of policy requires or prohibits, and resource ARN shapes, are write-time checks (validate.ts);
   // compiling only needs what evaluation relies on.
-  if (kind !== 'trust' && kind !== 'resource') {
+  if (kind !== 'trust' && kind !== 'resource' && kind !== 'rcp') {
     for (const s of statements) if (s.Principal !== undefined || s.NotPrincipal !== undefined) fail('Policy document should not specify a principal.');
   }
 

@@ -23,6 +23,10 @@ export interface AuthorizationRequest {
   resourcePolicy?: BoundPolicy;
   /** AssumeRole: the role's trust policy must allow, whatever the identity policies say. */
   resourcePolicyRequired?: boolean;
+  /** SCPs that bind the principal: one entry per level, from the organization root down to the principal's account (each entry = the policies attached at that level). Absent when no SCP applies (account not in an organization, or the management account). */
+  serviceControlPolicies?: readonly (readonly BoundPolicy[])[];
+  /** RCPs that bind the resource: one entry per level, from the root down to the resource's account. Absent when none apply (resource account not in an organization, or the management account). */
+  resourceControlPolicies?: readonly (readonly BoundPolicy[])[];
 }
 
 /** How specifically a resource policy named the caller; it decides what else must allow (AWS's evaluation logic). */
@@ -181,6 +185,95 @@ function deny(reason: DenyReason, statements: MatchedStatement[] = []): Decision
   return { allowed: false, reason, statements };
 }
 
+// ---- AWS Organizations guardrails ----
+
+/**
+ * Service prefixes of the services AWS lists as supporting RCPs (Organizations User Guide, "Resource control policies
+ * (RCPs)" — "List of AWS services that support RCPs"). RCPs do not apply to actions of any other service.
+ */
+export const RCP_SERVICES: ReadonlySet<string> = new Set([
+  's3', 'sts', 'kms', 'sqs', 'secretsmanager', 'ecr', 'aoss', 'cognito-idp', 'cognito-identity', 'logs', 'dynamodb',
+]);
+
+/** Service-linked roles live under this path (IAM User Guide, "Using service-linked roles"). */
+const SERVICE_LINKED_ROLE = /^arn:[^:]+:iam::\d{12}:role\/aws-service-role\//;
+
+function isServiceLinkedRole(principal: CallerPrincipal): boolean {
+  return principal.kind === 'assumed-role' && principal.roleArn !== undefined && SERVICE_LINKED_ROLE.test(principal.roleArn);
+}
+
+/**
+ * Whether SCPs can bind this caller at all. Organizations User Guide, "Service control policies (SCPs)": SCPs affect
+ * IAM users and roles of member accounts, including the account's root user, but not service-linked roles, and not
+ * AWS service principals (or anyone outside the account: anonymous callers have no account to be bound through).
+ */
+export function scpsBind(principal: CallerPrincipal): boolean {
+  switch (principal.kind) {
+    case 'root':
+    case 'user':
+    case 'federated-user':
+      return true;
+    case 'assumed-role':
+      return !isServiceLinkedRole(principal);
+    case 'identity-provider':
+    case 'service':
+    case 'anonymous':
+      return false;
+  }
+}
+
+/**
+ * Whether RCPs can bind this request. Organizations User Guide, "Resource control policies (RCPs)": they apply to the
+ * services AWS lists only, to requests from any principal (inside or outside the organization, anonymous ones and AWS
+ * service principals included: AWS's own examples exempt service principals with aws:PrincipalIsAWSService), but not to
+ * actions taken by service-linked roles.
+ */
+export function rcpsBind(principal: CallerPrincipal, action: string): boolean {
+  const colon = action.indexOf(':');
+  if (colon <= 0 || !RCP_SERVICES.has(action.slice(0, colon).toLowerCase())) return false;
+  return !isServiceLinkedRole(principal);
+}
+
+interface LevelScan {
+  denies: MatchedStatement[];
+  allows: MatchedStatement[];
+  /** False when some level has no applicable Allow. */
+  everyLevelAllows: boolean;
+}
+
+/**
+ * Organization policies, level by level (Organizations User Guide, "SCP evaluation" / "RCP evaluation"): a Deny at any
+ * level denies; at every level from the root down to the account some policy must allow, else the request is implicitly
+ * denied. RCP statements name principals (only "*" is valid); SCP statements do not.
+ */
+function scanLevels(levels: readonly (readonly BoundPolicy[])[], request: AuthorizationRequest, actionLower: string, memo: EvalMemo): LevelScan {
+  const out: LevelScan = { denies: [], allows: [], everyLevelAllows: true };
+  for (const level of levels) {
+    let levelAllows = false;
+    for (const bound of level) {
+      for (const st of candidateStatements(bound.policy, actionLower)) {
+        if (st.principals && !organizationPrincipalApplies(st, request)) continue;
+        if (!resourceAndConditionsApply(st, request.resource, request.context, memo)) continue;
+        const matched = matchedOf(bound, st);
+        if (st.effect === 'Deny') out.denies.push(matched);
+        else {
+          out.allows.push(matched);
+          levelAllows = true;
+        }
+      }
+    }
+    if (!levelAllows) out.everyLevelAllows = false;
+  }
+  return out;
+}
+
+function organizationPrincipalApplies(st: CompiledStatement, request: AuthorizationRequest): boolean {
+  const set = st.principals!;
+  if (set.any) return !st.notPrincipal;
+  const named = principalMatch(set, request.principal) !== 'none';
+  return named !== st.notPrincipal;
+}
+
 /**
  * AWS's policy evaluation logic for one request: explicit denies first, then the resource-based policy, identity
  * policies, the permissions boundary and session policies, combined as documented for same-account and
@@ -189,6 +282,30 @@ function deny(reason: DenyReason, statements: MatchedStatement[] = []): Decision
 export function evaluate(request: AuthorizationRequest): Decision {
   const actionLower = request.action.toLowerCase();
   const memo = newEvalMemo();
+  // Organization guardrails come first in AWS's flow chart (deny evaluation, then RCPs, then SCPs, then the account's
+  // own policies). Which explicit deny AWS names when several policy types deny is not documented: the guardrails are
+  // named first here (RCP, then SCP, the flow chart's order), since no policy in the account can lift them.
+  const rcps = request.resourceControlPolicies?.length && rcpsBind(request.principal, request.action)
+    ? scanLevels(request.resourceControlPolicies, request, actionLower, memo) : undefined;
+  if (rcps?.denies.length) return deny('explicit-rcp', rcps.denies);
+  const scps = request.serviceControlPolicies?.length && scpsBind(request.principal)
+    ? scanLevels(request.serviceControlPolicies, request, actionLower, memo) : undefined;
+  if (scps?.denies.length) return deny('explicit-scp', scps.denies);
+  const guarded = guardrails(rcps, scps);
+  if (guarded) return guarded;
+  const decision = evaluateAccount(request, actionLower, memo);
+  return decision;
+}
+
+/** Implicit denies of the guardrails: a level without an Allow (RCPs before SCPs, as in AWS's flow chart). */
+function guardrails(rcps: LevelScan | undefined, scps: LevelScan | undefined): Decision | null {
+  if (rcps && !rcps.everyLevelAllows) return deny('no-rcp');
+  if (scps && !scps.everyLevelAllows) return deny('no-scp');
+  return null;
+}
+
+/** The account's own policies: identity, resource, boundary and session policies. */
+function evaluateAccount(request: AuthorizationRequest, actionLower: string, memo: EvalMemo): Decision {
   const identity = scan(request.identityPolicies, actionLower, request.resource, request.context, memo);
   if (identity.denies.length) return deny('explicit-identity', identity.denies);
   const resource = request.resourcePolicy ? scanResourcePolicy(request.resourcePolicy, request, actionLower, memo) : undefined;
@@ -231,6 +348,10 @@ export function denyReasonText(reason: DenyReason, action: string): string {
     case 'no-resource': return `because no resource-based policy allows the ${action} action`;
     case 'no-boundary': return `because no permissions boundary allows the ${action} action`;
     case 'no-session': return `because no session policy allows the ${action} action`;
+    case 'explicit-scp': return 'with an explicit deny in a service control policy';
+    case 'no-scp': return `because no service control policy allows the ${action} action`;
+    case 'explicit-rcp': return 'with an explicit deny in a resource control policy';
+    case 'no-rcp': return `because no resource control policy allows the ${action} action`;
   }
 }
 
@@ -261,7 +382,10 @@ export function uniformUnderPrefix(request: Omit<AuthorizationRequest, 'resource
   const actionLower = request.action.toLowerCase();
   const uniform = (statements: readonly CompiledStatement[]): boolean =>
     statements.every((st) => !st.resources || st.resources.every((pattern) => coverUnder(pattern, prefix) !== 'some'));
-  const scoped = [...request.identityPolicies, ...(request.permissionsBoundary ? [request.permissionsBoundary] : []), ...(request.sessionPolicies ?? [])];
+  const scoped = [
+    ...request.identityPolicies, ...(request.permissionsBoundary ? [request.permissionsBoundary] : []), ...(request.sessionPolicies ?? []),
+    ...(request.serviceControlPolicies ?? []).flat(), ...(request.resourceControlPolicies ?? []).flat(),
+  ];
   if (!scoped.every((bound) => uniform(candidateStatements(bound.policy, actionLower)))) return false;
   return !request.resourcePolicy || uniform(request.resourcePolicy.policy.statements);
 }

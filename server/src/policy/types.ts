@@ -1,7 +1,8 @@
 /** Condition keys and their values for one request. Keys are stored lower-cased (IAM keys are case-insensitive). */
 export type RequestContext = Map<string, string[]>;
 
-export type PolicyKind = 'identity' | 'trust' | 'resource' | 'boundary' | 'session';
+/** `scp` / `rcp`: AWS Organizations service and resource control policies. */
+export type PolicyKind = 'identity' | 'trust' | 'resource' | 'boundary' | 'session' | 'scp' | 'rcp';
 
 /** Who is calling, in the terms resource and trust policies name principals. */
 export interface CallerPrincipal {
@@ -40,7 +41,11 @@ export type DenyReason =
   | 'no-identity'
   | 'no-resource'
   | 'no-boundary'
-  | 'no-session';
+  | 'no-session'
+  | 'explicit-scp'
+  | 'no-scp'
+  | 'explicit-rcp'
+  | 'no-rcp';
 
 export interface Decision {
   allowed: boolean;

@@ -30,7 +30,7 @@ export function validatePolicyDocument(text: string, kind: PolicyKind, options: 
   return parsePolicy(text, kind, options);
 }
 
-const IDENTITY_LIKE = new Set<PolicyKind>(['identity', 'boundary', 'session']);
+const IDENTITY_LIKE = new Set<PolicyKind>(['identity', 'boundary', 'session', 'scp', 'rcp']);
 const SYNTAX = 'Syntax errors in policy.';
 const TOP_LEVEL = new Set(['Version', 'Id', 'Statement']);
 const STATEMENT_FIELDS = new Set(['Sid', 'Effect', 'Action', 'NotAction', 'Resource', 'NotResource', 'Principal', 'NotPrincipal', 'Condition']);
@@ -314,6 +314,16 @@ function checkKind(statements: Statement[], kind: PolicyKind): void {
         if (!hasPrincipal) fail('Missing required field Principal');
         if (!hasResource) fail('Missing required field Resource');
         break;
+      case 'scp':
+        if (hasPrincipal) fail(ORGANIZATION_MALFORMED);
+        if (!hasResource) fail(ORGANIZATION_MALFORMED);
+        break;
+      case 'rcp':
+        // RCP syntax: Principal is required and may only be "*"; NotPrincipal and NotAction are not supported; Allow
+        // is reserved to the AWS-managed RCPFullAWSAccess, so a customer RCP may only Deny.
+        if (s.Principal !== '*' || s.NotPrincipal !== undefined || s.NotAction !== undefined) fail(ORGANIZATION_MALFORMED);
+        if (s.Effect !== 'Deny' || !hasResource) fail(ORGANIZATION_MALFORMED);
+        break;
     }
   }
 }
@@ -324,4 +334,27 @@ function checkActionVendor(action: string): void {
   if (parts.length === 1) fail('Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.');
   if (parts.length > 2) fail('Actions/Condition can contain only one colon.');
   if (/[^a-zA-Z0-9.-]/.test(parts[0]!)) fail(`Vendor ${parts[0]} is not valid`);
+}
+
+// ---- AWS Organizations policies ----
+
+/**
+ * The one message Organizations' CreatePolicy/UpdatePolicy give in MalformedPolicyDocumentException for a document
+ * that is not a valid policy of the requested type, whatever the problem (as quoted from AWS in
+ * org-formation/org-formation-cli#225 and hashicorp/terraform-provider-aws#15335).
+ */
+export const ORGANIZATION_MALFORMED = 'The provided policy document does not meet the requirements of the specified policy type.';
+
+/**
+ * Whether a document is a valid SCP or RCP (Organizations User Guide, "SCP syntax" and "RCP syntax"): undefined if so,
+ * else the message of Organizations' MalformedPolicyDocumentException. The size limit is the API's to check.
+ */
+export function organizationPolicyProblem(document: string, type: 'SERVICE_CONTROL_POLICY' | 'RESOURCE_CONTROL_POLICY'): string | undefined {
+  try {
+    validatePolicyDocument(document, type === 'SERVICE_CONTROL_POLICY' ? 'scp' : 'rcp');
+    return undefined;
+  } catch (e) {
+    if (e instanceof PolicyDocumentError) return ORGANIZATION_MALFORMED;
+    throw e;
+  }
 }
