@@ -49,7 +49,7 @@ function buildGuardrails(iam: IamStore): ReadonlyMap<string, AccountGuardrails> 
     }
     const bound = new Map<string, BoundPolicy | null>();
     const boundPolicy = (policyId: string, type: OrgPolicyType): BoundPolicy | null => {
-      const key = policyId;
+      const key = `${type}:${policyId}`;
       if (!bound.has(key)) {
         const row = orgs.policy(policyId);
         const kind = type === 'SERVICE_CONTROL_POLICY' ? 'scp' : 'rcp';
