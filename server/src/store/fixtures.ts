@@ -12,6 +12,7 @@ import { applyEntityFixtures, applyAccountSettings, ACCOUNT_SETTING_FIELDS, ENTI
 import { bucketAccessOf, BUCKET_ACCESS_FIELDS, objectAclOf, publicAccessBlockOf } from './s3-access-fixtures.ts';
 import { awsId, isoSeconds, secretAccessKey, sessionToken } from './ids.ts';
 import { applyKmsFixtures, KMS_FIXTURE_SECTIONS } from './kms-fixtures.ts';
+import { applyOrganizationFixtures, ORGANIZATION_FIXTURE_SECTIONS } from './organization-fixtures.ts';
 import { lazyDependency } from '../lazy-dependency.ts';
 
 export { FixtureError };
@@ -49,7 +50,7 @@ export function loadFixtures(ctx: ServerContext, file: string): void {
 export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): void {
   const file = label;
   const r = new Reader(label);
-  const root = r.object(doc ?? {}, '$', ['accounts', 'samlProviders', 'policies', 'users', 'roles', 'sessions', 'buckets', ...ENTITY_FIXTURE_SECTIONS, ...KMS_FIXTURE_SECTIONS]);
+  const root = r.object(doc ?? {}, '$', ['accounts', 'samlProviders', 'policies', 'users', 'roles', 'sessions', 'buckets', ...ENTITY_FIXTURE_SECTIONS, ...KMS_FIXTURE_SECTIONS, ...ORGANIZATION_FIXTURE_SECTIONS]);
   // Restarting on a persistent database must not load the same file twice.
   const appliedKey = `fixtures:${createHash('sha256').update(JSON.stringify(doc ?? {})).digest('hex')}`;
   if (ctx.iam.setting(appliedKey)) return;
@@ -273,6 +274,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
         });
       });
       applyKmsFixtures(ctx, r, root, account, now);
+      applyOrganizationFixtures(ctx, r, root, now);
       iam.putSetting(appliedKey, file);
     })();
   } catch (error) {

@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { Db } from './db.ts';
+import type { IamStore } from './iam-store.ts';
+import { awsId } from './ids.ts';
 
 export type OrgPolicyType = 'SERVICE_CONTROL_POLICY' | 'RESOURCE_CONTROL_POLICY';
 export const ORG_POLICY_TYPES: readonly OrgPolicyType[] = ['SERVICE_CONTROL_POLICY', 'RESOURCE_CONTROL_POLICY'];
@@ -31,6 +34,29 @@ export const AWS_MANAGED_ORG_POLICIES: readonly OrgPolicyRow[] = [
 ];
 
 export const defaultPolicyOf = (type: OrgPolicyType): OrgPolicyRow => AWS_MANAGED_ORG_POLICIES.find((p) => p.type === type)!;
+
+const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
+/** Random lower-case letters and digits, as Organizations' ids use them (o-…, r-…, ou-…, p-…, car-…). */
+export function orgRandomId(length: number, alphabet = ALNUM): string {
+  const bytes = randomBytes(length);
+  let out = '';
+  for (let i = 0; i < length; i++) out += alphabet[bytes[i]! % alphabet.length];
+  return out;
+}
+
+/**
+ * The role through which the management account administers a created member account: AdministratorAccess, trusting
+ * the management account (Organizations User Guide, "Accessing a member account that has a management account access role").
+ */
+export function addAccessRole(iam: IamStore, accountId: string, roleName: string, managementAccount: string, at: string): void {
+  if (iam.role(accountId, roleName)) return;
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${managementAccount}:root` }, Action: 'sts:AssumeRole' }] });
+  iam.insertRole({
+    account_id: accountId, role_name: roleName, role_id: awsId('AROA', 17), path: '/', trust_policy: trust, description: null,
+    max_session_duration: 3600, permissions_boundary: null, created_at: at,
+  });
+  iam.attach('arn:aws:iam::aws:policy/AdministratorAccess', accountId, 'role', roleName, 0);
+}
 
 /** Organizations' state behind statements prepared once per database. */
 export class OrganizationsStore {

@@ -7,17 +7,18 @@ import { exportAccountSettings, exportEntities } from './entity-fixtures.ts';
 import { exportBucketAccess } from './s3-access-fixtures.ts';
 import { exportLifecycle } from './s3-lifecycle-fixtures.ts';
 import { exportKmsKeys } from './kms-fixtures.ts';
+import { exportOrganization } from './organization-fixtures.ts';
 
 type Json = string | number | boolean | null | undefined | Json[] | { [k: string]: Json };
 
 /** Tables in dependency order; reset and restore walk it backwards/forwards. */
-export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'object_acls', 'account_public_access_blocks', 'inline_blobs', 'multipart_uploads', 'multipart_parts', 'completed_uploads', 'groups', 'group_members', 'instance_profiles', 'instance_profile_roles', 'oidc_providers', 'login_profiles', 'account_aliases', 'password_policies', 'service_linked_role_deletions', 'saml_providers', 'mfa_devices', 'ssh_public_keys', 'server_certificates', 'signing_certificates', 'service_specific_credentials', 'sts_preferences', 'kms_keys', 'kms_key_material', 'kms_aliases', 'kms_grants'] as const;
+export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'object_acls', 'account_public_access_blocks', 'inline_blobs', 'multipart_uploads', 'multipart_parts', 'completed_uploads', 'groups', 'group_members', 'instance_profiles', 'instance_profile_roles', 'oidc_providers', 'login_profiles', 'account_aliases', 'password_policies', 'service_linked_role_deletions', 'saml_providers', 'mfa_devices', 'ssh_public_keys', 'server_certificates', 'signing_certificates', 'service_specific_credentials', 'sts_preferences', 'kms_keys', 'kms_key_material', 'kms_aliases', 'kms_grants', 'org_organizations', 'org_policy_types', 'org_units', 'org_accounts', 'org_create_account_status', 'org_policies', 'org_attachments'] as const;
 
 /**
  * The whole state in the fixtures format (documents kept as their exact stored text), so that loading the export into
  * an empty server reproduces it.
  */
-export function exportState(ctx: ServerContext): Record<string, Json[]> {
+export function exportState(ctx: ServerContext): Record<string, Json> {
   const all = <T>(sql: string): T[] => ctx.db.prepare<[], T>(sql).all();
   const accounts = all<AccountRow>("SELECT * FROM accounts WHERE account_id <> 'aws' ORDER BY account_id");
   const keys = all<AccessKeyRow>('SELECT * FROM access_keys ORDER BY created_at, access_key_id');
@@ -80,5 +81,6 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
       })),
     })),
     kmsKeys: exportKmsKeys(ctx),
+    organization: exportOrganization(ctx),
   };
 }

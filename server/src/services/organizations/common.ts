@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { authorizeCaller, baseContext, type Caller, type RequestFacts } from '../../auth/caller.ts';
 import { decisionSink, type ServerContext } from '../../context.ts';
 import { AwsError } from '../../errors.ts';
@@ -83,13 +82,7 @@ export const notFound = {
 
 // ---- Identifiers and ARNs, in AWS's formats ----
 
-const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
-export function randomId(length: number, alphabet = ALNUM): string {
-  const bytes = randomBytes(length);
-  let out = '';
-  for (let i = 0; i < length; i++) out += alphabet[bytes[i]! % alphabet.length];
-  return out;
-}
+export { orgRandomId as randomId } from '../../store/organizations-store.ts';
 
 export const TYPE_PATH: Record<OrgPolicyType, string> = { SERVICE_CONTROL_POLICY: 'service_control_policy', RESOURCE_CONTROL_POLICY: 'resource_control_policy' };
 

@@ -1,9 +1,9 @@
 import { AwsError } from '../../errors.ts';
 import { organizationPolicyProblem } from '../../policy/index.ts';
 import { ensureAccount } from '../../store/bootstrap.ts';
-import { awsId, isoSeconds } from '../../store/ids.ts';
+import { isoSeconds } from '../../store/ids.ts';
 import {
-  defaultPolicyOf, ORG_POLICY_TYPES, type OrganizationRow, type OrgAccountRow, type OrgPolicyRow, type OrgPolicyType, type OrgUnitRow,
+  addAccessRole, defaultPolicyOf, ORG_POLICY_TYPES, type OrganizationRow, type OrgAccountRow, type OrgPolicyRow, type OrgPolicyType, type OrgUnitRow,
 } from '../../store/organizations-store.ts';
 import {
   accountArn, authorize, constraintViolation, epoch, err, invalidInput, managementOrg, notFound, organizationArn, organizationOf, ouArn, page,
@@ -243,11 +243,6 @@ function listParents(call: OrgCall): OrgOutput {
 
 // ---- Accounts ----
 
-const ACCESS_ROLE_TRUST = (management: string): string => JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${management}:root` }, Action: 'sts:AssumeRole' }],
-});
-
 function newAccountId(call: OrgCall): string {
   for (;;) {
     const id = randomId(12, '0123456789');
@@ -281,11 +276,7 @@ function createAccount(call: OrgCall): OrgOutput {
   ensureAccount(call.ctx.iam, accountId, now, name);
   orgs.insertAccount({ account_id: accountId, org_id: org.org_id, parent_id: org.root_id, name, email, joined_method: 'CREATED', joined_at: at });
   attachDefaults(call, org, accountId);
-  call.ctx.iam.insertRole({
-    account_id: accountId, role_name: roleName, role_id: awsId('AROA', 17), path: '/', trust_policy: ACCESS_ROLE_TRUST(org.management_account),
-    description: null, max_session_duration: 3600, permissions_boundary: null, created_at: at,
-  });
-  call.ctx.iam.attach('arn:aws:iam::aws:policy/AdministratorAccess', accountId, 'role', roleName, 0);
+  addAccessRole(call.ctx.iam, accountId, roleName, org.management_account, at);
   orgs.insertCreateStatus({ request_id: requestId, org_id: org.org_id, account_name: name, account_id: accountId, state: 'SUCCEEDED', failure: null, requested_at: at, completed_at: at });
   return { CreateAccountStatus: createStatusOut(orgs.createStatus(requestId)!) };
 }
