@@ -218,7 +218,11 @@ describe('guardrails on real calls (db/fixtures/organization-guardrails.yaml)', 
     const r = result.EvaluationResults![0]!;
     assert.equal(r.EvalDecision, 'explicitDeny');
     assert.deepEqual(r.OrganizationsDecisionDetail, { AllowedByOrganizations: false });
-    const inRegion = await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: `arn:aws:iam::${DEV}:user/dev-admin`, ActionNames: ['s3:ListAllMyBuckets'] }));
+    // The simulator evaluates only the context it is given: without aws:RequestedRegion, StringNotEquals matches.
+    const inRegion = await iam.send(new SimulatePrincipalPolicyCommand({
+      PolicySourceArn: `arn:aws:iam::${DEV}:user/dev-admin`, ActionNames: ['s3:ListAllMyBuckets'],
+      ContextEntries: [{ ContextKeyName: 'aws:RequestedRegion', ContextKeyType: 'string', ContextKeyValues: ['us-east-1'] }],
+    }));
     assert.deepEqual(inRegion.EvaluationResults![0]!.OrganizationsDecisionDetail, { AllowedByOrganizations: true });
   });
 });

@@ -121,6 +121,11 @@ interface Simulation {
   boundary?: SourcedPolicy;
   resourcePolicy?: SourcedPolicy;
   resourceOwner: string;
+  /**
+   * SimulatePrincipalPolicy: the SCPs of the simulated principal's account (a member account of an organization). AWS's
+   * simulator evaluates SCPs, not RCPs (IAM User Guide, "Testing IAM policies with the IAM policy simulator").
+   */
+  serviceControlPolicies?: readonly (readonly BoundPolicy[])[];
 }
 
 function runSimulation(call: QueryCall, sim: Simulation): XmlObject {
@@ -147,13 +152,15 @@ function runSimulation(call: QueryCall, sim: Simulation): XmlObject {
         identityPolicies: sim.identity.map((p) => p.bound), permissionsBoundary: sim.boundary?.bound, resourcePolicy: sim.resourcePolicy?.bound,
         // A resource policy given for a KMS action is a key policy: it must allow (itself, or by delegating to IAM).
         resourcePolicyRequired: sim.resourcePolicy !== undefined && action.toLowerCase().startsWith('kms:'),
+        serviceControlPolicies: sim.serviceControlPolicies,
       });
       const evalDecision = decision.allowed ? 'allowed' : decision.reason?.startsWith('explicit') ? 'explicitDeny' : 'implicitDeny';
+      const byOrganizations = decision.reason !== 'explicit-scp' && decision.reason !== 'no-scp';
       const matched: XmlObject[] = decision.statements.map((s) => {
         const source = bySourceId.get(s.source.id);
         const position = source ? statementPositions(source.text)[s.index] : undefined;
         return {
-          SourcePolicyId: source?.id ?? s.source.id, SourcePolicyType: source?.type ?? 'IAM Policy',
+          SourcePolicyId: source?.id ?? s.source.id, SourcePolicyType: source?.type ?? (s.source.kind === 'scp' ? 'Service Control Policy' : 'IAM Policy'),
           StartPosition: position?.start, EndPosition: position?.end,
         };
       });
@@ -166,7 +173,7 @@ function runSimulation(call: QueryCall, sim: Simulation): XmlObject {
       };
       results.push({
         EvalActionName: action, EvalResourceName: resource, EvalDecision: evalDecision, MatchedStatements: matched,
-        MissingContextValues: missing, OrganizationsDecisionDetail: { AllowedByOrganizations: true },
+        MissingContextValues: missing, OrganizationsDecisionDetail: { AllowedByOrganizations: byOrganizations },
         PermissionsBoundaryDecisionDetail: boundaryAllows === undefined ? undefined : { AllowedByPermissionsBoundary: boundaryAllows },
         ResourceSpecificResults: resources.length ? [detail] : undefined,
       });
@@ -239,6 +246,7 @@ export const simulatePrincipalPolicy: QueryHandler = (call) => {
     boundary: boundaryInputs[0] ?? source.boundary,
     resourcePolicy: resourcePolicyOf(call),
     resourceOwner: str(call.input, 'ResourceOwner')?.replace(/^arn:aws:iam::(\d{12}):root$/, '$1') ?? call.caller.principal.accountId,
+    serviceControlPolicies: call.caller.organizations(simulationPrincipal(call, source.arn).accountId)?.serviceControlPolicies,
   });
 };
 
