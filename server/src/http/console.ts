@@ -3,7 +3,8 @@
 // API's authentication (adminRouter mounts consoleRouter after its check).
 import { readFile } from 'node:fs/promises';
 import type { Request, Response, Router } from 'express';
-import { compileStoredPolicy } from '../auth/caller.ts';
+import { compileStoredPolicy, guardrailLookup } from '../auth/caller.ts';
+import { organizationsStore } from '../store/organizations-store.ts';
 import { AdviceError, entityOf, policiesOf } from '../advise/apply.ts';
 import type { ServerContext } from '../context.ts';
 import { uiAsset } from '../paths.ts';
@@ -196,7 +197,29 @@ function consulted(ctx: ServerContext, entry: DecisionEntry): ConsultedPolicy[] 
     const id = `bucket/${bucket}`;
     out.push({ type: 'bucket policy (resource-based)', id, document: b?.policy ?? null, note: b ? (b.policy ? undefined : 'the bucket has no policy') : 'the bucket no longer exists', matched: matchedIn(id) });
   }
+  // The organization's guardrails as they stand now: the SCPs of the caller's account, the RCPs of the resource's.
+  const { scps, rcps } = guardrailsOfEntry(ctx, entry);
+  const orgs = organizationsStore(ctx.db);
+  const seen = new Set<string>();
+  for (const [type, levels] of [['service control policy', scps], ['resource control policy', rcps]] as const) {
+    for (const bound of (levels ?? []).flat()) {
+      if (seen.has(bound.source.id)) continue;
+      seen.add(bound.source.id);
+      out.push({ type, id: bound.source.id, document: orgs.policy(bound.source.id)?.content ?? null, matched: matchedIn(bound.source.id) });
+    }
+  }
   return out;
+}
+
+/** The SCP levels of a logged decision's principal and the RCP levels of its resource, from the current organization. */
+function guardrailsOfEntry(ctx: ServerContext, entry: DecisionEntry): { scps?: BoundPolicy[][]; rcps?: BoundPolicy[][] } {
+  const lookup = guardrailLookup(ctx.iam);
+  const principalAccount = accountOfArn(entry.principal);
+  const resourceAccount = entry.context['aws:resourceaccount']?.[0] ?? accountOfArn(entry.resource) ?? bucketOwner(ctx, entry.resource);
+  return {
+    scps: principalAccount ? lookup(principalAccount)?.serviceControlPolicies : undefined,
+    rcps: resourceAccount ? lookup(resourceAccount)?.resourceControlPolicies : undefined,
+  };
 }
 
 /** Trust-policy actions of AssumeRole: the role itself, and the tags and source identity a caller passes. */
@@ -320,10 +343,24 @@ export function consoleRouter(ctx: ServerContext, express: ExpressModule): Route
       throw error;
     }
     const isAssume = entry.action.toLowerCase().startsWith('sts:assumerole');
+    // SCPs and RCPs as they stand, with the edited one in place of its stored text.
+    const guardrails = guardrailsOfEntry(ctx, entry);
+    try {
+      const replace = (levels: BoundPolicy[][] | undefined, kind: 'scp' | 'rcp'): BoundPolicy[][] | undefined => levels?.map((level) => level.map((bound) => {
+        if (bound.source.id !== policyId || edited === undefined) return bound;
+        return { source: bound.source, policy: parsePolicy(edited, kind) };
+      }));
+      guardrails.scps = replace(guardrails.scps, 'scp');
+      guardrails.rcps = replace(guardrails.rcps, 'rcp');
+    } catch (error) {
+      if (error instanceof PolicyDocumentError) return bad(res, `the edited policy: ${error.message}`);
+      throw error;
+    }
     const decision: Decision = evaluate({
       principal, action: entry.action, resource: entry.resource,
       resourceAccount: accountOfArn(entry.resource) ?? (bucketOwner(ctx, entry.resource) ?? principal.accountId),
       context: new Map(Object.entries(entry.context)), identityPolicies: identity, permissionsBoundary: boundary, resourcePolicy: resource, resourcePolicyRequired: isAssume,
+      serviceControlPolicies: guardrails.scps, resourceControlPolicies: guardrails.rcps,
     });
     const simulated: DecisionEntry = { ...entry, decision: decision.allowed ? 'allow' : 'deny', reason: decision.reason ?? null,
       statements: decision.statements.map((s) => ({ policy: s.source.id, kind: s.source.kind, versionId: s.source.versionId, sid: s.sid, index: s.index, effect: s.effect })) };
