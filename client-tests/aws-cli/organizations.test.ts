@@ -1,0 +1,94 @@
+// Organizations guardrails with the AWS CLI (db/fixtures/organization-guardrails.yaml): `aws organizations …` reads the
+// tree, the deny-Region SCP and the aws:PrincipalOrgID RCP deny with AWS's texts, the management account is not
+// bound, and in audit mode `iamlocal advise` says that the SCP, not the identity policy, is what denied.
+// AWS references: Organizations User Guide "Service control policies", "Resource control policies", "SCP evaluation";
+// IAM User Guide "Access denied error messages".
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, test } from 'node:test';
+import { startServer, type RunningServer } from '../../server/src/server.ts';
+
+const run = promisify(execFile);
+let server: RunningServer;
+let home: string;
+
+before(async () => {
+  server = await startServer({ port: 0, db: ':memory:', fixtures: ['db/fixtures/organization-guardrails.yaml'] });
+  home = mkdtempSync(join(tmpdir(), 'iamlocal-cli-org-'));
+  const profile = (name: string, key: string, secret: string): string[] => [`[profile ${name}]`, 'region = us-east-1', `aws_access_key_id = ${key}`, `aws_secret_access_key = ${secret}`, ''];
+  writeFileSync(join(home, 'config'), [
+    ...profile('management', 'AKIAORGMANAGEMENT001', 'management-secret'), ...profile('dev', 'AKIAORGMEMBERDEV0001', 'dev-secret'),
+    ...profile('outsider', 'AKIAOUTSIDEACCOUNT01', 'outsider-secret'),
+  ].join('\n'));
+});
+after(async () => {
+  await server.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+async function aws(args: string[], profile: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { PATH: process.env.PATH, HOME: home, AWS_CONFIG_FILE: join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'), AWS_PROFILE: profile, AWS_ENDPOINT_URL: server.url, AWS_MAX_ATTEMPTS: '1', AWS_PAGER: '' };
+  try {
+    const { stdout, stderr } = await run('aws', args, { env, cwd: home });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string };
+    return { code: 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+test('aws organizations: the fixture\'s tree, policies and attachments', async () => {
+  const org = await aws(['organizations', 'describe-organization'], 'management');
+  assert.equal(org.code, 0, org.stderr);
+  assert.equal((JSON.parse(org.stdout) as { Organization: { Id: string } }).Organization.Id, 'o-aa11bb22cc');
+  const roots = JSON.parse((await aws(['organizations', 'list-roots'], 'management')).stdout) as { Roots: Array<{ Id: string; PolicyTypes: Array<{ Type: string }> }> };
+  assert.equal(roots.Roots[0]!.Id, 'r-aa11');
+  assert.deepEqual(roots.Roots[0]!.PolicyTypes.map((t) => t.Type).sort(), ['RESOURCE_CONTROL_POLICY', 'SERVICE_CONTROL_POLICY']);
+  const ous = JSON.parse((await aws(['organizations', 'list-organizational-units-for-parent', '--parent-id', 'r-aa11'], 'management')).stdout) as { OrganizationalUnits: Array<{ Name: string }> };
+  assert.deepEqual(ous.OrganizationalUnits.map((u) => u.Name).sort(), ['Sandbox', 'Workloads']);
+  const accounts = JSON.parse((await aws(['organizations', 'list-accounts'], 'management')).stdout) as { Accounts: Array<{ Id: string }> };
+  assert.deepEqual(accounts.Accounts.map((a) => a.Id).sort(), ['111111111111', '123456789012', '222222222222']);
+  const onRoot = JSON.parse((await aws(['organizations', 'list-policies-for-target', '--target-id', 'r-aa11', '--filter', 'SERVICE_CONTROL_POLICY'], 'management')).stdout) as { Policies: Array<{ Name: string }> };
+  assert.deepEqual(onRoot.Policies.map((p) => p.Name).sort(), ['DenyOutsideUsEast1', 'FullAWSAccess']);
+  // A member account may not manage the organization.
+  const member = await aws(['organizations', 'list-accounts'], 'dev');
+  assert.equal(member.code, 1);
+  assert.match(member.stderr, /An error occurred \(AccessDeniedException\) when calling the ListAccounts operation: You don't have permissions to access this resource\./);
+  const outside = await aws(['organizations', 'describe-organization'], 'outsider');
+  assert.match(outside.stderr, /\(AWSOrganizationsNotInUseException\) when calling the DescribeOrganization operation: Your account is not a member of an organization\./);
+});
+
+test('the SCP and the RCP deny with AWS\'s texts; the management account is unaffected', async () => {
+  const scp = await aws(['s3api', 'list-buckets', '--region', 'eu-west-1'], 'dev');
+  assert.equal(scp.code, 1);
+  assert.match(scp.stderr, /An error occurred \(AccessDenied\) when calling the ListBuckets operation: User: arn:aws:iam::111111111111:user\/dev-admin is not authorized to perform: s3:ListAllMyBuckets on resource: "arn:aws:s3:::\*" with an explicit deny in a service control policy/);
+  assert.equal((await aws(['s3api', 'list-buckets', '--region', 'eu-west-1'], 'management')).code, 0);
+  const rcp = await aws(['s3api', 'get-object', '--bucket', 'dev-shared-111111111111', '--key', 'report.txt', join(home, 'out.txt')], 'outsider');
+  assert.equal(rcp.code, 1);
+  assert.match(rcp.stderr, /User: arn:aws:iam::999999999999:user\/outsider is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::dev-shared-111111111111\/report.txt" with an explicit deny in a resource control policy/);
+  assert.equal((await aws(['s3api', 'get-object', '--bucket', 'management-shared-123456789012', '--key', 'report.txt', join(home, 'out.txt')], 'outsider')).code, 0);
+});
+
+test('audit mode lets a guardrail denial through, and advise says the SCP is what denies', async () => {
+  const admin = async (method: string, path: string): Promise<unknown> => (await fetch(`${server.url}/_iamlocal${path}`, { method })).json();
+  await admin('POST', '/enforce?mode=audit&account=111111111111');
+  try {
+    const listed = await aws(['s3api', 'list-buckets', '--region', 'eu-west-1'], 'dev');
+    assert.equal(listed.code, 0, listed.stderr);
+    await aws(['s3api', 'list-buckets'], 'dev');
+    const advice = await admin('GET', `/advice?principal=${encodeURIComponent('arn:aws:iam::111111111111:user/dev-admin')}`) as {
+      policy: { Statement: Array<{ Action: string[] }> } | null; message?: string; blockedByOrganizations?: Array<{ action: string; reason: string; policies: string[] }>;
+    };
+    assert.deepEqual(advice.blockedByOrganizations?.map((b) => [b.action, b.reason]), [['s3:ListAllMyBuckets', 'explicit-scp']]);
+    assert.equal(advice.blockedByOrganizations![0]!.policies.length, 1);
+    assert.match(advice.message ?? '', /denied by the organization's service control policies \(SCPs\), not by this principal's policies/);
+    // The call made in us-east-1 is advised; the one only the SCP stood in the way of is not counted twice.
+    assert.deepEqual(advice.policy?.Statement.map((s) => s.Action), [['s3:ListAllMyBuckets']]);
+  } finally {
+    await admin('POST', '/enforce?mode=on&account=111111111111');
+  }
+});
