@@ -4,7 +4,7 @@
 // AWS accounts in your organization"; IAM User Guide "Access denied error messages" for the SCP/RCP texts.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { AttachUserPolicyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { AttachUserPolicyCommand, CreateUserCommand, IAMClient, ListOrganizationsFeaturesCommand, PutUserPolicyCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import {
   AttachPolicyCommand, CreateAccountCommand, CreateOrganizationalUnitCommand, CreateOrganizationCommand, CreatePolicyCommand, DeleteOrganizationalUnitCommand,
   DeletePolicyCommand, DescribeAccountCommand, DescribeCreateAccountStatusCommand, DescribeOrganizationCommand, DescribePolicyCommand, DetachPolicyCommand,
@@ -207,6 +207,14 @@ describe('guardrails on real calls (db/fixtures/organization-guardrails.yaml)', 
     await org.send(new DetachPolicyCommand({ PolicyId: 'p-FullAWSAccess', TargetId: 'ou-aa11-workload' }));
     const implicit = await rejection(dev.send(new GetObjectCommand({ Bucket: 'dev-shared-111111111111', Key: 'report.txt' })));
     assert.match(implicit.message, /because no service control policy allows the s3:GetObject action$/);
+  });
+
+  test('IAM ListOrganizationsFeatures: a member account is refused; the management account lacks IAM\'s trusted access', async () => {
+    // IAM API Reference, ListOrganizationsFeatures errors.
+    const member = await rejection(new IAMClient(keys('AKIAORGMEMBERDEV0001', 'dev-secret')).send(new ListOrganizationsFeaturesCommand({})));
+    assert.equal(member.name, 'AccountNotManagementOrDelegatedAdministratorException');
+    const management = await rejection(new IAMClient(keys('AKIAORGMANAGEMENT001', 'management-secret')).send(new ListOrganizationsFeaturesCommand({})));
+    assert.equal(management.name, 'ServiceAccessNotEnabledException');
   });
 
   test('SimulatePrincipalPolicy reports the SCPs in OrganizationsDecisionDetail', async () => {
