@@ -67,6 +67,22 @@ test('the SCP and the RCP deny with AWS\'s texts; the management account is unaf
   assert.equal(scp.code, 1);
   assert.match(scp.stderr, /An error occurred \(AccessDenied\) when calling the ListBuckets operation: User: arn:aws:iam::111111111111:user\/dev-admin is not authorized to perform: s3:ListAllMyBuckets on resource: "arn:aws:s3:::\*" with an explicit deny in a service control policy/);
   assert.equal((await aws(['s3api', 'list-buckets', '--region', 'eu-west-1'], 'management')).code, 0);
+  // The decision log names the SCP statement that decided; the console's why lists the guardrails consulted, and a
+  // replay with the SCP edited to allow shows the request through.
+  const log = await (await fetch(`${server.url}/_iamlocal/decisions?decision=deny&principal=${encodeURIComponent('arn:aws:iam::111111111111:user/dev-admin')}`)).json() as {
+    decisions: Array<{ id: number; reason: string; statements: Array<{ policy: string; kind: string; sid?: string }> }>;
+  };
+  const entry = log.decisions[0]!;
+  assert.equal(entry.reason, 'explicit-scp');
+  assert.deepEqual(entry.statements.map((st) => [st.kind, st.sid]), [['scp', 'DenyAllOutsideUsEast1']]);
+  const why = await (await fetch(`${server.url}/_iamlocal/console/why?id=${entry.id}`)).json() as { consulted: Array<{ type: string; id: string; matched: number[] }>; message: string };
+  assert.deepEqual(why.consulted.filter((c) => c.type === 'service control policy').map((c) => [c.id, c.matched]).sort(), [[entry.statements[0]!.policy, [0]], ['p-FullAWSAccess', []]].sort());
+  assert.match(why.message, /with an explicit deny in a service control policy$/);
+  const allowAll = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+  const replay = await (await fetch(`${server.url}/_iamlocal/console/simulate?id=${entry.id}`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-iamlocal-console': '1' }, body: JSON.stringify({ policyId: entry.statements[0]!.policy, document: allowAll }),
+  })).json() as { decision: string };
+  assert.equal(replay.decision, 'allow', JSON.stringify(replay));
   const rcp = await aws(['s3api', 'get-object', '--bucket', 'dev-shared-111111111111', '--key', 'report.txt', join(home, 'out.txt')], 'outsider');
   assert.equal(rcp.code, 1);
   assert.match(rcp.stderr, /User: arn:aws:iam::999999999999:user\/outsider is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::dev-shared-111111111111\/report.txt" with an explicit deny in a resource control policy/);
