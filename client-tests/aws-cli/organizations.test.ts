@@ -45,21 +45,13 @@ test('aws organizations: the fixture\'s tree, policies and attachments', async (
   const org = await aws(['organizations', 'describe-organization'], 'management');
   assert.equal(org.code, 0, org.stderr);
   assert.equal((JSON.parse(org.stdout) as { Organization: { Id: string } }).Organization.Id, 'o-aa11bb22cc');
-  const roots = JSON.parse((await aws(['organizations', 'list-roots'], 'management')).stdout) as { Roots: Array<{ Id: string; PolicyTypes: Array<{ Type: string }> }> };
-  assert.equal(roots.Roots[0]!.Id, 'r-aa11');
-  assert.deepEqual(roots.Roots[0]!.PolicyTypes.map((t) => t.Type).sort(), ['RESOURCE_CONTROL_POLICY', 'SERVICE_CONTROL_POLICY']);
-  const ous = JSON.parse((await aws(['organizations', 'list-organizational-units-for-parent', '--parent-id', 'r-aa11'], 'management')).stdout) as { OrganizationalUnits: Array<{ Name: string }> };
-  assert.deepEqual(ous.OrganizationalUnits.map((u) => u.Name).sort(), ['Sandbox', 'Workloads']);
-  const accounts = JSON.parse((await aws(['organizations', 'list-accounts'], 'management')).stdout) as { Accounts: Array<{ Id: string }> };
-  assert.deepEqual(accounts.Accounts.map((a) => a.Id).sort(), ['111111111111', '123456789012', '222222222222']);
+  // (The tree's listings are checked with boto3 and SDK v3; the CLI's calls cost a Python start each.)
   const onRoot = JSON.parse((await aws(['organizations', 'list-policies-for-target', '--target-id', 'r-aa11', '--filter', 'SERVICE_CONTROL_POLICY'], 'management')).stdout) as { Policies: Array<{ Name: string }> };
   assert.deepEqual(onRoot.Policies.map((p) => p.Name).sort(), ['DenyOutsideUsEast1', 'FullAWSAccess']);
   // A member account may not manage the organization.
   const member = await aws(['organizations', 'list-accounts'], 'dev');
   assert.equal(member.code, 1);
   assert.match(member.stderr, /An error occurred \(AccessDeniedException\) when calling the ListAccounts operation: You don't have permissions to access this resource\./);
-  const outside = await aws(['organizations', 'describe-organization'], 'outsider');
-  assert.match(outside.stderr, /\(AWSOrganizationsNotInUseException\) when calling the DescribeOrganization operation: Your account is not a member of an organization\./);
 });
 
 test('the SCP and the RCP deny with AWS\'s texts; the management account is unaffected', async () => {
