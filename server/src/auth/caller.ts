@@ -270,9 +270,13 @@ const accountPrincipal = (p: CallerPrincipal): boolean => p.kind !== 'anonymous'
  * aws:ResourceOrgPaths), added once to the request's context: every evaluation of one request shares its resource.
  */
 function addResourceKeys(context: RequestContext, resourceAccount: string, caller: Caller): void {
-  if (context.has('aws:resourceaccount') || !/^\d{12}$/.test(resourceAccount)) return;
-  context.set('aws:resourceaccount', [resourceAccount]);
-  const org = caller.organizations(resourceAccount);
+  if (!context.has('aws:resourceaccount')) {
+    if (!/^\d{12}$/.test(resourceAccount)) return;
+    context.set('aws:resourceaccount', [resourceAccount]);
+  }
+  // The account a service set (KMS: the key's), or the one just set; the organization keys follow it.
+  if (context.has('aws:resourceorgid')) return;
+  const org = caller.organizations(context.get('aws:resourceaccount')![0] ?? '');
   if (org) {
     context.set('aws:resourceorgid', [org.orgId]);
     context.set('aws:resourceorgpaths', [org.orgPath]);
