@@ -12,7 +12,7 @@ import {
   ListParentsCommand, ListPoliciesCommand, ListPoliciesForTargetCommand, ListRootsCommand, ListTargetsForPolicyCommand, MoveAccountCommand, OrganizationsClient,
   UpdatePolicyCommand,
 } from '@aws-sdk/client-organizations';
-import { GetObjectCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { startIamlocal, type Iamlocal } from '../../server/src/in-process.ts';
 import { rejection } from './support.ts';
@@ -191,6 +191,23 @@ describe('guardrails on real calls (db/fixtures/organization-guardrails.yaml)', 
     const management = await s3('AKIAORGMANAGEMENT001', 'management-secret').send(new GetObjectCommand({ Bucket: 'sandbox-org-wide-222222222222', Key: 'notes.txt' }));
     assert.equal(await management.Body!.transformToString(), 'org-wide data');
     assert.equal((await rejection(s3('AKIAOUTSIDEACCOUNT01', 'outsider-secret').send(new GetObjectCommand({ Bucket: 'sandbox-org-wide-222222222222', Key: 'notes.txt' })))).name, 'AccessDenied');
+  });
+
+  test('aws:ResourceOrgID and aws:ResourceAccount: an identity policy keeping a principal inside its organization\'s resources', async () => {
+    const outsider = s3('AKIAOUTSIDEACCOUNT01', 'outsider-secret');
+    await outsider.send(new CreateBucketCommand({ Bucket: 'outside-999999999999' }));
+    await outsider.send(new PutObjectCommand({ Bucket: 'outside-999999999999', Key: 'k', Body: 'outside' }));
+    await outsider.send(new PutBucketPolicyCommand({ Bucket: 'outside-999999999999', Policy: JSON.stringify({ Version: '2012-10-17', Statement: [
+      { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${DEV}:root` }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::outside-999999999999/*' }] }) }));
+    const dev = s3('AKIAORGMEMBERDEV0001', 'dev-secret');
+    assert.equal(await (await dev.send(new GetObjectCommand({ Bucket: 'outside-999999999999', Key: 'k' }))).Body!.transformToString(), 'outside');
+    // IAM User Guide, aws:ResourceOrgID: deny access to resources outside the organization.
+    await new IAMClient(keys('AKIAORGMEMBERDEV0001', 'dev-secret')).send(new PutUserPolicyCommand({ UserName: 'dev-admin', PolicyName: 'org-only', PolicyDocument: JSON.stringify({
+      Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 's3:*', Resource: '*', Condition: { StringNotEquals: { 'aws:ResourceOrgID': '${aws:PrincipalOrgID}' } } }],
+    }) }));
+    const denied = await rejection(dev.send(new GetObjectCommand({ Bucket: 'outside-999999999999', Key: 'k' })));
+    assert.match(denied.message, /with an explicit deny in an identity-based policy$/);
+    assert.equal(await (await dev.send(new GetObjectCommand({ Bucket: 'sandbox-org-wide-222222222222', Key: 'notes.txt' }))).Body!.transformToString(), 'org-wide data');
   });
 
   test('an SCP change takes effect on the next request', async () => {
