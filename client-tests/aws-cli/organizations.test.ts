@@ -100,3 +100,20 @@ test('audit mode lets a guardrail denial through, and advise says the SCP is wha
     await admin('POST', '/enforce?mode=on&account=111111111111');
   }
 });
+
+test('a service principal acting for a member account\'s workload carries aws:SourceAccount and aws:SourceOrgID', async () => {
+  // IAM User Guide, aws:SourceOrgID: a trust policy limiting a service to the organization's workloads.
+  const trust = (org: string): unknown => ({ Version: '2012-10-17', Statement: [{
+    Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole',
+    Condition: { StringEquals: { 'aws:SourceOrgID': org, 'aws:SourceAccount': '111111111111' }, Bool: { 'aws:PrincipalIsAWSService': 'true' } },
+  }] });
+  const loaded = await fetch(`${server.url}/_iamlocal/fixtures`, { method: 'POST', body: JSON.stringify({ roles: [
+    { name: 'org-task', account: '111111111111', trustPolicy: trust('o-aa11bb22cc') }, { name: 'other-org-task', account: '111111111111', trustPolicy: trust('o-zz99yy88xx') },
+  ] }) });
+  assert.equal(loaded.status, 200, await loaded.text());
+  const bind = async (role: string): Promise<number> => (await fetch(`${server.url}/_iamlocal/credential-bindings`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: `arn:aws:iam::111111111111:role/${role}`, kind: 'ecs' }),
+  })).status;
+  assert.equal(await bind('org-task'), 201);
+  assert.equal(await bind('other-org-task'), 403);
+});

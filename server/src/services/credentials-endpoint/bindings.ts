@@ -248,10 +248,18 @@ export class CredentialBindings {
       ['aws:sourceip', [sourceIp]],
       ['aws:principalservicename', [service]],
       ['sts:rolesessionname', [binding.sessionName]],
+      ['aws:principalisawsservice', ['true']],
+      // The service acts for a workload of the role's account: the confused-deputy keys (IAM User Guide, aws:SourceAccount, aws:SourceOrgID).
+      ['aws:sourceaccount', [role.account_id]],
       // Not AWS keys: how these credentials were obtained, for the decision log.
       ['iamlocal:credentialsource', [binding.kind]],
       ['iamlocal:launchedby', [binding.launchedBy]],
     ]);
+    const org = caller.organizations(role.account_id);
+    if (org) {
+      context.set('aws:sourceorgid', [org.orgId]);
+      context.set('aws:sourceorgpaths', [org.orgPath]);
+    }
     if (binding.sessionTags) {
       for (const [key, value] of Object.entries(binding.sessionTags)) context.set(`aws:requesttag/${key}`, [value]);
       context.set('aws:tagkeys', Object.keys(binding.sessionTags));

@@ -54,6 +54,8 @@ export const isReadOnlyOrganizationsOperation = (operation: string): boolean => 
 
 /** Runs one AWSOrganizationsV20161128 operation for an authenticated caller; the body is the request's JSON text. */
 export function runOrganizations(ctx: ServerContext, caller: Caller, facts: RequestFacts, operation: string, body: string): OrgOutput {
+  // Every Organizations operation is signed: an unsigned request has no account to act for.
+  if (caller.principal.kind === 'anonymous') throw new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400);
   const spec = Object.hasOwn(organizationsModel.operations, operation) ? organizationsModel.operations[operation] : undefined;
   if (!spec) throw new AwsError('UnknownOperationException', '', 400);
   const handler = Object.hasOwn(ORGANIZATIONS_HANDLERS, operation) ? ORGANIZATIONS_HANDLERS[operation] : undefined;
