@@ -54,6 +54,7 @@ const IFX = `${OPS} — …IfExists condition operators`;
 const NULL = `${OPS} — Condition operator to check existence of condition keys`;
 const MULTI = 'Multivalued context keys (ForAllValues / ForAnyValue)';
 const LOGIC = `${OPS} — Creating a condition with multiple keys or values`;
+const CTXK = 'AWS global condition context keys';
 
 const conditionCases: ConditionCase[] = [
   // String
@@ -172,6 +173,24 @@ const conditionCases: ConditionCase[] = [
   { cite: MULTI, op: 'ForAllValues:StringNotEquals', key: 'aws:TagKeys', values: ['secret'], context: ['a', 'b'], expect: true },
   { cite: MULTI, op: 'ForAnyValue:StringNotEquals', key: 'aws:TagKeys', values: ['a'], context: ['a', 'b'], expect: true },
   { cite: MULTI, op: 'ForAllValues:StringEqualsIgnoreCase', key: 'aws:TagKeys', values: ['ENV'], context: ['env'], expect: true },
+  // AWS global condition context keys — aws:PrincipalOrgPaths / aws:ResourceOrgPaths: multivalued, each value an
+  // organization path "o-id/r-id/ou-id/…/"; the page's example uses ForAnyValue:StringLike with a trailing wildcard.
+  { cite: `${MULTI}: aws:PrincipalOrgPaths — a child OU matches the parent's path with *`, op: 'ForAnyValue:StringLike', key: 'aws:PrincipalOrgPaths', values: ['o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*'], context: ['o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ou-ab12-22222222/'], expect: true },
+  { cite: `${MULTI}: aws:PrincipalOrgPaths — the OU itself matches its path with *`, op: 'ForAnyValue:StringLike', key: 'aws:PrincipalOrgPaths', values: ['o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*'], context: ['o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/'], expect: true },
+  { cite: `${MULTI}: aws:PrincipalOrgPaths — a sibling OU does not match`, op: 'ForAnyValue:StringLike', key: 'aws:PrincipalOrgPaths', values: ['o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*'], context: ['o-a1b2c3d4e5/r-ab12/ou-ab12-33333333/'], expect: false },
+  { cite: `${MULTI}: aws:PrincipalOrgPaths — any one of several paths matching is enough`, op: 'ForAnyValue:StringLike', key: 'aws:PrincipalOrgPaths', values: ['o-a1b2c3d4e5/*/ou-ab12-11111111/*'], context: ['o-a1b2c3d4e5/r-ab12/ou-ab12-33333333/', 'o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/'], expect: true },
+  { cite: `${MULTI}: aws:PrincipalOrgPaths — ForAllValues needs every path to match`, op: 'ForAllValues:StringLike', key: 'aws:PrincipalOrgPaths', values: ['o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*'], context: ['o-a1b2c3d4e5/r-ab12/ou-ab12-33333333/', 'o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/'], expect: false },
+  { cite: `${MULTI}: aws:PrincipalOrgPaths — absent (caller outside any organization) fails ForAnyValue`, op: 'ForAnyValue:StringLike', key: 'aws:PrincipalOrgPaths', values: ['o-a1b2c3d4e5/*'], expect: false },
+  { cite: `${MULTI}: aws:PrincipalOrgPaths — ? matches one character of an id`, op: 'ForAnyValue:StringLike', key: 'aws:PrincipalOrgPaths', values: ['o-a1b2c3d4e5/r-ab1?/*'], context: ['o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/'], expect: true },
+  { cite: `${MULTI}: aws:PrincipalOrgPaths — StringLike is case-sensitive`, op: 'ForAnyValue:StringLike', key: 'aws:PrincipalOrgPaths', values: ['O-A1B2C3D4E5/*'], context: ['o-a1b2c3d4e5/r-ab12/'], expect: false },
+  { cite: `${MULTI}: aws:PrincipalOrgPaths — StringEquals needs the exact path, trailing slash included`, op: 'ForAnyValue:StringEquals', key: 'aws:PrincipalOrgPaths', values: ['o-a1b2c3d4e5/r-ab12/ou-ab12-11111111'], context: ['o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/'], expect: false },
+  { cite: `${MULTI}: aws:ResourceOrgPaths — ForAnyValue:StringLike over the resource's paths`, op: 'ForAnyValue:StringLike', key: 'aws:ResourceOrgPaths', values: ['o-a1b2c3d4e5/r-ab12/ou-ab12-22222222/*'], context: ['o-a1b2c3d4e5/r-ab12/ou-ab12-22222222/'], expect: true },
+  { cite: `${MULTI}: aws:ResourceOrgPaths — ForAnyValue:StringNotLike holds when some path is outside`, op: 'ForAnyValue:StringNotLike', key: 'aws:ResourceOrgPaths', values: ['o-a1b2c3d4e5/r-ab12/ou-ab12-22222222/*'], context: ['o-a1b2c3d4e5/r-ab12/ou-ab12-33333333/'], expect: true },
+  { cite: `${CTXK}: aws:PrincipalIsAWSService is a Bool`, op: 'Bool', key: 'aws:PrincipalIsAWSService', values: 'true', context: 'true', expect: true },
+  { cite: `${CTXK}: aws:PrincipalIsAWSService false for IAM principals`, op: 'Bool', key: 'aws:PrincipalIsAWSService', values: 'true', context: 'false', expect: false },
+  { cite: `${CTXK}: aws:PrincipalIsAWSService — BoolIfExists holds when the key is absent (anonymous request)`, op: 'BoolIfExists', key: 'aws:PrincipalIsAWSService', values: 'false', expect: true },
+  { cite: `${CTXK}: aws:PrincipalOrgID — StringNotEqualsIfExists holds when absent`, op: 'StringNotEqualsIfExists', key: 'aws:PrincipalOrgID', values: 'o-a1b2c3d4e5', expect: true },
+  { cite: `${CTXK}: aws:PrincipalOrgID — StringNotEqualsIfExists false for the organization's own principals`, op: 'StringNotEqualsIfExists', key: 'aws:PrincipalOrgID', values: 'o-a1b2c3d4e5', context: 'o-a1b2c3d4e5', expect: false },
   // Logic
   { cite: `${LOGIC}: several values for one key are ORed`, op: 'StringEquals', values: ['a', 'b', 'c'], context: 'c', expect: true },
   { cite: `${LOGIC}: a multi-valued context key matches when any value matches (single-valued operator)`, op: 'StringEquals', values: 'b', context: ['a', 'b'], expect: true },
@@ -506,20 +525,47 @@ describe('write-time validation of values', () => {
 // ---- AWS Organizations: service control policies (SCPs) and resource control policies (RCPs) ----
 // Sources: Organizations User Guide — "SCP evaluation" (orgs_manage_policies_scps_evaluation), "Service control
 // policies (SCPs)" (orgs_manage_policies_scps), "SCP syntax", "Resource control policies (RCPs)"
-// (orgs_manage_policies_rcps), "RCP evaluation", "RCP syntax"; IAM User Guide — "Policy evaluation logic" /
-// "Determining whether a request is allowed or denied within an account" (the flow chart), "Troubleshoot access denied
-// error messages" (troubleshoot_access-denied).
+// (orgs_manage_policies_rcps), "RCP evaluation", "RCP syntax", "Example SCPs", "Resource control policy examples";
+// IAM User Guide — "Policy evaluation logic" / "How AWS enforcement code logic evaluates requests to allow or deny
+// access" (reference_policies_evaluation-logic_policy-eval-denyallow), "Troubleshoot access denied error messages"
+// (troubleshoot_access-denied), "AWS global condition context keys".
 
 function orgCases(): EvalCase[] {
   const SCPE = 'Organizations UG, SCP evaluation';
   const SCPS = 'Organizations UG, Service control policies (SCPs)';
   const RCPE = 'Organizations UG, RCP evaluation';
   const RCPS = 'Organizations UG, Resource control policies (RCPs)';
-  const FLOW = `${EVAL}: Determining whether a request is allowed or denied within an account (flow chart)`;
+  // "How AWS enforcement code logic evaluates requests to allow or deny access": Deny evaluation (every policy type,
+  // SCPs and RCPs included), then "AWS Organizations RCPs" (no applicable Allow → Deny), then "AWS Organizations SCPs"
+  // (likewise), then resource-based, identity-based, permissions boundaries, session policies.
+  const FLOW = `${EVAL}: How AWS enforcement code logic evaluates requests (Deny evaluation → RCPs → SCPs → …)`;
   const FULL = [allow()]; // FullAWSAccess, attached to the root, every OU and every account by default
   const RCP_FULL = [rAllow('*')]; // RCPFullAWSAccess
   const scpFull = (levels = 3): object[][][] => Array.from({ length: levels }, () => [FULL]);
   const rcpFull = (levels = 3): object[][][] => Array.from({ length: levels }, () => [RCP_FULL]);
+  const SCPX = 'Organizations UG, Example service control policies';
+  const SCPSYN = 'Organizations UG, SCP syntax';
+  const RCPX = 'Organizations UG, Resource control policy examples';
+  const ORG = 'o-a1b2c3d4e5';
+  const ADMIN: CallerPrincipal = { kind: 'assumed-role', accountId: A, arn: `arn:aws:sts::${A}:assumed-role/admin/s`, roleArn: `arn:aws:iam::${A}:role/admin` };
+  const FED: CallerPrincipal = { kind: 'federated-user', accountId: A, arn: `arn:aws:sts::${A}:federated-user/carol` };
+  const IDP: CallerPrincipal = { kind: 'identity-provider', accountId: A, arn: 'accounts.google.com', federated: 'accounts.google.com' };
+  const ANON: CallerPrincipal = { kind: 'anonymous', accountId: '', arn: 'anonymous' };
+  const REGION_DENY = {
+    Sid: 'DenyAllOutsideEU', Effect: 'Deny',
+    NotAction: ['a4b:*', 'budgets:*', 'ce:*', 'chime:*', 'cloudfront:*', 'cur:*', 'globalaccelerator:*', 'health:*', 'iam:*', 'importexport:*', 'mobileanalytics:*', 'organizations:*', 'route53:*', 'route53domains:*', 'shield:*', 'sts:*', 'support:*', 'trustedadvisor:*', 'waf:*', 'wellarchitected:*'],
+    Resource: '*',
+    Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-central-1', 'eu-west-1'] }, ArnNotLike: { 'aws:PrincipalARN': ['arn:aws:iam::*:role/admin'] } },
+  };
+  const PERIMETER = {
+    Sid: 'EnforceOrgIdentities', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*',
+    Condition: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': ORG }, BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } },
+  };
+  // Customer RCPs must name services ("*" alone is refused): every service this corpus touches, supported or not.
+  const RCP_DENY_ALL = {
+    Effect: 'Deny', Principal: '*', Resource: '*',
+    Action: ['s3:*', 'sts:*', 'kms:*', 'sqs:*', 'secretsmanager:*', 'dynamodb:*', 'logs:*', 'cognito-idp:*', 'ec2:*', 'iam:*', 'lambda:*', 'sns:*'],
+  };
   const slr: CallerPrincipal = {
     kind: 'assumed-role', accountId: A, arn: `arn:aws:sts::${A}:assumed-role/AWSServiceRoleForSupport/s`, roleArn: `arn:aws:iam::${A}:role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport`,
   };
@@ -568,16 +614,90 @@ function orgCases(): EvalCase[] {
     { cite: `${RCPE}: a Deny RCP at the account denies`, identity: [[allow()]], rcp: [[RCP_FULL], [RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*' }]]], expect: 'explicit-rcp' },
     { cite: `${RCPE}: a level without an Allow implicitly denies`, identity: [[allow()]], rcp: [[RCP_FULL], []], expect: 'no-rcp' },
     // "List of AWS services that support RCPs": RCPs do not apply to other services' actions.
-    { cite: `${RCPS}: RCPs are ignored for services that do not support them`, action: 'ec2:RunInstances', resource: '*', identity: [[allow()]], rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: '*', Resource: '*' }]]], expect: true },
+    { cite: `${RCPS}: RCPs are ignored for services that do not support them`, action: 'ec2:RunInstances', resource: '*', identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: true },
     { cite: `${RCPS}: RCPs apply to cross-account requests`, principal: OTHER_USER, identity: [[allow()]], resourcePolicy: [rAllow({ AWS: OTHER_USER.arn })], rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*' }]]], expect: 'explicit-rcp' },
     { cite: `${RCPS}: RCPs apply to anonymous requests`, principal: { kind: 'anonymous', accountId: '', arn: 'anonymous' }, identity: [], resourcePolicy: [rAllow('*', 's3:GetObject')], rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: '*' }]]], expect: 'explicit-rcp' },
-    { cite: `${RCPS}: RCPs do not restrict service-linked roles`, principal: slr, identity: [[allow()]], rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: '*', Resource: '*' }]]], expect: true },
+    { cite: `${RCPS}: RCPs do not restrict service-linked roles`, principal: slr, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: true },
+
+    // SCP examples, "Deny access to AWS based on the requested AWS Region" (Organizations UG, Example SCPs — general):
+    // Deny NotAction [global services] when aws:RequestedRegion is not an allowed one, sparing an admin role by ARN.
+    { cite: `${SCPX}: region deny — a regional action outside the allowed Regions is denied`, identity: [[allow()]], context: { 'aws:requestedregion': 'us-east-1' }, scp: [[FULL, [REGION_DENY]]], expect: 'explicit-scp' },
+    { cite: `${SCPX}: region deny — inside an allowed Region`, identity: [[allow()]], context: { 'aws:requestedregion': 'eu-west-1' }, scp: [[FULL, [REGION_DENY]]], expect: true },
+    { cite: `${SCPX}: region deny — global services in NotAction are exempt (iam)`, action: 'iam:CreateUser', resource: `arn:aws:iam::${A}:user/u`, identity: [[allow()]], context: { 'aws:requestedregion': 'us-east-1' }, scp: [[FULL, [REGION_DENY]]], expect: true },
+    { cite: `${SCPX}: region deny — global services in NotAction are exempt (sts)`, action: 'sts:GetCallerIdentity', resource: '*', identity: [[allow()]], context: { 'aws:requestedregion': 'us-east-1' }, scp: [[FULL, [REGION_DENY]]], expect: true },
+    { cite: `${SCPX}: region deny — the exempted admin role (ArnNotLike aws:PrincipalARN) is spared`, principal: ADMIN, identity: [[allow()]], context: { 'aws:requestedregion': 'us-east-1', 'aws:principalarn': ADMIN.roleArn! }, scp: [[FULL, [REGION_DENY]]], expect: true },
+    { cite: `${SCPX}: region deny — another role is not`, principal: SESSION, identity: [[allow()]], context: { 'aws:requestedregion': 'us-east-1', 'aws:principalarn': SESSION.roleArn! }, scp: [[FULL, [REGION_DENY]]], expect: 'explicit-scp' },
+    { cite: `${SCPX}: region deny at the OU level applies to every account below`, identity: [[allow()]], context: { 'aws:requestedregion': 'ap-south-1' }, scp: [[FULL], [FULL, [REGION_DENY]], [FULL]], expect: 'explicit-scp' },
+    // "Prevent member accounts from leaving the organization" / "Require MFA" examples.
+    { cite: `${SCPX}: deny organizations:LeaveOrganization`, action: 'organizations:LeaveOrganization', resource: '*', principal: ROOT, identity: [], scp: [[FULL, [denyS('organizations:LeaveOrganization')]]], expect: 'explicit-scp' },
+    { cite: `${SCPX}: deny without MFA (BoolIfExists aws:MultiFactorAuthPresent false) — no MFA`, action: 'ec2:StopInstances', resource: '*', identity: [[allow()]], context: { 'aws:multifactorauthpresent': 'false' }, scp: [[FULL, [denyS(['ec2:StopInstances', 'ec2:TerminateInstances'], '*', { Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } } })]]], expect: 'explicit-scp' },
+    { cite: `${SCPX}: deny without MFA — with MFA`, action: 'ec2:StopInstances', resource: '*', identity: [[allow()]], context: { 'aws:multifactorauthpresent': 'true' }, scp: [[FULL, [denyS(['ec2:StopInstances', 'ec2:TerminateInstances'], '*', { Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } } })]]], expect: true },
+    { cite: `${SCPX}: protect a role from changes unless made by an admin (ArnNotLike aws:PrincipalARN)`, action: 'iam:DeleteRole', resource: `arn:aws:iam::${A}:role/protected`, identity: [[allow()]], context: { 'aws:principalarn': USER.arn }, scp: [[FULL, [denyS('iam:DeleteRole', `arn:aws:iam::*:role/protected`, { Condition: { ArnNotLike: { 'aws:PrincipalARN': 'arn:aws:iam::*:role/admin' } } })]]], expect: 'explicit-scp' },
+    // SCP syntax (full IAM policy language): Allow statements may use NotAction, Resource ARNs and conditions.
+    { cite: `${SCPSYN}: an Allow with NotAction allows everything else`, identity: [[allow()]], scp: [[FULL], [[{ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }]]], expect: true },
+    { cite: `${SCPSYN}: an Allow with NotAction leaves the listed actions without an Allow`, action: 'iam:CreateUser', resource: `arn:aws:iam::${A}:user/u`, identity: [[allow()]], scp: [[FULL], [[{ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }]]], expect: 'no-scp' },
+    { cite: `${SCPSYN}: an Allow scoped to a bucket's objects`, identity: [[allow()]], scp: [[FULL], [[allow('s3:*', 'arn:aws:s3:::b/*')]]], expect: true },
+    { cite: `${SCPSYN}: an Allow scoped to another bucket does not allow`, identity: [[allow()]], scp: [[FULL], [[allow('s3:*', 'arn:aws:s3:::other/*')]]], expect: 'no-scp' },
+    { cite: `${SCPSYN}: an Allow with a condition that does not hold`, identity: [[allow()]], context: { 'aws:requestedregion': 'eu-west-1' }, scp: [[FULL], [[allow('*', '*', { Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } } })]]], expect: 'no-scp' },
+    { cite: `${SCPSYN}: a Deny with NotResource spares the listed resources`, identity: [[allow()]], scp: [[FULL, [{ Effect: 'Deny', Action: 's3:*', NotResource: 'arn:aws:s3:::b/*' }]]], expect: true },
+    { cite: `${SCPSYN}: a Deny with NotResource denies the others`, resource: 'arn:aws:s3:::other/k', identity: [[allow()]], scp: [[FULL, [{ Effect: 'Deny', Action: 's3:*', NotResource: 'arn:aws:s3:::b/*' }]]], expect: 'explicit-scp' },
+    { cite: `${SCPSYN}: policy variables — deny outside the caller's home prefix`, resource: 'arn:aws:s3:::b/home/bob/k', identity: [[allow()]], context: { 'aws:username': 'alice' }, scp: [[FULL, [{ Effect: 'Deny', Action: 's3:GetObject', NotResource: 'arn:aws:s3:::b/home/${aws:username}/*' }]]], expect: 'explicit-scp' },
+    // Which principals SCPs bind.
+    { cite: `${SCPS}: SCPs restrict federated users of a member account`, principal: FED, identity: [[allow()]], scp: [[FULL, [denyS('s3:*')]]], expect: 'explicit-scp' },
+    { cite: `${SCPS}: the member account's SCPs limit sts:AssumeRole even when the trust policy names the caller`, action: 'sts:AssumeRole', resource: `arn:aws:iam::${A}:role/app`, required: true, resourceKind: 'trust', identity: [], resourcePolicy: [rAllow({ AWS: USER.arn }, 'sts:AssumeRole')], scp: [[FULL, [denyS('sts:AssumeRole')]]], expect: 'explicit-scp' },
+    { cite: `${SCPS}: no levels given (management account, or no organization) — SCPs play no part`, identity: [[allow()]], scp: [], expect: true },
+    { cite: `${SCPS}: SCPs do not bind web-identity/SAML callers of AssumeRoleWith* (they have no account to bind)`, principal: IDP, action: 'sts:AssumeRoleWithWebIdentity', resource: `arn:aws:iam::${A}:role/web`, required: true, resourceKind: 'trust', identity: [], resourcePolicy: [rAllow({ Federated: IDP.federated }, 'sts:AssumeRoleWithWebIdentity')], scp: [[FULL, [denyS('*')]]], expect: true },
+    // Flow chart: every explicit deny is evaluated before any Allow; a deny wins over the guardrails' missing Allow.
+    { cite: `${FLOW}: an explicit identity deny is named before an SCP level's missing Allow`, identity: [[allow(), denyS('s3:GetObject')]], scp: [[[allow('ec2:*')]]], expect: 'explicit-identity' },
+    { cite: `${FLOW}: an explicit resource-policy deny is named before an RCP level's missing Allow`, identity: [[allow()]], resourcePolicy: [{ Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: '*' }], rcp: [[]], expect: 'explicit-resource' },
+    { cite: `${FLOW}: the SCP's missing Allow comes before the identity policy's (both implicit)`, identity: [], scp: [[[allow('ec2:*')]]], expect: 'no-scp' },
+    { cite: `${FLOW}: RCPs before SCPs when both lack an Allow`, identity: [[allow()]], scp: [[[allow('ec2:*')]]], rcp: [[]], expect: 'no-rcp' },
+    { cite: `${FLOW}: an SCP deny is named before an RCP's missing Allow (explicit before implicit)`, identity: [[allow()]], scp: [[FULL, [denyS()]]], rcp: [[]], expect: 'explicit-scp' },
+    // Undocumented precedence between explicit denies (see evaluate.ts): RCP, then SCP, then the account's policies.
+    { cite: `${FLOW}: both an RCP and an SCP deny — the RCP is named (choice: the flow chart's order)`, identity: [[allow()]], scp: [[FULL, [denyS()]]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: 'explicit-rcp' },
+    { cite: `${FLOW}: both an SCP and the identity policy deny — the SCP is named (choice)`, identity: [[allow(), denyS()]], scp: [[FULL, [denyS()]]], expect: 'explicit-scp' },
+    { cite: `${FLOW}: an SCP deny wins over a permissions boundary's allow`, identity: [[allow()]], boundary: [allow()], scp: [[FULL, [denyS()]]], expect: 'explicit-scp' },
+    { cite: `${FLOW}: within SCPs and RCPs, a session policy still narrows`, principal: SESSION, identity: [[allow()]], session: [allow('s3:ListBucket')], scp: scpFull(), rcp: rcpFull(), expect: 'no-session' },
+
+    // RCP examples — "Enforce identity perimeter" (Organizations UG, RCP examples; KMS Developer Guide "Resource control
+    // policies in AWS KMS"): Deny unless aws:PrincipalOrgID is the organization's, sparing AWS service principals.
+    { cite: `${RCPX}: identity perimeter — a principal of the organization (other account) with a bucket-policy grant`, principal: OTHER_USER, identity: [[allow()]], resourcePolicy: [rAllow({ AWS: OTHER_USER.arn })], context: { 'aws:principalorgid': ORG, 'aws:principalisawsservice': 'false' }, rcp: [[RCP_FULL, [PERIMETER]]], expect: true },
+    { cite: `${RCPX}: identity perimeter — a principal of another organization is denied`, principal: OTHER_USER, identity: [[allow()]], resourcePolicy: [rAllow({ AWS: OTHER_USER.arn })], context: { 'aws:principalorgid': 'o-other00000', 'aws:principalisawsservice': 'false' }, rcp: [[RCP_FULL, [PERIMETER]]], expect: 'explicit-rcp' },
+    { cite: `${RCPX}: identity perimeter — a principal of an account outside any organization (no aws:PrincipalOrgID) is denied`, principal: OTHER_USER, identity: [[allow()]], resourcePolicy: [rAllow({ AWS: OTHER_USER.arn })], context: { 'aws:principalisawsservice': 'false' }, rcp: [[RCP_FULL, [PERIMETER]]], expect: 'explicit-rcp' },
+    { cite: `${RCPX}: identity perimeter — an AWS service principal is spared (aws:PrincipalIsAWSService true)`, principal: EC2, identity: [], resourcePolicy: [rAllow({ Service: 'ec2.amazonaws.com' }, 's3:GetObject')], context: { 'aws:principalisawsservice': 'true' }, rcp: [[RCP_FULL, [PERIMETER]]], expect: true },
+    { cite: `${RCPX}: identity perimeter — anonymous access through a public bucket policy is denied`, principal: ANON, identity: [], resourcePolicy: [rAllow('*', 's3:GetObject')], context: {}, rcp: [[RCP_FULL, [PERIMETER]]], expect: 'explicit-rcp' },
+    { cite: `${RCPX}: identity perimeter — the resource account's own user is in the organization`, identity: [[allow()]], context: { 'aws:principalorgid': ORG, 'aws:principalisawsservice': 'false' }, rcp: [[RCP_FULL], [RCP_FULL, [PERIMETER]]], expect: true },
+    { cite: `${RCPX}: identity perimeter on s3:* does not cover SQS actions`, action: 'sqs:SendMessage', resource: `arn:aws:sqs:us-east-1:${A}:q`, principal: OTHER_USER, identity: [[allow()]], resourcePolicy: [rAllow({ AWS: OTHER_USER.arn })], context: { 'aws:principalorgid': 'o-other00000' }, rcp: [[RCP_FULL, [PERIMETER]]], expect: true },
+    { cite: `${RCPX}: enforce TLS (Bool aws:SecureTransport false) — plain HTTP is denied`, identity: [[allow()]], context: { 'aws:securetransport': 'false' }, rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: ['s3:*', 'sqs:*'], Resource: '*', Condition: { BoolIfExists: { 'aws:SecureTransport': 'false' } } }]]], expect: 'explicit-rcp' },
+    { cite: `${RCPX}: enforce TLS — HTTPS passes`, identity: [[allow()]], context: { 'aws:securetransport': 'true' }, rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: ['s3:*', 'sqs:*'], Resource: '*', Condition: { BoolIfExists: { 'aws:SecureTransport': 'false' } } }]]], expect: true },
+    { cite: `${RCPX}: an RCP on sts:AssumeRole stops a role being assumed from outside the organization`, principal: OTHER_USER, action: 'sts:AssumeRole', resource: `arn:aws:iam::${A}:role/app`, required: true, resourceKind: 'trust', identity: [[allow()]], resourcePolicy: [rAllow({ AWS: OTHER_USER.arn }, 'sts:AssumeRole')], context: { 'aws:principalorgid': 'o-other00000', 'aws:principalisawsservice': 'false' }, rcp: [[RCP_FULL, [{ ...PERIMETER, Action: 'sts:AssumeRole' }]]], expect: 'explicit-rcp' },
+    { cite: `${RCPX}: an RCP on sts:AssumeRoleWithWebIdentity binds identity-provider callers`, principal: IDP, action: 'sts:AssumeRoleWithWebIdentity', resource: `arn:aws:iam::${A}:role/web`, required: true, resourceKind: 'trust', identity: [], resourcePolicy: [rAllow({ Federated: IDP.federated }, 'sts:AssumeRoleWithWebIdentity')], rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: 'sts:AssumeRoleWithWebIdentity', Resource: '*' }]]], expect: 'explicit-rcp' },
+    { cite: `${RCPS}: RCPs restrict the resource account's own root user`, principal: ROOT, identity: [], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: 'explicit-rcp' },
+    { cite: `${RCPS}: RCPs restrict AWS service principals that the RCP does not exempt`, principal: EC2, identity: [], resourcePolicy: [rAllow({ Service: 'ec2.amazonaws.com' }, 's3:GetObject')], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: 'explicit-rcp' },
+    { cite: `${RCPS}: an RCP scoped to one bucket leaves other buckets alone`, resource: 'arn:aws:s3:::other/k', identity: [[allow()]], rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: 'arn:aws:s3:::b/*' }]]], expect: true },
+    { cite: `${RCPS}: an RCP with NotResource spares the listed resources`, identity: [[allow()]], rcp: [[RCP_FULL, [{ Effect: 'Deny', Principal: '*', Action: 's3:*', NotResource: 'arn:aws:s3:::b/*' }]]], expect: true },
+    { cite: `${RCPS}: RCPs grant nothing cross-account — the bucket policy must still name the caller`, principal: OTHER_USER, identity: [[allow()]], rcp: rcpFull(), expect: 'no-resource' },
+    { cite: `${RCPS}: Resources and entities not restricted by RCPs — kms:RetireGrant (KMS Developer Guide: not effective in an RCP)`, action: 'kms:RetireGrant', resource: `arn:aws:kms:us-east-1:${A}:key/k`, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: true },
+    { cite: `${RCPS}: KMS supports RCPs (kms:Decrypt is denied)`, action: 'kms:Decrypt', resource: `arn:aws:kms:us-east-1:${A}:key/k`, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: 'explicit-rcp' },
+    { cite: `${RCPS}: Secrets Manager supports RCPs`, action: 'secretsmanager:GetSecretValue', resource: `arn:aws:secretsmanager:us-east-1:${A}:secret:s`, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: 'explicit-rcp' },
+    { cite: `${RCPS}: IAM does not support RCPs`, action: 'iam:CreateUser', resource: `arn:aws:iam::${A}:user/u`, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: true },
+    { cite: `${RCPS}: Lambda does not support RCPs`, action: 'lambda:InvokeFunction', resource: `arn:aws:lambda:us-east-1:${A}:function:f`, identity: [[allow()]], rcp: [[]], expect: true },
+    { cite: `${RCPS}: DynamoDB supports RCPs`, action: 'dynamodb:GetItem', resource: `arn:aws:dynamodb:us-east-1:${A}:table/t`, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: 'explicit-rcp' },
+    { cite: `${RCPS}: CloudWatch Logs supports RCPs`, action: 'logs:PutLogEvents', resource: `arn:aws:logs:us-east-1:${A}:log-group:g`, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: 'explicit-rcp' },
+    { cite: `${RCPS}: Cognito user pools support RCPs`, action: 'cognito-idp:AdminGetUser', resource: `arn:aws:cognito-idp:us-east-1:${A}:userpool/p`, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: 'explicit-rcp' },
+    { cite: `${RCPS}: SNS is not on the list`, action: 'sns:Publish', resource: `arn:aws:sns:us-east-1:${A}:t`, identity: [[allow()]], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: true },
+    { cite: `${RCPS}: not restricted — an AWS service assuming a service-linked role (its trust policy)`, principal: EC2, action: 'sts:AssumeRole', resource: slr.roleArn!, required: true, resourceKind: 'trust', identity: [], resourcePolicy: [rAllow({ Service: 'ec2.amazonaws.com' }, 'sts:AssumeRole')], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: true },
+    { cite: `${RCPS}: an AWS service assuming an ordinary role is restricted`, principal: EC2, action: 'sts:AssumeRole', resource: `arn:aws:iam::${A}:role/app`, required: true, resourceKind: 'trust', identity: [], resourcePolicy: [rAllow({ Service: 'ec2.amazonaws.com' }, 'sts:AssumeRole')], rcp: [[RCP_FULL, [RCP_DENY_ALL]]], expect: 'explicit-rcp' },
+    { cite: `${RCPE}: a Deny at any of several levels (OU in the middle)`, identity: [[allow()]], rcp: [[RCP_FULL], [RCP_FULL, [RCP_DENY_ALL]], [RCP_FULL]], expect: 'explicit-rcp' },
   ];
 }
 
 describe('Organizations: deny reasons and their AccessDenied texts', () => {
-  // IAM User Guide, "Troubleshoot access denied error messages": "… because no service control policy allows the
-  // codecommit:ListRespositories action", "… with an explicit deny in a service control policy", and the RCP forms.
+  // IAM User Guide, "Troubleshoot access denied error messages", examples "Access denied due to a service control
+  // policy – implicit denial" ("… because no service control policy allows the codecommit:ListRespositories action"),
+  // "– explicit denial" ("… with an explicit deny in a service control policy") and "Access denied due to a resource
+  // control policy – explicit denial" ("… with an explicit deny in a resource control policy"). AWS gives no implicit
+  // RCP example (RCPFullAWSAccess cannot be detached): the general form "because no type policy allows the action action".
   const cases: [DenyReason, string][] = [
     ['explicit-scp', 'with an explicit deny in a service control policy'],
     ['no-scp', 'because no service control policy allows the s3:GetObject action'],
@@ -592,6 +712,7 @@ describe('Organizations: SCP and RCP documents (CreatePolicy / UpdatePolicy vali
   type Type = 'SERVICE_CONTROL_POLICY' | 'RESOURCE_CONTROL_POLICY';
   const SCP: Type = 'SERVICE_CONTROL_POLICY';
   const RCP: Type = 'RESOURCE_CONTROL_POLICY';
+  const RCP_DENY = { Effect: 'Deny', Principal: '*', Action: '*', Resource: '*' };
   const cases: [string, Type, object[], boolean][] = [
     ['SCP syntax: FullAWSAccess', SCP, [allow()], true],
     ['SCP syntax: a Deny with a condition', SCP, [denyS('*', '*', { Condition: { StringNotEquals: { 'aws:RequestedRegion': ['us-east-1'] } } })], true],
@@ -602,9 +723,49 @@ describe('Organizations: SCP and RCP documents (CreatePolicy / UpdatePolicy vali
     ['RCP syntax: Principal is required', RCP, [denyS('s3:*')], false],
     ['RCP syntax: Principal must be "*"', RCP, [{ Effect: 'Deny', Principal: { AWS: A }, Action: 's3:*', Resource: '*' }], false],
     ['RCP syntax: NotAction is not supported', RCP, [{ Effect: 'Deny', Principal: '*', NotAction: 's3:GetObject', Resource: '*' }], false],
+    // SCP syntax, elements summary: Action, NotAction, Resource, NotResource and Condition with Allow and Deny.
+    ['SCP syntax: an Allow with NotAction', SCP, [{ Effect: 'Allow', NotAction: ['iam:*', 'organizations:*'], Resource: '*' }], true],
+    ['SCP syntax: an Allow with a resource ARN and a condition', SCP, [allow('s3:*', 'arn:aws:s3:::b/*', { Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } } })], true],
+    ['SCP syntax: a Deny with NotResource', SCP, [{ Effect: 'Deny', Action: 's3:*', NotResource: ['arn:aws:s3:::b', 'arn:aws:s3:::b/*'] }], true],
+    ['SCP syntax: the region-deny example (NotAction + StringNotEquals + ArnNotLike)', SCP, [{ Sid: 'DenyAllOutsideEU', Effect: 'Deny', NotAction: ['iam:*', 'sts:*'], Resource: '*', Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1'] }, ArnNotLike: { 'aws:PrincipalARN': ['arn:aws:iam::*:role/admin'] } } }], true],
+    ['SCP syntax: ForAnyValue:StringLike over aws:PrincipalOrgPaths', SCP, [denyS('*', '*', { Condition: { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': ['o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*'] } } })], true],
+    ['SCP syntax: Effect must be Allow or Deny, exactly', SCP, [{ ...denyS(), Effect: 'deny' }], false],
+    ['SCP syntax: a statement needs Action or NotAction', SCP, [{ Effect: 'Deny', Resource: '*' }], false],
+    ['SCP syntax: actions are prefixed by a service', SCP, [denyS('GetObject')], false],
+    ['SCP syntax: Action and NotAction together', SCP, [{ Effect: 'Deny', Action: 's3:*', NotAction: 'iam:*', Resource: '*' }], false],
+    ['SCP syntax: unknown statement element', SCP, [{ ...denyS(), Principals: '*' }], false],
+    ['SCP syntax: unknown condition operator', SCP, [denyS('*', '*', { Condition: { StringEqualsSometimes: { 'aws:RequestedRegion': 'us-east-1' } } })], false],
+    ['SCP syntax: malformed IP address in a condition', SCP, [denyS('*', '*', { Condition: { NotIpAddress: { 'aws:SourceIp': '10.0.0.300/8' } } })], false],
+    ['SCP syntax: Statement IDs must be unique', SCP, [{ ...denyS('s3:*'), Sid: 'One' }, { ...denyS('ec2:*'), Sid: 'One' }], false],
+    ['SCP syntax: Resource must be an ARN or "*"', SCP, [denyS('s3:*', 'my-bucket')], false],
+    ['RCP syntax: the identity-perimeter example (StringNotEqualsIfExists + BoolIfExists)', RCP, [{ Sid: 'EnforceOrgIdentities', Effect: 'Deny', Principal: '*', Action: ['s3:*', 'sqs:*', 'kms:*', 'secretsmanager:*', 'sts:AssumeRole'], Resource: '*', Condition: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' }, BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } } }], true],
+    ['RCP syntax: a Deny with NotResource', RCP, [{ Effect: 'Deny', Principal: '*', Action: 's3:*', NotResource: 'arn:aws:s3:::public/*' }], true],
+    ['RCP syntax: "You cannot use "*" in the Action element of a customer managed RCP"', RCP, [RCP_DENY], false],
+    ['RCP syntax: "*" among other actions is refused too', RCP, [{ ...RCP_DENY, Action: ['s3:*', '*'] }], false],
+    ['RCP syntax: wildcards anywhere in a service\'s action name', RCP, [{ ...RCP_DENY, Action: ['s3:*Object*', 'sts:?ssumeRole'] }], true],
+    ['RCP syntax: Condition in a Deny (the secure-transport example)', RCP, [{ ...RCP_DENY, Action: 's3:*', Condition: { BoolIfExists: { 'aws:SecureTransport': 'false' } } }], true],
+    ['RCP syntax / IAM UG NotPrincipal: RCPs do not support NotPrincipal', RCP, [{ Effect: 'Deny', NotPrincipal: { AWS: `arn:aws:iam::${A}:root` }, Action: 's3:*', Resource: '*' }], false],
+    ['RCP syntax: a statement needs Resource or NotResource', RCP, [{ Effect: 'Deny', Principal: '*', Action: 's3:*' }], false],
+    ['RCP syntax: Principal {"AWS":"*"} is not the "*" the syntax allows (choice: refused)', RCP, [{ ...RCP_DENY, Action: 's3:*', Principal: { AWS: '*' } }], false],
+    ['SCP syntax, unsupported elements: Principal even as {"AWS":"*"}', SCP, [{ ...denyS(), Principal: { AWS: '*' } }], false],
   ];
   for (const [what, type, statements, valid] of cases) {
     test(`${valid ? 'accepted' : 'refused'}: ${what}`, () => assert.equal(organizationPolicyProblem(doc(statements), type), valid ? undefined : MALFORMED));
   }
   test('refused: not JSON', () => assert.equal(organizationPolicyProblem('{', SCP), MALFORMED));
+  test('refused: a JSON array is not a policy', () => assert.equal(organizationPolicyProblem('[]', RCP), MALFORMED));
+  // SCP syntax / RCP syntax, Version element: "Every SCP [RCP] must include a Version element with the value 2012-10-17".
+  test('refused: SCP without Version', () => assert.equal(organizationPolicyProblem(JSON.stringify({ Statement: [allow()] }), SCP), MALFORMED));
+  test('refused: RCP with Version 2008-10-17', () => assert.equal(organizationPolicyProblem(doc([{ ...RCP_DENY, Action: 's3:*' }], '2008-10-17'), RCP), MALFORMED));
+  test('refused: an empty Statement list', () => assert.equal(organizationPolicyProblem(doc([]), SCP), MALFORMED));
+  test('the AWS-managed policies are valid of their type when compiled (FullAWSAccess, RCPFullAWSAccess)', () => {
+    assert.equal(organizationPolicyProblem(doc([allow()]), SCP), undefined);
+    // RCPFullAWSAccess is AWS's own (Allow is reserved to it): it compiles for evaluation but a customer cannot create it.
+    assert.doesNotThrow(() => parsePolicy(doc([rAllow('*')]), 'rcp'));
+    assert.equal(organizationPolicyProblem(doc([rAllow('*')]), RCP), MALFORMED);
+  });
+  test('an SCP compiled for evaluation refuses Principal, an RCP keeps it', () => {
+    assert.throws(() => parsePolicy(doc([{ ...allow(), Principal: '*' }]), 'scp'), PolicyDocumentError);
+    assert.equal(parsePolicy(doc([{ ...RCP_DENY, Action: 's3:*' }]), 'rcp').statements[0]!.principals?.any, true);
+  });
 });

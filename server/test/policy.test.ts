@@ -1,7 +1,10 @@
 // The pure policy engine: parsing with AWS's error texts, and AWS's evaluation logic.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { evaluate, parsePolicy, PolicyDocumentError, validatePolicyDocument, type BoundPolicy, type CallerPrincipal, type RequestContext } from '../src/policy/index.ts';
+import {
+  evaluate, organizationGuardrails, parsePolicy, PolicyDocumentError, uniformUnderPrefix, validatePolicyDocument,
+  type AuthorizationRequest, type BoundPolicy, type CallerPrincipal, type RequestContext,
+} from '../src/policy/index.ts';
 
 const ACCOUNT = '123456789012';
 const session: CallerPrincipal = {
@@ -98,5 +101,51 @@ describe('evaluation', () => {
     const t = trust([{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: session.arn } }]);
     const decision = assumeRole(session, t, [identity([{ Effect: 'Deny', Action: 'sts:AssumeRole', Resource: '*' }])]);
     assert.equal(decision.reason, 'explicit-identity');
+  });
+});
+
+// Organizations guardrails seen on their own (for the simulator's OrganizationsDecisionDetail and for explaining which
+// guardrail blocks); the evaluation rules themselves are pinned case by case in policy-corpus.test.ts.
+describe('organization guardrails', () => {
+  const scp = (statements: object[]): BoundPolicy => ({ source: { id: 'p-scp', kind: 'scp' }, policy: parsePolicy(doc(statements), 'scp') });
+  const rcp = (statements: object[]): BoundPolicy => ({ source: { id: 'p-rcp', kind: 'rcp' }, policy: parsePolicy(doc(statements), 'rcp') });
+  const FULL = scp([{ Effect: 'Allow', Action: '*', Resource: '*' }]);
+  const RCP_FULL = rcp([{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }]);
+  const request = (extra: Partial<AuthorizationRequest>): AuthorizationRequest => ({
+    principal: session, action: 's3:GetObject', resource: 'arn:aws:s3:::b/k', resourceAccount: ACCOUNT, context: ctx(),
+    identityPolicies: [identity([{ Effect: 'Deny', Action: '*', Resource: '*' }])], ...extra,
+  });
+
+  test('each guardrail is judged whatever the identity policies say', () => {
+    const denyS3 = scp([{ Sid: 'NoS3', Effect: 'Deny', Action: 's3:*', Resource: '*' }]);
+    const out = organizationGuardrails(request({ serviceControlPolicies: [[FULL], [FULL, denyS3]], resourceControlPolicies: [[RCP_FULL]] }));
+    assert.equal(out.scp.result, 'explicit-deny');
+    assert.deepEqual(out.scp.statements.map((m) => [m.source.id, m.sid]), [['p-scp', 'NoS3']]);
+    assert.equal(out.rcp.result, 'allowed');
+    // evaluate() names the guardrail's explicit deny before the identity policy's (precedence: see the corpus).
+    assert.equal(evaluate(request({ serviceControlPolicies: [[FULL], [FULL, denyS3]] })).reason, 'explicit-scp');
+  });
+
+  test('an implicit deny names the first level without an Allow', () => {
+    const ec2Only = scp([{ Effect: 'Allow', Action: 'ec2:*', Resource: '*' }]);
+    assert.deepEqual(organizationGuardrails(request({ serviceControlPolicies: [[FULL], [FULL], [ec2Only], []] })).scp, { result: 'implicit-deny', statements: [], level: 2 });
+  });
+
+  test('not applicable: no levels, a service-linked role, or a service without RCP support', () => {
+    assert.equal(organizationGuardrails(request({})).scp.result, 'not-applicable');
+    const slr: CallerPrincipal = { kind: 'assumed-role', accountId: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/AWSServiceRoleForX/s`, roleArn: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/x.amazonaws.com/AWSServiceRoleForX` };
+    assert.equal(organizationGuardrails(request({ principal: slr, serviceControlPolicies: [[]] })).scp.result, 'not-applicable');
+    assert.equal(organizationGuardrails(request({ action: 'ec2:RunInstances', resourceControlPolicies: [[]] })).rcp.result, 'not-applicable');
+    assert.equal(organizationGuardrails(request({ resourceControlPolicies: [[]] })).rcp.result, 'implicit-deny');
+  });
+
+  test('a listing is not evaluated once for a prefix that an SCP or RCP resource pattern splits', () => {
+    const base = { principal: session, action: 's3:GetObject', resourceAccount: ACCOUNT, context: ctx(), identityPolicies: [identity([{ Effect: 'Allow', Action: '*', Resource: '*' }])] };
+    const denySecret = scp([{ Effect: 'Deny', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/secret*' }]);
+    const rcpSecret = rcp([{ Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/secret*' }]);
+    assert.equal(uniformUnderPrefix({ ...base, serviceControlPolicies: [[FULL]] }, 'arn:aws:s3:::b/'), true);
+    assert.equal(uniformUnderPrefix({ ...base, serviceControlPolicies: [[FULL, denySecret]] }, 'arn:aws:s3:::b/'), false);
+    assert.equal(uniformUnderPrefix({ ...base, resourceControlPolicies: [[RCP_FULL, rcpSecret]] }, 'arn:aws:s3:::b/'), false);
+    assert.equal(uniformUnderPrefix({ ...base, serviceControlPolicies: [[FULL, denySecret]] }, 'arn:aws:s3:::b/public/'), true);
   });
 });

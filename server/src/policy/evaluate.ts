@@ -189,11 +189,21 @@ function deny(reason: DenyReason, statements: MatchedStatement[] = []): Decision
 
 /**
  * Service prefixes of the services AWS lists as supporting RCPs (Organizations User Guide, "Resource control policies
- * (RCPs)" — "List of AWS services that support RCPs"). RCPs do not apply to actions of any other service.
+ * (RCPs)" — "List of AWS services that support RCPs", as published in 2026). RCPs do not apply to actions of any other
+ * service (IAM, EC2, Lambda, SNS, … are not on it).
  */
 export const RCP_SERVICES: ReadonlySet<string> = new Set([
-  's3', 'sts', 'kms', 'sqs', 'secretsmanager', 'ecr', 'aoss', 'cognito-idp', 'cognito-identity', 'logs', 'dynamodb',
+  'appstream', 'dsql', 'clouddirectory', 'cloudfront', 'cloudsearch', 'logs', 'networkmonitor', 'cognito-identity', 'cognito-idp',
+  'comprehend', 'comprehendmedical', 'firehose', 'dynamodb', 'dax', 'autoscaling', 'ecr', 'ecr-public', 'gamelift', 'inspector-scan',
+  'kendra', 'kinesisvideo', 'memorydb', 'aoss', 'personalize', 'polly', 's3', 'swf', 'sqs', 'textract', 'timestream-influxdb',
+  'transcribe', 'translate', 'workspaces', 'appconfig', 'autoscaling-plans', 'budgets', 'servicediscovery', 'cloudtrail-data',
+  'codeartifact', 'codebuild', 'codecommit', 'codepipeline', 'compute-optimizer', 'cost-optimization-hub', 'events', 'fms', 'fis',
+  'health', 'rolesanywhere', 'kms', 'opensearch', 'pricing', 'pca-connector-ad', 'resource-groups', 'secretsmanager', 'sts', 'signin',
+  'support', 'transfer', 'notifications', 'wafv2', 'xray',
 ]);
+
+/** Same page, "Resources and entities not restricted by RCPs": "RCPs do not impact the kms:RetireGrant permission". */
+const RCP_EXEMPT_ACTIONS: ReadonlySet<string> = new Set(['kms:retiregrant']);
 
 /** Service-linked roles live under this path (IAM User Guide, "Using service-linked roles"). */
 const SERVICE_LINKED_ROLE = /^arn:[^:]+:iam::\d{12}:role\/aws-service-role\//;
@@ -224,14 +234,17 @@ export function scpsBind(principal: CallerPrincipal): boolean {
 
 /**
  * Whether RCPs can bind this request. Organizations User Guide, "Resource control policies (RCPs)": they apply to the
- * services AWS lists only, to requests from any principal (inside or outside the organization, anonymous ones and AWS
- * service principals included: AWS's own examples exempt service principals with aws:PrincipalIsAWSService), but not to
- * actions taken by service-linked roles.
+ * services AWS lists only, to requests from any principal, "regardless of whether the principals belong to the same
+ * organizations or not. This includes root users" (anonymous callers and AWS service principals too: AWS's own examples
+ * exempt service principals with aws:PrincipalIsAWSService). Not restricted: calls made by service-linked roles, and
+ * "AWS services' ability to assume a service-linked role; that is, the service-linked role's trust policy".
  */
-export function rcpsBind(principal: CallerPrincipal, action: string): boolean {
+export function rcpsBind(principal: CallerPrincipal, action: string, resource = ''): boolean {
   const colon = action.indexOf(':');
   if (colon <= 0 || !RCP_SERVICES.has(action.slice(0, colon).toLowerCase())) return false;
-  return !isServiceLinkedRole(principal);
+  if (RCP_EXEMPT_ACTIONS.has(action.toLowerCase())) return false;
+  if (isServiceLinkedRole(principal)) return false;
+  return !(action.toLowerCase().startsWith('sts:') && SERVICE_LINKED_ROLE.test(resource));
 }
 
 interface LevelScan {
@@ -239,6 +252,8 @@ interface LevelScan {
   allows: MatchedStatement[];
   /** False when some level has no applicable Allow. */
   everyLevelAllows: boolean;
+  /** The first level (0 = the root) without an applicable Allow. */
+  missingLevel?: number;
 }
 
 /**
@@ -248,7 +263,8 @@ interface LevelScan {
  */
 function scanLevels(levels: readonly (readonly BoundPolicy[])[], request: AuthorizationRequest, actionLower: string, memo: EvalMemo): LevelScan {
   const out: LevelScan = { denies: [], allows: [], everyLevelAllows: true };
-  for (const level of levels) {
+  for (let l = 0; l < levels.length; l++) {
+    const level = levels[l]!;
     let levelAllows = false;
     for (const bound of level) {
       for (const st of candidateStatements(bound.policy, actionLower)) {
@@ -262,9 +278,47 @@ function scanLevels(levels: readonly (readonly BoundPolicy[])[], request: Author
         }
       }
     }
-    if (!levelAllows) out.everyLevelAllows = false;
+    if (!levelAllows && out.everyLevelAllows) {
+      out.everyLevelAllows = false;
+      out.missingLevel = l;
+    }
   }
   return out;
+}
+
+/** What one kind of organization policy (SCPs or RCPs) says about a request, on its own. */
+export interface GuardrailOutcome {
+  /** `not-applicable`: no levels given, or AWS's rules exempt the request (service-linked role, service without RCP support, …). */
+  result: 'allowed' | 'explicit-deny' | 'implicit-deny' | 'not-applicable';
+  /** The denying statements for an explicit deny, else the allowing ones. */
+  statements: MatchedStatement[];
+  /** For an implicit deny: the first level (0 = the organization root) where no policy allows. */
+  level?: number;
+}
+
+function outcomeOf(levels: LevelScan | undefined): GuardrailOutcome {
+  if (!levels) return { result: 'not-applicable', statements: [] };
+  if (levels.denies.length) return { result: 'explicit-deny', statements: levels.denies };
+  if (!levels.everyLevelAllows) return { result: 'implicit-deny', statements: [], level: levels.missingLevel };
+  return { result: 'allowed', statements: levels.allows };
+}
+
+function scanGuardrails(request: AuthorizationRequest, actionLower: string, memo: EvalMemo): { scps?: LevelScan; rcps?: LevelScan } {
+  return {
+    rcps: request.resourceControlPolicies?.length && rcpsBind(request.principal, request.action, request.resource)
+      ? scanLevels(request.resourceControlPolicies, request, actionLower, memo) : undefined,
+    scps: request.serviceControlPolicies?.length && scpsBind(request.principal)
+      ? scanLevels(request.serviceControlPolicies, request, actionLower, memo) : undefined,
+  };
+}
+
+/**
+ * The SCPs' and the RCPs' verdicts on a request, each on its own, whatever the other policies say: for the policy
+ * simulator's OrganizationsDecisionDetail and for explaining a denial (which guardrail blocks, and at which level).
+ */
+export function organizationGuardrails(request: AuthorizationRequest): { scp: GuardrailOutcome; rcp: GuardrailOutcome } {
+  const { scps, rcps } = scanGuardrails(request, request.action.toLowerCase(), newEvalMemo());
+  return { scp: outcomeOf(scps), rcp: outcomeOf(rcps) };
 }
 
 function organizationPrincipalApplies(st: CompiledStatement, request: AuthorizationRequest): boolean {
@@ -275,26 +329,22 @@ function organizationPrincipalApplies(st: CompiledStatement, request: Authorizat
 }
 
 /**
- * AWS's policy evaluation logic for one request: explicit denies first, then the resource-based policy, identity
- * policies, the permissions boundary and session policies, combined as documented for same-account and
- * cross-account requests. Pure: everything it needs is in the request.
+ * AWS's policy evaluation logic for one request: explicit denies first (organization policies included), then the
+ * organization guardrails (every RCP and SCP level must allow), then the resource-based policy, identity policies, the
+ * permissions boundary and session policies, combined as documented for same-account and cross-account requests.
+ * Pure: everything it needs is in the request.
  */
 export function evaluate(request: AuthorizationRequest): Decision {
   const actionLower = request.action.toLowerCase();
   const memo = newEvalMemo();
-  // Organization guardrails come first in AWS's flow chart (deny evaluation, then RCPs, then SCPs, then the account's
-  // own policies). Which explicit deny AWS names when several policy types deny is not documented: the guardrails are
-  // named first here (RCP, then SCP, the flow chart's order), since no policy in the account can lift them.
-  const rcps = request.resourceControlPolicies?.length && rcpsBind(request.principal, request.action)
-    ? scanLevels(request.resourceControlPolicies, request, actionLower, memo) : undefined;
+  // Organization guardrails come first in AWS's evaluation order (deny evaluation, then RCPs, then SCPs, then the
+  // account's own policies). Which explicit deny AWS names when several policy types deny is not documented ("AWS
+  // includes only one of those policy types in the error message", Troubleshoot access denied error messages): the
+  // guardrails are named first here (RCP, then SCP, AWS's order), since no policy in the account can lift them.
+  const { rcps, scps } = scanGuardrails(request, actionLower, memo);
   if (rcps?.denies.length) return deny('explicit-rcp', rcps.denies);
-  const scps = request.serviceControlPolicies?.length && scpsBind(request.principal)
-    ? scanLevels(request.serviceControlPolicies, request, actionLower, memo) : undefined;
   if (scps?.denies.length) return deny('explicit-scp', scps.denies);
-  const guarded = guardrails(rcps, scps);
-  if (guarded) return guarded;
-  const decision = evaluateAccount(request, actionLower, memo);
-  return decision;
+  return evaluateAccount(request, actionLower, memo, guardrails(rcps, scps));
 }
 
 /** Implicit denies of the guardrails: a level without an Allow (RCPs before SCPs, as in AWS's flow chart). */
@@ -304,8 +354,11 @@ function guardrails(rcps: LevelScan | undefined, scps: LevelScan | undefined): D
   return null;
 }
 
-/** The account's own policies: identity, resource, boundary and session policies. */
-function evaluateAccount(request: AuthorizationRequest, actionLower: string, memo: EvalMemo): Decision {
+/**
+ * The account's own policies: identity, resource, boundary and session policies. `guarded` is the guardrails' implicit
+ * deny, if any: AWS evaluates every explicit deny first, so it only decides once no policy of the account denies.
+ */
+function evaluateAccount(request: AuthorizationRequest, actionLower: string, memo: EvalMemo, guarded: Decision | null): Decision {
   const identity = scan(request.identityPolicies, actionLower, request.resource, request.context, memo);
   if (identity.denies.length) return deny('explicit-identity', identity.denies);
   const resource = request.resourcePolicy ? scanResourcePolicy(request.resourcePolicy, request, actionLower, memo) : undefined;
@@ -314,6 +367,7 @@ function evaluateAccount(request: AuthorizationRequest, actionLower: string, mem
   if (boundary?.denies.length) return deny('explicit-boundary', boundary.denies);
   const session = request.sessionPolicies?.length ? scan(request.sessionPolicies, actionLower, request.resource, request.context, memo) : undefined;
   if (session?.denies.length) return deny('explicit-session', session.denies);
+  if (guarded) return guarded;
 
   const isRoot = request.principal.kind === 'root';
   const sameAccount = request.principal.accountId === request.resourceAccount;
@@ -351,6 +405,8 @@ export function denyReasonText(reason: DenyReason, action: string): string {
     case 'explicit-scp': return 'with an explicit deny in a service control policy';
     case 'no-scp': return `because no service control policy allows the ${action} action`;
     case 'explicit-rcp': return 'with an explicit deny in a resource control policy';
+    // AWS documents no implicit-deny text for RCPs (RCPFullAWSAccess cannot be detached, so AWS never reaches it): the
+    // form of the other policy types.
     case 'no-rcp': return `because no resource control policy allows the ${action} action`;
   }
 }

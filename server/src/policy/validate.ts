@@ -320,9 +320,10 @@ function checkKind(statements: Statement[], kind: PolicyKind): void {
         break;
       case 'rcp':
         // RCP syntax: Principal is required and may only be "*"; NotPrincipal and NotAction are not supported; Allow
-        // is reserved to the AWS-managed RCPFullAWSAccess, so a customer RCP may only Deny.
+        // is reserved to the AWS-managed RCPFullAWSAccess, so a customer RCP may only Deny; "You cannot use "*" in the
+        // Action element of a customer managed RCP" (the service must be named); Resource or NotResource is required.
         if (s.Principal !== '*' || s.NotPrincipal !== undefined || s.NotAction !== undefined) fail(ORGANIZATION_MALFORMED);
-        if (s.Effect !== 'Deny' || !hasResource) fail(ORGANIZATION_MALFORMED);
+        if (s.Effect !== 'Deny' || !hasResource || list(s.Action).includes('*')) fail(ORGANIZATION_MALFORMED);
         break;
     }
   }
