@@ -1,6 +1,6 @@
 import { authorizeCaller, baseContext, compileStoredPolicy, roleArn, userArn } from '../../auth/caller.ts';
 import { malformedPolicy, noSuchEntity, validationError } from '../../errors.ts';
-import { evaluate, PolicyDocumentError, validatePolicyDocument, type BoundPolicy, type CallerPrincipal, type PolicyKind } from '../../policy/index.ts';
+import { evaluate, organizationGuardrails, PolicyDocumentError, validatePolicyDocument, type BoundPolicy, type CallerPrincipal, type PolicyKind } from '../../policy/index.ts';
 import type { QueryInput } from '../../protocol/query.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { IamStore, PrincipalKind } from '../../store/iam-store.ts';
@@ -147,15 +147,18 @@ function runSimulation(call: QueryCall, sim: Simulation): XmlObject {
   const results: XmlObject[] = [];
   for (const action of actions) {
     for (const resource of resources.length ? resources : ['*']) {
-      const decision = evaluate({
+      const request = {
         principal: sim.principal, action, resource, resourceAccount: sim.resourceOwner, context,
         identityPolicies: sim.identity.map((p) => p.bound), permissionsBoundary: sim.boundary?.bound, resourcePolicy: sim.resourcePolicy?.bound,
         // A resource policy given for a KMS action is a key policy: it must allow (itself, or by delegating to IAM).
         resourcePolicyRequired: sim.resourcePolicy !== undefined && action.toLowerCase().startsWith('kms:'),
         serviceControlPolicies: sim.serviceControlPolicies,
-      });
+      };
+      const decision = evaluate(request);
       const evalDecision = decision.allowed ? 'allowed' : decision.reason?.startsWith('explicit') ? 'explicitDeny' : 'implicitDeny';
-      const byOrganizations = decision.reason !== 'explicit-scp' && decision.reason !== 'no-scp';
+      // The SCPs' own verdict, whatever the account's policies say (an identity Deny does not make the SCPs allow).
+      const scp = organizationGuardrails(request).scp.result;
+      const byOrganizations = scp !== 'explicit-deny' && scp !== 'implicit-deny';
       const matched: XmlObject[] = decision.statements.map((s) => {
         const source = bySourceId.get(s.source.id);
         const position = source ? statementPositions(source.text)[s.index] : undefined;
