@@ -154,6 +154,10 @@ describe('the Organizations API', () => {
     const iam = new IAMClient(local.clientConfig());
     await iam.send(new CreateUserCommand({ UserName: 'reader' }));
     await iam.send(new PutUserPolicyCommand({ UserName: 'reader', PolicyName: 'p', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'organizations:Describe*', Resource: '*' }] }) }));
+    // CreateOrganization needs iam:CreateServiceLinkedRole too (API Reference, CreateOrganization).
+    await iam.send(new PutUserPolicyCommand({ UserName: 'reader', PolicyName: 'create', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'organizations:CreateOrganization', Resource: '*' }] }) }));
+    const dependency = await rejection(orgClient(local.clientConfig({ user: 'reader' })).send(new CreateOrganizationCommand({})));
+    assert.equal(dependency.name, 'AccessDeniedForDependencyException');
     await orgClient().send(new CreateOrganizationCommand({}));
     const denied = await rejection(orgClient(local.clientConfig({ user: 'reader' })).send(new ListRootsCommand({})));
     assert.equal(denied.name, 'AccessDeniedException');

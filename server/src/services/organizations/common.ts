@@ -1,7 +1,7 @@
 import { authorizeCaller, baseContext, type Caller, type RequestFacts } from '../../auth/caller.ts';
 import { decisionSink, type ServerContext } from '../../context.ts';
 import { AwsError } from '../../errors.ts';
-import { denyReasonText } from '../../policy/index.ts';
+import { denyReasonText, type Decision } from '../../policy/index.ts';
 import type { JsonInput } from '../../protocol/json.ts';
 import { organizationsStore, type OrganizationRow, type OrganizationsStore, type OrgPolicyRow, type OrgPolicyType } from '../../store/organizations-store.ts';
 
@@ -124,15 +124,20 @@ export function managementOrg(call: OrgCall): OrganizationRow {
 export function authorize(call: OrgCall, resources: readonly string[], extra: Record<string, string> = {}): void {
   const action = `organizations:${call.operation}`;
   for (const resource of resources) {
-    const context = baseContext(call.caller, call.facts);
-    for (const [k, v] of Object.entries(extra)) context.set(k.toLowerCase(), [v]);
-    const decision = authorizeCaller(call.caller, { action, resource, resourceAccount: call.caller.principal.accountId, context },
-      decisionSink(call.ctx, call.facts.now, call.caller.principal.accountId));
+    const decision = decide(call, action, resource, extra);
     if (!decision.allowed) {
       const why = decision.reason ? ` ${denyReasonText(decision.reason, action)}` : '';
       throw new AwsError('AccessDeniedException', `User: ${call.caller.principal.arn} is not authorized to perform: ${action} on resource: ${resource}${why}`, 400);
     }
   }
+}
+
+/** One authorization of the caller, recorded in the decision log (under audit, a deny is recorded and let through). */
+export function decide(call: OrgCall, action: string, resource: string, extra: Record<string, string> = {}): Decision {
+  const context = baseContext(call.caller, call.facts);
+  for (const [k, v] of Object.entries(extra)) context.set(k.toLowerCase(), [v]);
+  return authorizeCaller(call.caller, { action, resource, resourceAccount: call.caller.principal.accountId, context },
+    decisionSink(call.ctx, call.facts.now, call.caller.principal.accountId));
 }
 
 // ---- Pagination: NextToken is an opaque offset, MaxResults as the model bounds it ----

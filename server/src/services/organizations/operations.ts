@@ -6,7 +6,7 @@ import {
   addAccessRole, defaultPolicyOf, ORG_POLICY_TYPES, type OrganizationRow, type OrgAccountRow, type OrgPolicyRow, type OrgPolicyType, type OrgUnitRow,
 } from '../../store/organizations-store.ts';
 import {
-  accountArn, authorize, constraintViolation, epoch, err, invalidInput, managementOrg, notFound, organizationArn, organizationOf, ouArn, page,
+  accountArn, authorize, constraintViolation, decide, epoch, err, invalidInput, managementOrg, notFound, organizationArn, organizationOf, ouArn, page,
   policyArn, randomId, req, rootArn, store, str, targetArn, type OrgCall, type OrgHandler, type OrgOutput,
 } from './common.ts';
 
@@ -117,6 +117,12 @@ function createOrganization(call: OrgCall): OrgOutput {
   const accountId = call.caller.principal.accountId;
   const orgs = store(call);
   if (orgs.organizationOfAccount(accountId)) throw err('AlreadyInOrganizationException', 'This account is already a member of an organization.');
+  // Organizations creates its service-linked role with the caller's permissions (API Reference, CreateOrganization:
+  // "you must have iam:CreateServiceLinkedRole"; AccessDeniedForDependencyException otherwise).
+  const slr = `arn:aws:iam::${accountId}:role/aws-service-role/organizations.amazonaws.com/AWSServiceRoleForOrganizations`;
+  if (!decide(call, 'iam:CreateServiceLinkedRole', slr, { 'iam:AWSServiceName': 'organizations.amazonaws.com' }).allowed) {
+    throw err('AccessDeniedForDependencyException', 'The operation that you attempted requires you to have the iam:CreateServiceLinkedRole for organizations.amazonaws.com permission so that AWS Organizations can create the required service-linked role. You don\'t have that permission.', 'ACCESS_DENIED_DURING_CREATE_SERVICE_LINKED_ROLE');
+  }
   const featureSet = str(call.input, 'FeatureSet') ?? 'ALL';
   if (featureSet !== 'ALL') throw new AwsError('UnsupportedAPIEndpointException', 'iamlocal emulates organizations with all features (FeatureSet ALL) only.', 400);
   const now = isoSeconds(call.facts.now);
