@@ -150,7 +150,7 @@ describe('the Organizations API', () => {
     await org.send(new DeletePolicyCommand({ PolicyId: scp.Id! }));
   });
 
-  test('organizations:* is authorized like any action: an identity policy that does not allow it is refused', async () => {
+  test('organizations:* is authorized like any action: an identity policy that does not allow it is refused, with Organizations\' one AccessDenied text', async () => {
     const iam = new IAMClient(local.clientConfig());
     await iam.send(new CreateUserCommand({ UserName: 'reader' }));
     await iam.send(new PutUserPolicyCommand({ UserName: 'reader', PolicyName: 'p', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'organizations:Describe*', Resource: '*' }] }) }));
@@ -160,8 +160,10 @@ describe('the Organizations API', () => {
     assert.equal(dependency.name, 'AccessDeniedForDependencyException');
     await orgClient().send(new CreateOrganizationCommand({}));
     const denied = await rejection(orgClient(local.clientConfig({ user: 'reader' })).send(new ListRootsCommand({})));
-    assert.equal(denied.name, 'AccessDeniedException');
-    assert.equal(denied.message, `User: arn:aws:iam::${MANAGEMENT}:user/reader is not authorized to perform: organizations:ListRoots on resource: * because no identity-based policy allows the organizations:ListRoots action`);
+    assert.deepEqual([denied.name, denied.message], ['AccessDeniedException', "You don't have permissions to access this resource."]);
+    // The decision log says why.
+    const logged = local.ctx.decisions.list({ action: 'organizations:ListRoots', decision: 'deny', limit: 1 })[0]!;
+    assert.deepEqual([logged.principal, logged.resource, logged.reason], [`arn:aws:iam::${MANAGEMENT}:user/reader`, '*', 'no-identity']);
   });
 });
 

@@ -50,6 +50,8 @@ export function deniedText(entry: DecisionEntry): string | null {
   // actions (TagSession, SetSourceIdentity) the trust policy refused.
   if (/^arn:aws:iam::\d{12}:saml-provider\//.test(entry.principal)) return 'Not authorized to perform sts:AssumeRoleWithSAML';
   if (/^arn:aws:iam::\d{12}:oidc-provider\//.test(entry.principal)) return 'Not authorized to perform sts:AssumeRoleWithWebIdentity';
+  // Organizations gives one text for every denial (services/organizations/common.ts).
+  if (entry.action.startsWith('organizations:')) return "You don't have permissions to access this resource.";
   const head = `User: ${entry.principal} is not authorized to perform: ${entry.action} on resource: `;
   if (entry.action.startsWith('sts:')) return `${head}${entry.resource}`;
   const why = entry.reason ? ` ${denyReasonText(entry.reason as Parameters<typeof denyReasonText>[0], entry.action)}` : '';
