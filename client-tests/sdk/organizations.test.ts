@@ -7,6 +7,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { AttachUserPolicyCommand, CreateUserCommand, IAMClient, ListOrganizationsFeaturesCommand, PutUserPolicyCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import {
   AttachPolicyCommand, CreateAccountCommand, CreateOrganizationalUnitCommand, CreateOrganizationCommand, CreatePolicyCommand, DeleteOrganizationalUnitCommand,
+  DeleteOrganizationCommand, DescribeOrganizationalUnitCommand, ListCreateAccountStatusCommand, UpdateOrganizationalUnitCommand,
   DeletePolicyCommand, DescribeAccountCommand, DescribeCreateAccountStatusCommand, DescribeOrganizationCommand, DescribePolicyCommand, DetachPolicyCommand,
   DisablePolicyTypeCommand, EnablePolicyTypeCommand, ListAccountsCommand, ListAccountsForParentCommand, ListChildrenCommand, ListOrganizationalUnitsForParentCommand,
   ListParentsCommand, ListPoliciesCommand, ListPoliciesForTargetCommand, ListRootsCommand, ListTargetsForPolicyCommand, MoveAccountCommand, OrganizationsClient,
@@ -59,6 +60,9 @@ describe('the Organizations API', () => {
     // Enabling SCPs attaches FullAWSAccess to the root (SCP User Guide: "AWS Organizations attaches FullAWSAccess ...").
     const onRoot = (await org.send(new ListPoliciesForTargetCommand({ TargetId: root.Id!, Filter: 'SERVICE_CONTROL_POLICY' }))).Policies!;
     assert.deepEqual(onRoot.map((p) => [p.Id, p.Name, p.AwsManaged, p.Arn]), [['p-FullAWSAccess', 'FullAWSAccess', true, 'arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess']]);
+    // An organization with no member account can be deleted (API Reference, DeleteOrganization).
+    await org.send(new DeleteOrganizationCommand({}));
+    assert.equal((await rejection(org.send(new DescribeOrganizationCommand({})))).name, 'AWSOrganizationsNotInUseException');
   });
 
   test('OUs, accounts, moves and listings, with AWS exceptions', async () => {
@@ -90,6 +94,13 @@ describe('the Organizations API', () => {
     assert.deepEqual((await org.send(new ListOrganizationalUnitsForParentCommand({ ParentId: root }))).OrganizationalUnits!.map((u) => u.Name), ['Workloads']);
     const nonEmpty = await rejection(org.send(new DeleteOrganizationalUnitCommand({ OrganizationalUnitId: ou.Id! })));
     assert.equal(nonEmpty.name, 'OrganizationalUnitNotEmptyException');
+    const spare = (await org.send(new CreateOrganizationalUnitCommand({ ParentId: root, Name: 'Spare' }))).OrganizationalUnit!;
+    await org.send(new UpdateOrganizationalUnitCommand({ OrganizationalUnitId: spare.Id!, Name: 'Renamed' }));
+    assert.equal((await org.send(new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: spare.Id! }))).OrganizationalUnit!.Name, 'Renamed');
+    await org.send(new DeleteOrganizationalUnitCommand({ OrganizationalUnitId: spare.Id! }));
+    assert.equal((await rejection(org.send(new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: spare.Id! })))).name, 'OrganizationalUnitNotFoundException');
+    assert.deepEqual((await org.send(new ListCreateAccountStatusCommand({ States: ['SUCCEEDED'] }))).CreateAccountStatuses!.map((c) => c.AccountId), [account]);
+    assert.equal((await rejection(org.send(new DeleteOrganizationCommand({})))).name, 'OrganizationNotEmptyException');
     const missing = await rejection(org.send(new DescribeAccountCommand({ AccountId: '999999999999' })));
     assert.equal(missing.name, 'AccountNotFoundException');
     // Pagination: MaxResults and NextToken.
