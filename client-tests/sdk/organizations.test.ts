@@ -4,7 +4,7 @@
 // AWS accounts in your organization"; IAM User Guide "Access denied error messages" for the SCP/RCP texts.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { AttachUserPolicyCommand, CreateUserCommand, IAMClient, ListOrganizationsFeaturesCommand, PutUserPolicyCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { AttachUserPolicyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, ListOrganizationsFeaturesCommand, PutUserPolicyCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import {
   AttachPolicyCommand, CreateAccountCommand, CreateOrganizationalUnitCommand, CreateOrganizationCommand, CreatePolicyCommand, DeleteOrganizationalUnitCommand,
   DeleteOrganizationCommand, DescribeOrganizationalUnitCommand, ListCreateAccountStatusCommand, UpdateOrganizationalUnitCommand,
@@ -225,6 +225,25 @@ describe('guardrails on real calls (db/fixtures/organization-guardrails.yaml)', 
     const denied = await rejection(dev.send(new GetObjectCommand({ Bucket: 'outside-999999999999', Key: 'k' })));
     assert.match(denied.message, /with an explicit deny in an identity-based policy$/);
     assert.equal(await (await dev.send(new GetObjectCommand({ Bucket: 'sandbox-org-wide-222222222222', Key: 'notes.txt' }))).Body!.transformToString(), 'org-wide data');
+  });
+
+  test('an RCP on STS keeps outside principals from assuming a member account\'s role that trusts them', async () => {
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 'sts:AssumeRole' }] });
+    await new IAMClient(keys('AKIAORGMEMBERDEV0001', 'dev-secret')).send(new CreateRoleCommand({ RoleName: 'partner', AssumeRolePolicyDocument: trust }));
+    const outsider = new STSClient(keys('AKIAOUTSIDEACCOUNT01', 'outsider-secret'));
+    const assume = (): Promise<unknown> => outsider.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${DEV}:role/partner`, RoleSessionName: 'partner' }));
+    await assume();
+    // Organizations User Guide, RCP examples: only the organization's principals may assume its roles.
+    const rcp = JSON.stringify({ Version: '2012-10-17', Statement: [{
+      Effect: 'Deny', Principal: '*', Action: 'sts:AssumeRole', Resource: '*',
+      Condition: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-aa11bb22cc' }, BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } },
+    }] });
+    const org = orgClient(keys('AKIAORGMANAGEMENT001', 'management-secret'));
+    const id = (await org.send(new CreatePolicyCommand({ Name: 'org-only-roles', Description: '', Type: 'RESOURCE_CONTROL_POLICY', Content: rcp }))).Policy!.PolicySummary!.Id!;
+    await org.send(new AttachPolicyCommand({ PolicyId: id, TargetId: 'r-aa11' }));
+    const denied = await rejection(assume());
+    assert.equal(denied.message, `User: arn:aws:iam::999999999999:user/outsider is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${DEV}:role/partner`);
+    assert.equal(local.ctx.decisions.list({ action: 'sts:AssumeRole', decision: 'deny', limit: 1 })[0]!.reason, 'explicit-rcp');
   });
 
   test('an SCP change takes effect on the next request', async () => {
