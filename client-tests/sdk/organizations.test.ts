@@ -285,5 +285,12 @@ describe('guardrails on real calls (db/fixtures/organization-guardrails.yaml)', 
       ContextEntries: [{ ContextKeyName: 'aws:RequestedRegion', ContextKeyType: 'string', ContextKeyValues: ['us-east-1'] }],
     }));
     assert.deepEqual(inRegion.EvaluationResults![0]!.OrganizationsDecisionDetail, { AllowedByOrganizations: true });
+    // An identity Deny decides the simulation; the SCPs' own verdict is still reported.
+    const denyAll = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] });
+    const both = await iam.send(new SimulatePrincipalPolicyCommand({
+      PolicySourceArn: `arn:aws:iam::${DEV}:user/dev-admin`, ActionNames: ['s3:ListAllMyBuckets'], PolicyInputList: [denyAll],
+      ContextEntries: [{ ContextKeyName: 'aws:RequestedRegion', ContextKeyType: 'string', ContextKeyValues: ['us-east-1'] }],
+    }));
+    assert.deepEqual([both.EvaluationResults![0]!.EvalDecision, both.EvaluationResults![0]!.OrganizationsDecisionDetail], ['explicitDeny', { AllowedByOrganizations: true }]);
   });
 });
