@@ -1,6 +1,8 @@
 import { parsePolicy, evaluate, type BoundPolicy, type CallerPrincipal, type CompiledPolicy, type Decision, type RequestContext } from '../policy/index.ts';
 import type { IamStore, PrincipalKind, SessionRow } from '../store/iam-store.ts';
 import type { DecisionLog, EnforceMode } from '../store/decision-log.ts';
+import { compileStoredPolicy, ALLOWS_NOTHING } from './compiled.ts';
+import { guardrailLookup, type GuardrailLookup } from './guardrails.ts';
 
 /** The authenticated caller of one request and everything the policy engine needs to know about it. */
 export interface Caller {
@@ -25,9 +27,6 @@ export interface CredentialLookup {
   expiresAt?: Date;
   resolve: () => Caller;
 }
-
-import { compileStoredPolicy, ALLOWS_NOTHING } from './compiled.ts';
-import { guardrailLookup, type GuardrailLookup } from './guardrails.ts';
 
 export { compileStoredPolicy, guardrailLookup };
 export type { AccountGuardrails, GuardrailLookup } from './guardrails.ts';
