@@ -6,10 +6,12 @@ import { startIamlocal, type Iamlocal } from '../src/in-process.ts';
 import { applyFixtures, FixtureError } from '../src/store/fixtures.ts';
 import { exportState } from '../src/store/state.ts';
 import { guardrailLookup } from '../src/auth/caller.ts';
+import { AttachPolicyCommand, CreatePolicyCommand, DetachPolicyCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
 let local: Iamlocal;
 before(async () => {
-  local = await startIamlocal({ listen: false, fixtures: ['db/fixtures/organization-guardrails.yaml'] });
+  local = await startIamlocal({ fixtures: ['db/fixtures/organization-guardrails.yaml'] });
 });
 after(async () => local.stop());
 
@@ -60,6 +62,29 @@ test('fixture problems are named by path, and nothing is kept', () => {
       /^bad\.yaml: organization\.policies\[0\]\.document: MalformedPolicyDocument/);
     assert.match(bad({ detachDefaults: ['Root'] }), /organization\.detachDefaults\[0\]: Root would be left without a service control policy/);
     assert.equal(exportState(local.ctx).organization, undefined);
+  } finally {
+    local.reset('fixtures');
+  }
+});
+
+test('the console explains an SCP implicit deny: the OU where no SCP allows the action', async () => {
+  const config = (key: string, secret: string): ReturnType<Iamlocal['clientConfig']> => ({ ...local.clientConfig(), credentials: { accessKeyId: key, secretAccessKey: secret } });
+  try {
+    const org = new OrganizationsClient(config('AKIAORGMANAGEMENT001', 'management-secret'));
+    // FullAWSAccess, the Sandbox OU's only SCP, cannot leave it; once an allow-list SCP is there, it can.
+    await assert.rejects(org.send(new DetachPolicyCommand({ PolicyId: 'p-FullAWSAccess', TargetId: 'ou-aa11-sandboxx' })), { name: 'ConstraintViolationException' });
+    const id = (await org.send(new CreatePolicyCommand({
+      Name: 'only-s3-list', Description: '', Type: 'SERVICE_CONTROL_POLICY',
+      Content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }] }),
+    }))).Policy!.PolicySummary!.Id!;
+    await org.send(new AttachPolicyCommand({ PolicyId: id, TargetId: 'ou-aa11-sandboxx' }));
+    await org.send(new DetachPolicyCommand({ PolicyId: 'p-FullAWSAccess', TargetId: 'ou-aa11-sandboxx' }));
+    const s3 = new S3Client({ ...config('AKIAORGMEMBERSANDBOX', 'sandbox-secret'), forcePathStyle: true });
+    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: 'sandbox-org-wide-222222222222', Key: 'notes.txt' })), /because no service control policy allows the s3:GetObject action/);
+    const entry = local.ctx.decisions.list({ action: 's3:GetObject', decision: 'deny', limit: 1 })[0]!;
+    assert.equal(entry.reason, 'no-scp');
+    const why = await (await fetch(`${local.endpoint}/_iamlocal/console/why?id=${entry.id}`)).json() as { guardrailGap: unknown };
+    assert.deepEqual(why.guardrailGap, { policyType: 'service control policy', target: 'ou-aa11-sandboxx', fullAccess: 'FullAWSAccess' });
   } finally {
     local.reset('fixtures');
   }

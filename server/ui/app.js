@@ -237,6 +237,7 @@ async function showWhy(id) {
       h('dt', {}, 'Decision'), h('dd', {}, h('span', { class: `badge ${w.decision}` }, w.decision), w.decision === 'deny' ? ` (${w.mode === 'on' ? 'enforced' : `not enforced: ${w.mode}`})` : '')),
   ];
   if (w.decision === 'deny') parts.push(h('p', { class: 'reason' }, REASONS[w.reason] ?? w.reason ?? ''));
+  if (w.guardrailGap) parts.push(h('p', { class: 'reason' }, `No ${w.guardrailGap.policyType} attached to ${w.guardrailGap.target} allows the action: attach one that does (${w.guardrailGap.fullAccess}, or one naming the action) there.`));
   if (w.statements.length) {
     parts.push(h('h3', {}, w.decision === 'deny' ? 'Denied by' : 'Allowed by'), h('ul', {}, w.statements.map((s) =>
       h('li', { class: 'statement-ref' }, `${s.effect} statement ${s.index}${s.sid ? ` (Sid ${s.sid})` : ''} of ${s.kind} policy ${s.policy}${s.versionId ? ` version ${s.versionId}` : ''}`))));

@@ -9,6 +9,8 @@ export interface AccountGuardrails {
   managementAccountId: string;
   /** aws:PrincipalOrgPaths / aws:ResourceOrgPaths: `o-…/r-…/ou-…/` down to the account's parent. */
   orgPath: string;
+  /** The targets policies attach to, root first, down to the account: what each level of the policies below is. */
+  chain: string[];
   /** One entry per level, root first, down to the account; absent for the management account or with SCPs disabled. */
   serviceControlPolicies?: BoundPolicy[][];
   /** The same for RCPs. */
@@ -72,7 +74,7 @@ function buildGuardrails(iam: IamStore): ReadonlyMap<string, AccountGuardrails> 
       const member = account.account_id !== org.management_account;
       const chain = [...parents, account.account_id];
       out.set(account.account_id, {
-        orgId: org.org_id, managementAccountId: org.management_account, orgPath,
+        orgId: org.org_id, managementAccountId: org.management_account, orgPath, chain,
         // SCPs and RCPs never affect the management account (Organizations User Guide, SCPs and RCPs "tasks and entities not restricted").
         serviceControlPolicies: member ? levelsOf(chain, 'SERVICE_CONTROL_POLICY') : undefined,
         resourceControlPolicies: member ? levelsOf(chain, 'RESOURCE_CONTROL_POLICY') : undefined,

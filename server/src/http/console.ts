@@ -8,7 +8,7 @@ import { organizationsStore } from '../store/organizations-store.ts';
 import { AdviceError, entityOf, policiesOf } from '../advise/apply.ts';
 import type { ServerContext } from '../context.ts';
 import { uiAsset } from '../paths.ts';
-import { denyReasonText, evaluate, parsePolicy, PolicyDocumentError, type BoundPolicy, type CallerPrincipal, type Decision, type PolicyKind } from '../policy/index.ts';
+import { denyReasonText, evaluate, organizationGuardrails, parsePolicy, PolicyDocumentError, type BoundPolicy, type CallerPrincipal, type Decision, type PolicyKind } from '../policy/index.ts';
 import type { DecisionEntry, DecisionFilter } from '../store/decision-log.ts';
 import { encodeAuthorizationMessage } from '../services/sts/decode.ts';
 
@@ -214,14 +214,34 @@ function consulted(ctx: ServerContext, entry: DecisionEntry): ConsultedPolicy[] 
 }
 
 /** The SCP levels of a logged decision's principal and the RCP levels of its resource, from the current organization. */
-function guardrailsOfEntry(ctx: ServerContext, entry: DecisionEntry): { scps?: BoundPolicy[][]; rcps?: BoundPolicy[][] } {
+function guardrailsOfEntry(ctx: ServerContext, entry: DecisionEntry): { scps?: BoundPolicy[][]; rcps?: BoundPolicy[][]; scpChain?: string[]; rcpChain?: string[] } {
   const lookup = guardrailLookup(ctx.iam);
   const principalAccount = accountOfArn(entry.principal);
   const resourceAccount = entry.context['aws:resourceaccount']?.[0] ?? accountOfArn(entry.resource) ?? bucketOwner(ctx, entry.resource);
+  const principalOrg = principalAccount ? lookup(principalAccount) : undefined;
+  const resourceOrg = resourceAccount ? lookup(resourceAccount) : undefined;
   return {
-    scps: principalAccount ? lookup(principalAccount)?.serviceControlPolicies : undefined,
-    rcps: resourceAccount ? lookup(resourceAccount)?.resourceControlPolicies : undefined,
+    scps: principalOrg?.serviceControlPolicies, rcps: resourceOrg?.resourceControlPolicies,
+    scpChain: principalOrg?.chain, rcpChain: resourceOrg?.chain,
   };
+}
+
+/**
+ * For a guardrail's implicit deny (no-scp, no-rcp): the root, OU or account where no policy of that type allows the
+ * action, from the organization as it stands now (undefined when that no longer holds).
+ */
+function guardrailGap(ctx: ServerContext, entry: DecisionEntry): { policyType: string; target: string; fullAccess: string } | undefined {
+  if (entry.reason !== 'no-scp' && entry.reason !== 'no-rcp') return undefined;
+  const principal = callerPrincipal(ctx, entry.principal) ?? { kind: 'anonymous' as const, accountId: '', arn: entry.principal };
+  const g = guardrailsOfEntry(ctx, entry);
+  const outcome = organizationGuardrails({
+    principal, action: entry.action, resource: entry.resource, resourceAccount: entry.context['aws:resourceaccount']?.[0] ?? principal.accountId,
+    context: new Map(Object.entries(entry.context)), identityPolicies: [], serviceControlPolicies: g.scps, resourceControlPolicies: g.rcps,
+  });
+  const scp = entry.reason === 'no-scp';
+  const { level } = scp ? outcome.scp : outcome.rcp;
+  const target = level === undefined ? undefined : (scp ? g.scpChain : g.rcpChain)?.[level];
+  return target ? { policyType: scp ? 'service control policy' : 'resource control policy', target, fullAccess: scp ? 'FullAWSAccess' : 'RCPFullAWSAccess' } : undefined;
 }
 
 /** Trust-policy actions of AssumeRole: the role itself, and the tags and source identity a caller passes. */
@@ -289,7 +309,7 @@ export function consoleRouter(ctx: ServerContext, express: ExpressModule): Route
     res.json({
       ...row(entry), encodedMessage: encodeAuthorizationMessage(ctx, entry),
       explicitDeny: entry.decision === 'deny' && (entry.reason ?? '').startsWith('explicit-'),
-      consulted: consulted(ctx, entry), missingTrustStatement: missingTrustStatement(entry) ?? null,
+      consulted: consulted(ctx, entry), missingTrustStatement: missingTrustStatement(entry) ?? null, guardrailGap: guardrailGap(ctx, entry) ?? null,
     });
   });
 
