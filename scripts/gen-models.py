@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Extracts the input constraints of the IAM, STS and KMS operations from botocore's service
+"""Extracts the input constraints of the IAM, STS, KMS and Organizations operations from botocore's service
 models into server/src/services/<svc>/model.json, so the server can validate parameters
 exactly as AWS does without depending on Python at run time. Run after upgrading botocore."""
 import json, os, botocore
@@ -24,7 +24,7 @@ def shape_spec(shapes, name, depth=0):
         spec['value'] = shape_spec(shapes, s['value']['shape'], depth + 1)
     return spec
 
-for svc in ('iam', 'sts', 'kms'):
+for svc in ('iam', 'sts', 'kms', 'organizations'):
     model = Loader().load_service_model(svc, 'service-2')
     shapes = model['shapes']
     ops = {}

@@ -257,6 +257,48 @@ export type FixtureKmsKey = {
   material?: string;
 };
 
+/** An AWS Organization (Organizations API): its management account, OUs, member accounts, SCPs/RCPs and their attachments. The AWS managed FullAWSAccess / RCPFullAWSAccess are attached to every root, OU and account when their type is enabled */
+export type FixtureOrganization = {
+  /** o-…; generated when omitted */
+  id?: string;
+  /** r-…; generated when omitted */
+  rootId?: string;
+  /** the management account (SCPs and RCPs never bind it); the default account when omitted */
+  managementAccount?: string;
+  managementEmail?: string;
+  /** policy types enabled in the root; default: both */
+  enabledPolicyTypes?: Array<"SERVICE_CONTROL_POLICY" | "RESOURCE_CONTROL_POLICY">;
+  /** OUs, parents before children */
+  organizationalUnits?: Array<{
+    name: string;
+    id?: string;
+    /** the parent OU's path of names (Workloads/Prod); the root when omitted */
+    parent?: string;
+  }>;
+  /** member accounts (created when missing, with OrganizationAccountAccessRole trusting the management account) */
+  accounts?: Array<{
+    id: string;
+    name?: string;
+    email?: string;
+    /** the OU's path of names (Workloads/Prod); the root when omitted */
+    parent?: string;
+    /** the role the management account assumes into it (default OrganizationAccountAccessRole); false for none */
+    accessRole?: string | false;
+  }>;
+  /** customer managed SCPs and RCPs */
+  policies?: Array<{
+    name: string;
+    id?: string;
+    type: "SERVICE_CONTROL_POLICY" | "RESOURCE_CONTROL_POLICY";
+    description?: string;
+    document: Record<string, unknown> | string;
+    /** where it is attached: Root, an OU path of names (Workloads/Prod) or id, or an account id */
+    targets?: string[];
+  }>;
+  /** targets (as in policies[].targets) from which FullAWSAccess is detached, for allow-list SCPs */
+  detachDefaults?: string[];
+};
+
 /** World state loaded by --fixtures, POST /_iamlocal/fixtures or startIamlocal({ fixtures }); GET /_iamlocal/state exports the same format. Policy documents are objects or JSON strings and are validated as IAM validates them. */
 export interface Fixtures {
   accounts?: FixtureAccount[];
@@ -275,4 +317,6 @@ export interface Fixtures {
   buckets?: FixtureBucket[];
   /** KMS keys; id and material pin a key so ciphertexts decrypt across runs */
   kmsKeys?: FixtureKmsKey[];
+  /** An AWS Organization (Organizations API): its management account, OUs, member accounts, SCPs/RCPs and their attachments. The AWS managed FullAWSAccess / RCPFullAWSAccess are attached to every root, OU and account when their type is enabled */
+  organization?: FixtureOrganization;
 }

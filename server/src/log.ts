@@ -5,7 +5,7 @@ export const LOG_LEVELS: readonly LogLevel[] = ['silent', 'error', 'warn', 'info
 
 /** What one request did, filled in as it is handled and logged when the response finishes. Never holds secrets. */
 export interface RequestRecord {
-  service: 'sts' | 'iam' | 's3' | 'kms' | 'admin';
+  service: 'sts' | 'iam' | 's3' | 'kms' | 'organizations' | 'admin';
   operation?: string;
   principal?: string;
   errorCode?: string;

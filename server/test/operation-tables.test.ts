@@ -7,8 +7,10 @@ import { test } from 'node:test';
 import { iamService } from '../src/services/iam/iam.ts';
 import type { QueryService } from '../src/services/query-service.ts';
 import { stsService } from '../src/services/sts/sts.ts';
+import { organizationsModel } from '../src/services/organizations/organizations.ts';
+import { ORGANIZATIONS_HANDLERS } from '../src/services/organizations/operations.ts';
 
-const ORGANIZATIONS = 'needs AWS Organizations (an organization, its management account and member accounts), which iamlocal does not emulate';
+const ORGANIZATIONS = "centralized root access for member accounts (IAM's and STS's Organizations features) is not emulated";
 const DELEGATION = 'delegation requests (a partner asking a customer for temporary permissions) are not emulated';
 const OUTBOUND_FEDERATION = 'outbound web identity federation (AWS-issued JWTs for external services) is not emulated';
 const LAST_ACCESSED = 'service last-accessed data (access advisor) is not recorded in the shape AWS reports it';
@@ -54,3 +56,32 @@ for (const service of [iamService, stsService] satisfies QueryService[]) {
     assert.deepEqual(Object.keys(skipped).filter((op) => Object.hasOwn(service.handlers, op)), [], 'listed but implemented');
   });
 }
+
+// Organizations (awsJson1_1): the SCP/RCP guardrails and the tree they attach to are emulated; the rest is not.
+const HANDSHAKES = 'handshakes (inviting existing accounts, transferring responsibility) are not emulated: member accounts are created with CreateAccount';
+const DELEGATION_ORG = 'delegated administrators and trusted service access are not emulated';
+const OTHER_POLICIES = 'effective policies belong to the management policy types (tag, backup, AI opt-out …), which iamlocal does not emulate';
+const ORGANIZATIONS_NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
+  AcceptHandshake: HANDSHAKES, CancelHandshake: HANDSHAKES, DeclineHandshake: HANDSHAKES, DescribeHandshake: HANDSHAKES,
+  InviteAccountToOrganization: HANDSHAKES, ListHandshakesForAccount: HANDSHAKES, ListHandshakesForOrganization: HANDSHAKES,
+  InviteOrganizationToTransferResponsibility: HANDSHAKES, DescribeResponsibilityTransfer: HANDSHAKES, ListInboundResponsibilityTransfers: HANDSHAKES,
+  ListOutboundResponsibilityTransfers: HANDSHAKES, TerminateResponsibilityTransfer: HANDSHAKES, UpdateResponsibilityTransfer: HANDSHAKES,
+  DeregisterDelegatedAdministrator: DELEGATION_ORG, RegisterDelegatedAdministrator: DELEGATION_ORG, ListDelegatedAdministrators: DELEGATION_ORG,
+  ListDelegatedServicesForAccount: DELEGATION_ORG, DisableAWSServiceAccess: DELEGATION_ORG, EnableAWSServiceAccess: DELEGATION_ORG,
+  ListAWSServiceAccessForOrganization: DELEGATION_ORG, PutResourcePolicy: DELEGATION_ORG, DescribeResourcePolicy: DELEGATION_ORG, DeleteResourcePolicy: DELEGATION_ORG,
+  DescribeEffectivePolicy: OTHER_POLICIES, ListAccountsWithInvalidEffectivePolicy: OTHER_POLICIES, ListEffectivePolicyValidationErrors: OTHER_POLICIES,
+  CloseAccount: 'accounts stay open: closing one (and its 90-day suspension) is not emulated',
+  CreateGovCloudAccount: 'GovCloud (US) accounts are not emulated',
+  EnableAllFeatures: 'organizations are created with all features; the consolidated-billing-only feature set is not emulated',
+  LeaveOrganization: 'removing accounts from an organization is not emulated', RemoveAccountFromOrganization: 'removing accounts from an organization is not emulated',
+  ListTagsForResource: 'tags on Organizations resources are not emulated', TagResource: 'tags on Organizations resources are not emulated',
+  UntagResource: 'tags on Organizations resources are not emulated',
+};
+
+test('organizations: every handler answers an operation of the model, every other operation is listed with its reason', () => {
+  const modelOperations = Object.keys(organizationsModel.operations).sort();
+  assert.ok(modelOperations.length > 0, 'the model lists operations');
+  assert.deepEqual(Object.keys(ORGANIZATIONS_HANDLERS).filter((op) => !modelOperations.includes(op)), []);
+  assert.deepEqual(modelOperations.filter((op) => !Object.hasOwn(ORGANIZATIONS_HANDLERS, op) && !Object.hasOwn(ORGANIZATIONS_NOT_IMPLEMENTED, op)), []);
+  assert.deepEqual(Object.keys(ORGANIZATIONS_NOT_IMPLEMENTED).filter((op) => !modelOperations.includes(op) || Object.hasOwn(ORGANIZATIONS_HANDLERS, op)), []);
+});

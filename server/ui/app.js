@@ -207,6 +207,10 @@ const REASONS = {
   'no-resource': 'Implicit deny: the resource-based policy (for AssumeRole, the role\'s trust policy) does not allow the caller.',
   'no-boundary': 'Implicit deny: the permissions boundary does not allow the action.',
   'no-session': 'Implicit deny: no session policy allows the action.',
+  'explicit-scp': 'An explicit Deny in a service control policy (SCP) of the caller\'s organization: no policy of the account can allow it.',
+  'explicit-rcp': 'An explicit Deny in a resource control policy (RCP) of the resource\'s organization: no policy of the account can allow it.',
+  'no-scp': 'Implicit deny: at some level (root, OU or account) no service control policy allows the action.',
+  'no-rcp': 'Implicit deny: at some level (root, OU or account) no resource control policy allows the action.',
 };
 
 /** A policy document with its statements laid out one by one, the deciding ones marked. */
@@ -233,12 +237,13 @@ async function showWhy(id) {
       h('dt', {}, 'Decision'), h('dd', {}, h('span', { class: `badge ${w.decision}` }, w.decision), w.decision === 'deny' ? ` (${w.mode === 'on' ? 'enforced' : `not enforced: ${w.mode}`})` : '')),
   ];
   if (w.decision === 'deny') parts.push(h('p', { class: 'reason' }, REASONS[w.reason] ?? w.reason ?? ''));
+  if (w.guardrailGap) parts.push(h('p', { class: 'reason' }, `No ${w.guardrailGap.policyType} attached to ${w.guardrailGap.target} allows the action: attach one that does (${w.guardrailGap.fullAccess}, or one naming the action) there.`));
   if (w.statements.length) {
     parts.push(h('h3', {}, w.decision === 'deny' ? 'Denied by' : 'Allowed by'), h('ul', {}, w.statements.map((s) =>
       h('li', { class: 'statement-ref' }, `${s.effect} statement ${s.index}${s.sid ? ` (Sid ${s.sid})` : ''} of ${s.kind} policy ${s.policy}${s.versionId ? ` version ${s.versionId}` : ''}`))));
   } else if (w.decision === 'deny') {
     // The policy type the reason names allowed nothing; the others were consulted too.
-    const lacking = { 'no-identity': (t) => t === 'identity', 'no-resource': (t) => t.includes('resource-based'), 'no-boundary': (t) => t === 'permissions boundary', 'no-session': (t) => t === 'session' }[w.reason] ?? (() => false);
+    const lacking = { 'no-identity': (t) => t === 'identity', 'no-resource': (t) => t.includes('resource-based'), 'no-boundary': (t) => t === 'permissions boundary', 'no-session': (t) => t === 'session', 'no-scp': (t) => t === 'service control policy', 'no-rcp': (t) => t === 'resource control policy' }[w.reason] ?? (() => false);
     parts.push(h('h3', {}, 'Policy types consulted'), h('ul', { class: 'consulted-types' }, w.consulted.map((p) =>
       h('li', { class: lacking(p.type) ? 'lacking' : '' }, `${p.type}: ${p.id}${p.versionId ? ` ${p.versionId}` : ''}`, lacking(p.type) ? h('strong', {}, ' — allowed nothing') : ''))));
   }

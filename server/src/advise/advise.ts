@@ -17,6 +17,46 @@ export interface Advice {
   policy: { Version: '2012-10-17'; Statement: PolicyStatement[] } | null;
   /** Set when there is nothing to advise on, instead of a policy that silently denies everything. */
   message?: string;
+  /**
+   * Calls an organization's guardrail denied (an SCP of the principal's account, an RCP of the resource's): no identity
+   * permission can allow them, so the advised policy leaves them out and says so here.
+   */
+  blockedByOrganizations?: GuardrailBlock[];
+}
+
+export interface GuardrailBlock {
+  action: string;
+  resource: string;
+  /** explicit-scp, no-scp, explicit-rcp or no-rcp. */
+  reason: string;
+  /** The SCPs/RCPs whose Deny statements decided (none for an implicit deny: no policy at some level allowed). */
+  policies: string[];
+  calls: number;
+}
+
+const GUARDRAIL_REASONS = new Set(['explicit-scp', 'no-scp', 'explicit-rcp', 'no-rcp']);
+const isGuardrailDeny = (e: DecisionEntry): boolean => e.decision === 'deny' && e.reason !== null && GUARDRAIL_REASONS.has(e.reason);
+
+/** The calls organization guardrails denied, grouped by action, resource and reason. */
+function guardrailBlocks(entries: DecisionEntry[]): GuardrailBlock[] {
+  const blocks = new Map<string, GuardrailBlock>();
+  for (const e of entries.filter(isGuardrailDeny)) {
+    const key = `${e.action}\n${e.resource}\n${e.reason}`;
+    const block = blocks.get(key) ?? { action: e.action, resource: e.resource, reason: e.reason!, policies: [], calls: 0 };
+    block.calls++;
+    block.policies = sorted([...block.policies, ...e.statements.map((s) => s.policy)]);
+    blocks.set(key, block);
+  }
+  return [...blocks.values()];
+}
+
+function guardrailMessage(blocks: GuardrailBlock[]): string {
+  const scp = blocks.some((b) => b.reason.endsWith('scp'));
+  const rcp = blocks.some((b) => b.reason.endsWith('rcp'));
+  const kinds = [scp ? 'service control policies (SCPs)' : '', rcp ? 'resource control policies (RCPs)' : ''].filter(Boolean).join(' and ');
+  const calls = blocks.reduce((n, b) => n + b.calls, 0);
+  return `${calls} recorded call${calls === 1 ? ' was' : 's were'} denied by the organization's ${kinds}, not by this principal's policies: `
+    + 'no identity permission can allow them, so the advised policy leaves them out; change the organization\'s policies (Organizations AttachPolicy/UpdatePolicy) instead';
 }
 
 /** Which recorded principals a principal ARN covers: a role covers all of its sessions. */
@@ -44,8 +84,13 @@ const sorted = (values: Iterable<string>): string[] => [...new Set(values)].sort
  * resource, resources generalised only as asked, and s3:prefix kept as a condition where every ListBucket used one.
  */
 export function advise(principal: string, entries: DecisionEntry[], granularity: Granularity): Advice {
-  const used = entries.filter((e) => e.proceeded && e.resource !== '');
-  if (used.length === 0) return { principal, calls: 0, policy: null, message: 'no recorded calls for this principal' };
+  // A call a guardrail denied (and audit mode let through) needs the organization's policies changed, not the principal's.
+  const blocks = guardrailBlocks(entries);
+  const blocked = blocks.length ? { blockedByOrganizations: blocks } : {};
+  const used = entries.filter((e) => e.proceeded && e.resource !== '' && !isGuardrailDeny(e));
+  if (used.length === 0) {
+    return { principal, calls: 0, policy: null, message: blocks.length ? guardrailMessage(blocks) : 'no recorded calls for this principal', ...blocked };
+  }
   // resource → actions, and per (action, resource) the s3:prefix values seen (null once a call had none).
   const byResource = new Map<string, Set<string>>();
   const prefixes = new Map<string, Set<string> | null>();
@@ -87,13 +132,13 @@ export function advise(principal: string, entries: DecisionEntry[], granularity:
   const policy = { Version: '2012-10-17' as const, Statement: statements };
   // The advice must be a policy IAM itself would accept.
   parsePolicy(JSON.stringify(policy), 'identity');
-  return { principal, calls: used.length, policy };
+  return { principal, calls: used.length, policy, ...(blocks.length ? { message: guardrailMessage(blocks), ...blocked } : {}) };
 }
 
 export function terraform(advice: Advice, name = 'advised'): string {
   if (!advice.policy) return `# ${advice.message ?? 'no advice'}\n`;
   const list = (values: string[]): string => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;
-  const lines = [`data "aws_iam_policy_document" "${name}" {`];
+  const lines = [...(advice.message ? [`# ${advice.message}`] : []), `data "aws_iam_policy_document" "${name}" {`];
   for (const st of advice.policy.Statement) {
     lines.push('  statement {', '    effect    = "Allow"', `    actions   = ${list(st.Action)}`, `    resources = ${list(st.Resource)}`);
     for (const [test, keys] of Object.entries(st.Condition ?? {})) {

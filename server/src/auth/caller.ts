@@ -1,6 +1,8 @@
-import { parsePolicy, evaluate, type BoundPolicy, type CallerPrincipal, type CompiledPolicy, type Decision, type PolicyKind, type RequestContext } from '../policy/index.ts';
+import { parsePolicy, evaluate, type BoundPolicy, type CallerPrincipal, type CompiledPolicy, type Decision, type RequestContext } from '../policy/index.ts';
 import type { IamStore, PrincipalKind, SessionRow } from '../store/iam-store.ts';
 import type { DecisionLog, EnforceMode } from '../store/decision-log.ts';
+import { compileStoredPolicy, ALLOWS_NOTHING } from './compiled.ts';
+import { guardrailLookup, type GuardrailLookup } from './guardrails.ts';
 
 /** The authenticated caller of one request and everything the policy engine needs to know about it. */
 export interface Caller {
@@ -15,6 +17,8 @@ export interface Caller {
   session?: SessionRow;
   /** aws:PrincipalTag/* — the user's or role's tags. */
   principalTags?: Record<string, string>;
+  /** The Organizations guardrails (SCPs, RCPs, org condition keys) of any account, in the state this caller was resolved in. */
+  organizations: GuardrailLookup;
 }
 
 export interface CredentialLookup {
@@ -24,21 +28,8 @@ export interface CredentialLookup {
   resolve: () => Caller;
 }
 
-const compiled = new Map<string, CompiledPolicy>();
-const ALLOWS_NOTHING: CompiledPolicy = { version: '2012-10-17', statements: [], conditionKeys: new Set() };
-const COMPILED_CACHE_LIMIT = 2000;
-
-/** Stored documents were validated on write; compiling them again per request would dominate request cost. */
-export function compileStoredPolicy(document: string, kind: PolicyKind): CompiledPolicy {
-  const key = `${kind}\n${document}`;
-  let policy = compiled.get(key);
-  if (!policy) {
-    policy = parsePolicy(document, kind);
-    if (compiled.size >= COMPILED_CACHE_LIMIT) compiled.delete(compiled.keys().next().value as string);
-    compiled.set(key, policy);
-  }
-  return policy;
-}
+export { compileStoredPolicy, guardrailLookup };
+export type { AccountGuardrails, GuardrailLookup } from './guardrails.ts';
 
 export function pathOf(path: string): string {
   return path || '/';
@@ -114,7 +105,7 @@ function lookupCredentialsUncached(store: IamStore, accessKeyId: string): Creden
 /** Root (userName null) or an IAM user, with its own and its groups' policies; GetSessionToken sessions act as them. */
 function longTermCaller(store: IamStore, accountId: string, userName: string | null, accessKeyId: string, session?: SessionRow): Caller {
   if (userName === null) {
-    return { principal: { kind: 'root', accountId, arn: `arn:aws:iam::${accountId}:root` }, userId: accountId, accessKeyId, identityPolicies: [], session };
+    return { principal: { kind: 'root', accountId, arn: `arn:aws:iam::${accountId}:root` }, userId: accountId, accessKeyId, identityPolicies: [], session, organizations: guardrailLookup(store) };
   }
   const user = store.user(accountId, userName);
   const name = user?.user_name ?? userName;
@@ -131,6 +122,7 @@ function longTermCaller(store: IamStore, accountId: string, userName: string | n
     ],
     permissionsBoundary: boundaryOf(store, user?.permissions_boundary ?? null),
     principalTags: user?.tags ? (JSON.parse(user.tags) as Record<string, string>) : undefined,
+    organizations: guardrailLookup(store),
   };
 }
 
@@ -170,6 +162,7 @@ function federatedCaller(store: IamStore, session: SessionRow): Caller {
     sessionPolicies: sessionPolicies.length ? sessionPolicies : [{ source: { id: 'session-policy', kind: 'session' }, policy: ALLOWS_NOTHING }],
     session,
     principalTags: mergeTags(session.user_name ? store.user(session.account_id, session.user_name)?.tags : null, session),
+    organizations: owner.organizations,
   };
 }
 
@@ -205,6 +198,7 @@ function sessionCaller(store: IamStore, session: SessionRow): Caller {
     sessionPolicies: sessionPolicies.length || session.session_policy_arns ? sessionPolicies : undefined,
     session,
     principalTags: mergeTags(role?.tags, session),
+    organizations: guardrailLookup(store),
   };
 }
 
@@ -225,7 +219,15 @@ export function baseContext(caller: Caller, facts: RequestFacts): RequestContext
   context.set('aws:securetransport', [String(facts.secureTransport)]);
   context.set('aws:requestedregion', [facts.region]);
   if (p.kind === 'anonymous' || p.kind === 'identity-provider') return context;
+  // Signed requests say whether an AWS service principal makes them (IAM User Guide, global condition keys).
+  context.set('aws:principalisawsservice', [String(p.kind === 'service')]);
+  if (p.kind === 'service') return context;
   context.set('aws:principalaccount', [p.accountId]);
+  const org = caller.organizations(p.accountId);
+  if (org) {
+    context.set('aws:principalorgid', [org.orgId]);
+    context.set('aws:principalorgpaths', [org.orgPath]);
+  }
   context.set('aws:principalarn', [p.roleArn ?? p.arn]);
   context.set('aws:principaltype', [p.kind === 'root' ? 'Account' : p.kind === 'user' ? 'User' : p.kind === 'federated-user' ? 'FederatedUser' : 'AssumedRole']);
   context.set('aws:userid', [caller.userId]);
@@ -250,15 +252,43 @@ export interface AuthorizeOptions {
   context: RequestContext;
   resourcePolicy?: BoundPolicy;
   resourcePolicyRequired?: boolean;
+  /**
+   * Leaves out the resource account's RCPs: for a second evaluation of the same request against the caller's own
+   * account (S3's ACL rules), whose first evaluation has applied them.
+   */
+  withoutResourceControls?: boolean;
 }
 
 export interface DecisionSink { decisions: DecisionLog; at: Date; mode: EnforceMode }
 
+/** Principals that are an account's (SCPs can bind them): not anonymous callers, identity providers or AWS services. */
+const accountPrincipal = (p: CallerPrincipal): boolean => p.kind !== 'anonymous' && p.kind !== 'identity-provider' && p.kind !== 'service';
+
+/**
+ * The resource's account and organization as condition keys (aws:ResourceAccount, aws:ResourceOrgID,
+ * aws:ResourceOrgPaths), added once to the request's context: every evaluation of one request shares its resource.
+ */
+function addResourceKeys(context: RequestContext, resourceAccount: string, caller: Caller): void {
+  if (!context.has('aws:resourceaccount')) {
+    if (!/^\d{12}$/.test(resourceAccount)) return;
+    context.set('aws:resourceaccount', [resourceAccount]);
+  }
+  // The account a service set (KMS: the key's), or the one just set; the organization keys follow it.
+  if (context.has('aws:resourceorgid')) return;
+  const org = caller.organizations(context.get('aws:resourceaccount')![0] ?? '');
+  if (org) {
+    context.set('aws:resourceorgid', [org.orgId]);
+    context.set('aws:resourceorgpaths', [org.orgPath]);
+  }
+}
+
 /**
  * Evaluates one authorization and records it when given a sink (internal checks, such as ListObjects' Owner rule,
- * pass none under enforcement). Under audit or off, a deny is recorded and then let through.
+ * pass none under enforcement). Under audit or off, a deny is recorded and then let through. The SCPs of the caller's
+ * account and the RCPs of the resource's account (member accounts of an organization) take part.
  */
 export function authorizeCaller(caller: Caller, options: AuthorizeOptions, log?: DecisionSink): Decision {
+  addResourceKeys(options.context, options.resourceAccount, caller);
   const decision = evaluate({
     principal: caller.principal,
     action: options.action,
@@ -270,15 +300,28 @@ export function authorizeCaller(caller: Caller, options: AuthorizeOptions, log?:
     sessionPolicies: caller.sessionPolicies,
     resourcePolicy: options.resourcePolicy,
     resourcePolicyRequired: options.resourcePolicyRequired,
+    ...guardrailsOf(caller, options.resourceAccount, options.withoutResourceControls === true),
   });
   if (!log) return decision;
   log.decisions.record(log.at, caller.principal.arn, options.action, options.resource, decision, options.context, log.mode);
   return decision.allowed || log.mode === 'on' ? decision : { ...decision, allowed: true };
 }
 
-export const ANONYMOUS: Caller = {
-  principal: { kind: 'anonymous', accountId: '', arn: 'anonymous' },
-  userId: 'anonymous',
-  accessKeyId: '',
-  identityPolicies: [],
-};
+/** The SCP and RCP levels of one request, for evaluate(): absent where none apply. */
+export function guardrailsOf(caller: Caller, resourceAccount: string, withoutResourceControls = false):
+  { serviceControlPolicies?: BoundPolicy[][]; resourceControlPolicies?: BoundPolicy[][] } {
+  const scps = accountPrincipal(caller.principal) ? caller.organizations(caller.principal.accountId)?.serviceControlPolicies : undefined;
+  const rcps = withoutResourceControls ? undefined : caller.organizations(resourceAccount)?.resourceControlPolicies;
+  return { ...(scps ? { serviceControlPolicies: scps } : {}), ...(rcps ? { resourceControlPolicies: rcps } : {}) };
+}
+
+/** The unauthenticated caller: no identity, but the RCPs of the resources it reaches still apply. */
+export function anonymousCaller(store: IamStore): Caller {
+  const cache = store.stateCache();
+  let caller = cache.get('caller:anonymous') as Caller | undefined;
+  if (!caller) {
+    caller = { principal: { kind: 'anonymous', accountId: '', arn: 'anonymous' }, userId: 'anonymous', accessKeyId: '', identityPolicies: [], organizations: guardrailLookup(store) };
+    cache.set('caller:anonymous', caller);
+  }
+  return caller;
+}

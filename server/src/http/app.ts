@@ -3,7 +3,7 @@ import { v4 as uuidv4 } from 'uuid';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from "node:stream";
 import type { Request, Response } from 'express';
-import { ANONYMOUS, lookupCredentials, type Caller, type CredentialLookup, type RequestFacts } from '../auth/caller.ts';
+import { anonymousCaller, lookupCredentials, type Caller, type CredentialLookup, type RequestFacts } from '../auth/caller.ts';
 import { authenticate, credentialScopeOf, type AuthSuccess, type ServiceFamily } from '../auth/sigv4.ts';
 import { authenticateSigV2, isSigV2 } from '../auth/sigv2.ts';
 import type { ServerContext } from '../context.ts';
@@ -15,6 +15,9 @@ import { routeS3, type S3Call, type S3Result } from '../services/s3/s3.ts';
 import { actualRequestCorsHeaders, preflight } from '../services/s3/cors.ts';
 import { stsService } from '../services/sts/sts.ts';
 import { KMS_TARGET_PREFIX, kmsAuthError, runKms } from '../services/kms/kms.ts';
+import {
+  isReadOnlyOrganizationsOperation, ORGANIZATIONS_TARGET_PREFIX, organizationsAuthError, organizationsErrorBody, runOrganizations,
+} from '../services/organizations/organizations.ts';
 import { jsonErrorBody } from '../protocol/json.ts';
 import { AwsError, internalError, isAwsErrorShape, s3InternalError } from '../errors.ts';
 import { openS3Body } from './s3-body.ts';
@@ -61,10 +64,10 @@ function resolveCaller(ctx: ServerContext, family: ServiceFamily, req: IncomingM
   const result = family === 's3' && isSigV2(signed)
     ? authenticateSigV2<CredentialLookup>(signed, ctx.now(), lookup, virtualHostBucket(req.headers.host))
     : authenticate<CredentialLookup>(signed, family, ctx.now(), lookup);
-  if (result.ok === 'anonymous') return { caller: ANONYMOUS };
+  if (result.ok === 'anonymous') return { caller: anonymousCaller(ctx.iam) };
   if (result.ok === false) {
     if (result.error.code === 'InvalidClientTokenId' || result.error.code === 'InvalidAccessKeyId') hintUnknownSession(ctx, req, rawQuery, result.error.code);
-    return { caller: ANONYMOUS, error: new AwsError(result.error.code, result.error.message, result.error.status, result.error.extra) };
+    return { caller: anonymousCaller(ctx.iam), error: new AwsError(result.error.code, result.error.message, result.error.status, result.error.extra) };
   }
   const caller = result.credential.resolve();
   recordCredentialUse(ctx, caller, result.service, result.region);
@@ -127,39 +130,53 @@ async function handleQuery(ctx: ServerContext, req: IncomingMessage, res: Server
   }
 }
 
-// ---- awsJson1_1 (KMS) ----
+// ---- awsJson1_1 (KMS, Organizations) ----
 
-async function handleJson(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, record: RequestRecord, { rawPath, rawQuery }: RawTarget): Promise<void> {
+type JsonService = 'kms' | 'organizations';
+
+async function handleJson(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, record: RequestRecord, { rawPath, rawQuery }: RawTarget, service: JsonService): Promise<void> {
   const requestId = uuidv4();
-  record.service = 'kms';
+  record.service = service;
   const send = (status: number, body: string, errorType?: string): void => {
     const headers: Record<string, string | number> = { 'x-amzn-RequestId': requestId, 'Content-Type': 'application/x-amz-json-1.1', 'Content-Length': Buffer.byteLength(body) };
     if (errorType) headers['x-amzn-ErrorType'] = errorType;
     res.writeHead(status, headers);
     res.end(body);
   };
+  const prefix = service === 'kms' ? KMS_TARGET_PREFIX : ORGANIZATIONS_TARGET_PREFIX;
   try {
     const body = await readLimited(req, ctx.config.maxQueryBodyBytes, () => new AwsError('RequestEntityTooLarge', 'Request body is too large.', 413));
     const target = String(req.headers['x-amz-target'] ?? '');
-    const operation = target.startsWith(KMS_TARGET_PREFIX) ? target.slice(KMS_TARGET_PREFIX.length) : '';
+    const operation = target.startsWith(prefix) ? target.slice(prefix.length) : '';
     record.operation = operation || undefined;
     const resolved = resolveCaller(ctx, 'query', req, rawPath, rawQuery, createHash('sha256').update(body).digest('hex'));
-    if (resolved.error) throw kmsAuthError(resolved.error);
+    if (resolved.error) throw service === 'kms' ? kmsAuthError(resolved.error) : organizationsAuthError(resolved.error);
     record.principal = resolved.caller.principal.arn;
-    const result = await runKms(ctx, resolved.caller, facts(ctx, req, resolved.auth?.region ?? ctx.config.region), operation, body.toString('utf8'));
+    const requestFacts = facts(ctx, req, resolved.auth?.region ?? ctx.config.region);
+    let result: unknown;
+    if (service === 'kms') result = await runKms(ctx, resolved.caller, requestFacts, operation, body.toString('utf8'));
+    else if (isReadOnlyOrganizationsOperation(operation)) result = runOrganizations(ctx, resolved.caller, requestFacts, operation, body.toString('utf8'));
+    else {
+      // Organizations writes change what SCPs and RCPs bind: each commits alone, then every cached caller and guardrail drops.
+      result = ctx.db.transaction(() => runOrganizations(ctx, resolved.caller, requestFacts, operation, body.toString('utf8')))();
+      ctx.iam.invalidate();
+    }
     send(200, JSON.stringify(result));
   } catch (error) {
+    if (service === 'organizations') ctx.iam.invalidate();
     const awsError = toAwsError(error, ctx, 'query');
     record.errorCode = awsError.code;
-    send(awsError.status, jsonErrorBody(awsError), awsError.code);
+    send(awsError.status, service === 'kms' ? jsonErrorBody(awsError) : organizationsErrorBody(awsError), awsError.code);
   }
 }
 
-/** KMS speaks awsJson1_1: signed for the `kms` scope, or (unsigned) named by its X-Amz-Target. */
-function isKmsRequest(req: IncomingMessage, scopeService: string | undefined): boolean {
-  if (scopeService !== undefined) return scopeService === 'kms';
+/** The awsJson services: signed for their scope (`kms`, `organizations`), or (unsigned) named by their X-Amz-Target. */
+function jsonServiceOf(req: IncomingMessage, scopeService: string | undefined): JsonService | undefined {
+  if (scopeService !== undefined) return scopeService === 'kms' || scopeService === 'organizations' ? scopeService : undefined;
   const target = req.headers['x-amz-target'];
-  return typeof target === 'string' && target.startsWith(KMS_TARGET_PREFIX);
+  if (typeof target !== 'string') return undefined;
+  if (target.startsWith(KMS_TARGET_PREFIX)) return 'kms';
+  return target.startsWith(ORGANIZATIONS_TARGET_PREFIX) ? 'organizations' : undefined;
 }
 
 // ---- REST-XML (S3) ----
@@ -401,9 +418,10 @@ export function createApp(ctx: ServerContext): App {
     }
     const target = splitUrl(req.url ?? '/');
     const scope = credentialScopeOf(req.headers, target.rawQuery);
+    const jsonService = jsonServiceOf(req, scope?.service);
     const work = isQueryRequest(req, target.rawPath, target.rawQuery, scope?.service)
       ? handleQuery(ctx, req, res, record, target, scope?.service)
-      : isKmsRequest(req, scope?.service) ? handleJson(ctx, req, res, record, target) : handleS3(ctx, req, res, record, target);
+      : jsonService ? handleJson(ctx, req, res, record, target, jsonService) : handleS3(ctx, req, res, record, target);
     work.catch((error: unknown) => {
       ctx.log.error({ err: error }, 'unhandled error');
       if (!res.headersSent) {

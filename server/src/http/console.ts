@@ -3,11 +3,12 @@
 // API's authentication (adminRouter mounts consoleRouter after its check).
 import { readFile } from 'node:fs/promises';
 import type { Request, Response, Router } from 'express';
-import { compileStoredPolicy } from '../auth/caller.ts';
+import { compileStoredPolicy, guardrailLookup } from '../auth/caller.ts';
+import { organizationsStore } from '../store/organizations-store.ts';
 import { AdviceError, entityOf, policiesOf } from '../advise/apply.ts';
 import type { ServerContext } from '../context.ts';
 import { uiAsset } from '../paths.ts';
-import { denyReasonText, evaluate, parsePolicy, PolicyDocumentError, type BoundPolicy, type CallerPrincipal, type Decision, type PolicyKind } from '../policy/index.ts';
+import { denyReasonText, evaluate, organizationGuardrails, parsePolicy, PolicyDocumentError, type BoundPolicy, type CallerPrincipal, type Decision, type PolicyKind } from '../policy/index.ts';
 import type { DecisionEntry, DecisionFilter } from '../store/decision-log.ts';
 import { encodeAuthorizationMessage } from '../services/sts/decode.ts';
 
@@ -49,6 +50,8 @@ export function deniedText(entry: DecisionEntry): string | null {
   // actions (TagSession, SetSourceIdentity) the trust policy refused.
   if (/^arn:aws:iam::\d{12}:saml-provider\//.test(entry.principal)) return 'Not authorized to perform sts:AssumeRoleWithSAML';
   if (/^arn:aws:iam::\d{12}:oidc-provider\//.test(entry.principal)) return 'Not authorized to perform sts:AssumeRoleWithWebIdentity';
+  // Organizations gives one text for every denial (services/organizations/common.ts).
+  if (entry.action.startsWith('organizations:')) return "You don't have permissions to access this resource.";
   const head = `User: ${entry.principal} is not authorized to perform: ${entry.action} on resource: `;
   if (entry.action.startsWith('sts:')) return `${head}${entry.resource}`;
   const why = entry.reason ? ` ${denyReasonText(entry.reason as Parameters<typeof denyReasonText>[0], entry.action)}` : '';
@@ -196,7 +199,49 @@ function consulted(ctx: ServerContext, entry: DecisionEntry): ConsultedPolicy[] 
     const id = `bucket/${bucket}`;
     out.push({ type: 'bucket policy (resource-based)', id, document: b?.policy ?? null, note: b ? (b.policy ? undefined : 'the bucket has no policy') : 'the bucket no longer exists', matched: matchedIn(id) });
   }
+  // The organization's guardrails as they stand now: the SCPs of the caller's account, the RCPs of the resource's.
+  const { scps, rcps } = guardrailsOfEntry(ctx, entry);
+  const orgs = organizationsStore(ctx.db);
+  const seen = new Set<string>();
+  for (const [type, levels] of [['service control policy', scps], ['resource control policy', rcps]] as const) {
+    for (const bound of (levels ?? []).flat()) {
+      if (seen.has(bound.source.id)) continue;
+      seen.add(bound.source.id);
+      out.push({ type, id: bound.source.id, document: orgs.policy(bound.source.id)?.content ?? null, matched: matchedIn(bound.source.id) });
+    }
+  }
   return out;
+}
+
+/** The SCP levels of a logged decision's principal and the RCP levels of its resource, from the current organization. */
+function guardrailsOfEntry(ctx: ServerContext, entry: DecisionEntry): { scps?: BoundPolicy[][]; rcps?: BoundPolicy[][]; scpChain?: string[]; rcpChain?: string[] } {
+  const lookup = guardrailLookup(ctx.iam);
+  const principalAccount = accountOfArn(entry.principal);
+  const resourceAccount = entry.context['aws:resourceaccount']?.[0] ?? accountOfArn(entry.resource) ?? bucketOwner(ctx, entry.resource);
+  const principalOrg = principalAccount ? lookup(principalAccount) : undefined;
+  const resourceOrg = resourceAccount ? lookup(resourceAccount) : undefined;
+  return {
+    scps: principalOrg?.serviceControlPolicies, rcps: resourceOrg?.resourceControlPolicies,
+    scpChain: principalOrg?.chain, rcpChain: resourceOrg?.chain,
+  };
+}
+
+/**
+ * For a guardrail's implicit deny (no-scp, no-rcp): the root, OU or account where no policy of that type allows the
+ * action, from the organization as it stands now (undefined when that no longer holds).
+ */
+function guardrailGap(ctx: ServerContext, entry: DecisionEntry): { policyType: string; target: string; fullAccess: string } | undefined {
+  if (entry.reason !== 'no-scp' && entry.reason !== 'no-rcp') return undefined;
+  const principal = callerPrincipal(ctx, entry.principal) ?? { kind: 'anonymous' as const, accountId: '', arn: entry.principal };
+  const g = guardrailsOfEntry(ctx, entry);
+  const outcome = organizationGuardrails({
+    principal, action: entry.action, resource: entry.resource, resourceAccount: entry.context['aws:resourceaccount']?.[0] ?? principal.accountId,
+    context: new Map(Object.entries(entry.context)), identityPolicies: [], serviceControlPolicies: g.scps, resourceControlPolicies: g.rcps,
+  });
+  const scp = entry.reason === 'no-scp';
+  const { level } = scp ? outcome.scp : outcome.rcp;
+  const target = level === undefined ? undefined : (scp ? g.scpChain : g.rcpChain)?.[level];
+  return target ? { policyType: scp ? 'service control policy' : 'resource control policy', target, fullAccess: scp ? 'FullAWSAccess' : 'RCPFullAWSAccess' } : undefined;
 }
 
 /** Trust-policy actions of AssumeRole: the role itself, and the tags and source identity a caller passes. */
@@ -264,7 +309,7 @@ export function consoleRouter(ctx: ServerContext, express: ExpressModule): Route
     res.json({
       ...row(entry), encodedMessage: encodeAuthorizationMessage(ctx, entry),
       explicitDeny: entry.decision === 'deny' && (entry.reason ?? '').startsWith('explicit-'),
-      consulted: consulted(ctx, entry), missingTrustStatement: missingTrustStatement(entry) ?? null,
+      consulted: consulted(ctx, entry), missingTrustStatement: missingTrustStatement(entry) ?? null, guardrailGap: guardrailGap(ctx, entry) ?? null,
     });
   });
 
@@ -320,10 +365,24 @@ export function consoleRouter(ctx: ServerContext, express: ExpressModule): Route
       throw error;
     }
     const isAssume = entry.action.toLowerCase().startsWith('sts:assumerole');
+    // SCPs and RCPs as they stand, with the edited one in place of its stored text.
+    const guardrails = guardrailsOfEntry(ctx, entry);
+    try {
+      const replace = (levels: BoundPolicy[][] | undefined, kind: 'scp' | 'rcp'): BoundPolicy[][] | undefined => levels?.map((level) => level.map((bound) => {
+        if (bound.source.id !== policyId || edited === undefined) return bound;
+        return { source: bound.source, policy: parsePolicy(edited, kind) };
+      }));
+      guardrails.scps = replace(guardrails.scps, 'scp');
+      guardrails.rcps = replace(guardrails.rcps, 'rcp');
+    } catch (error) {
+      if (error instanceof PolicyDocumentError) return bad(res, `the edited policy: ${error.message}`);
+      throw error;
+    }
     const decision: Decision = evaluate({
       principal, action: entry.action, resource: entry.resource,
       resourceAccount: accountOfArn(entry.resource) ?? (bucketOwner(ctx, entry.resource) ?? principal.accountId),
       context: new Map(Object.entries(entry.context)), identityPolicies: identity, permissionsBoundary: boundary, resourcePolicy: resource, resourcePolicyRequired: isAssume,
+      serviceControlPolicies: guardrails.scps, resourceControlPolicies: guardrails.rcps,
     });
     const simulated: DecisionEntry = { ...entry, decision: decision.allowed ? 'allow' : 'deny', reason: decision.reason ?? null,
       statements: decision.statements.map((s) => ({ policy: s.source.id, kind: s.source.kind, versionId: s.source.versionId, sid: s.sid, index: s.index, effect: s.effect })) };

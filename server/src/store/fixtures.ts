@@ -14,6 +14,7 @@ import { bucketAccessOf, BUCKET_ACCESS_FIELDS, objectAclOf, publicAccessBlockOf 
 import { bucketVersioningOf, objectLockOf } from './s3-versioning-fixtures.ts';
 import { awsId, isoSeconds, secretAccessKey, sessionToken } from './ids.ts';
 import { applyKmsFixtures, KMS_FIXTURE_SECTIONS } from './kms-fixtures.ts';
+import { applyOrganizationFixtures, ORGANIZATION_FIXTURE_SECTIONS } from './organization-fixtures.ts';
 import { lazyDependency } from '../lazy-dependency.ts';
 
 export { FixtureError };
@@ -51,7 +52,7 @@ export function loadFixtures(ctx: ServerContext, file: string): void {
 export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): void {
   const file = label;
   const r = new Reader(label);
-  const root = r.object(doc ?? {}, '$', ['accounts', 'samlProviders', 'policies', 'users', 'roles', 'sessions', 'buckets', ...ENTITY_FIXTURE_SECTIONS, ...KMS_FIXTURE_SECTIONS]);
+  const root = r.object(doc ?? {}, '$', ['accounts', 'samlProviders', 'policies', 'users', 'roles', 'sessions', 'buckets', ...ENTITY_FIXTURE_SECTIONS, ...KMS_FIXTURE_SECTIONS, ...ORGANIZATION_FIXTURE_SECTIONS]);
   // Restarting on a persistent database must not load the same file twice.
   const appliedKey = `fixtures:${createHash('sha256').update(JSON.stringify(doc ?? {})).digest('hex')}`;
   if (ctx.iam.setting(appliedKey)) return;
@@ -282,6 +283,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
         });
       });
       applyKmsFixtures(ctx, r, root, account, now);
+      applyOrganizationFixtures(ctx, r, root, now);
       iam.putSetting(appliedKey, file);
     })();
   } catch (error) {

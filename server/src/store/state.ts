@@ -10,11 +10,12 @@ import { exportBucketVersioning, exportObjectLock } from './s3-versioning-fixtur
 import { exportKmsKeys } from './kms-fixtures.ts';
 import { decryptSseS3 } from './s3-sse-key.ts';
 import { exportBucketConfigs } from './s3-config-fixtures.ts';
+import { exportOrganization } from './organization-fixtures.ts';
 
 type Json = string | number | boolean | null | undefined | Json[] | { [k: string]: Json };
 
 /** Tables in dependency order; reset and restore walk it backwards/forwards. */
-export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'object_acls', 'object_versions', 'account_public_access_blocks', 'inline_blobs', 'object_restores', 'multipart_uploads', 'multipart_parts', 'completed_uploads', 'groups', 'group_members', 'instance_profiles', 'instance_profile_roles', 'oidc_providers', 'login_profiles', 'account_aliases', 'password_policies', 'service_linked_role_deletions', 'saml_providers', 'mfa_devices', 'ssh_public_keys', 'server_certificates', 'signing_certificates', 'service_specific_credentials', 'sts_preferences', 'kms_keys', 'kms_key_material', 'kms_aliases', 'kms_grants'] as const;
+export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'object_acls', 'object_versions', 'account_public_access_blocks', 'inline_blobs', 'object_restores', 'multipart_uploads', 'multipart_parts', 'completed_uploads', 'groups', 'group_members', 'instance_profiles', 'instance_profile_roles', 'oidc_providers', 'login_profiles', 'account_aliases', 'password_policies', 'service_linked_role_deletions', 'saml_providers', 'mfa_devices', 'ssh_public_keys', 'server_certificates', 'signing_certificates', 'service_specific_credentials', 'sts_preferences', 'kms_keys', 'kms_key_material', 'kms_aliases', 'kms_grants', 'org_organizations', 'org_policy_types', 'org_units', 'org_accounts', 'org_create_account_status', 'org_policies', 'org_attachments'] as const;
 
 interface SseS3Record { sseS3?: true; dataKey: string; segments?: { size: number; iv: string }[] }
 const sseS3Record = (o: ObjectRow): SseS3Record | undefined => {
@@ -31,7 +32,7 @@ function exportedContent(ctx: ServerContext, o: ObjectRow): Buffer {
  * The whole state in the fixtures format (documents kept as their exact stored text), so that loading the export into
  * an empty server reproduces it.
  */
-export function exportState(ctx: ServerContext): Record<string, Json[]> {
+export function exportState(ctx: ServerContext): Record<string, Json> {
   const all = <T>(sql: string): T[] => ctx.db.prepare<[], T>(sql).all();
   const accounts = all<AccountRow>("SELECT * FROM accounts WHERE account_id <> 'aws' ORDER BY account_id");
   const keys = all<AccessKeyRow>('SELECT * FROM access_keys ORDER BY created_at, access_key_id');
@@ -98,5 +99,6 @@ export function exportState(ctx: ServerContext): Record<string, Json[]> {
       })),
     })),
     kmsKeys: exportKmsKeys(ctx),
+    organization: exportOrganization(ctx),
   };
 }

@@ -3,7 +3,7 @@
 // role's credentials from the container endpoint (with the binding's token) or from the binding's instance metadata
 // listener. Each fetch returns a real session of the role, issued by the service principal the role must trust.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { authorizeCaller, compileStoredPolicy, roleArn, type Caller } from '../../auth/caller.ts';
+import { authorizeCaller, compileStoredPolicy, guardrailLookup, roleArn, type Caller } from '../../auth/caller.ts';
 import { decisionSink, enforcementFor, type ServerContext } from '../../context.ts';
 import { parsePolicy, PolicyDocumentError, type RequestContext } from '../../policy/index.ts';
 import { iamEntities } from '../../store/iam-entities-store.ts';
@@ -241,17 +241,25 @@ export class CredentialBindings {
   private checkTrust(binding: Binding, role: RoleRow, now: Date, sourceIp: string, record: boolean): void {
     const ctx = this.ctx;
     const service = SERVICE_PRINCIPAL[binding.kind];
-    const caller: Caller = { principal: { kind: 'service', accountId: role.account_id, arn: service, service }, userId: service, accessKeyId: '', identityPolicies: [] };
+    const caller: Caller = { principal: { kind: 'service', accountId: role.account_id, arn: service, service }, userId: service, accessKeyId: '', identityPolicies: [], organizations: guardrailLookup(ctx.iam) };
     const context: RequestContext = new Map([
       ['aws:currenttime', [isoSeconds(now)]],
       ['aws:epochtime', [String(Math.floor(now.getTime() / 1000))]],
       ['aws:sourceip', [sourceIp]],
       ['aws:principalservicename', [service]],
       ['sts:rolesessionname', [binding.sessionName]],
+      ['aws:principalisawsservice', ['true']],
+      // The service acts for a workload of the role's account: the confused-deputy keys (IAM User Guide, aws:SourceAccount, aws:SourceOrgID).
+      ['aws:sourceaccount', [role.account_id]],
       // Not AWS keys: how these credentials were obtained, for the decision log.
       ['iamlocal:credentialsource', [binding.kind]],
       ['iamlocal:launchedby', [binding.launchedBy]],
     ]);
+    const org = caller.organizations(role.account_id);
+    if (org) {
+      context.set('aws:sourceorgid', [org.orgId]);
+      context.set('aws:sourceorgpaths', [org.orgPath]);
+    }
     if (binding.sessionTags) {
       for (const [key, value] of Object.entries(binding.sessionTags)) context.set(`aws:requesttag/${key}`, [value]);
       context.set('aws:tagkeys', Object.keys(binding.sessionTags));

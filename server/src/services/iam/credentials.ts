@@ -2,6 +2,7 @@
 // organization features an account outside any organization reports.
 import { AwsError, deleteConflict } from '../../errors.ts';
 import { credentialsStore } from '../../store/credentials-store.ts';
+import { organizationsStore } from '../../store/organizations-store.ts';
 import type { UserRow } from '../../store/iam-store.ts';
 import { req, type QueryCall, type QueryHandler } from '../query-service.ts';
 import { accountOf, authorize } from './authorize.ts';
@@ -29,5 +30,11 @@ export function globalEndpointTokenVersion(call: QueryCall): number {
 /** iamlocal's accounts belong to no organization. */
 export const listOrganizationsFeatures: QueryHandler = (call) => {
   authorize(call, '*');
-  throw new AwsError('OrganizationNotFoundException', 'The request failed because your account is not a member of an organization.', 400);
+  const org = organizationsStore(call.ctx.db).organizationOfAccount(accountOf(call));
+  if (!org) throw new AwsError('OrganizationNotFoundException', 'The request failed because your account is not a member of an organization.', 400);
+  if (org.management_account !== accountOf(call)) {
+    throw new AwsError('AccountNotManagementOrDelegatedAdministratorException', 'The request was rejected because the account making the request is not the management account or delegated administrator account for centralized root access.', 400);
+  }
+  // Centralized root access needs IAM's trusted access in Organizations (EnableAWSServiceAccess), which iamlocal does not emulate.
+  throw new AwsError('ServiceAccessNotEnabledException', 'The request was rejected because trusted access is not enabled for IAM in Organizations. For details, see IAM and Organizations in the Organizations User Guide.', 400);
 };

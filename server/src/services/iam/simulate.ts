@@ -1,6 +1,6 @@
 import { authorizeCaller, baseContext, compileStoredPolicy, roleArn, userArn } from '../../auth/caller.ts';
 import { malformedPolicy, noSuchEntity, validationError } from '../../errors.ts';
-import { evaluate, PolicyDocumentError, validatePolicyDocument, type BoundPolicy, type CallerPrincipal, type PolicyKind } from '../../policy/index.ts';
+import { evaluate, organizationGuardrails, PolicyDocumentError, validatePolicyDocument, type BoundPolicy, type CallerPrincipal, type PolicyKind } from '../../policy/index.ts';
 import type { QueryInput } from '../../protocol/query.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { IamStore, PrincipalKind } from '../../store/iam-store.ts';
@@ -121,6 +121,11 @@ interface Simulation {
   boundary?: SourcedPolicy;
   resourcePolicy?: SourcedPolicy;
   resourceOwner: string;
+  /**
+   * SimulatePrincipalPolicy: the SCPs of the simulated principal's account (a member account of an organization). AWS's
+   * simulator evaluates SCPs, not RCPs (IAM User Guide, "Testing IAM policies with the IAM policy simulator").
+   */
+  serviceControlPolicies?: readonly (readonly BoundPolicy[])[];
 }
 
 function runSimulation(call: QueryCall, sim: Simulation): XmlObject {
@@ -142,18 +147,23 @@ function runSimulation(call: QueryCall, sim: Simulation): XmlObject {
   const results: XmlObject[] = [];
   for (const action of actions) {
     for (const resource of resources.length ? resources : ['*']) {
-      const decision = evaluate({
+      const request = {
         principal: sim.principal, action, resource, resourceAccount: sim.resourceOwner, context,
         identityPolicies: sim.identity.map((p) => p.bound), permissionsBoundary: sim.boundary?.bound, resourcePolicy: sim.resourcePolicy?.bound,
         // A resource policy given for a KMS action is a key policy: it must allow (itself, or by delegating to IAM).
         resourcePolicyRequired: sim.resourcePolicy !== undefined && action.toLowerCase().startsWith('kms:'),
-      });
+        serviceControlPolicies: sim.serviceControlPolicies,
+      };
+      const decision = evaluate(request);
       const evalDecision = decision.allowed ? 'allowed' : decision.reason?.startsWith('explicit') ? 'explicitDeny' : 'implicitDeny';
+      // The SCPs' own verdict, whatever the account's policies say (an identity Deny does not make the SCPs allow).
+      const scp = organizationGuardrails(request).scp.result;
+      const byOrganizations = scp !== 'explicit-deny' && scp !== 'implicit-deny';
       const matched: XmlObject[] = decision.statements.map((s) => {
         const source = bySourceId.get(s.source.id);
         const position = source ? statementPositions(source.text)[s.index] : undefined;
         return {
-          SourcePolicyId: source?.id ?? s.source.id, SourcePolicyType: source?.type ?? 'IAM Policy',
+          SourcePolicyId: source?.id ?? s.source.id, SourcePolicyType: source?.type ?? (s.source.kind === 'scp' ? 'Service Control Policy' : 'IAM Policy'),
           StartPosition: position?.start, EndPosition: position?.end,
         };
       });
@@ -166,7 +176,7 @@ function runSimulation(call: QueryCall, sim: Simulation): XmlObject {
       };
       results.push({
         EvalActionName: action, EvalResourceName: resource, EvalDecision: evalDecision, MatchedStatements: matched,
-        MissingContextValues: missing, OrganizationsDecisionDetail: { AllowedByOrganizations: true },
+        MissingContextValues: missing, OrganizationsDecisionDetail: { AllowedByOrganizations: byOrganizations },
         PermissionsBoundaryDecisionDetail: boundaryAllows === undefined ? undefined : { AllowedByPermissionsBoundary: boundaryAllows },
         ResourceSpecificResults: resources.length ? [detail] : undefined,
       });
@@ -239,6 +249,7 @@ export const simulatePrincipalPolicy: QueryHandler = (call) => {
     boundary: boundaryInputs[0] ?? source.boundary,
     resourcePolicy: resourcePolicyOf(call),
     resourceOwner: str(call.input, 'ResourceOwner')?.replace(/^arn:aws:iam::(\d{12}):root$/, '$1') ?? call.caller.principal.accountId,
+    serviceControlPolicies: call.caller.organizations(simulationPrincipal(call, source.arn).accountId)?.serviceControlPolicies,
   });
 };
 

@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream, openSync, renameSync, statSync, un
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { authorizeCaller, baseContext, compileStoredPolicy, type AuthorizeOptions, type Caller, type DecisionSink, type RequestFacts } from '../../auth/caller.ts';
+import { authorizeCaller, baseContext, compileStoredPolicy, guardrailsOf, type AuthorizeOptions, type Caller, type DecisionSink, type RequestFacts } from '../../auth/caller.ts';
 import { decisionSink, type ServerContext } from '../../context.ts';
 import { AwsError, incompleteBody, isAwsErrorShape, s3InternalError } from '../../errors.ts';
 import { isPublicPolicy, uniformUnderPrefix, type BoundPolicy, type CompiledPolicy, type Decision } from '../../policy/index.ts';
@@ -125,8 +125,9 @@ function aclDecision(call: S3Call, bucket: BucketRow, options: AuthorizeOptions,
   if (principal.kind === 'anonymous') return grant === 'everyone' ? { allowed: true, statements: [] } : decision;
   if (grant === 'everyone' && principal.accountId === bucket.account_id) return { allowed: true, statements: [] };
   if (principal.kind === 'root') return { allowed: true, statements: [] };
-  // The caller's own account must allow it: identity policies (with boundary and session policies), no bucket policy.
-  const own = authorizeCaller(call.caller, { ...options, resourceAccount: principal.accountId, resourcePolicy: undefined });
+  // The caller's own account must allow it: identity policies (with boundary and session policies), no bucket policy
+  // (the bucket account's RCPs took part in the first evaluation).
+  const own = authorizeCaller(call.caller, { ...options, resourceAccount: principal.accountId, resourcePolicy: undefined, withoutResourceControls: true });
   return own.allowed ? own : decision;
 }
 
@@ -142,7 +143,7 @@ function foreignObjectDecision(call: S3Call, bucket: BucketRow, options: Authori
   const principal = call.caller.principal;
   if (!grant || (principal.kind === 'anonymous' && grant !== 'everyone')) return { allowed: false, reason: 'no-resource', statements: [] };
   if (principal.kind === 'anonymous' || principal.kind === 'root') return { allowed: true, statements: [] };
-  const own = authorizeCaller(call.caller, { ...options, resourceAccount: principal.accountId, resourcePolicy: undefined });
+  const own = authorizeCaller(call.caller, { ...options, resourceAccount: principal.accountId, resourcePolicy: undefined, withoutResourceControls: true });
   return own;
 }
 
@@ -159,7 +160,8 @@ export function ownerVisibility(call: S3Call, bucket: BucketRow): (key: string) 
   const options = { action: 's3:GetObjectAcl', resourceAccount: bucket.account_id, context, resourcePolicy };
   const check = (key: string): boolean => authorizeCaller(call.caller, { ...options, resource: prefix + key }, sink).allowed;
   const { principal, identityPolicies, permissionsBoundary, sessionPolicies } = call.caller;
-  if (sink || !uniformUnderPrefix({ ...options, principal, identityPolicies, permissionsBoundary, sessionPolicies }, prefix)) return check;
+  const guardrails = guardrailsOf(call.caller, bucket.account_id);
+  if (sink || !uniformUnderPrefix({ ...options, principal, identityPolicies, permissionsBoundary, sessionPolicies, ...guardrails }, prefix)) return check;
   let answer: boolean | undefined;
   return (key) => (answer ??= check(key));
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { authorizeCaller, baseContext, compileStoredPolicy, type Caller } from '../../auth/caller.ts';
+import { authorizeCaller, baseContext, compileStoredPolicy, guardrailLookup, type Caller } from '../../auth/caller.ts';
 import { decisionSink } from '../../context.ts';
 import { AwsError, validationError } from '../../errors.ts';
 import type { RequestContext } from '../../policy/index.ts';
@@ -104,7 +104,7 @@ export function assumeRoleWithSaml(call: QueryCall): XmlObject {
   }
   const tags = readSessionTags(call, undefined, { tags: claimTags, transitiveKeys: claims.attributes.get(TRANSITIVE_TAGS_ATTRIBUTE) ?? [] });
 
-  const federated: Caller = { principal: { kind: 'identity-provider', accountId, arn: providerArn, federated: providerArn }, userId: providerArn, accessKeyId: '', identityPolicies: [] };
+  const federated: Caller = { principal: { kind: 'identity-provider', accountId, arn: providerArn, federated: providerArn }, userId: providerArn, accessKeyId: '', identityPolicies: [], organizations: guardrailLookup(call.ctx.iam) };
   const context = baseContext(federated, call.facts);
   samlContext(context, claims, accountId, providerName, providerArn);
   addTagContext(context, tags);

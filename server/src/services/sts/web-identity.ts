@@ -1,7 +1,7 @@
 // AssumeRoleWithWebIdentity: an unsigned request carrying an OpenID Connect ID token. The token is verified against the
 // keys registered for its issuer, checked against the IAM OIDC provider of the role's account, and the role's trust
 // policy must allow `Principal: {Federated: arn:aws:iam::A:oidc-provider/HOST/PATH}` under the token's claims.
-import { authorizeCaller, compileStoredPolicy, type Caller } from '../../auth/caller.ts';
+import { authorizeCaller, compileStoredPolicy, guardrailLookup, type Caller } from '../../auth/caller.ts';
 import { decisionSink } from '../../context.ts';
 import { AwsError, validationError } from '../../errors.ts';
 import type { RequestContext } from '../../policy/index.ts';
@@ -91,6 +91,7 @@ export function assumeRoleWithWebIdentity(call: QueryCall): ReturnType<QueryServ
     userId: `${key}:${audience}:${subject}`,
     accessKeyId: '',
     identityPolicies: [],
+    organizations: guardrailLookup(call.ctx.iam),
   };
   const context: RequestContext = new Map([
     ['aws:currenttime', [call.facts.now.toISOString().replace(/\.\d{3}Z$/, 'Z')]],
