@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { startServer, type RunningServer } from '../../server/src/server.ts';
+import { runAwsCli, type CliResult } from '../support/aws-cli.ts';
 
 const run = promisify(execFile);
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/kjh-s3-encryption-test1-role';
@@ -30,15 +31,8 @@ after(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function aws(profile: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH, HOME: home, AWS_CONFIG_FILE: join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'), AWS_PROFILE: profile, AWS_ENDPOINT_URL: server.url, AWS_MAX_ATTEMPTS: '1' };
-  try {
-    const { stdout, stderr } = await run('aws', [...args, '--output', 'json'], { env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string };
-    return { code: 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+async function aws(profile: string, args: string[]): Promise<CliResult> {
+  return runAwsCli(args, { endpoint: server.url, home, profile, json: true });
 }
 
 async function iamlocal(...args: string[]): Promise<string> {

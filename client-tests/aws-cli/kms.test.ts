@@ -3,15 +3,13 @@
 // cli-s3api-kms/QBF.txt.enc, downloaded and `aws kms decrypt`ed back. The role is denied until its policy grants the
 // kms: actions (KMS Developer Guide, "Default key policy": the root principal's kms:* lets IAM policies grant access).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { startServer, type RunningServer } from '../../server/src/server.ts';
+import { runAwsCli, type CliResult } from '../support/aws-cli.ts';
 
-const run = promisify(execFile);
 const ACCOUNT = '123456789012';
 const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const ROLE_SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/kjh-s3-encryption-test1-role/cli-kms`;
@@ -36,15 +34,8 @@ after(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function aws(args: string[], profile: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH, HOME: home, AWS_CONFIG_FILE: join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'), AWS_PROFILE: profile, AWS_ENDPOINT_URL: server.url, AWS_MAX_ATTEMPTS: '1', AWS_PAGER: '' };
-  try {
-    const { stdout, stderr } = await run('aws', args, { env, cwd: home });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string };
-    return { code: 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+async function aws(args: string[], profile: string): Promise<CliResult> {
+  return runAwsCli(args, { endpoint: server.url, home, profile, cwd: home });
 }
 
 const denial = (operation: string, action: string): string =>

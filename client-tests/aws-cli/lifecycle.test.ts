@@ -3,16 +3,14 @@
 // export, and the admin route that applies expiration. AWS references: API Reference PutBucketLifecycleConfiguration /
 // GetBucketLifecycleConfiguration / DeleteBucketLifecycle; S3 User Guide "Lifecycle configuration elements".
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { startServer, type RunningServer } from '../../server/src/server.ts';
 import { exportState } from '../../server/src/store/state.ts';
+import { runAwsCli, type CliResult } from '../support/aws-cli.ts';
 
-const run = promisify(execFile);
 let server: RunningServer;
 let home: string;
 
@@ -32,18 +30,8 @@ after(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function aws(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    PATH: process.env.PATH, HOME: home, AWS_CONFIG_FILE: join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'), AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_ENDPOINT_URL: server.url, AWS_MAX_ATTEMPTS: '1', AWS_PAGER: '',
-  };
-  try {
-    const { stdout, stderr } = await run('aws', [...args, '--output', 'json'], { env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string };
-    return { code: 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+async function aws(args: string[]): Promise<CliResult> {
+  return runAwsCli(args, { endpoint: server.url, home, json: true });
 }
 
 test('aws s3api put/get/delete lifecycle configuration, a refusal, fixtures, state export, lifecycle run', async () => {

@@ -4,15 +4,13 @@
 // AWS references: Organizations User Guide "Service control policies", "Resource control policies", "SCP evaluation";
 // IAM User Guide "Access denied error messages".
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { startServer, type RunningServer } from '../../server/src/server.ts';
+import { runAwsCli, type CliResult } from '../support/aws-cli.ts';
 
-const run = promisify(execFile);
 let server: RunningServer;
 let home: string;
 
@@ -30,15 +28,8 @@ after(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function aws(args: string[], profile: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH, HOME: home, AWS_CONFIG_FILE: join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'), AWS_PROFILE: profile, AWS_ENDPOINT_URL: server.url, AWS_MAX_ATTEMPTS: '1', AWS_PAGER: '' };
-  try {
-    const { stdout, stderr } = await run('aws', args, { env, cwd: home });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string };
-    return { code: 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+async function aws(args: string[], profile: string): Promise<CliResult> {
+  return runAwsCli(args, { endpoint: server.url, home, profile, cwd: home });
 }
 
 test('aws organizations: the fixture\'s tree, policies and attachments', async () => {

@@ -1,16 +1,14 @@
 // `aws s3` high-level commands against iamlocal: sync, ls, multipart cp, presign (SigV2, the CLI's default), rm,
 // and a denial for a role limited to its own bucket.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { startServer, type RunningServer } from '../../server/src/server.ts';
+import { runAwsCli, type CliResult } from '../support/aws-cli.ts';
 
-const run = promisify(execFile);
 let server: RunningServer;
 let home: string;
 
@@ -29,15 +27,8 @@ after(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function aws(args: string[], profile = 'default'): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH, HOME: home, AWS_CONFIG_FILE: join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'), AWS_PROFILE: profile, AWS_ENDPOINT_URL: server.url, AWS_MAX_ATTEMPTS: '1', AWS_PAGER: '' };
-  try {
-    const { stdout, stderr } = await run('aws', args, { env, maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string };
-    return { code: 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+async function aws(args: string[], profile = 'default'): Promise<CliResult> {
+  return runAwsCli(args, { endpoint: server.url, home, profile });
 }
 
 test('sync, ls, multipart cp, presign, rm', async () => {
