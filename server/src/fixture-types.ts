@@ -263,9 +263,13 @@ export type FixtureOrganization = {
   id?: string;
   /** r-…; generated when omitted */
   rootId?: string;
+  /** tags on the root (TagResource; at most 50, no aws: keys) */
+  rootTags?: Record<string, string>;
   /** the management account (SCPs and RCPs never bind it); the default account when omitted */
   managementAccount?: string;
   managementEmail?: string;
+  /** tags on the management account */
+  managementTags?: Record<string, string>;
   /** policy types enabled in the root; default: both */
   enabledPolicyTypes?: Array<"SERVICE_CONTROL_POLICY" | "RESOURCE_CONTROL_POLICY">;
   /** OUs, parents before children */
@@ -274,6 +278,7 @@ export type FixtureOrganization = {
     id?: string;
     /** the parent OU's path of names (Workloads/Prod); the root when omitted */
     parent?: string;
+    tags?: Record<string, string>;
   }>;
   /** member accounts (created when missing, with OrganizationAccountAccessRole trusting the management account) */
   accounts?: Array<{
@@ -284,6 +289,7 @@ export type FixtureOrganization = {
     parent?: string;
     /** the role the management account assumes into it (default OrganizationAccountAccessRole); false for none */
     accessRole?: string | false;
+    tags?: Record<string, string>;
   }>;
   /** customer managed SCPs and RCPs */
   policies?: Array<{
@@ -294,6 +300,7 @@ export type FixtureOrganization = {
     document: Record<string, unknown> | string;
     /** where it is attached: Root, an OU path of names (Workloads/Prod) or id, or an account id */
     targets?: string[];
+    tags?: Record<string, string>;
   }>;
   /** targets (as in policies[].targets) from which FullAWSAccess is detached, for allow-list SCPs */
   detachDefaults?: string[];
