@@ -116,5 +116,17 @@ urllib.request.urlopen(urllib.request.Request(f'{URL}/_iamlocal/s3/restore/run',
 head = root.head_object(Bucket=B, Key='frozen')
 check('restored: Restore with an expiry-date, and the bytes readable', head.get('Restore', '').startswith('ongoing-request="false", expiry-date="')
       and root.get_object(Bucket=B, Key='frozen')['Body'].read() == b'ice', head.get('Restore'))
+# RestoreObject with VersionId (API Reference, RestoreObject): that version only; an unknown one is 404 NoSuchVersion.
+VB = B + '-versions'
+root.create_bucket(Bucket=VB)
+root.put_bucket_versioning(Bucket=VB, VersioningConfiguration={'Status': 'Enabled'})
+old = root.put_object(Bucket=VB, Key='frozen', Body=b'old ice', StorageClass='GLACIER')['VersionId']
+root.put_object(Bucket=VB, Key='frozen', Body=b'new ice', StorageClass='GLACIER')
+r = root.restore_object(Bucket=VB, Key='frozen', VersionId=old, RestoreRequest={'Days': 1})
+check('restore_object VersionId: 202', r['ResponseMetadata']['HTTPStatusCode'] == 202, r['ResponseMetadata'])
+check('only that version is being restored', root.head_object(Bucket=VB, Key='frozen', VersionId=old).get('Restore') == 'ongoing-request="true"'
+      and 'Restore' not in root.head_object(Bucket=VB, Key='frozen'))
+e = error_of(lambda: root.restore_object(Bucket=VB, Key='frozen', VersionId='A' * 32, RestoreRequest={'Days': 1}))
+check('restore_object of an unknown version: NoSuchVersion', e and e['Code'] == 'NoSuchVersion' and e['Message'] == 'The specified version does not exist.', e)
 
 print(json.dumps({'done': True}))

@@ -3,8 +3,9 @@ import { AwsError } from '../../errors.ts';
 import { parseXmlBody } from '../../protocol/rest-xml.ts';
 import type { ObjectRow } from '../../store/s3-store.ts';
 import { restoreStore, type RestoreRow } from '../../store/s3-restore-store.ts';
-import { authorize, checkKey, MAX_XML_BODY, noSuchKey, objectArn, requireBucket, type S3Call, type S3Result } from './common.ts';
+import { authorize, checkKey, MAX_XML_BODY, objectArn, requireBucket, type S3Call, type S3Result } from './common.ts';
 import { isArchived } from './preconditions.ts';
+import { requestedVersionId, versionContext, versionToRead } from './versioning.ts';
 
 /**
  * RestoreObject for GLACIER and DEEP_ARCHIVE objects (S3 API reference, RestoreObject; S3 User Guide "Restoring an
@@ -79,10 +80,13 @@ function parseRestoreRequest(body: Buffer): { days: number; tier: Tier } {
 export async function restoreObject(call: S3Call): Promise<S3Result> {
   const bucket = requireBucket(call);
   const key = checkKey(call);
-  authorize(call, bucket, 's3:RestoreObject', objectArn(bucket.bucket_name, key));
+  // versionId restores that version (API Reference, RestoreObject); s3:RestoreObject has no …Version action, the
+  // s3:versionid condition key tells the version (Service Authorization Reference).
+  const versionId = requestedVersionId(call);
+  authorize(call, bucket, 's3:RestoreObject', objectArn(bucket.bucket_name, key), versionContext(versionId));
   const request = parseRestoreRequest(await call.readBody(MAX_XML_BODY));
-  const object = call.ctx.s3.object(bucket.bucket_name, key);
-  if (!object) throw noSuchKey(key);
+  // An unknown version: 404 NoSuchVersion; a delete marker: 405 MethodNotAllowed; no current version: 404 NoSuchKey.
+  const object = versionToRead(call, bucket, key, versionId).row;
   if (!isArchived(object)) {
     throw new AwsError('InvalidObjectState', "Restore is not allowed for the object's current storage class", 403, { StorageClass: object.storage_class ?? 'STANDARD' });
   }
