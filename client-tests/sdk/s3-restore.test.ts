@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CreateUserCommand, PutUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import {
-  CopyObjectCommand, CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutBucketVersioningCommand, PutObjectCommand, RestoreObjectCommand, S3Client,
+  CopyObjectCommand, CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsCommand, ListObjectsV2Command, ListObjectVersionsCommand,
+  PutBucketVersioningCommand, PutObjectCommand, RestoreObjectCommand, S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import type { Iamlocal } from '../../server/src/in-process.ts';
@@ -128,4 +129,43 @@ test('RestoreObject with VersionId restores that version only; NoSuchVersion for
   assert.equal((await rejection(thawer.send(new RestoreObjectCommand({ Bucket: 'cold-versions', Key: 'k', VersionId: v2, RestoreRequest: { Days: 1 } })))).name, 'AccessDenied');
   root.destroy();
   thawer.destroy();
+});
+
+test('listings: RestoreStatus when x-amz-optional-object-attributes asks for it, ChecksumAlgorithm / ChecksumType for checksummed objects', async () => {
+  // botocore's s3 model (Object, ObjectVersion: ChecksumAlgorithm list, ChecksumType, RestoreStatus{IsRestoreInProgress,
+  // RestoreExpiryDate}); API Reference ListObjectsV2 / ListObjects / ListObjectVersions, OptionalObjectAttributes.
+  const root = s3();
+  await root.send(new CreateBucketCommand({ Bucket: 'listed-restores' }));
+  await root.send(new PutObjectCommand({ Bucket: 'listed-restores', Key: 'a-ongoing', Body: 'a', StorageClass: 'GLACIER' }));
+  await root.send(new PutObjectCommand({ Bucket: 'listed-restores', Key: 'b-restored', Body: 'b', StorageClass: 'DEEP_ARCHIVE' }));
+  await root.send(new PutObjectCommand({ Bucket: 'listed-restores', Key: 'c-cold', Body: 'c', StorageClass: 'GLACIER', ChecksumAlgorithm: 'SHA256' }));
+  await root.send(new PutObjectCommand({ Bucket: 'listed-restores', Key: 'd-plain', Body: 'd' }));
+  await root.send(new RestoreObjectCommand({ Bucket: 'listed-restores', Key: 'b-restored', RestoreRequest: { Days: 1 } }));
+  const ran = await runRestores();
+  await root.send(new RestoreObjectCommand({ Bucket: 'listed-restores', Key: 'a-ongoing', RestoreRequest: { Days: 1 } }));
+  const expiry = new Date(ran.restored[0]!.expiryDate);
+
+  const plain = (await root.send(new ListObjectsV2Command({ Bucket: 'listed-restores' }))).Contents!;
+  assert.deepEqual(plain.map((o) => o.RestoreStatus), [undefined, undefined, undefined, undefined], 'not asked: no RestoreStatus');
+  // SDK v3 sends a CRC32 of every upload unless told another algorithm; S3 stores and lists it.
+  assert.deepEqual(plain.map((o) => [o.ChecksumAlgorithm, o.ChecksumType]), [[['CRC32'], 'FULL_OBJECT'], [['CRC32'], 'FULL_OBJECT'], [['SHA256'], 'FULL_OBJECT'], [['CRC32'], 'FULL_OBJECT']]);
+  const expected = [{ IsRestoreInProgress: true }, { IsRestoreInProgress: false, RestoreExpiryDate: expiry }, undefined, undefined];
+  const v2 = (await root.send(new ListObjectsV2Command({ Bucket: 'listed-restores', OptionalObjectAttributes: ['RestoreStatus'] }))).Contents!;
+  assert.deepEqual(v2.map((o) => o.RestoreStatus), expected);
+  const v1 = (await root.send(new ListObjectsCommand({ Bucket: 'listed-restores', OptionalObjectAttributes: ['RestoreStatus'] }))).Contents!;
+  assert.deepEqual(v1.map((o) => o.RestoreStatus), expected);
+  const versions = (await root.send(new ListObjectVersionsCommand({ Bucket: 'listed-restores', OptionalObjectAttributes: ['RestoreStatus'] }))).Versions!;
+  assert.deepEqual(versions.map((o) => o.RestoreStatus), expected);
+  assert.deepEqual(versions.map((o) => o.ChecksumAlgorithm), [['CRC32'], ['CRC32'], ['SHA256'], ['CRC32']]);
+
+  // Only RestoreStatus is an optional attribute.
+  const bad = await fetch(`${local.endpoint}/listed-restores?list-type=2`, { headers: { 'x-amz-optional-object-attributes': 'Owner' } });
+  assert.equal(bad.status, 403, 'unsigned: refused before the header is read');
+  root.middlewareStack.add((next) => async (args) => {
+    (args.request as { headers: Record<string, string> }).headers['x-amz-optional-object-attributes'] = 'Bogus';
+    return next(args);
+  }, { step: 'build' });
+  const invalid = await rejection(root.send(new ListObjectsV2Command({ Bucket: 'listed-restores' })));
+  assert.deepEqual([invalid.name, invalid.status, invalid.message], ['InvalidArgument', 400, 'Invalid attribute name specified.']);
+  root.destroy();
 });

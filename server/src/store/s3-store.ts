@@ -109,7 +109,7 @@ export interface PartRow {
   checksum?: string | null;
 }
 export type LifecycleObject = Pick<ObjectRow, 'object_key' | 'size' | 'last_modified' | 'tags' | 'storage_class'>;
-export type ListedObject = Pick<ObjectRow, 'object_key' | 'size' | 'etag' | 'last_modified' | 'owner_account' | 'storage_class'>;
+export type ListedObject = Pick<ObjectRow, 'object_key' | 'size' | 'etag' | 'last_modified' | 'owner_account' | 'storage_class' | 'checksum'>;
 
 /** Objects up to this size are stored in SQLite (inline blobs), read whole, and may be served from memory. */
 export const SMALL_BLOB_BYTES = 64 * 1024;
@@ -203,9 +203,9 @@ export class S3Store {
       lifecycleVersions: p<VersionDbRow>('SELECT * FROM object_versions WHERE bucket_name = ? ORDER BY object_key, seq'),
       // Keys compare as UTF-8 bytes in SQLite's BINARY collation, which is the order S3 lists in.
       // One lower bound per query, so SQLite seeks straight to it in the primary key instead of scanning between two.
-      listFrom: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account, storage_class FROM objects
+      listFrom: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account, storage_class, checksum FROM objects
         WHERE bucket_name = ? AND object_key >= ? ORDER BY object_key LIMIT ?`),
-      listAfter: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account, storage_class FROM objects
+      listAfter: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account, storage_class, checksum FROM objects
         WHERE bucket_name = ? AND object_key > ? ORDER BY object_key LIMIT ?`),
       upsertObject: p(`INSERT INTO objects (bucket_name, object_key, blob_id, size, etag, last_modified, owner_account, content_type, metadata, sse, sse_kms_key_id, tags, checksum,
         storage_class, sse_customer, sse_kms, parts, version_id, object_lock)
