@@ -210,6 +210,42 @@ export type FixtureBucket = {
   };
   objects?: Array<{
     key: string;
+    /** the current version's id in a versioned bucket ("null": the null version); a new id when omitted */
+    versionId?: string;
+    content?: string;
+    contentBase64?: string;
+    contentType?: string;
+    lastModified?: string;
+    owner?: string;
+    serverSideEncryption?: string;
+    kmsKeyId?: string;
+    tags?: Record<string, string>;
+    /** An S3 ACL: a canned ACL, or grants to an account's canonical id or to a group URI. Left out: the owner's FULL_CONTROL only. */
+    acl?: "private" | "public-read" | "public-read-write" | "authenticated-read" | Array<{
+      id?: string;
+      uri?: string;
+      permission: "FULL_CONTROL" | "READ" | "WRITE" | "READ_ACP" | "WRITE_ACP";
+    }>;
+    /** STANDARD when absent */
+    storageClass?: string;
+    /** The object's retention and legal hold, as GetObject shows them */
+    objectLock?: {
+      ObjectLockMode?: "GOVERNANCE" | "COMPLIANCE";
+      ObjectLockRetainUntilDate?: string;
+      ObjectLockLegalHoldStatus?: "ON" | "OFF";
+    };
+    /** SSE-C: the sealed key record a state export writes (salted HMAC and IVs, never the key); content is then ciphertext */
+    sseCustomer?: Record<string, unknown>;
+    /** SSE-KMS: the record a state export writes (the data key as KMS encrypted it, key ARN, encryption context, IVs); content is then ciphertext. Without it, an object declared aws:kms is stored in the clear but reading it still takes kms:Decrypt on kmsKeyId (or aws/s3) */
+    sseKms?: Record<string, unknown>;
+  }>;
+  /** noncurrent versions and delete markers (versioned buckets), each key's newest first, as ListObjectVersions lists them */
+  versions?: Array<{
+    /** a delete marker: key, versionId, lastModified and owner only */
+    deleteMarker?: boolean;
+    key: string;
+    /** the version's id ("null": the null version) */
+    versionId: string;
     content?: string;
     contentBase64?: string;
     contentType?: string;

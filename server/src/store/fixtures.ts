@@ -7,11 +7,11 @@ import type { ServerContext } from '../context.ts';
 import { parseIdpMetadata, type IdpMetadata } from '../saml/verify.ts';
 import { ensureAccount } from './bootstrap.ts';
 import { FixtureError, Reader, type Node } from './fixture-reader.ts';
-import { SMALL_BLOB_BYTES } from './s3-store.ts';
+import { NULL_VERSION, SMALL_BLOB_BYTES, type ObjectRow } from './s3-store.ts';
 import { samlProviderArn, samlStore, validUntil } from './saml-store.ts';
 import { applyEntityFixtures, applyAccountSettings, ACCOUNT_SETTING_FIELDS, ENTITY_FIXTURE_SECTIONS } from './entity-fixtures.ts';
 import { bucketAccessOf, BUCKET_ACCESS_FIELDS, objectAclOf, publicAccessBlockOf } from './s3-access-fixtures.ts';
-import { bucketVersioningOf, objectLockOf } from './s3-versioning-fixtures.ts';
+import { bucketVersioningOf, isVersionId, objectLockOf } from './s3-versioning-fixtures.ts';
 import { awsId, isoSeconds, secretAccessKey, sessionToken } from './ids.ts';
 import { applyKmsFixtures, KMS_FIXTURE_SECTIONS } from './kms-fixtures.ts';
 import { applyOrganizationFixtures, ORGANIZATION_FIXTURE_SECTIONS } from './organization-fixtures.ts';
@@ -231,7 +231,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
 
       r.list(root.buckets, 'buckets').forEach((raw, i) => {
         const path = `buckets[${i}]`;
-        const b = r.object(raw, path, ['name', 'account', 'region', 'policy', 'createDate', 'objects', 'encryption', 'cors', 'lifecycle', 'versioning', 'objectLock', 'logging', 'website', 'notification', ...BUCKET_ACCESS_FIELDS]);
+        const b = r.object(raw, path, ['name', 'account', 'region', 'policy', 'createDate', 'objects', 'versions', 'encryption', 'cors', 'lifecycle', 'versioning', 'objectLock', 'logging', 'website', 'notification', ...BUCKET_ACCESS_FIELDS]);
         const accountId = account(b, path);
         const name = r.string(b.name, `${path}.name`);
         if (s3.bucket(name)) r.fail(`${path}.name`, `bucket ${name} already exists`);
@@ -250,10 +250,9 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
         if (b.logging !== undefined && b.logging !== null) s3.setBucketConfig(name, 'logging', bucketLoggingOf(r, b.logging, `${path}.logging`));
         if (b.website !== undefined && b.website !== null) s3.setBucketConfig(name, 'website', bucketWebsiteOf(r, b.website, `${path}.website`));
         if (b.notification !== undefined && b.notification !== null) s3.setBucketConfig(name, 'notification', bucketNotificationOf(r, b.notification, `${path}.notification`));
-        r.list(b.objects, `${path}.objects`).forEach((rawObject, j) => {
-          const opath = `${path}.objects[${j}]`;
-          const o = r.object(rawObject, opath, ['key', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer', 'sseKms', 'acl', 'objectLock']);
-          const key = r.string(o.key, `${opath}.key`);
+        const versioned = versioning.versioning !== null;
+        /** One object or version's row from its fixture entry (the blob staged or written; the owner's account made). */
+        const objectRow = (o: Record<string, unknown>, opath: string, key: string): ObjectRow => {
           const bytes = o.contentBase64 !== undefined ? Buffer.from(r.string(o.contentBase64, `${opath}.contentBase64`), 'base64') : Buffer.from(typeof o.content === 'string' ? o.content : '', 'utf8');
           let blobId: string;
           // Small bodies go into SQLite with the object's row.
@@ -266,7 +265,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
           }
           const owner = r.optString(o.owner, `${opath}.owner`) ?? accountId;
           ensureAccount(iam, owner, now);
-          s3.putObject({
+          return {
             bucket_name: name, object_key: key, blob_id: blobId, size: bytes.length, etag: `"${createHash('md5').update(bytes).digest('hex')}"`,
             last_modified: (r.date(o.lastModified, `${opath}.lastModified`) ?? now).toISOString(), owner_account: owner,
             content_type: r.optString(o.contentType, `${opath}.contentType`) ?? 'binary/octet-stream', metadata: null,
@@ -278,8 +277,55 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
             sse_kms: o.sseKms === undefined ? null
               : JSON.stringify(r.object(o.sseKms, `${opath}.sseKms`, ['keyArn', 'dataKey', 'context', 'userContext', 'bucketKey', 'segments'])),
             object_lock: objectLockOf(r, o.objectLock, `${opath}.objectLock`),
-          });
-          s3.setObjectAcl(name, key, objectAclOf(ctx, r, o.acl, `${opath}.acl`, owner));
+            version_id: null,
+          };
+        };
+        // Version ids per key, to refuse one declared twice.
+        const idsOf = new Map<string, Set<string>>();
+        const versionIdOf = (o: Record<string, unknown>, opath: string, key: string, required: boolean): string | null => {
+          const id = required ? r.string(o.versionId, `${opath}.versionId`) : r.optString(o.versionId, `${opath}.versionId`);
+          if (id === undefined) return null;
+          if (!versioned) r.fail(`${opath}.versionId`, 'version ids need the bucket\'s versioning (Enabled or Suspended)');
+          if (!isVersionId(id)) r.fail(`${opath}.versionId`, 'expected "null" or a version id of 32 letters, digits, - or _ (as iamlocal makes them)');
+          const ids = idsOf.get(key) ?? new Set<string>();
+          if (ids.has(id)) r.fail(`${opath}.versionId`, `version ${id} of ${key} is declared twice`);
+          idsOf.set(key, ids.add(id));
+          return id === NULL_VERSION ? null : id;
+        };
+        r.list(b.objects, `${path}.objects`).forEach((rawObject, j) => {
+          const opath = `${path}.objects[${j}]`;
+          const o = r.object(rawObject, opath, ['key', 'versionId', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer', 'sseKms', 'acl', 'objectLock']);
+          const key = r.string(o.key, `${opath}.key`);
+          const row = objectRow(o, opath, key);
+          const versionId = versionIdOf(o, opath, key, false);
+          if (versionId !== null || o.versionId !== undefined) {
+            row.version_id = versionId;
+            s3.loadVersion(row, { current: true, deleteMarker: false, acl: null });
+          } else s3.putObject(row);
+          s3.setObjectAcl(name, key, objectAclOf(ctx, r, o.acl, `${opath}.acl`, row.owner_account));
+        });
+        // Noncurrent versions and delete markers, each key's newest first (as ListObjectVersions lists them).
+        r.list(b.versions, `${path}.versions`).forEach((rawVersion, j) => {
+          const vpath = `${path}.versions[${j}]`;
+          if (!versioned) r.fail(`${path}.versions`, 'versions need the bucket\'s versioning (Enabled or Suspended)');
+          const v = r.object(rawVersion, vpath, ['key', 'versionId', 'deleteMarker', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer', 'sseKms', 'acl', 'objectLock']);
+          const key = r.string(v.key, `${vpath}.key`);
+          const versionId = versionIdOf(v, vpath, key, true);
+          if (v.deleteMarker !== undefined && typeof v.deleteMarker !== 'boolean') r.fail(`${vpath}.deleteMarker`, 'expected true or false');
+          if (v.deleteMarker === true) {
+            const extra = Object.keys(v).filter((k) => !['key', 'versionId', 'deleteMarker', 'lastModified', 'owner'].includes(k));
+            if (extra.length) r.fail(`${vpath}.${extra[0]}`, 'a delete marker has no content or attributes');
+            const owner = r.optString(v.owner, `${vpath}.owner`) ?? accountId;
+            ensureAccount(iam, owner, now);
+            s3.loadVersion({
+              bucket_name: name, object_key: key, blob_id: '', size: 0, etag: '', last_modified: (r.date(v.lastModified, `${vpath}.lastModified`) ?? now).toISOString(),
+              owner_account: owner, content_type: null, metadata: null, sse: null, sse_kms_key_id: null, tags: null, checksum: null, version_id: versionId,
+            }, { current: false, deleteMarker: true, acl: null });
+            return;
+          }
+          const row = objectRow(v, vpath, key);
+          row.version_id = versionId;
+          s3.loadVersion(row, { current: false, deleteMarker: false, acl: objectAclOf(ctx, r, v.acl, `${vpath}.acl`, row.owner_account) });
         });
       });
       applyKmsFixtures(ctx, r, root, account, now);

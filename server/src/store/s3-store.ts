@@ -188,6 +188,7 @@ export class S3Store {
       setBucketVersioning: p('UPDATE buckets SET versioning = ? WHERE bucket_name = ?'),
       setBucketObjectLock: p('UPDATE buckets SET object_lock = ? WHERE bucket_name = ?'),
       minSeq: db.prepare<[string, string], number | null>('SELECT MIN(seq) FROM object_versions WHERE bucket_name = ? AND object_key = ?').pluck(),
+      maxSeq: db.prepare<[string, string], number | null>('SELECT MAX(seq) FROM object_versions WHERE bucket_name = ? AND object_key = ?').pluck(),
       insertVersion: p('INSERT INTO object_versions (bucket_name, object_key, seq, version_id, delete_marker, blob_id, row) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       versionById: p<VersionDbRow>('SELECT * FROM object_versions WHERE bucket_name = ? AND object_key = ? AND version_id = ?'),
       newestVersion: p<VersionDbRow>('SELECT * FROM object_versions WHERE bucket_name = ? AND object_key = ? ORDER BY seq LIMIT 1'),
@@ -543,6 +544,24 @@ export class S3Store {
     const blob = v.blob_id ? this.release(v.blob_id) : undefined;
     if (!current) this.promote(bucket, key);
     return { blob, deleteMarker: v.delete_marker === 1 };
+  }
+
+  /**
+   * Fixtures and state restore: a version exactly as declared, its version id kept (`row.version_id`, null for the
+   * null version). `current`: the listable object; otherwise a noncurrent version or delete marker, older than the
+   * key's versions loaded so far (they are declared newest first).
+   */
+  loadVersion(row: ObjectRow, how: { current: boolean; deleteMarker: boolean; acl: string | null }): void {
+    if (!how.deleteMarker) this.adopt(row.blob_id);
+    if (how.current) {
+      this.s.upsertObject.run(row.bucket_name, row.object_key, row.blob_id, row.size, row.etag, row.last_modified, row.owner_account, row.content_type,
+        row.metadata, row.sse, row.sse_kms_key_id, row.tags, row.checksum, row.storage_class ?? null, row.sse_customer ?? null, row.sse_kms ?? null,
+        row.parts ?? null, row.version_id ?? null, row.object_lock ?? null);
+      return;
+    }
+    const stored: StoredVersion = { ...row, acl: how.acl };
+    this.s.insertVersion.run(row.bucket_name, row.object_key, (this.s.maxSeq.get(row.bucket_name, row.object_key) ?? 0) + 1,
+      row.version_id ?? NULL_VERSION, how.deleteMarker ? 1 : 0, how.deleteMarker ? null : row.blob_id, JSON.stringify(stored));
   }
 
   /** One version of a key by its id ("null" for the null version), current or not. */
