@@ -306,7 +306,7 @@ test('fixtures and state export: an exported versioned bucket re-loads with all 
   await root.send(new PutObjectCommand({ Bucket: 'history', Key: 'c', Body: 'null version' }));
   await root.send(new PutBucketVersioningCommand({ Bucket: 'history', VersioningConfiguration: { Status: 'Enabled' } }));
   await root.send(new PutObjectCommand({ Bucket: 'history', Key: 'a', Body: 'a1', Tagging: 'v=1' }));
-  await root.send(new PutObjectCommand({ Bucket: 'history', Key: 'a', Body: 'a2 is longer', ContentType: 'text/plain' }));
+  await root.send(new PutObjectCommand({ Bucket: 'history', Key: 'a', Body: 'a2 is longer', ContentType: 'text/plain', Metadata: { note: 'kept' }, CacheControl: 'no-cache', ChecksumAlgorithm: 'SHA256' }));
   await root.send(new PutObjectCommand({ Bucket: 'history', Key: 'b', Body: 'b1' }));
   await root.send(new DeleteObjectCommand({ Bucket: 'history', Key: 'b' }));
   await root.send(new PutObjectCommand({ Bucket: 'history', Key: 'c', Body: 'c2' }));
@@ -340,6 +340,10 @@ test('fixtures and state export: an exported versioned bucket re-loads with all 
     const versions = (await client.send(new ListObjectVersionsCommand({ Bucket: 'history' }))).Versions!;
     const bodies = await Promise.all(versions.map(async (v) => [v.Key, (await text(await client.send(new GetObjectCommand({ Bucket: 'history', Key: v.Key, VersionId: v.VersionId })))).slice(0, 12)]));
     assert.deepEqual(bodies, [['a', 'a2 is longer'], ['a', 'a1'], ['b', 'b1'], ['big', 'small now'], ['big', '\x07'.repeat(12)], ['c', 'c2'], ['c', 'null version']]);
+    // Metadata, stored content headers and the checksum go with each version.
+    const headA = await client.send(new HeadObjectCommand({ Bucket: 'history', Key: 'a', ChecksumMode: 'ENABLED' }));
+    assert.deepEqual([headA.Metadata, headA.CacheControl, headA.ChecksumSHA256, headA.ContentType], [{ note: 'kept' }, 'no-cache', (await root.send(new HeadObjectCommand({ Bucket: 'history', Key: 'a', ChecksumMode: 'ENABLED' }))).ChecksumSHA256, 'text/plain']);
+    assert.ok(headA.ChecksumSHA256);
     const oldA = versions.find((v) => v.Key === 'a' && !v.IsLatest)!;
     assert.deepEqual((await client.send(new GetObjectTaggingCommand({ Bucket: 'history', Key: 'a', VersionId: oldA.VersionId }))).TagSet, [{ Key: 'v', Value: '1' }]);
     // The current delete marker still hides b; writing on goes on from the loaded versions.
@@ -372,4 +376,19 @@ test('fixtures: versions are refused where a bucket has no versioning, and versi
   assert.match(bad({ versioning: 'Enabled', objects: [{ key: 'k', versionId: 'short' }] }), /buckets\[0\]\.objects\[0\]\.versionId: expected "null" or a version id/);
   assert.match(bad({ versioning: 'Enabled', objects: [{ key: 'k', versionId: 'null' }], versions: [{ key: 'k', versionId: 'null' }] }), /version null of k is declared twice/);
   assert.match(bad({ versioning: 'Enabled', versions: [{ key: 'k', versionId: 'null', deleteMarker: true, content: 'x' }] }), /versions\[0\]\.content: a delete marker has no content/);
+  assert.match(bad({ objects: [{ key: 'k', content: 'abc', parts: [1, 1] }] }), /objects\[0\]\.parts: expected part sizes summing to the content's size/);
+  assert.match(bad({ objects: [{ key: 'k', checksum: 'MD5:abc' }] }), /objects\[0\]\.checksum: expected ALGORITHM:base64 value/);
+  assert.match(bad({ objects: [{ key: 'k', metadata: { 'x-custom': 'v' } }] }), /objects\[0\]\.metadata\.x-custom: expected x-amz-meta-\* or a stored content header/);
+});
+
+test('fixtures: an object\'s metadata, checksum and parts as a state export writes them (GET ?partNumber reads a part)', async () => {
+  applyFixtures(local.ctx, { buckets: [{ name: 'fixture-parts', objects: [{
+    key: 'mp', content: 'abcde', parts: [3, 2], metadata: { 'x-amz-meta-origin': 'fixture', 'content-language': 'en' }, checksum: 'CRC32:AAAAAA==-2',
+  }] }] }, 'parts.yaml');
+  const root = s3();
+  const part = await root.send(new GetObjectCommand({ Bucket: 'fixture-parts', Key: 'mp', PartNumber: 2 }));
+  assert.deepEqual([await text(part), part.PartsCount, part.Metadata, part.ContentLanguage], ['de', 2, { origin: 'fixture' }, 'en']);
+  const head = await root.send(new HeadObjectCommand({ Bucket: 'fixture-parts', Key: 'mp', ChecksumMode: 'ENABLED' }));
+  assert.deepEqual([head.ChecksumCRC32, head.ChecksumType], ['AAAAAA==-2', 'COMPOSITE']);
+  root.destroy();
 });

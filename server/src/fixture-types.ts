@@ -228,6 +228,12 @@ export type FixtureBucket = {
     }>;
     /** STANDARD when absent */
     storageClass?: string;
+    /** x-amz-meta-* and the content headers S3 keeps (cache-control, content-disposition, content-encoding, content-language, expires, x-amz-website-redirect-location), by lower-case name */
+    metadata?: Record<string, string>;
+    /** the stored checksum, ALGORITHM:base64 value (COMPOSITE ones end in -N) */
+    checksum?: string;
+    /** a multipart object's part sizes (and part checksums), as a state export writes them */
+    parts?: unknown;
     /** The object's retention and legal hold, as GetObject shows them */
     objectLock?: {
       ObjectLockMode?: "GOVERNANCE" | "COMPLIANCE";
@@ -262,6 +268,12 @@ export type FixtureBucket = {
     }>;
     /** STANDARD when absent */
     storageClass?: string;
+    /** x-amz-meta-* and the content headers S3 keeps (cache-control, content-disposition, content-encoding, content-language, expires, x-amz-website-redirect-location), by lower-case name */
+    metadata?: Record<string, string>;
+    /** the stored checksum, ALGORITHM:base64 value (COMPOSITE ones end in -N) */
+    checksum?: string;
+    /** a multipart object's part sizes (and part checksums), as a state export writes them */
+    parts?: unknown;
     /** The object's retention and legal hold, as GetObject shows them */
     objectLock?: {
       ObjectLockMode?: "GOVERNANCE" | "COMPLIANCE";

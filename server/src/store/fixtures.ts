@@ -268,9 +268,10 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
           return {
             bucket_name: name, object_key: key, blob_id: blobId, size: bytes.length, etag: `"${createHash('md5').update(bytes).digest('hex')}"`,
             last_modified: (r.date(o.lastModified, `${opath}.lastModified`) ?? now).toISOString(), owner_account: owner,
-            content_type: r.optString(o.contentType, `${opath}.contentType`) ?? 'binary/octet-stream', metadata: null,
+            content_type: r.optString(o.contentType, `${opath}.contentType`) ?? 'binary/octet-stream', metadata: objectMetadataOf(r, o.metadata, `${opath}.metadata`),
             sse: r.optString(o.serverSideEncryption, `${opath}.serverSideEncryption`) ?? null, sse_kms_key_id: r.optString(o.kmsKeyId, `${opath}.kmsKeyId`) ?? null,
-            tags: o.tags === undefined ? null : JSON.stringify(r.object(o.tags, `${opath}.tags`, Object.keys(o.tags as Node))), checksum: null,
+            tags: o.tags === undefined ? null : JSON.stringify(r.object(o.tags, `${opath}.tags`, Object.keys(o.tags as Node))),
+            checksum: objectChecksumOf(r, o.checksum, `${opath}.checksum`), parts: objectPartsOf(r, o.parts, `${opath}.parts`, bytes.length),
             storage_class: r.optString(o.storageClass, `${opath}.storageClass`) ?? null,
             sse_customer: o.sseCustomer === undefined ? null
               : JSON.stringify(r.object(o.sseCustomer, `${opath}.sseCustomer`, ['algorithm', 'keyMd5', 'salt', 'hmac', 'segments'])),
@@ -294,7 +295,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
         };
         r.list(b.objects, `${path}.objects`).forEach((rawObject, j) => {
           const opath = `${path}.objects[${j}]`;
-          const o = r.object(rawObject, opath, ['key', 'versionId', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer', 'sseKms', 'acl', 'objectLock']);
+          const o = r.object(rawObject, opath, ['key', 'versionId', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer', 'sseKms', 'acl', 'objectLock', 'metadata', 'checksum', 'parts']);
           const key = r.string(o.key, `${opath}.key`);
           const row = objectRow(o, opath, key);
           const versionId = versionIdOf(o, opath, key, false);
@@ -308,7 +309,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
         r.list(b.versions, `${path}.versions`).forEach((rawVersion, j) => {
           const vpath = `${path}.versions[${j}]`;
           if (!versioned) r.fail(`${path}.versions`, 'versions need the bucket\'s versioning (Enabled or Suspended)');
-          const v = r.object(rawVersion, vpath, ['key', 'versionId', 'deleteMarker', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer', 'sseKms', 'acl', 'objectLock']);
+          const v = r.object(rawVersion, vpath, ['key', 'versionId', 'deleteMarker', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer', 'sseKms', 'acl', 'objectLock', 'metadata', 'checksum', 'parts']);
           const key = r.string(v.key, `${vpath}.key`);
           const versionId = versionIdOf(v, vpath, key, true);
           if (v.deleteMarker !== undefined && typeof v.deleteMarker !== 'boolean') r.fail(`${vpath}.deleteMarker`, 'expected true or false');
@@ -338,6 +339,39 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
     }
     throw error;
   }
+}
+
+/** x-amz-meta-* and the content headers S3 keeps with an object, by lower-case header name (as a state export writes them). */
+function objectMetadataOf(r: Reader, raw: unknown, path: string): string | null {
+  if (raw === undefined || raw === null) return null;
+  const node = r.object(raw, path, Object.keys(raw as Node));
+  for (const [name, value] of Object.entries(node)) {
+    if (!/^(x-amz-meta-.+|content-encoding|content-disposition|content-language|cache-control|expires|x-amz-website-redirect-location)$/.test(name)) {
+      r.fail(`${path}.${name}`, 'expected x-amz-meta-* or a stored content header (lower-case)');
+    }
+    if (typeof value !== 'string') r.fail(`${path}.${name}`, 'expected a string');
+  }
+  return JSON.stringify(node);
+}
+
+/** An object's checksum as stored: ALGORITHM:base64 value (a COMPOSITE one of a multipart upload ends in -N). */
+function objectChecksumOf(r: Reader, raw: unknown, path: string): string | null {
+  const value = r.optString(raw, path);
+  if (value === undefined) return null;
+  if (!/^(CRC32|CRC32C|CRC64NVME|SHA1|SHA256):[A-Za-z0-9+/]+={0,2}(-\d+)?$/.test(value)) r.fail(path, 'expected ALGORITHM:base64 value, e.g. CRC32:AAAAAA==');
+  return value;
+}
+
+/** A multipart object's parts as stored: its part sizes (summing to its size), or {sizes, checksums} with one checksum (or null) a part. */
+function objectPartsOf(r: Reader, raw: unknown, path: string, size: number): string | null {
+  if (raw === undefined || raw === null) return null;
+  const record = Array.isArray(raw) ? { sizes: raw } : r.object(raw, path, ['sizes', 'checksums']);
+  const sizes = r.list(record.sizes, `${path}.sizes`).map((n, i) => r.integer(n, `${path}.sizes[${i}]`) ?? -1);
+  if (sizes.length === 0 || sizes.some((n) => n < 0) || sizes.reduce((a, b) => a + b, 0) !== size) r.fail(path, 'expected part sizes summing to the content\'s size');
+  if (Array.isArray(raw)) return JSON.stringify(sizes);
+  const checksums = r.list(record.checksums, `${path}.checksums`).map((c, i) => (c === null ? null : r.string(c, `${path}.checksums[${i}]`)));
+  if (checksums.length !== sizes.length) r.fail(`${path}.checksums`, 'expected one checksum (or null) per part');
+  return JSON.stringify({ sizes, checksums });
 }
 
 /** A bucket's default encryption in fixtures, as GetBucketEncryption shows it: SSEAlgorithm, KMSMasterKeyID, BucketKeyEnabled. */

@@ -41,6 +41,10 @@ function exportedObject(ctx: ServerContext, o: ObjectRow, acl: string | null | u
     sseKms: o.sse_kms && !sseS3Record(o) ? (JSON.parse(o.sse_kms) as Json) : undefined,
     acl: acl ? (JSON.parse(acl) as Json) : undefined,
     objectLock: exportObjectLock(o),
+    metadata: o.metadata && o.metadata !== '{}' ? (JSON.parse(o.metadata) as Json) : undefined,
+    checksum: o.checksum ?? undefined,
+    // A multipart object's part sizes (and part checksums), for GET/HEAD ?partNumber.
+    parts: o.parts ? (JSON.parse(o.parts) as Json) : undefined,
   };
 }
 
