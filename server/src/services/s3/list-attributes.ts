@@ -1,6 +1,7 @@
 // What the object listings add per object beyond key, size and ETag: ChecksumAlgorithm / ChecksumType for objects
 // stored with a checksum, and RestoreStatus when x-amz-optional-object-attributes asks for it (botocore's s3 model,
-// Object and ObjectVersion shapes; API Reference ListObjectsV2, ListObjectVersions "OptionalObjectAttributes").
+// Object and ObjectVersion shapes; API Reference ListObjectsV2, ListObjectVersions "OptionalObjectAttributes", and
+// RestoreStatus: "If the object hasn't been restored, there is no header response").
 import type { XmlObject } from '../../protocol/xml.ts';
 import type { ObjectRow } from '../../store/s3-store.ts';
 import { invalidArgument, type S3Call } from './common.ts';
