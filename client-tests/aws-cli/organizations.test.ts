@@ -39,6 +39,11 @@ test('aws organizations: the fixture\'s tree, policies and attachments', async (
   // (The tree's listings are checked with boto3 and SDK v3; the CLI's calls cost a Python start each.)
   const onRoot = JSON.parse((await aws(['organizations', 'list-policies-for-target', '--target-id', 'r-aa11', '--filter', 'SERVICE_CONTROL_POLICY'], 'management')).stdout) as { Policies: Array<{ Name: string }> };
   assert.deepEqual(onRoot.Policies.map((p) => p.Name).sort(), ['DenyOutsideUsEast1', 'FullAWSAccess']);
+  // Tags (Organizations API Reference, TagResource): the CLI's shorthand, then the listing.
+  const tagged = await aws(['organizations', 'tag-resource', '--resource-id', 'r-aa11', '--tags', 'Key=org,Value=acme'], 'management');
+  assert.equal(tagged.code, 0, tagged.stderr);
+  const listed = JSON.parse((await aws(['organizations', 'list-tags-for-resource', '--resource-id', 'r-aa11'], 'management')).stdout) as { Tags: Array<{ Key: string; Value: string }> };
+  assert.deepEqual(listed.Tags, [{ Key: 'org', Value: 'acme' }]);
   // A member account may not manage the organization.
   const member = await aws(['organizations', 'list-accounts'], 'dev');
   assert.equal(member.code, 1);

@@ -58,4 +58,12 @@ test('aws s3api: create-multipart-upload --checksum-algorithm, website, notifica
   assert.equal((await fetch(`${server.url}/_iamlocal/s3/restore/run`, { method: 'POST' })).status, 200);
   assert.match((await ok(['s3api', 'head-object', '--bucket', 'cli-misc', '--key', 'cold'])).Restore as string,
     /^ongoing-request="false", expiry-date="[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} 00:00:00 GMT"$/);
+  // --optional-object-attributes RestoreStatus (API Reference, ListObjectsV2): the restore's state per archived object.
+  const listed = await ok(['s3api', 'list-objects-v2', '--bucket', 'cli-misc', '--prefix', 'cold', '--optional-object-attributes', 'RestoreStatus']);
+  const status = (listed.Contents as Array<{ RestoreStatus?: { IsRestoreInProgress: boolean; RestoreExpiryDate?: string } }>)[0]!.RestoreStatus;
+  assert.equal(status?.IsRestoreInProgress, false);
+  assert.match(status?.RestoreExpiryDate ?? '', /^\d{4}-\d{2}-\d{2}T00:00:00/);
+  // --version-id names the version to restore (API Reference, RestoreObject); an unknown one: 404 NoSuchVersion.
+  const unknown = await aws(['s3api', 'restore-object', '--bucket', 'cli-misc', '--key', 'cold', '--version-id', 'A'.repeat(32), '--restore-request', 'Days=1']);
+  assert.match(unknown.stderr, /\(NoSuchVersion\) when calling the RestoreObject operation: The specified version does not exist\./);
 });

@@ -50,6 +50,21 @@ check('unknown policy', err and err['Code'] == 'PolicyNotFoundException', err)
 err = error_of(lambda: org.list_children(ParentId='not-an-id', ChildType='ACCOUNT'))
 check('a ParentId outside the pattern', err and err['Code'] == 'InvalidInputException', err)
 
+# Tags (Organizations API Reference, TagResource / ListTagsForResource): the fixture's, then TagResource's.
+tags = org.list_tags_for_resource(ResourceId='ou-aa11-workload')
+fits('tags', 'ListTagsForResource', tags)
+check('fixture tags on the OU', tags['Tags'] == [{'Key': 'team', 'Value': 'platform'}], tags)
+org.tag_resource(ResourceId='111111111111', Tags=[{'Key': 'env', 'Value': 'prod'}, {'Key': 'owner', 'Value': 'dev-team'}])
+tags = org.list_tags_for_resource(ResourceId='111111111111')['Tags']
+check('TagResource overwrites and adds', tags == [{'Key': 'env', 'Value': 'prod'}, {'Key': 'owner', 'Value': 'dev-team'}], tags)
+org.untag_resource(ResourceId='111111111111', TagKeys=['owner'])
+paged = [t['Key'] for page in org.get_paginator('list_tags_for_resource').paginate(ResourceId='111111111111') for t in page['Tags']]
+check('UntagResource removes; the paginator reads the rest', paged == ['env'], paged)
+err = error_of(lambda: org.tag_resource(ResourceId='r-aa11', Tags=[{'Key': 'k', 'Value': '1'}, {'Key': 'k', 'Value': '2'}]))
+check('duplicate tag keys', err and err['Code'] == 'InvalidInputException' and err['Message'] == 'Tag keys must be unique among the tags attached to the same entity.', err)
+err = error_of(lambda: org.untag_resource(ResourceId='ou-aa11-zzzzzzzz', TagKeys=['k']))
+check('untag an unknown OU', err and err['Code'] == 'TargetNotFoundException', err)
+
 # The SCP: a member account outside us-east-1.
 dev_west = client('s3', 'AKIAORGMEMBERDEV0001', 'dev-secret', 'eu-west-1')
 err = error_of(lambda: dev_west.list_buckets())

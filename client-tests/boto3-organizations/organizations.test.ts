@@ -3,5 +3,5 @@ import { test } from 'node:test';
 import { runPythonChecksOnNewServer } from '../support/python-checks.ts';
 
 test('boto3: the Organizations API fits botocore\'s model; the SCP and the RCP deny with AWS\'s texts; the management account is unaffected', async () => {
-  await runPythonChecksOnNewServer('client-tests/boto3-organizations/organizations.py', 20, { fixtures: ['db/fixtures/organization-guardrails.yaml'] });
+  await runPythonChecksOnNewServer('client-tests/boto3-organizations/organizations.py', 26, { fixtures: ['db/fixtures/organization-guardrails.yaml'] });
 });

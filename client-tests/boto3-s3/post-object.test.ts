@@ -3,5 +3,5 @@ import { test } from 'node:test';
 import { runPythonChecksOnNewServer } from '../support/python-checks.ts';
 
 test('boto3: generate_presigned_post forms (SigV4, SigV2, session), statuses, redirects, policy refusals, IAM', async () => {
-  await runPythonChecksOnNewServer('client-tests/boto3-s3/post_object.py', 28);
+  await runPythonChecksOnNewServer('client-tests/boto3-s3/post_object.py', 32);
 });

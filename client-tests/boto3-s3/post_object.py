@@ -141,6 +141,25 @@ p = root.generate_presigned_post(B, 'vhost.txt')
 r = requests.post(URL + '/', data=p['fields'], files={'file': ('v', b'v')}, headers={'Host': f'{B}.s3.{host}'})
 check('a virtual-hosted-style POST to the bucket host', r.status_code == 204 and r.headers.get('Location', '').endswith('/vhost.txt'), (r.status_code, r.text))
 
+# Content-MD5 and x-amz-checksum-* fields are verified as PutObject verifies its body (API Reference "POST Object";
+# PutObject's BadDigest texts), and the checksum is stored (GetObject ChecksumMode ENABLED).
+import hashlib
+data = b'checked form bytes'
+md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
+crc = root.put_object(Bucket=B, Key='crc-probe', Body=data, ChecksumAlgorithm='CRC32')['ChecksumCRC32']
+p = root.generate_presigned_post(B, 'checked.txt', Fields={'Content-MD5': md5, 'x-amz-checksum-crc32': crc},
+                                 Conditions=[{'Content-MD5': md5}, {'x-amz-checksum-crc32': crc}])
+r = post(p, data)
+check('a form with Content-MD5 and x-amz-checksum-crc32 matching the file: stored', r.status_code == 204, r.text)
+head = root.head_object(Bucket=B, Key='checked.txt', ChecksumMode='ENABLED')
+check('its CRC32 is stored', head.get('ChecksumCRC32') == crc and head.get('ChecksumType') == 'FULL_OBJECT', head)
+r = post(p, b'other bytes')
+check('a file that does not match Content-MD5: 400 BadDigest', r.status_code == 400 and error(r).get('Code') == 'BadDigest'
+      and error(r).get('Message') == 'The Content-MD5 you specified did not match what we received.', r.text)
+p = root.generate_presigned_post(B, 'crc-only.txt', Fields={'x-amz-checksum-crc32': crc}, Conditions=[{'x-amz-checksum-crc32': crc}])
+r = post(p, b'tampered')
+check('a file that does not match x-amz-checksum-crc32: BadDigest', r.status_code == 400 and error(r).get('Message') == 'The CRC32 you specified did not match the calculated checksum.', r.text)
+
 # Anonymous forms (no policy) write only where the bucket lets everyone write.
 form = {'key': 'anon.txt'}
 r = requests.post(f'{URL}/{B}', data=form, files={'file': ('a', b'a')})

@@ -116,5 +116,28 @@ urllib.request.urlopen(urllib.request.Request(f'{URL}/_iamlocal/s3/restore/run',
 head = root.head_object(Bucket=B, Key='frozen')
 check('restored: Restore with an expiry-date, and the bytes readable', head.get('Restore', '').startswith('ongoing-request="false", expiry-date="')
       and root.get_object(Bucket=B, Key='frozen')['Body'].read() == b'ice', head.get('Restore'))
+# Listings with OptionalObjectAttributes=['RestoreStatus'] (botocore's Object / ObjectVersion shapes).
+listed = {o['Key']: o for o in root.list_objects_v2(Bucket=B, Prefix='frozen', OptionalObjectAttributes=['RestoreStatus'])['Contents']}
+status = listed.get('frozen', {}).get('RestoreStatus', {})
+check('list_objects_v2 RestoreStatus of the restored object', status.get('IsRestoreInProgress') is False and 'RestoreExpiryDate' in status, listed)
+check('not asked: no RestoreStatus', 'RestoreStatus' not in root.list_objects_v2(Bucket=B, Prefix='frozen')['Contents'][0])
+versions = root.list_object_versions(Bucket=B, Prefix='frozen', OptionalObjectAttributes=['RestoreStatus'])['Versions']
+check('list_object_versions RestoreStatus', versions[0].get('RestoreStatus', {}).get('IsRestoreInProgress') is False, versions)
+root.put_object(Bucket=B, Key='summed', Body=b'summed', ChecksumAlgorithm='SHA1')
+summed = root.list_objects(Bucket=B, Prefix='summed')['Contents'][0]
+check('ListObjects lists ChecksumAlgorithm and ChecksumType', summed.get('ChecksumAlgorithm') == ['SHA1'] and summed.get('ChecksumType') == 'FULL_OBJECT', summed)
+
+# RestoreObject with VersionId (API Reference, RestoreObject): that version only; an unknown one is 404 NoSuchVersion.
+VB = B + '-versions'
+root.create_bucket(Bucket=VB)
+root.put_bucket_versioning(Bucket=VB, VersioningConfiguration={'Status': 'Enabled'})
+old = root.put_object(Bucket=VB, Key='frozen', Body=b'old ice', StorageClass='GLACIER')['VersionId']
+root.put_object(Bucket=VB, Key='frozen', Body=b'new ice', StorageClass='GLACIER')
+r = root.restore_object(Bucket=VB, Key='frozen', VersionId=old, RestoreRequest={'Days': 1})
+check('restore_object VersionId: 202', r['ResponseMetadata']['HTTPStatusCode'] == 202, r['ResponseMetadata'])
+check('only that version is being restored', root.head_object(Bucket=VB, Key='frozen', VersionId=old).get('Restore') == 'ongoing-request="true"'
+      and 'Restore' not in root.head_object(Bucket=VB, Key='frozen'))
+e = error_of(lambda: root.restore_object(Bucket=VB, Key='frozen', VersionId='A' * 32, RestoreRequest={'Days': 1}))
+check('restore_object of an unknown version: NoSuchVersion', e and e['Code'] == 'NoSuchVersion' and e['Message'] == 'The specified version does not exist.', e)
 
 print(json.dumps({'done': True}))

@@ -7,7 +7,7 @@
 // "Calculating a Signature" for POST (hex HMAC-SHA256 of the base64 policy with the SigV4 signing key), and the Error
 // Responses list (MalformedPOSTRequest, MaxPostPreDataLengthExceededError, EntityTooSmall, EntityTooLarge).
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
@@ -206,4 +206,48 @@ test('a real HTML form in Chromium: the browser posts the file and follows succe
     await rm(dir, { recursive: true, force: true });
     root.destroy();
   }
+});
+
+test('Content-MD5 and x-amz-checksum-* form fields are verified as PutObject verifies them, the checksum stored; Object Lock fields applied', async () => {
+  // API Reference "POST Object" (Content-MD5 and x-amz-checksum-* form fields) and PutObject's errors: BadDigest ("The
+  // Content-MD5 you specified did not match what we received.", "The SHA256 you specified did not match the calculated
+  // checksum."), InvalidDigest for a malformed Content-MD5; GetObject with ChecksumMode ENABLED returns the stored checksum.
+  const root = s3();
+  await root.send(new CreateBucketCommand({ Bucket: 'forms-integrity', ObjectLockEnabledForBucket: true }));
+  const body = 'integrity bytes';
+  const md5 = createHash('md5').update(body).digest('base64');
+  const sha256 = createHash('sha256').update(body).digest('base64');
+  const form = async (key: string, Fields: Record<string, string>) => createPresignedPost(root, {
+    Bucket: 'forms-integrity', Key: key, Expires: 300, Fields, Conditions: Object.entries(Fields).map(([k, v]) => ({ [k]: v })),
+  });
+  const good = await form('md5', { 'Content-MD5': md5 });
+  assert.equal((await postForm(good.url, good.fields, body)).status, 204);
+  const badMd5 = await postForm(good.url, good.fields, 'other bytes');
+  const badMd5Xml = await badMd5.text();
+  assert.deepEqual([badMd5.status, codeOf(badMd5Xml), messageOf(badMd5Xml)], [400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.']);
+  const malformed = await form('malformed', { 'Content-MD5': 'not-md5' });
+  assert.equal(codeOf(await (await postForm(malformed.url, malformed.fields, body)).text()), 'InvalidDigest');
+
+  const checksummed = await form('sha', { 'x-amz-checksum-sha256': sha256 });
+  assert.equal((await postForm(checksummed.url, checksummed.fields, body)).status, 204);
+  const head = await root.send(new HeadObjectCommand({ Bucket: 'forms-integrity', Key: 'sha', ChecksumMode: 'ENABLED' }));
+  assert.deepEqual([head.ChecksumSHA256, head.ChecksumType], [sha256, 'FULL_OBJECT']);
+  const mismatch = await postForm(checksummed.url, checksummed.fields, 'tampered');
+  const mismatchXml = await mismatch.text();
+  assert.deepEqual([codeOf(mismatchXml), messageOf(mismatchXml)], ['BadDigest', 'The SHA256 you specified did not match the calculated checksum.']);
+  await assert.rejects(root.send(new HeadObjectCommand({ Bucket: 'forms-integrity', Key: 'never' })));
+
+  // Object Lock fields: the object gets the retention and legal hold, as PutObject's headers give them.
+  const until = new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const locked = await form('locked', { 'Content-MD5': md5, 'x-amz-object-lock-mode': 'GOVERNANCE', 'x-amz-object-lock-retain-until-date': until, 'x-amz-object-lock-legal-hold': 'ON' });
+  const lockedResponse = await postForm(locked.url, locked.fields, body);
+  assert.equal(lockedResponse.status, 204, await lockedResponse.text());
+  const lockedHead = await root.send(new HeadObjectCommand({ Bucket: 'forms-integrity', Key: 'locked' }));
+  assert.deepEqual([lockedHead.ObjectLockMode, lockedHead.ObjectLockRetainUntilDate?.toISOString(), lockedHead.ObjectLockLegalHoldStatus],
+    ['GOVERNANCE', until.replace('Z', '.000Z'), 'ON']);
+  // Without an integrity field a lock is refused as PutObject refuses it.
+  const unchecked = await form('unchecked', { 'x-amz-object-lock-legal-hold': 'ON' });
+  const uncheckedXml = await (await postForm(unchecked.url, unchecked.fields, body)).text();
+  assert.deepEqual([codeOf(uncheckedXml), messageOf(uncheckedXml)], ['InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters']);
+  root.destroy();
 });

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CreateUserCommand, PutUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import {
-  CopyObjectCommand, CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, RestoreObjectCommand, S3Client, type S3ClientConfig,
+  CopyObjectCommand, CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsCommand, ListObjectsV2Command, ListObjectVersionsCommand,
+  PutBucketVersioningCommand, PutObjectCommand, RestoreObjectCommand, S3Client,
+  type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import type { Iamlocal } from '../../server/src/in-process.ts';
 import { iamlocalPerFile, rejection } from './support.ts';
@@ -86,4 +88,84 @@ test('a restore is done once its tier\'s retrieval time has passed; overwriting 
   assert.equal(denied.message, 'User: arn:aws:iam::123456789012:user/reader is not authorized to perform: s3:RestoreObject on resource: "arn:aws:s3:::deep/a" because no identity-based policy allows the s3:RestoreObject action');
   root.destroy();
   reader.destroy();
+});
+
+test('RestoreObject with VersionId restores that version only; NoSuchVersion for an unknown one, 405 for a delete marker; s3:versionid', async () => {
+  // API Reference RestoreObject (VersionId: "VersionId used to reference a specific version of the object");
+  // GetObject (a noncurrent archived version is read by versionId once restored); NoSuchVersion as GetObject answers it.
+  const root = s3();
+  await root.send(new CreateBucketCommand({ Bucket: 'cold-versions' }));
+  await root.send(new PutBucketVersioningCommand({ Bucket: 'cold-versions', VersioningConfiguration: { Status: 'Enabled' } }));
+  const v1 = (await root.send(new PutObjectCommand({ Bucket: 'cold-versions', Key: 'k', Body: 'first', StorageClass: 'GLACIER' }))).VersionId!;
+  const v2 = (await root.send(new PutObjectCommand({ Bucket: 'cold-versions', Key: 'k', Body: 'second', StorageClass: 'GLACIER' }))).VersionId!;
+  const started = await root.send(new RestoreObjectCommand({ Bucket: 'cold-versions', Key: 'k', VersionId: v1, RestoreRequest: { Days: 1 } }));
+  assert.equal(started.$metadata.httpStatusCode, 202);
+  assert.equal((await root.send(new HeadObjectCommand({ Bucket: 'cold-versions', Key: 'k', VersionId: v1 }))).Restore, 'ongoing-request="true"');
+  assert.equal((await root.send(new HeadObjectCommand({ Bucket: 'cold-versions', Key: 'k' }))).Restore, undefined, 'the current version is not being restored');
+  await runRestores();
+  const old = await root.send(new GetObjectCommand({ Bucket: 'cold-versions', Key: 'k', VersionId: v1 }));
+  assert.equal(await old.Body!.transformToString(), 'first');
+  assert.equal((await rejection(root.send(new GetObjectCommand({ Bucket: 'cold-versions', Key: 'k', VersionId: v2 })))).name, 'InvalidObjectState');
+  assert.equal((await root.send(new RestoreObjectCommand({ Bucket: 'cold-versions', Key: 'k', VersionId: v1, RestoreRequest: { Days: 3 } }))).$metadata.httpStatusCode, 200);
+
+  const unknown = await rejection(root.send(new RestoreObjectCommand({ Bucket: 'cold-versions', Key: 'k', VersionId: 'A'.repeat(32), RestoreRequest: { Days: 1 } })));
+  assert.deepEqual([unknown.name, unknown.status, unknown.message], ['NoSuchVersion', 404, 'The specified version does not exist.']);
+  const malformed = await rejection(root.send(new RestoreObjectCommand({ Bucket: 'cold-versions', Key: 'k', VersionId: 'bad', RestoreRequest: { Days: 1 } })));
+  assert.deepEqual([malformed.name, malformed.status], ['InvalidArgument', 400]);
+  const marker = (await root.send(new DeleteObjectCommand({ Bucket: 'cold-versions', Key: 'k' }))).VersionId!;
+  const onMarker = await rejection(root.send(new RestoreObjectCommand({ Bucket: 'cold-versions', Key: 'k', VersionId: marker, RestoreRequest: { Days: 1 } })));
+  assert.deepEqual([onMarker.name, onMarker.status], ['MethodNotAllowed', 405]);
+  // Behind a delete marker the key has no current version; the named version still restores.
+  assert.equal((await rejection(root.send(new RestoreObjectCommand({ Bucket: 'cold-versions', Key: 'k', RestoreRequest: { Days: 1 } })))).name, 'NoSuchKey');
+  assert.equal((await root.send(new RestoreObjectCommand({ Bucket: 'cold-versions', Key: 'k', VersionId: v2, RestoreRequest: { Days: 1 } }))).$metadata.httpStatusCode, 202);
+
+  // s3:versionid lets a policy name the version a restore may touch.
+  await iam.send(new CreateUserCommand({ UserName: 'thawer' }));
+  await iam.send(new PutUserPolicyCommand({ UserName: 'thawer', PolicyName: 'p', PolicyDocument: JSON.stringify({
+    Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:RestoreObject', Resource: 'arn:aws:s3:::cold-versions/*', Condition: { StringEquals: { 's3:versionid': v1 } } }],
+  }) }));
+  const thawer = s3({ user: 'thawer' });
+  assert.equal((await thawer.send(new RestoreObjectCommand({ Bucket: 'cold-versions', Key: 'k', VersionId: v1, RestoreRequest: { Days: 1 } }))).$metadata.httpStatusCode, 200);
+  assert.equal((await rejection(thawer.send(new RestoreObjectCommand({ Bucket: 'cold-versions', Key: 'k', VersionId: v2, RestoreRequest: { Days: 1 } })))).name, 'AccessDenied');
+  root.destroy();
+  thawer.destroy();
+});
+
+test('listings: RestoreStatus when x-amz-optional-object-attributes asks for it, ChecksumAlgorithm / ChecksumType for checksummed objects', async () => {
+  // botocore's s3 model (Object, ObjectVersion: ChecksumAlgorithm list, ChecksumType, RestoreStatus{IsRestoreInProgress,
+  // RestoreExpiryDate}); API Reference ListObjectsV2 / ListObjects / ListObjectVersions, OptionalObjectAttributes.
+  const root = s3();
+  await root.send(new CreateBucketCommand({ Bucket: 'listed-restores' }));
+  await root.send(new PutObjectCommand({ Bucket: 'listed-restores', Key: 'a-ongoing', Body: 'a', StorageClass: 'GLACIER' }));
+  await root.send(new PutObjectCommand({ Bucket: 'listed-restores', Key: 'b-restored', Body: 'b', StorageClass: 'DEEP_ARCHIVE' }));
+  await root.send(new PutObjectCommand({ Bucket: 'listed-restores', Key: 'c-cold', Body: 'c', StorageClass: 'GLACIER', ChecksumAlgorithm: 'SHA256' }));
+  await root.send(new PutObjectCommand({ Bucket: 'listed-restores', Key: 'd-plain', Body: 'd' }));
+  await root.send(new RestoreObjectCommand({ Bucket: 'listed-restores', Key: 'b-restored', RestoreRequest: { Days: 1 } }));
+  const ran = await runRestores();
+  await root.send(new RestoreObjectCommand({ Bucket: 'listed-restores', Key: 'a-ongoing', RestoreRequest: { Days: 1 } }));
+  const expiry = new Date(ran.restored[0]!.expiryDate);
+
+  const plain = (await root.send(new ListObjectsV2Command({ Bucket: 'listed-restores' }))).Contents!;
+  assert.deepEqual(plain.map((o) => o.RestoreStatus), [undefined, undefined, undefined, undefined], 'not asked: no RestoreStatus');
+  // SDK v3 sends a CRC32 of every upload unless told another algorithm; S3 stores and lists it.
+  assert.deepEqual(plain.map((o) => [o.ChecksumAlgorithm, o.ChecksumType]), [[['CRC32'], 'FULL_OBJECT'], [['CRC32'], 'FULL_OBJECT'], [['SHA256'], 'FULL_OBJECT'], [['CRC32'], 'FULL_OBJECT']]);
+  const expected = [{ IsRestoreInProgress: true }, { IsRestoreInProgress: false, RestoreExpiryDate: expiry }, undefined, undefined];
+  const v2 = (await root.send(new ListObjectsV2Command({ Bucket: 'listed-restores', OptionalObjectAttributes: ['RestoreStatus'] }))).Contents!;
+  assert.deepEqual(v2.map((o) => o.RestoreStatus), expected);
+  const v1 = (await root.send(new ListObjectsCommand({ Bucket: 'listed-restores', OptionalObjectAttributes: ['RestoreStatus'] }))).Contents!;
+  assert.deepEqual(v1.map((o) => o.RestoreStatus), expected);
+  const versions = (await root.send(new ListObjectVersionsCommand({ Bucket: 'listed-restores', OptionalObjectAttributes: ['RestoreStatus'] }))).Versions!;
+  assert.deepEqual(versions.map((o) => o.RestoreStatus), expected);
+  assert.deepEqual(versions.map((o) => o.ChecksumAlgorithm), [['CRC32'], ['CRC32'], ['SHA256'], ['CRC32']]);
+
+  // Only RestoreStatus is an optional attribute.
+  const bad = await fetch(`${local.endpoint}/listed-restores?list-type=2`, { headers: { 'x-amz-optional-object-attributes': 'Owner' } });
+  assert.equal(bad.status, 403, 'unsigned: refused before the header is read');
+  root.middlewareStack.add((next) => async (args) => {
+    (args.request as { headers: Record<string, string> }).headers['x-amz-optional-object-attributes'] = 'Bogus';
+    return next(args);
+  }, { step: 'build' });
+  const invalid = await rejection(root.send(new ListObjectsV2Command({ Bucket: 'listed-restores' })));
+  assert.deepEqual([invalid.name, invalid.status, invalid.message], ['InvalidArgument', 400, 'Invalid attribute name specified.']);
+  root.destroy();
 });

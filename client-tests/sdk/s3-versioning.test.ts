@@ -15,7 +15,12 @@ import {
   ListObjectVersionsCommand, ListObjectsV2Command, PutBucketLifecycleConfigurationCommand, PutBucketVersioningCommand, PutObjectAclCommand, PutObjectCommand, PutObjectTaggingCommand, S3Client, UploadPartCommand, UploadPartCopyCommand,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import type { Iamlocal } from '../../server/src/in-process.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startIamlocal, type Iamlocal } from '../../server/src/in-process.ts';
+import { applyFixtures, FixtureError } from '../../server/src/store/fixtures.ts';
+import { exportState } from '../../server/src/store/state.ts';
 import { iamlocalPerFile, rejection } from './support.ts';
 
 let local: Iamlocal;
@@ -291,4 +296,99 @@ test('object ACLs are per version: a public-read old version is public by its ve
   await root.send(new PutObjectAclCommand({ Bucket: 'acl-ver', Key: 'k', ACL: 'public-read' }));
   assert.equal(await (await anonymous('')).text(), 'new');
   assert.equal((await root.send(new GetObjectAclCommand({ Bucket: 'acl-ver', Key: 'k', VersionId: old.VersionId }))).Grants?.length, 1);
+});
+
+test('fixtures and state export: an exported versioned bucket re-loads with all its versions, delete markers and version ids', async () => {
+  // What ListObjectVersions shows (S3 User Guide "Using versioning in S3 buckets"): every version and delete marker with
+  // its id, IsLatest, ETag, size and LastModified; GetObject by versionId reads each version's bytes.
+  const root = s3();
+  await root.send(new CreateBucketCommand({ Bucket: 'history' }));
+  await root.send(new PutObjectCommand({ Bucket: 'history', Key: 'c', Body: 'null version' }));
+  await root.send(new PutBucketVersioningCommand({ Bucket: 'history', VersioningConfiguration: { Status: 'Enabled' } }));
+  await root.send(new PutObjectCommand({ Bucket: 'history', Key: 'a', Body: 'a1', Tagging: 'v=1' }));
+  await root.send(new PutObjectCommand({ Bucket: 'history', Key: 'a', Body: 'a2 is longer', ContentType: 'text/plain', Metadata: { note: 'kept' }, CacheControl: 'no-cache', ChecksumAlgorithm: 'SHA256' }));
+  await root.send(new PutObjectCommand({ Bucket: 'history', Key: 'b', Body: 'b1' }));
+  await root.send(new DeleteObjectCommand({ Bucket: 'history', Key: 'b' }));
+  await root.send(new PutObjectCommand({ Bucket: 'history', Key: 'c', Body: 'c2' }));
+  await root.send(new PutObjectCommand({ Bucket: 'history', Key: 'big', Body: Buffer.alloc(70_000, 7) }));
+  await root.send(new PutObjectCommand({ Bucket: 'history', Key: 'big', Body: 'small now' }));
+  await root.send(new CreateBucketCommand({ Bucket: 'history-suspended' }));
+  await root.send(new PutBucketVersioningCommand({ Bucket: 'history-suspended', VersioningConfiguration: { Status: 'Enabled' } }));
+  await root.send(new PutObjectCommand({ Bucket: 'history-suspended', Key: 'k', Body: 'kept' }));
+  await root.send(new PutBucketVersioningCommand({ Bucket: 'history-suspended', VersioningConfiguration: { Status: 'Suspended' } }));
+  await root.send(new DeleteObjectCommand({ Bucket: 'history-suspended', Key: 'k' }));
+
+  const listing = async (client: S3Client, bucket: string): Promise<unknown> => {
+    const out = await client.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+    return {
+      versions: (out.Versions ?? []).map((v) => [v.Key, v.VersionId, v.IsLatest, v.ETag, v.Size, v.LastModified?.toISOString(), v.Owner?.ID]),
+      markers: (out.DeleteMarkers ?? []).map((m) => [m.Key, m.VersionId, m.IsLatest, m.LastModified?.toISOString()]),
+    };
+  };
+  const before = { history: await listing(root, 'history'), suspended: await listing(root, 'history-suspended') };
+  const exported = exportState(local.ctx);
+  const history = (exported.buckets as { name: string; versions?: { key: string; versionId: string; deleteMarker?: boolean }[] }[]).find((b) => b.name === 'history')!;
+  assert.deepEqual(history.versions!.map((v) => [v.key, v.versionId === 'null' ? 'null' : 'id', v.deleteMarker ?? false]),
+    [['a', 'id', false], ['b', 'id', true], ['b', 'id', false], ['big', 'id', false], ['c', 'null', false]]);
+
+  const dir = mkdtempSync(join(tmpdir(), 'iamlocal-versions-'));
+  writeFileSync(join(dir, 'state.json'), JSON.stringify(exported));
+  const other = await startIamlocal({ fixtures: [join(dir, 'state.json')] });
+  try {
+    const client = new S3Client(other.clientConfig() as S3ClientConfig);
+    assert.deepEqual({ history: await listing(client, 'history'), suspended: await listing(client, 'history-suspended') }, before);
+    const versions = (await client.send(new ListObjectVersionsCommand({ Bucket: 'history' }))).Versions!;
+    const bodies = await Promise.all(versions.map(async (v) => [v.Key, (await text(await client.send(new GetObjectCommand({ Bucket: 'history', Key: v.Key, VersionId: v.VersionId })))).slice(0, 12)]));
+    assert.deepEqual(bodies, [['a', 'a2 is longer'], ['a', 'a1'], ['b', 'b1'], ['big', 'small now'], ['big', '\x07'.repeat(12)], ['c', 'c2'], ['c', 'null version']]);
+    // Metadata, stored content headers and the checksum go with each version.
+    const headA = await client.send(new HeadObjectCommand({ Bucket: 'history', Key: 'a', ChecksumMode: 'ENABLED' }));
+    assert.deepEqual([headA.Metadata, headA.CacheControl, headA.ChecksumSHA256, headA.ContentType], [{ note: 'kept' }, 'no-cache', (await root.send(new HeadObjectCommand({ Bucket: 'history', Key: 'a', ChecksumMode: 'ENABLED' }))).ChecksumSHA256, 'text/plain']);
+    assert.ok(headA.ChecksumSHA256);
+    const oldA = versions.find((v) => v.Key === 'a' && !v.IsLatest)!;
+    assert.deepEqual((await client.send(new GetObjectTaggingCommand({ Bucket: 'history', Key: 'a', VersionId: oldA.VersionId }))).TagSet, [{ Key: 'v', Value: '1' }]);
+    // The current delete marker still hides b; writing on goes on from the loaded versions.
+    assert.equal((await rawRejection(client.send(new GetObjectCommand({ Bucket: 'history', Key: 'b' })))).headers['x-amz-delete-marker'], 'true');
+    await client.send(new PutObjectCommand({ Bucket: 'history', Key: 'b', Body: 'b3' }));
+    const b = (await client.send(new ListObjectVersionsCommand({ Bucket: 'history', Prefix: 'b', Delimiter: '/' })));
+    assert.deepEqual([b.Versions!.filter((v) => v.Key === 'b').map((v) => v.IsLatest), b.DeleteMarkers!.map((m) => m.IsLatest)], [[true, false], [false]]);
+    // The export of the loaded server is the export it was loaded from (the bucket part).
+    const again = exportState(other.ctx).buckets as { name: string }[];
+    assert.deepEqual(again.find((x) => x.name === 'history-suspended'), (exported.buckets as { name: string }[]).find((x) => x.name === 'history-suspended'));
+    client.destroy();
+  } finally {
+    await other.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  root.destroy();
+});
+
+test('fixtures: versions are refused where a bucket has no versioning, and version ids are checked', () => {
+  const bad = (bucket: Record<string, unknown>): string => {
+    try {
+      applyFixtures(local.ctx, { buckets: [{ name: 'bad-versions', ...bucket }] }, 'bad.yaml');
+    } catch (error) {
+      assert.ok(error instanceof FixtureError);
+      return error.message;
+    }
+    return assert.fail('expected a FixtureError');
+  };
+  assert.match(bad({ versions: [{ key: 'k', versionId: 'null' }] }), /buckets\[0\]\.versions: versions need the bucket's versioning/);
+  assert.match(bad({ versioning: 'Enabled', objects: [{ key: 'k', versionId: 'short' }] }), /buckets\[0\]\.objects\[0\]\.versionId: expected "null" or a version id/);
+  assert.match(bad({ versioning: 'Enabled', objects: [{ key: 'k', versionId: 'null' }], versions: [{ key: 'k', versionId: 'null' }] }), /version null of k is declared twice/);
+  assert.match(bad({ versioning: 'Enabled', versions: [{ key: 'k', versionId: 'null', deleteMarker: true, content: 'x' }] }), /versions\[0\]\.content: a delete marker has no content/);
+  assert.match(bad({ objects: [{ key: 'k', content: 'abc', parts: [1, 1] }] }), /objects\[0\]\.parts: expected part sizes summing to the content's size/);
+  assert.match(bad({ objects: [{ key: 'k', checksum: 'MD5:abc' }] }), /objects\[0\]\.checksum: expected ALGORITHM:base64 value/);
+  assert.match(bad({ objects: [{ key: 'k', metadata: { 'x-custom': 'v' } }] }), /objects\[0\]\.metadata\.x-custom: expected x-amz-meta-\* or a stored content header/);
+});
+
+test('fixtures: an object\'s metadata, checksum and parts as a state export writes them (GET ?partNumber reads a part)', async () => {
+  applyFixtures(local.ctx, { buckets: [{ name: 'fixture-parts', objects: [{
+    key: 'mp', content: 'abcde', parts: [3, 2], metadata: { 'x-amz-meta-origin': 'fixture', 'content-language': 'en' }, checksum: 'CRC32:AAAAAA==-2',
+  }] }] }, 'parts.yaml');
+  const root = s3();
+  const part = await root.send(new GetObjectCommand({ Bucket: 'fixture-parts', Key: 'mp', PartNumber: 2 }));
+  assert.deepEqual([await text(part), part.PartsCount, part.Metadata, part.ContentLanguage], ['de', 2, { origin: 'fixture' }, 'en']);
+  const head = await root.send(new HeadObjectCommand({ Bucket: 'fixture-parts', Key: 'mp', ChecksumMode: 'ENABLED' }));
+  assert.deepEqual([head.ChecksumCRC32, head.ChecksumType], ['AAAAAA==-2', 'COMPOSITE']);
+  root.destroy();
 });

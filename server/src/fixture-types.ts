@@ -210,6 +210,8 @@ export type FixtureBucket = {
   };
   objects?: Array<{
     key: string;
+    /** the current version's id in a versioned bucket ("null": the null version); a new id when omitted */
+    versionId?: string;
     content?: string;
     contentBase64?: string;
     contentType?: string;
@@ -226,6 +228,52 @@ export type FixtureBucket = {
     }>;
     /** STANDARD when absent */
     storageClass?: string;
+    /** x-amz-meta-* and the content headers S3 keeps (cache-control, content-disposition, content-encoding, content-language, expires, x-amz-website-redirect-location), by lower-case name */
+    metadata?: Record<string, string>;
+    /** the stored checksum, ALGORITHM:base64 value (COMPOSITE ones end in -N) */
+    checksum?: string;
+    /** a multipart object's part sizes (and part checksums), as a state export writes them */
+    parts?: unknown;
+    /** The object's retention and legal hold, as GetObject shows them */
+    objectLock?: {
+      ObjectLockMode?: "GOVERNANCE" | "COMPLIANCE";
+      ObjectLockRetainUntilDate?: string;
+      ObjectLockLegalHoldStatus?: "ON" | "OFF";
+    };
+    /** SSE-C: the sealed key record a state export writes (salted HMAC and IVs, never the key); content is then ciphertext */
+    sseCustomer?: Record<string, unknown>;
+    /** SSE-KMS: the record a state export writes (the data key as KMS encrypted it, key ARN, encryption context, IVs); content is then ciphertext. Without it, an object declared aws:kms is stored in the clear but reading it still takes kms:Decrypt on kmsKeyId (or aws/s3) */
+    sseKms?: Record<string, unknown>;
+  }>;
+  /** noncurrent versions and delete markers (versioned buckets), each key's newest first, as ListObjectVersions lists them */
+  versions?: Array<{
+    /** a delete marker: key, versionId, lastModified and owner only */
+    deleteMarker?: boolean;
+    key: string;
+    /** the version's id ("null": the null version) */
+    versionId: string;
+    content?: string;
+    contentBase64?: string;
+    contentType?: string;
+    lastModified?: string;
+    owner?: string;
+    serverSideEncryption?: string;
+    kmsKeyId?: string;
+    tags?: Record<string, string>;
+    /** An S3 ACL: a canned ACL, or grants to an account's canonical id or to a group URI. Left out: the owner's FULL_CONTROL only. */
+    acl?: "private" | "public-read" | "public-read-write" | "authenticated-read" | Array<{
+      id?: string;
+      uri?: string;
+      permission: "FULL_CONTROL" | "READ" | "WRITE" | "READ_ACP" | "WRITE_ACP";
+    }>;
+    /** STANDARD when absent */
+    storageClass?: string;
+    /** x-amz-meta-* and the content headers S3 keeps (cache-control, content-disposition, content-encoding, content-language, expires, x-amz-website-redirect-location), by lower-case name */
+    metadata?: Record<string, string>;
+    /** the stored checksum, ALGORITHM:base64 value (COMPOSITE ones end in -N) */
+    checksum?: string;
+    /** a multipart object's part sizes (and part checksums), as a state export writes them */
+    parts?: unknown;
     /** The object's retention and legal hold, as GetObject shows them */
     objectLock?: {
       ObjectLockMode?: "GOVERNANCE" | "COMPLIANCE";
@@ -263,9 +311,13 @@ export type FixtureOrganization = {
   id?: string;
   /** r-…; generated when omitted */
   rootId?: string;
+  /** tags on the root (TagResource; at most 50, no aws: keys) */
+  rootTags?: Record<string, string>;
   /** the management account (SCPs and RCPs never bind it); the default account when omitted */
   managementAccount?: string;
   managementEmail?: string;
+  /** tags on the management account */
+  managementTags?: Record<string, string>;
   /** policy types enabled in the root; default: both */
   enabledPolicyTypes?: Array<"SERVICE_CONTROL_POLICY" | "RESOURCE_CONTROL_POLICY">;
   /** OUs, parents before children */
@@ -274,6 +326,7 @@ export type FixtureOrganization = {
     id?: string;
     /** the parent OU's path of names (Workloads/Prod); the root when omitted */
     parent?: string;
+    tags?: Record<string, string>;
   }>;
   /** member accounts (created when missing, with OrganizationAccountAccessRole trusting the management account) */
   accounts?: Array<{
@@ -284,6 +337,7 @@ export type FixtureOrganization = {
     parent?: string;
     /** the role the management account assumes into it (default OrganizationAccountAccessRole); false for none */
     accessRole?: string | false;
+    tags?: Record<string, string>;
   }>;
   /** customer managed SCPs and RCPs */
   policies?: Array<{
@@ -294,6 +348,7 @@ export type FixtureOrganization = {
     document: Record<string, unknown> | string;
     /** where it is attached: Root, an OU path of names (Workloads/Prod) or id, or an account id */
     targets?: string[];
+    tags?: Record<string, string>;
   }>;
   /** targets (as in policies[].targets) from which FullAWSAccess is detached, for allow-list SCPs */
   detachDefaults?: string[];

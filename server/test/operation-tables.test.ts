@@ -74,8 +74,6 @@ const ORGANIZATIONS_NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
   CreateGovCloudAccount: 'GovCloud (US) accounts are not emulated',
   EnableAllFeatures: 'organizations are created with all features; the consolidated-billing-only feature set is not emulated',
   LeaveOrganization: 'removing accounts from an organization is not emulated', RemoveAccountFromOrganization: 'removing accounts from an organization is not emulated',
-  ListTagsForResource: 'tags on Organizations resources are not emulated', TagResource: 'tags on Organizations resources are not emulated',
-  UntagResource: 'tags on Organizations resources are not emulated',
 };
 
 test('organizations: every handler answers an operation of the model, every other operation is listed with its reason', () => {

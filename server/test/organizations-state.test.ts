@@ -34,6 +34,10 @@ test('the state export reproduces the organization in an empty server', () => {
   const organization = exported.organization as Record<string, unknown>;
   assert.equal(organization.id, 'o-aa11bb22cc');
   assert.deepEqual((organization.policies as Array<{ name: string; targets: string[] }>).map((p) => [p.name, p.targets]), [['DenyOutsideUsEast1', ['Root']], ['EnforceOrgIdentities', ['Root']]]);
+  // Tags go with the root, OUs, accounts and policies.
+  assert.deepEqual((organization.organizationalUnits as Array<{ tags?: unknown }>)[0]!.tags, { team: 'platform' });
+  assert.deepEqual((organization.accounts as Array<{ tags?: unknown }>)[0]!.tags, { env: 'dev' });
+  assert.deepEqual((organization.policies as Array<{ tags?: unknown }>)[0]!.tags, { owner: 'security' });
   local.reset('empty');
   try {
     assert.equal(exportState(local.ctx).organization, undefined);
@@ -60,6 +64,7 @@ test('fixture problems are named by path, and nothing is kept', () => {
     assert.match(bad({ accounts: [{ id: '111111111111', parent: 'Nowhere' }] }), /^bad\.yaml: organization\.accounts\[0\]\.parent: no organizational unit Nowhere/);
     assert.match(bad({ policies: [{ name: 'p', type: 'SERVICE_CONTROL_POLICY', document: { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: '*', Resource: '*' }] } }] }),
       /^bad\.yaml: organization\.policies\[0\]\.document: MalformedPolicyDocument/);
+    assert.match(bad({ rootTags: { 'aws:x': 'y' } }), /organization\.rootTags\.aws:x: the aws: prefix is reserved for AWS/);
     assert.match(bad({ detachDefaults: ['Root'] }), /organization\.detachDefaults\[0\]: Root would be left without a service control policy/);
     assert.equal(exportState(local.ctx).organization, undefined);
   } finally {

@@ -7,11 +7,11 @@ import type { ServerContext } from '../context.ts';
 import { parseIdpMetadata, type IdpMetadata } from '../saml/verify.ts';
 import { ensureAccount } from './bootstrap.ts';
 import { FixtureError, Reader, type Node } from './fixture-reader.ts';
-import { SMALL_BLOB_BYTES } from './s3-store.ts';
+import { NULL_VERSION, SMALL_BLOB_BYTES, type ObjectRow } from './s3-store.ts';
 import { samlProviderArn, samlStore, validUntil } from './saml-store.ts';
 import { applyEntityFixtures, applyAccountSettings, ACCOUNT_SETTING_FIELDS, ENTITY_FIXTURE_SECTIONS } from './entity-fixtures.ts';
 import { bucketAccessOf, BUCKET_ACCESS_FIELDS, objectAclOf, publicAccessBlockOf } from './s3-access-fixtures.ts';
-import { bucketVersioningOf, objectLockOf } from './s3-versioning-fixtures.ts';
+import { bucketVersioningOf, isVersionId, objectLockOf } from './s3-versioning-fixtures.ts';
 import { awsId, isoSeconds, secretAccessKey, sessionToken } from './ids.ts';
 import { applyKmsFixtures, KMS_FIXTURE_SECTIONS } from './kms-fixtures.ts';
 import { applyOrganizationFixtures, ORGANIZATION_FIXTURE_SECTIONS } from './organization-fixtures.ts';
@@ -231,7 +231,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
 
       r.list(root.buckets, 'buckets').forEach((raw, i) => {
         const path = `buckets[${i}]`;
-        const b = r.object(raw, path, ['name', 'account', 'region', 'policy', 'createDate', 'objects', 'encryption', 'cors', 'lifecycle', 'versioning', 'objectLock', 'logging', 'website', 'notification', ...BUCKET_ACCESS_FIELDS]);
+        const b = r.object(raw, path, ['name', 'account', 'region', 'policy', 'createDate', 'objects', 'versions', 'encryption', 'cors', 'lifecycle', 'versioning', 'objectLock', 'logging', 'website', 'notification', ...BUCKET_ACCESS_FIELDS]);
         const accountId = account(b, path);
         const name = r.string(b.name, `${path}.name`);
         if (s3.bucket(name)) r.fail(`${path}.name`, `bucket ${name} already exists`);
@@ -250,10 +250,9 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
         if (b.logging !== undefined && b.logging !== null) s3.setBucketConfig(name, 'logging', bucketLoggingOf(r, b.logging, `${path}.logging`));
         if (b.website !== undefined && b.website !== null) s3.setBucketConfig(name, 'website', bucketWebsiteOf(r, b.website, `${path}.website`));
         if (b.notification !== undefined && b.notification !== null) s3.setBucketConfig(name, 'notification', bucketNotificationOf(r, b.notification, `${path}.notification`));
-        r.list(b.objects, `${path}.objects`).forEach((rawObject, j) => {
-          const opath = `${path}.objects[${j}]`;
-          const o = r.object(rawObject, opath, ['key', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer', 'sseKms', 'acl', 'objectLock']);
-          const key = r.string(o.key, `${opath}.key`);
+        const versioned = versioning.versioning !== null;
+        /** One object or version's row from its fixture entry (the blob staged or written; the owner's account made). */
+        const objectRow = (o: Record<string, unknown>, opath: string, key: string): ObjectRow => {
           const bytes = o.contentBase64 !== undefined ? Buffer.from(r.string(o.contentBase64, `${opath}.contentBase64`), 'base64') : Buffer.from(typeof o.content === 'string' ? o.content : '', 'utf8');
           let blobId: string;
           // Small bodies go into SQLite with the object's row.
@@ -266,20 +265,68 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
           }
           const owner = r.optString(o.owner, `${opath}.owner`) ?? accountId;
           ensureAccount(iam, owner, now);
-          s3.putObject({
+          return {
             bucket_name: name, object_key: key, blob_id: blobId, size: bytes.length, etag: `"${createHash('md5').update(bytes).digest('hex')}"`,
             last_modified: (r.date(o.lastModified, `${opath}.lastModified`) ?? now).toISOString(), owner_account: owner,
-            content_type: r.optString(o.contentType, `${opath}.contentType`) ?? 'binary/octet-stream', metadata: null,
+            content_type: r.optString(o.contentType, `${opath}.contentType`) ?? 'binary/octet-stream', metadata: objectMetadataOf(r, o.metadata, `${opath}.metadata`),
             sse: r.optString(o.serverSideEncryption, `${opath}.serverSideEncryption`) ?? null, sse_kms_key_id: r.optString(o.kmsKeyId, `${opath}.kmsKeyId`) ?? null,
-            tags: o.tags === undefined ? null : JSON.stringify(r.object(o.tags, `${opath}.tags`, Object.keys(o.tags as Node))), checksum: null,
+            tags: o.tags === undefined ? null : JSON.stringify(r.object(o.tags, `${opath}.tags`, Object.keys(o.tags as Node))),
+            checksum: objectChecksumOf(r, o.checksum, `${opath}.checksum`), parts: objectPartsOf(r, o.parts, `${opath}.parts`, bytes.length),
             storage_class: r.optString(o.storageClass, `${opath}.storageClass`) ?? null,
             sse_customer: o.sseCustomer === undefined ? null
               : JSON.stringify(r.object(o.sseCustomer, `${opath}.sseCustomer`, ['algorithm', 'keyMd5', 'salt', 'hmac', 'segments'])),
             sse_kms: o.sseKms === undefined ? null
               : JSON.stringify(r.object(o.sseKms, `${opath}.sseKms`, ['keyArn', 'dataKey', 'context', 'userContext', 'bucketKey', 'segments'])),
             object_lock: objectLockOf(r, o.objectLock, `${opath}.objectLock`),
-          });
-          s3.setObjectAcl(name, key, objectAclOf(ctx, r, o.acl, `${opath}.acl`, owner));
+            version_id: null,
+          };
+        };
+        // Version ids per key, to refuse one declared twice.
+        const idsOf = new Map<string, Set<string>>();
+        const versionIdOf = (o: Record<string, unknown>, opath: string, key: string, required: boolean): string | null => {
+          const id = required ? r.string(o.versionId, `${opath}.versionId`) : r.optString(o.versionId, `${opath}.versionId`);
+          if (id === undefined) return null;
+          if (!versioned) r.fail(`${opath}.versionId`, 'version ids need the bucket\'s versioning (Enabled or Suspended)');
+          if (!isVersionId(id)) r.fail(`${opath}.versionId`, 'expected "null" or a version id of 32 letters, digits, - or _ (as iamlocal makes them)');
+          const ids = idsOf.get(key) ?? new Set<string>();
+          if (ids.has(id)) r.fail(`${opath}.versionId`, `version ${id} of ${key} is declared twice`);
+          idsOf.set(key, ids.add(id));
+          return id === NULL_VERSION ? null : id;
+        };
+        r.list(b.objects, `${path}.objects`).forEach((rawObject, j) => {
+          const opath = `${path}.objects[${j}]`;
+          const o = r.object(rawObject, opath, ['key', 'versionId', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer', 'sseKms', 'acl', 'objectLock', 'metadata', 'checksum', 'parts']);
+          const key = r.string(o.key, `${opath}.key`);
+          const row = objectRow(o, opath, key);
+          const versionId = versionIdOf(o, opath, key, false);
+          if (versionId !== null || o.versionId !== undefined) {
+            row.version_id = versionId;
+            s3.loadVersion(row, { current: true, deleteMarker: false, acl: null });
+          } else s3.putObject(row);
+          s3.setObjectAcl(name, key, objectAclOf(ctx, r, o.acl, `${opath}.acl`, row.owner_account));
+        });
+        // Noncurrent versions and delete markers, each key's newest first (as ListObjectVersions lists them).
+        r.list(b.versions, `${path}.versions`).forEach((rawVersion, j) => {
+          const vpath = `${path}.versions[${j}]`;
+          if (!versioned) r.fail(`${path}.versions`, 'versions need the bucket\'s versioning (Enabled or Suspended)');
+          const v = r.object(rawVersion, vpath, ['key', 'versionId', 'deleteMarker', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer', 'sseKms', 'acl', 'objectLock', 'metadata', 'checksum', 'parts']);
+          const key = r.string(v.key, `${vpath}.key`);
+          const versionId = versionIdOf(v, vpath, key, true);
+          if (v.deleteMarker !== undefined && typeof v.deleteMarker !== 'boolean') r.fail(`${vpath}.deleteMarker`, 'expected true or false');
+          if (v.deleteMarker === true) {
+            const extra = Object.keys(v).filter((k) => !['key', 'versionId', 'deleteMarker', 'lastModified', 'owner'].includes(k));
+            if (extra.length) r.fail(`${vpath}.${extra[0]}`, 'a delete marker has no content or attributes');
+            const owner = r.optString(v.owner, `${vpath}.owner`) ?? accountId;
+            ensureAccount(iam, owner, now);
+            s3.loadVersion({
+              bucket_name: name, object_key: key, blob_id: '', size: 0, etag: '', last_modified: (r.date(v.lastModified, `${vpath}.lastModified`) ?? now).toISOString(),
+              owner_account: owner, content_type: null, metadata: null, sse: null, sse_kms_key_id: null, tags: null, checksum: null, version_id: versionId,
+            }, { current: false, deleteMarker: true, acl: null });
+            return;
+          }
+          const row = objectRow(v, vpath, key);
+          row.version_id = versionId;
+          s3.loadVersion(row, { current: false, deleteMarker: false, acl: objectAclOf(ctx, r, v.acl, `${vpath}.acl`, row.owner_account) });
         });
       });
       applyKmsFixtures(ctx, r, root, account, now);
@@ -292,6 +339,39 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
     }
     throw error;
   }
+}
+
+/** x-amz-meta-* and the content headers S3 keeps with an object, by lower-case header name (as a state export writes them). */
+function objectMetadataOf(r: Reader, raw: unknown, path: string): string | null {
+  if (raw === undefined || raw === null) return null;
+  const node = r.object(raw, path, Object.keys(raw as Node));
+  for (const [name, value] of Object.entries(node)) {
+    if (!/^(x-amz-meta-.+|content-encoding|content-disposition|content-language|cache-control|expires|x-amz-website-redirect-location)$/.test(name)) {
+      r.fail(`${path}.${name}`, 'expected x-amz-meta-* or a stored content header (lower-case)');
+    }
+    if (typeof value !== 'string') r.fail(`${path}.${name}`, 'expected a string');
+  }
+  return JSON.stringify(node);
+}
+
+/** An object's checksum as stored: ALGORITHM:base64 value (a COMPOSITE one of a multipart upload ends in -N). */
+function objectChecksumOf(r: Reader, raw: unknown, path: string): string | null {
+  const value = r.optString(raw, path);
+  if (value === undefined) return null;
+  if (!/^(CRC32|CRC32C|CRC64NVME|SHA1|SHA256):[A-Za-z0-9+/]+={0,2}(-\d+)?$/.test(value)) r.fail(path, 'expected ALGORITHM:base64 value, e.g. CRC32:AAAAAA==');
+  return value;
+}
+
+/** A multipart object's parts as stored: its part sizes (summing to its size), or {sizes, checksums} with one checksum (or null) a part. */
+function objectPartsOf(r: Reader, raw: unknown, path: string, size: number): string | null {
+  if (raw === undefined || raw === null) return null;
+  const record = Array.isArray(raw) ? { sizes: raw } : r.object(raw, path, ['sizes', 'checksums']);
+  const sizes = r.list(record.sizes, `${path}.sizes`).map((n, i) => r.integer(n, `${path}.sizes[${i}]`) ?? -1);
+  if (sizes.length === 0 || sizes.some((n) => n < 0) || sizes.reduce((a, b) => a + b, 0) !== size) r.fail(path, 'expected part sizes summing to the content\'s size');
+  if (Array.isArray(raw)) return JSON.stringify(sizes);
+  const checksums = r.list(record.checksums, `${path}.checksums`).map((c, i) => (c === null ? null : r.string(c, `${path}.checksums[${i}]`)));
+  if (checksums.length !== sizes.length) r.fail(`${path}.checksums`, 'expected one checksum (or null) per part');
+  return JSON.stringify({ sizes, checksums });
 }
 
 /** A bucket's default encryption in fixtures, as GetBucketEncryption shows it: SSEAlgorithm, KMSMasterKeyID, BucketKeyEnabled. */

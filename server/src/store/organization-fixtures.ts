@@ -3,12 +3,26 @@ import { ensureAccount } from './bootstrap.ts';
 import type { Node, Reader } from './fixture-reader.ts';
 import { isoSeconds } from './ids.ts';
 import {
-  addAccessRole, defaultPolicyOf, ORG_POLICY_TYPES, organizationsStore, orgRandomId, type OrganizationRow, type OrgPolicyType,
+  addAccessRole, defaultPolicyOf, ORG_POLICY_TYPES, organizationsStore, orgRandomId, type OrganizationRow, type OrgPolicyType, type OrgTag,
 } from './organizations-store.ts';
 
 export const ORGANIZATION_FIXTURE_SECTIONS = ['organization'] as const;
 
-const FIELDS = ['id', 'rootId', 'managementAccount', 'managementEmail', 'enabledPolicyTypes', 'organizationalUnits', 'accounts', 'policies', 'detachDefaults'];
+const FIELDS = ['id', 'rootId', 'rootTags', 'managementAccount', 'managementEmail', 'managementTags', 'enabledPolicyTypes', 'organizationalUnits', 'accounts', 'policies', 'detachDefaults'];
+
+/** `tags: {key: value}` of a root, OU, account or policy, with Organizations' limits (50 tags, no aws: keys). */
+function tagsOf(r: Reader, value: unknown, path: string): OrgTag[] {
+  if (value === undefined) return [];
+  const node = r.object(value, path, Object.keys(value as Node));
+  const tags = Object.entries(node).map(([Key, Value]) => {
+    if (typeof Value !== 'string') r.fail(`${path}.${Key}`, 'expected a string');
+    if (Key.length < 1 || Key.length > 128 || (Value as string).length > 256) r.fail(`${path}.${Key}`, 'keys are 1 to 128 characters, values up to 256');
+    if (Key.toLowerCase().startsWith('aws:')) r.fail(`${path}.${Key}`, 'the aws: prefix is reserved for AWS');
+    return { Key, Value: Value as string };
+  });
+  if (tags.length > 50) r.fail(path, 'more than 50 tags (the Organizations limit per resource)');
+  return tags;
+}
 
 /**
  * `organization:` one AWS Organization: the management account, OUs (parents first, named by their path of names),
@@ -41,12 +55,14 @@ export function applyOrganizationFixtures(ctx: ServerContext, r: Reader, root: N
     for (const type of types) orgs.attach(orgId, defaultPolicyOf(type).policy_id, target, at);
   };
   attachDefaults(rootId);
+  orgs.setTags(orgId, rootId, tagsOf(r, o.rootTags, 'organization.rootTags'));
   const account = ctx.iam.account(management);
   orgs.insertAccount({
     account_id: management, org_id: orgId, parent_id: rootId, name: account?.display_name ?? management,
     email: r.optString(o.managementEmail, 'organization.managementEmail') ?? `${management}@iamlocal.invalid`, joined_method: 'INVITED', joined_at: at,
   });
   attachDefaults(management);
+  orgs.setTags(orgId, management, tagsOf(r, o.managementTags, 'organization.managementTags'));
 
   // OUs are named by their path of names from the root (Workloads/Prod); ids are accepted too.
   const ouByPath = new Map<string, string>();
@@ -58,7 +74,7 @@ export function applyOrganizationFixtures(ctx: ServerContext, r: Reader, root: N
   };
   r.list(o.organizationalUnits, 'organization.organizationalUnits').forEach((raw, i) => {
     const path = `organization.organizationalUnits[${i}]`;
-    const u = r.object(raw, path, ['name', 'id', 'parent']);
+    const u = r.object(raw, path, ['name', 'id', 'parent', 'tags']);
     const name = r.string(u.name, `${path}.name`);
     const parent = parentOf(u.parent, `${path}.parent`);
     if (orgs.unitNamed(parent, name)) r.fail(`${path}.name`, `an OU named ${name} already exists there`);
@@ -67,13 +83,14 @@ export function applyOrganizationFixtures(ctx: ServerContext, r: Reader, root: N
     if (orgs.unit(id)) r.fail(`${path}.id`, `OU ${id} already exists`);
     orgs.insertUnit({ ou_id: id, org_id: orgId, parent_id: parent, name, created_at: at });
     attachDefaults(id);
+    orgs.setTags(orgId, id, tagsOf(r, u.tags, `${path}.tags`));
     const parentPath = [...ouByPath.entries()].find(([, v]) => v === parent)?.[0];
     ouByPath.set(parentPath ? `${parentPath}/${name}` : name, id);
   });
 
   r.list(o.accounts, 'organization.accounts').forEach((raw, i) => {
     const path = `organization.accounts[${i}]`;
-    const a = r.object(raw, path, ['id', 'name', 'email', 'parent', 'accessRole']);
+    const a = r.object(raw, path, ['id', 'name', 'email', 'parent', 'accessRole', 'tags']);
     const id = r.string(a.id, `${path}.id`);
     if (!/^\d{12}$/.test(id)) r.fail(`${path}.id`, 'expected a 12-digit account id');
     if (id === management || orgs.account(id)) r.fail(`${path}.id`, `account ${id} is already in an organization`);
@@ -84,6 +101,7 @@ export function applyOrganizationFixtures(ctx: ServerContext, r: Reader, root: N
       email: r.optString(a.email, `${path}.email`) ?? `${id}@iamlocal.invalid`, joined_method: 'CREATED', joined_at: at,
     });
     attachDefaults(id);
+    orgs.setTags(orgId, id, tagsOf(r, a.tags, `${path}.tags`));
     if (a.accessRole !== false) addAccessRole(ctx.iam, id, r.optString(a.accessRole, `${path}.accessRole`) ?? 'OrganizationAccountAccessRole', management, at);
   });
 
@@ -97,7 +115,7 @@ export function applyOrganizationFixtures(ctx: ServerContext, r: Reader, root: N
   };
   r.list(o.policies, 'organization.policies').forEach((raw, i) => {
     const path = `organization.policies[${i}]`;
-    const p = r.object(raw, path, ['name', 'id', 'type', 'description', 'document', 'targets']);
+    const p = r.object(raw, path, ['name', 'id', 'type', 'description', 'document', 'targets', 'tags']);
     const type = r.string(p.type, `${path}.type`);
     if (!(ORG_POLICY_TYPES as readonly string[]).includes(type)) r.fail(`${path}.type`, `expected ${ORG_POLICY_TYPES.join(' or ')}`);
     const policyType = type as OrgPolicyType;
@@ -109,6 +127,7 @@ export function applyOrganizationFixtures(ctx: ServerContext, r: Reader, root: N
     if (!/^p-[0-9a-z_]{8,128}$/.test(id)) r.fail(`${path}.id`, 'expected p- and 8 to 128 lower-case letters, digits or _');
     if (orgs.policy(id)) r.fail(`${path}.id`, `policy ${id} already exists`);
     orgs.insertPolicy({ policy_id: id, org_id: orgId, type: policyType, name, description: r.optString(p.description, `${path}.description`) ?? '', content, created_at: at });
+    orgs.setTags(orgId, id, tagsOf(r, p.tags, `${path}.tags`));
     r.list(p.targets, `${path}.targets`).forEach((t, j) => {
       if (!types.includes(policyType)) r.fail(`${path}.targets`, `${policyType} is not enabled (enabledPolicyTypes)`);
       const target = targetOf(t, `${path}.targets[${j}]`);
@@ -145,18 +164,23 @@ export function exportOrganization(ctx: ServerContext): Json {
   const attachments = orgs.attachmentsOfOrg(org.org_id);
   const fullAccess = defaultPolicyOf('SERVICE_CONTROL_POLICY').policy_id;
   const targets = [org.root_id, ...units.map((u) => u.ou_id), ...orgs.accounts(org.org_id).map((a) => a.account_id)];
+  const tagsOf = (id: string): Json => {
+    const tags = orgs.tags(id);
+    return tags.length ? Object.fromEntries(tags.map((t) => [t.Key, t.Value])) : undefined;
+  };
   return {
-    id: org.org_id, rootId: org.root_id, managementAccount: org.management_account, managementEmail: management?.email,
+    id: org.org_id, rootId: org.root_id, rootTags: tagsOf(org.root_id), managementAccount: org.management_account, managementEmail: management?.email,
+    managementTags: tagsOf(org.management_account),
     enabledPolicyTypes: types,
-    organizationalUnits: ordered.map((u) => ({ name: u.name, id: u.ou_id, parent: u.parent_id === org.root_id ? undefined : pathOf(u.parent_id) })),
+    organizationalUnits: ordered.map((u) => ({ name: u.name, id: u.ou_id, parent: u.parent_id === org.root_id ? undefined : pathOf(u.parent_id), tags: tagsOf(u.ou_id) })),
     accounts: orgs.accounts(org.org_id).filter((a) => a.account_id !== org.management_account).map((a) => ({
       id: a.account_id, name: a.name, email: a.email, parent: a.parent_id === org.root_id ? undefined : pathOf(a.parent_id),
       // The export names no access role: the roles section already holds every role.
-      accessRole: false,
+      accessRole: false, tags: tagsOf(a.account_id),
     })),
     policies: orgs.customerPolicies(org.org_id).map((p) => ({
       name: p.name, id: p.policy_id, type: p.type, description: p.description || undefined, document: p.content,
-      targets: attachments.filter((a) => a.policy_id === p.policy_id).map((a) => refOf(a.target_id)),
+      targets: attachments.filter((a) => a.policy_id === p.policy_id).map((a) => refOf(a.target_id)), tags: tagsOf(p.policy_id),
     })),
     detachDefaults: types.includes('SERVICE_CONTROL_POLICY')
       ? targets.filter((t) => !attachments.some((a) => a.policy_id === fullAccess && a.target_id === t)).map(refOf) : undefined,

@@ -13,6 +13,7 @@ export interface CreateAccountStatusRow {
   request_id: string; org_id: string; account_name: string; account_id: string | null; state: string; failure: string | null; requested_at: string; completed_at: string | null;
 }
 export interface OrgPolicyRow { policy_id: string; org_id: string; type: OrgPolicyType; name: string; description: string; content: string; created_at: string; aws_managed?: boolean }
+export interface OrgTag { Key: string; Value: string }
 export interface OrgAttachmentRow { org_id: string; policy_id: string; target_id: string; attached_at: string; seq: number }
 
 const FULL_ACCESS = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }, null, 2);
@@ -106,6 +107,11 @@ export class OrganizationsStore {
       attach: p('INSERT INTO org_attachments (org_id, policy_id, target_id, attached_at, seq) VALUES (?, ?, ?, ?, ?)'),
       detach: p('DELETE FROM org_attachments WHERE policy_id = ? AND target_id = ?'),
       detachTarget: p('DELETE FROM org_attachments WHERE target_id = ?'),
+      tags: p<OrgTag>('SELECT tag_key AS Key, tag_value AS Value FROM org_tags WHERE resource_id = ? ORDER BY seq'),
+      setTag: p(`INSERT INTO org_tags (org_id, resource_id, tag_key, tag_value, seq)
+        VALUES (?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM org_tags)) ON CONFLICT (resource_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value`),
+      deleteTag: p('DELETE FROM org_tags WHERE resource_id = ? AND tag_key = ?'),
+      deleteTags: p('DELETE FROM org_tags WHERE resource_id = ?'),
       detachType: p('DELETE FROM org_attachments WHERE org_id = ? AND policy_id IN (SELECT policy_id FROM org_policies WHERE org_id = ? AND type = ?) OR (org_id = ? AND policy_id = ?)'),
     };
   }
@@ -153,6 +159,12 @@ export class OrganizationsStore {
   attach(orgId: string, policyId: string, targetId: string, at: string): void { this.s.attach.run(orgId, policyId, targetId, at, this.s.nextSeq.get()!.seq); }
   detach(policyId: string, targetId: string): void { this.s.detach.run(policyId, targetId); }
   detachTarget(targetId: string): void { this.s.detachTarget.run(targetId); }
+  /** A resource's tags (root, OU, account or policy), in the order they were first added. */
+  tags(resourceId: string): OrgTag[] { return this.s.tags.all(resourceId); }
+  /** Adds or overwrites tags, as TagResource does. */
+  setTags(orgId: string, resourceId: string, tags: readonly OrgTag[]): void { for (const t of tags) this.s.setTag.run(orgId, resourceId, t.Key, t.Value); }
+  untag(resourceId: string, keys: readonly string[]): void { for (const k of keys) this.s.deleteTag.run(resourceId, k); }
+  deleteTags(resourceId: string): void { this.s.deleteTags.run(resourceId); }
   /** Removes every attachment of a policy type in an organization (DisablePolicyType). */
   detachType(orgId: string, type: OrgPolicyType): void { this.s.detachType.run(orgId, orgId, type, orgId, defaultPolicyOf(type).policy_id); }
 }

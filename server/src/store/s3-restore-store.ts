@@ -17,8 +17,10 @@ function prepare(db: Db) {
       ON CONFLICT DO UPDATE SET tier = excluded.tier, days = excluded.days, requested_at = excluded.requested_at, completes_at = excluded.completes_at,
       completed_at = excluded.completed_at, expires_at = excluded.expires_at`),
     ongoing: db.prepare<[], RestoreRow>('SELECT * FROM object_restores WHERE completed_at IS NULL ORDER BY completes_at, blob_id'),
-    // Restores of blobs no object holds any more (overwritten, deleted): nothing can read them.
-    prune: db.prepare('DELETE FROM object_restores WHERE blob_id NOT IN (SELECT blob_id FROM objects)'),
+    // Restores of blobs no version holds any more (deleted for good): nothing can read them. A noncurrent version keeps its
+    // blob, and its restore, in object_versions.
+    prune: db.prepare(`DELETE FROM object_restores WHERE blob_id NOT IN (SELECT blob_id FROM objects)
+      AND blob_id NOT IN (SELECT blob_id FROM object_versions WHERE blob_id IS NOT NULL)`),
   };
 }
 

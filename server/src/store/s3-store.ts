@@ -109,7 +109,7 @@ export interface PartRow {
   checksum?: string | null;
 }
 export type LifecycleObject = Pick<ObjectRow, 'object_key' | 'size' | 'last_modified' | 'tags' | 'storage_class'>;
-export type ListedObject = Pick<ObjectRow, 'object_key' | 'size' | 'etag' | 'last_modified' | 'owner_account' | 'storage_class'>;
+export type ListedObject = Pick<ObjectRow, 'object_key' | 'size' | 'etag' | 'last_modified' | 'owner_account' | 'storage_class' | 'checksum'>;
 
 /** Objects up to this size are stored in SQLite (inline blobs), read whole, and may be served from memory. */
 export const SMALL_BLOB_BYTES = 64 * 1024;
@@ -188,6 +188,7 @@ export class S3Store {
       setBucketVersioning: p('UPDATE buckets SET versioning = ? WHERE bucket_name = ?'),
       setBucketObjectLock: p('UPDATE buckets SET object_lock = ? WHERE bucket_name = ?'),
       minSeq: db.prepare<[string, string], number | null>('SELECT MIN(seq) FROM object_versions WHERE bucket_name = ? AND object_key = ?').pluck(),
+      maxSeq: db.prepare<[string, string], number | null>('SELECT MAX(seq) FROM object_versions WHERE bucket_name = ? AND object_key = ?').pluck(),
       insertVersion: p('INSERT INTO object_versions (bucket_name, object_key, seq, version_id, delete_marker, blob_id, row) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       versionById: p<VersionDbRow>('SELECT * FROM object_versions WHERE bucket_name = ? AND object_key = ? AND version_id = ?'),
       newestVersion: p<VersionDbRow>('SELECT * FROM object_versions WHERE bucket_name = ? AND object_key = ? ORDER BY seq LIMIT 1'),
@@ -203,9 +204,9 @@ export class S3Store {
       lifecycleVersions: p<VersionDbRow>('SELECT * FROM object_versions WHERE bucket_name = ? ORDER BY object_key, seq'),
       // Keys compare as UTF-8 bytes in SQLite's BINARY collation, which is the order S3 lists in.
       // One lower bound per query, so SQLite seeks straight to it in the primary key instead of scanning between two.
-      listFrom: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account, storage_class FROM objects
+      listFrom: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account, storage_class, checksum FROM objects
         WHERE bucket_name = ? AND object_key >= ? ORDER BY object_key LIMIT ?`),
-      listAfter: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account, storage_class FROM objects
+      listAfter: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account, storage_class, checksum FROM objects
         WHERE bucket_name = ? AND object_key > ? ORDER BY object_key LIMIT ?`),
       upsertObject: p(`INSERT INTO objects (bucket_name, object_key, blob_id, size, etag, last_modified, owner_account, content_type, metadata, sse, sse_kms_key_id, tags, checksum,
         storage_class, sse_customer, sse_kms, parts, version_id, object_lock)
@@ -543,6 +544,24 @@ export class S3Store {
     const blob = v.blob_id ? this.release(v.blob_id) : undefined;
     if (!current) this.promote(bucket, key);
     return { blob, deleteMarker: v.delete_marker === 1 };
+  }
+
+  /**
+   * Fixtures and state restore: a version exactly as declared, its version id kept (`row.version_id`, null for the
+   * null version). `current`: the listable object; otherwise a noncurrent version or delete marker, older than the
+   * key's versions loaded so far (they are declared newest first).
+   */
+  loadVersion(row: ObjectRow, how: { current: boolean; deleteMarker: boolean; acl: string | null }): void {
+    if (!how.deleteMarker) this.adopt(row.blob_id);
+    if (how.current) {
+      this.s.upsertObject.run(row.bucket_name, row.object_key, row.blob_id, row.size, row.etag, row.last_modified, row.owner_account, row.content_type,
+        row.metadata, row.sse, row.sse_kms_key_id, row.tags, row.checksum, row.storage_class ?? null, row.sse_customer ?? null, row.sse_kms ?? null,
+        row.parts ?? null, row.version_id ?? null, row.object_lock ?? null);
+      return;
+    }
+    const stored: StoredVersion = { ...row, acl: how.acl };
+    this.s.insertVersion.run(row.bucket_name, row.object_key, (this.s.maxSeq.get(row.bucket_name, row.object_key) ?? 0) + 1,
+      row.version_id ?? NULL_VERSION, how.deleteMarker ? 1 : 0, how.deleteMarker ? null : row.blob_id, JSON.stringify(stored));
   }
 
   /** One version of a key by its id ("null" for the null version), current or not. */

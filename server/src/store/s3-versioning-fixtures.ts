@@ -1,10 +1,14 @@
 // Fixtures and state export for bucket versioning and Object Lock, in the shapes the SDKs and the AWS CLI show:
 // buckets[].versioning ("Enabled" | "Suspended", GetBucketVersioning's Status), buckets[].objectLock
 // (GetObjectLockConfiguration's ObjectLockConfiguration), buckets[].objects[].objectLock (the current version's
-// ObjectLockMode / ObjectLockRetainUntilDate / ObjectLockLegalHoldStatus, as GetObject shows them). Noncurrent versions
-// and delete markers are not part of fixtures: an export keeps the current versions only.
+// ObjectLockMode / ObjectLockRetainUntilDate / ObjectLockLegalHoldStatus, as GetObject shows them),
+// buckets[].objects[].versionId (the current version's id) and buckets[].versions (noncurrent versions and delete
+// markers, each key's newest first, as ListObjectVersions lists them), so that an export re-loads with every version.
 import type { Reader } from './fixture-reader.ts';
-import type { BucketRow, ObjectRow } from './s3-store.ts';
+import { NULL_VERSION, type BucketRow, type ObjectRow } from './s3-store.ts';
+
+/** "null", or a version id as iamlocal makes them (32 URL-safe characters). */
+export const isVersionId = (id: string): boolean => id === NULL_VERSION || /^[A-Za-z0-9_-]{32}$/.test(id);
 
 type Json = string | number | boolean | null | undefined | Json[] | { [k: string]: Json };
 const MODES = ['GOVERNANCE', 'COMPLIANCE'];

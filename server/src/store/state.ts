@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { SamlProviderRow } from './saml-store.ts';
 import type { ServerContext } from '../context.ts';
 import type { AccessKeyRow, AccountRow, InlinePolicyRow, ManagedPolicyRow, PolicyVersionRow, RoleRow, SessionRow, UserRow } from './iam-store.ts';
-import type { BucketRow, ObjectRow } from './s3-store.ts';
+import { NULL_VERSION, type BucketRow, type ObjectRow } from './s3-store.ts';
 import { exportAccountSettings, exportEntities } from './entity-fixtures.ts';
 import { exportBucketAccess } from './s3-access-fixtures.ts';
 import { exportLifecycle } from './s3-lifecycle-fixtures.ts';
@@ -15,7 +15,7 @@ import { exportOrganization } from './organization-fixtures.ts';
 type Json = string | number | boolean | null | undefined | Json[] | { [k: string]: Json };
 
 /** Tables in dependency order; reset and restore walk it backwards/forwards. */
-export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'object_acls', 'object_versions', 'account_public_access_blocks', 'inline_blobs', 'object_restores', 'multipart_uploads', 'multipart_parts', 'completed_uploads', 'groups', 'group_members', 'instance_profiles', 'instance_profile_roles', 'oidc_providers', 'login_profiles', 'account_aliases', 'password_policies', 'service_linked_role_deletions', 'saml_providers', 'mfa_devices', 'ssh_public_keys', 'server_certificates', 'signing_certificates', 'service_specific_credentials', 'sts_preferences', 'kms_keys', 'kms_key_material', 'kms_aliases', 'kms_grants', 'org_organizations', 'org_policy_types', 'org_units', 'org_accounts', 'org_create_account_status', 'org_policies', 'org_attachments'] as const;
+export const STATE_TABLES = ['accounts', 'users', 'access_keys', 'roles', 'managed_policies', 'policy_versions', 'policy_attachments', 'inline_policies', 'sessions', 'buckets', 'objects', 'object_acls', 'object_versions', 'account_public_access_blocks', 'inline_blobs', 'object_restores', 'multipart_uploads', 'multipart_parts', 'completed_uploads', 'groups', 'group_members', 'instance_profiles', 'instance_profile_roles', 'oidc_providers', 'login_profiles', 'account_aliases', 'password_policies', 'service_linked_role_deletions', 'saml_providers', 'mfa_devices', 'ssh_public_keys', 'server_certificates', 'signing_certificates', 'service_specific_credentials', 'sts_preferences', 'kms_keys', 'kms_key_material', 'kms_aliases', 'kms_grants', 'org_organizations', 'org_policy_types', 'org_units', 'org_accounts', 'org_create_account_status', 'org_policies', 'org_attachments', 'org_tags'] as const;
 
 interface SseS3Record { sseS3?: true; dataKey: string; segments?: { size: number; iv: string }[] }
 const sseS3Record = (o: ObjectRow): SseS3Record | undefined => {
@@ -26,6 +26,26 @@ function exportedContent(ctx: ServerContext, o: ObjectRow): Buffer {
   const stored = ctx.s3.blobBytes(o.blob_id);
   const record = sseS3Record(o);
   return record ? decryptSseS3(ctx.db, record.dataKey, record.segments ?? [], stored) : stored;
+}
+
+/** An object or version's content and attributes in the fixtures format. */
+function exportedObject(ctx: ServerContext, o: ObjectRow, acl: string | null | undefined): Record<string, Json> {
+  return {
+    // SSE-S3 bytes are exported in the clear: the server's key that wraps their data key stays with its database.
+    contentBase64: exportedContent(ctx, o).toString('base64'), contentType: o.content_type ?? undefined,
+    lastModified: o.last_modified, owner: o.owner_account, serverSideEncryption: o.sse ?? undefined, kmsKeyId: o.sse_kms_key_id ?? undefined,
+    tags: o.tags ? (JSON.parse(o.tags) as Record<string, string>) : undefined, storageClass: o.storage_class ?? undefined,
+    // SSE-C: the content is ciphertext; the sealed key record (salted HMAC and IVs, never the key) goes with it.
+    sseCustomer: o.sse_customer ? (JSON.parse(o.sse_customer) as Json) : undefined,
+    // SSE-KMS: the content is ciphertext; the record (the data key as KMS encrypted it, context, IVs) goes with it.
+    sseKms: o.sse_kms && !sseS3Record(o) ? (JSON.parse(o.sse_kms) as Json) : undefined,
+    acl: acl ? (JSON.parse(acl) as Json) : undefined,
+    objectLock: exportObjectLock(o),
+    metadata: o.metadata && o.metadata !== '{}' ? (JSON.parse(o.metadata) as Json) : undefined,
+    checksum: o.checksum ?? undefined,
+    // A multipart object's part sizes (and part checksums), for GET/HEAD ?partNumber.
+    parts: o.parts ? (JSON.parse(o.parts) as Json) : undefined,
+  };
 }
 
 /**
@@ -86,17 +106,13 @@ export function exportState(ctx: ServerContext): Record<string, Json> {
       ...exportBucketVersioning(b),
       ...(exportBucketConfigs(b) as Record<string, Json>),
       objects: ctx.db.prepare<[string], ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? ORDER BY object_key').all(b.bucket_name).map((o) => ({
-        // SSE-S3 bytes are exported in the clear: the server's key that wraps their data key stays with its database.
-        key: o.object_key, contentBase64: exportedContent(ctx, o).toString('base64'), contentType: o.content_type ?? undefined,
-        lastModified: o.last_modified, owner: o.owner_account, serverSideEncryption: o.sse ?? undefined, kmsKeyId: o.sse_kms_key_id ?? undefined,
-        tags: o.tags ? (JSON.parse(o.tags) as Record<string, string>) : undefined, storageClass: o.storage_class ?? undefined,
-        // SSE-C: the content is ciphertext; the sealed key record (salted HMAC and IVs, never the key) goes with it.
-        sseCustomer: o.sse_customer ? (JSON.parse(o.sse_customer) as Json) : undefined,
-        // SSE-KMS: the content is ciphertext; the record (the data key as KMS encrypted it, context, IVs) goes with it.
-        sseKms: o.sse_kms && !sseS3Record(o) ? (JSON.parse(o.sse_kms) as Json) : undefined,
-        acl: ((acl) => (acl ? (JSON.parse(acl) as Json) : undefined))(ctx.s3.objectAcl(o.bucket_name, o.object_key)),
-        objectLock: exportObjectLock(o),
+        key: o.object_key, versionId: b.versioning ? o.version_id ?? NULL_VERSION : undefined,
+        ...exportedObject(ctx, o, ctx.s3.objectAcl(o.bucket_name, o.object_key)),
       })),
+      // Noncurrent versions and delete markers, each key's newest first, with their version ids.
+      versions: b.versioning ? ctx.s3.lifecycleVersions(b.bucket_name).map((v) => (v.deleteMarker
+        ? { key: v.row.object_key, versionId: v.versionId, deleteMarker: true, lastModified: v.row.last_modified, owner: v.row.owner_account }
+        : { key: v.row.object_key, versionId: v.versionId, ...exportedObject(ctx, v.row, v.acl) })) : undefined,
     })),
     kmsKeys: exportKmsKeys(ctx),
     organization: exportOrganization(ctx),

@@ -50,6 +50,8 @@ const INVALID_INPUT: Record<string, string> = {
   INVALID_NEXT_TOKEN: 'You specified an invalid value for the nextToken request parameter.',
   MOVING_ACCOUNT_BETWEEN_DIFFERENT_ROOTS: 'You can move an account only between entities in the same root.',
   INVALID_ENUM_POLICY_TYPE: 'You specified an invalid policy type string.',
+  DUPLICATE_TAG_KEY: 'Tag keys must be unique among the tags attached to the same entity.',
+  INVALID_SYSTEM_TAGS_PARAMETER: "You specified a tag key that is a system tag. You can’t add, edit, or delete system tag keys because they're reserved for Amazon Web Services use. System tags don’t count against your tags per resource limit.",
 };
 export const invalidInput = (reason: keyof typeof INVALID_INPUT & string): AwsError => err('InvalidInputException', INVALID_INPUT[reason] ?? reason, reason);
 
@@ -61,6 +63,7 @@ const CONSTRAINTS: Record<string, string> = {
   POLICY_CONTENT_LIMIT_EXCEEDED: 'You attempted to create a policy that is larger than the maximum size.',
   POLICY_NUMBER_LIMIT_EXCEEDED: 'You attempted to exceed the number of policies that you can have in an organization.',
   OU_NUMBER_LIMIT_EXCEEDED: 'You attempted to exceed the number of OUs that you can have in an organization.',
+  MAX_TAG_LIMIT_EXCEEDED: 'You have exceeded the number of tags allowed on this resource.',
   ACCOUNT_NUMBER_LIMIT_EXCEEDED: 'You attempted to exceed the limit on the number of accounts in an organization. If you need more accounts, contact Amazon Web Services Support to request an increase in your limit.',
 };
 export const constraintViolation = (reason: string): AwsError => err('ConstraintViolationException', CONSTRAINTS[reason] ?? reason, reason);
@@ -121,7 +124,7 @@ export function managementOrg(call: OrgCall): OrganizationRow {
  * IAM authorization of `organizations:<Operation>` on each resource (Service Authorization Reference, AWS Organizations):
  * the caller's policies, its SCPs, recorded in the decision log. A denial is Organizations' AccessDeniedException.
  */
-export function authorize(call: OrgCall, resources: readonly string[], extra: Record<string, string> = {}): void {
+export function authorize(call: OrgCall, resources: readonly string[], extra: ContextValues = {}): void {
   const action = `organizations:${call.operation}`;
   for (const resource of resources) {
     const decision = decide(call, action, resource, extra);
@@ -131,10 +134,26 @@ export function authorize(call: OrgCall, resources: readonly string[], extra: Re
   }
 }
 
+export type ContextValues = Record<string, string | readonly string[]>;
+
+/** The id an Organizations ARN ends with (r-…, ou-…, an account id, p-…); '' for '*'. */
+const resourceIdOf = (arn: string): string => (arn === '*' ? '' : arn.slice(arn.lastIndexOf('/') + 1));
+
+/** aws:RequestTag/* and aws:TagKeys of tags a request adds. */
+export function requestTagContext(tags: readonly { Key: string; Value: string }[]): ContextValues {
+  if (!tags.length) return {};
+  const out: Record<string, string | string[]> = { 'aws:TagKeys': tags.map((t) => t.Key) };
+  for (const t of tags) out[`aws:RequestTag/${t.Key}`] = t.Value;
+  return out;
+}
+
 /** One authorization of the caller, recorded in the decision log (under audit, a deny is recorded and let through). */
-export function decide(call: OrgCall, action: string, resource: string, extra: Record<string, string> = {}): Decision {
+export function decide(call: OrgCall, action: string, resource: string, extra: ContextValues = {}): Decision {
   const context = baseContext(call.caller, call.facts);
-  for (const [k, v] of Object.entries(extra)) context.set(k.toLowerCase(), [v]);
+  // aws:ResourceTag/* of an existing root, OU, account or policy (Service Authorization Reference, AWS Organizations:
+  // the account, ou, policy and root resource types support it).
+  for (const t of store(call).tags(resourceIdOf(resource))) context.set(`aws:resourcetag/${t.Key.toLowerCase()}`, [t.Value]);
+  for (const [k, v] of Object.entries(extra)) context.set(k.toLowerCase(), typeof v === 'string' ? [v] : [...v]);
   return authorizeCaller(call.caller, { action, resource, resourceAccount: call.caller.principal.accountId, context },
     decisionSink(call.ctx, call.facts.now, call.caller.principal.accountId));
 }

@@ -3,10 +3,10 @@ import { organizationPolicyProblem } from '../../policy/index.ts';
 import { ensureAccount } from '../../store/bootstrap.ts';
 import { isoSeconds } from '../../store/ids.ts';
 import {
-  addAccessRole, defaultPolicyOf, ORG_POLICY_TYPES, type OrganizationRow, type OrgAccountRow, type OrgPolicyRow, type OrgPolicyType, type OrgUnitRow,
+  addAccessRole, defaultPolicyOf, ORG_POLICY_TYPES, type OrganizationRow, type OrgAccountRow, type OrgPolicyRow, type OrgPolicyType, type OrgTag, type OrgUnitRow,
 } from '../../store/organizations-store.ts';
 import {
-  accountArn, authorize, constraintViolation, decide, epoch, err, invalidInput, managementOrg, notFound, organizationArn, organizationOf, ouArn, page,
+  accountArn, authorize, requestTagContext, constraintViolation, decide, epoch, err, invalidInput, managementOrg, notFound, organizationArn, organizationOf, ouArn, page,
   policyArn, randomId, req, rootArn, store, str, targetArn, type OrgCall, type OrgHandler, type OrgOutput,
 } from './common.ts';
 
@@ -17,6 +17,7 @@ const MAX_POLICY_CHARACTERS = 5120;
 const MAX_POLICIES = 1000;
 const MAX_OUS = 1000;
 const MAX_ACCOUNTS = 10;
+const MAX_TAGS = 50;
 
 const isPolicyType = (t: string): t is OrgPolicyType => (ORG_POLICY_TYPES as readonly string[]).includes(t);
 
@@ -110,6 +111,85 @@ function attachDefaults(call: OrgCall, org: OrganizationRow, targetId: string): 
   for (const type of orgs.enabledTypes(org.root_id)) orgs.attach(org.org_id, defaultPolicyOf(type).policy_id, targetId, isoSeconds(call.facts.now));
 }
 
+// ---- Tags (Organizations API Reference, TagResource / Tag; quota: 50 tags per resource) ----
+
+/** The Tags (or TagKeys) of the request, checked as Organizations checks them before anything changes. */
+function inputTags(call: OrgCall): OrgTag[] {
+  const raw = call.input.Tags;
+  const tags = Array.isArray(raw) ? raw.map((t) => {
+    const o = (t !== null && typeof t === 'object' && !Array.isArray(t) && !(t instanceof Date) && !Buffer.isBuffer(t) ? t : {}) as Record<string, unknown>;
+    return { Key: typeof o.Key === 'string' ? o.Key : '', Value: typeof o.Value === 'string' ? o.Value : '' };
+  }) : [];
+  checkKeys(tags.map((t) => t.Key));
+  return tags;
+}
+
+function checkKeys(keys: readonly string[]): void {
+  if (new Set(keys).size !== keys.length) throw invalidInput('DUPLICATE_TAG_KEY');
+  // aws: is reserved for AWS's own tags (Tagging AWS resources, "Tag naming limits and requirements").
+  if (keys.some((k) => k.toLowerCase().startsWith('aws:'))) throw invalidInput('INVALID_SYSTEM_TAGS_PARAMETER');
+}
+
+function checkTagCount(existing: readonly OrgTag[], added: readonly OrgTag[]): void {
+  const keys = new Set([...existing.map((t) => t.Key), ...added.map((t) => t.Key)]);
+  if (keys.size > MAX_TAGS) throw constraintViolation('MAX_TAG_LIMIT_EXCEEDED');
+}
+
+/**
+ * A create request's tags: the new resource is tagged as TagResource would tag it, so the caller needs
+ * organizations:TagResource on it too (Organizations API Reference, CreateAccount / CreateOrganizationalUnit / CreatePolicy).
+ */
+function authorizeCreateTags(call: OrgCall, arn: string, tags: readonly OrgTag[]): void {
+  if (!tags.length) return;
+  checkTagCount([], tags);
+  authorize({ ...call, operation: 'TagResource' }, [arn], requestTagContext(tags));
+}
+
+/** The resource a tag operation names: its ARN, and whether it exists in the caller's organization. */
+function taggable(call: OrgCall, org: OrganizationRow): { id: string; arn: string; exists: boolean } {
+  const id = req(call, 'ResourceId');
+  if (id.startsWith('p-')) {
+    // AWS managed policies (FullAWSAccess, RCPFullAWSAccess) belong to no organization: they cannot be tagged.
+    const policy = store(call).policy(id);
+    const own = policy && !policy.aws_managed && policy.org_id === org.org_id ? policy : undefined;
+    return { id, arn: own ? policyArn(org, own) : `arn:aws:organizations::${org.management_account}:policy/${org.org_id}/*/${id}`, exists: own !== undefined };
+  }
+  return { id, arn: targetArn(org, id), exists: targetExists(call, org, id) };
+}
+
+function tagResource(call: OrgCall): OrgOutput {
+  const org = managementOrg(call);
+  const tags = inputTags(call);
+  const target = taggable(call, org);
+  authorize(call, [target.arn], requestTagContext(tags));
+  if (!target.exists) throw notFound.target();
+  const orgs = store(call);
+  checkTagCount(orgs.tags(target.id), tags);
+  orgs.setTags(org.org_id, target.id, tags);
+  return {};
+}
+
+function untagResource(call: OrgCall): OrgOutput {
+  const org = managementOrg(call);
+  const raw = call.input.TagKeys;
+  const keys = Array.isArray(raw) ? raw.filter((k): k is string => typeof k === 'string') : [];
+  checkKeys(keys);
+  const target = taggable(call, org);
+  authorize(call, [target.arn], keys.length ? { 'aws:TagKeys': keys } : {});
+  if (!target.exists) throw notFound.target();
+  store(call).untag(target.id, keys);
+  return {};
+}
+
+function listTagsForResource(call: OrgCall): OrgOutput {
+  const org = managementOrg(call);
+  const target = taggable(call, org);
+  authorize(call, [target.arn]);
+  if (!target.exists) throw notFound.target();
+  const p = page(call, store(call).tags(target.id));
+  return { Tags: p.items, ...(p.NextToken ? { NextToken: p.NextToken } : {}) };
+}
+
 // ---- Organization ----
 
 function createOrganization(call: OrgCall): OrgOutput {
@@ -167,7 +247,8 @@ function listRoots(call: OrgCall): OrgOutput {
 function createOrganizationalUnit(call: OrgCall): OrgOutput {
   const org = managementOrg(call);
   const parentId = req(call, 'ParentId');
-  authorize(call, [targetArn(org, parentId)]);
+  const tags = inputTags(call);
+  authorize(call, [targetArn(org, parentId)], requestTagContext(tags));
   if (!parentExists(call, org, parentId)) throw notFound.parent();
   const name = req(call, 'Name');
   const orgs = store(call);
@@ -175,7 +256,9 @@ function createOrganizationalUnit(call: OrgCall): OrgOutput {
   if (depthOf(call, org, parentId) >= MAX_OU_DEPTH) throw constraintViolation('OU_DEPTH_LIMIT_EXCEEDED');
   if (orgs.units(org.org_id).length >= MAX_OUS) throw constraintViolation('OU_NUMBER_LIMIT_EXCEEDED');
   const ou: OrgUnitRow = { ou_id: `ou-${org.root_id.slice(2)}-${randomId(8)}`, org_id: org.org_id, parent_id: parentId, name, created_at: isoSeconds(call.facts.now) };
+  authorizeCreateTags(call, ouArn(org, ou.ou_id), tags);
   orgs.insertUnit(ou);
+  orgs.setTags(org.org_id, ou.ou_id, tags);
   attachDefaults(call, org, ou.ou_id);
   return { OrganizationalUnit: ouOut(org, ou) };
 }
@@ -211,6 +294,7 @@ function deleteOrganizationalUnit(call: OrgCall): OrgOutput {
     throw err('OrganizationalUnitNotEmptyException', 'The specified OU is not empty. Move all accounts to another root or OU, remove all child OUs, and try the operation again.');
   }
   orgs.detachTarget(ou.ou_id);
+  orgs.deleteTags(ou.ou_id);
   orgs.deleteUnit(ou.ou_id);
   return {};
 }
@@ -263,7 +347,8 @@ function newAccountId(call: OrgCall): string {
  */
 function createAccount(call: OrgCall): OrgOutput {
   const org = managementOrg(call);
-  authorize(call, ['*']);
+  const tags = inputTags(call);
+  authorize(call, ['*'], requestTagContext(tags));
   const orgs = store(call);
   const email = req(call, 'Email');
   const name = req(call, 'AccountName');
@@ -279,9 +364,11 @@ function createAccount(call: OrgCall): OrgOutput {
   if (orgs.accountByEmail(org.org_id, email)) return failed('EMAIL_ALREADY_EXISTS');
   if (orgs.accounts(org.org_id).length >= MAX_ACCOUNTS) throw constraintViolation('ACCOUNT_NUMBER_LIMIT_EXCEEDED');
   const accountId = newAccountId(call);
+  authorizeCreateTags(call, accountArn(org, accountId), tags);
   ensureAccount(call.ctx.iam, accountId, now, name);
   orgs.insertAccount({ account_id: accountId, org_id: org.org_id, parent_id: org.root_id, name, email, joined_method: 'CREATED', joined_at: at });
   attachDefaults(call, org, accountId);
+  orgs.setTags(org.org_id, accountId, tags);
   addAccessRole(call.ctx.iam, accountId, roleName, org.management_account, at);
   orgs.insertCreateStatus({ request_id: requestId, org_id: org.org_id, account_name: name, account_id: accountId, state: 'SUCCEEDED', failure: null, requested_at: at, completed_at: at });
   return { CreateAccountStatus: createStatusOut(orgs.createStatus(requestId)!) };
@@ -397,7 +484,8 @@ function checkContent(type: OrgPolicyType, content: string): void {
 function createPolicy(call: OrgCall): OrgOutput {
   const org = managementOrg(call);
   const type = policyTypeOf(req(call, 'Type'));
-  authorize(call, ['*'], { 'organizations:PolicyType': type });
+  const tags = inputTags(call);
+  authorize(call, ['*'], { 'organizations:PolicyType': type, ...requestTagContext(tags) });
   const name = req(call, 'Name');
   const content = req(call, 'Content');
   checkContent(type, content);
@@ -407,7 +495,9 @@ function createPolicy(call: OrgCall): OrgOutput {
   const policy: OrgPolicyRow = {
     policy_id: `p-${randomId(8)}`, org_id: org.org_id, type, name, description: str(call.input, 'Description') ?? '', content, created_at: isoSeconds(call.facts.now),
   };
+  authorizeCreateTags(call, policyArn(org, policy), tags);
   orgs.insertPolicy(policy);
+  orgs.setTags(org.org_id, policy.policy_id, tags);
   return { Policy: { PolicySummary: policySummary(org, policy), Content: content } };
 }
 
@@ -452,6 +542,7 @@ function deletePolicy(call: OrgCall): OrgOutput {
   if (orgs.attachmentsOfPolicy(org.org_id, policy.policy_id).length) {
     throw err('PolicyInUseException', 'The policy is attached to one or more entities. You must detach it from all roots, OUs, and accounts before performing this operation.');
   }
+  orgs.deleteTags(policy.policy_id);
   orgs.deletePolicy(policy.policy_id);
   return {};
 }
@@ -527,6 +618,7 @@ export const ORGANIZATIONS_HANDLERS: Readonly<Record<string, OrgHandler>> = {
   EnablePolicyType: enablePolicyType, DisablePolicyType: disablePolicyType,
   CreatePolicy: createPolicy, UpdatePolicy: updatePolicy, DescribePolicy: describePolicy, DeletePolicy: deletePolicy, ListPolicies: listPolicies,
   AttachPolicy: attachPolicy, DetachPolicy: detachPolicy, ListPoliciesForTarget: listPoliciesForTarget, ListTargetsForPolicy: listTargetsForPolicy,
+  TagResource: tagResource, UntagResource: untagResource, ListTagsForResource: listTagsForResource,
 };
 
 /** Operations that change nothing: run outside a transaction, and leave the caches alone. */

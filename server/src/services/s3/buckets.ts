@@ -10,6 +10,7 @@ import {
 import { aclConditionContext, newBucketAccess } from './access.ts';
 import { effectivePab } from './acl-model.ts';
 import { listPage, type ListEntry } from './listing.ts';
+import { checksumEntries, listedRestoreStatus, wantsRestoreStatus } from './list-attributes.ts';
 import { NEW_BUCKET_LOCK } from './object-lock.ts';
 import { isValidBucketName, s3UrlEncode } from './names.ts';
 import { parseTagSet, tagSetXml } from './objects.ts';
@@ -237,8 +238,11 @@ function encodingOf(call: S3Call): ((v: string) => string) {
 }
 
 /** The story's Owner rule: the owner is shown only to callers allowed s3:GetObjectAcl on that object. */
-function contentsXml(object: ListedObject, owner: XmlObject | undefined, encode: (v: string) => string): XmlObject {
-  return { Key: encode(object.object_key), LastModified: object.last_modified, ETag: object.etag, Size: object.size, Owner: owner, StorageClass: object.storage_class ?? 'STANDARD' };
+function contentsXml(object: ListedObject, owner: XmlObject | undefined, encode: (v: string) => string, restoreStatus?: XmlObject): XmlObject {
+  return {
+    Key: encode(object.object_key), LastModified: object.last_modified, ETag: object.etag, ...checksumEntries(object.checksum), Size: object.size,
+    Owner: owner, StorageClass: object.storage_class ?? 'STANDARD', RestoreStatus: restoreStatus,
+  };
 }
 
 interface ListRequest { bucket: BucketRow; prefix: string; delimiter: string; maxKeys: number; encode: (v: string) => string }
@@ -266,10 +270,13 @@ function splitEntries(call: S3Call, r: ListRequest, entries: ListEntry[], withOw
   };
   const contents: XmlObject[] = [];
   const prefixes: XmlObject[] = [];
+  // RestoreStatus only when asked: the restore of an archived object needs its full row, which listings never read.
+  const restoreStatus = wantsRestoreStatus(call);
   for (const e of entries) {
     if (e.kind === 'object') {
       const owner = showOwner?.(e.object.object_key) ? owners(e.object.owner_account) : undefined;
-      contents.push(contentsXml(e.object, owner, r.encode));
+      const status = restoreStatus ? listedRestoreStatus(call, e.object, () => call.ctx.s3.object(r.bucket.bucket_name, e.object.object_key)) : undefined;
+      contents.push(contentsXml(e.object, owner, r.encode, status));
     }
     else prefixes.push({ Prefix: r.encode(e.prefix) });
   }

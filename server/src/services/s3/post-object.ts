@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import { lookupCredentials } from '../../auth/caller.ts';
+import { checksumAlgorithmFromHeader } from '../../auth/checksums.ts';
+import { createS3BodyVerifier } from '../../auth/chunked.ts';
 import { missingPostField, postSignatureVersion, verifyPostSignature } from '../../auth/post-policy.ts';
 import { AwsError } from '../../errors.ts';
 import { formBoundary, readFormHead, type FormHead } from '../../protocol/form-data.ts';
@@ -149,11 +151,15 @@ class SizeGate extends Transform {
   }
 }
 
+/** Content-MD5 and x-amz-checksum-<algorithm>: the file is verified against them as PutObject verifies its body. */
+const isIntegrityField = (name: string): boolean => name === 'content-md5' || (name.startsWith('x-amz-checksum-') && checksumAlgorithmFromHeader(name) !== undefined);
+
 /** The PutObject request headers a form's fields stand for. */
 function headersOf(fields: Map<string, string>, contentLength: number): IncomingHttpHeaders {
   const headers: IncomingHttpHeaders = { 'content-length': String(contentLength) };
   for (const [name, value] of fields) {
-    if (REST_HEADER_FIELDS.has(name) || AMZ_HEADER_FIELD.test(name)) headers[name] = value;
+    // The integrity fields also count as PutObject's headers where one is required (Object Lock).
+    if (REST_HEADER_FIELDS.has(name) || AMZ_HEADER_FIELD.test(name) || isIntegrityField(name)) headers[name] = value;
     else if (name === 'acl') headers['x-amz-acl'] = value;
     else if (name === 'x-amz-acl' || name === 'x-amz-tagging') headers[name] = value;
     else if (name === 'tagging') headers['x-amz-tagging'] = new URLSearchParams(parseTagSet(Buffer.from(value, 'utf8'))).toString();
@@ -222,10 +228,17 @@ async function store(call: S3Call, bucketName: string, head: FormHead, length: n
   const upperBound = Math.max(0, length - head.headBytes - (`\r\n--${boundary}--`.length));
   // The size S3 reports as proposed: the body's, less the form's usual closing `--boundary--` CRLF.
   const gate = new SizeGate(range?.min ?? 0, Math.min(range?.max ?? MAX_OBJECT_BYTES, MAX_OBJECT_BYTES), Math.max(0, upperBound - 2));
+  // The file checked against the form's Content-MD5 / x-amz-checksum-* as it streams: BadDigest, or the checksum
+  // mismatch, exactly as PutObject answers them; a malformed value is refused before the file is read (InvalidDigest,
+  // InvalidRequest). The verified checksum is stored with the object.
+  const integrity = Object.fromEntries([...fields].filter(([name]) => isIntegrityField(name)));
+  const verifier = createS3BodyVerifier(integrity, undefined);
+  if (verifier instanceof Error) throw verifier;
   file.stream.on('error', (error) => gate.destroy(error));
-  file.stream.pipe(gate);
+  gate.on('error', (error) => verifier.destroy(error));
+  file.stream.pipe(gate).pipe(verifier);
   const put: S3Call = {
-    ...call, key, caller, headers: headersOf(fields, Math.min(upperBound, MAX_OBJECT_BYTES)), body: () => gate,
+    ...call, key, caller, headers: headersOf(fields, Math.min(upperBound, MAX_OBJECT_BYTES)), body: () => verifier,
     readBody: () => Promise.reject(new Error('POST Object has no request body to read')),
   };
   // An ACL set by the form needs s3:PutObjectAcl as well (as PutObject with x-amz-acl does on AWS).

@@ -1,10 +1,13 @@
 import type { ServerContext } from '../../context.ts';
 import { AwsError } from '../../errors.ts';
 import { parseXmlBody } from '../../protocol/rest-xml.ts';
-import type { ObjectRow } from '../../store/s3-store.ts';
-import { restoreStore, type RestoreRow } from '../../store/s3-restore-store.ts';
-import { authorize, checkKey, MAX_XML_BODY, noSuchKey, objectArn, requireBucket, type S3Call, type S3Result } from './common.ts';
+import { restoreStore } from '../../store/s3-restore-store.ts';
+import { authorize, checkKey, MAX_XML_BODY, objectArn, requireBucket, type S3Call, type S3Result } from './common.ts';
 import { isArchived } from './preconditions.ts';
+import { expiryAfter, HOUR, MINUTE, restoreState } from './restore-state.ts';
+import { requestedVersionId, versionContext, versionToRead } from './versioning.ts';
+
+export { isRestored, restoreHeader } from './restore-state.ts';
 
 /**
  * RestoreObject for GLACIER and DEEP_ARCHIVE objects (S3 API reference, RestoreObject; S3 User Guide "Restoring an
@@ -15,8 +18,6 @@ import { isArchived } from './preconditions.ts';
 
 const TIERS = ['Expedited', 'Standard', 'Bulk'] as const;
 type Tier = (typeof TIERS)[number];
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
 /** The upper end of each tier's documented retrieval time ("Archive retrieval options"). */
 const RETRIEVAL_MS: Record<'GLACIER' | 'DEEP_ARCHIVE', Partial<Record<Tier, number>>> = {
   GLACIER: { Expedited: 5 * MINUTE, Standard: 5 * HOUR, Bulk: 12 * HOUR },
@@ -24,38 +25,6 @@ const RETRIEVAL_MS: Record<'GLACIER' | 'DEEP_ARCHIVE', Partial<Record<Tier, numb
 };
 
 const malformed = (): AwsError => new AwsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
-
-/** Completion plus the days, rounded up to the next midnight UTC. */
-function expiryAfter(completed: Date, days: number): Date {
-  const expiry = new Date(completed.getTime() + days * 24 * HOUR);
-  if (expiry.getUTCHours() || expiry.getUTCMinutes() || expiry.getUTCSeconds() || expiry.getUTCMilliseconds()) {
-    expiry.setUTCHours(24, 0, 0, 0);
-  }
-  return expiry;
-}
-
-interface RestoreState { row: RestoreRow; ongoing: boolean; expiry?: Date }
-
-/** The restore of this object as of `now`: ongoing, restored until an expiry, or none (never asked, or expired). */
-function restoreState(ctx: ServerContext, object: ObjectRow, now: Date): RestoreState | undefined {
-  if (!isArchived(object)) return undefined;
-  const row = restoreStore(ctx.db).get(object.blob_id);
-  if (!row || row.bucket_name !== object.bucket_name || row.object_key !== object.object_key) return undefined;
-  const completed = row.completed_at ?? (Date.parse(row.completes_at) <= now.getTime() ? row.completes_at : null);
-  if (completed === null) return { row, ongoing: true };
-  const expiry = row.expires_at ? new Date(row.expires_at) : expiryAfter(new Date(completed), row.days);
-  return expiry.getTime() > now.getTime() ? { row, ongoing: false, expiry } : undefined;
-}
-
-/** True while a restored copy of an archived object can be read (GetObject, CopyObject's source). */
-export const isRestored = (ctx: ServerContext, object: ObjectRow, now: Date): boolean => restoreState(ctx, object, now)?.ongoing === false;
-
-/** The x-amz-restore header of GET/HEAD for an archived object with a restore. */
-export function restoreHeader(ctx: ServerContext, object: ObjectRow, now: Date): Record<string, string> {
-  const state = restoreState(ctx, object, now);
-  if (!state) return {};
-  return { 'x-amz-restore': state.ongoing ? 'ongoing-request="true"' : `ongoing-request="false", expiry-date="${state.expiry!.toUTCString()}"` };
-}
 
 function parseRestoreRequest(body: Buffer): { days: number; tier: Tier } {
   const doc = body.length ? parseXmlBody(body, 'RestoreRequest') : {};
@@ -79,10 +48,13 @@ function parseRestoreRequest(body: Buffer): { days: number; tier: Tier } {
 export async function restoreObject(call: S3Call): Promise<S3Result> {
   const bucket = requireBucket(call);
   const key = checkKey(call);
-  authorize(call, bucket, 's3:RestoreObject', objectArn(bucket.bucket_name, key));
+  // versionId restores that version (API Reference, RestoreObject); s3:RestoreObject has no …Version action, the
+  // s3:versionid condition key tells the version (Service Authorization Reference).
+  const versionId = requestedVersionId(call);
+  authorize(call, bucket, 's3:RestoreObject', objectArn(bucket.bucket_name, key), versionContext(versionId));
   const request = parseRestoreRequest(await call.readBody(MAX_XML_BODY));
-  const object = call.ctx.s3.object(bucket.bucket_name, key);
-  if (!object) throw noSuchKey(key);
+  // An unknown version: 404 NoSuchVersion; a delete marker: 405 MethodNotAllowed; no current version: 404 NoSuchKey.
+  const object = versionToRead(call, bucket, key, versionId).row;
   if (!isArchived(object)) {
     throw new AwsError('InvalidObjectState', "Restore is not allowed for the object's current storage class", 403, { StorageClass: object.storage_class ?? 'STANDARD' });
   }

@@ -7,6 +7,7 @@ import type { XmlObject } from '../../protocol/xml.ts';
 import { NULL_VERSION, versionOrdinal, type BucketRow, type ObjectRow, type ObjectVersion } from '../../store/s3-store.ts';
 import { authorize, bucketArn, invalidArgument, MAX_XML_BODY, noSuchKey, ownerXml, requireBucket, type S3Call, type S3Handler, type S3Result } from './common.ts';
 import { compareKeys, prefixSuccessor, s3UrlEncode } from './names.ts';
+import { checksumEntries, listedRestoreStatus, wantsRestoreStatus } from './list-attributes.ts';
 
 /** Our version ids: 32 URL-safe characters (S3's are opaque; a malformed one is refused before any lookup). */
 const VERSION_ID = /^[A-Za-z0-9_-]{32}$/;
@@ -171,6 +172,7 @@ export const listObjectVersions: S3Handler = (call) => {
     ...(call.query.has('prefix') ? { 's3:prefix': prefix } : {}), ...(call.query.has('delimiter') ? { 's3:delimiter': delimiter } : {}),
     's3:max-keys': String(maxKeys),
   });
+  const restoreStatus = wantsRestoreStatus(call);
   const entries: VersionEntry[] = [];
   let isTruncated = false;
   if (maxKeys > 0) {
@@ -201,8 +203,9 @@ export const listObjectVersions: S3Handler = (call) => {
       markers.push({ Owner: owner(row.owner_account), Key: encode(row.object_key), VersionId: versionId, IsLatest: isLatest, LastModified: row.last_modified });
     } else {
       versions.push({
-        ETag: row.etag, Size: row.size, Owner: owner(row.owner_account), StorageClass: row.storage_class ?? 'STANDARD', Key: encode(row.object_key),
-        VersionId: versionId, IsLatest: isLatest, LastModified: row.last_modified,
+        ETag: row.etag, ...checksumEntries(row.checksum), Size: row.size, StorageClass: row.storage_class ?? 'STANDARD', Key: encode(row.object_key),
+        VersionId: versionId, IsLatest: isLatest, LastModified: row.last_modified, Owner: owner(row.owner_account),
+        RestoreStatus: restoreStatus ? listedRestoreStatus(call, row, () => row) : undefined,
       });
     }
   }
