@@ -136,6 +136,22 @@ export class IamStore {
     return this.cache;
   }
 
+  /**
+   * A role, managed policy or policy version row, read once per IAM state (stateCache): GetRole, AssumeRole and
+   * authorization read the same rows several times a request. Inside a transaction the row is read afresh, since a
+   * rollback could otherwise leave a cached row behind. Rows are frozen: they are shared.
+   */
+  private cachedRow<T extends object>(key: string, read: () => T | undefined): T | undefined {
+    if (this.db.inTransaction) return read();
+    const cache = this.stateCache();
+    let row = cache.get(key) as T | null | undefined;
+    if (row === undefined) {
+      row = read() ?? null;
+      cache.set(key, row === null ? null : Object.freeze(row));
+    }
+    return row ?? undefined;
+  }
+
   account(accountId: string): AccountRow | undefined { return this.s.account.get(accountId); }
   accountByCanonicalId(id: string): AccountRow | undefined { return this.s.accountByCanonical.get(id); }
   updateAccount(accountId: string, displayName: string | undefined, canonicalId: string | undefined): void {
@@ -166,7 +182,7 @@ export class IamStore {
   }
   deleteUser(accountId: string, name: string): void { this.invalidate(); this.s.deleteUser.run(accountId, name); }
 
-  role(accountId: string, name: string): RoleRow | undefined { return this.s.role.get(accountId, name); }
+  role(accountId: string, name: string): RoleRow | undefined { return this.cachedRow(`role\n${accountId}\n${name}`, () => this.s.role.get(accountId, name)); }
   roles(accountId: string, pathPrefix: string, after: string, limit: number): RoleRow[] {
     return this.s.roles.all(accountId, likePrefix(pathPrefix), after, limit);
   }
@@ -181,7 +197,7 @@ export class IamStore {
     this.s.updateRole.run(description, maxSessionDuration, accountId, name);
   }
 
-  policy(arn: string): ManagedPolicyRow | undefined { return this.s.policy.get(arn); }
+  policy(arn: string): ManagedPolicyRow | undefined { return this.cachedRow(`policy\n${arn}`, () => this.s.policy.get(arn)); }
   policies(accountId: string, pathPrefix: string, after: string): (ManagedPolicyRow & { attachment_count: number })[] {
     return this.s.policies.all(accountId, likePrefix(pathPrefix), after);
   }
@@ -192,7 +208,7 @@ export class IamStore {
   deletePolicy(arn: string): void { this.invalidate(); this.s.deletePolicy.run(arn); }
   setDefaultVersion(arn: string, versionId: string, updatedAt: string): void { this.invalidate(); this.s.setDefaultVersion.run(versionId, updatedAt, arn); }
   bumpNextVersion(arn: string): void { this.invalidate(); this.s.bumpNextVersion.run(arn); }
-  version(arn: string, versionId: string): PolicyVersionRow | undefined { return this.s.version.get(arn, versionId); }
+  version(arn: string, versionId: string): PolicyVersionRow | undefined { return this.cachedRow(`version\n${arn}\n${versionId}`, () => this.s.version.get(arn, versionId)); }
   versions(arn: string): PolicyVersionRow[] { return this.s.versions.all(arn); }
   insertVersion(r: PolicyVersionRow): void { this.invalidate(); this.s.insertVersion.run(r.policy_arn, r.version_id, r.document, r.created_at); }
   deleteVersion(arn: string, versionId: string): void { this.invalidate(); this.s.deleteVersion.run(arn, versionId); }
