@@ -8,13 +8,20 @@ export type Db = Database.Database;
 
 const MIGRATIONS_DIR = dbAsset('migrations');
 
+/**
+ * The empty database as the migrations leave it, serialized after the first `:memory:` open of this process: later
+ * in-memory servers (a test suite starting one per file or per test) start from a copy (about 0.5 ms) instead of
+ * running every migration again (7-20 ms). The migrations are DDL only, so the copy is what they would build.
+ */
+let migratedMemoryImage: Buffer | undefined;
+
 /** Opens (creating if needed) the SQLite database and applies pending migrations from db/migrations. */
 export function openDatabase(path: string): Db {
   if (path !== ':memory:') ensureDirectory(dirname(resolve(path)));
   const unlock = path === ':memory:' ? undefined : lockDatabase(resolve(path));
   let db: Db;
   try {
-    db = new Database(path);
+    db = path === ':memory:' && migratedMemoryImage ? new Database(migratedMemoryImage) : new Database(path);
   } catch (error) {
     unlock?.();
     throw error;
@@ -36,6 +43,7 @@ export function openDatabase(path: string): Db {
     // IAM state is cached as objects and the OS caches the file: measured, the same throughput and 14 MB less RSS.
     db.pragma('cache_size = -2000');
     migrate(db);
+    if (path === ':memory:' && !migratedMemoryImage) migratedMemoryImage = db.serialize();
   } catch (error) {
     db.close();
     throw error;
