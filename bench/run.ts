@@ -13,11 +13,12 @@ import { parseArgs } from 'node:util';
 import { signedHeaders, type Credentials } from '../server/test/support/sign.ts';
 import { benchAuthorization } from './policy.ts';
 import type { LoadJob, LoadResult } from './generator.ts';
+import { perFileCosts, type PerFileCosts } from './per-file.ts';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean' }, duration: { type: 'string' }, concurrency: { type: 'string' }, 'no-moto': { type: 'boolean' }, json: { type: 'boolean' },
-    objects: { type: 'string' }, 'moto-objects': { type: 'string' }, only: { type: 'string' }, profile: { type: 'string' }, leak: { type: 'string' },
+    objects: { type: 'string' }, files: { type: 'string' }, 'moto-objects': { type: 'string' }, only: { type: 'string' }, profile: { type: 'string' }, leak: { type: 'string' },
   },
 });
 const QUICK = values.quick ?? false;
@@ -28,6 +29,8 @@ const WARMUP_MS = Math.min(1000, DURATION_MS / 4);
 const OBJECTS = Number(values.objects ?? (QUICK ? 1000 : 100_000));
 /** moto is seeded by PutObject at a few hundred a second: 2,000 by default (its listings sort every key, so fewer flatters it). */
 const MOTO_OBJECTS = Number(values['moto-objects'] ?? Math.min(OBJECTS, QUICK ? 1000 : 2000));
+/** Test files in the per-file measurement (each run with and without a server). */
+const FILES = Number(values.files ?? (QUICK ? 10 : 100));
 const ONLY = values.only ? new RegExp(values.only, 'i') : undefined;
 /** --profile DIR: the measured iamlocal runs with --cpu-prof (written to DIR when it exits). */
 const PROFILE_ARGS = values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [];
@@ -161,8 +164,11 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
 
 async function startIamlocal(dir: string, extraArgs: string[] = [], file = 'bench.sqlite'): Promise<{ target: Target; child: ChildProcess; startMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [...PROFILE_ARGS, 'bin/iamlocal.mjs', 'serve', '--port', '0', '--db', join(dir, file), '--log-level', 'silent', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...PROFILE_ARGS, 'bin/iamlocal.mjs', 'serve', '--port', '0', '--db', join(dir, file), ...(extraArgs.includes('--log-level') ? [] : ['--log-level', 'silent']), ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = new URL(await waitForLine(child, /http:\/\/[\d.]+:\d+/));
+  // Drained, so a server that logs never blocks on a full pipe.
+  child.stdout?.resume();
+  child.stderr?.resume();
   return { target: { name: 'iamlocal', host: url.hostname, port: Number(url.port), pid: child.pid }, child, startMs: performance.now() - started };
 }
 
@@ -352,14 +358,20 @@ async function kmsScenarios(t: Target, world: World, moto: boolean): Promise<Res
  */
 interface LogCost { op: string; logged: number; unlogged: number; costPercent: number; loggedCpuUs: number; unloggedCpuUs: number }
 
-async function decisionLogCost(dir: string): Promise<LogCost[]> {
-  const logged = await startIamlocal(dir, [], 'logged.sqlite');
-  const unlogged = await startIamlocal(dir, ['--decision-log-size', '0'], 'unlogged.sqlite');
-  const rounds = QUICK ? 1 : 5;
+async function decisionLogCost(dir: string, kind: 'decision' | 'request' = 'decision'): Promise<LogCost[]> {
+  // The request log: the CLI's default level (info, one JSON line per request on stdout, which the bench drains) against
+  // none; every other server in the bench runs silent.
+  const [loggedArgs, unloggedArgs] = kind === 'decision' ? [[], ['--decision-log-size', '0']] : [['--log-level', 'info'], []];
+  const logged = await startIamlocal(dir, loggedArgs, `${kind}-logged.sqlite`);
+  const unlogged = await startIamlocal(dir, unloggedArgs, `${kind}-unlogged.sqlite`);
+  const rounds = QUICK ? 1 : 3;
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   try {
     const worlds = [await seed(logged.target, 100, 'fixtures'), await seed(unlogged.target, 100, 'fixtures')];
-    const requests = async (t: Target, w: World): Promise<[string, Req][]> => [
+    const requests = async (t: Target, w: World): Promise<[string, Req][]> => kind === 'request' ? [
+      ['sts:GetCallerIdentity', await query(t, 'sts', { Action: 'GetCallerIdentity' })],
+      ['iam:GetRole', await query(t, 'iam', { Action: 'GetRole', RoleName: 'bench-role' })],
+    ] : [
       ['sts:AssumeRole', await query(t, 'sts', { Action: 'AssumeRole', RoleArn: w.roleArn, RoleSessionName: 'cost' }, w.user)],
       ['iam:GetRole', await query(t, 'iam', { Action: 'GetRole', RoleName: 'bench-role' })],
       ['s3:GetObject 1KiB', await signed(t, 's3', 'GET', '/bench-bucket/data/000001.bin', {}, w.session)],
@@ -465,6 +477,8 @@ async function main(): Promise<void> {
     await stopChild(iam.child);
 
     if (!ONLY || ONLY.test('decision log')) report.decisionLogCost = await decisionLogCost(dir);
+    if (!ONLY || ONLY.test('request log')) report.requestLogCost = await decisionLogCost(dir, 'request');
+    if (!ONLY || ONLY.test('per file')) report.perFile = await perFileCosts({ runs: QUICK ? 3 : 10, files: FILES });
 
     if (!values['no-moto']) {
       const moto = await startMoto();
@@ -508,6 +522,14 @@ async function main(): Promise<void> {
       const rows = report.decisionLogCost as LogCost[];
       console.log(`decision log cost (median req/s logging every decision vs none): ${rows.map((r) => `${r.op} ${r.logged.toFixed(0)} vs ${r.unlogged.toFixed(0)} (${r.costPercent >= 0 ? '-' : '+'}${Math.abs(r.costPercent).toFixed(1)}%)`).join('; ')}`);
       console.log(`decision log cost (server CPU per request, all threads, logged vs not): ${rows.map((r) => `${r.op} ${r.loggedCpuUs.toFixed(1)} vs ${r.unloggedCpuUs.toFixed(1)} µs (+${(r.loggedCpuUs - r.unloggedCpuUs).toFixed(1)} µs)`).join('; ')}`);
+    }
+    if (report.requestLogCost) {
+      const rows = report.requestLogCost as LogCost[];
+      console.log(`request log cost (--log-level info, one JSON line per request to a drained pipe, vs silent; server CPU per request, median): ${rows.map((r) => `${r.op} ${r.loggedCpuUs.toFixed(1)} vs ${r.unloggedCpuUs.toFixed(1)} µs (${r.loggedCpuUs >= r.unloggedCpuUs ? '+' : ''}${((r.loggedCpuUs / r.unloggedCpuUs - 1) * 100).toFixed(1)}%), req/s ${r.logged.toFixed(0)} vs ${r.unlogged.toFixed(0)}`).join('; ')}`);
+    }
+    if (report.perFile) {
+      const f = report.perFile as PerFileCosts;
+      console.log(`per test file: startIamlocal({ listen: false, fixtures: [story] }) → first signed call ${f.startToFirstCallMs.toFixed(1)} ms (warm, median); reset() story ${f.resetStoryMs.toFixed(1)} ms, 1,000 entities ${f.resetThousandMs.toFixed(1)} ms; ${f.files} node --test files (2 at a time) with a server each ${(f.suiteWithServerMs / 1000).toFixed(1)} s vs without ${(f.suiteWithoutServerMs / 1000).toFixed(1)} s: +${(f.suiteWithServerMs - f.suiteWithoutServerMs) / 1000 >= 0 ? '' : '-'}${((f.suiteWithServerMs - f.suiteWithoutServerMs) / 1000).toFixed(1)} s (${f.perFileOverheadMs.toFixed(0)} ms a file)`);
     }
     if (report.moto) console.log(report.moto);
     else if (!values['no-moto']) console.log(`moto seeded with ${MOTO_OBJECTS} objects by PutObject (iamlocal: ${OBJECTS} by fixtures)`);
