@@ -58,12 +58,15 @@ export class IamStore {
       userAccessKeys: p<AccessKeyRow>('SELECT * FROM access_keys WHERE account_id = ? AND user_name = ? COLLATE NOCASE ORDER BY created_at, rowid'),
       rootAccessKeys: p<AccessKeyRow>('SELECT * FROM access_keys WHERE account_id = ? AND user_name IS NULL ORDER BY created_at, rowid'),
       updateAccessKeyStatus: p('UPDATE access_keys SET status = ? WHERE access_key_id = ?'),
-      user: p<UserRow>('SELECT * FROM users WHERE account_id = ? AND user_name = ?'),
+      // Name lookups compare exactly (BINARY), but the primary key's index is on the name COLLATE NOCASE: without the
+      // NOCASE term SQLite can use the index only for account_id and scans every user (role, group) of the account.
+      // The name is bound twice.
+      user: p<UserRow>('SELECT * FROM users WHERE account_id = ? AND user_name = ? COLLATE NOCASE AND user_name = ?'),
       userById: p<UserRow>('SELECT * FROM users WHERE user_id = ?'),
       users: p<UserRow>('SELECT * FROM users WHERE account_id = ? AND path LIKE ? ESCAPE \'\\\' AND user_name COLLATE BINARY > ? ORDER BY user_name COLLATE BINARY LIMIT ?'),
       insertUser: p('INSERT INTO users (account_id, user_name, user_id, path, permissions_boundary, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       deleteUser: p('DELETE FROM users WHERE account_id = ? AND user_name = ?'),
-      role: p<RoleRow>('SELECT * FROM roles WHERE account_id = ? AND role_name = ?'),
+      role: p<RoleRow>('SELECT * FROM roles WHERE account_id = ? AND role_name = ? COLLATE NOCASE AND role_name = ?'),
       roles: p<RoleRow>('SELECT * FROM roles WHERE account_id = ? AND path LIKE ? ESCAPE \'\\\' AND role_name COLLATE BINARY > ? ORDER BY role_name COLLATE BINARY LIMIT ?'),
       insertRole: p('INSERT INTO roles (account_id, role_name, role_id, path, trust_policy, description, max_session_duration, permissions_boundary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       deleteRole: p('DELETE FROM roles WHERE account_id = ? AND role_name = ?'),
@@ -96,7 +99,7 @@ export class IamStore {
       setUserBoundary: p('UPDATE users SET permissions_boundary = ? WHERE account_id = ? AND user_name = ?'),
       setRoleBoundary: p('UPDATE roles SET permissions_boundary = ? WHERE account_id = ? AND role_name = ?'),
       boundaryUsage: p<{ n: number }>('SELECT (SELECT count(*) FROM users WHERE permissions_boundary = @arn) + (SELECT count(*) FROM roles WHERE permissions_boundary = @arn) AS n'),
-      group: p<GroupRow>('SELECT * FROM groups WHERE account_id = ? AND group_name = ?'),
+      group: p<GroupRow>('SELECT * FROM groups WHERE account_id = ? AND group_name = ? COLLATE NOCASE AND group_name = ?'),
       groups: p<GroupRow>("SELECT * FROM groups WHERE account_id = ? AND path LIKE ? ESCAPE '\\' AND group_name COLLATE BINARY > ? ORDER BY group_name COLLATE BINARY LIMIT ?"),
       insertGroup: p('INSERT INTO groups (account_id, group_name, group_id, path, created_at) VALUES (?, ?, ?, ?, ?)'),
       deleteGroup: p('DELETE FROM groups WHERE account_id = ? AND group_name = ?'),
@@ -170,7 +173,7 @@ export class IamStore {
   rootAccessKeys(accountId: string): AccessKeyRow[] { return this.s.rootAccessKeys.all(accountId); }
   setAccessKeyStatus(id: string, status: string): void { this.invalidate(); this.s.updateAccessKeyStatus.run(status, id); }
 
-  user(accountId: string, name: string): UserRow | undefined { return this.s.user.get(accountId, name); }
+  user(accountId: string, name: string): UserRow | undefined { return this.s.user.get(accountId, name, name); }
   userById(userId: string): UserRow | undefined { return this.s.userById.get(userId); }
   /** Users whose path starts with pathPrefix, after `after` (exclusive), at most `limit`. */
   users(accountId: string, pathPrefix: string, after: string, limit: number): UserRow[] {
@@ -182,7 +185,7 @@ export class IamStore {
   }
   deleteUser(accountId: string, name: string): void { this.invalidate(); this.s.deleteUser.run(accountId, name); }
 
-  role(accountId: string, name: string): RoleRow | undefined { return this.cachedRow(`role\n${accountId}\n${name}`, () => this.s.role.get(accountId, name)); }
+  role(accountId: string, name: string): RoleRow | undefined { return this.cachedRow(`role\n${accountId}\n${name}`, () => this.s.role.get(accountId, name, name)); }
   roles(accountId: string, pathPrefix: string, after: string, limit: number): RoleRow[] {
     return this.s.roles.all(accountId, likePrefix(pathPrefix), after, limit);
   }
@@ -247,7 +250,7 @@ export class IamStore {
   }
   boundaryUsageCount(arn: string): number { return this.s.boundaryUsage.get({ arn })?.n ?? 0; }
 
-  group(accountId: string, name: string): GroupRow | undefined { return this.s.group.get(accountId, name); }
+  group(accountId: string, name: string): GroupRow | undefined { return this.s.group.get(accountId, name, name); }
   groups(accountId: string, pathPrefix: string, after: string, limit: number): GroupRow[] { return this.s.groups.all(accountId, likePrefix(pathPrefix), after, limit); }
   insertGroup(r: GroupRow): void { this.invalidate(); this.s.insertGroup.run(r.account_id, r.group_name, r.group_id, r.path, r.created_at); }
   deleteGroup(accountId: string, name: string): void { this.invalidate(); this.s.deleteGroup.run(accountId, name); }
