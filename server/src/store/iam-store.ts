@@ -85,6 +85,13 @@ export class IamStore {
       deleteVersion: p('DELETE FROM policy_versions WHERE policy_arn = ? AND version_id = ?'),
       attachmentCount: p<{ n: number }>('SELECT count(*) AS n FROM policy_attachments WHERE policy_arn = ?'),
       attachmentCountIn: p<{ n: number }>('SELECT count(*) AS n FROM policy_attachments WHERE policy_arn = ? AND account_id = ?'),
+      // Counts of every policy at once, for listings of many policies (one scan instead of one per policy).
+      attachmentCounts: p<{ arn: string; n: number }>('SELECT policy_arn AS arn, count(*) AS n FROM policy_attachments GROUP BY policy_arn'),
+      attachmentCountsIn: p<{ arn: string; n: number }>('SELECT policy_arn AS arn, count(*) AS n FROM policy_attachments WHERE account_id = ? GROUP BY policy_arn'),
+      boundaryCounts: p<{ arn: string; n: number }>(`SELECT arn, count(*) AS n FROM (SELECT permissions_boundary AS arn FROM users WHERE permissions_boundary IS NOT NULL
+        UNION ALL SELECT permissions_boundary FROM roles WHERE permissions_boundary IS NOT NULL) GROUP BY arn`),
+      boundaryCountsIn: p<{ arn: string; n: number }>(`SELECT arn, count(*) AS n FROM (SELECT permissions_boundary AS arn FROM users WHERE account_id = @account AND permissions_boundary IS NOT NULL
+        UNION ALL SELECT permissions_boundary FROM roles WHERE account_id = @account AND permissions_boundary IS NOT NULL) GROUP BY arn`),
       attachments: p<{ policy_arn: string; policy_name: string }>(`SELECT pa.policy_arn, mp.policy_name FROM policy_attachments pa
         JOIN managed_policies mp ON mp.arn = pa.policy_arn WHERE pa.account_id = ? AND pa.principal_kind = ? AND pa.principal_name = ? ORDER BY pa.attached_at, pa.policy_arn`),
       attach: p('INSERT OR IGNORE INTO policy_attachments (policy_arn, account_id, principal_kind, principal_name, attached_at) VALUES (?, ?, ?, ?, ?)'),
@@ -218,6 +225,16 @@ export class IamStore {
 
   attachmentCount(arn: string): number { return this.s.attachmentCount.get(arn)?.n ?? 0; }
   attachmentCountIn(arn: string, accountId: string): number { return this.s.attachmentCountIn.get(arn, accountId)?.n ?? 0; }
+  /** attachmentCount (no account) or attachmentCountIn of every policy with an attachment, by ARN. */
+  attachmentCounts(accountId?: string): Map<string, number> {
+    const rows = accountId === undefined ? this.s.attachmentCounts.all() : this.s.attachmentCountsIn.all(accountId);
+    return new Map(rows.map((r) => [r.arn, r.n]));
+  }
+  /** Users and roles using each policy as their permissions boundary (in one account, or in all), by ARN. */
+  boundaryCounts(accountId?: string): Map<string, number> {
+    const rows = accountId === undefined ? this.s.boundaryCounts.all() : this.s.boundaryCountsIn.all({ account: accountId });
+    return new Map(rows.map((r) => [r.arn, r.n]));
+  }
   attachedPolicies(accountId: string, kind: PrincipalKind, name: string): { policy_arn: string; policy_name: string }[] {
     return this.s.attachments.all(accountId, kind, name);
   }
