@@ -45,7 +45,9 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
 class Connection {
   private socket!: net.Socket;
   private head: Buffer | null = null;
-  private state: 'head' | 'body' | 'chunk-size' | 'chunk-data' | 'trailer' = 'head';
+  private state: 'head' | 'body' | 'chunk-size' | 'chunk-data' | 'trailer' | 'until-close' = 'head';
+  /** The server closes the connection after this response (Connection: close, or HTTP/1.0 without keep-alive). */
+  private closeAfter = false;
   private remaining = 0;
   private sizeLine = '';
   private sentAt = 0;
@@ -63,9 +65,16 @@ class Connection {
     this.socket.on('connect', () => this.send());
     this.socket.on('data', (chunk: Buffer) => this.read(chunk));
     this.socket.on('error', () => undefined);
-    this.socket.on('close', () => {
-      if (this.closed) return;
-      // A server closing a keep-alive connection mid-run is an error of the run; start again on a new one.
+    const socket = this.socket;
+    socket.on('close', () => {
+      if (this.closed || socket !== this.socket) return;
+      if (this.state === 'until-close') {
+        // A body delimited by the end of the connection (no length, not chunked).
+        this.closeAfter = true;
+        this.complete();
+        return;
+      }
+      // A server closing a keep-alive connection mid-response is an error of the run; start again on a new one.
       this.onError();
       this.head = null;
       this.state = 'head';
@@ -88,6 +97,14 @@ class Connection {
   private complete(): void {
     this.onResponse(this.status, performance.now() - this.sentAt, this.bytes);
     this.state = 'head';
+    if (this.closeAfter) {
+      // A server that does not keep connections alive (moto's werkzeug, say): the next request on a new one.
+      this.closeAfter = false;
+      this.head = null;
+      this.socket.destroy();
+      this.connect();
+      return;
+    }
     this.send();
   }
 
@@ -108,6 +125,7 @@ class Connection {
         }
         const text = data.toString('latin1', at, end).toLowerCase();
         this.status = Number(text.slice(9, 12));
+        this.closeAfter = /\r\nconnection: *close/.test(text) || (text.startsWith('http/1.0') && !/\r\nconnection: *keep-alive/.test(text));
         at = end + 4;
         const length = /\r\ncontent-length: *(\d+)/.exec(text);
         if (length) {
@@ -117,10 +135,15 @@ class Connection {
         } else if (/\r\ntransfer-encoding: *chunked/.test(text)) {
           this.state = 'chunk-size';
           this.sizeLine = '';
+        } else if (this.closeAfter && this.status !== 204 && this.status !== 304) {
+          this.state = 'until-close';
         } else {
           this.remaining = 0;
           this.complete();
         }
+      } else if (this.state === 'until-close') {
+        this.bytes += data.length - at;
+        return;
       } else if (this.state === 'body' || this.state === 'chunk-data') {
         const take = Math.min(this.remaining, data.length - at);
         this.remaining -= take;
