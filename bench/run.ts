@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { signedHeaders, type Credentials } from '../server/test/support/sign.ts';
 import { benchAuthorization } from './policy.ts';
-import type { LoadJob, LoadResult } from './generator.ts';
+import { cpuSeconds, type LoadJob, type LoadResult } from './generator.ts';
 import { perFileCosts, type PerFileCosts } from './per-file.ts';
 
 const { values } = parseArgs({
@@ -98,9 +98,24 @@ function generate(job: LoadJob): Promise<LoadResult> {
   });
 }
 
+/**
+ * Waits (up to 30 s) until the server uses less than 10% of a core: a slow server (moto's 1,000-key listings take it
+ * seconds each) keeps working on the requests of the previous row after their connections are gone, and the next row
+ * would measure that backlog.
+ */
+async function quiesce(pid: number | undefined): Promise<void> {
+  if (!pid) return;
+  for (let i = 0; i < 150; i++) {
+    const before = cpuSeconds(pid);
+    await new Promise((r) => setTimeout(r, 200));
+    if (cpuSeconds(pid) - before < 0.02) return;
+  }
+}
+
 /** CONCURRENCY keep-alive connections, one request in flight on each, for DURATION_MS after a warm-up. */
 async function load(t: Target, op: string, r: Req, always = false): Promise<Result> {
   if (ONLY && !always && !ONLY.test(op)) return { op, target: t.name, rps: 0, p50: 0, p99: 0, errors: 0 };
+  await quiesce(t.pid);
   const g = await generate({ host: t.host, port: t.port, request: wire(t, r), connections: CONCURRENCY, warmupMs: WARMUP_MS, durationMs: DURATION_MS, serverPid: t.pid });
   if (g.errors) console.error(`${t.name} ${op}: ${g.errors} errors (statuses ${g.badStatuses.join(', ')})`);
   return { op, target: t.name, rps: g.rps, p50: g.p50, p99: g.p99, errors: g.errors, rssAfterMb: rssMb(t.pid)?.rss, cpuUs: g.serverCpuUs, generatorCorePercent: g.generatorCorePercent, bytes: g.responseBytes };
