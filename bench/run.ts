@@ -1,7 +1,10 @@
 // npm run bench [-- --quick] [--duration S] [--concurrency N] [--no-moto] [--json] [--objects N] [--moto-objects N] [--only REGEX] [--profile DIR] [--leak N]
+// --only REGEX: only the rows (and sections) whose name matches, e.g. --only "GetRole|ListObjectsV2".
 // Measures iamlocal over HTTP with requests signed once (SigV4, reused inside the 15-minute window) on keep-alive
-// connections, against moto_server and a bare node:http server on the same machine in the same run.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// connections, against moto_server and a bare node:http server on the same machine in the same run. The load comes from
+// bench/generator.ts, a process of its own writing the pre-signed requests on raw sockets; the ceiling of each row is
+// bench/ceiling.mjs, a bare node:http server answering the same bytes the operation answered, from memory.
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,11 +12,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { signedHeaders, type Credentials } from '../server/test/support/sign.ts';
 import { benchAuthorization } from './policy.ts';
+import { cpuSeconds, type LoadJob, type LoadResult } from './generator.ts';
+import { perFileCosts, type PerFileCosts } from './per-file.ts';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean' }, duration: { type: 'string' }, concurrency: { type: 'string' }, 'no-moto': { type: 'boolean' }, json: { type: 'boolean' },
-    objects: { type: 'string' }, 'moto-objects': { type: 'string' }, only: { type: 'string' }, profile: { type: 'string' }, leak: { type: 'string' },
+    objects: { type: 'string' }, files: { type: 'string' }, 'moto-objects': { type: 'string' }, only: { type: 'string' }, profile: { type: 'string' }, leak: { type: 'string' },
   },
 });
 const QUICK = values.quick ?? false;
@@ -24,6 +29,8 @@ const WARMUP_MS = Math.min(1000, DURATION_MS / 4);
 const OBJECTS = Number(values.objects ?? (QUICK ? 1000 : 100_000));
 /** moto is seeded by PutObject at a few hundred a second: 2,000 by default (its listings sort every key, so fewer flatters it). */
 const MOTO_OBJECTS = Number(values['moto-objects'] ?? Math.min(OBJECTS, QUICK ? 1000 : 2000));
+/** Test files in the per-file measurement (each run with and without a server). */
+const FILES = Number(values.files ?? (QUICK ? 10 : 100));
 const ONLY = values.only ? new RegExp(values.only, 'i') : undefined;
 /** --profile DIR: the measured iamlocal runs with --cpu-prof (written to DIR when it exits). */
 const PROFILE_ARGS = values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [];
@@ -33,16 +40,24 @@ const ROOT: Credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 interface Target { name: string; host: string; port: number; pid?: number }
 interface Req { method: string; path: string; headers: Record<string, string>; body?: string }
-interface Result { op: string; target: string; rps: number; p50: number; p99: number; errors: number; rssAfterMb?: number; cpuUs?: number }
+interface Ceiling { rps: number; p50: number; p99: number; cpuUs?: number; bytes: number }
+interface Result {
+  op: string; target: string; rps: number; p50: number; p99: number; errors: number; rssAfterMb?: number; cpuUs?: number;
+  /** The generator's own CPU: a share of one core near 100% would mean it, not the server, set the pace. */
+  generatorCorePercent?: number; bytes?: number; ceiling?: Ceiling;
+}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-function send(t: Target, r: Req): Promise<{ status: number; body: string }> {
+function send(t: Target, r: Req): Promise<{ status: number; body: string; raw: Buffer; contentType: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: t.host, port: t.port, method: r.method, path: r.path, headers: r.headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, body: raw.toString(), raw, contentType: String(res.headers['content-type'] ?? 'application/octet-stream') });
+      });
     });
     req.on('error', reject);
     req.end(r.body);
@@ -69,33 +84,68 @@ async function must(t: Target, r: Req): Promise<string> {
   return res.body;
 }
 
-/** Fixed-concurrency closed loop for DURATION_MS after a short warm-up. */
-async function load(t: Target, op: string, make: () => Req, always = false): Promise<Result> {
-  if (ONLY && !always && t.name !== 'node:http' && !ONLY.test(op)) return { op, target: t.name, rps: 0, p50: 0, p99: 0, errors: 0 };
-  const run = async (ms: number, latencies: number[] | null): Promise<number> => {
-    let errors = 0;
-    const end = performance.now() + ms;
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < end) {
-        const start = performance.now();
-        const res = await send(t, make());
-        if (res.status >= 300) errors++;
-        latencies?.push(performance.now() - start);
-      }
-    }));
-    return errors;
-  };
-  await run(WARMUP_MS, null);
-  const latencies: number[] = [];
-  const started = performance.now();
-  const cpuBefore = cpuSeconds(t.pid);
-  const errors = await run(DURATION_MS, latencies);
-  const elapsed = (performance.now() - started) / 1000;
-  // Server CPU (user + system, every thread) per measured request: steadier than req/s on a shared machine.
-  const cpuUs = t.pid && latencies.length ? ((cpuSeconds(t.pid) - cpuBefore) / latencies.length) * 1e6 : undefined;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
-  return { op, target: t.name, rps: latencies.length / elapsed, p50: pct(0.5), p99: pct(0.99), errors, rssAfterMb: rssMb(t.pid)?.rss, cpuUs };
+/** The request as it goes on the wire: head and body, built once per measurement. */
+function wire(t: Target, r: Req): string {
+  const headers: Record<string, string> = { host: `${t.host}:${t.port}`, ...r.headers };
+  return `${r.method} ${r.path} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${r.body ?? ''}`;
+}
+
+let generator: ChildProcess | undefined;
+function generate(job: LoadJob): Promise<LoadResult> {
+  return new Promise((resolve) => {
+    generator!.once('message', (m) => resolve(m as LoadResult));
+    generator!.send(job);
+  });
+}
+
+/**
+ * Waits (up to 30 s) until the server uses less than 10% of a core: a slow server (moto's 1,000-key listings take it
+ * seconds each) keeps working on the requests of the previous row after their connections are gone, and the next row
+ * would measure that backlog.
+ */
+async function quiesce(pid: number | undefined): Promise<void> {
+  if (!pid) return;
+  for (let i = 0; i < 150; i++) {
+    const before = cpuSeconds(pid);
+    await new Promise((r) => setTimeout(r, 200));
+    if (cpuSeconds(pid) - before < 0.02) return;
+  }
+}
+
+/** CONCURRENCY keep-alive connections, one request in flight on each, for DURATION_MS after a warm-up. */
+async function load(t: Target, op: string, r: Req, always = false): Promise<Result> {
+  if (ONLY && !always && !ONLY.test(op)) return { op, target: t.name, rps: 0, p50: 0, p99: 0, errors: 0 };
+  await quiesce(t.pid);
+  const g = await generate({ host: t.host, port: t.port, request: wire(t, r), connections: CONCURRENCY, warmupMs: WARMUP_MS, durationMs: DURATION_MS, serverPid: t.pid });
+  if (g.errors) console.error(`${t.name} ${op}: ${g.errors} errors (statuses ${g.badStatuses.join(', ')})`);
+  return { op, target: t.name, rps: g.rps, p50: g.p50, p99: g.p99, errors: g.errors, rssAfterMb: rssMb(t.pid)?.rss, cpuUs: g.serverCpuUs, generatorCorePercent: g.generatorCorePercent, bytes: g.responseBytes };
+}
+
+interface CeilingServer { target: Target; child: ChildProcess }
+let ceilingServer: CeilingServer | undefined;
+
+async function startCeiling(): Promise<CeilingServer> {
+  const child = fork('bench/ceiling.mjs', [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })));
+  return { target: { name: 'node:http', host: '127.0.0.1', port, pid: child.pid }, child };
+}
+
+/**
+ * One row: the operation on `t`, then (on iamlocal) the ceiling answering the very bytes the operation answers (one
+ * probe request's status, content type and body), loaded with the same request.
+ */
+async function measure(t: Target, op: string, r: Req): Promise<Result> {
+  const result = await load(t, op, r);
+  if (t.name !== 'iamlocal' || !ceilingServer || result.rps === 0) return result;
+  const probe = await send(t, r);
+  const { child, target } = ceilingServer;
+  await new Promise((resolve) => {
+    child.once('message', resolve);
+    child.send({ status: probe.status, contentType: probe.contentType, body: probe.raw.toString('base64') });
+  });
+  const c = await load(target, op, r, true);
+  result.ceiling = { rps: c.rps, p50: c.p50, p99: c.p99, cpuUs: c.cpuUs, bytes: c.bytes ?? 0 };
+  return result;
 }
 
 function rssMb(pid: number | undefined): { rss: number; peak: number } | undefined {
@@ -129,8 +179,11 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
 
 async function startIamlocal(dir: string, extraArgs: string[] = [], file = 'bench.sqlite'): Promise<{ target: Target; child: ChildProcess; startMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [...PROFILE_ARGS, 'bin/iamlocal.mjs', 'serve', '--port', '0', '--db', join(dir, file), '--log-level', 'silent', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...PROFILE_ARGS, 'bin/iamlocal.mjs', 'serve', '--port', '0', '--db', join(dir, file), ...(extraArgs.includes('--log-level') ? [] : ['--log-level', 'silent']), ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = new URL(await waitForLine(child, /http:\/\/[\d.]+:\d+/));
+  // Drained, so a server that logs never blocks on a full pipe.
+  child.stdout?.resume();
+  child.stderr?.resume();
   return { target: { name: 'iamlocal', host: url.hostname, port: Number(url.port), pid: child.pid }, child, startMs: performance.now() - started };
 }
 
@@ -140,23 +193,35 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function coldStart(dir: string, runs: number): Promise<number> {
-  // A warm-up start (caches of the OS and of Node), not timed.
+/** A bare node:http server started the way iamlocal is: its URL on stdout, then 200 on any path. */
+const BARE_SERVER = `require('http').createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1', function () { console.log('http://127.0.0.1:' + this.address().port); });`;
+
+/**
+ * Spawn → first 200 from /_iamlocal/health, median of `runs`, for iamlocal (what `npx iamlocal serve` runs) and for a
+ * bare `node -e http.createServer(…)` measured the same way, alternately, so both see the same machine.
+ */
+async function coldStart(runs: number): Promise<{ iamlocalMs: number; bareMs: number }> {
+  // A warm-up start of each (caches of the OS and of Node), not timed.
   spawnSync(process.execPath, ['bin/iamlocal.mjs', '--help'], { stdio: 'ignore' });
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
+  spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  const once = async (args: string[]): Promise<number> => {
     const started = performance.now();
-    // What `npx iamlocal serve` and `npm start` run (dist/cli.mjs, rebuilt by prebench when a source changed).
-    const child = spawn(process.execPath, ['bin/iamlocal.mjs', 'serve', '--port', '0', '--db', ':memory:', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() });
     const url = new URL(await waitForLine(child, /http:\/\/[\d.]+:\d+/));
     const t: Target = { name: 'cold', host: url.hostname, port: Number(url.port) };
     while ((await send(t, { method: 'GET', path: '/_iamlocal/health', headers: {} }).catch(() => ({ status: 0 }))).status !== 200);
-    times.push(performance.now() - started);
-    child.kill('SIGTERM');
+    const ms = performance.now() - started;
+    await stopChild(child);
+    return ms;
+  };
+  const iamlocal: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    iamlocal.push(await once(['bin/iamlocal.mjs', 'serve', '--port', '0', '--db', ':memory:', '--log-level', 'silent']));
+    bare.push(await once(['-e', BARE_SERVER]));
   }
-  times.sort((a, b) => a - b);
-  void dir;
-  return times[Math.floor(times.length / 2)]!;
+  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  return { iamlocalMs: median(iamlocal), bareMs: median(bare) };
 }
 
 async function startMoto(): Promise<{ target: Target; child: ChildProcess } | undefined> {
@@ -171,15 +236,6 @@ async function startMoto(): Promise<{ target: Target; child: ChildProcess } | un
     return undefined;
   }
   return { target: { name: 'moto', host: '127.0.0.1', port, pid: child.pid }, child };
-}
-
-function startCeiling(): Promise<{ target: Target; server: http.Server }> {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/xml' });
-    res.end('<ok/>');
-  });
-  server.keepAliveTimeout = 65_000;
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ target: { name: 'node:http', host: '127.0.0.1', port: (server.address() as { port: number }).port }, server })));
 }
 
 const xmlValue = (xml: string, tag: string): string => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1] ?? '';
@@ -240,24 +296,24 @@ async function seed(t: Target, objects: number, objectsVia: 'put' | 'fixtures'):
 async function scenarios(t: Target, world: World, moto: boolean): Promise<Result[]> {
   const out: Result[] = [];
   const gci = await query(t, 'sts', { Action: 'GetCallerIdentity' });
-  out.push(await load(t, 'sts:GetCallerIdentity', () => gci));
+  out.push(await measure(t, 'sts:GetCallerIdentity', gci));
   const assume = await query(t, 'sts', { Action: 'AssumeRole', RoleArn: world.roleArn, RoleSessionName: 'load' }, world.user);
-  out.push(await load(t, 'sts:AssumeRole', () => assume));
+  out.push(await measure(t, 'sts:AssumeRole', assume));
   const getRole = await query(t, 'iam', { Action: 'GetRole', RoleName: 'bench-role' });
-  out.push(await load(t, 'iam:GetRole', () => getRole));
+  out.push(await measure(t, 'iam:GetRole', getRole));
   const getVersion = await query(t, 'iam', { Action: 'GetPolicyVersion', PolicyArn: world.policyArn, VersionId: 'v1' });
-  out.push(await load(t, 'iam:GetPolicyVersion', () => getVersion));
+  out.push(await measure(t, 'iam:GetPolicyVersion', getVersion));
   const creds = moto ? ROOT : world.session;
   // A marker with a full 1,000-key page after it, in the middle of the bucket when it is large enough.
   const marker = objectKey(Math.max(0, Math.min(Math.floor(world.objects / 2), world.objects - 1001)));
   const list1 = await signed(t, 's3', 'GET', '/bench-bucket', { query: { prefix: 'data/', 'max-keys': '1000', marker } }, creds);
-  out.push(await load(t, 's3:ListObjects 1000', () => list1));
+  out.push(await measure(t, 's3:ListObjects 1000', list1));
   const list2 = await signed(t, 's3', 'GET', '/bench-bucket', { query: { 'list-type': '2', prefix: 'data/', 'start-after': marker, 'fetch-owner': 'true' } }, creds);
-  out.push(await load(t, 's3:ListObjectsV2 1000', () => list2));
+  out.push(await measure(t, 's3:ListObjectsV2 1000', list2));
   const put = await signed(t, 's3', 'PUT', '/bench-bucket/put/one.bin', { body: 'y'.repeat(1024) }, creds);
-  out.push(await load(t, 's3:PutObject 1KiB', () => put));
+  out.push(await measure(t, 's3:PutObject 1KiB', put));
   const get = await signed(t, 's3', 'GET', '/bench-bucket/data/000001.bin', {}, creds);
-  out.push(await load(t, 's3:GetObject 1KiB', () => get));
+  out.push(await measure(t, 's3:GetObject 1KiB', get));
   if (!ONLY || KMS_OPS.some((op) => ONLY.test(op))) out.push(...(await kmsScenarios(t, world, moto)));
   return out;
 }
@@ -294,19 +350,19 @@ async function kmsScenarios(t: Target, world: World, moto: boolean): Promise<Res
   }
   const out: Result[] = [];
   const encrypt = await kms(t, 'Encrypt', { KeyId: keyId, Plaintext: Buffer.from('bench plaintext: 32 bytes long..').toString('base64') }, creds);
-  out.push(await load(t, 'kms:Encrypt', () => encrypt));
+  out.push(await measure(t, 'kms:Encrypt', encrypt));
   const { CiphertextBlob: blob } = JSON.parse(await must(t, encrypt)) as { CiphertextBlob: string };
   const decrypt = await kms(t, 'Decrypt', { CiphertextBlob: blob }, creds);
-  out.push(await load(t, 'kms:Decrypt', () => decrypt));
+  out.push(await measure(t, 'kms:Decrypt', decrypt));
   const sse = { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': keyId };
   const put = await signed(t, 's3', 'PUT', '/bench-bucket/put/kms.bin', { body: 'k'.repeat(1024), headers: sse }, creds);
-  out.push(await load(t, 's3:PutObject 1KiB SSE-KMS', () => put));
+  out.push(await measure(t, 's3:PutObject 1KiB SSE-KMS', put));
   await must(t, await signed(t, 's3', 'PUT', '/bench-bucket/kms/000001.bin', { body: BODY_1KIB, headers: sse }, creds));
   const get = await signed(t, 's3', 'GET', '/bench-bucket/kms/000001.bin', {}, creds);
   const probe = await send(t, get);
   // Fail loudly rather than measure a GetObject that did not go through KMS.
   if (probe.status !== 200 || probe.body !== BODY_1KIB) throw new Error(`${t.name}: SSE-KMS GetObject → ${probe.status} ${probe.body.slice(0, 300)}`);
-  out.push(await load(t, 's3:GetObject 1KiB SSE-KMS', () => get));
+  out.push(await measure(t, 's3:GetObject 1KiB SSE-KMS', get));
   return out;
 }
 
@@ -315,27 +371,22 @@ async function kmsScenarios(t: Target, world: World, moto: boolean): Promise<Res
  * logging none (--decision-log-size 0), measured operation by operation, alternately. Three rounds, the order swapped
  * each round so neither side always runs second; the cost is from the median throughput of each side.
  */
-/** CPU seconds (user + system, all threads) a process has used, from /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
 interface LogCost { op: string; logged: number; unlogged: number; costPercent: number; loggedCpuUs: number; unloggedCpuUs: number }
 
-async function decisionLogCost(dir: string): Promise<LogCost[]> {
-  const logged = await startIamlocal(dir, [], 'logged.sqlite');
-  const unlogged = await startIamlocal(dir, ['--decision-log-size', '0'], 'unlogged.sqlite');
-  const rounds = QUICK ? 1 : 5;
+async function decisionLogCost(dir: string, kind: 'decision' | 'request' = 'decision'): Promise<LogCost[]> {
+  // The request log: the CLI's default level (info, one JSON line per request on stdout, which the bench drains) against
+  // none; every other server in the bench runs silent.
+  const [loggedArgs, unloggedArgs] = kind === 'decision' ? [[], ['--decision-log-size', '0']] : [['--log-level', 'info'], []];
+  const logged = await startIamlocal(dir, loggedArgs, `${kind}-logged.sqlite`);
+  const unlogged = await startIamlocal(dir, unloggedArgs, `${kind}-unlogged.sqlite`);
+  const rounds = QUICK ? 1 : 3;
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   try {
     const worlds = [await seed(logged.target, 100, 'fixtures'), await seed(unlogged.target, 100, 'fixtures')];
-    const requests = async (t: Target, w: World): Promise<[string, Req][]> => [
+    const requests = async (t: Target, w: World): Promise<[string, Req][]> => kind === 'request' ? [
+      ['sts:GetCallerIdentity', await query(t, 'sts', { Action: 'GetCallerIdentity' })],
+      ['iam:GetRole', await query(t, 'iam', { Action: 'GetRole', RoleName: 'bench-role' })],
+    ] : [
       ['sts:AssumeRole', await query(t, 'sts', { Action: 'AssumeRole', RoleArn: w.roleArn, RoleSessionName: 'cost' }, w.user)],
       ['iam:GetRole', await query(t, 'iam', { Action: 'GetRole', RoleName: 'bench-role' })],
       ['s3:GetObject 1KiB', await signed(t, 's3', 'GET', '/bench-bucket/data/000001.bin', {}, w.session)],
@@ -349,14 +400,11 @@ async function decisionLogCost(dir: string): Promise<LogCost[]> {
       const withLog: number[] = [];
       const withoutLog: number[] = [];
       // Server CPU per request (every thread, the log's writer included): far less noisy than throughput.
-      const cpu = { logged: { seconds: 0, requests: 0 }, unlogged: { seconds: 0, requests: 0 } };
+      const cpu = { logged: [] as number[], unlogged: [] as number[] };
       const measure = async (side: 'logged' | 'unlogged'): Promise<void> => {
         const server = side === 'logged' ? logged : unlogged;
-        const before = cpuSeconds(server.target.pid);
-        const r = await load(server.target, op, () => (side === 'logged' ? req : b[i]![1]), true);
-        cpu[side].seconds += cpuSeconds(server.target.pid) - before;
-        // The warm-up (at about the same rate) is inside the CPU window too.
-        cpu[side].requests += r.rps * (DURATION_MS + WARMUP_MS) / 1000;
+        const r = await load(server.target, op, side === 'logged' ? req : b[i]![1], true);
+        cpu[side].push(r.cpuUs ?? 0);
         (side === 'logged' ? withLog : withoutLog).push(r.rps);
       };
       for (let round = 0; round < rounds; round++) {
@@ -365,7 +413,7 @@ async function decisionLogCost(dir: string): Promise<LogCost[]> {
       const [l, u] = [median(withLog), median(withoutLog)];
       out.push({
         op, logged: l, unlogged: u, costPercent: (1 - l / u) * 100,
-        loggedCpuUs: (cpu.logged.seconds / cpu.logged.requests) * 1e6, unloggedCpuUs: (cpu.unlogged.seconds / cpu.unlogged.requests) * 1e6,
+        loggedCpuUs: median(cpu.logged), unloggedCpuUs: median(cpu.unlogged),
       });
     }
     return out;
@@ -423,7 +471,9 @@ async function main(): Promise<void> {
   const report: Record<string, unknown> = { node: process.version, cpus: cpus().length, concurrency: CONCURRENCY, durationSeconds: DURATION_MS / 1000, objects: OBJECTS };
   try {
     report.authorization = benchAuthorization(QUICK ? 20_000 : 200_000);
-    report.coldStartMs = await coldStart(dir, QUICK ? 3 : 10);
+    report.coldStart = await coldStart(QUICK ? 3 : 10);
+    generator = fork('bench/generator.ts', [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    ceilingServer = await startCeiling();
     let iam = await startIamlocal(dir);
     report.idleRssMb = rssMb(iam.target.pid)?.rss;
     report.storyFixtureSeconds = await loadFixtures(iam.target, readFileSync('db/fixtures/seed-story.yaml', 'utf8'));
@@ -442,11 +492,8 @@ async function main(): Promise<void> {
     await stopChild(iam.child);
 
     if (!ONLY || ONLY.test('decision log')) report.decisionLogCost = await decisionLogCost(dir);
-
-    const ceiling = await startCeiling();
-    const bare = await load(ceiling.target, 'node:http 200', () => ({ method: 'GET', path: '/', headers: {} }));
-    ceiling.server.close();
-    results.push(bare);
+    if (!ONLY || ONLY.test('request log')) report.requestLogCost = await decisionLogCost(dir, 'request');
+    if (!ONLY || ONLY.test('per file')) report.perFile = await perFileCosts({ runs: QUICK ? 3 : 10, files: FILES });
 
     if (!values['no-moto']) {
       const moto = await startMoto();
@@ -468,30 +515,44 @@ async function main(): Promise<void> {
     console.log(`iamlocal bench — node ${report.node}, ${report.cpus} CPUs, concurrency ${CONCURRENCY}, ${DURATION_MS / 1000}s per operation, ${OBJECTS} objects seeded in ${Number(report.seedSeconds).toFixed(1)}s`);
     const auth = report.authorization as ReturnType<typeof benchAuthorization>;
     console.log(`authorization (10 policies × 10 statements): p50 ${auth.p50us.toFixed(2)} µs, p99 ${auth.p99us.toFixed(2)} µs, ${auth.decisionsPerSecond.toFixed(0)} decisions/s, ${auth.allocatedBytesPerDecision.toFixed(0)} bytes allocated per decision`);
-    console.log(`cold start (spawn → health 200, median) ${Number(report.coldStartMs).toFixed(0)} ms; idle RSS ${Number(report.idleRssMb).toFixed(0)} MB; peak RSS ${Number(report.peakRssMb).toFixed(0)} MB`);
+    const cold = report.coldStart as Awaited<ReturnType<typeof coldStart>>;
+    console.log(`cold start (spawn → health 200, median): iamlocal ${cold.iamlocalMs.toFixed(0)} ms, bare node:http ${cold.bareMs.toFixed(0)} ms (${(cold.iamlocalMs / cold.bareMs).toFixed(2)}×); idle RSS ${Number(report.idleRssMb).toFixed(0)} MB; peak RSS ${Number(report.peakRssMb).toFixed(0)} MB`);
     console.log(`fixtures: story world ${(Number(report.storyFixtureSeconds) * 1000).toFixed(0)} ms; ${OBJECTS} objects of 1 KiB in one document ${Number(report.objectFixtureSeconds).toFixed(2)} s (server peak RSS ${Number(report.fixturePeakRssMb).toFixed(0)} MB; the table below is from a fresh server on that database)`);
     if (report.singleClientListV2P50Ms !== undefined) console.log(`ListObjectsV2 1,000-key page with Owner checks, one client: p50 ${Number(report.singleClientListV2P50Ms).toFixed(2)} ms`);
     if (report.leak) {
       const leak = report.leak as Awaited<ReturnType<typeof leakRun>>;
       console.log(`leak check: ${leak.requests} mixed requests (${leak.errors} errors) in ${leak.seconds.toFixed(0)} s; RSS after warm-up ${leak.warmRssMb.toFixed(0)} MB, at end ${leak.endRssMb.toFixed(0)} MB (${leak.growthPercent >= 0 ? '+' : ''}${leak.growthPercent.toFixed(1)}%), peak ${leak.peakRssMb.toFixed(0)} MB`);
     }
-    const ceilingRps = bare.rps;
-    console.log(`${'operation'.padEnd(26)} ${'iamlocal req/s'.padStart(14)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'moto req/s'.padStart(11)} ${'× moto'.padStart(7)} ${'% ceiling'.padStart(9)} ${'RSS after'.padStart(9)} ${'CPU µs/req'.padStart(10)} ${'moto CPU µs'.padStart(11)}`);
+    // Per row: iamlocal, then the ceiling (bare node:http answering the same bytes, right after), then moto.
+    const cols: Array<[string, number]> = [['operation', 26], ['req/s', 7], ['p50 ms', 7], ['p99 ms', 7], ['CPU µs', 7], ['ceil req/s', 10], ['ceil CPU µs', 11], ['% ceil', 6], ['CPU ×ceil', 9], ['moto req/s', 10], ['moto CPU µs', 11], ['× moto', 6], ['bytes', 7], ['gen CPU', 7]];
+    console.log(cols.map(([h, w], i) => (i === 0 ? h.padEnd(w) : h.padStart(w))).join(' '));
+    const fmt = (x: number | undefined, digits = 0): string => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
     for (const r of results.filter((x) => x.target === 'iamlocal' && (!ONLY || ONLY.test(x.op)))) {
       const m = results.find((x) => x.target === 'moto' && x.op === r.op);
-      console.log(`${r.op.padEnd(26)} ${r.rps.toFixed(0).padStart(14)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${(m ? m.rps.toFixed(0) : '-').padStart(11)} ${(m ? (r.rps / m.rps).toFixed(1) : '-').padStart(7)} ${((r.rps / ceilingRps) * 100).toFixed(0).padStart(8)}% ${`${(r.rssAfterMb ?? 0).toFixed(0)} MB`.padStart(9)} ${(r.cpuUs?.toFixed(0) ?? '-').padStart(10)} ${(m?.cpuUs?.toFixed(0) ?? '-').padStart(11)}${r.errors ? `  (${r.errors} errors!)` : ''}`);
+      const c = r.ceiling;
+      const cells = [r.op, fmt(r.rps), fmt(r.p50, 2), fmt(r.p99, 2), fmt(r.cpuUs), fmt(c?.rps), fmt(c?.cpuUs), c ? `${fmt((r.rps / c.rps) * 100)}%` : '-', c?.cpuUs && r.cpuUs ? fmt(r.cpuUs / c.cpuUs, 2) : '-', fmt(m?.rps), fmt(m?.cpuUs), m ? fmt(r.rps / m.rps, 1) : '-', fmt(r.bytes), `${fmt(r.generatorCorePercent)}%`];
+      console.log(cells.map((x, i) => (i === 0 ? x.padEnd(cols[i]![1]) : x.padStart(cols[i]![1]))).join(' ') + (r.errors ? `  (${r.errors} errors!)` : ''));
     }
-    console.log(`${'node:http ceiling'.padEnd(26)} ${ceilingRps.toFixed(0).padStart(14)} ${bare.p50.toFixed(2).padStart(8)} ${bare.p99.toFixed(2).padStart(8)}`);
     if (report.decisionLogCost) {
       const rows = report.decisionLogCost as LogCost[];
       console.log(`decision log cost (median req/s logging every decision vs none): ${rows.map((r) => `${r.op} ${r.logged.toFixed(0)} vs ${r.unlogged.toFixed(0)} (${r.costPercent >= 0 ? '-' : '+'}${Math.abs(r.costPercent).toFixed(1)}%)`).join('; ')}`);
       console.log(`decision log cost (server CPU per request, all threads, logged vs not): ${rows.map((r) => `${r.op} ${r.loggedCpuUs.toFixed(1)} vs ${r.unloggedCpuUs.toFixed(1)} µs (+${(r.loggedCpuUs - r.unloggedCpuUs).toFixed(1)} µs)`).join('; ')}`);
+    }
+    if (report.requestLogCost) {
+      const rows = report.requestLogCost as LogCost[];
+      console.log(`request log cost (--log-level info, one JSON line per request to a drained pipe, vs silent; server CPU per request, median): ${rows.map((r) => `${r.op} ${r.loggedCpuUs.toFixed(1)} vs ${r.unloggedCpuUs.toFixed(1)} µs (${r.loggedCpuUs >= r.unloggedCpuUs ? '+' : ''}${((r.loggedCpuUs / r.unloggedCpuUs - 1) * 100).toFixed(1)}%), req/s ${r.logged.toFixed(0)} vs ${r.unlogged.toFixed(0)}`).join('; ')}`);
+    }
+    if (report.perFile) {
+      const f = report.perFile as PerFileCosts;
+      console.log(`per test file: startIamlocal({ listen: false, fixtures: [story] }) → first signed call ${f.startToFirstCallMs.toFixed(1)} ms (warm, median); reset() story ${f.resetStoryMs.toFixed(1)} ms, 1,000 entities ${f.resetThousandMs.toFixed(1)} ms; ${f.files} node --test files (2 at a time) with a server each ${(f.suiteWithServerMs / 1000).toFixed(1)} s vs without ${(f.suiteWithoutServerMs / 1000).toFixed(1)} s: +${(f.suiteWithServerMs - f.suiteWithoutServerMs) / 1000 >= 0 ? '' : '-'}${((f.suiteWithServerMs - f.suiteWithoutServerMs) / 1000).toFixed(1)} s (${f.perFileOverheadMs.toFixed(0)} ms a file)`);
     }
     if (report.moto) console.log(report.moto);
     else if (!values['no-moto']) console.log(`moto seeded with ${MOTO_OBJECTS} objects by PutObject (iamlocal: ${OBJECTS} by fixtures)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     agent.destroy();
+    generator?.disconnect();
+    ceilingServer?.child.disconnect();
   }
 }
 

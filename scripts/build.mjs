@@ -7,6 +7,8 @@
 //   node scripts/build.mjs             build
 //   node scripts/build.mjs --if-stale  build only when a source is newer than dist/ (the test runner and npm start)
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +25,7 @@ function newestInput() {
     if (stat.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
     else newest = Math.max(newest, stat.mtimeMs);
   };
-  for (const input of [src, join(root, 'db', 'fixtures.schema.json'), fileURLToPath(import.meta.url), join(root, 'package.json')]) visit(input);
+  for (const input of [src, join(root, 'db', 'fixtures.schema.json'), join(root, 'db', 'migrations'), fileURLToPath(import.meta.url), join(root, 'package.json')]) visit(input);
   return newest;
 }
 
@@ -53,6 +55,7 @@ const esm = await build({
   banner: { js: 'import { createRequire as __iamlocalCreateRequire } from "node:module"; const require = __iamlocalCreateRequire(import.meta.url);' },
 });
 writeFileSync(join(dist, 'THIRD-PARTY-NOTICES.txt'), bundledNotices(esm.metafile));
+writeEmptySchema();
 // CommonJS has no import.meta: the one use, import.meta.url (finding db/ and better-sqlite3), becomes this file's URL.
 await build({
   ...common, entryPoints: [join(src, 'index.ts')], outfile: join(dist, 'index.cjs'), format: 'cjs',
@@ -108,4 +111,28 @@ if (leftover) throw new Error(`dist/index.d.ts still refers to another module: $
 writeFileSync(join(dist, 'index.d.ts'), joined);
 writeFileSync(join(dist, 'index.d.cts'), joined);
 writeFileSync(STAMP, `${new Date().toISOString()}\n`);
+
+/**
+ * dist/empty-schema.<hash>.sqlite: the empty database the migrations build, serialized, so that a server's first
+ * `:memory:` database in a process (a cold start, a test file's server) is a copy rather than 21 migrations. The hash
+ * names the migrations it was built from (server/src/store/db.ts computes it the same way and runs the migrations
+ * when no file of that name exists). Built the way migrate() applies them: one transaction per file.
+ */
+function writeEmptySchema() {
+  const dir = join(root, 'db', 'migrations');
+  const files = readdirSync(dir).filter((f) => /^\d+_.*\.sql$/.test(f)).sort();
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(`${file}\n${readFileSync(join(dir, file), 'utf8')}\n`);
+  const require = createRequire(import.meta.url);
+  const Database = require('better-sqlite3');
+  const db = new Database(':memory:');
+  for (const file of files) {
+    db.transaction(() => {
+      db.exec(readFileSync(join(dir, file), 'utf8'));
+      db.pragma(`user_version = ${Number.parseInt(file, 10)}`);
+    })();
+  }
+  writeFileSync(join(dist, `empty-schema.${hash.digest('hex').slice(0, 16)}.sqlite`), db.serialize());
+  db.close();
+}
 console.error(`iamlocal: built dist/ in ${Date.now() - started} ms`);

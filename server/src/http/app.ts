@@ -407,12 +407,12 @@ export function createApp(ctx: ServerContext): App {
     res.setHeader('Date', httpDate(ctx.now()));
     const record: RequestRecord = { service: 's3' };
     if (ctx.log.isLevelEnabled('info')) {
-      const started = process.hrtime.bigint();
+      const started = performance.now();
       res.once('finish', () => {
-        ctx.log.info({
+        ctx.log.request({
           service: record.service, operation: record.operation ?? `${req.method ?? ''}`,
           principal: record.principal, status: res.statusCode, errorCode: record.errorCode,
-          ms: Number((Number(process.hrtime.bigint() - started) / 1e6).toFixed(2)),
+          ms: Math.round((performance.now() - started) * 100) / 100,
         });
       });
     }

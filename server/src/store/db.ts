@@ -2,11 +2,36 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { dbAsset } from '../paths.ts';
+import { createHash } from 'node:crypto';
+import { dbAsset, PROJECT_ROOT } from '../paths.ts';
 
 export type Db = Database.Database;
 
 const MIGRATIONS_DIR = dbAsset('migrations');
+
+/**
+ * The empty database as the migrations leave it, serialized after the first `:memory:` open of this process: later
+ * in-memory servers (a test suite starting one per file or per test) start from a copy (about 0.5 ms) instead of
+ * running every migration again (7-20 ms). The migrations are DDL only, so the copy is what they would build.
+ */
+let migratedMemoryImage: Buffer | undefined;
+
+/**
+ * The same image built by scripts/build.mjs (dist/empty-schema.<hash>.sqlite, the hash naming the migrations it was
+ * built from), for the first `:memory:` open of a process: a cold start or a test file's server. Undefined when there
+ * is none for these migrations (a source checkout never built, or migrations added since): they run.
+ */
+function builtMemoryImage(): Buffer | undefined {
+  try {
+    const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d+_.*\.sql$/.test(f)).sort();
+    const hash = createHash('sha256');
+    for (const file of files) hash.update(`${file}\n${readFileSync(join(MIGRATIONS_DIR, file), 'utf8')}\n`);
+    const image = join(PROJECT_ROOT, 'dist', `empty-schema.${hash.digest('hex').slice(0, 16)}.sqlite`);
+    return existsSync(image) ? readFileSync(image) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Opens (creating if needed) the SQLite database and applies pending migrations from db/migrations. */
 export function openDatabase(path: string): Db {
@@ -14,7 +39,8 @@ export function openDatabase(path: string): Db {
   const unlock = path === ':memory:' ? undefined : lockDatabase(resolve(path));
   let db: Db;
   try {
-    db = new Database(path);
+    if (path === ':memory:') migratedMemoryImage ??= builtMemoryImage();
+    db = path === ':memory:' && migratedMemoryImage ? new Database(migratedMemoryImage) : new Database(path);
   } catch (error) {
     unlock?.();
     throw error;
@@ -36,6 +62,7 @@ export function openDatabase(path: string): Db {
     // IAM state is cached as objects and the OS caches the file: measured, the same throughput and 14 MB less RSS.
     db.pragma('cache_size = -2000');
     migrate(db);
+    if (path === ':memory:' && !migratedMemoryImage) migratedMemoryImage = db.serialize();
   } catch (error) {
     db.close();
     throw error;

@@ -58,12 +58,15 @@ export class IamStore {
       userAccessKeys: p<AccessKeyRow>('SELECT * FROM access_keys WHERE account_id = ? AND user_name = ? COLLATE NOCASE ORDER BY created_at, rowid'),
       rootAccessKeys: p<AccessKeyRow>('SELECT * FROM access_keys WHERE account_id = ? AND user_name IS NULL ORDER BY created_at, rowid'),
       updateAccessKeyStatus: p('UPDATE access_keys SET status = ? WHERE access_key_id = ?'),
-      user: p<UserRow>('SELECT * FROM users WHERE account_id = ? AND user_name = ?'),
+      // Name lookups compare exactly (BINARY), but the primary key's index is on the name COLLATE NOCASE: without the
+      // NOCASE term SQLite can use the index only for account_id and scans every user (role, group) of the account.
+      // The name is bound twice.
+      user: p<UserRow>('SELECT * FROM users WHERE account_id = ? AND user_name = ? COLLATE NOCASE AND user_name = ?'),
       userById: p<UserRow>('SELECT * FROM users WHERE user_id = ?'),
       users: p<UserRow>('SELECT * FROM users WHERE account_id = ? AND path LIKE ? ESCAPE \'\\\' AND user_name COLLATE BINARY > ? ORDER BY user_name COLLATE BINARY LIMIT ?'),
       insertUser: p('INSERT INTO users (account_id, user_name, user_id, path, permissions_boundary, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       deleteUser: p('DELETE FROM users WHERE account_id = ? AND user_name = ?'),
-      role: p<RoleRow>('SELECT * FROM roles WHERE account_id = ? AND role_name = ?'),
+      role: p<RoleRow>('SELECT * FROM roles WHERE account_id = ? AND role_name = ? COLLATE NOCASE AND role_name = ?'),
       roles: p<RoleRow>('SELECT * FROM roles WHERE account_id = ? AND path LIKE ? ESCAPE \'\\\' AND role_name COLLATE BINARY > ? ORDER BY role_name COLLATE BINARY LIMIT ?'),
       insertRole: p('INSERT INTO roles (account_id, role_name, role_id, path, trust_policy, description, max_session_duration, permissions_boundary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       deleteRole: p('DELETE FROM roles WHERE account_id = ? AND role_name = ?'),
@@ -82,6 +85,13 @@ export class IamStore {
       deleteVersion: p('DELETE FROM policy_versions WHERE policy_arn = ? AND version_id = ?'),
       attachmentCount: p<{ n: number }>('SELECT count(*) AS n FROM policy_attachments WHERE policy_arn = ?'),
       attachmentCountIn: p<{ n: number }>('SELECT count(*) AS n FROM policy_attachments WHERE policy_arn = ? AND account_id = ?'),
+      // Counts of every policy at once, for listings of many policies (one scan instead of one per policy).
+      attachmentCounts: p<{ arn: string; n: number }>('SELECT policy_arn AS arn, count(*) AS n FROM policy_attachments GROUP BY policy_arn'),
+      attachmentCountsIn: p<{ arn: string; n: number }>('SELECT policy_arn AS arn, count(*) AS n FROM policy_attachments WHERE account_id = ? GROUP BY policy_arn'),
+      boundaryCounts: p<{ arn: string; n: number }>(`SELECT arn, count(*) AS n FROM (SELECT permissions_boundary AS arn FROM users WHERE permissions_boundary IS NOT NULL
+        UNION ALL SELECT permissions_boundary FROM roles WHERE permissions_boundary IS NOT NULL) GROUP BY arn`),
+      boundaryCountsIn: p<{ arn: string; n: number }>(`SELECT arn, count(*) AS n FROM (SELECT permissions_boundary AS arn FROM users WHERE account_id = @account AND permissions_boundary IS NOT NULL
+        UNION ALL SELECT permissions_boundary FROM roles WHERE account_id = @account AND permissions_boundary IS NOT NULL) GROUP BY arn`),
       attachments: p<{ policy_arn: string; policy_name: string }>(`SELECT pa.policy_arn, mp.policy_name FROM policy_attachments pa
         JOIN managed_policies mp ON mp.arn = pa.policy_arn WHERE pa.account_id = ? AND pa.principal_kind = ? AND pa.principal_name = ? ORDER BY pa.attached_at, pa.policy_arn`),
       attach: p('INSERT OR IGNORE INTO policy_attachments (policy_arn, account_id, principal_kind, principal_name, attached_at) VALUES (?, ?, ?, ?, ?)'),
@@ -96,7 +106,7 @@ export class IamStore {
       setUserBoundary: p('UPDATE users SET permissions_boundary = ? WHERE account_id = ? AND user_name = ?'),
       setRoleBoundary: p('UPDATE roles SET permissions_boundary = ? WHERE account_id = ? AND role_name = ?'),
       boundaryUsage: p<{ n: number }>('SELECT (SELECT count(*) FROM users WHERE permissions_boundary = @arn) + (SELECT count(*) FROM roles WHERE permissions_boundary = @arn) AS n'),
-      group: p<GroupRow>('SELECT * FROM groups WHERE account_id = ? AND group_name = ?'),
+      group: p<GroupRow>('SELECT * FROM groups WHERE account_id = ? AND group_name = ? COLLATE NOCASE AND group_name = ?'),
       groups: p<GroupRow>("SELECT * FROM groups WHERE account_id = ? AND path LIKE ? ESCAPE '\\' AND group_name COLLATE BINARY > ? ORDER BY group_name COLLATE BINARY LIMIT ?"),
       insertGroup: p('INSERT INTO groups (account_id, group_name, group_id, path, created_at) VALUES (?, ?, ?, ?, ?)'),
       deleteGroup: p('DELETE FROM groups WHERE account_id = ? AND group_name = ?'),
@@ -136,6 +146,22 @@ export class IamStore {
     return this.cache;
   }
 
+  /**
+   * A role, managed policy or policy version row, read once per IAM state (stateCache): GetRole, AssumeRole and
+   * authorization read the same rows several times a request. Inside a transaction the row is read afresh, since a
+   * rollback could otherwise leave a cached row behind. Rows are frozen: they are shared.
+   */
+  private cachedRow<T extends object>(key: string, read: () => T | undefined): T | undefined {
+    if (this.db.inTransaction) return read();
+    const cache = this.stateCache();
+    let row = cache.get(key) as T | null | undefined;
+    if (row === undefined) {
+      row = read() ?? null;
+      cache.set(key, row === null ? null : Object.freeze(row));
+    }
+    return row ?? undefined;
+  }
+
   account(accountId: string): AccountRow | undefined { return this.s.account.get(accountId); }
   accountByCanonicalId(id: string): AccountRow | undefined { return this.s.accountByCanonical.get(id); }
   updateAccount(accountId: string, displayName: string | undefined, canonicalId: string | undefined): void {
@@ -154,7 +180,7 @@ export class IamStore {
   rootAccessKeys(accountId: string): AccessKeyRow[] { return this.s.rootAccessKeys.all(accountId); }
   setAccessKeyStatus(id: string, status: string): void { this.invalidate(); this.s.updateAccessKeyStatus.run(status, id); }
 
-  user(accountId: string, name: string): UserRow | undefined { return this.s.user.get(accountId, name); }
+  user(accountId: string, name: string): UserRow | undefined { return this.s.user.get(accountId, name, name); }
   userById(userId: string): UserRow | undefined { return this.s.userById.get(userId); }
   /** Users whose path starts with pathPrefix, after `after` (exclusive), at most `limit`. */
   users(accountId: string, pathPrefix: string, after: string, limit: number): UserRow[] {
@@ -166,7 +192,7 @@ export class IamStore {
   }
   deleteUser(accountId: string, name: string): void { this.invalidate(); this.s.deleteUser.run(accountId, name); }
 
-  role(accountId: string, name: string): RoleRow | undefined { return this.s.role.get(accountId, name); }
+  role(accountId: string, name: string): RoleRow | undefined { return this.cachedRow(`role\n${accountId}\n${name}`, () => this.s.role.get(accountId, name, name)); }
   roles(accountId: string, pathPrefix: string, after: string, limit: number): RoleRow[] {
     return this.s.roles.all(accountId, likePrefix(pathPrefix), after, limit);
   }
@@ -181,7 +207,7 @@ export class IamStore {
     this.s.updateRole.run(description, maxSessionDuration, accountId, name);
   }
 
-  policy(arn: string): ManagedPolicyRow | undefined { return this.s.policy.get(arn); }
+  policy(arn: string): ManagedPolicyRow | undefined { return this.cachedRow(`policy\n${arn}`, () => this.s.policy.get(arn)); }
   policies(accountId: string, pathPrefix: string, after: string): (ManagedPolicyRow & { attachment_count: number })[] {
     return this.s.policies.all(accountId, likePrefix(pathPrefix), after);
   }
@@ -192,13 +218,23 @@ export class IamStore {
   deletePolicy(arn: string): void { this.invalidate(); this.s.deletePolicy.run(arn); }
   setDefaultVersion(arn: string, versionId: string, updatedAt: string): void { this.invalidate(); this.s.setDefaultVersion.run(versionId, updatedAt, arn); }
   bumpNextVersion(arn: string): void { this.invalidate(); this.s.bumpNextVersion.run(arn); }
-  version(arn: string, versionId: string): PolicyVersionRow | undefined { return this.s.version.get(arn, versionId); }
+  version(arn: string, versionId: string): PolicyVersionRow | undefined { return this.cachedRow(`version\n${arn}\n${versionId}`, () => this.s.version.get(arn, versionId)); }
   versions(arn: string): PolicyVersionRow[] { return this.s.versions.all(arn); }
   insertVersion(r: PolicyVersionRow): void { this.invalidate(); this.s.insertVersion.run(r.policy_arn, r.version_id, r.document, r.created_at); }
   deleteVersion(arn: string, versionId: string): void { this.invalidate(); this.s.deleteVersion.run(arn, versionId); }
 
   attachmentCount(arn: string): number { return this.s.attachmentCount.get(arn)?.n ?? 0; }
   attachmentCountIn(arn: string, accountId: string): number { return this.s.attachmentCountIn.get(arn, accountId)?.n ?? 0; }
+  /** attachmentCount (no account) or attachmentCountIn of every policy with an attachment, by ARN. */
+  attachmentCounts(accountId?: string): Map<string, number> {
+    const rows = accountId === undefined ? this.s.attachmentCounts.all() : this.s.attachmentCountsIn.all(accountId);
+    return new Map(rows.map((r) => [r.arn, r.n]));
+  }
+  /** Users and roles using each policy as their permissions boundary (in one account, or in all), by ARN. */
+  boundaryCounts(accountId?: string): Map<string, number> {
+    const rows = accountId === undefined ? this.s.boundaryCounts.all() : this.s.boundaryCountsIn.all({ account: accountId });
+    return new Map(rows.map((r) => [r.arn, r.n]));
+  }
   attachedPolicies(accountId: string, kind: PrincipalKind, name: string): { policy_arn: string; policy_name: string }[] {
     return this.s.attachments.all(accountId, kind, name);
   }
@@ -231,7 +267,7 @@ export class IamStore {
   }
   boundaryUsageCount(arn: string): number { return this.s.boundaryUsage.get({ arn })?.n ?? 0; }
 
-  group(accountId: string, name: string): GroupRow | undefined { return this.s.group.get(accountId, name); }
+  group(accountId: string, name: string): GroupRow | undefined { return this.s.group.get(accountId, name, name); }
   groups(accountId: string, pathPrefix: string, after: string, limit: number): GroupRow[] { return this.s.groups.all(accountId, likePrefix(pathPrefix), after, limit); }
   insertGroup(r: GroupRow): void { this.invalidate(); this.s.insertGroup.run(r.account_id, r.group_name, r.group_id, r.path, r.created_at); }
   deleteGroup(accountId: string, name: string): void { this.invalidate(); this.s.deleteGroup.run(accountId, name); }

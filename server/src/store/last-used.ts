@@ -32,6 +32,8 @@ export function recordCredentialUse(ctx: ServerContext, caller: { accessKeyId: s
     if (session && (session.principal_type ?? 'role') === 'role') {
       if (due(ctx.db, `role\n${session.account_id}\n${session.role_name}`, now.getTime())) {
         iamEntities(ctx.db).touchRole(session.account_id, session.role_name, session.role_id, isoSeconds(now), region);
+        // GetRole's RoleLastUsed is read from the role's row, which IamStore caches with the IAM state.
+        ctx.iam.invalidate();
       }
     } else if (!session && caller.accessKeyId && due(ctx.db, `key\n${caller.accessKeyId}`, now.getTime())) {
       iamEntities(ctx.db).touchAccessKey(caller.accessKeyId, isoSeconds(now), service.toLowerCase(), region);

@@ -27,7 +27,11 @@ function requireTaggablePolicy(call: QueryCall): { arn: string; tags: string | n
 export const policyTags = entityTagHandlers({
   resource: (call) => req(call.input, 'PolicyArn'),
   tags: (call) => requireTaggablePolicy(call).tags,
-  save: (call, tags) => iamEntities(call.ctx.db).setPolicyTags(requireTaggablePolicy(call).arn, tags),
+  save: (call, tags) => {
+    iamEntities(call.ctx.db).setPolicyTags(requireTaggablePolicy(call).arn, tags);
+    // Policy rows (tags included) are cached with the IAM state.
+    call.ctx.iam.invalidate();
+  },
 });
 
 interface Entity { kind: 'Group' | 'User' | 'Role'; name: string; id: string; path: string }
@@ -99,6 +103,7 @@ export const createPolicy: QueryHandler = (call) => {
   ctx.iam.insertPolicy(policy);
   ctx.iam.insertVersion({ policy_arn: arn, version_id: 'v1', document, created_at: now });
   iamEntities(ctx.db).setPolicyTags(arn, tags);
+  ctx.iam.invalidate();
   return { Policy: { ...policyXml(policy, 0, false), Tags: tagList(Object.keys(tags).length ? JSON.stringify(tags) : null) } };
 };
 
