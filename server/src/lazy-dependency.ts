@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './paths.ts';
@@ -5,12 +6,27 @@ import { PROJECT_ROOT } from './paths.ts';
 // Resolved from the package directory (the one holding package.json), so the sources and dist/'s chunks alike find them.
 const requireFromProject = createRequire(join(PROJECT_ROOT, 'package.json'));
 
+// Set by scripts/build.mjs (esbuild `define`, a string so it is inlined): the dependencies it also bundles, comma
+// separated, each into one dist/vendor/<name>.cjs.
+// yaml's package is some 80 CommonJS files: resolving and compiling them one by one cost ~30 ms of a test file's
+// server start (the story's fixtures are YAML); its one-file bundle loads in a fraction of that. Undefined when
+// running the sources (tsx), which load the packages themselves.
+declare const IAMLOCAL_VENDORED: string | undefined;
+const vendored: readonly string[] = typeof IAMLOCAL_VENDORED === 'undefined' ? [] : IAMLOCAL_VENDORED.split(',');
+
 /**
  * A dependency loaded (synchronously, through its CommonJS entry) the first time it is used. yaml, fast-xml-parser,
  * xml-crypto and @xmldom/xmldom cost some 100 ms of a 300 ms start, and most runs never read YAML, an S3 XML body or a
- * SAML document. The type comes from `typeof import(...)`, which loads nothing.
+ * SAML document. The type comes from `typeof import(...)`, which loads nothing. The build's bundle of the same
+ * version is preferred when there is one (IAMLOCAL_ROOT may name a directory without dist/: then the package).
  */
 export function lazyDependency<Module>(name: string): () => Module {
   let loaded: Module | undefined;
-  return () => (loaded ??= requireFromProject(name) as Module);
+  return () => (loaded ??= requireFromProject(vendoredPath(name) ?? name) as Module);
+}
+
+function vendoredPath(name: string): string | undefined {
+  if (!vendored.includes(name)) return undefined;
+  const path = join(PROJECT_ROOT, 'dist', 'vendor', `${name}.cjs`);
+  return existsSync(path) ? path : undefined;
 }
