@@ -30,3 +30,8 @@ function vendoredPath(name: string): string | undefined {
   const path = join(PROJECT_ROOT, 'dist', 'vendor', `${name}.cjs`);
   return existsSync(path) ? path : undefined;
 }
+
+/** The file a lazy dependency is (or would be) loaded from, without loading it: to key caches of what it computes. */
+export function dependencyFile(name: string): string {
+  return vendoredPath(name) ?? requireFromProject.resolve(name);
+}
