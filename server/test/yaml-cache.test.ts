@@ -10,7 +10,8 @@ import { parse } from 'yaml';
 const dir = mkdtempSync(join(tmpdir(), 'iamlocal-yaml-cache-test-'));
 process.env.TMPDIR = dir; // os.tmpdir() reads it when the module computes its directory
 const { parseYamlCached } = await import('../src/store/yaml-cache.ts');
-const cacheDir = join(dir, 'iamlocal-yaml-cache');
+const uid = process.getuid?.();
+const cacheDir = join(dir, uid === undefined ? 'iamlocal-yaml-cache' : `iamlocal-yaml-cache-${uid}`);
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('a parsed document is cached, and the cached parse equals yaml.parse', () => {

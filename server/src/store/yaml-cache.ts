@@ -9,7 +9,10 @@ const yaml = lazyDependency<typeof import('yaml')>('yaml');
 // Parsed YAML fixtures, kept on disk as JSON by the hash of the text and of the parser's file: a test suite starts a
 // server per test file, each a new process, and loading and parsing the story's 4 KB of YAML with a cold JIT was
 // ~20 ms of each (JSON.parse of the same document: well under 1 ms). A parser upgrade changes the key.
-const DIR = join(tmpdir(), 'iamlocal-yaml-cache');
+// Per user, and a file is trusted only when this user owns it: on a shared /tmp another user must not be able to plant
+// a fixture under a predictable name.
+const UID = process.getuid?.();
+const DIR = join(tmpdir(), UID === undefined ? 'iamlocal-yaml-cache' : `iamlocal-yaml-cache-${UID}`);
 let parserKey: string | undefined;
 
 function keyOf(text: string): string | undefined {
@@ -44,9 +47,9 @@ export function parseYamlCached(text: string): unknown {
   const file = key === undefined ? undefined : join(DIR, `${key}.json`);
   if (file !== undefined) {
     try {
-      return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+      if (UID === undefined || statSync(file).uid === UID) return JSON.parse(readFileSync(file, 'utf8')) as unknown;
     } catch {
-      // Not cached yet (or a torn file, which the rename below prevents): parse.
+      // Not cached yet (or unreadable): parse.
     }
   }
   const document = yaml().parseDocument(text);
@@ -54,7 +57,7 @@ export function parseYamlCached(text: string): unknown {
   const value = document.toJS() as unknown;
   if (file !== undefined && jsonSafe(value)) {
     try {
-      mkdirSync(DIR, { recursive: true });
+      mkdirSync(DIR, { recursive: true, mode: 0o700 });
       const partial = `${file}.${process.pid}.tmp`;
       writeFileSync(partial, JSON.stringify(value));
       renameSync(partial, file);
