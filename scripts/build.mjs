@@ -48,7 +48,20 @@ const runtime = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 
 // a package of many CommonJS files costs more to resolve and compile file by file than its bundle (yaml: ~30 ms of a
 // test file's start). The same installed version, so the same behaviour; the package stays a dependency for the sources.
 const VENDORED = ['yaml', 'fast-xml-parser'];
+// JSON modules (the services' botocore models, ~190 KB) as JSON.parse of a string rather than object literals: V8
+// compiles a module's top level eagerly, and parsing a JSON string is much cheaper than compiling the same literal.
+const jsonAsString = {
+  name: 'json-as-string',
+  setup(b) {
+    // Only the sources' own JSON modules (ES imports); bundled CommonJS packages require() theirs.
+    b.onLoad({ filter: /[\\/]server[\\/]src[\\/].*\.json$/ }, (args) => {
+      const text = JSON.stringify(JSON.parse(readFileSync(args.path, 'utf8')));
+      return { contents: `export default JSON.parse(${JSON.stringify(text)});`, loader: 'js' };
+    });
+  },
+};
 const common = {
+  plugins: [jsonAsString],
   define: { IAMLOCAL_VENDORED: JSON.stringify(VENDORED.join(',')) }, // a string: esbuild inlines it (an array becomes a module)
   bundle: true, platform: 'node', target: 'node20', external: runtime.flatMap((name) => [name, `${name}/*`]), logLevel: 'warning',
   legalComments: 'none', sourcemap: false, absWorkingDir: root, metafile: true,
