@@ -76,6 +76,11 @@ interface Server { child: ChildProcess; endpoint: string; dir: string; s3: S3Cli
 async function startServer(name: string): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), `iamlocal-s3-scale-${name}-`));
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/cli.ts', 'serve', '--port', '0', '--db', join(dir, 'db.sqlite'), '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The bench dying (Ctrl-C, its output piped to head) must not leave a server and gigabytes of blobs behind.
+  const cleanup = (): void => { child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); };
+  process.once('exit', cleanup);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  child.once('exit', () => process.off('exit', cleanup));
   const endpoint = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
     child.stdout!.on('data', (d: Buffer) => {
