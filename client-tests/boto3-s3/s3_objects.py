@@ -146,6 +146,15 @@ enc = s3.list_objects_v2(Bucket=B, Prefix='with', EncodingType='url')
 check('encoding-type=url: space as %20, plus as %2B', [o['Key'] for o in enc['Contents']] == ['with%20space%2Bplus'], enc['Contents'])
 auto = s3.list_objects_v2(Bucket=B, Prefix='with')
 check('botocore decodes the encoding it asked for', [o['Key'] for o in auto['Contents']] == ['with space+plus'], auto['Contents'])
+# A delimited listing paged by botocore's paginator, common prefixes mixed with runs of plain keys (the server reads 1
+# row after rolling a prefix up, then 2, 4 …): every page's entries add up to the bucket's, each once.
+for key in ['deep/a/1', 'deep/a/2', 'deep/b', 'deep/b0', 'deep/b1', 'deep/b2', 'deep/c/1', 'deep/d/1', 'deep/d/2', 'deep/e']:
+    s3.put_object(Bucket=B, Key=key, Body=b'x')
+for size in (1, 2, 3):
+    seen = []
+    for page in s3.get_paginator('list_objects_v2').paginate(Bucket=B, Prefix='deep/', Delimiter='/', PaginationConfig={'PageSize': size}):
+        seen += [o['Key'] for o in page.get('Contents', [])] + [p['Prefix'] for p in page.get('CommonPrefixes', [])]
+    check(f'delimited pages of {size} add up to the bucket', sorted(seen) == ['deep/a/', 'deep/b', 'deep/b0', 'deep/b1', 'deep/b2', 'deep/c/', 'deep/d/', 'deep/e'], seen)
 s3.put_object(Bucket=B, Key='meta', Body=b'x', Metadata={'note': 'plain ascii'})
 check('metadata round-trips', s3.head_object(Bucket=B, Key='meta')['Metadata'] == {'note': 'plain ascii'})
 # ---- GET/HEAD ?partNumber (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, PartNumber) ----

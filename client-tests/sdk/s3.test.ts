@@ -181,9 +181,10 @@ test('multipart errors: EntityTooSmall, InvalidPartOrder, InvalidPart, NoSuchUpl
 test('listing pages of every size, with and without a delimiter, add up to the whole bucket (v1 markers, v2 tokens)', async () => {
   const bucket = 'sdk-list-pages';
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const keys = ['a', 'b/1', 'b/2', 'b/3', 'c', 'd/1', 'e', 'f/x/1', 'f/y'];
-  for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
-  const rolledUp = ['a', 'b/', 'c', 'd/', 'e', 'f/'];
+  // c, c0 … c3 after the common prefix b/: the server reads 1 row after rolling a prefix up, then 2, 4 (listing.ts).
+  const keys = ['a', 'b/1', 'b/2', 'b/3', 'c', 'c0', 'c1', 'c2', 'c3', 'd/1', 'e', 'f/x/1', 'f/y'];
+  await Promise.all(keys.map((key) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }))));
+  const rolledUp = ['a', 'b/', 'c', 'c0', 'c1', 'c2', 'c3', 'd/', 'e', 'f/'];
   for (const delimiter of [undefined, '/']) {
     const whole = delimiter ? rolledUp : keys;
     for (let maxKeys = 1; maxKeys <= whole.length + 1; maxKeys++) {
