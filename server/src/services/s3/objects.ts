@@ -564,7 +564,7 @@ export const deleteObject: S3Handler = (call) => {
 /** DeleteObjects: each key (or version) is authorized (s3:DeleteObject, s3:DeleteObjectVersion) and reported on its own. */
 export async function deleteObjects(call: S3Call): Promise<S3Result> {
   const bucket = requireBucket(call);
-  const body = parseXmlBody(await call.readBody(MAX_XML_BODY * 16), 'Delete');
+  const body = parseXmlBody(await call.readBody(MAX_XML_BODY * 16), 'Delete', { keepWhitespace: true });
   const rawObjects = body.Object === undefined ? [] : Array.isArray(body.Object) ? body.Object : [body.Object];
   if (rawObjects.length === 0 || rawObjects.length > 1000) {
     throw new AwsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);

@@ -1,0 +1,25 @@
+"""S3 behaviours a public conformance suite (ceph/s3-tests, run with scripts/s3-conformance.sh) found iamlocal
+getting wrong, pinned with boto3 against a live iamlocal (URL in argv[1]). One JSON line per check; exits non-zero on
+the first failure."""
+import sys
+import boto3
+from botocore.config import Config
+from checks import check, error_of
+
+URL = sys.argv[1]
+CREDS = dict(aws_access_key_id='test', aws_secret_access_key='test', region_name='us-east-1')
+s3 = boto3.client('s3', endpoint_url=URL, config=Config(retries={'max_attempts': 1}, s3={'addressing_style': 'path'}), **CREDS)
+B = 'boto3-conformance'
+s3.create_bucket(Bucket=B)
+
+# ---- DeleteObjects keeps a key's spaces and characters (API Reference DeleteObjects: Key is the object's key name,
+# any UTF-8; XML 1.0 numeric references such as &#10;, which botocore sends for a newline, are characters) ----
+keys = [' ', '_ ', ' lead', 'tab\there', 'new\nline', 'a&b<c>']
+for k in keys:
+    s3.put_object(Bucket=B, Key=k, Body=b'x')
+done = s3.delete_objects(Bucket=B, Delete={'Objects': [{'Key': k} for k in keys]})
+check('delete_objects answers each key as sent', sorted(d['Key'] for d in done.get('Deleted', [])) == sorted(keys) and not done.get('Errors'), done)
+left = s3.list_objects_v2(Bucket=B).get('Contents', [])
+check('delete_objects removed keys with leading/trailing spaces, tabs and newlines', left == [], left)
+
+print('{"done": true}')
