@@ -22,4 +22,14 @@ check('delete_objects answers each key as sent', sorted(d['Key'] for d in done.g
 left = s3.list_objects_v2(Bucket=B).get('Contents', [])
 check('delete_objects removed keys with leading/trailing spaces, tabs and newlines', left == [], left)
 
+# ---- ListObjects (V1) echoes Prefix unencoded; V2 encodes it. botocore adds encoding-type=url to both and decodes
+# V1's Marker/NextMarker/Delimiter/keys and V2's Prefix/Delimiter/StartAfter/keys (botocore handlers decode_list_object*) ----
+s3.put_object(Bucket=B, Key='pre fix/k', Body=b'x')
+v1 = s3.list_objects(Bucket=B, Prefix='\n')
+check('list_objects Prefix="\\n": Prefix comes back as sent', v1.get('Prefix') == '\n' and 'Contents' not in v1, v1.get('Prefix'))
+v1 = s3.list_objects(Bucket=B, Prefix='pre fix/')
+check('list_objects Prefix with a space: as sent, keys decoded', v1.get('Prefix') == 'pre fix/' and [o['Key'] for o in v1['Contents']] == ['pre fix/k'], v1.get('Prefix'))
+v2 = s3.list_objects_v2(Bucket=B, Prefix='pre fix/')
+check('list_objects_v2 Prefix with a space: decoded by botocore', v2.get('Prefix') == 'pre fix/' and [o['Key'] for o in v2['Contents']] == ['pre fix/k'], v2.get('Prefix'))
+
 print('{"done": true}')

@@ -284,7 +284,9 @@ export const listObjects: S3Handler = (call) => {
   const { Contents, CommonPrefixes } = splitEntries(call, r, page.entries, true);
   return {
     body: restXmlDocument('ListBucketResult', {
-      Name: r.bucket.bucket_name, Prefix: r.encode(r.prefix), Marker: r.encode(marker),
+      // ListObjects (V1) url-encodes Marker, NextMarker, Delimiter and keys but echoes Prefix as sent: the SDKs, which
+      // add encoding-type=url themselves, decode only those (botocore decode_list_object), unlike V2's Prefix.
+      Name: r.bucket.bucket_name, Prefix: r.prefix, Marker: r.encode(marker),
       NextMarker: page.isTruncated && r.delimiter && last ? r.encode(last.sortKey) : undefined,
       MaxKeys: r.maxKeys, Delimiter: r.delimiter ? r.encode(r.delimiter) : undefined, IsTruncated: page.isTruncated,
       Contents, CommonPrefixes, EncodingType: call.query.get('encoding-type') ?? undefined,
