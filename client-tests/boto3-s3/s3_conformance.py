@@ -32,4 +32,13 @@ check('list_objects Prefix with a space: as sent, keys decoded', v1.get('Prefix'
 v2 = s3.list_objects_v2(Bucket=B, Prefix='pre fix/')
 check('list_objects_v2 Prefix with a space: decoded by botocore', v2.get('Prefix') == 'pre fix/' and [o['Key'] for o in v2['Contents']] == ['pre fix/k'], v2.get('Prefix'))
 
+# ---- DeleteBucket with only multipart uploads in progress: deleted, uploads discarded (uploads are not objects:
+# API Reference DeleteBucket requires "all objects (including all object versions and delete markers)" deleted) ----
+s3.create_bucket(Bucket='boto3-conformance-mpu')
+up = s3.create_multipart_upload(Bucket='boto3-conformance-mpu', Key='k')
+s3.upload_part(Bucket='boto3-conformance-mpu', Key='k', UploadId=up['UploadId'], PartNumber=1, Body=b'part')
+s3.delete_bucket(Bucket='boto3-conformance-mpu')
+e = error_of(lambda: s3.list_multipart_uploads(Bucket='boto3-conformance-mpu'))
+check('delete_bucket with an upload in progress deletes the bucket', e and e['Code'] == 'NoSuchBucket', e)
+
 print('{"done": true}')

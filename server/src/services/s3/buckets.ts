@@ -134,7 +134,14 @@ export const deleteBucket: S3Handler = (call) => {
   if (!call.ctx.s3.bucketIsEmpty(bucket.bucket_name)) {
     throw new AwsError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409, { BucketName: bucket.bucket_name });
   }
-  call.ctx.s3.deleteBucket(bucket.bucket_name);
+  // Multipart uploads in progress do not make a bucket "not empty" on AWS: they are discarded with it.
+  const s3 = call.ctx.s3;
+  const blobs = call.ctx.db.transaction(() => {
+    const parts = s3.lifecycleUploads(bucket.bucket_name).flatMap((upload) => s3.deleteUpload(upload.upload_id));
+    s3.deleteBucket(bucket.bucket_name);
+    return parts;
+  })();
+  for (const blob of blobs) s3.removeBlob(blob);
   return { status: 204 };
 };
 
