@@ -65,4 +65,16 @@ except urllib.error.HTTPError as err:
 check('sigv2: "AWS HAHAHA" is 400 InvalidArgument naming the Authorization header', status == 400 and '<Code>InvalidArgument</Code>' in text
       and 'AWS authorization header is invalid.  Expected AwsAccessKeyId:signature' in text and '<ArgumentName>Authorization</ArgumentName>' in text, text)
 
+# ---- Writes to a versioning-suspended bucket make the "null" version and answer without x-amz-version-id (PutObject
+# API reference, sample response "Versioning suspended"; User Guide "Adding objects to versioning-suspended buckets") ----
+SB = 'boto3-conformance-suspended'
+s3.create_bucket(Bucket=SB)
+s3.put_bucket_versioning(Bucket=SB, VersioningConfiguration={'Status': 'Suspended'})
+put = s3.put_object(Bucket=SB, Key='k', Body=b'x')
+up = s3.create_multipart_upload(Bucket=SB, Key='mp')
+part = s3.upload_part(Bucket=SB, Key='mp', UploadId=up['UploadId'], PartNumber=1, Body=b'part')
+done = s3.complete_multipart_upload(Bucket=SB, Key='mp', UploadId=up['UploadId'], MultipartUpload={'Parts': [{'PartNumber': 1, 'ETag': part['ETag']}]})
+check('suspended bucket: put_object and complete_multipart_upload answer no VersionId', 'VersionId' not in put and 'VersionId' not in done, (put, done))
+check('suspended bucket: head_object shows VersionId "null"', s3.head_object(Bucket=SB, Key='k').get('VersionId') == 'null')
+
 print('{"done": true}')
