@@ -77,4 +77,14 @@ done = s3.complete_multipart_upload(Bucket=SB, Key='mp', UploadId=up['UploadId']
 check('suspended bucket: put_object and complete_multipart_upload answer no VersionId', 'VersionId' not in put and 'VersionId' not in done, (put, done))
 check('suspended bucket: head_object shows VersionId "null"', s3.head_object(Bucket=SB, Key='k').get('VersionId') == 'null')
 
+# ---- SSE-C: a write without the key's MD5 is refused (User Guide "Using server-side encryption with customer-provided
+# keys (SSE-C)": x-amz-server-side-encryption-customer-key-MD5 is a required header of the write) ----
+nomd5 = boto3.client('s3', endpoint_url=URL, config=Config(retries={'max_attempts': 1}, s3={'addressing_style': 'path'}), **CREDS)
+nomd5.meta.events.register('before-call.s3.PutObject', lambda **kw: kw['params']['headers'].update({
+    'x-amz-server-side-encryption-customer-algorithm': 'AES256',
+    'x-amz-server-side-encryption-customer-key': 'pO3upElrwuEXSoFwCfnZPdSsmt/xWeFa0N9KgDijwVs='}))
+e = error_of(lambda: nomd5.put_object(Bucket=B, Key='ssec', Body=b'x'))
+check('SSE-C PutObject without the key MD5: 400 InvalidArgument', e and e['Code'] == 'InvalidArgument'
+      and e['Message'] == 'Requests specifying Server Side Encryption with Customer provided keys must provide the client calculated MD5 of the secret key.', e)
+
 print('{"done": true}')
