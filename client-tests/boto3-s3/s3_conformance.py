@@ -87,4 +87,13 @@ e = error_of(lambda: nomd5.put_object(Bucket=B, Key='ssec', Body=b'x'))
 check('SSE-C PutObject without the key MD5: 400 InvalidArgument', e and e['Code'] == 'InvalidArgument'
       and e['Message'] == 'Requests specifying Server Side Encryption with Customer provided keys must provide the client calculated MD5 of the secret key.', e)
 
+# ---- A lifecycle rule without an ID is given one (User Guide "Lifecycle configuration elements", ID element: "If you
+# don't provide one, Amazon S3 will assign an ID") ----
+s3.put_bucket_lifecycle_configuration(Bucket=B, LifecycleConfiguration={'Rules': [
+    {'Expiration': {'Days': 31}, 'Filter': {'Prefix': 'a/'}, 'Status': 'Enabled'},
+    {'ID': 'mine', 'Expiration': {'Days': 120}, 'Filter': {'Prefix': 'b/'}, 'Status': 'Enabled'}]})
+rules = s3.get_bucket_lifecycle_configuration(Bucket=B)['Rules']
+ids = [r.get('ID') for r in rules]
+check('lifecycle: a rule without ID gets a generated one, a given ID is kept', len(ids) == 2 and ids[1] == 'mine' and isinstance(ids[0], str) and 0 < len(ids[0]) <= 255, rules)
+
 print('{"done": true}')
