@@ -3,5 +3,5 @@ import { test } from 'node:test';
 import { runPythonChecksOnNewServer } from '../support/python-checks.ts';
 
 test('boto3: behaviours found by the ceph/s3-tests conformance run', async () => {
-  await runPythonChecksOnNewServer('client-tests/boto3-s3/s3_conformance.py', 14);
+  await runPythonChecksOnNewServer('client-tests/boto3-s3/s3_conformance.py', 16);
 });

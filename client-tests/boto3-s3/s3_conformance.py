@@ -96,4 +96,13 @@ rules = s3.get_bucket_lifecycle_configuration(Bucket=B)['Rules']
 ids = [r.get('ID') for r in rules]
 check('lifecycle: a rule without ID gets a generated one, a given ID is kept', len(ids) == 2 and ids[1] == 'mine' and isinstance(ids[0], str) and 0 < len(ids[0]) <= 255, rules)
 
+# ---- ACLs disabled (BucketOwnerEnforced, the default of new buckets): only the bucket-owner-full-control ACL or its XML
+# equivalent is accepted; an ACL with no grants is not that (User Guide "Controlling ownership of objects and disabling
+# ACLs for your bucket": other ACL writes fail with AccessControlListNotSupported) ----
+owner = s3.get_bucket_acl(Bucket=B)['Owner']
+e = error_of(lambda: s3.put_bucket_acl(Bucket=B, AccessControlPolicy={'Owner': owner, 'Grants': []}))
+check('BucketOwnerEnforced: put_bucket_acl with no grants is 400 AccessControlListNotSupported', e and e['Code'] == 'AccessControlListNotSupported', e)
+s3.put_bucket_acl(Bucket=B, AccessControlPolicy={'Owner': owner, 'Grants': [{'Grantee': {'Type': 'CanonicalUser', 'ID': owner['ID']}, 'Permission': 'FULL_CONTROL'}]})
+check('BucketOwnerEnforced: the owner-full-control XML ACL is accepted', len(s3.get_bucket_acl(Bucket=B)['Grants']) == 1)
+
 print('{"done": true}')
