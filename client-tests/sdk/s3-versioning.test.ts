@@ -152,9 +152,11 @@ test('suspended and unversioned buckets: the null version; DeleteObjects adds ma
   await root.send(new PutBucketVersioningCommand({ Bucket: 'susp', VersioningConfiguration: { Status: 'Enabled' } }));
   const kept = await root.send(new PutObjectCommand({ Bucket: 'susp', Key: 'k', Body: 'kept' }));
   await root.send(new PutBucketVersioningCommand({ Bucket: 'susp', VersioningConfiguration: { Status: 'Suspended' } }));
-  // Suspended: writes are the null version, each replacing the last.
-  assert.equal((await root.send(new PutObjectCommand({ Bucket: 'susp', Key: 'k', Body: 'n1' }))).VersionId, 'null');
-  assert.equal((await root.send(new PutObjectCommand({ Bucket: 'susp', Key: 'k', Body: 'n2' }))).VersionId, 'null');
+  // Suspended: writes are the null version, each replacing the last. The write answers without x-amz-version-id (PutObject
+  // API reference, the "Versioning suspended" sample response); a read of the object shows "null".
+  assert.equal((await root.send(new PutObjectCommand({ Bucket: 'susp', Key: 'k', Body: 'n1' }))).VersionId, undefined);
+  assert.equal((await root.send(new PutObjectCommand({ Bucket: 'susp', Key: 'k', Body: 'n2' }))).VersionId, undefined);
+  assert.equal((await root.send(new HeadObjectCommand({ Bucket: 'susp', Key: 'k' }))).VersionId, 'null');
   let versions = await root.send(new ListObjectVersionsCommand({ Bucket: 'susp' }));
   assert.deepEqual(versions.Versions?.map((v) => [v.VersionId, v.IsLatest]), [['null', true], [kept.VersionId, false]]);
   // A delete is a null delete marker, replacing the null version.

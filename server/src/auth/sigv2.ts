@@ -68,11 +68,25 @@ export function authenticateSigV2<C extends CredentialRecord>(
   let token: string | undefined;
   if (auth.startsWith('AWS ')) {
     const colon = auth.lastIndexOf(':');
+    if (colon < 4 || colon === auth.length - 1 || auth.indexOf(':') !== colon) {
+      return { ok: false, error: {
+        code: 'InvalidArgument', message: 'AWS authorization header is invalid.  Expected AwsAccessKeyId:signature', status: 400,
+        extra: { ArgumentName: 'Authorization', ArgumentValue: auth },
+      } };
+    }
     accessKeyId = auth.slice(4, colon);
     signature = auth.slice(colon + 1);
     // With x-amz-date present, the Date line of the string to sign is empty.
-    dateOrExpires = req.headers['x-amz-date'] ? '' : header(req, 'date');
+    dateOrExpires = req.headers['x-amz-date'] !== undefined ? '' : header(req, 'date');
     token = header(req, 'x-amz-security-token') || undefined;
+    // The request time is checked before the signature: a stale or unreadable time is refused as such
+    // (RequestTimeTooSkewed, AccessDenied) whatever the signature ("Signing and authenticating REST requests",
+    // S3 API reference: "Time stamp requirement"; x-amz-date, when present, is the request's time).
+    const stamp = req.headers['x-amz-date'] !== undefined ? header(req, 'x-amz-date') : header(req, 'date');
+    const requestTime = stamp ? parseHttpOrAmzDate(stamp) : undefined;
+    if (!requestTime) return { ok: false, error: { code: 'AccessDenied', message: 'AWS authentication requires a valid Date or x-amz-date header', status: 403 } };
+    const skewed = requestTimeTooSkewed(requestTime, stamp, now);
+    if (skewed) return { ok: false, error: skewed };
   } else {
     accessKeyId = params.get('AWSAccessKeyId') ?? '';
     signature = params.get('Signature') ?? '';
@@ -99,15 +113,6 @@ export function authenticateSigV2<C extends CredentialRecord>(
   }
   if (!auth.startsWith('AWS ') && Number(dateOrExpires) * 1000 < now.getTime()) {
     return { ok: false, error: { code: 'AccessDenied', message: 'Request has expired', status: 403 } };
-  }
-  if (auth.startsWith('AWS ')) {
-    // Header authentication carries its time in x-amz-date (which wins) or Date, held to the same ±15 minutes as
-    // SigV4 ("Signing and authenticating REST requests", S3 API reference: "Time stamp requirement").
-    const stamp = header(req, 'x-amz-date') || header(req, 'date');
-    const requestTime = stamp ? parseHttpOrAmzDate(stamp) : undefined;
-    if (!requestTime) return { ok: false, error: { code: 'AccessDenied', message: 'AWS authentication requires a valid Date or x-amz-date header', status: 403 } };
-    const skewed = requestTimeTooSkewed(requestTime, stamp, now);
-    if (skewed) return { ok: false, error: skewed };
   }
   if (credential.expiresAt && credential.expiresAt.getTime() <= now.getTime()) {
     return { ok: false, error: { code: 'ExpiredToken', message: 'The provided token has expired.', status: 400 } };

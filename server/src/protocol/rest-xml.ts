@@ -9,20 +9,31 @@ export const malformedXml = (): AwsError =>
 
 const fastXmlParser = lazyDependency<typeof import('fast-xml-parser')>('fast-xml-parser');
 let parser: import('fast-xml-parser').XMLParser | undefined;
+let keepingParser: import('fast-xml-parser').XMLParser | undefined;
 /** Nesting deeper than any S3 request document needs; deeper input is refused before the (recursive) parser sees it. */
 const MAX_XML_DEPTH = 64;
 
-/** Parses an S3 request body; `root` is the element the operation expects at the top. */
-export function parseXmlBody(body: Buffer, root: string): Record<string, unknown> {
+/**
+ * Parses an S3 request body; `root` is the element the operation expects at the top. `keepWhitespace` keeps leading and
+ * trailing spaces of values, for documents whose values are object keys (a key " " or "a " is a different key).
+ */
+export function parseXmlBody(body: Buffer, root: string, options: { keepWhitespace?: boolean } = {}): Record<string, unknown> {
   const text = body.toString('utf8');
   // No S3 request document has a DTD: refusing one rules out entity expansion and external entities (XXE).
   if (/<!DOCTYPE|<!ENTITY/i.test(text) || tooDeep(text)) throw malformedXml();
   const { XMLParser, XMLValidator } = fastXmlParser();
   if (XMLValidator.validate(text) !== true) throw malformedXml();
-  parser ??= new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true, processEntities: true, removeNSPrefix: true });
+  // htmlEntities also decodes numeric character references (&#10;, &#x41;), which XML requires and botocore sends.
+  const settings = { ignoreAttributes: true, parseTagValue: false, processEntities: true, htmlEntities: true, removeNSPrefix: true };
   let doc: unknown;
   try {
-    doc = parser.parse(text);
+    if (options.keepWhitespace) {
+      keepingParser ??= new XMLParser({ ...settings, trimValues: false });
+      doc = dropIndentation(keepingParser.parse(text));
+    } else {
+      parser ??= new XMLParser({ ...settings, trimValues: true });
+      doc = parser.parse(text);
+    }
   } catch {
     throw malformedXml();
   }
@@ -31,6 +42,18 @@ export function parseXmlBody(body: Buffer, root: string): Record<string, unknown
   if (top === '') return {};
   if (typeof top !== 'object' || top === null || Array.isArray(top)) throw malformedXml();
   return top as Record<string, unknown>;
+}
+
+/** Untrimmed parsing keeps the whitespace between elements as "#text": that is layout, not content. */
+function dropIndentation(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(dropIndentation);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(node)) {
+    if (name === '#text' && typeof value === 'string' && value.trim() === '') continue;
+    out[name] = dropIndentation(value);
+  }
+  return out;
 }
 
 /** One linear pass counting open elements (`<x>` up, `</x>` down, `<x/>`, `<!…>` and `<?…?>` neither). */

@@ -181,8 +181,8 @@ export class S3Store {
       object: p<ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? AND object_key = ?'),
       objectBlob: db.prepare<[string, string], string>('SELECT blob_id FROM objects WHERE bucket_name = ? AND object_key = ?').pluck(),
       bucketExists: db.prepare<[string], number>('SELECT 1 FROM buckets WHERE bucket_name = ?').pluck(),
-      // An upload in progress keeps the bucket too (its rows reference the bucket).
-      anyObject: p<{ one: number }>(`SELECT 1 AS one FROM objects WHERE bucket_name = ? UNION ALL SELECT 1 FROM multipart_uploads WHERE bucket_name = ?
+      // Uploads in progress do not keep a bucket: DeleteBucket removes them with it.
+      anyObject: p<{ one: number }>(`SELECT 1 AS one FROM objects WHERE bucket_name = ?
         UNION ALL SELECT 1 FROM object_versions WHERE bucket_name = ? LIMIT 1`),
       bucketVersioning: db.prepare<[string], string | null>('SELECT versioning FROM buckets WHERE bucket_name = ?').pluck(),
       setBucketVersioning: p('UPDATE buckets SET versioning = ? WHERE bucket_name = ?'),
@@ -350,8 +350,8 @@ export class S3Store {
   }
   setUploadAcl(uploadId: string, acl: string | null): void { this.s.setUploadAcl.run(acl, uploadId); }
   setUploadObjectLock(uploadId: string, lock: string): void { this.s.setUploadObjectLock.run(lock, uploadId); }
-  /** No object, version, delete marker or upload in progress: what DeleteBucket needs. */
-  bucketIsEmpty(name: string): boolean { return this.s.anyObject.get(name, name, name) === undefined; }
+  /** No object, version or delete marker: what DeleteBucket needs (uploads in progress go with the bucket). */
+  bucketIsEmpty(name: string): boolean { return this.s.anyObject.get(name, name) === undefined; }
 
   object(bucket: string, key: string): ObjectRow | undefined { return this.s.object.get(bucket, key); }
   /** Up to `limit` objects with key >= `from` and key > `after`, in S3 order. */

@@ -202,7 +202,8 @@ export function bodyAcl(call: S3Call, body: Buffer): Grant[] {
 
 /** What ACLs-disabled buckets still accept: grants giving full control to the bucket owner and nobody else. */
 export function onlyBucketOwnerFullControl(grants: Grant[], bucketOwner: string): boolean {
-  return grants.every((g) => 'id' in g && g.id === bucketOwner && g.permission === 'FULL_CONTROL');
+  // An ACL with no grant at all takes the owner's access away: not the bucket-owner-full-control equivalent.
+  return grants.length > 0 && grants.every((g) => 'id' in g && g.id === bucketOwner && g.permission === 'FULL_CONTROL');
 }
 
 export const aclNotSupported = (): AwsError => new AwsError('AccessControlListNotSupported', 'The bucket does not allow ACLs', 400);

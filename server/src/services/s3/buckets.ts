@@ -135,7 +135,14 @@ export const deleteBucket: S3Handler = (call) => {
   if (!call.ctx.s3.bucketIsEmpty(bucket.bucket_name)) {
     throw new AwsError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409, { BucketName: bucket.bucket_name });
   }
-  call.ctx.s3.deleteBucket(bucket.bucket_name);
+  // Multipart uploads in progress do not make a bucket "not empty" on AWS: they are discarded with it.
+  const s3 = call.ctx.s3;
+  const blobs = call.ctx.db.transaction(() => {
+    const parts = s3.lifecycleUploads(bucket.bucket_name).flatMap((upload) => s3.deleteUpload(upload.upload_id));
+    s3.deleteBucket(bucket.bucket_name);
+    return parts;
+  })();
+  for (const blob of blobs) s3.removeBlob(blob);
   return { status: 204 };
 };
 
@@ -291,7 +298,9 @@ export const listObjects: S3Handler = (call) => {
   const { Contents, CommonPrefixes } = splitEntries(call, r, page.entries, true);
   return {
     body: restXmlDocument('ListBucketResult', {
-      Name: r.bucket.bucket_name, Prefix: r.encode(r.prefix), Marker: r.encode(marker),
+      // ListObjects (V1) url-encodes Marker, NextMarker, Delimiter and keys but echoes Prefix as sent: the SDKs, which
+      // add encoding-type=url themselves, decode only those (botocore decode_list_object), unlike V2's Prefix.
+      Name: r.bucket.bucket_name, Prefix: r.prefix, Marker: r.encode(marker),
       NextMarker: page.isTruncated && r.delimiter && last ? r.encode(last.sortKey) : undefined,
       MaxKeys: r.maxKeys, Delimiter: r.delimiter ? r.encode(r.delimiter) : undefined, IsTruncated: page.isTruncated,
       Contents, CommonPrefixes, EncodingType: call.query.get('encoding-type') ?? undefined,

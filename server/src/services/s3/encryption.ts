@@ -75,8 +75,11 @@ export function customerKeyOf(headers: IncomingHttpHeaders, prefix: string, use:
   if (key === undefined || key === '') throw invalid('Requests specifying Server Side Encryption with Customer provided keys must provide an appropriate secret key.');
   const raw = Buffer.from(key, 'base64');
   const computed = createHash('md5').update(raw).digest('base64');
-  // The MD5 is how S3 checks the key arrived intact; clients (botocore, SDK v3) always send it. Absent, there is
-  // nothing to compare (AWS has been seen to accept a GET without it).
+  // The MD5 is how S3 checks the key arrived intact; clients (botocore, SDK v3) always send it. A write without it is
+  // refused (nothing would show a corrupted key until the object cannot be read); AWS has been seen to accept a GET without it.
+  if (md5 === undefined && use === 'write') {
+    throw invalid('Requests specifying Server Side Encryption with Customer provided keys must provide the client calculated MD5 of the secret key.');
+  }
   if (md5 !== undefined && md5 !== computed) throw invalid('The calculated MD5 hash of the key did not match the hash that was provided.');
   if (raw.length !== 32) {
     if (use === 'read') throw wrongKey();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { AwsError } from '../../errors.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
 import type { XmlObject } from '../../protocol/xml.ts';
@@ -198,6 +199,11 @@ export function parseLifecycleConfiguration(body: Buffer): LifecycleRule[] {
     if (typeof r.ID !== 'string' || r.ID === '') continue;
     if (seen.has(r.ID)) throw invalidArgument('Rule ID must be unique. Found same ID for more than one rule', 'ID', r.ID);
     seen.add(r.ID);
+  }
+  // A rule without an ID gets one, as on AWS ("If you don't provide one, Amazon S3 will assign an ID"): unique, 48
+  // characters, the form AWS's assigned IDs take (the base64 of a UUID).
+  for (const r of rules) {
+    if (typeof r.ID !== 'string' || r.ID === '') r.ID = Buffer.from(randomUUID()).toString('base64');
   }
   return rules;
 }

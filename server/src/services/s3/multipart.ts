@@ -349,7 +349,8 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Result> {
         object_lock: upload.object_lock ?? null,
       };
       const previous = call.ctx.s3.putObject(written);
-      if (call.ctx.s3.bucketVersioning(bucket.bucket_name) !== null) versionId = written.version_id ?? NULL_VERSION;
+      // Suspended: the "null" version, answered without x-amz-version-id (as PutObject).
+      if (call.ctx.s3.bucketVersioning(bucket.bucket_name) !== null && written.version_id && written.version_id !== NULL_VERSION) versionId = written.version_id;
       if (upload.acl) call.ctx.s3.setObjectAcl(bucket.bucket_name, key, upload.acl);
       call.ctx.s3.recordCompleted({
         upload_id: upload.upload_id, bucket_name: bucket.bucket_name, object_key: key, etag, sse: upload.sse, sse_kms_key_id: upload.sse_kms_key_id, completed_at: now,

@@ -84,9 +84,13 @@ function objectResponseHeaders(object: ObjectRow, write = false): Record<string,
   return headers;
 }
 
-/** x-amz-version-id of a write: the version it made, in a bucket whose versioning is (or was) on. */
+/**
+ * x-amz-version-id of a write: the version it made, in a bucket whose versioning is on. A write to a suspended bucket
+ * makes the "null" version and answers without the header (PutObject API reference, the "Versioning suspended" sample).
+ */
 export function writtenVersionHeaders(call: S3Call, bucket: BucketRow, row: ObjectRow): Record<string, string> {
-  return call.ctx.s3.bucketVersioning(bucket.bucket_name) !== null ? { 'x-amz-version-id': row.version_id ?? NULL_VERSION } : {};
+  const id = row.version_id;
+  return call.ctx.s3.bucketVersioning(bucket.bucket_name) !== null && id && id !== NULL_VERSION ? { 'x-amz-version-id': id } : {};
 }
 
 async function commit(call: S3Call, row: ObjectRow, acl: string | undefined, guard?: (current: ObjectRow | undefined) => void): Promise<void> {
@@ -564,7 +568,7 @@ export const deleteObject: S3Handler = (call) => {
 /** DeleteObjects: each key (or version) is authorized (s3:DeleteObject, s3:DeleteObjectVersion) and reported on its own. */
 export async function deleteObjects(call: S3Call): Promise<S3Result> {
   const bucket = requireBucket(call);
-  const body = parseXmlBody(await call.readBody(MAX_XML_BODY * 16), 'Delete');
+  const body = parseXmlBody(await call.readBody(MAX_XML_BODY * 16), 'Delete', { keepWhitespace: true });
   const rawObjects = body.Object === undefined ? [] : Array.isArray(body.Object) ? body.Object : [body.Object];
   if (rawObjects.length === 0 || rawObjects.length > 1000) {
     throw new AwsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
