@@ -109,3 +109,31 @@ export function jsonErrorBody(error: AwsError): string {
   if (error.message) body.message = error.message;
   return JSON.stringify(body);
 }
+
+/**
+ * SigV4 failures as awsJson services name them (the query protocol's codes are spelled differently there), with HTTP
+ * 400: clients go by `__type`.
+ */
+const AWS_JSON_AUTH_CODES: Record<string, string> = {
+  InvalidClientTokenId: 'UnrecognizedClientException',
+  SignatureDoesNotMatch: 'InvalidSignatureException',
+  ExpiredToken: 'ExpiredTokenException',
+  MissingAuthenticationToken: 'MissingAuthenticationTokenException',
+  IncompleteSignature: 'IncompleteSignatureException',
+};
+
+export function awsJsonAuthError(error: AwsError): AwsError {
+  const code = AWS_JSON_AUTH_CODES[error.code];
+  return code ? new AwsError(code, error.message, 400) : error;
+}
+
+// ---- Input accessors for decoded input (the model check has already run) ----
+
+export const str = (input: JsonInput, name: string): string | undefined => {
+  const v = input[name];
+  return typeof v === 'string' ? v : undefined;
+};
+export const num = (input: JsonInput, name: string): number | undefined => {
+  const v = input[name];
+  return typeof v === 'number' ? v : undefined;
+};

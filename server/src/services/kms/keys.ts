@@ -22,14 +22,6 @@ export type KmsOutput = Record<string, unknown>;
 
 // ---- Input accessors (the model check has already run) ----
 
-export const str = (input: JsonInput, name: string): string | undefined => {
-  const v = input[name];
-  return typeof v === 'string' ? v : undefined;
-};
-export const num = (input: JsonInput, name: string): number | undefined => {
-  const v = input[name];
-  return typeof v === 'number' ? v : undefined;
-};
 export const bool = (input: JsonInput, name: string): boolean | undefined => {
   const v = input[name];
   return typeof v === 'boolean' ? v : undefined;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Caller, RequestFacts } from '../../auth/caller.ts';
 import type { ServerContext } from '../../context.ts';
 import { AwsError } from '../../errors.ts';
-import { decodeJsonInput, type JsonInput } from '../../protocol/json.ts';
+import { awsJsonAuthError, decodeJsonInput, type JsonInput } from '../../protocol/json.ts';
 import type { ServiceModel } from '../../protocol/query.ts';
 import { openSymmetric, parseSymmetricBlob, sealSymmetric } from '../../kms/crypto.ts';
 import { authorizeKey, awsManagedKey, invalidCiphertext, invalidKeyUsage, keyArn, requireUsable, resolveKey, store, type KmsCall, type KmsOutput } from './keys.ts';
@@ -13,23 +13,7 @@ const model = modelJson as ServiceModel;
 
 export const KMS_TARGET_PREFIX = 'TrentService.';
 
-/**
- * SigV4 failures, as KMS (an awsJson service) names them: the query protocol's codes are spelled differently there.
- */
-const AUTH_CODES: Record<string, string> = {
-  InvalidClientTokenId: 'UnrecognizedClientException',
-  SignatureDoesNotMatch: 'InvalidSignatureException',
-  ExpiredToken: 'ExpiredTokenException',
-  MissingAuthenticationToken: 'MissingAuthenticationTokenException',
-  IncompleteSignature: 'IncompleteSignatureException',
-};
-
-export function kmsAuthError(error: AwsError): AwsError {
-  const code = AUTH_CODES[error.code];
-  if (!code) return error;
-  // awsJson services answer authentication failures with HTTP 400 (clients go by __type).
-  return new AwsError(code, error.message, 400);
-}
+export const kmsAuthError = awsJsonAuthError;
 
 /** Runs one TrentService operation for an authenticated caller; the body is the request's JSON text. */
 export async function runKms(ctx: ServerContext, caller: Caller, facts: RequestFacts, operation: string, body: string): Promise<KmsOutput> {

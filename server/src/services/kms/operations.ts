@@ -10,9 +10,10 @@ import {
 } from '../../kms/crypto.ts';
 import {
   aliasArn, authorizeIdentity, authorizeKey, b64, blob, bool, checkLockout, defaultKeyPolicy, dryRun, epoch, invalidCiphertext, invalidKeyUsage,
-  invalidState, isoNow, keyArn, mergeTags, newKeyRow, notFound, num, parseTags, requireCustomerManaged, requireUsable, resolveKey, store, str,
+  invalidState, isoNow, keyArn, mergeTags, newKeyRow, notFound, parseTags, requireCustomerManaged, requireUsable, resolveKey, store,
   stringMap, strings, tagsOf, unsupported, validation, type GrantConstraints, type KmsCall, type KmsOutput, type ResolvedKey,
 } from './keys.ts';
+import { num, str } from '../../protocol/json.ts';
 
 export type KmsHandler = (call: KmsCall) => KmsOutput | Promise<KmsOutput>;
 

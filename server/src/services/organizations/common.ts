@@ -2,7 +2,7 @@ import { authorizeCaller, baseContext, type Caller, type RequestFacts } from '..
 import { decisionSink, type ServerContext } from '../../context.ts';
 import { AwsError } from '../../errors.ts';
 import type { Decision } from '../../policy/index.ts';
-import type { JsonInput } from '../../protocol/json.ts';
+import { num, str, type JsonInput } from '../../protocol/json.ts';
 import { organizationsStore, type OrganizationRow, type OrganizationsStore, type OrgPolicyRow, type OrgPolicyType } from '../../store/organizations-store.ts';
 
 /** One decoded, authenticated Organizations call. */
@@ -19,14 +19,6 @@ export type OrgHandler = (call: OrgCall) => OrgOutput;
 
 export const store = (call: OrgCall): OrganizationsStore => organizationsStore(call.ctx.db);
 
-export const str = (input: JsonInput, name: string): string | undefined => {
-  const v = input[name];
-  return typeof v === 'string' ? v : undefined;
-};
-export const num = (input: JsonInput, name: string): number | undefined => {
-  const v = input[name];
-  return typeof v === 'number' ? v : undefined;
-};
 /** A required member (the model check has already refused a missing one). */
 export const req = (call: OrgCall, name: string): string => str(call.input, name) ?? '';
 

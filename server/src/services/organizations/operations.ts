@@ -7,8 +7,9 @@ import {
 } from '../../store/organizations-store.ts';
 import {
   accountArn, authorize, requestTagContext, constraintViolation, decide, epoch, err, invalidInput, managementOrg, notFound, organizationArn, organizationOf, ouArn, page,
-  policyArn, randomId, req, rootArn, store, str, targetArn, type OrgCall, type OrgHandler, type OrgOutput,
+  policyArn, randomId, req, rootArn, store, targetArn, type OrgCall, type OrgHandler, type OrgOutput,
 } from './common.ts';
+import { str } from '../../protocol/json.ts';
 
 // Organizations User Guide, "Quotas for AWS Organizations".
 const MAX_OU_DEPTH = 5;

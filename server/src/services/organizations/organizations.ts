@@ -1,7 +1,7 @@
 import type { Caller, RequestFacts } from '../../auth/caller.ts';
 import type { ServerContext } from '../../context.ts';
 import { AwsError } from '../../errors.ts';
-import { decodeJsonInput } from '../../protocol/json.ts';
+import { awsJsonAuthError, decodeJsonInput } from '../../protocol/json.ts';
 import type { ServiceModel } from '../../protocol/query.ts';
 import { invalidInput, type OrgOutput } from './common.ts';
 import { ORGANIZATIONS_HANDLERS, READ_ONLY_OPERATIONS } from './operations.ts';
@@ -11,19 +11,7 @@ export const organizationsModel = modelJson as ServiceModel;
 
 export const ORGANIZATIONS_TARGET_PREFIX = 'AWSOrganizationsV20161128.';
 
-/** SigV4 failures as an awsJson service names them (the query protocol's codes are spelled differently there). */
-const AUTH_CODES: Record<string, string> = {
-  InvalidClientTokenId: 'UnrecognizedClientException',
-  SignatureDoesNotMatch: 'InvalidSignatureException',
-  ExpiredToken: 'ExpiredTokenException',
-  MissingAuthenticationToken: 'MissingAuthenticationTokenException',
-  IncompleteSignature: 'IncompleteSignatureException',
-};
-
-export function organizationsAuthError(error: AwsError): AwsError {
-  const code = AUTH_CODES[error.code];
-  return code ? new AwsError(code, error.message, 400) : error;
-}
+export const organizationsAuthError = awsJsonAuthError;
 
 /** Organizations' error body: `__type` and the model's `Message` (and `Reason` for the exceptions that carry one). */
 export function organizationsErrorBody(error: AwsError): string {
