@@ -15,6 +15,17 @@ const UID = process.getuid?.();
 const DIR = join(tmpdir(), UID === undefined ? 'iamlocal-yaml-cache' : `iamlocal-yaml-cache-${UID}`);
 let parserKey: string | undefined;
 
+/** Whether the cache directory is this user's own and closed to others (it holds fixtures, which may hold keys). */
+function privateDir(create: boolean): boolean {
+  try {
+    if (create) mkdirSync(DIR, { recursive: true, mode: 0o700 });
+    const dir = statSync(DIR);
+    return dir.isDirectory() && (UID === undefined || dir.uid === UID) && (dir.mode & 0o077) === 0;
+  } catch {
+    return false;
+  }
+}
+
 function keyOf(text: string): string | undefined {
   try {
     if (parserKey === undefined) {
@@ -43,11 +54,12 @@ function jsonSafe(value: unknown): boolean {
  * as it always did. The cache is best effort: an unreadable or unwritable directory only means parsing.
  */
 export function parseYamlCached(text: string): unknown {
+  if (process.env.IAMLOCAL_YAML_CACHE === 'off') return yaml().parse(text) as unknown;
   const key = keyOf(text);
   const file = key === undefined ? undefined : join(DIR, `${key}.json`);
   if (file !== undefined) {
     try {
-      if (UID === undefined || statSync(file).uid === UID) return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+      if (privateDir(false) && (UID === undefined || statSync(file).uid === UID)) return JSON.parse(readFileSync(file, 'utf8')) as unknown;
     } catch {
       // Not cached yet (or unreadable): parse.
     }
@@ -57,10 +69,11 @@ export function parseYamlCached(text: string): unknown {
   const value = document.toJS() as unknown;
   if (file !== undefined && jsonSafe(value)) {
     try {
-      mkdirSync(DIR, { recursive: true, mode: 0o700 });
-      const partial = `${file}.${process.pid}.tmp`;
-      writeFileSync(partial, JSON.stringify(value));
-      renameSync(partial, file);
+      if (privateDir(true)) {
+        const partial = `${file}.${process.pid}.tmp`;
+        writeFileSync(partial, JSON.stringify(value), { mode: 0o600 });
+        renameSync(partial, file);
+      }
     } catch {
       // Best effort.
     }
