@@ -150,9 +150,9 @@ export function decide(call: OrgCall, action: string, resource: string, extra: C
     decisionSink(call.ctx, call.facts.now, call.caller.principal.accountId));
 }
 
-// ---- Pagination: NextToken is an opaque offset, MaxResults as the model bounds it ----
+// ---- Pagination: NextToken is an opaque offset, MaxResults as the model bounds it; `page` builds a List* answer ----
 
-export function page<T>(call: OrgCall, items: readonly T[]): { items: T[]; NextToken?: string } {
+export function page<T>(call: OrgCall, member: string, items: readonly T[], out: (item: T) => unknown = (item) => item): OrgOutput {
   const token = str(call.input, 'NextToken');
   let start = 0;
   if (token !== undefined) {
@@ -163,5 +163,5 @@ export function page<T>(call: OrgCall, items: readonly T[]): { items: T[]; NextT
   const limit = num(call.input, 'MaxResults') ?? 20;
   const slice = items.slice(start, start + limit);
   const next = start + limit < items.length ? Buffer.from(`o1:${start + limit}`).toString('base64') : undefined;
-  return { items: slice, ...(next ? { NextToken: next } : {}) };
+  return { [member]: slice.map(out), ...(next ? { NextToken: next } : {}) };
 }

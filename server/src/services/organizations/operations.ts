@@ -187,8 +187,7 @@ function listTagsForResource(call: OrgCall): OrgOutput {
   const target = taggable(call, org);
   authorize(call, [target.arn]);
   if (!target.exists) throw notFound.target();
-  const p = page(call, store(call).tags(target.id));
-  return { Tags: p.items, ...(p.NextToken ? { NextToken: p.NextToken } : {}) };
+  return page(call, 'Tags', store(call).tags(target.id));
 }
 
 // ---- Organization ----
@@ -239,8 +238,7 @@ function deleteOrganization(call: OrgCall): OrgOutput {
 function listRoots(call: OrgCall): OrgOutput {
   const org = managementOrg(call);
   authorize(call, ['*']);
-  const p = page(call, [org]);
-  return { Roots: p.items.map((o) => rootOut(call, o)), ...(p.NextToken ? { NextToken: p.NextToken } : {}) };
+  return page(call, 'Roots', [org], (o) => rootOut(call, o));
 }
 
 // ---- Organizational units ----
@@ -309,8 +307,7 @@ function existingParent(call: OrgCall, org: OrganizationRow): string {
 
 function listOrganizationalUnitsForParent(call: OrgCall): OrgOutput {
   const org = managementOrg(call);
-  const p = page(call, store(call).unitsOf(existingParent(call, org)));
-  return { OrganizationalUnits: p.items.map((ou) => ouOut(org, ou)), ...(p.NextToken ? { NextToken: p.NextToken } : {}) };
+  return page(call, 'OrganizationalUnits', store(call).unitsOf(existingParent(call, org)), (ou) => ouOut(org, ou));
 }
 
 function listChildren(call: OrgCall): OrgOutput {
@@ -318,8 +315,7 @@ function listChildren(call: OrgCall): OrgOutput {
   const parentId = existingParent(call, org);
   const type = req(call, 'ChildType');
   const ids = type === 'ACCOUNT' ? store(call).accountsOf(parentId).map((a) => a.account_id) : store(call).unitsOf(parentId).map((u) => u.ou_id);
-  const p = page(call, ids);
-  return { Children: p.items.map((Id) => ({ Id, Type: type })), ...(p.NextToken ? { NextToken: p.NextToken } : {}) };
+  return page(call, 'Children', ids, (Id) => ({ Id, Type: type }));
 }
 
 function listParents(call: OrgCall): OrgOutput {
@@ -328,8 +324,7 @@ function listParents(call: OrgCall): OrgOutput {
   authorize(call, [targetArn(org, childId)]);
   const parent = unitIn(call, org, childId)?.parent_id ?? accountIn(call, org, childId)?.parent_id;
   if (parent === undefined) throw notFound.child();
-  const p = page(call, [parent]);
-  return { Parents: p.items.map((Id) => ({ Id, Type: Id === org.root_id ? 'ROOT' : 'ORGANIZATIONAL_UNIT' })), ...(p.NextToken ? { NextToken: p.NextToken } : {}) };
+  return page(call, 'Parents', [parent], (Id) => ({ Id, Type: Id === org.root_id ? 'ROOT' : 'ORGANIZATIONAL_UNIT' }));
 }
 
 // ---- Accounts ----
@@ -397,21 +392,18 @@ function listCreateAccountStatus(call: OrgCall): OrgOutput {
   const states = call.input.States;
   const wanted = Array.isArray(states) ? states.filter((s): s is string => typeof s === 'string') : [];
   const all = store(call).createStatuses(org.org_id).filter((s) => wanted.length === 0 || wanted.includes(s.state));
-  const p = page(call, all);
-  return { CreateAccountStatuses: p.items.map(createStatusOut), ...(p.NextToken ? { NextToken: p.NextToken } : {}) };
+  return page(call, 'CreateAccountStatuses', all, createStatusOut);
 }
 
 function listAccounts(call: OrgCall): OrgOutput {
   const org = managementOrg(call);
   authorize(call, ['*']);
-  const p = page(call, store(call).accounts(org.org_id));
-  return { Accounts: p.items.map((a) => accountOut(org, a)), ...(p.NextToken ? { NextToken: p.NextToken } : {}) };
+  return page(call, 'Accounts', store(call).accounts(org.org_id), (a) => accountOut(org, a));
 }
 
 function listAccountsForParent(call: OrgCall): OrgOutput {
   const org = managementOrg(call);
-  const p = page(call, store(call).accountsOf(existingParent(call, org)));
-  return { Accounts: p.items.map((a) => accountOut(org, a)), ...(p.NextToken ? { NextToken: p.NextToken } : {}) };
+  return page(call, 'Accounts', store(call).accountsOf(existingParent(call, org)), (a) => accountOut(org, a));
 }
 
 function describeAccount(call: OrgCall): OrgOutput {
@@ -552,8 +544,7 @@ function listPolicies(call: OrgCall): OrgOutput {
   const org = managementOrg(call);
   const type = policyTypeOf(req(call, 'Filter'));
   authorize(call, ['*'], { 'organizations:PolicyType': type });
-  const p = page(call, store(call).policies(org.org_id, type));
-  return { Policies: p.items.map((policy) => policySummary(org, policy)), ...(p.NextToken ? { NextToken: p.NextToken } : {}) };
+  return page(call, 'Policies', store(call).policies(org.org_id, type), (policy) => policySummary(org, policy));
 }
 
 /** The policies of a type attached to a target. */
@@ -598,15 +589,13 @@ function listPoliciesForTarget(call: OrgCall): OrgOutput {
   const type = policyTypeOf(req(call, 'Filter'));
   authorize(call, [targetArn(org, targetId)], { 'organizations:PolicyType': type });
   if (!targetExists(call, org, targetId)) throw notFound.target();
-  const p = page(call, attachedOfType(call, org, targetId, type));
-  return { Policies: p.items.map((policy) => policySummary(org, policy)), ...(p.NextToken ? { NextToken: p.NextToken } : {}) };
+  return page(call, 'Policies', attachedOfType(call, org, targetId, type), (policy) => policySummary(org, policy));
 }
 
 function listTargetsForPolicy(call: OrgCall): OrgOutput {
   const org = managementOrg(call);
   const policy = existingPolicy(call, org);
-  const p = page(call, store(call).attachmentsOfPolicy(org.org_id, policy.policy_id));
-  return { Targets: p.items.map((a) => targetOut(call, org, a.target_id)), ...(p.NextToken ? { NextToken: p.NextToken } : {}) };
+  return page(call, 'Targets', store(call).attachmentsOfPolicy(org.org_id, policy.policy_id), (a) => targetOut(call, org, a.target_id));
 }
 
 export const ORGANIZATIONS_HANDLERS: Readonly<Record<string, OrgHandler>> = {
