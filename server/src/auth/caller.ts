@@ -261,9 +261,6 @@ export interface AuthorizeOptions {
 
 export interface DecisionSink { decisions: DecisionLog; at: Date; mode: EnforceMode }
 
-/** Principals that are an account's (SCPs can bind them): not anonymous callers, identity providers or AWS services. */
-const accountPrincipal = (p: CallerPrincipal): boolean => p.kind !== 'anonymous' && p.kind !== 'identity-provider' && p.kind !== 'service';
-
 /**
  * The resource's account and organization as condition keys (aws:ResourceAccount, aws:ResourceOrgID,
  * aws:ResourceOrgPaths), added once to the request's context: every evaluation of one request shares its resource.
@@ -310,7 +307,8 @@ export function authorizeCaller(caller: Caller, options: AuthorizeOptions, log?:
 /** The SCP and RCP levels of one request, for evaluate(): absent where none apply. */
 export function guardrailsOf(caller: Caller, resourceAccount: string, withoutResourceControls = false):
   { serviceControlPolicies?: BoundPolicy[][]; resourceControlPolicies?: BoundPolicy[][] } {
-  const scps = accountPrincipal(caller.principal) ? caller.organizations(caller.principal.accountId)?.serviceControlPolicies : undefined;
+  // Which principals SCPs bind (not anonymous callers, identity providers, services, service-linked roles) is the engine's rule (scpsBind).
+  const scps = caller.organizations(caller.principal.accountId)?.serviceControlPolicies;
   const rcps = withoutResourceControls ? undefined : caller.organizations(resourceAccount)?.resourceControlPolicies;
   return { ...(scps ? { serviceControlPolicies: scps } : {}), ...(rcps ? { resourceControlPolicies: rcps } : {}) };
 }
