@@ -8,7 +8,10 @@ import { samlAdminRouter } from './admin-saml.ts';
 import { consoleFiles, consoleRouter } from './console.ts';
 import { enforcementFor, type ServerContext } from '../context.ts';
 import type { DecisionEntry } from '../store/decision-log.ts';
-import { applyFixtures, FixtureError, parseFixtureText } from '../store/fixtures.ts';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { applyFixtures, applyFixtureStream, FixtureError, parseFixtureText } from '../store/fixtures.ts';
+import { fileSource } from '../store/fixture-stream.ts';
+import { spoolable, spoolBody, type SpooledBody } from './fixture-body.ts';
 import { listSnapshots, resetState, restoreSnapshot, SnapshotError, takeSnapshot } from '../store/snapshots.ts';
 import { exportState } from '../store/state.ts';
 import { encodeAuthorizationMessage } from '../services/sts/decode.ts';
@@ -84,18 +87,42 @@ export function adminRouter(ctx: ServerContext, express: ExpressModule): Router 
     res.json(exportState(ctx));
   });
 
-  router.post('/fixtures', text, (req: Request, res: Response) => {
-    let doc: unknown;
+  // The body goes to a temporary file as it arrives; a JSON document is then applied from it a piece at a time (its
+  // memory bounded by its largest entry); YAML, and JSON in another charset or content encoding, are read whole.
+  router.post('/fixtures', (req: Request, res: Response, next: (error?: unknown) => void) => {
+    if (!spoolable(req)) return text(req, res, next);
+    spoolBody(req).then((spooled) => {
+      res.locals.spooled = spooled;
+      next();
+    }, next);
+  }, (req: Request, res: Response) => {
+    const spooled = res.locals.spooled as SpooledBody | undefined;
     try {
-      doc = parseFixtureText(typeof req.body === 'string' ? req.body : '');
-    } catch (error) {
-      return badRequest(res, `request body: not YAML or JSON: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    try {
+      if (spooled) {
+        const fd = openSync(spooled.path, 'r');
+        try {
+          if (applyFixtureStream(ctx, fileSource(fd, spooled.size, true), 'request body')) {
+            res.json({ loaded: true });
+            return;
+          }
+        } finally {
+          closeSync(fd);
+        }
+      }
+      let doc: unknown;
+      try {
+        // As the text parser decodes UTF-8: a leading byte order mark is not part of the text.
+        const body = spooled ? readFileSync(spooled.path, 'utf8').replace(/^\uFEFF/, '') : typeof req.body === 'string' ? req.body : '';
+        doc = parseFixtureText(body);
+      } catch (error) {
+        return badRequest(res, `request body: not YAML or JSON: ${error instanceof Error ? error.message : String(error)}`);
+      }
       applyFixtures(ctx, doc, 'request body');
     } catch (error) {
       if (error instanceof FixtureError) return badRequest(res, error.message);
       throw error;
+    } finally {
+      spooled?.remove();
     }
     res.json({ loaded: true });
   });

@@ -73,7 +73,7 @@ export function applyAccountSettings(ctx: ServerContext, r: Reader, a: Node, acc
 export function applyEntityFixtures(ctx: ServerContext, r: Reader, root: Node, account: (node: Node, path: string) => string, now: Date): void {
   applyMfaFixtures(ctx, r, root, account, now);
   const store = iamEntities(ctx.db);
-  r.list(root.instanceProfiles, 'instanceProfiles').forEach((raw, i) => {
+  r.each(root.instanceProfiles, 'instanceProfiles', (raw, i) => {
     const path = `instanceProfiles[${i}]`;
     const p = r.object(raw, path, ['name', 'account', 'path', 'instanceProfileId', 'createDate', 'roles', 'tags']);
     const accountId = account(p, path);
@@ -93,7 +93,7 @@ export function applyEntityFixtures(ctx: ServerContext, r: Reader, root: Node, a
       store.addRoleToInstanceProfile(accountId, name, role.role_name, j);
     });
   });
-  r.list(root.oidcProviders, 'oidcProviders').forEach((raw, i) => {
+  r.each(root.oidcProviders, 'oidcProviders', (raw, i) => {
     const path = `oidcProviders[${i}]`;
     const p = r.object(raw, path, ['url', 'account', 'clientIds', 'thumbprints', 'createDate', 'tags']);
     const accountId = account(p, path);
@@ -113,7 +113,7 @@ export function applyEntityFixtures(ctx: ServerContext, r: Reader, root: Node, a
 /** virtualMfaDevices (after users, whom they may be assigned to): the seed is given, so tests can compute the codes. */
 function applyMfaFixtures(ctx: ServerContext, r: Reader, root: Node, account: (node: Node, path: string) => string, now: Date): void {
   const store = credentialsStore(ctx.db);
-  r.list(root.virtualMfaDevices, 'virtualMfaDevices').forEach((raw, i) => {
+  r.each(root.virtualMfaDevices, 'virtualMfaDevices', (raw, i) => {
     const path = `virtualMfaDevices[${i}]`;
     const d = r.object(raw, path, ['name', 'account', 'path', 'seed', 'user', 'enableDate', 'createDate', 'tags']);
     const accountId = account(d, path);

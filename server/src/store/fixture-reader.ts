@@ -6,6 +6,19 @@ export class FixtureError extends Error {}
 
 export type Node = Record<string, unknown>;
 
+/**
+ * A list of a large fixture document, read an item at a time from its file (fixture-stream.ts) rather than held
+ * parsed: Reader.each walks it; Reader.list reads it whole (for lists that are never large).
+ */
+export class LazyList {
+  constructor(readonly items: () => Iterable<unknown>) {}
+
+  /** Never stringified as a whole (digestOf walks it): that would read nothing and hash the wrong text. */
+  toJSON(): never {
+    throw new Error('a streamed fixture list is not stringified whole');
+  }
+}
+
 export class Reader {
   constructor(private readonly file: string) {}
 
@@ -14,15 +27,24 @@ export class Reader {
   }
 
   object(value: unknown, path: string, allowed: readonly string[]): Node {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, 'expected a mapping');
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof LazyList) this.fail(path, 'expected a mapping');
     for (const k of Object.keys(value)) if (!allowed.includes(k)) this.fail(`${path}.${k}`, `unknown field (allowed: ${allowed.join(', ')})`);
     return value as Node;
   }
 
   list(value: unknown, path: string): unknown[] {
     if (value === undefined) return [];
+    if (value instanceof LazyList) return [...value.items()];
     if (!Array.isArray(value)) this.fail(path, 'expected a list');
     return value;
+  }
+
+  /** Each item of a list (a streamed one read an item at a time), with its index. */
+  each(value: unknown, path: string, fn: (item: unknown, index: number) => void): void {
+    if (value instanceof LazyList) {
+      let i = 0;
+      for (const item of value.items()) fn(item, i++);
+    } else this.list(value, path).forEach(fn);
   }
 
   string(value: unknown, path: string): string {

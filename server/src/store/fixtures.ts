@@ -2,11 +2,12 @@ import { bucketCorsOf } from './s3-cors-fixtures.ts';
 import { bucketLoggingOf, bucketNotificationOf, bucketWebsiteOf } from './s3-config-fixtures.ts';
 import { bucketLifecycleOf } from './s3-lifecycle-fixtures.ts';
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { ServerContext } from '../context.ts';
 import { parseIdpMetadata, type IdpMetadata } from '../saml/verify.ts';
 import { ensureAccount } from './bootstrap.ts';
 import { FixtureError, Reader, type Node } from './fixture-reader.ts';
+import { digestOf, fileSource, streamedDocument, type ByteSource } from './fixture-stream.ts';
 import { NULL_VERSION, SMALL_BLOB_BYTES, type ObjectRow } from './s3-store.ts';
 import { samlProviderArn, samlStore, validUntil } from './saml-store.ts';
 import { applyEntityFixtures, applyAccountSettings, ACCOUNT_SETTING_FIELDS, ENTITY_FIXTURE_SECTIONS } from './entity-fixtures.ts';
@@ -46,6 +47,8 @@ const CACHED_FIXTURE_CHARS = 1024 * 1024;
  * role sessions, buckets and objects. On any problem nothing is kept, and the error names the file and path.
  */
 export function loadFixtures(ctx: ServerContext, file: string): void {
+  // A large JSON file is read a piece at a time (its memory bounded by its largest entry, not its size).
+  if (!parsedFixtures.has(file) && streamFixtureFile(ctx, file)) return;
   let doc: unknown;
   try {
     const text = readFileSync(file, 'utf8');
@@ -68,13 +71,48 @@ export function loadFixtures(ctx: ServerContext, file: string): void {
   applyFixtures(ctx, doc, file);
 }
 
+/** A fixture file over the parse cache's size, when it is a JSON object: streamed. False: read it whole instead. */
+function streamFixtureFile(ctx: ServerContext, file: string): boolean {
+  let fd: number;
+  let size: number;
+  try {
+    size = statSync(file).size;
+    if (size <= CACHED_FIXTURE_CHARS) return false;
+    fd = openSync(file, 'r');
+  } catch {
+    return false; // the whole-document path reports it
+  }
+  try {
+    return applyFixtureStream(ctx, fileSource(fd, size), file);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Applies a JSON fixture document read from `src` a piece at a time (see fixture-stream.ts): the same checks, errors
+ * and single transaction as applyFixtures. False, with nothing done, when it is not a JSON object: the caller reads it
+ * whole (YAML, or JSON.parse's own error).
+ */
+export function applyFixtureStream(ctx: ServerContext, src: ByteSource, label: string): boolean {
+  const doc = streamedDocument(src);
+  if (doc === undefined) return false;
+  applyDocument(ctx, doc, label, () => digestOf(doc));
+  return true;
+}
+
 /** Applies an already-parsed fixture document; `label` names it in errors (a file path, or "request body"). */
 export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): void {
+  applyDocument(ctx, doc ?? {}, label, () => createHash('sha256').update(JSON.stringify(doc ?? {})).digest('hex'));
+}
+
+/** `digest`: SHA-256 of the document's JSON text, which marks it applied. */
+function applyDocument(ctx: ServerContext, doc: unknown, label: string, digest: () => string): void {
   const file = label;
   const r = new Reader(label);
-  const root = r.object(doc ?? {}, '$', ['accounts', 'samlProviders', 'policies', 'users', 'roles', 'sessions', 'buckets', ...ENTITY_FIXTURE_SECTIONS, ...KMS_FIXTURE_SECTIONS, ...ORGANIZATION_FIXTURE_SECTIONS]);
+  const root = r.object(doc, '$', ['accounts', 'samlProviders', 'policies', 'users', 'roles', 'sessions', 'buckets', ...ENTITY_FIXTURE_SECTIONS, ...KMS_FIXTURE_SECTIONS, ...ORGANIZATION_FIXTURE_SECTIONS]);
   // Restarting on a persistent database must not load the same file twice.
-  const appliedKey = `fixtures:${createHash('sha256').update(JSON.stringify(doc ?? {})).digest('hex')}`;
+  const appliedKey = `fixtures:${digest()}`;
   if (ctx.iam.setting(appliedKey)) return;
   const now = ctx.now();
   const stamp = (d: Date | undefined): string => isoSeconds(d ?? now);
@@ -98,7 +136,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
 
   try {
     ctx.db.transaction(() => {
-      r.list(root.accounts, 'accounts').forEach((raw, i) => {
+      r.each(root.accounts, 'accounts', (raw, i) => {
         const path = `accounts[${i}]`;
         const a = r.object(raw, path, ['id', 'displayName', 'canonicalId', 'rootAccessKeyId', 'rootSecretAccessKey', 'enforce', 's3PublicAccessBlock', ...ACCOUNT_SETTING_FIELDS]);
         const id = r.string(a.id, `${path}.id`);
@@ -125,7 +163,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
         }
       });
 
-      r.list(root.samlProviders, 'samlProviders').forEach((raw, i) => {
+      r.each(root.samlProviders, 'samlProviders', (raw, i) => {
         const path = `samlProviders[${i}]`;
         const p = r.object(raw, path, ['name', 'account', 'metadataDocument', 'createDate', 'tags']);
         const accountId = account(p, path);
@@ -151,7 +189,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
         });
       });
 
-      r.list(root.policies, 'policies').forEach((raw, i) => {
+      r.each(root.policies, 'policies', (raw, i) => {
         const path = `policies[${i}]`;
         const p = r.object(raw, path, ['name', 'account', 'path', 'description', 'createDate', 'versions', 'document', 'defaultVersion']);
         const accountId = account(p, path);
@@ -187,7 +225,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
         for (const [policyName, document] of r.policyMap(inline, `${path}.inlinePolicies`)) iam.putInlinePolicy(accountId, kind, name, policyName, document);
       };
 
-      r.list(root.users, 'users').forEach((raw, i) => {
+      r.each(root.users, 'users', (raw, i) => {
         const path = `users[${i}]`;
         const u = r.object(raw, path, ['name', 'account', 'path', 'userId', 'createDate', 'permissionsBoundary', 'accessKeys', 'attachedPolicies', 'inlinePolicies']);
         const accountId = account(u, path);
@@ -208,7 +246,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
         attach(accountId, 'user', name, u.attachedPolicies, u.inlinePolicies, path);
       });
 
-      r.list(root.roles, 'roles').forEach((raw, i) => {
+      r.each(root.roles, 'roles', (raw, i) => {
         const path = `roles[${i}]`;
         const ro = r.object(raw, path, ['name', 'account', 'path', 'roleId', 'description', 'createDate', 'maxSessionDuration', 'permissionsBoundary', 'trustPolicy', 'attachedPolicies', 'inlinePolicies']);
         const accountId = account(ro, path);
@@ -226,7 +264,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
 
       applyEntityFixtures(ctx, r, root, account, now);
 
-      r.list(root.sessions, 'sessions').forEach((raw, i) => {
+      r.each(root.sessions, 'sessions', (raw, i) => {
         const path = `sessions[${i}]`;
         const s = r.object(raw, path, ['role', 'account', 'sessionName', 'accessKeyId', 'secretAccessKey', 'sessionToken', 'expiresAt', 'durationSeconds', 'sourceIdentity', 'policy', 'policyArns']);
         const accountId = account(s, path);
@@ -249,7 +287,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
         });
       });
 
-      r.list(root.buckets, 'buckets').forEach((raw, i) => {
+      r.each(root.buckets, 'buckets', (raw, i) => {
         const path = `buckets[${i}]`;
         const b = r.object(raw, path, ['name', 'account', 'region', 'policy', 'createDate', 'objects', 'versions', 'encryption', 'cors', 'lifecycle', 'versioning', 'objectLock', 'logging', 'website', 'notification', ...BUCKET_ACCESS_FIELDS]);
         const accountId = account(b, path);
@@ -313,7 +351,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
           idsOf.set(key, ids.add(id));
           return id === NULL_VERSION ? null : id;
         };
-        r.list(b.objects, `${path}.objects`).forEach((rawObject, j) => {
+        r.each(b.objects, `${path}.objects`, (rawObject, j) => {
           const opath = `${path}.objects[${j}]`;
           const o = r.object(rawObject, opath, ['key', 'versionId', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer', 'sseKms', 'acl', 'objectLock', 'metadata', 'checksum', 'parts']);
           const key = r.string(o.key, `${opath}.key`);
@@ -326,7 +364,7 @@ export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): 
           s3.setObjectAcl(name, key, objectAclOf(ctx, r, o.acl, `${opath}.acl`, row.owner_account));
         });
         // Noncurrent versions and delete markers, each key's newest first (as ListObjectVersions lists them).
-        r.list(b.versions, `${path}.versions`).forEach((rawVersion, j) => {
+        r.each(b.versions, `${path}.versions`, (rawVersion, j) => {
           const vpath = `${path}.versions[${j}]`;
           if (!versioned) r.fail(`${path}.versions`, 'versions need the bucket\'s versioning (Enabled or Suspended)');
           const v = r.object(rawVersion, vpath, ['key', 'versionId', 'deleteMarker', 'content', 'contentBase64', 'contentType', 'lastModified', 'owner', 'serverSideEncryption', 'kmsKeyId', 'tags', 'storageClass', 'sseCustomer', 'sseKms', 'acl', 'objectLock', 'metadata', 'checksum', 'parts']);

@@ -15,7 +15,7 @@ const KEY_FIELDS = ['id', 'account', 'region', 'description', 'keyUsage', 'keySp
  */
 export function applyKmsFixtures(ctx: ServerContext, r: Reader, root: Node, account: (node: Node, path: string) => string, now: Date): void {
   const kms = kmsStore(ctx.db);
-  r.list(root.kmsKeys, 'kmsKeys').forEach((raw, i) => {
+  r.each(root.kmsKeys, 'kmsKeys', (raw, i) => {
     const path = `kmsKeys[${i}]`;
     const k = r.object(raw, path, KEY_FIELDS);
     const accountId = account(k, path);

@@ -1,0 +1,221 @@
+// A JSON fixture document read from a file a piece at a time, so loading it takes memory in proportion to its largest
+// entry rather than to the document (a 44 MB document of 1,000,000 objects parsed whole peaked at 11× its size).
+// The document is checked whole first (JsonTokenizer accepts what JSON.parse accepts; anything else goes to the
+// whole-document path, which reports JSON.parse's own error). Then its top-level members become a mapping whose lists
+// are LazyLists, read an item at a time from the file (buckets' `objects` and `versions` too), each item parsed by
+// JSON.parse on its own bytes: the same values JSON.parse gives for the whole document, and the same mapping (key
+// order, a repeated key's last value) for what the fixture reader sees.
+import { createHash } from 'node:crypto';
+import { readSync } from 'node:fs';
+import { LazyList } from './fixture-reader.ts';
+import { JsonSyntaxError, JsonTokenizer } from './json-stream.ts';
+
+/** Bytes read by position (a file, or a buffer in tests): [start, end) is the document. */
+export interface ByteSource {
+  readonly start: number;
+  readonly end: number;
+  /** Reads up to target.length bytes at `position`; returns how many. */
+  read(target: Buffer, position: number): number;
+}
+
+/** A file open for reading, `size` bytes long; `skipBom`: a leading UTF-8 byte order mark is not part of the document. */
+export function fileSource(fd: number, size: number, skipBom = false): ByteSource {
+  const source: ByteSource = { start: 0, end: size, read: (target, position) => readSync(fd, target, 0, target.length, position) };
+  if (!skipBom || size < 3) return source;
+  const head = Buffer.alloc(3);
+  source.read(head, 0);
+  return head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? { ...source, start: 3 } : source;
+}
+
+export function bufferSource(bytes: Buffer): ByteSource {
+  return { start: 0, end: bytes.length, read: (target, position) => bytes.copy(target, 0, position, Math.min(bytes.length, position + target.length)) };
+}
+
+interface Range { start: number; end: number }
+interface Member extends Range { key: string; kind: 'object' | 'array' | 'scalar' }
+
+/** The chunk size reads are made in (a parameter for tests, which cut documents at odd places). */
+let chunkBytes = 64 * 1024;
+export function setChunkBytes(n: number): void {
+  chunkBytes = n;
+}
+
+function* chunksOf(src: ByteSource, range: Range): Generator<Buffer> {
+  for (let position = range.start; position < range.end;) {
+    // A fresh buffer each time: the items read from it are parsed after later chunks are read.
+    const chunk = Buffer.allocUnsafe(Math.min(chunkBytes, range.end - position));
+    const n = src.read(chunk, position);
+    if (n <= 0) throw new JsonSyntaxError(position, 'the document ended early (changed while it was read?)');
+    position += n;
+    yield n === chunk.length ? chunk : chunk.subarray(0, n);
+  }
+}
+
+function bytesOf(src: ByteSource, range: Range): Buffer {
+  const parts = [...chunksOf(src, range)];
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+const parse = (bytes: Buffer): unknown => JSON.parse(bytes.toString('utf8')) as unknown;
+
+/** The members of the object in `range`, in document order (a repeated key each time); undefined: not an object. */
+function membersOf(src: ByteSource, range: Range): Member[] | undefined {
+  const members: Member[] = [];
+  let rootKind = 'scalar' as Member['kind'];
+  let key = '';
+  let start = 0;
+  const tokenizer = new JsonTokenizer({
+    open: (kind, at, depth) => {
+      if (depth === 0) rootKind = kind;
+      else start = at;
+    },
+    close: (kind, end, depth) => {
+      if (depth === 1) members.push({ key, start, end, kind });
+    },
+    key: (k) => { key = k; },
+    scalar: (_value, at, end, depth) => {
+      if (depth === 1) members.push({ key, start: at, end, kind: 'scalar' });
+    },
+  }, 1, range.start);
+  for (const chunk of chunksOf(src, range)) tokenizer.write(chunk);
+  tokenizer.end();
+  return rootKind === 'object' ? members : undefined;
+}
+
+/** The items of the array in `range`, one at a time, with their bytes when `withBytes`. */
+function* itemsOf(src: ByteSource, range: Range, withBytes: boolean): Generator<{ range: Range; bytes: Buffer | undefined }> {
+  const done: Range[] = [];
+  let start = -1;
+  const tokenizer = new JsonTokenizer({
+    open: (_kind, at, depth) => {
+      if (depth === 1) start = at;
+    },
+    close: (_kind, end, depth) => {
+      if (depth === 1) { done.push({ start, end }); start = -1; lastEnd = end; }
+    },
+    scalar: (_value, at, end, depth) => {
+      if (depth === 1) { done.push({ start: at, end }); lastEnd = end; }
+    },
+  }, 1, range.start);
+  // Where the item in progress may start: a scalar's start is not reported, so keep from the last item's end.
+  let lastEnd = range.start;
+  // The chunks holding the item in progress, from heldStart on.
+  let held: Buffer[] = [];
+  let heldStart = range.start;
+  for (const chunk of chunksOf(src, range)) {
+    tokenizer.write(chunk);
+    if (withBytes) held.push(chunk);
+    for (const item of done) yield { range: item, bytes: withBytes ? slice(held, heldStart, item) : undefined };
+    done.length = 0;
+    if (!withBytes) continue;
+    // Keep only what the item in progress needs.
+    const keepFrom = start >= 0 ? start : lastEnd;
+    while (held.length && heldStart + held[0]!.length <= keepFrom) heldStart += held.shift()!.length;
+  }
+  tokenizer.end();
+  held = [];
+}
+
+function slice(held: Buffer[], heldStart: number, range: Range): Buffer {
+  let offset = heldStart;
+  const parts: Buffer[] = [];
+  for (const buffer of held) {
+    const from = Math.max(range.start, offset);
+    const to = Math.min(range.end, offset + buffer.length);
+    if (from < to) parts.push(buffer.subarray(from - offset, to - offset));
+    offset += buffer.length;
+  }
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+/** Mappings built here hold LazyLists: the digest walks them instead of handing them to JSON.stringify. */
+const lazyMappings = new WeakSet<object>();
+
+/** A mapping as JSON.parse builds it (key order, the last of a repeated key, "__proto__" an own key), from its members. */
+function mappingOf(members: Member[], valueOf: (member: Member) => unknown): Record<string, unknown> {
+  const node: Record<string, unknown> = {};
+  for (const member of members) Object.defineProperty(node, member.key, { value: valueOf(member), enumerable: true, writable: true, configurable: true });
+  lazyMappings.add(node);
+  return node;
+}
+
+/** A list read an item at a time; `itemOf` makes each item's value from its range (and bytes, when `withBytes`). */
+function lazyList(src: ByteSource, range: Range, withBytes: boolean, itemOf: (range: Range, bytes: Buffer | undefined) => unknown): LazyList {
+  return new LazyList(function* items() {
+    for (const { range: item, bytes } of itemsOf(src, range, withBytes)) yield itemOf(item, bytes);
+  });
+}
+
+const parsedItem = (src: ByteSource) => (range: Range, bytes: Buffer | undefined): unknown => parse(bytes ?? bytesOf(src, range));
+
+/** A bucket: its `objects` and `versions` lists read an item at a time. */
+function bucketOf(src: ByteSource, range: Range): unknown {
+  const first = Buffer.alloc(1);
+  src.read(first, range.start);
+  if (first[0] !== 0x7b) return parse(bytesOf(src, range));
+  return mappingOf(membersOf(src, range)!, (member) => (member.kind === 'array' && (member.key === 'objects' || member.key === 'versions')
+    ? lazyList(src, member, true, parsedItem(src))
+    : parse(bytesOf(src, member))));
+}
+
+/**
+ * The document's top-level mapping, its lists lazy; undefined when the document is not a JSON object (not JSON, or
+ * another value): the caller reads it whole, as before, for the same errors.
+ */
+export function streamedDocument(src: ByteSource): Record<string, unknown> | undefined {
+  const head = Buffer.alloc(1);
+  let position = src.start;
+  // The first byte after JSON's whitespace must open an object.
+  for (; position < src.end; position++) {
+    src.read(head, position);
+    if (head[0] !== 0x20 && head[0] !== 0x0a && head[0] !== 0x0d && head[0] !== 0x09) break;
+  }
+  if (position === src.end || head[0] !== 0x7b) return undefined;
+  let members: Member[] | undefined;
+  try {
+    members = membersOf(src, { start: src.start, end: src.end });
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) return undefined;
+    throw error;
+  }
+  if (!members) return undefined;
+  return mappingOf(members, (member) => {
+    if (member.kind !== 'array') return parse(bytesOf(src, member));
+    return member.key === 'buckets' ? lazyList(src, member, false, (range) => bucketOf(src, range)) : lazyList(src, member, true, parsedItem(src));
+  });
+}
+
+/** SHA-256 of JSON.stringify(document), walking its lazy lists an item at a time (the key that marks a document applied). */
+export function digestOf(doc: unknown): string {
+  const hash = createHash('sha256');
+  let pending = '';
+  // Whole pieces only: a piece split between two updates could split a surrogate pair.
+  const put = (piece: string): void => {
+    pending += piece;
+    if (pending.length >= 65536) { hash.update(pending); pending = ''; }
+  };
+  const walk = (value: unknown): void => {
+    if (value instanceof LazyList) {
+      put('[');
+      let first = true;
+      for (const item of value.items()) {
+        if (!first) put(',');
+        first = false;
+        walk(item);
+      }
+      put(']');
+    } else if (typeof value === 'object' && value !== null && lazyMappings.has(value)) {
+      put('{');
+      let first = true;
+      for (const [key, member] of Object.entries(value)) {
+        put(`${first ? '' : ','}${JSON.stringify(key)}:`);
+        first = false;
+        walk(member);
+      }
+      put('}');
+    } else put(JSON.stringify(value));
+  };
+  walk(doc);
+  hash.update(pending);
+  return hash.digest('hex');
+}
