@@ -40,7 +40,7 @@ after(async () => {
 });
 
 const post = async (body: string | Buffer): Promise<{ status: number; body: { error?: string; loaded?: boolean } }> => {
-  const res = await fetch(`${local.endpoint}/_iamlocal/fixtures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const res = await fetch(`${local.endpoint}/_iamlocal/fixtures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : new Uint8Array(body) });
   return { status: res.status, body: (await res.json()) as { error?: string; loaded?: boolean } };
 };
 

@@ -82,10 +82,15 @@ function membersOf(src: ByteSource, range: Range): Member[] | undefined {
   return rootKind === 'object' ? members : undefined;
 }
 
-/** The items of the array in `range`, one at a time, with their bytes when `withBytes`. */
-function* itemsOf(src: ByteSource, range: Range, withBytes: boolean): Generator<{ range: Range; bytes: Buffer | undefined }> {
-  const done: Range[] = [];
+/**
+ * The items of the array in `range`, a run at a time: the items that ended in one chunk read, with (`withBytes`) the
+ * bytes from the first one's start to the last one's end (the items and the commas between them).
+ */
+function* runsOf(src: ByteSource, range: Range, withBytes: boolean): Generator<{ items: Range[]; bytes: Buffer | undefined }> {
+  let done: Range[] = [];
   let start = -1;
+  // Where the item in progress may start: a scalar's start is not reported, so keep from the last item's end.
+  let lastEnd = range.start;
   const tokenizer = new JsonTokenizer({
     open: (_kind, at, depth) => {
       if (depth === 1) start = at;
@@ -97,23 +102,23 @@ function* itemsOf(src: ByteSource, range: Range, withBytes: boolean): Generator<
       if (depth === 1) { done.push({ start: at, end }); lastEnd = end; }
     },
   }, 1, range.start);
-  // Where the item in progress may start: a scalar's start is not reported, so keep from the last item's end.
-  let lastEnd = range.start;
-  // The chunks holding the item in progress, from heldStart on.
-  let held: Buffer[] = [];
+  // The chunks holding the items not yet handed out, from heldStart on.
+  const held: Buffer[] = [];
   let heldStart = range.start;
   for (const chunk of chunksOf(src, range)) {
     tokenizer.write(chunk);
     if (withBytes) held.push(chunk);
-    for (const item of done) yield { range: item, bytes: withBytes ? slice(held, heldStart, item) : undefined };
-    done.length = 0;
+    if (done.length) {
+      const items = done;
+      done = [];
+      yield { items, bytes: withBytes ? slice(held, heldStart, { start: items[0]!.start, end: items[items.length - 1]!.end }) : undefined };
+    }
     if (!withBytes) continue;
     // Keep only what the item in progress needs.
     const keepFrom = start >= 0 ? start : lastEnd;
     while (held.length && heldStart + held[0]!.length <= keepFrom) heldStart += held.shift()!.length;
   }
   tokenizer.end();
-  held = [];
 }
 
 function slice(held: Buffer[], heldStart: number, range: Range): Buffer {
@@ -139,23 +144,51 @@ function mappingOf(members: Member[], valueOf: (member: Member) => unknown): Rec
   return node;
 }
 
-/** A list read an item at a time; `itemOf` makes each item's value from its range (and bytes, when `withBytes`). */
-function lazyList(src: ByteSource, range: Range, withBytes: boolean, itemOf: (range: Range, bytes: Buffer | undefined) => unknown): LazyList {
-  return new LazyList(function* items() {
-    for (const { range: item, bytes } of itemsOf(src, range, withBytes)) yield itemOf(item, bytes);
-  });
+/** A run of items parsed in one JSON.parse (one call a chunk rather than one an item). */
+const parseRun = (bytes: Buffer): unknown[] => JSON.parse(`[${bytes.toString('utf8')}]`) as unknown[];
+
+/** A list whose items are parsed whole, a run at a time. */
+class ParsedList extends LazyList {
+  constructor(private readonly src: ByteSource, private readonly range: Range) {
+    super(function* items() {
+      for (const run of runsOf(src, range, true)) yield* parseRun(run.bytes!);
+    });
+  }
+
+  /** JSON.stringify of the items, comma-separated, a run at a time (for the digest). */
+  *stringified(): Generator<string> {
+    for (const run of runsOf(this.src, this.range, true)) yield JSON.stringify(parseRun(run.bytes!)).slice(1, -1);
+  }
 }
 
-const parsedItem = (src: ByteSource) => (range: Range, bytes: Buffer | undefined): unknown => parse(bytes ?? bytesOf(src, range));
-
-/** A bucket: its `objects` and `versions` lists read an item at a time. */
-function bucketOf(src: ByteSource, range: Range): unknown {
-  const first = Buffer.alloc(1);
-  src.read(first, range.start);
-  if (first[0] !== 0x7b) return parse(bytesOf(src, range));
-  return mappingOf(membersOf(src, range)!, (member) => (member.kind === 'array' && (member.key === 'objects' || member.key === 'versions')
-    ? lazyList(src, member, true, parsedItem(src))
-    : parse(bytesOf(src, member))));
+/** The buckets: each a mapping whose `objects` and `versions` are lazy; where each bucket and its members are is found once. */
+function bucketList(src: ByteSource, range: Range): LazyList {
+  let ranges: Range[] | undefined;
+  const members = new Map<number, Member[]>();
+  const bucketOf = (item: Range): unknown => {
+    const first = Buffer.alloc(1);
+    src.read(first, item.start);
+    if (first[0] !== 0x7b) return parse(bytesOf(src, item));
+    const known = members.get(item.start) ?? membersOf(src, item)!;
+    members.set(item.start, known);
+    return mappingOf(known, (member) => (member.kind === 'array' && (member.key === 'objects' || member.key === 'versions')
+      ? new ParsedList(src, member)
+      : parse(bytesOf(src, member))));
+  };
+  return new LazyList(function* items() {
+    if (ranges) {
+      for (const item of ranges) yield bucketOf(item);
+      return;
+    }
+    const found: Range[] = [];
+    for (const run of runsOf(src, range, false)) {
+      for (const item of run.items) {
+        found.push(item);
+        yield bucketOf(item);
+      }
+    }
+    ranges = found;
+  });
 }
 
 /**
@@ -181,7 +214,7 @@ export function streamedDocument(src: ByteSource): Record<string, unknown> | und
   if (!members) return undefined;
   return mappingOf(members, (member) => {
     if (member.kind !== 'array') return parse(bytesOf(src, member));
-    return member.key === 'buckets' ? lazyList(src, member, false, (range) => bucketOf(src, range)) : lazyList(src, member, true, parsedItem(src));
+    return member.key === 'buckets' ? bucketList(src, member) : new ParsedList(src, member);
   });
 }
 
@@ -195,7 +228,15 @@ export function digestOf(doc: unknown): string {
     if (pending.length >= 65536) { hash.update(pending); pending = ''; }
   };
   const walk = (value: unknown): void => {
-    if (value instanceof LazyList) {
+    if (value instanceof ParsedList) {
+      put('[');
+      let first = true;
+      for (const run of value.stringified()) {
+        put(first ? run : `,${run}`);
+        first = false;
+      }
+      put(']');
+    } else if (value instanceof LazyList) {
       put('[');
       let first = true;
       for (const item of value.items()) {
