@@ -13,6 +13,12 @@ const OBJECTS = Number(values.objects ?? 1_000_000);
 const VIA = values.via ?? 'post';
 const key = (i: number): string => `p${String(Math.floor(i / 1000)).padStart(4, '0')}/o${String(i).padStart(7, '0')}`;
 
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function memory(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
@@ -51,15 +57,16 @@ const endpoint = await new Promise<string>((resolve, reject) => {
 const pid = child.pid!;
 if (VIA === 'file') {
   const seconds = (performance.now() - started) / 1000;
-  console.log(`file of ${OBJECTS.toLocaleString('en-US')} objects (${(size / 1e6).toFixed(0)} MB) loaded at start: ${seconds.toFixed(1)} s (with the server's start), ${(OBJECTS / seconds).toFixed(0)} objects/s; server peak RSS ${memory(pid).peak.toFixed(0)} MB, ${memory(pid).rss.toFixed(0)} MB after`);
+  console.log(`file of ${OBJECTS.toLocaleString('en-US')} objects (${(size / 1e6).toFixed(0)} MB) loaded at start: ${seconds.toFixed(1)} s (with the server's start), ${(OBJECTS / seconds).toFixed(0)} objects/s; server CPU ${cpuSeconds(pid).toFixed(1)} s; server peak RSS ${memory(pid).peak.toFixed(0)} MB, ${memory(pid).rss.toFixed(0)} MB after`);
 } else {
   const before = memory(pid);
+  const cpu = cpuSeconds(pid);
   const body = readFileSync(file);
   const t = performance.now();
   const res = await fetch(`${endpoint}/_iamlocal/fixtures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   if (!res.ok) throw new Error(`fixtures: ${res.status} ${await res.text()}`);
   const seconds = (performance.now() - t) / 1000;
-  console.log(`POST of ${OBJECTS.toLocaleString('en-US')} objects (${(size / 1e6).toFixed(0)} MB): ${seconds.toFixed(1)} s, ${(OBJECTS / seconds).toFixed(0)} objects/s; server RSS ${before.rss.toFixed(0)} MB before, peak ${memory(pid).peak.toFixed(0)} MB, ${memory(pid).rss.toFixed(0)} MB after`);
+  console.log(`POST of ${OBJECTS.toLocaleString('en-US')} objects (${(size / 1e6).toFixed(0)} MB): ${seconds.toFixed(1)} s, ${(OBJECTS / seconds).toFixed(0)} objects/s; server CPU ${(cpuSeconds(pid) - cpu).toFixed(1)} s; server RSS ${before.rss.toFixed(0)} MB before, peak ${memory(pid).peak.toFixed(0)} MB, ${memory(pid).rss.toFixed(0)} MB after`);
 }
 child.kill('SIGTERM');
 await new Promise((r) => child.once('exit', r));
