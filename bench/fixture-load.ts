@@ -1,4 +1,4 @@
-// node --import tsx bench/fixture-load.ts [--objects N] [--via post|file]
+// node --import tsx bench/fixture-load.ts [--objects N] [--via post|file] [--timeline]
 // Loads one bucket of N objects (default 1,000,000; keys as bench/s3-scale.ts makes them) as one JSON fixture document
 // into a spawned server over a SQLite file: by POST /_iamlocal/fixtures, or as the file `serve --fixtures` loads at
 // start. Reports the load's time, objects/s and the server's peak RSS (VmHWM) against its RSS before the load.
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { objects: { type: 'string' }, via: { type: 'string' } } });
+const { values } = parseArgs({ options: { objects: { type: 'string' }, via: { type: 'string' }, timeline: { type: 'boolean' } } });
 const OBJECTS = Number(values.objects ?? 1_000_000);
 const VIA = values.via ?? 'post';
 const key = (i: number): string => `p${String(Math.floor(i / 1000)).padStart(4, '0')}/o${String(i).padStart(7, '0')}`;
@@ -62,10 +62,15 @@ if (VIA === 'file') {
   const before = memory(pid);
   const cpu = cpuSeconds(pid);
   const body = readFileSync(file);
+  // RSS every 500 ms: where in the load the peak is (with --timeline).
+  const timeline: number[] = [];
+  const sampler = setInterval(() => timeline.push(Math.round(memory(pid).rss)), 500);
   const t = performance.now();
   const res = await fetch(`${endpoint}/_iamlocal/fixtures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   if (!res.ok) throw new Error(`fixtures: ${res.status} ${await res.text()}`);
   const seconds = (performance.now() - t) / 1000;
+  clearInterval(sampler);
+  if (values.timeline) console.log(`server RSS every 500 ms (MB): ${timeline.join(' ')}`);
   console.log(`POST of ${OBJECTS.toLocaleString('en-US')} objects (${(size / 1e6).toFixed(0)} MB): ${seconds.toFixed(1)} s, ${(OBJECTS / seconds).toFixed(0)} objects/s; server CPU ${(cpuSeconds(pid) - cpu).toFixed(1)} s; server RSS ${before.rss.toFixed(0)} MB before, peak ${memory(pid).peak.toFixed(0)} MB, ${memory(pid).rss.toFixed(0)} MB after`);
 }
 child.kill('SIGTERM');
