@@ -58,30 +58,6 @@ function bytesOf(src: ByteSource, range: Range): Buffer {
 
 const parse = (bytes: Buffer): unknown => JSON.parse(bytes.toString('utf8')) as unknown;
 
-/** The members of the object in `range`, in document order (a repeated key each time); undefined: not an object. */
-function membersOf(src: ByteSource, range: Range): Member[] | undefined {
-  const members: Member[] = [];
-  let rootKind = 'scalar' as Member['kind'];
-  let key = '';
-  let start = 0;
-  const tokenizer = new JsonTokenizer({
-    open: (kind, at, depth) => {
-      if (depth === 0) rootKind = kind;
-      else start = at;
-    },
-    close: (kind, end, depth) => {
-      if (depth === 1) members.push({ key, start, end, kind });
-    },
-    key: (k) => { key = k; },
-    scalar: (_value, at, end, depth) => {
-      if (depth === 1) members.push({ key, start: at, end, kind: 'scalar' });
-    },
-  }, 1, range.start);
-  for (const chunk of chunksOf(src, range)) tokenizer.write(chunk);
-  tokenizer.end();
-  return rootKind === 'object' ? members : undefined;
-}
-
 /**
  * The items of the array in `range`, a run at a time: the items that ended in one chunk read, with (`withBytes`) the
  * bytes from the first one's start to the last one's end (the items and the commas between them).
@@ -161,34 +137,77 @@ class ParsedList extends LazyList {
   }
 }
 
-/** The buckets: each a mapping whose `objects` and `versions` are lazy; where each bucket and its members are is found once. */
-function bucketList(src: ByteSource, range: Range): LazyList {
-  let ranges: Range[] | undefined;
-  const members = new Map<number, Member[]>();
-  const bucketOf = (item: Range): unknown => {
-    const first = Buffer.alloc(1);
-    src.read(first, item.start);
-    if (first[0] !== 0x7b) return parse(bytesOf(src, item));
-    const known = members.get(item.start) ?? membersOf(src, item)!;
-    members.set(item.start, known);
+/**
+ * The buckets: each a mapping whose `objects` and `versions` are lazy. `items`: where each bucket is, and `members` the
+ * members of each that is a mapping (by its start), as the document's scan found them.
+ */
+function bucketList(src: ByteSource, items: Item[], members: Map<number, Member[]>): LazyList {
+  const bucketOf = (item: Item): unknown => {
+    const known = item.kind === 'object' ? members.get(item.start) : undefined;
+    if (!known) return parse(bytesOf(src, item));
     return mappingOf(known, (member) => (member.kind === 'array' && (member.key === 'objects' || member.key === 'versions')
       ? new ParsedList(src, member)
       : parse(bytesOf(src, member))));
   };
-  return new LazyList(function* items() {
-    if (ranges) {
-      for (const item of ranges) yield bucketOf(item);
-      return;
-    }
-    const found: Range[] = [];
-    for (const run of runsOf(src, range, false)) {
-      for (const item of run.items) {
-        found.push(item);
-        yield bucketOf(item);
-      }
-    }
-    ranges = found;
+  return new LazyList(function* buckets() {
+    for (const item of items) yield bucketOf(item);
   });
+}
+
+interface Item extends Range { kind: Member['kind'] }
+
+/**
+ * Checks the whole document (it throws JsonSyntaxError where JSON.parse would fail) and finds its top-level members,
+ * and for each top-level `buckets` list where its items are and the members of those that are mappings: one read of
+ * the document, so neither the digest nor the load reads a bucket's objects to find its other fields.
+ */
+function scanDocument(src: ByteSource): { members: Member[]; bucketItems: Map<number, Item[]>; bucketMembers: Map<number, Member[]> } | undefined {
+  const members: Member[] = [];
+  const bucketItems = new Map<number, Item[]>();
+  const bucketMembers = new Map<number, Member[]>();
+  let rootKind = 'scalar' as Member['kind'];
+  let key = '';
+  let start = 0;
+  let buckets: Item[] | undefined; // the items of a top-level `buckets` list being read
+  let itemStart = 0;
+  let bucket: Member[] | undefined; // the members of one of its mappings being read
+  let memberKey = '';
+  let memberStart = 0;
+  const tokenizer = new JsonTokenizer({
+    open: (kind, at, depth) => {
+      if (depth === 0) rootKind = kind;
+      else if (depth === 1) {
+        start = at;
+        buckets = key === 'buckets' && kind === 'array' ? [] : undefined;
+      } else if (depth === 2) {
+        itemStart = at;
+        bucket = buckets && kind === 'object' ? [] : undefined;
+      } else memberStart = at;
+    },
+    close: (kind, end, depth) => {
+      if (depth === 1) {
+        members.push({ key, start, end, kind });
+        if (buckets) bucketItems.set(start, buckets);
+        buckets = undefined;
+      } else if (depth === 2) {
+        buckets?.push({ start: itemStart, end, kind });
+        if (bucket) bucketMembers.set(itemStart, bucket);
+        bucket = undefined;
+      } else if (depth === 3) bucket?.push({ key: memberKey, start: memberStart, end, kind });
+    },
+    key: (k, depth) => {
+      if (depth === 1) key = k;
+      else if (depth === 3) memberKey = k;
+    },
+    scalar: (_value, at, end, depth) => {
+      if (depth === 1) members.push({ key, start: at, end, kind: 'scalar' });
+      else if (depth === 2) buckets?.push({ start: at, end, kind: 'scalar' });
+      else if (depth === 3) bucket?.push({ key: memberKey, start: at, end, kind: 'scalar' });
+    },
+  }, 3, src.start);
+  for (const chunk of chunksOf(src, { start: src.start, end: src.end })) tokenizer.write(chunk);
+  tokenizer.end();
+  return rootKind === 'object' ? { members, bucketItems, bucketMembers } : undefined;
 }
 
 /**
@@ -196,25 +215,25 @@ function bucketList(src: ByteSource, range: Range): LazyList {
  * another value): the caller reads it whole, as before, for the same errors.
  */
 export function streamedDocument(src: ByteSource): Record<string, unknown> | undefined {
-  const head = Buffer.alloc(1);
-  let position = src.start;
   // The first byte after JSON's whitespace must open an object.
-  for (; position < src.end; position++) {
-    src.read(head, position);
-    if (head[0] !== 0x20 && head[0] !== 0x0a && head[0] !== 0x0d && head[0] !== 0x09) break;
+  let first: number | undefined;
+  for (const chunk of chunksOf(src, { start: src.start, end: src.end })) {
+    first = chunk.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+    if (first !== undefined) break;
   }
-  if (position === src.end || head[0] !== 0x7b) return undefined;
-  let members: Member[] | undefined;
+  if (first !== 0x7b) return undefined;
+  let scan: ReturnType<typeof scanDocument>;
   try {
-    members = membersOf(src, { start: src.start, end: src.end });
+    scan = scanDocument(src);
   } catch (error) {
     if (error instanceof JsonSyntaxError) return undefined;
     throw error;
   }
-  if (!members) return undefined;
-  return mappingOf(members, (member) => {
+  if (!scan) return undefined;
+  const { bucketItems, bucketMembers } = scan;
+  return mappingOf(scan.members, (member) => {
     if (member.kind !== 'array') return parse(bytesOf(src, member));
-    return member.key === 'buckets' ? bucketList(src, member) : new ParsedList(src, member);
+    return member.key === 'buckets' ? bucketList(src, bucketItems.get(member.start)!, bucketMembers) : new ParsedList(src, member);
   });
 }
 
