@@ -168,3 +168,21 @@ test('the applied-document key: the SHA-256 of JSON.stringify(JSON.parse(text)),
     ctx.db.close();
   }
 });
+
+test('a file that changes between the check and the load: a FixtureError, and nothing kept', () => {
+  const text = JSON.stringify({ users: [{ name: 'kept?' }], buckets: [{ name: 'b', objects: [{ key: 'a', content: '1' }, { key: 'b', content: '2' }] }] });
+  const valid = Buffer.from(text);
+  const changed = Buffer.from(text.replace('{"key":"b"', '{"key" "b"'));
+  let read = 0;
+  // The reads that check it (its first byte, then the whole) see the document as it was; later ones, as it is now.
+  const src = { start: 0, end: valid.length, read: (target: Buffer, position: number): number => {
+    const from = read < 2 * valid.length ? valid : changed; // the first byte, then the whole document checked
+    const n = from.copy(target, 0, position, Math.min(from.length, position + target.length));
+    read += n;
+    return n;
+  } };
+  const ctx = createContext({ db: ':memory:', now: () => NOW });
+  assert.throws(() => applyFixtureStream(ctx, src, 'doc.json'), (e: unknown) => e instanceof FixtureError && /^doc\.json: cannot read fixtures: /.test(e.message));
+  assert.equal(state(ctx), empty);
+  ctx.db.close();
+});

@@ -2,9 +2,9 @@
 // entry rather than to the document (a 44 MB document of 1,000,000 objects parsed whole peaked at 11× its size).
 // The document is checked whole first (JsonTokenizer accepts what JSON.parse accepts; anything else goes to the
 // whole-document path, which reports JSON.parse's own error). Then its top-level members become a mapping whose lists
-// are LazyLists, read an item at a time from the file (buckets' `objects` and `versions` too), each item parsed by
-// JSON.parse on its own bytes: the same values JSON.parse gives for the whole document, and the same mapping (key
-// order, a repeated key's last value) for what the fixture reader sees.
+// are LazyLists, read an item at a time from the file (buckets' `objects` and `versions` too), the items that end in one
+// chunk parsed by one JSON.parse of their bytes: the same values JSON.parse gives for the whole document, and the same
+// mapping (key order, a repeated key's last value) for what the fixture reader sees.
 import { createHash } from 'node:crypto';
 import { readSync } from 'node:fs';
 import { LazyList } from './fixture-reader.ts';

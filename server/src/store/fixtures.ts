@@ -8,6 +8,7 @@ import { parseIdpMetadata, type IdpMetadata } from '../saml/verify.ts';
 import { ensureAccount } from './bootstrap.ts';
 import { FixtureError, Reader, type Node } from './fixture-reader.ts';
 import { digestOf, fileSource, streamedDocument, type ByteSource } from './fixture-stream.ts';
+import { JsonSyntaxError } from './json-stream.ts';
 import { NULL_VERSION, SMALL_BLOB_BYTES, type ObjectRow } from './s3-store.ts';
 import { samlProviderArn, samlStore, validUntil } from './saml-store.ts';
 import { applyEntityFixtures, applyAccountSettings, ACCOUNT_SETTING_FIELDS, ENTITY_FIXTURE_SECTIONS } from './entity-fixtures.ts';
@@ -105,7 +106,13 @@ function streamFixtureFile(ctx: ServerContext, file: string): boolean {
 export function applyFixtureStream(ctx: ServerContext, src: ByteSource, label: string): boolean {
   const doc = streamedDocument(src);
   if (doc === undefined) return false;
-  applyDocument(ctx, doc, label, () => digestOf(doc));
+  try {
+    applyDocument(ctx, doc, label, () => digestOf(doc));
+  } catch (error) {
+    // Checked whole before: only a file changed since can stop being JSON (the transaction has been rolled back).
+    if (error instanceof JsonSyntaxError) throw new FixtureError(`${label}: cannot read fixtures: ${error.message}`);
+    throw error;
+  }
   return true;
 }
 
