@@ -90,6 +90,12 @@ test('containers: nesting, whitespace, empty ones, trailing commas and unbalance
     '[1]]', '[1}', '{"a":1]', '[][]', '{}{}', '{"a":1}x', `${'['.repeat(50)}${']'.repeat(49)}`]) check(doc);
 });
 
+test('truncated input: every prefix of a document refused or read exactly as JSON.parse does', () => {
+  const doc = Buffer.from(' {"a": [1, -2.5e+3, true, null, "x\\u00e9\\ud83d\\ude00"], "b": {"c": {}}, "é": "😀"} ');
+  for (let i = 0; i <= doc.length; i++) check(doc.subarray(0, i), false);
+  for (const text of ['123', '-0.5e10', 'false', '"abc"']) for (let i = 0; i <= text.length; i++) check(text.slice(0, i), false);
+});
+
 test('keys: a repeated key keeps its first place and its last value; "__proto__" and numeric keys as JSON.parse has them', () => {
   for (const doc of ['{"a":1,"b":2,"a":3}', '{"a":{"x":1},"a":[2]}', '{"__proto__":{"polluted":1},"b":2}', '{"b":1,"2":2,"1":3,"a":4}',
     '{"":0,"":1}', '{"a":1,"a":{"a":1,"a":2}}']) check(doc);
