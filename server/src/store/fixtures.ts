@@ -6,7 +6,7 @@ import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { ServerContext } from '../context.ts';
 import { parseIdpMetadata, type IdpMetadata } from '../saml/verify.ts';
 import { ensureAccount } from './bootstrap.ts';
-import { FixtureError, Reader, type Node } from './fixture-reader.ts';
+import { FixtureError, Reader, shareDocument, type Node } from './fixture-reader.ts';
 import { NULL_VERSION, SMALL_BLOB_BYTES, type ObjectRow } from './s3-store.ts';
 import { samlProviderArn, samlStore, validUntil } from './saml-store.ts';
 import { applyEntityFixtures, applyAccountSettings, ACCOUNT_SETTING_FIELDS, ENTITY_FIXTURE_SECTIONS } from './entity-fixtures.ts';
@@ -38,54 +38,71 @@ export function parseFixtureText(text: string, cache = false): unknown {
   return cache ? parseYamlCached(text) : yaml().parse(text) as unknown;
 }
 
-const parsedFixtures = new Map<string, { text: string; json: string }>();
+/** A fixture file's document as last read: deeply frozen (shared by every reset), with the key that marks it applied. */
+interface ParsedFixture { text: string; doc: unknown; appliedKey: string }
+const parsedFixtures = new Map<string, ParsedFixture>();
 const CACHED_FIXTURE_CHARS = 1024 * 1024;
+
+/** The settings key recording that a document was applied (restarting on a persistent database must not load it twice). */
+function appliedKeyOf(doc: unknown): string {
+  return `fixtures:${createHash('sha256').update(JSON.stringify(doc ?? {})).digest('hex')}`;
+}
 
 /**
  * Loads a YAML or JSON fixture file in one transaction: accounts, managed policies, users with keys, roles, ready-made
  * role sessions, buckets and objects. On any problem nothing is kept, and the error names the file and path.
  */
 export function loadFixtures(ctx: ServerContext, file: string): void {
-  let doc: unknown;
+  let parsed: ParsedFixture;
   try {
     const text = readFileSync(file, 'utf8');
     // reset() loads the same files again: a file whose text has not changed is not parsed again (YAML parsing was
-    // half of a reset of the story's world). The copy is made by JSON.parse, so applying it can change nothing cached.
+    // half of a reset of the story's world), nor copied: its document is frozen, so applying it can change nothing.
     const cached = parsedFixtures.get(file);
-    if (cached?.text === text) doc = JSON.parse(cached.json);
+    if (cached?.text === text) parsed = cached;
     else {
-      doc = /\.json$/i.test(file) ? JSON.parse(text) : parseFixtureText(text, true);
-      // Only small files: the cache holds the text and a copy, which for a 44 MB file of 1,000,000 objects kept 88 MB
-      // of heap for the process's life, to save a parse that costs little next to applying such a file.
+      const doc = /\.json$/i.test(file) ? JSON.parse(text) as unknown : parseFixtureText(text, true);
+      parsed = { text, doc, appliedKey: appliedKeyOf(doc) };
+      // Only small files: the cache holds the text and the document, which for a 44 MB file of 1,000,000 objects kept
+      // 88 MB of heap for the process's life, to save a parse that costs little next to applying such a file.
       if (text.length <= CACHED_FIXTURE_CHARS) {
+        shareDocument(doc);
         if (parsedFixtures.size >= 64) parsedFixtures.clear();
-        parsedFixtures.set(file, { text, json: JSON.stringify(doc ?? null) });
+        parsedFixtures.set(file, parsed);
       }
     }
   } catch (error) {
     throw new FixtureError(`${file}: cannot read fixtures: ${error instanceof Error ? error.message : String(error)}`);
   }
-  applyFixtures(ctx, doc, file);
+  applyDocument(ctx, parsed.doc, file, parsed.appliedKey);
 }
 
 /** Applies an already-parsed fixture document; `label` names it in errors (a file path, or "request body"). */
 export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): void {
+  applyDocument(ctx, doc, label, appliedKeyOf(doc));
+}
+
+function applyDocument(ctx: ServerContext, doc: unknown, label: string, appliedKey: string): void {
   const file = label;
   const r = new Reader(label);
   const root = r.object(doc ?? {}, '$', ['accounts', 'samlProviders', 'policies', 'users', 'roles', 'sessions', 'buckets', ...ENTITY_FIXTURE_SECTIONS, ...KMS_FIXTURE_SECTIONS, ...ORGANIZATION_FIXTURE_SECTIONS]);
   // Restarting on a persistent database must not load the same file twice.
-  const appliedKey = `fixtures:${createHash('sha256').update(JSON.stringify(doc ?? {})).digest('hex')}`;
   if (ctx.iam.setting(appliedKey)) return;
   const now = ctx.now();
-  const stamp = (d: Date | undefined): string => isoSeconds(d ?? now);
+  const nowStamp = isoSeconds(now);
+  const stamp = (d: Date | undefined): string => (d === undefined ? nowStamp : isoSeconds(d));
   const { iam, s3 } = ctx;
   const saml = samlStore(ctx.db);
   const written: string[] = [];
   const defaultAccount = ctx.config.accountId;
+  // Accounts known to exist in this load's transaction: every entity names one, and most name the same.
+  const ensured = new Set<string>();
   const account = (node: Node, path: string): string => {
     const id = r.optString(node.account, `${path}.account`) ?? defaultAccount;
+    if (ensured.has(id)) return id;
     if (!/^\d{12}$/.test(id)) r.fail(`${path}.account`, 'expected a 12-digit account id');
     ensureAccount(iam, id, now);
+    ensured.add(id);
     return id;
   };
   const policyArnOf = (ref: string, accountId: string): string => (ref.startsWith('arn:') ? ref : `arn:aws:iam::${accountId}:policy/${ref}`);
