@@ -52,7 +52,9 @@ export function resetState(ctx: ServerContext, to: 'empty' | 'fixtures'): void {
   const emptying = emptyingOf(ctx.db);
   // Every table is emptied, so no reference can dangle: without foreign key checks SQLite drops a table's rows at once
   // (its truncate optimization) instead of deleting them one by one, checking each against the tables referring to it.
-  // The pragma cannot change inside a transaction (a reset called inside one keeps the checks, and is only slower).
+  // The root account and its key (bootstrap) go in in order. The pragma cannot change inside a transaction (a reset
+  // called inside one keeps the checks, and is only slower). The checks are back on before any fixture loads. Through
+  // db.pragma(), not statements kept: SQLite applies this pragma when it compiles the statement, not when it runs it.
   const checks = ctx.db.pragma('foreign_keys', { simple: true }) === 1;
   if (checks) ctx.db.pragma('foreign_keys = OFF');
   try {
