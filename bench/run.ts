@@ -373,20 +373,13 @@ async function kmsScenarios(t: Target, world: World, moto: boolean): Promise<Res
  */
 interface LogCost { op: string; logged: number; unlogged: number; costPercent: number; loggedCpuUs: number; unloggedCpuUs: number }
 
-async function decisionLogCost(dir: string, kind: 'decision' | 'request' = 'decision'): Promise<LogCost[]> {
-  // The request log: the CLI's default level (info, one JSON line per request on stdout, which the bench drains) against
-  // none; every other server in the bench runs silent.
-  const [loggedArgs, unloggedArgs] = kind === 'decision' ? [[], ['--decision-log-size', '0']] : [['--log-level', 'info'], []];
-  const logged = await startIamlocal(dir, loggedArgs, `${kind}-logged.sqlite`);
-  const unlogged = await startIamlocal(dir, unloggedArgs, `${kind}-unlogged.sqlite`);
+async function decisionLogCost(dir: string): Promise<LogCost[]> {
+  const logged = await startIamlocal(dir, [], 'decision-logged.sqlite');
+  const unlogged = await startIamlocal(dir, ['--decision-log-size', '0'], 'decision-unlogged.sqlite');
   const rounds = QUICK ? 1 : 3;
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   try {
     const worlds = [await seed(logged.target, 100, 'fixtures'), await seed(unlogged.target, 100, 'fixtures')];
-    const requests = async (t: Target, w: World): Promise<[string, Req][]> => kind === 'request' ? [
-      ['sts:GetCallerIdentity', await query(t, 'sts', { Action: 'GetCallerIdentity' })],
-      ['iam:GetRole', await query(t, 'iam', { Action: 'GetRole', RoleName: 'bench-role' })],
-    ] : [
+    const requests = async (t: Target, w: World): Promise<[string, Req][]> => [
       ['sts:AssumeRole', await query(t, 'sts', { Action: 'AssumeRole', RoleArn: w.roleArn, RoleSessionName: 'cost' }, w.user)],
       ['iam:GetRole', await query(t, 'iam', { Action: 'GetRole', RoleName: 'bench-role' })],
       ['s3:GetObject 1KiB', await signed(t, 's3', 'GET', '/bench-bucket/data/000001.bin', {}, w.session)],
@@ -420,6 +413,62 @@ async function decisionLogCost(dir: string, kind: 'decision' | 'request' = 'deci
   } finally {
     logged.child.kill('SIGTERM');
     unlogged.child.kill('SIGTERM');
+  }
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+interface RequestLogCost extends LogCost { rounds: number; pairedPercent: number; pairedRangePercent: [number, number] }
+
+/**
+ * What the request log costs (the CLI's default, --log-level info: one JSON line per request on stdout, a pipe the bench
+ * drains), on ONE server process whose level is switched between rounds through POST /_iamlocal/log-level: two server
+ * processes on this machine differ by ~10% in CPU per request on their own, more than the cost being measured. Rounds
+ * alternate (info, silent, silent, info, …); the cost is the median over rounds of each round's logged/silent ratio
+ * (neighbouring measurements see the same machine), with the medians of each side for reference.
+ */
+async function requestLogCost(dir: string): Promise<RequestLogCost[]> {
+  const server = await startIamlocal(dir, ['--log-level', 'info'], 'request-log.sqlite');
+  const rounds = QUICK ? 2 : 7;
+  const setLevel = async (level: 'info' | 'silent'): Promise<void> => {
+    const res = await send(server.target, { method: 'POST', path: `/_iamlocal/log-level?level=${level}`, headers: {} });
+    if (res.status !== 200 || (JSON.parse(res.body) as { level: string }).level !== level) throw new Error(`log-level ${level}: ${res.status} ${res.body}`);
+  };
+  try {
+    await seed(server.target, 100, 'fixtures');
+    const t = server.target;
+    const requests: [string, Req][] = [
+      ['sts:GetCallerIdentity', await query(t, 'sts', { Action: 'GetCallerIdentity' })],
+      ['iam:GetRole', await query(t, 'iam', { Action: 'GetRole', RoleName: 'bench-role' })],
+    ];
+    const out: RequestLogCost[] = [];
+    for (const [op, req] of requests) {
+      const side = { info: { rps: [] as number[], cpu: [] as number[] }, silent: { rps: [] as number[], cpu: [] as number[] } };
+      const ratios: number[] = [];
+      // One unmeasured load first: the server's first seconds of an operation run cold code (the first measured round
+      // was twice the others), and would count against whichever level came first.
+      await load(t, op, req, true);
+      for (let round = 0; round < rounds; round++) {
+        const order: Array<'info' | 'silent'> = round % 2 === 0 ? ['info', 'silent'] : ['silent', 'info'];
+        for (const level of order) {
+          await setLevel(level);
+          const r = await load(t, op, req, true);
+          side[level].rps.push(r.rps);
+          side[level].cpu.push(r.cpuUs ?? 0);
+        }
+        ratios.push(side.info.cpu[round]! / side.silent.cpu[round]!);
+      }
+      const [l, u] = [median(side.info.rps), median(side.silent.rps)];
+      out.push({
+        op, rounds, logged: l, unlogged: u, costPercent: (1 - l / u) * 100,
+        loggedCpuUs: median(side.info.cpu), unloggedCpuUs: median(side.silent.cpu), pairedPercent: (median(ratios) - 1) * 100,
+        pairedRangePercent: [(Math.min(...ratios) - 1) * 100, (Math.max(...ratios) - 1) * 100],
+      });
+    }
+    await setLevel('info');
+    return out;
+  } finally {
+    server.child.kill('SIGTERM');
   }
 }
 
@@ -492,7 +541,7 @@ async function main(): Promise<void> {
     await stopChild(iam.child);
 
     if (!ONLY || ONLY.test('decision log')) report.decisionLogCost = await decisionLogCost(dir);
-    if (!ONLY || ONLY.test('request log')) report.requestLogCost = await decisionLogCost(dir, 'request');
+    if (!ONLY || ONLY.test('request log')) report.requestLogCost = await requestLogCost(dir);
     if (!ONLY || ONLY.test('per file')) report.perFile = await perFileCosts({ runs: QUICK ? 3 : 10, files: FILES });
 
     if (!values['no-moto']) {
@@ -539,12 +588,12 @@ async function main(): Promise<void> {
       console.log(`decision log cost (server CPU per request, all threads, logged vs not): ${rows.map((r) => `${r.op} ${r.loggedCpuUs.toFixed(1)} vs ${r.unloggedCpuUs.toFixed(1)} µs (+${(r.loggedCpuUs - r.unloggedCpuUs).toFixed(1)} µs)`).join('; ')}`);
     }
     if (report.requestLogCost) {
-      const rows = report.requestLogCost as LogCost[];
-      console.log(`request log cost (--log-level info, one JSON line per request to a drained pipe, vs silent; server CPU per request, median): ${rows.map((r) => `${r.op} ${r.loggedCpuUs.toFixed(1)} vs ${r.unloggedCpuUs.toFixed(1)} µs (${r.loggedCpuUs >= r.unloggedCpuUs ? '+' : ''}${((r.loggedCpuUs / r.unloggedCpuUs - 1) * 100).toFixed(1)}%), req/s ${r.logged.toFixed(0)} vs ${r.unlogged.toFixed(0)}`).join('; ')}`);
+      const rows = report.requestLogCost as RequestLogCost[];
+      console.log(`request log cost (--log-level info, one JSON line per request to a drained pipe, vs silent, switched on one server process; server CPU per request, median of ${rows[0]?.rounds ?? 0} alternating rounds): ${rows.map((r) => `${r.op} ${r.loggedCpuUs.toFixed(1)} vs ${r.unloggedCpuUs.toFixed(1)} µs (paired ${r.pairedPercent >= 0 ? '+' : ''}${r.pairedPercent.toFixed(1)}%, rounds ${r.pairedRangePercent.map((x) => `${x >= 0 ? '+' : ''}${x.toFixed(0)}`).join('..')}%), req/s ${r.logged.toFixed(0)} vs ${r.unlogged.toFixed(0)}`).join('; ')}`);
     }
     if (report.perFile) {
       const f = report.perFile as PerFileCosts;
-      console.log(`per test file: startIamlocal({ listen: false, fixtures: [story] }) → first signed call ${f.startToFirstCallMs.toFixed(1)} ms (warm, median); reset() story ${f.resetStoryMs.toFixed(1)} ms, 1,000 entities ${f.resetThousandMs.toFixed(1)} ms; ${f.files} node --test files (2 at a time) with a server each ${(f.suiteWithServerMs / 1000).toFixed(1)} s vs without ${(f.suiteWithoutServerMs / 1000).toFixed(1)} s: +${(f.suiteWithServerMs - f.suiteWithoutServerMs) / 1000 >= 0 ? '' : '-'}${((f.suiteWithServerMs - f.suiteWithoutServerMs) / 1000).toFixed(1)} s (${f.perFileOverheadMs.toFixed(0)} ms a file)`);
+      console.log(`per test file: startIamlocal({ listen: false, fixtures: [story] }) → first signed call ${f.startToFirstCallMs.toFixed(1)} ms (warm, median); reset() story ${f.resetStoryMs.toFixed(1)} ms (CPU ${f.resetStoryCpuMs.toFixed(1)}), 1,000 entities ${f.resetThousandMs.toFixed(1)} ms (CPU ${f.resetThousandCpuMs.toFixed(1)}); ${f.files} node --test files (2 at a time) with a server each ${(f.suiteWithServerMs / 1000).toFixed(1)} s vs without ${(f.suiteWithoutServerMs / 1000).toFixed(1)} s: +${(f.suiteWithServerMs - f.suiteWithoutServerMs) / 1000 >= 0 ? '' : '-'}${((f.suiteWithServerMs - f.suiteWithoutServerMs) / 1000).toFixed(1)} s (${f.perFileOverheadMs.toFixed(0)} ms a file)`);
     }
     if (report.moto) console.log(report.moto);
     else if (!values['no-moto']) console.log(`moto seeded with ${MOTO_OBJECTS} objects by PutObject (iamlocal: ${OBJECTS} by fixtures)`);

@@ -186,3 +186,48 @@ test('the AWS CLI\'s cached role credentials meet a fresh :memory: server: AWS\'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the request log: one JSON line per request on stdout; POST /_iamlocal/log-level changes the level of the running server', async () => {
+  const s = await serve(['--log-level', 'info']);
+  let log = '';
+  s.child.stdout!.on('data', (chunk: Buffer) => { log += chunk.toString(); });
+  const lines = (): Array<Record<string, unknown>> => log.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const waitFor = async (n: number): Promise<void> => {
+    for (let i = 0; i < 200 && lines().length < n; i++) await new Promise((r) => setTimeout(r, 25));
+  };
+  const level = async (method: 'GET' | 'POST', query = ''): Promise<{ status: number; body: unknown }> => {
+    const res = await fetch(`${s.url}/_iamlocal/log-level${query}`, { method });
+    return { status: res.status, body: await res.json() };
+  };
+  try {
+    assert.deepEqual(await level('GET'), { status: 200, body: { level: 'info' } });
+    const caller = await aws(s.url, ['sts', 'get-caller-identity']);
+    assert.equal(caller.code, 0, caller.stderr);
+    const missing = await aws(s.url, ['iam', 'get-role', '--role-name', 'nope']);
+    assert.notEqual(missing.code, 0);
+    await waitFor(2);
+    const [first, second] = lines().filter((l) => l.service !== 'admin');
+    assert.deepEqual({ ...first, time: 0, ms: 0 }, { level: 30, time: 0, service: 'sts', operation: 'GetCallerIdentity', principal: 'arn:aws:iam::123456789012:root', status: 200, ms: 0 });
+    assert.equal(typeof first!.time, 'number');
+    assert.ok(Math.abs((first!.time as number) - Date.now()) < 60_000);
+    assert.deepEqual({ ...second, time: 0, ms: 0 }, { level: 30, time: 0, service: 'iam', operation: 'GetRole', principal: 'arn:aws:iam::123456789012:root', status: 404, errorCode: 'NoSuchEntity', ms: 0 });
+
+    // silent: no line; a level that is not one is refused, the level unchanged.
+    assert.deepEqual(await level('POST', '?level=silent'), { status: 200, body: { level: 'silent' } });
+    const before = lines().length;
+    assert.equal((await aws(s.url, ['sts', 'get-caller-identity'])).code, 0);
+    assert.deepEqual(await level('POST', '?level=verbose'), { status: 400, body: { error: 'level must be one of silent, error, warn, info, debug' } });
+    assert.deepEqual(await level('POST'), { status: 400, body: { error: 'level must be one of silent, error, warn, info, debug' } });
+    assert.deepEqual(await level('GET'), { status: 200, body: { level: 'silent' } });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(lines().length, before);
+
+    // Back to info: lines again.
+    assert.deepEqual(await level('POST', '?level=info'), { status: 200, body: { level: 'info' } });
+    assert.equal((await aws(s.url, ['iam', 'list-roles'])).code, 0);
+    await waitFor(before + 1);
+    assert.deepEqual(lines().slice(before).filter((l) => l.service !== 'admin').map((l) => l.operation), ['ListRoles']);
+  } finally {
+    await stop(s);
+  }
+});

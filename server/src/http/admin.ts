@@ -20,6 +20,7 @@ import { runRestores } from '../services/s3/restore.ts';
 import { oidcAdminRouter } from './oidc-admin.ts';
 import { credentialBindingsRouter } from './credential-bindings-admin.ts';
 import type { ExpressModule } from './express-module.ts';
+import { LOG_LEVELS, type LogLevel } from '../log.ts';
 
 function badRequest(res: Response, message: string): void {
   res.status(400).json({ error: message });
@@ -226,6 +227,17 @@ export function adminRouter(ctx: ServerContext, express: ExpressModule): Router 
     if (account) ctx.iam.putSetting(`enforce:${account}`, mode);
     else ctx.config.enforce = mode;
     res.json({ mode, account: account ?? undefined });
+  });
+
+  // The request log's level, changed without a restart (e.g. `debug` while chasing a problem, `silent` for a load test).
+  router.get('/log-level', (_req, res) => {
+    res.json({ level: ctx.log.level });
+  });
+  router.post('/log-level', (req, res) => {
+    const level = query(req).get('level');
+    if (!LOG_LEVELS.includes(level as LogLevel)) return badRequest(res, `level must be one of ${LOG_LEVELS.join(', ')}`);
+    ctx.log.setLevel(level as LogLevel);
+    res.json({ level });
   });
 
   // The account-level S3 Block Public Access setting (AWS keeps it in S3 Control): GET, PUT (JSON, the four booleans;

@@ -408,7 +408,8 @@ export function createApp(ctx: ServerContext): App {
     const record: RequestRecord = { service: 's3' };
     if (ctx.log.isLevelEnabled('info')) {
       const started = performance.now();
-      res.once('finish', () => {
+      // 'finish' is emitted once; on() spares the wrapper and the removal once() adds.
+      res.on('finish', () => {
         ctx.log.request({
           service: record.service, operation: record.operation ?? `${req.method ?? ''}`,
           principal: record.principal, status: res.statusCode, errorCode: record.errorCode,

@@ -6,7 +6,7 @@ import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync 
 import type { ServerContext } from '../context.ts';
 import { parseIdpMetadata, type IdpMetadata } from '../saml/verify.ts';
 import { ensureAccount } from './bootstrap.ts';
-import { FixtureError, Reader, type Node } from './fixture-reader.ts';
+import { FixtureError, Reader, shareDocument, type Node } from './fixture-reader.ts';
 import { digestOf, fileSource, streamedDocument, type ByteSource } from './fixture-stream.ts';
 import { JsonSyntaxError } from './json-stream.ts';
 import { NULL_VERSION, SMALL_BLOB_BYTES, type ObjectRow } from './s3-store.ts';
@@ -45,8 +45,15 @@ const md5Hex: (bytes: Buffer) => string = typeof (crypto as { hash?: unknown }).
   ? (bytes) => (crypto as unknown as { hash: (algorithm: string, data: Buffer, encoding: 'hex') => string }).hash('md5', bytes, 'hex')
   : (bytes) => createHash('md5').update(bytes).digest('hex');
 
-const parsedFixtures = new Map<string, { text: string; json: string }>();
+/** A fixture file's document as last read: deeply frozen (shared by every reset), with the key that marks it applied. */
+interface ParsedFixture { text: string; doc: unknown; appliedKey: string }
+const parsedFixtures = new Map<string, ParsedFixture>();
 const CACHED_FIXTURE_CHARS = 1024 * 1024;
+
+/** The settings key recording that a document was applied (restarting on a persistent database must not load it twice). */
+function appliedKeyOf(doc: unknown): string {
+  return `fixtures:${createHash('sha256').update(JSON.stringify(doc ?? {})).digest('hex')}`;
+}
 
 /**
  * Loads a YAML or JSON fixture file in one transaction: accounts, managed policies, users with keys, roles, ready-made
@@ -55,26 +62,28 @@ const CACHED_FIXTURE_CHARS = 1024 * 1024;
 export function loadFixtures(ctx: ServerContext, file: string): void {
   // A large JSON file is read a piece at a time (its memory bounded by its largest entry, not its size).
   if (streamFixtureFile(ctx, file)) return;
-  let doc: unknown;
+  let parsed: ParsedFixture;
   try {
     const text = readFileSync(file, 'utf8');
     // reset() loads the same files again: a file whose text has not changed is not parsed again (YAML parsing was
-    // half of a reset of the story's world). The copy is made by JSON.parse, so applying it can change nothing cached.
+    // half of a reset of the story's world), nor copied: its document is frozen, so applying it can change nothing.
     const cached = parsedFixtures.get(file);
-    if (cached?.text === text) doc = JSON.parse(cached.json);
+    if (cached?.text === text) parsed = cached;
     else {
-      doc = /\.json$/i.test(file) ? JSON.parse(text) : parseFixtureText(text, true);
-      // Only small files: the cache holds the text and a copy, which for a 44 MB file of 1,000,000 objects kept 88 MB
-      // of heap for the process's life, to save a parse that costs little next to applying such a file.
+      const doc = /\.json$/i.test(file) ? JSON.parse(text) as unknown : parseFixtureText(text, true);
+      parsed = { text, doc, appliedKey: appliedKeyOf(doc) };
+      // Only small files: the cache holds the text and the document, which for a 44 MB file of 1,000,000 objects kept
+      // 88 MB of heap for the process's life, to save a parse that costs little next to applying such a file.
       if (text.length <= CACHED_FIXTURE_CHARS) {
+        shareDocument(doc);
         if (parsedFixtures.size >= 64) parsedFixtures.clear();
-        parsedFixtures.set(file, { text, json: JSON.stringify(doc ?? null) });
+        parsedFixtures.set(file, parsed);
       }
     }
   } catch (error) {
     throw new FixtureError(`${file}: cannot read fixtures: ${error instanceof Error ? error.message : String(error)}`);
   }
-  applyFixtures(ctx, doc, file);
+  applyDocument(ctx, parsed.doc ?? {}, file, () => parsed.appliedKey);
 }
 
 /** A fixture file over the parse cache's size, when it is a JSON object: streamed. False: read it whole instead. */
@@ -104,7 +113,7 @@ export function applyFixtureStream(ctx: ServerContext, src: ByteSource, label: s
   const doc = streamedDocument(src);
   if (doc === undefined) return false;
   try {
-    applyDocument(ctx, doc, label, () => digestOf(doc));
+    applyDocument(ctx, doc, label, () => `fixtures:${digestOf(doc)}`);
   } catch (error) {
     // Checked whole before: only a file changed since can stop being JSON (the transaction has been rolled back).
     if (error instanceof JsonSyntaxError) throw new FixtureError(`${label}: cannot read fixtures: ${error.message}`);
@@ -115,19 +124,20 @@ export function applyFixtureStream(ctx: ServerContext, src: ByteSource, label: s
 
 /** Applies an already-parsed fixture document; `label` names it in errors (a file path, or "request body"). */
 export function applyFixtures(ctx: ServerContext, doc: unknown, label: string): void {
-  applyDocument(ctx, doc ?? {}, label, () => createHash('sha256').update(JSON.stringify(doc ?? {})).digest('hex'));
+  applyDocument(ctx, doc ?? {}, label, () => appliedKeyOf(doc));
 }
 
-/** `digest`: SHA-256 of the document's JSON text, which marks it applied. */
-function applyDocument(ctx: ServerContext, doc: unknown, label: string, digest: () => string): void {
+/** `appliedKey`: the settings key that marks the document applied (fixtures: + SHA-256 of its JSON text). */
+function applyDocument(ctx: ServerContext, doc: unknown, label: string, appliedKey: () => string): void {
   const file = label;
   const r = new Reader(label);
   const root = r.object(doc, '$', ['accounts', 'samlProviders', 'policies', 'users', 'roles', 'sessions', 'buckets', ...ENTITY_FIXTURE_SECTIONS, ...KMS_FIXTURE_SECTIONS, ...ORGANIZATION_FIXTURE_SECTIONS]);
   // Restarting on a persistent database must not load the same file twice.
-  const appliedKey = `fixtures:${digest()}`;
-  if (ctx.iam.setting(appliedKey)) return;
+  const applied = appliedKey();
+  if (ctx.iam.setting(applied)) return;
   const now = ctx.now();
-  const stamp = (d: Date | undefined): string => isoSeconds(d ?? now);
+  const nowStamp = isoSeconds(now);
+  const stamp = (d: Date | undefined): string => (d === undefined ? nowStamp : isoSeconds(d));
   const { iam, s3 } = ctx;
   const saml = samlStore(ctx.db);
   const written: string[] = [];
@@ -142,8 +152,10 @@ function applyDocument(ctx: ServerContext, doc: unknown, label: string, digest: 
   };
   const account = (node: Node, path: string): string => {
     const id = r.optString(node.account, `${path}.account`) ?? defaultAccount;
+    if (ensured.has(id)) return id;
     if (!/^\d{12}$/.test(id)) r.fail(`${path}.account`, 'expected a 12-digit account id');
     ensureAccount(iam, id, now);
+    ensured.add(id);
     return id;
   };
   const policyArnOf = (ref: string, accountId: string): string => (ref.startsWith('arn:') ? ref : `arn:aws:iam::${accountId}:policy/${ref}`);
@@ -409,7 +421,7 @@ function applyDocument(ctx: ServerContext, doc: unknown, label: string, digest: 
       });
       applyKmsFixtures(ctx, r, root, account, now);
       applyOrganizationFixtures(ctx, r, root, now);
-      iam.putSetting(appliedKey, file);
+      iam.putSetting(applied, file);
     })();
   } catch (error) {
     for (const blob of written) {

@@ -1,11 +1,20 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
+// Random bytes for ids, drawn from the CSPRNG 4 KB at a time: one randomInt call per character was ~5% of loading a
+// world of 1,000 entities. A byte's low 5 bits are uniform over the 32 characters (256 is a multiple of 32).
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+
 /** An AWS-style unique id: a 4-letter prefix (AIDA, AROA, ANPA, AKIA, ASIA) and 16 base32 characters. */
 export function awsId(prefix: 'AIDA' | 'AROA' | 'ANPA' | 'AKIA' | 'ASIA' | 'AGPA' | 'AIPA', length = 16): string {
+  if (poolAt + length > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
   let out = prefix;
-  for (let i = 0; i < length; i++) out += BASE32[randomInt(32)];
+  for (let i = 0; i < length; i++) out += BASE32[pool[poolAt++]! & 31];
   return out;
 }
 

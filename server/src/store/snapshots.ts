@@ -1,6 +1,8 @@
 import { existsSync, linkSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type Database from 'better-sqlite3';
 import type { ServerContext } from '../context.ts';
+import type { Db } from './db.ts';
 import { bootstrap } from './bootstrap.ts';
 import { loadFixtures } from './fixtures.ts';
 import { STATE_TABLES } from './state.ts';
@@ -31,14 +33,38 @@ export function collectOrphanBlobs(ctx: ServerContext): void {
   collectBlobs(ctx, true);
 }
 
+// reset() empties the same tables every time (a test suite resets before each test): the statements are compiled once
+// per database, children before parents.
+const emptyingStatements = new WeakMap<Db, Database.Statement<[]>[]>();
+function emptyingOf(db: Db): Database.Statement<[]>[] {
+  let statements = emptyingStatements.get(db);
+  if (!statements) {
+    statements = [...STATE_TABLES].reverse().map((table) => db.prepare<[]>(`DELETE FROM ${table}`));
+    statements.push(db.prepare<[]>("DELETE FROM settings WHERE name LIKE 'fixtures:%'"));
+    emptyingStatements.set(db, statements);
+  }
+  return statements;
+}
+
 /** Empties every table, then re-creates the root account and, unless `empty`, re-applies the start-up fixtures. */
 export function resetState(ctx: ServerContext, to: 'empty' | 'fixtures'): void {
   ctx.decisions.clear();
-  ctx.db.transaction(() => {
-    for (const table of [...STATE_TABLES].reverse()) ctx.db.prepare(`DELETE FROM ${table}`).run();
-    ctx.db.prepare("DELETE FROM settings WHERE name LIKE 'fixtures:%'").run();
-    bootstrap(ctx.iam, ctx.config, ctx.now());
-  })();
+  const emptying = emptyingOf(ctx.db);
+  // Every table is emptied, so no reference can dangle: without foreign key checks SQLite drops a table's rows at once
+  // (its truncate optimization) instead of deleting them one by one, checking each against the tables referring to it.
+  // The root account and its key (bootstrap) go in in order. The pragma cannot change inside a transaction (a reset
+  // called inside one keeps the checks, and is only slower). The checks are back on before any fixture loads. Through
+  // db.pragma(), not statements kept: SQLite applies this pragma when it compiles the statement, not when it runs it.
+  const checks = ctx.db.pragma('foreign_keys', { simple: true }) === 1;
+  if (checks) ctx.db.pragma('foreign_keys = OFF');
+  try {
+    ctx.db.transaction(() => {
+      for (const statement of emptying) statement.run();
+      bootstrap(ctx.iam, ctx.config, ctx.now());
+    })();
+  } finally {
+    if (checks) ctx.db.pragma('foreign_keys = ON');
+  }
   ctx.iam.invalidate();
   collectBlobs(ctx);
   if (to === 'fixtures') for (const file of ctx.fixtureFiles) loadFixtures(ctx, file);
