@@ -185,6 +185,25 @@ export function ownerXml(call: S3Call, accountId: string): XmlObject {
   return { ID: account?.canonical_id ?? accountId, DisplayName: account?.display_name ?? accountId };
 }
 
+/** Stored times (ISO 8601) as HTTP dates, for Last-Modified. */
+const httpDates = new Map<string, string>();
+const HTTP_DATES_KEPT = 1024;
+
+/**
+ * A stored ISO time as an HTTP date (Last-Modified). Parsing and formatting a date costs a GET more than a microsecond,
+ * and a hot object is read again and again: each text is converted once (a pure function of the text: nothing to go
+ * stale), up to HTTP_DATES_KEPT of them.
+ */
+export function httpDateOf(iso: string): string {
+  let text = httpDates.get(iso);
+  if (text === undefined) {
+    if (httpDates.size >= HTTP_DATES_KEPT) httpDates.clear();
+    text = new Date(iso).toUTCString();
+    httpDates.set(iso, text);
+  }
+  return text;
+}
+
 export function requireSigned(call: S3Call): void {
   if (call.caller.principal.kind === 'anonymous') throw new AwsError('AccessDenied', 'Access Denied', 403);
 }
