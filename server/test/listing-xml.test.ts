@@ -61,3 +61,30 @@ test('RawXml parts are written in place of the element named for them, and no pa
   writeXml('Result', { Contents: new RawXml([]), CommonPrefixes: [] }, 'flat', empty);
   assert.equal(empty.join(''), '<Result></Result>');
 });
+
+test('listFrom reads back every listed column exactly as stored, whatever the text holds (rows travel as JSON)', async () => {
+  const { createContext } = await import('../src/server.ts');
+  const ctx = createContext({ db: ':memory:' });
+  try {
+    ctx.db.prepare("INSERT INTO buckets (bucket_name, account_id, region, policy, created_at) VALUES ('b', '123456789012', 'us-east-1', NULL, '2026-01-01T00:00:00.000Z')").run();
+    const insert = ctx.db.prepare(`INSERT INTO objects (bucket_name, object_key, blob_id, size, etag, last_modified, owner_account, storage_class, checksum)
+      VALUES ('b', ?, 'blob', ?, ?, ?, ?, ?, ?)`);
+    const keys = ['plain', 'quote"back\\slash', 'tab\tnew\nline\r\u0001\u001f', 'é 😀 \u2028\u2029', '[1,"x"]', 'a/b/c', ' '];
+    keys.forEach((key, i) => insert.run(key, i === 0 ? 0 : 5_000_000_000_000 + i, `"e${i}"-2`, '2026-12-06T08:25:16.643Z', '123456789012',
+      i % 2 ? null : `CLASS ${key}`, i % 3 ? null : `SHA256:${key}`));
+    const listed = ctx.s3.listFrom('b', '', '', 100);
+    assert.equal(listed.length, keys.length);
+    for (const object of listed) {
+      const row = ctx.s3.object('b', object.object_key)!;
+      assert.deepEqual(object, {
+        object_key: row.object_key, size: row.size, etag: row.etag, last_modified: row.last_modified, owner_account: row.owner_account,
+        storage_class: row.storage_class, checksum: row.checksum,
+      });
+    }
+    assert.deepEqual(listed.map((o) => o.object_key), [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+  } finally {
+    ctx.decisions.close();
+    ctx.s3.close();
+    ctx.db.close();
+  }
+});

@@ -262,7 +262,7 @@ export function contentsXml(object: ListedObject, owner: string, encode: (v: str
   const checksum = object.checksum ? checksumEntries(object.checksum) : undefined;
   return `<Contents><Key>${xmlEscape(encode(object.object_key))}</Key><LastModified>${xmlEscape(String(object.last_modified))}</LastModified>`
     + `<ETag>${xmlEscape(String(object.etag))}</ETag>${elements(checksum)}<Size>${String(object.size)}</Size>${owner}`
-    + `<StorageClass>${xmlEscape(String(object.storage_class ?? 'STANDARD'))}</StorageClass>${restoreStatus ? elements({ RestoreStatus: restoreStatus }) : ''}</Contents>`;
+    + `<StorageClass>${object.storage_class == null ? 'STANDARD' : xmlEscape(String(object.storage_class))}</StorageClass>${restoreStatus ? elements({ RestoreStatus: restoreStatus }) : ''}</Contents>`;
 }
 
 interface ListRequest { bucket: BucketRow; prefix: string; delimiter: string; maxKeys: number; encode: (v: string) => string }
