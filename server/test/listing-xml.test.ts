@@ -62,7 +62,7 @@ test('RawXml parts are written in place of the element named for them, and no pa
   assert.equal(empty.join(''), '<Result></Result>');
 });
 
-test('listFrom reads back every listed column exactly as stored, whatever the text holds (rows travel as JSON)', async () => {
+test('listFrom and object() read back every column exactly as stored, whatever the text holds (rows travel as JSON)', async () => {
   const { createContext } = await import('../src/server.ts');
   const ctx = createContext({ db: ':memory:' });
   try {
@@ -82,6 +82,10 @@ test('listFrom reads back every listed column exactly as stored, whatever the te
       });
     }
     assert.deepEqual(listed.map((o) => o.object_key), [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    // object() reads whole rows as JSON too: the same row, key for key and value for value, as SELECT * gives.
+    const direct = ctx.db.prepare('SELECT * FROM objects WHERE bucket_name = ? AND object_key = ?');
+    for (const key of keys) assert.deepEqual(ctx.s3.object('b', key), direct.get('b', key));
+    assert.equal(ctx.s3.object('b', 'missing'), undefined);
   } finally {
     ctx.decisions.close();
     ctx.s3.close();

@@ -114,6 +114,24 @@ const LISTED_COLUMNS = 'object_key, size, etag, last_modified, owner_account, st
 /** A ListedObject as listFrom's statements read it: LISTED_COLUMNS in that order. */
 type ListedRaw = [ListedObject['object_key'], ListedObject['size'], ListedObject['etag'], ListedObject['last_modified'], ListedObject['owner_account'], ListedObject['storage_class'], ListedObject['checksum']];
 
+/**
+ * Whole rows of `table` (every column, as SELECT * gives them) read as one JSON array text each and parsed in
+ * JavaScript: better-sqlite3 builds a row object and each of its values through V8's C++ API, which for the 19 columns
+ * of an object row cost more than the lookup (8.6 → 5.0 µs a GetObject's row, measured alone).
+ */
+function jsonRowReader<T>(db: Db, table: string, where: string): (...params: unknown[]) => T | undefined {
+  const names = db.prepare(`SELECT * FROM ${table} LIMIT 0`).columns().map((c) => c.name);
+  const statement = db.prepare<unknown[], string>(`SELECT json_array(${names.map((n) => `"${n}"`).join(', ')}) FROM ${table} WHERE ${where}`).pluck(true);
+  return (...params) => {
+    const text = statement.get(...params);
+    if (text === undefined) return undefined;
+    const values = JSON.parse(text) as unknown[];
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
+    return row as T;
+  };
+}
+
 /** Objects up to this size are stored in SQLite (inline blobs), read whole, and may be served from memory. */
 export const SMALL_BLOB_BYTES = 64 * 1024;
 /** Small bodies read recently, in memory: GETs of a hot object skip SQLite. Kept small: it all counts in RSS. */
@@ -182,6 +200,7 @@ export class S3Store {
       setUploadAcl: p('UPDATE multipart_uploads SET acl = ? WHERE upload_id = ?'),
       setUploadObjectLock: p('UPDATE multipart_uploads SET object_lock = ? WHERE upload_id = ?'),
       object: p<ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? AND object_key = ?'),
+      objectJson: jsonRowReader<ObjectRow>(db, 'objects', 'bucket_name = ? AND object_key = ?'),
       objectBlob: db.prepare<[string, string], string>('SELECT blob_id FROM objects WHERE bucket_name = ? AND object_key = ?').pluck(),
       bucketExists: db.prepare<[string], number>('SELECT 1 FROM buckets WHERE bucket_name = ?').pluck(),
       // Uploads in progress do not keep a bucket: DeleteBucket removes them with it.
@@ -359,7 +378,14 @@ export class S3Store {
   /** No object, version or delete marker: what DeleteBucket needs (uploads in progress go with the bucket). */
   bucketIsEmpty(name: string): boolean { return this.s.anyObject.get(name, name) === undefined; }
 
-  object(bucket: string, key: string): ObjectRow | undefined { return this.s.object.get(bucket, key); }
+  object(bucket: string, key: string): ObjectRow | undefined {
+    try {
+      return this.s.objectJson(bucket, key);
+    } catch {
+      // A value JSON cannot carry (a BLOB where text was expected, never written by iamlocal): read it as it is.
+      return this.s.object.get(bucket, key);
+    }
+  }
   /** Up to `limit` objects with key >= `from` and key > `after`, in S3 order. */
   listFrom(bucket: string, from: string, after: string, limit: number): ListedObject[] {
     // Keys compare as UTF-8 bytes, as in SQLite's BINARY collation.
