@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { pooledRandomBytes } from '../kms/random.ts';
 import { createReadStream, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -139,6 +140,22 @@ const SMALL_BLOB_CACHE_BYTES = 4 * 1024 * 1024;
 /** Ids of blobs kept in the inline_blobs table; every other blob id names a file in the blob directory. */
 const INLINE_PREFIX = 'i-';
 const isInline = (blobId: string): boolean => blobId.startsWith(INLINE_PREFIX);
+
+let lastBlobMs = 0;
+let blobSeq = 0;
+
+/**
+ * An inline blob's id after its prefix: the time (ms) and a counter, so that new ids sort after older ones, then random
+ * hex, so that ids stay unique across restarts and clock changes. A PUT inserts its blob's id into the primary key's
+ * index and removes the one it replaces: with random ids both landed on random pages of the index, each written to
+ * the WAL at every commit; in time order they share the index's last pages.
+ */
+function newInlineBlobSuffix(): string {
+  const now = Date.now();
+  blobSeq = now === lastBlobMs ? blobSeq + 1 : 0;
+  lastBlobMs = now;
+  return `${now.toString(16).padStart(12, '0')}-${blobSeq.toString(16).padStart(6, '0')}-${pooledRandomBytes(8).toString('hex')}`;
+}
 
 /** What reading a blob that no longer exists throws, as fs does: touchBlob turns it into NoSuchKey. */
 function blobGone(blobId: string): NodeJS.ErrnoException {
@@ -449,7 +466,7 @@ export class S3Store {
    * records it stores the bytes in the same transaction, so a failed PUT leaves nothing behind.
    */
   stageInlineBlob(bytes: Buffer): string {
-    const blobId = `${INLINE_PREFIX}${randomUUID()}`;
+    const blobId = `${INLINE_PREFIX}${newInlineBlobSuffix()}`;
     this.staged.set(blobId, bytes);
     return blobId;
   }
