@@ -210,11 +210,22 @@ export interface RequestFacts {
 }
 
 /** Global condition keys every request carries (keys are lower-cased, as the engine expects). */
+/** aws:CurrentTime and aws:EpochTime change once a second: formatted once a second. */
+let timeSecond = Number.NaN;
+let timeText = '';
+let epochText = '';
+
 export function baseContext(caller: Caller, facts: RequestFacts): RequestContext {
   const context: RequestContext = new Map();
   const p = caller.principal;
-  context.set('aws:currenttime', [facts.now.toISOString().replace(/\.\d{3}Z$/, 'Z')]);
-  context.set('aws:epochtime', [String(Math.floor(facts.now.getTime() / 1000))]);
+  const second = Math.floor(facts.now.getTime() / 1000);
+  if (second !== timeSecond) {
+    timeSecond = second;
+    timeText = facts.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    epochText = String(second);
+  }
+  context.set('aws:currenttime', [timeText]);
+  context.set('aws:epochtime', [epochText]);
   context.set('aws:sourceip', [facts.sourceIp]);
   context.set('aws:securetransport', [String(facts.secureTransport)]);
   context.set('aws:requestedregion', [facts.region]);

@@ -219,13 +219,23 @@ function parseCredential(text: string): Scope | undefined {
   return { accessKeyId, date, region, service };
 }
 
-/** `Credential=…, SignedHeaders=…, Signature=…` after the algorithm; separators may or may not carry spaces. */
-function authorizationFields(value: string): Map<string, string> {
+let lastAuthorization: string | undefined;
+let lastFields: ReadonlyMap<string, string> = new Map();
+
+/**
+ * `Credential=…, SignedHeaders=…, Signature=…` after the algorithm; separators may or may not carry spaces. The
+ * dispatcher reads the scope of a request's header and authentication reads it again: the last header's fields are
+ * kept (read-only) for that second reading.
+ */
+function authorizationFields(value: string): ReadonlyMap<string, string> {
+  if (value === lastAuthorization) return lastFields;
   const fields = new Map<string, string>();
   for (const part of value.slice(value.indexOf(' ') + 1).split(',')) {
     const eq = part.indexOf('=');
     if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
   }
+  lastAuthorization = value;
+  lastFields = fields;
   return fields;
 }
 

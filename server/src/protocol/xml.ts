@@ -1,5 +1,14 @@
 /** A value the XML writers can serialise. Arrays become repeated elements (query protocol: <member>). */
-export type XmlValue = string | number | boolean | Date | null | undefined | XmlValue[] | XmlObject | Map<string, XmlValue>;
+export type XmlValue = string | number | boolean | Date | null | undefined | XmlValue[] | XmlObject | Map<string, XmlValue> | RawXml;
+
+/**
+ * Elements already written, escaped, by a caller that knows their shape (a listing's 1,000 <Contents>): written as they
+ * are, in place of the element named for them. Building an object per entry for the generic writer cost more than
+ * writing the page.
+ */
+export class RawXml {
+  constructor(readonly parts: readonly string[]) {}
+}
 export interface XmlObject { [element: string]: XmlValue }
 
 const NEEDS_ESCAPE = /[&<>"\r\n]/;
@@ -31,6 +40,10 @@ function scalar(value: string | number | boolean | Date): string {
  */
 export function writeXml(name: string, value: XmlValue, listStyle: 'member' | 'flat', out: string[]): void {
   if (value === undefined || value === null) return;
+  if (value instanceof RawXml) {
+    for (const part of value.parts) out.push(part);
+    return;
+  }
   if (value instanceof Map) {
     // Query-protocol maps: <entry><key>…</key><value>…</value></entry>.
     out.push(`<${name}>`);

@@ -162,7 +162,11 @@ export class IamStore {
     return row ?? undefined;
   }
 
-  account(accountId: string): AccountRow | undefined { return this.s.account.get(accountId); }
+  /**
+   * Cached with the IAM state like roles: S3 asks for the owner's canonical id on every PutObject (ACLs) and listing
+   * (Owner), and accounts change only through updateAccount/insertAccount (which drop the state) or a reset.
+   */
+  account(accountId: string): AccountRow | undefined { return this.cachedRow(`account\n${accountId}`, () => this.s.account.get(accountId)); }
   accountByCanonicalId(id: string): AccountRow | undefined { return this.s.accountByCanonical.get(id); }
   updateAccount(accountId: string, displayName: string | undefined, canonicalId: string | undefined): void {
     this.invalidate();

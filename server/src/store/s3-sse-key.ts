@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { pooledRandomBytes } from '../kms/random.ts';
 import type { Db } from './db.ts';
 
 /**
@@ -20,7 +21,7 @@ function masterKey(db: Db): Buffer {
 
 /** A data key wrapped under the server's key: base64 of IV (12 bytes), GCM tag (16) and ciphertext. */
 export function wrapDataKey(db: Db, dataKey: Buffer): string {
-  const iv = randomBytes(12);
+  const iv = pooledRandomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', masterKey(db), iv);
   const sealed = Buffer.concat([cipher.update(dataKey), cipher.final()]);
   return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64');

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { pooledRandomBytes } from '../kms/random.ts';
 import { createReadStream, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -110,6 +111,27 @@ export interface PartRow {
 }
 export type LifecycleObject = Pick<ObjectRow, 'object_key' | 'size' | 'last_modified' | 'tags' | 'storage_class'>;
 export type ListedObject = Pick<ObjectRow, 'object_key' | 'size' | 'etag' | 'last_modified' | 'owner_account' | 'storage_class' | 'checksum'>;
+const LISTED_COLUMNS = 'object_key, size, etag, last_modified, owner_account, storage_class, checksum';
+/** A ListedObject as listFrom's statements read it: LISTED_COLUMNS in that order. */
+type ListedRaw = [ListedObject['object_key'], ListedObject['size'], ListedObject['etag'], ListedObject['last_modified'], ListedObject['owner_account'], ListedObject['storage_class'], ListedObject['checksum']];
+
+/**
+ * Whole rows of `table` (every column, as SELECT * gives them) read as one JSON array text each and parsed in
+ * JavaScript: better-sqlite3 builds a row object and each of its values through V8's C++ API, which for the 19 columns
+ * of an object row cost more than the lookup (8.6 → 5.0 µs a GetObject's row, measured alone).
+ */
+function jsonRowReader<T>(db: Db, table: string, where: string): (...params: unknown[]) => T | undefined {
+  const names = db.prepare(`SELECT * FROM ${table} LIMIT 0`).columns().map((c) => c.name);
+  const statement = db.prepare<unknown[], string>(`SELECT json_array(${names.map((n) => `"${n}"`).join(', ')}) FROM ${table} WHERE ${where}`).pluck(true);
+  return (...params) => {
+    const text = statement.get(...params);
+    if (text === undefined) return undefined;
+    const values = JSON.parse(text) as unknown[];
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
+    return row as T;
+  };
+}
 
 /** Objects up to this size are stored in SQLite (inline blobs), read whole, and may be served from memory. */
 export const SMALL_BLOB_BYTES = 64 * 1024;
@@ -118,6 +140,22 @@ const SMALL_BLOB_CACHE_BYTES = 4 * 1024 * 1024;
 /** Ids of blobs kept in the inline_blobs table; every other blob id names a file in the blob directory. */
 const INLINE_PREFIX = 'i-';
 const isInline = (blobId: string): boolean => blobId.startsWith(INLINE_PREFIX);
+
+let lastBlobMs = 0;
+let blobSeq = 0;
+
+/**
+ * An inline blob's id after its prefix: the time (ms) and a counter, so that new ids sort after older ones, then random
+ * hex, so that ids stay unique across restarts and clock changes. A PUT inserts its blob's id into the primary key's
+ * index and removes the one it replaces: with random ids both landed on random pages of the index, each written to
+ * the WAL at every commit; in time order they share the index's last pages.
+ */
+function newInlineBlobSuffix(): string {
+  const now = Date.now();
+  blobSeq = now === lastBlobMs ? blobSeq + 1 : 0;
+  lastBlobMs = now;
+  return `${now.toString(16).padStart(12, '0')}-${blobSeq.toString(16).padStart(6, '0')}-${pooledRandomBytes(8).toString('hex')}`;
+}
 
 /** What reading a blob that no longer exists throws, as fs does: touchBlob turns it into NoSuchKey. */
 function blobGone(blobId: string): NodeJS.ErrnoException {
@@ -179,6 +217,7 @@ export class S3Store {
       setUploadAcl: p('UPDATE multipart_uploads SET acl = ? WHERE upload_id = ?'),
       setUploadObjectLock: p('UPDATE multipart_uploads SET object_lock = ? WHERE upload_id = ?'),
       object: p<ObjectRow>('SELECT * FROM objects WHERE bucket_name = ? AND object_key = ?'),
+      objectJson: jsonRowReader<ObjectRow>(db, 'objects', 'bucket_name = ? AND object_key = ?'),
       objectBlob: db.prepare<[string, string], string>('SELECT blob_id FROM objects WHERE bucket_name = ? AND object_key = ?').pluck(),
       bucketExists: db.prepare<[string], number>('SELECT 1 FROM buckets WHERE bucket_name = ?').pluck(),
       // Uploads in progress do not keep a bucket: DeleteBucket removes them with it.
@@ -204,10 +243,13 @@ export class S3Store {
       lifecycleVersions: p<VersionDbRow>('SELECT * FROM object_versions WHERE bucket_name = ? ORDER BY object_key, seq'),
       // Keys compare as UTF-8 bytes in SQLite's BINARY collation, which is the order S3 lists in.
       // One lower bound per query, so SQLite seeks straight to it in the primary key instead of scanning between two.
-      listFrom: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account, storage_class, checksum FROM objects
-        WHERE bucket_name = ? AND object_key >= ? ORDER BY object_key LIMIT ?`),
-      listAfter: p<ListedObject>(`SELECT object_key, size, etag, last_modified, owner_account, storage_class, checksum FROM objects
-        WHERE bucket_name = ? AND object_key > ? ORDER BY object_key LIMIT ?`),
+      // Each row as one JSON array text (SQLite escapes it, JSON.parse reads it back exactly): better-sqlite3 builds a
+      // row object, or even an array, and each of its strings through V8's C++ API, and a listing reads 1,001 rows
+      // (objects 1.5 ms, arrays 0.87, JSON texts parsed 0.67 a page, measured alone).
+      listFrom: db.prepare<unknown[], string>(`SELECT json_array(${LISTED_COLUMNS}) FROM objects
+        WHERE bucket_name = ? AND object_key >= ? ORDER BY object_key LIMIT ?`).pluck(true),
+      listAfter: db.prepare<unknown[], string>(`SELECT json_array(${LISTED_COLUMNS}) FROM objects
+        WHERE bucket_name = ? AND object_key > ? ORDER BY object_key LIMIT ?`).pluck(true),
       upsertObject: p(`INSERT INTO objects (bucket_name, object_key, blob_id, size, etag, last_modified, owner_account, content_type, metadata, sse, sse_kms_key_id, tags, checksum,
         storage_class, sse_customer, sse_kms, parts, version_id, object_lock)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag,
@@ -353,11 +395,24 @@ export class S3Store {
   /** No object, version or delete marker: what DeleteBucket needs (uploads in progress go with the bucket). */
   bucketIsEmpty(name: string): boolean { return this.s.anyObject.get(name, name) === undefined; }
 
-  object(bucket: string, key: string): ObjectRow | undefined { return this.s.object.get(bucket, key); }
+  object(bucket: string, key: string): ObjectRow | undefined {
+    try {
+      return this.s.objectJson(bucket, key);
+    } catch {
+      // A value JSON cannot carry (a BLOB where text was expected, never written by iamlocal): read it as it is.
+      return this.s.object.get(bucket, key);
+    }
+  }
   /** Up to `limit` objects with key >= `from` and key > `after`, in S3 order. */
   listFrom(bucket: string, from: string, after: string, limit: number): ListedObject[] {
     // Keys compare as UTF-8 bytes, as in SQLite's BINARY collation.
-    return Buffer.compare(Buffer.from(after), Buffer.from(from)) >= 0 ? this.s.listAfter.all(bucket, after, limit) : this.s.listFrom.all(bucket, from, limit);
+    const rows = Buffer.compare(Buffer.from(after), Buffer.from(from)) >= 0 ? this.s.listAfter.all(bucket, after, limit) : this.s.listFrom.all(bucket, from, limit);
+    const out: ListedObject[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = JSON.parse(rows[i]!) as ListedRaw;
+      out[i] = { object_key: r[0], size: r[1], etag: r[2], last_modified: r[3], owner_account: r[4], storage_class: r[5], checksum: r[6] };
+    }
+    return out;
   }
 
   newBlobPath(): { blobId: string; path: string } {
@@ -411,7 +466,7 @@ export class S3Store {
    * records it stores the bytes in the same transaction, so a failed PUT leaves nothing behind.
    */
   stageInlineBlob(bytes: Buffer): string {
-    const blobId = `${INLINE_PREFIX}${randomUUID()}`;
+    const blobId = `${INLINE_PREFIX}${newInlineBlobSuffix()}`;
     this.staged.set(blobId, bytes);
     return blobId;
   }

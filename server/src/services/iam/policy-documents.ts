@@ -8,8 +8,19 @@ const MANAGED_POLICY_MAX_CHARS = 6144;
 const TRUST_POLICY_MAX_CHARS = 2048;
 
 /** IAM returns policy documents percent-encoded (RFC 3986), which clients decode. */
+/** Documents as IAM answers them, URL-encoded: GetRole, GetPolicyVersion and the like encode the same text again and again. */
+const encodedDocuments = new Map<string, string>();
+const ENCODED_DOCUMENTS_KEPT = 256;
+
 export function encodePolicyDocument(document: string): string {
-  return encodeURIComponent(document).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  // A pure function of the text, so nothing can go stale; bounded, and emptied when full.
+  let encoded = encodedDocuments.get(document);
+  if (encoded === undefined) {
+    encoded = encodeURIComponent(document).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    if (encodedDocuments.size >= ENCODED_DOCUMENTS_KEPT) encodedDocuments.clear();
+    encodedDocuments.set(document, encoded);
+  }
+  return encoded;
 }
 
 /** IAM measures policy size without whitespace. */

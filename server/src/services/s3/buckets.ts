@@ -1,7 +1,7 @@
 import { AwsError } from '../../errors.ts';
 import { PolicyDocumentError, validatePolicyDocument } from '../../policy/index.ts';
 import { parseXmlBody, restXmlDocument } from '../../protocol/rest-xml.ts';
-import type { XmlObject } from '../../protocol/xml.ts';
+import { RawXml, writeXml, xmlEscape, type XmlObject } from '../../protocol/xml.ts';
 import type { BucketRow, ListedObject } from '../../store/s3-store.ts';
 import {
   authorize, bucketArn, ownerVisibility, invalidArgument, MAX_BUCKET_POLICY_BYTES, MAX_XML_BODY, objectArn, ownerXml, policyIsPublic, requireBucket, requireSigned,
@@ -244,12 +244,25 @@ function encodingOf(call: S3Call): ((v: string) => string) {
   return s3UrlEncode;
 }
 
-/** The story's Owner rule: the owner is shown only to callers allowed s3:GetObjectAcl on that object. */
-function contentsXml(object: ListedObject, owner: XmlObject | undefined, encode: (v: string) => string, restoreStatus?: XmlObject): XmlObject {
-  return {
-    Key: encode(object.object_key), LastModified: object.last_modified, ETag: object.etag, ...checksumEntries(object.checksum), Size: object.size,
-    Owner: owner, StorageClass: object.storage_class ?? 'STANDARD', RestoreStatus: restoreStatus,
-  };
+/** Elements written by the generic writer, for the parts of a <Contents> that are rare (checksums, owner, restore status). */
+function elements(value: XmlObject | undefined): string {
+  if (value === undefined) return '';
+  const out: string[] = [];
+  for (const name in value) writeXml(name, value[name], 'flat', out);
+  return out.join('');
+}
+
+/**
+ * One <Contents>, as writeXml would write { Key, LastModified, ETag, ChecksumAlgorithm, ChecksumType, Size, Owner,
+ * StorageClass, RestoreStatus } (pinned byte for byte by listing-xml.test.ts), in one string: `owner` is the <Owner>
+ * element already written, or ''. The story's Owner rule: the owner is shown only to callers allowed s3:GetObjectAcl on
+ * that object.
+ */
+export function contentsXml(object: ListedObject, owner: string, encode: (v: string) => string, restoreStatus?: XmlObject): string {
+  const checksum = object.checksum ? checksumEntries(object.checksum) : undefined;
+  return `<Contents><Key>${xmlEscape(encode(object.object_key))}</Key><LastModified>${xmlEscape(String(object.last_modified))}</LastModified>`
+    + `<ETag>${xmlEscape(String(object.etag))}</ETag>${elements(checksum)}<Size>${String(object.size)}</Size>${owner}`
+    + `<StorageClass>${object.storage_class == null ? 'STANDARD' : xmlEscape(String(object.storage_class))}</StorageClass>${restoreStatus ? elements({ RestoreStatus: restoreStatus }) : ''}</Contents>`;
 }
 
 interface ListRequest { bucket: BucketRow; prefix: string; delimiter: string; maxKeys: number; encode: (v: string) => string }
@@ -267,27 +280,28 @@ function startListing(call: S3Call): ListRequest {
   return { bucket, prefix, delimiter, maxKeys, encode };
 }
 
-function splitEntries(call: S3Call, r: ListRequest, entries: ListEntry[], withOwner: boolean): { Contents: XmlObject[]; CommonPrefixes: XmlObject[] } {
+function splitEntries(call: S3Call, r: ListRequest, entries: ListEntry[], withOwner: boolean): { Contents: RawXml; CommonPrefixes: XmlObject[] } {
   const showOwner = withOwner ? ownerVisibility(call, r.bucket) : undefined;
-  const ownerCache = new Map<string, XmlObject>();
-  const owners = (account: string): XmlObject => {
+  // Each account's <Owner> element, written once a page.
+  const ownerCache = new Map<string, string>();
+  const owners = (account: string): string => {
     let owner = ownerCache.get(account);
-    if (!owner) ownerCache.set(account, (owner = ownerXml(call, account)));
+    if (owner === undefined) ownerCache.set(account, (owner = elements({ Owner: ownerXml(call, account) })));
     return owner;
   };
-  const contents: XmlObject[] = [];
+  const contents: string[] = [];
   const prefixes: XmlObject[] = [];
   // RestoreStatus only when asked: the restore of an archived object needs its full row, which listings never read.
   const restoreStatus = wantsRestoreStatus(call);
   for (const e of entries) {
     if (e.kind === 'object') {
-      const owner = showOwner?.(e.object.object_key) ? owners(e.object.owner_account) : undefined;
+      const owner = showOwner?.(e.object.object_key) ? owners(e.object.owner_account) : '';
       const status = restoreStatus ? listedRestoreStatus(call, e.object, () => call.ctx.s3.object(r.bucket.bucket_name, e.object.object_key)) : undefined;
       contents.push(contentsXml(e.object, owner, r.encode, status));
     }
     else prefixes.push({ Prefix: r.encode(e.prefix) });
   }
-  return { Contents: contents, CommonPrefixes: prefixes };
+  return { Contents: new RawXml(contents), CommonPrefixes: prefixes };
 }
 
 export const listObjects: S3Handler = (call) => {

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual, type Cipher, type Decipher } from 'node:crypto';
+import { pooledRandomBytes } from '../../kms/random.ts';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable, Transform } from 'node:stream';
 import { AwsError } from '../../errors.ts';
@@ -129,7 +130,7 @@ export function customerResponseHeaders(keyMd5: string): Record<string, string> 
 
 // ---- AES-256-CTR: length-preserving, so byte ranges of the stored object are byte ranges of the plaintext ----
 
-export const newIv = (): Buffer => randomBytes(16);
+export const newIv = (): Buffer => pooledRandomBytes(16);
 
 export function encryptor(key: CustomerKey, iv: Buffer): Cipher {
   return createCipheriv('aes-256-ctr', key.key, iv);

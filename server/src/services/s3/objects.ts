@@ -8,7 +8,7 @@ import { XML_DECLARATION, xmlEscape, type XmlObject } from '../../protocol/xml.t
 import { NULL_VERSION, type BucketRow, type ObjectRow } from '../../store/s3-store.ts';
 import { accessDenied } from '../access-denied.ts';
 import {
-  authorize, checkKey, decide, invalidArgument, objectBody, MAX_OBJECT_BYTES, MAX_XML_BODY, noSuchBucket, noSuchKey, objectArn, ownerXml, requireBucket, storedHeaders, touchBlob, writeBlob,
+  authorize, checkKey, decide, httpDateOf, invalidArgument, objectBody, MAX_OBJECT_BYTES, MAX_XML_BODY, noSuchBucket, noSuchKey, objectArn, ownerXml, requireBucket, storedHeaders, touchBlob, writeBlob,
   type S3Call, type S3Handler, type S3Result,
 } from './common.ts';
 import {
@@ -355,11 +355,13 @@ function readableVersion(call: S3Call): { bucket: BucketRow; object: ObjectRow; 
 
 /** If-Match / If-None-Match / If-(Un)Modified-Since, in the precedence RFC 7232 and S3 use. */
 function checkConditions(call: S3Call, object: ObjectRow): S3Result | undefined {
-  const modified = Math.floor(new Date(object.last_modified).getTime() / 1000) * 1000;
   const ifMatch = header(call, 'if-match');
   const ifNoneMatch = header(call, 'if-none-match');
   const ifModifiedSince = header(call, 'if-modified-since');
   const ifUnmodifiedSince = header(call, 'if-unmodified-since');
+  // Most reads carry no precondition: no date to parse, no 304 to prepare.
+  if (ifMatch === undefined && ifNoneMatch === undefined && ifModifiedSince === undefined && ifUnmodifiedSince === undefined) return undefined;
+  const modified = Math.floor(new Date(object.last_modified).getTime() / 1000) * 1000;
   const etagIn = (list: string): boolean => list.split(',').map((t) => t.trim()).some((t) => t === '*' || t === object.etag || `"${t}"` === object.etag);
   const failed = (): never => {
     throw new AwsError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412, { Condition: ifMatch !== undefined ? 'If-Match' : 'If-Unmodified-Since' });
@@ -370,7 +372,7 @@ function checkConditions(call: S3Call, object: ObjectRow): S3Result | undefined 
     const since = Date.parse(ifUnmodifiedSince);
     if (!Number.isNaN(since) && modified > since) failed();
   }
-  const notModified: S3Result = { status: 304, headers: { ETag: object.etag, 'Last-Modified': new Date(object.last_modified).toUTCString() } };
+  const notModified: S3Result = { status: 304, headers: { ETag: object.etag, 'Last-Modified': httpDateOf(object.last_modified) } };
   if (ifNoneMatch !== undefined) {
     if (etagIn(ifNoneMatch)) return notModified;
   } else if (ifModifiedSince !== undefined) {
@@ -413,7 +415,7 @@ const RESPONSE_OVERRIDES: Record<string, string> = {
 
 function getHeaders(call: S3Call, object: ObjectRow): Record<string, string> {
   const headers: Record<string, string> = {
-    ...objectResponseHeaders(object), 'Content-Length': String(object.size), 'Last-Modified': new Date(object.last_modified).toUTCString(),
+    ...objectResponseHeaders(object), 'Content-Length': String(object.size), 'Last-Modified': httpDateOf(object.last_modified),
     'Content-Type': object.content_type ?? 'binary/octet-stream', 'Accept-Ranges': 'bytes',
   };
   // S3 sends x-amz-storage-class for every class but STANDARD.

@@ -1,4 +1,5 @@
-import { createCipheriv, randomBytes, type Cipher } from 'node:crypto';
+import { createCipheriv, type Cipher } from 'node:crypto';
+import { pooledRandomBytes } from '../../kms/random.ts';
 import { unwrapDataKey, wrapDataKey } from '../../store/s3-sse-key.ts';
 import { AwsError } from '../../errors.ts';
 import type { BucketRow, ObjectRow } from '../../store/s3-store.ts';
@@ -117,7 +118,7 @@ export function writeEncryption(call: S3Call, bucket: BucketRow, key: string, re
  * AES-256-CTR under it as SSE-KMS objects are ("Using server-side encryption with Amazon S3 managed keys (SSE-S3)").
  */
 function sseS3(call: S3Call): WriteEncryption {
-  const dataKey = randomBytes(32);
+  const dataKey = pooledRandomBytes(32);
   const record: KmsRecord = { keyArn: '', dataKey: wrapDataKey(call.ctx.db, dataKey), context: {}, userContext: false, bucketKey: false, sseS3: true };
   return { sse: 'AES256', keyArn: null, kms: { record, dataKey } };
 }
