@@ -40,7 +40,8 @@ export function bucketLifecycleOf(r: Reader, raw: unknown, path: string): string
   const ids = new Set<string>();
   const stored = rules.map((value, i) => {
     const rpath = `${path}.Rules[${i}]`;
-    const rule = r.object(value, rpath, ['ID', 'Prefix', 'Filter', 'Status', 'Expiration', 'Transitions', 'NoncurrentVersionTransitions',
+    // A copy: the Date fields below are normalized in place, and a cached fixture document is frozen (shared by resets).
+    const rule = r.object(value === undefined ? value : JSON.parse(JSON.stringify(value)) as unknown, rpath, ['ID', 'Prefix', 'Filter', 'Status', 'Expiration', 'Transitions', 'NoncurrentVersionTransitions',
       'NoncurrentVersionExpiration', 'AbortIncompleteMultipartUpload']);
     const id = r.optString(rule.ID, `${rpath}.ID`);
     if (id !== undefined && (id.length > 255 || ids.has(id))) r.fail(`${rpath}.ID`, 'expected a unique ID of at most 255 characters');
