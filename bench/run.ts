@@ -1,5 +1,7 @@
 // npm run bench [-- --quick] [--duration S] [--concurrency N] [--no-moto] [--json] [--objects N] [--moto-objects N] [--only REGEX] [--profile DIR] [--leak N]
 // --only REGEX: only the rows (and sections) whose name matches, e.g. --only "GetRole|ListObjectsV2".
+// --files N: test files in the per-file section (one vitest run of N files with a server each, against N with
+// aws-sdk-client-mock; 3 alternating rounds); --node-test: the same files under `node --test` too.
 // Measures iamlocal over HTTP with requests signed once (SigV4, reused inside the 15-minute window) on keep-alive
 // connections, against moto_server and a bare node:http server on the same machine in the same run. The load comes from
 // bench/generator.ts, a process of its own writing the pre-signed requests on raw sockets; the ceiling of each row is
@@ -13,12 +15,12 @@ import { parseArgs } from 'node:util';
 import { signedHeaders, type Credentials } from '../server/test/support/sign.ts';
 import { benchAuthorization } from './policy.ts';
 import { cpuSeconds, type LoadJob, type LoadResult } from './generator.ts';
-import { perFileCosts, type PerFileCosts } from './per-file.ts';
+import { describeSuite, perFileCosts, type PerFileCosts } from './per-file.ts';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean' }, duration: { type: 'string' }, concurrency: { type: 'string' }, 'no-moto': { type: 'boolean' }, json: { type: 'boolean' },
-    objects: { type: 'string' }, files: { type: 'string' }, 'moto-objects': { type: 'string' }, only: { type: 'string' }, profile: { type: 'string' }, leak: { type: 'string' },
+    objects: { type: 'string' }, files: { type: 'string' }, 'moto-objects': { type: 'string' }, only: { type: 'string' }, 'node-test': { type: 'boolean' }, profile: { type: 'string' }, leak: { type: 'string' },
   },
 });
 const QUICK = values.quick ?? false;
@@ -493,7 +495,7 @@ async function main(): Promise<void> {
 
     if (!ONLY || ONLY.test('decision log')) report.decisionLogCost = await decisionLogCost(dir);
     if (!ONLY || ONLY.test('request log')) report.requestLogCost = await decisionLogCost(dir, 'request');
-    if (!ONLY || ONLY.test('per file')) report.perFile = await perFileCosts({ runs: QUICK ? 3 : 10, files: FILES });
+    if (!ONLY || ONLY.test('per file')) report.perFile = await perFileCosts({ runs: QUICK ? 3 : 10, files: FILES, rounds: QUICK ? 1 : 3, nodeTest: values['node-test'] ?? false });
 
     if (!values['no-moto']) {
       const moto = await startMoto();
@@ -544,7 +546,9 @@ async function main(): Promise<void> {
     }
     if (report.perFile) {
       const f = report.perFile as PerFileCosts;
-      console.log(`per test file: startIamlocal({ listen: false, fixtures: [story] }) → first signed call ${f.startToFirstCallMs.toFixed(1)} ms (warm, median); reset() story ${f.resetStoryMs.toFixed(1)} ms, 1,000 entities ${f.resetThousandMs.toFixed(1)} ms; ${f.files} node --test files (2 at a time) with a server each ${(f.suiteWithServerMs / 1000).toFixed(1)} s vs without ${(f.suiteWithoutServerMs / 1000).toFixed(1)} s: +${(f.suiteWithServerMs - f.suiteWithoutServerMs) / 1000 >= 0 ? '' : '-'}${((f.suiteWithServerMs - f.suiteWithoutServerMs) / 1000).toFixed(1)} s (${f.perFileOverheadMs.toFixed(0)} ms a file)`);
+      console.log(`per test file: startIamlocal({ listen: false, fixtures: [story] }) → first signed call ${f.startToFirstCallMs.toFixed(1)} ms (warm, median); reset() story ${f.resetStoryMs.toFixed(1)} ms, 1,000 entities ${f.resetThousandMs.toFixed(1)} ms`);
+      console.log(`  ${describeSuite('vitest', f.files, f.vitest)}`);
+      if (f.nodeTest) console.log(`  ${describeSuite('node --test', f.files, f.nodeTest)}`);
     }
     if (report.moto) console.log(report.moto);
     else if (!values['no-moto']) console.log(`moto seeded with ${MOTO_OBJECTS} objects by PutObject (iamlocal: ${OBJECTS} by fixtures)`);
