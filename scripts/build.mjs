@@ -1,7 +1,7 @@
 // Builds dist/, what the package ships and bin/iamlocal.mjs runs: run by `prepare` (so `npm ci` leaves a runnable
 // checkout) and `prepack`. esbuild bundles the sources (runtime dependencies stay external; uuid is bundled, Express
 // too but into a file of its own, with their licences in dist/THIRD-PARTY-NOTICES.txt) into one CommonJS file,
-// dist/iamlocal.cjs, the implementation behind every entry: dist/index.cjs (CommonJS), dist/index.mjs (ES module) and
+// dist/iamlocal.script.js, the implementation behind every entry: dist/index.cjs (CommonJS), dist/index.mjs (ES module) and
 // dist/cli.mjs (the command) load it through dist/loader.cjs, which keeps V8's code cache of it (server/src/code-cache.ts).
 // The TypeScript compiler writes the declarations of the
 // public API (server/src/index.ts, whose types come from public-types.ts and fixture-types.ts, modules that import
@@ -70,12 +70,20 @@ const common = {
 // The implementation. CommonJS has no import.meta: its uses (finding db/, dist/vendor/ and better-sqlite3) take this
 // file's URL. It is run by dist/loader.cjs as a vm.Script, which has no loader for import(): it must have none.
 const implementation = await build({
-  ...common, entryPoints: [join(src, 'bundle.ts')], outfile: join(dist, 'iamlocal.cjs'),
+  ...common, entryPoints: [join(src, 'bundle.ts')], write: false, outfile: join(dist, 'iamlocal.script.js'),
   define: { IAMLOCAL_VENDORED: JSON.stringify(VENDORED.join(',')), 'import.meta.url': '__iamlocalModuleUrl' }, // a string: esbuild inlines it (an array becomes a module)
   banner: { js: 'const __iamlocalModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
-const dynamicImport = /\bimport\s*\(/.exec(readFileSync(join(dist, 'iamlocal.cjs'), 'utf8'));
-if (dynamicImport) throw new Error('dist/iamlocal.cjs calls import(), which a vm.Script cannot run without a loader: bundle the module or load it with require()');
+const bundled = implementation.outputFiles[0].text;
+if (/\bimport\s*\(/.test(bundled)) throw new Error('the implementation calls import(), which a vm.Script cannot run without a loader: bundle the module or load it with require()');
+// Written already wrapped as Node wraps a CommonJS module: the loader compiles the file's text as it is, a script whose
+// value is that function, so V8 keeps no second copy of it (server/src/code-cache.ts).
+writeFileSync(join(dist, 'iamlocal.script.js'), [
+  '// iamlocal\'s implementation: a script whose value is a CommonJS module\'s function, run by dist/loader.cjs (not a module).',
+  // Strict, as the ES modules it is built from are (the banner before esbuild's own directive would void that one).
+  `(function (exports, require, module, __filename, __dirname) {"use strict";${bundled}`,
+  '})',
+].join('\n'));
 await build({ ...common, entryPoints: [join(src, 'code-cache.ts')], outfile: join(dist, 'loader.cjs') });
 // The entries: each loads the implementation through the loader; the ES module names the public API's exports.
 const { metafile: indexMeta } = await build({ entryPoints: [join(src, 'index.ts')], bundle: false, write: false, format: 'esm', outdir: dist, metafile: true, logLevel: 'warning', absWorkingDir: root });
@@ -83,8 +91,8 @@ const exported = Object.values(indexMeta.outputs)[0].exports;
 if (exported.length === 0 || exported.some((name) => !/^[A-Za-z_$][\w$]*$/.test(name))) throw new Error(`unexpected exports of index.ts: ${exported}`);
 writeFileSync(join(dist, 'index.cjs'), [
   '"use strict";',
-  '// iamlocal for CommonJS: the implementation (iamlocal.cjs), loaded through V8\'s code cache (loader.cjs).',
-  'const { api } = require("./loader.cjs").loadImplementation(require("node:path").join(__dirname, "iamlocal.cjs"), "lib");',
+  '// iamlocal for CommonJS: the implementation (iamlocal.script.js), loaded through V8\'s code cache (loader.cjs).',
+  'const { api } = require("./loader.cjs").loadImplementation(require("node:path").join(__dirname, "iamlocal.script.js"), "lib", require);',
   'Object.defineProperty(exports, "__esModule", { value: true });',
   'for (const name of Object.keys(api)) Object.defineProperty(exports, name, { enumerable: true, get: () => api[name] });',
   '',
@@ -97,10 +105,10 @@ writeFileSync(join(dist, 'index.mjs'), [
   '',
 ].join('\n'));
 writeFileSync(join(dist, 'cli.mjs'), [
-  '// The iamlocal command (bin/iamlocal.mjs): the implementation (iamlocal.cjs), loaded through V8\'s code cache (loader.cjs).',
+  '// The iamlocal command from an ES module (bin/iamlocal.mjs): the implementation (iamlocal.script.js), loaded through V8\'s code cache (loader.cjs).',
   'import { createRequire } from "node:module";',
   'import { fileURLToPath } from "node:url";',
-  'createRequire(import.meta.url)("./loader.cjs").loadImplementation(fileURLToPath(new URL("./iamlocal.cjs", import.meta.url)), "cli").runCli(process.argv.slice(2));',
+  'createRequire(import.meta.url)("./loader.cjs").loadImplementation(fileURLToPath(new URL("./iamlocal.script.js", import.meta.url)), "cli").runCli(process.argv.slice(2));',
   '',
 ].join('\n'));
 const requireFromRoot = createRequire(join(root, 'package.json'));

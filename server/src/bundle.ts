@@ -1,4 +1,4 @@
-// The entry of dist/iamlocal.cjs, the one implementation the package's entries load (through dist/loader.cjs, with
+// The entry of dist/iamlocal.script.js, the one implementation the package's entries load (through dist/loader.cjs, with
 // V8's code cache): the public API (`api`, what dist/index.cjs and dist/index.mjs export), the command line (dist/cli.mjs)
 // and the loader's hook to write the code cache once a server has served.
 import * as api from './index.ts';

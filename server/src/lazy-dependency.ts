@@ -26,7 +26,7 @@ export function lazyDependency<Module>(name: string): () => Module {
   return () => (loaded ??= requireFromProject(vendoredPath(name) ?? name) as Module);
 }
 
-// Beside the bundle this module is built into (dist/iamlocal.cjs): dist/vendor/.
+// Beside the bundle this module is built into (dist/iamlocal.script.js): dist/vendor/.
 const bundleDir = dirname(fileURLToPath(import.meta.url));
 
 function vendoredPath(name: string): string | undefined {

@@ -1,11 +1,12 @@
 // The loader of the built implementation (server/src/code-cache.ts, built into dist/loader.cjs): V8's code cache of the
 // bundle is written once a server has stopped, used by the next process, made again when V8 rejects it or the bundle
 // changes, kept in a private per-user directory (a directory open to others is neither read nor written), and left out
-// where it cannot apply (IAMLOCAL_CODE_CACHE=off, a vm context of its own such as Jest's sandbox). Then the package's
+// where it cannot apply (IAMLOCAL_CODE_CACHE=off; a vm context of its own such as Jest's sandbox, where the bundle runs
+// in that context). Then the package's
 // real entries: the ES module and the CommonJS entry give the same implementation, through the cache.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
@@ -16,13 +17,15 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const uid = process.getuid?.();
 const cacheDir = join(dir, uid === undefined ? 'iamlocal-code-cache' : `iamlocal-code-cache-${uid}`);
 
-// A stand-in for dist/iamlocal.cjs: what the loader needs of it (afterServerStopped), some code, and a way to "stop".
-const impl = join(dir, 'impl.cjs');
-writeFileSync(impl, `const hooks = [];
+// A stand-in for dist/iamlocal.script.js (a CommonJS module's function, as the build writes it): what the loader needs
+// of it (afterServerStopped), some code, a way to "stop", and an array made in the context it runs in.
+const impl = join(dir, 'impl.script.js');
+const body = `const hooks = [];
 exports.afterServerStopped = (callback) => hooks.push(callback);
-exports.api = { answer: () => [1, 2, 3].map((x) => x * 14).reduce((a, b) => a + b, 0), file: __filename };
+exports.api = { answer: () => [1, 2, 3].map((x) => x * 14).reduce((a, b) => a + b, 0), file: __filename, array: () => [] };
 exports.stop = () => hooks.splice(0).forEach((hook) => hook());
-`);
+`;
+writeFileSync(impl, `// a script\n(function (exports, require, module, __filename, __dirname) {${body}\n})`);
 
 interface Outcome { use: string; answer: number; file: string }
 
@@ -50,7 +53,7 @@ test('data V8 rejects is made again; a changed bundle gets a cache of its own', 
   writeFileSync(join(cacheDir, file!), Buffer.alloc(4096, 7), { mode: 0o600 });
   assert.equal(load().use, 'rejected');
   assert.equal(load().use, 'cached');
-  appendFileSync(impl, 'exports.api.answer = () => 43;\n');
+  writeFileSync(impl, `// a script\n(function (exports, require, module, __filename, __dirname) {${body}exports.api.answer = () => 43;\n})`);
   assert.deepEqual(load(), { use: 'compiled', answer: 43, file: impl });
   assert.equal(load().use, 'cached');
   assert.equal(cacheFiles().length, 2);
@@ -74,18 +77,19 @@ test('a cache directory open to others is neither read nor written; a file anoth
   }
 });
 
-test('IAMLOCAL_CODE_CACHE=off and a vm context of its own (Jest) load the bundle with require()', () => {
-  assert.deepEqual(load({ IAMLOCAL_CODE_CACHE: 'off' }), { use: 'require', answer: 43, file: impl });
+test('IAMLOCAL_CODE_CACHE=off compiles without the cache; in a vm context of its own (Jest) the bundle runs in that context', () => {
+  assert.deepEqual(load({ IAMLOCAL_CODE_CACHE: 'off' }), { use: 'off', answer: 43, file: impl });
   // The loader evaluated in a new context, as Jest evaluates modules: its globals are not Node's main context's.
   const script = `const vm = require('node:vm');
 const source = require('node:fs').readFileSync(${JSON.stringify(LOADER)}, 'utf8');
 const context = vm.createContext({ process, Buffer });
 const module = { exports: {} };
 vm.runInContext('(function (exports, require, module) {' + source + '\\n})', context)(module.exports, require, module);
-const impl = module.exports.loadImplementation(${JSON.stringify(impl)}, 'lib');
-console.log(JSON.stringify({ use: module.exports.codeCacheUse().use, answer: impl.api.answer() }));`;
-  const outcome = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, TMPDIR: dir }, encoding: 'utf8' })) as Outcome;
-  assert.deepEqual(outcome, { use: 'require', answer: 43 });
+const impl = module.exports.loadImplementation(${JSON.stringify(impl)}, 'lib', require);
+const sameContext = impl.api.array().constructor === vm.runInContext('Array', context) && impl.api.array().constructor !== Array;
+console.log(JSON.stringify({ use: module.exports.codeCacheUse().use, answer: impl.api.answer(), sameContext }));`;
+  const outcome = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, TMPDIR: dir }, encoding: 'utf8' })) as Outcome & { sameContext: boolean };
+  assert.deepEqual(outcome, { use: 'foreign-context', answer: 43, sameContext: true });
 });
 
 test('the package: its ES module and CommonJS entries are one implementation, cached after a server has served', () => {
