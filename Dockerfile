@@ -34,4 +34,4 @@ HEALTHCHECK --interval=500ms --timeout=2s --start-period=1s --retries=20 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/4577 && printf 'GET /_iamlocal/health HTTP/1.0\\r\\n\\r\\n' >&3 && head -c 12 <&3 | grep -q ' 200'"]
 STOPSIGNAL SIGTERM
 # node runs the CLI as PID 1's only process: docker stop's SIGTERM reaches the server, which closes the database.
-CMD ["node", "bin/iamlocal.mjs", "serve"]
+CMD ["node", "bin/iamlocal.cjs", "serve"]

@@ -1,5 +1,8 @@
 // npm run bench [-- --quick] [--duration S] [--concurrency N] [--no-moto] [--json] [--objects N] [--moto-objects N] [--only REGEX] [--profile DIR] [--leak N]
 // --only REGEX: only the rows (and sections) whose name matches, e.g. --only "GetRole|ListObjectsV2".
+// --files N: test files in the per-file section (one vitest run of N files with a server each, against N with
+// aws-sdk-client-mock; 3 alternating rounds); --node-test: the same files under `node --test` too. --no-table: only the
+// cold start, idle RSS and (unless --only leaves it out) the per-file section.
 // Measures iamlocal over HTTP with requests signed once (SigV4, reused inside the 15-minute window) on keep-alive
 // connections, against moto_server and a bare node:http server on the same machine in the same run. The load comes from
 // bench/generator.ts, a process of its own writing the pre-signed requests on raw sockets; the ceiling of each row is
@@ -7,18 +10,18 @@
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { signedHeaders, type Credentials } from '../server/test/support/sign.ts';
 import { benchAuthorization } from './policy.ts';
 import { cpuSeconds, type LoadJob, type LoadResult } from './generator.ts';
-import { perFileCosts, type PerFileCosts } from './per-file.ts';
+import { describeSuite, perFileCosts, type PerFileCosts } from './per-file.ts';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean' }, duration: { type: 'string' }, concurrency: { type: 'string' }, 'no-moto': { type: 'boolean' }, json: { type: 'boolean' },
-    objects: { type: 'string' }, files: { type: 'string' }, 'moto-objects': { type: 'string' }, only: { type: 'string' }, profile: { type: 'string' }, leak: { type: 'string' },
+    objects: { type: 'string' }, files: { type: 'string' }, 'moto-objects': { type: 'string' }, only: { type: 'string' }, 'node-test': { type: 'boolean' }, 'no-table': { type: 'boolean' }, profile: { type: 'string' }, leak: { type: 'string' },
   },
 });
 const QUICK = values.quick ?? false;
@@ -179,7 +182,7 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
 
 async function startIamlocal(dir: string, extraArgs: string[] = [], file = 'bench.sqlite'): Promise<{ target: Target; child: ChildProcess; startMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [...PROFILE_ARGS, 'bin/iamlocal.mjs', 'serve', '--port', '0', '--db', join(dir, file), ...(extraArgs.includes('--log-level') ? [] : ['--log-level', 'silent']), ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...PROFILE_ARGS, BIN, 'serve', '--port', '0', '--db', join(dir, file), ...(extraArgs.includes('--log-level') ? [] : ['--log-level', 'silent']), ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = new URL(await waitForLine(child, /http:\/\/[\d.]+:\d+/));
   // Drained, so a server that logs never blocks on a full pipe.
   child.stdout?.resume();
@@ -196,32 +199,51 @@ async function stopChild(child: ChildProcess): Promise<void> {
 /** A bare node:http server started the way iamlocal is: its URL on stdout, then 200 on any path. */
 const BARE_SERVER = `require('http').createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1', function () { console.log('http://127.0.0.1:' + this.address().port); });`;
 
+/** CPU time (ms) a process has used so far, every thread, from the schedstat of each of /proc/PID/task/ (ns, not ticks). */
+function cpuMsOf(pid: number): number {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+  return ns / 1e6;
+}
+
+/** What `npx iamlocal` runs: package.json's bin. */
+const BIN = (JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> }).bin.iamlocal!;
+
+/** Cold start: median wall-clock and CPU (all threads, until health answered 200) of each, ms. */
+export interface ColdStart { iamlocalMs: number; bareMs: number; iamlocalCpuMs: number; bareCpuMs: number }
+
 /**
  * Spawn → first 200 from /_iamlocal/health, median of `runs`, for iamlocal (what `npx iamlocal serve` runs) and for a
- * bare `node -e http.createServer(…)` measured the same way, alternately, so both see the same machine.
+ * bare `node -e http.createServer(…)` measured the same way, alternately, so both see the same machine. The CPU each
+ * process used up to that 200 is read from /proc before it is stopped: steadier than wall-clock on a shared machine.
  */
-async function coldStart(runs: number): Promise<{ iamlocalMs: number; bareMs: number }> {
-  // A warm-up start of each (caches of the OS and of Node), not timed.
-  spawnSync(process.execPath, ['bin/iamlocal.mjs', '--help'], { stdio: 'ignore' });
-  spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' });
-  const once = async (args: string[]): Promise<number> => {
+async function coldStart(runs: number): Promise<ColdStart> {
+  // A warm-up start of each (caches of the OS and of Node, iamlocal's code cache), not timed.
+  const once = async (args: string[]): Promise<{ ms: number; cpuMs: number }> => {
     const started = performance.now();
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() });
     const url = new URL(await waitForLine(child, /http:\/\/[\d.]+:\d+/));
     const t: Target = { name: 'cold', host: url.hostname, port: Number(url.port) };
     while ((await send(t, { method: 'GET', path: '/_iamlocal/health', headers: {} }).catch(() => ({ status: 0 }))).status !== 200);
     const ms = performance.now() - started;
+    const cpuMs = cpuMsOf(child.pid!);
     await stopChild(child);
-    return ms;
+    return { ms, cpuMs };
   };
-  const iamlocal: number[] = [];
-  const bare: number[] = [];
+  const IAMLOCAL = [BIN, 'serve', '--port', '0', '--db', ':memory:', '--log-level', 'silent'];
+  await once(IAMLOCAL);
+  await once(['-e', BARE_SERVER]);
+  const iamlocal: Array<{ ms: number; cpuMs: number }> = [];
+  const bare: Array<{ ms: number; cpuMs: number }> = [];
   for (let i = 0; i < runs; i++) {
-    iamlocal.push(await once(['bin/iamlocal.mjs', 'serve', '--port', '0', '--db', ':memory:', '--log-level', 'silent']));
+    iamlocal.push(await once(IAMLOCAL));
     bare.push(await once(['-e', BARE_SERVER]));
   }
   const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-  return { iamlocalMs: median(iamlocal), bareMs: median(bare) };
+  return {
+    iamlocalMs: median(iamlocal.map((r) => r.ms)), bareMs: median(bare.map((r) => r.ms)),
+    iamlocalCpuMs: median(iamlocal.map((r) => r.cpuMs)), bareCpuMs: median(bare.map((r) => r.cpuMs)),
+  };
 }
 
 async function startMoto(): Promise<{ target: Target; child: ChildProcess } | undefined> {
@@ -515,12 +537,38 @@ async function leakRun(t: Target, world: World, total: number): Promise<{ reques
   return { requests: total, errors, seconds: (performance.now() - started) / 1000, warmRssMb, endRssMb, growthPercent: ((endRssMb - warmRssMb) / warmRssMb) * 100, peakRssMb: end?.peak ?? 0 };
 }
 
+/** Cold start, idle RSS and the per-file costs: what a user of the CLI and of the package feels at start. */
+function printStartCosts(report: Record<string, unknown>): void {
+  const cold = report.coldStart as ColdStart;
+  console.log(`cold start (spawn of ${BIN} serve → health 200, median): iamlocal ${cold.iamlocalMs.toFixed(0)} ms, bare node:http ${cold.bareMs.toFixed(0)} ms (${(cold.iamlocalMs / cold.bareMs).toFixed(2)}×); CPU until then ${cold.iamlocalCpuMs.toFixed(1)} vs ${cold.bareCpuMs.toFixed(1)} ms (${(cold.iamlocalCpuMs / cold.bareCpuMs).toFixed(2)}×); idle RSS ${Number(report.idleRssMb).toFixed(0)} MB${report.peakRssMb === undefined ? '' : `; peak RSS ${Number(report.peakRssMb).toFixed(0)} MB`}`);
+  if (report.perFile) {
+    const f = report.perFile as PerFileCosts;
+    console.log(`per test file: startIamlocal({ listen: false, fixtures: [story] }) → first signed call ${f.startToFirstCallMs.toFixed(1)} ms (warm, median); reset() story ${f.resetStoryMs.toFixed(1)} ms (CPU ${f.resetStoryCpuMs.toFixed(1)}), 1,000 entities ${f.resetThousandMs.toFixed(1)} ms (CPU ${f.resetThousandCpuMs.toFixed(1)})`);
+    console.log(`  ${describeSuite('vitest', f.files, f.vitest)}`);
+    if (f.nodeTest) console.log(`  ${describeSuite('node --test', f.files, f.nodeTest)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'iamlocal-bench-'));
   const report: Record<string, unknown> = { node: process.version, cpus: cpus().length, concurrency: CONCURRENCY, durationSeconds: DURATION_MS / 1000, objects: OBJECTS };
   try {
     report.authorization = benchAuthorization(QUICK ? 20_000 : 200_000);
     report.coldStart = await coldStart(QUICK ? 3 : 10);
+    if (values['no-table']) {
+      // Only what a user of the CLI and of the package feels at start: cold start, idle RSS, per test file.
+      const iam = await startIamlocal(dir);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      report.idleRssMb = rssMb(iam.target.pid)?.rss;
+      await stopChild(iam.child);
+      if (!ONLY || ONLY.test('per file')) report.perFile = await perFileCosts({ runs: QUICK ? 3 : 10, files: FILES, rounds: QUICK ? 1 : 3, nodeTest: values['node-test'] ?? false });
+      if (values.json) {
+        console.log(JSON.stringify(report, null, 2));
+        return;
+      }
+      printStartCosts(report);
+      return;
+    }
     generator = fork('bench/generator.ts', [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     ceilingServer = await startCeiling();
     let iam = await startIamlocal(dir);
@@ -542,7 +590,7 @@ async function main(): Promise<void> {
 
     if (!ONLY || ONLY.test('decision log')) report.decisionLogCost = await decisionLogCost(dir);
     if (!ONLY || ONLY.test('request log')) report.requestLogCost = await requestLogCost(dir);
-    if (!ONLY || ONLY.test('per file')) report.perFile = await perFileCosts({ runs: QUICK ? 3 : 10, files: FILES });
+    if (!ONLY || ONLY.test('per file')) report.perFile = await perFileCosts({ runs: QUICK ? 3 : 10, files: FILES, rounds: QUICK ? 1 : 3, nodeTest: values['node-test'] ?? false });
 
     if (!values['no-moto']) {
       const moto = await startMoto();
@@ -564,8 +612,7 @@ async function main(): Promise<void> {
     console.log(`iamlocal bench — node ${report.node}, ${report.cpus} CPUs, concurrency ${CONCURRENCY}, ${DURATION_MS / 1000}s per operation, ${OBJECTS} objects seeded in ${Number(report.seedSeconds).toFixed(1)}s`);
     const auth = report.authorization as ReturnType<typeof benchAuthorization>;
     console.log(`authorization (10 policies × 10 statements): p50 ${auth.p50us.toFixed(2)} µs, p99 ${auth.p99us.toFixed(2)} µs, ${auth.decisionsPerSecond.toFixed(0)} decisions/s, ${auth.allocatedBytesPerDecision.toFixed(0)} bytes allocated per decision`);
-    const cold = report.coldStart as Awaited<ReturnType<typeof coldStart>>;
-    console.log(`cold start (spawn → health 200, median): iamlocal ${cold.iamlocalMs.toFixed(0)} ms, bare node:http ${cold.bareMs.toFixed(0)} ms (${(cold.iamlocalMs / cold.bareMs).toFixed(2)}×); idle RSS ${Number(report.idleRssMb).toFixed(0)} MB; peak RSS ${Number(report.peakRssMb).toFixed(0)} MB`);
+    printStartCosts(report);
     console.log(`fixtures: story world ${(Number(report.storyFixtureSeconds) * 1000).toFixed(0)} ms; ${OBJECTS} objects of 1 KiB in one document ${Number(report.objectFixtureSeconds).toFixed(2)} s (server peak RSS ${Number(report.fixturePeakRssMb).toFixed(0)} MB; the table below is from a fresh server on that database)`);
     if (report.singleClientListV2P50Ms !== undefined) console.log(`ListObjectsV2 1,000-key page with Owner checks, one client: p50 ${Number(report.singleClientListV2P50Ms).toFixed(2)} ms`);
     if (report.leak) {
@@ -590,10 +637,6 @@ async function main(): Promise<void> {
     if (report.requestLogCost) {
       const rows = report.requestLogCost as RequestLogCost[];
       console.log(`request log cost (--log-level info, one JSON line per request to a drained pipe, vs silent, switched on one server process; server CPU per request, median of ${rows[0]?.rounds ?? 0} alternating rounds): ${rows.map((r) => `${r.op} ${r.loggedCpuUs.toFixed(1)} vs ${r.unloggedCpuUs.toFixed(1)} µs (paired ${r.pairedPercent >= 0 ? '+' : ''}${r.pairedPercent.toFixed(1)}%, rounds ${r.pairedRangePercent.map((x) => `${x >= 0 ? '+' : ''}${x.toFixed(0)}`).join('..')}%), req/s ${r.logged.toFixed(0)} vs ${r.unlogged.toFixed(0)}`).join('; ')}`);
-    }
-    if (report.perFile) {
-      const f = report.perFile as PerFileCosts;
-      console.log(`per test file: startIamlocal({ listen: false, fixtures: [story] }) → first signed call ${f.startToFirstCallMs.toFixed(1)} ms (warm, median); reset() story ${f.resetStoryMs.toFixed(1)} ms (CPU ${f.resetStoryCpuMs.toFixed(1)}), 1,000 entities ${f.resetThousandMs.toFixed(1)} ms (CPU ${f.resetThousandCpuMs.toFixed(1)}); ${f.files} node --test files (2 at a time) with a server each ${(f.suiteWithServerMs / 1000).toFixed(1)} s vs without ${(f.suiteWithoutServerMs / 1000).toFixed(1)} s: +${(f.suiteWithServerMs - f.suiteWithoutServerMs) / 1000 >= 0 ? '' : '-'}${((f.suiteWithServerMs - f.suiteWithoutServerMs) / 1000).toFixed(1)} s (${f.perFileOverheadMs.toFixed(0)} ms a file)`);
     }
     if (report.moto) console.log(report.moto);
     else if (!values['no-moto']) console.log(`moto seeded with ${MOTO_OBJECTS} objects by PutObject (iamlocal: ${OBJECTS} by fixtures)`);

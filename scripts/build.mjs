@@ -1,7 +1,9 @@
 // Builds dist/, what the package ships and bin/iamlocal.mjs runs: run by `prepare` (so `npm ci` leaves a runnable
-// checkout) and `prepack`. esbuild bundles the sources (runtime dependencies stay external; Express and uuid are bundled, with their licences in
-// dist/THIRD-PARTY-NOTICES.txt): dist/index.mjs and dist/cli.mjs
-// (ES modules sharing chunks) and dist/index.cjs (CommonJS). The TypeScript compiler writes the declarations of the
+// checkout) and `prepack`. esbuild bundles the sources (runtime dependencies stay external; uuid is bundled, Express
+// too but into a file of its own, with their licences in dist/THIRD-PARTY-NOTICES.txt) into one CommonJS file,
+// dist/iamlocal.script.js, the implementation behind every entry: dist/index.cjs (CommonJS), dist/index.mjs (ES module) and
+// dist/cli.mjs (the command) load it through dist/loader.cjs, which keeps V8's code cache of it (server/src/code-cache.ts).
+// The TypeScript compiler writes the declarations of the
 // public API (server/src/index.ts, whose types come from public-types.ts and fixture-types.ts, modules that import
 // nothing), which are joined into one self-contained dist/index.d.ts (and its CommonJS twin dist/index.d.cts).
 //   node scripts/build.mjs             build
@@ -41,15 +43,16 @@ const ts = (await import('typescript')).default;
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
-// The runtime dependencies stay external (the consumer installs them); anything else the sources import (Express and
-// uuid, dev dependencies here) is bundled, so a consumer does not install Express's 65 packages for twenty admin routes.
+// The runtime dependencies stay external (the consumer installs them); anything else the sources import (uuid, a dev
+// dependency here) is bundled, so a consumer does not install Express's 65 packages for twenty admin routes.
 const runtime = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies ?? {});
 // Lazily loaded dependencies (server/src/lazy-dependency.ts) that are also bundled, each into one dist/vendor/<name>.cjs:
 // a package of many CommonJS files costs more to resolve and compile file by file than its bundle (yaml: ~30 ms of a
 // test file's start). The same installed version, so the same behaviour; the package stays a dependency for the sources.
-const VENDORED = ['yaml', 'fast-xml-parser'];
+// Express (a dev dependency) is loaded on the first admin request only, so it stays out of the implementation's bundle.
+const VENDORED = ['yaml', 'fast-xml-parser', 'express'];
 // JSON modules (the services' botocore models, ~190 KB) as JSON.parse of a string rather than object literals: V8
-// compiles a module's top level eagerly, and parsing a JSON string is much cheaper than compiling the same literal.
+// compiles a script's top level eagerly, and parsing a JSON string is much cheaper than compiling the same literal.
 const jsonAsString = {
   name: 'json-as-string',
   setup(b) {
@@ -61,17 +64,53 @@ const jsonAsString = {
   },
 };
 const common = {
-  plugins: [jsonAsString],
-  define: { IAMLOCAL_VENDORED: JSON.stringify(VENDORED.join(',')) }, // a string: esbuild inlines it (an array becomes a module)
-  bundle: true, platform: 'node', target: 'node20', external: runtime.flatMap((name) => [name, `${name}/*`]), logLevel: 'warning',
-  legalComments: 'none', sourcemap: false, absWorkingDir: root, metafile: true,
+  plugins: [jsonAsString], bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning',
+  external: [...runtime, ...VENDORED].flatMap((name) => [name, `${name}/*`]), legalComments: 'none', sourcemap: false, absWorkingDir: root, metafile: true,
 };
-const esm = await build({
-  ...common, entryPoints: { index: join(src, 'index.ts'), cli: join(src, 'cli.ts') }, outdir: dist, format: 'esm',
-  splitting: true, outExtension: { '.js': '.mjs' }, chunkNames: 'chunks/[name]-[hash]',
-  // Bundled CommonJS (Express's dependencies) requires node: built-ins; an ES module has no require of its own.
-  banner: { js: 'import { createRequire as __iamlocalCreateRequire } from "node:module"; const require = __iamlocalCreateRequire(import.meta.url);' },
+// The implementation. CommonJS has no import.meta: its uses (finding db/, dist/vendor/ and better-sqlite3) take this
+// file's URL. It is run by dist/loader.cjs as a vm.Script, which has no loader for import(): it must have none.
+const implementation = await build({
+  ...common, entryPoints: [join(src, 'bundle.ts')], write: false, outfile: join(dist, 'iamlocal.script.js'),
+  define: { IAMLOCAL_VENDORED: JSON.stringify(VENDORED.join(',')), 'import.meta.url': '__iamlocalModuleUrl' }, // a string: esbuild inlines it (an array becomes a module)
+  banner: { js: 'const __iamlocalModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
+const bundled = implementation.outputFiles[0].text;
+if (/\bimport\s*\(/.test(bundled)) throw new Error('the implementation calls import(), which a vm.Script cannot run without a loader: bundle the module or load it with require()');
+// Written already wrapped as Node wraps a CommonJS module: the loader compiles the file's text as it is, a script whose
+// value is that function, so V8 keeps no second copy of it (server/src/code-cache.ts).
+writeFileSync(join(dist, 'iamlocal.script.js'), [
+  '// iamlocal\'s implementation: a script whose value is a CommonJS module\'s function, run by dist/loader.cjs (not a module).',
+  // Strict, as the ES modules it is built from are (the banner before esbuild's own directive would void that one).
+  `(function (exports, require, module, __filename, __dirname) {"use strict";${bundled}`,
+  '})',
+].join('\n'));
+await build({ ...common, entryPoints: [join(src, 'code-cache.ts')], outfile: join(dist, 'loader.cjs') });
+// The entries: each loads the implementation through the loader; the ES module names the public API's exports.
+const { metafile: indexMeta } = await build({ entryPoints: [join(src, 'index.ts')], bundle: false, write: false, format: 'esm', outdir: dist, metafile: true, logLevel: 'warning', absWorkingDir: root });
+const exported = Object.values(indexMeta.outputs)[0].exports;
+if (exported.length === 0 || exported.some((name) => !/^[A-Za-z_$][\w$]*$/.test(name))) throw new Error(`unexpected exports of index.ts: ${exported}`);
+writeFileSync(join(dist, 'index.cjs'), [
+  '"use strict";',
+  '// iamlocal for CommonJS: the implementation (iamlocal.script.js), loaded through V8\'s code cache (loader.cjs).',
+  'const { api } = require("./loader.cjs").loadImplementation(require("node:path").join(__dirname, "iamlocal.script.js"), "lib", require);',
+  'Object.defineProperty(exports, "__esModule", { value: true });',
+  'for (const name of Object.keys(api)) Object.defineProperty(exports, name, { enumerable: true, get: () => api[name] });',
+  '',
+].join('\n'));
+writeFileSync(join(dist, 'index.mjs'), [
+  '// iamlocal as an ES module: the same implementation as the CommonJS entry (one per process, whichever is loaded).',
+  'import { createRequire } from "node:module";',
+  `const { ${exported.join(', ')} } = createRequire(import.meta.url)("./index.cjs");`,
+  `export { ${exported.join(', ')} };`,
+  '',
+].join('\n'));
+writeFileSync(join(dist, 'cli.mjs'), [
+  '// The iamlocal command from an ES module (bin/iamlocal.mjs): the implementation (iamlocal.script.js), loaded through V8\'s code cache (loader.cjs).',
+  'import { createRequire } from "node:module";',
+  'import { fileURLToPath } from "node:url";',
+  'createRequire(import.meta.url)("./loader.cjs").loadImplementation(fileURLToPath(new URL("./iamlocal.script.js", import.meta.url)), "cli").runCli(process.argv.slice(2));',
+  '',
+].join('\n'));
 const requireFromRoot = createRequire(join(root, 'package.json'));
 const vendorInputs = {};
 for (const name of VENDORED) {
@@ -81,14 +120,8 @@ for (const name of VENDORED) {
   });
   Object.assign(vendorInputs, vendor.metafile.inputs);
 }
-writeFileSync(join(dist, 'THIRD-PARTY-NOTICES.txt'), bundledNotices({ inputs: { ...esm.metafile.inputs, ...vendorInputs } }));
+writeFileSync(join(dist, 'THIRD-PARTY-NOTICES.txt'), bundledNotices({ inputs: { ...implementation.metafile.inputs, ...vendorInputs } }));
 writeEmptySchema();
-// CommonJS has no import.meta: the one use, import.meta.url (finding db/ and better-sqlite3), becomes this file's URL.
-await build({
-  ...common, entryPoints: [join(src, 'index.ts')], outfile: join(dist, 'index.cjs'), format: 'cjs',
-  define: { ...common.define, 'import.meta.url': '__iamlocalModuleUrl' },
-  banner: { js: 'const __iamlocalModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
-});
 
 /** The licence of every package bundled into dist/ (their MIT/ISC terms ask for the notice to travel with the code). */
 function bundledNotices(metafile) {

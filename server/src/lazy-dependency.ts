@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PROJECT_ROOT } from './paths.ts';
 
 // Resolved from the package directory (the one holding package.json), so the sources and dist/'s chunks alike find them.
@@ -18,16 +19,19 @@ const vendored: readonly string[] = typeof IAMLOCAL_VENDORED === 'undefined' ? [
  * A dependency loaded (synchronously, through its CommonJS entry) the first time it is used. yaml, fast-xml-parser,
  * xml-crypto and @xmldom/xmldom cost some 100 ms of a 300 ms start, and most runs never read YAML, an S3 XML body or a
  * SAML document. The type comes from `typeof import(...)`, which loads nothing. The build's bundle of the same
- * version is preferred when there is one (IAMLOCAL_ROOT may name a directory without dist/: then the package).
+ * version is preferred when there is one (in dist/vendor/, beside the bundle; else the package).
  */
 export function lazyDependency<Module>(name: string): () => Module {
   let loaded: Module | undefined;
   return () => (loaded ??= requireFromProject(vendoredPath(name) ?? name) as Module);
 }
 
+// Beside the bundle this module is built into (dist/iamlocal.script.js): dist/vendor/.
+const bundleDir = dirname(fileURLToPath(import.meta.url));
+
 function vendoredPath(name: string): string | undefined {
   if (!vendored.includes(name)) return undefined;
-  const path = join(PROJECT_ROOT, 'dist', 'vendor', `${name}.cjs`);
+  const path = join(bundleDir, 'vendor', `${name}.cjs`);
   return existsSync(path) ? path : undefined;
 }
 

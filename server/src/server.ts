@@ -14,6 +14,7 @@ import { GroupCommit } from './store/group-commit.ts';
 import { DecisionLog, decisionLogPath } from './store/decision-log.ts';
 import { socketPair, type MemorySocket } from './testing/socket-pair.ts';
 import { closeCredentialBindings } from './services/credentials-endpoint/bindings.ts';
+import { serverStopped } from './after-stop.ts';
 
 export interface ServeOptions {
   host?: string;
@@ -192,6 +193,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       ctx.decisions.close();
       ctx.s3.close();
       ctx.db.close();
+      serverStopped();
     },
   };
 }

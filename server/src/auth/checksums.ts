@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as zlib from 'node:zlib';
+import { createRequire } from 'node:module';
 
 /** S3 flexible-checksum algorithms, spelled as S3 spells them in errors and x-amz-checksum-algorithm. */
 export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
@@ -67,18 +67,24 @@ function crc32Update(tables: Uint32Array[], crc: number, data: Uint8Array): numb
 let crc32Table: Uint32Array[] | undefined;
 let crc32cTable: Uint32Array[] | undefined;
 
-/** zlib.crc32 (Node ≥ 20.15) is native and fast; the table version covers older runtimes. */
-const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+/**
+ * zlib.crc32 (Node ≥ 20.15) is native and fast; the table version covers older runtimes. node:zlib is loaded on the
+ * first CRC32 checksum, not with the server.
+ */
+type Crc32 = (data: Uint8Array, value?: number) => number;
+let nativeCrc32Loaded: Crc32 | null | undefined;
+const nativeCrc32 = (): Crc32 | null =>
+  (nativeCrc32Loaded ??= (createRequire(import.meta.url)('node:zlib') as { crc32?: Crc32 }).crc32 ?? null);
 
 class Crc32Checksum implements Checksum {
   private crc = 0;
   private register = 0xffffffff;
-  constructor(private readonly castagnoli: boolean, private readonly native = !castagnoli && typeof nativeCrc32 === 'function') {}
+  constructor(private readonly castagnoli: boolean, private readonly native = !castagnoli && nativeCrc32() !== null) {}
   update(data: Buffer): void {
     // zlib.crc32 of some empty views does not return the running value it was given: nothing to add anyway.
     if (data.length === 0) return;
     if (this.native) {
-      this.crc = nativeCrc32!(data, this.crc);
+      this.crc = nativeCrc32()!(data, this.crc);
       return;
     }
     const tables = this.castagnoli ? (crc32cTable ??= crc32Tables(0x82f63b78)) : (crc32Table ??= crc32Tables(0xedb88320));

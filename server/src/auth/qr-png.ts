@@ -1,6 +1,9 @@
 // A QR code (ISO/IEC 18004: byte mode, error correction level M, versions 1-20, mask 0) drawn as a grayscale PNG, for
 // CreateVirtualMFADevice's QRCodePNG (an otpauth:// URI that authenticator apps scan).
-import { deflateSync } from 'node:zlib';
+import { createRequire } from 'node:module';
+
+// node:zlib is loaded on the first QR code (a virtual MFA device's PNG), not with the server: ~1–10 ms of a start.
+const zlib = (): typeof import('node:zlib') => createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
 
 /** Level M per version: EC codewords per block, then [blocks, data codewords per block] groups. */
 const BLOCKS_M: [number, [number, number][]][] = [
@@ -216,6 +219,6 @@ export function qrCodePng(text: string, scale = 4): Buffer {
   header[8] = 8; // bit depth
   header[9] = 0; // grayscale
   return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0)),
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', zlib().deflateSync(raw)), chunk('IEND', Buffer.alloc(0)),
   ]);
 }

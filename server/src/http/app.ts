@@ -25,6 +25,8 @@ import { readLimited } from '../protocol/read-limited.ts';
 import type { RequestRecord } from '../log.ts';
 import { recordCredentialUse } from '../store/last-used.ts';
 import { CONTAINER_CREDENTIALS_PATH, serveContainerCredentials } from './credential-endpoints.ts';
+import { lazyDependency } from '../lazy-dependency.ts';
+import type { ExpressModule } from './express-module.ts';
 
 const QUERY_SERVICES: Record<string, QueryService> = { sts: stsService, iam: iamService };
 const STS_ACTIONS = new Set(Object.keys(stsService.model.operations));
@@ -469,8 +471,12 @@ function health(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): 
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+// Bundled by the build into dist/vendor/express.cjs (a dev dependency here: consumers do not install it).
+const loadExpress = lazyDependency<ExpressModule>('express');
+
 async function createAdminApp(ctx: ServerContext): Promise<App> {
-  const [{ default: express }, { adminRouter }] = await Promise.all([import('express'), import('./admin.ts')]);
+  const { adminRouter } = await import('./admin.ts');
+  const express = loadExpress();
   const admin = express();
   admin.disable('x-powered-by');
   admin.disable('etag');

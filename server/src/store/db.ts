@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFile
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { dbAsset, PROJECT_ROOT } from '../paths.ts';
 
 export type Db = Database.Database;
@@ -33,6 +34,22 @@ function builtMemoryImage(): Buffer | undefined {
   }
 }
 
+/**
+ * better-sqlite3's native addon, named directly. Without it, better-sqlite3 finds the addon through the `bindings`
+ * package, which reads the caller's file from a stack trace and tries paths one require() after another (2–10 ms of a
+ * process's first open, a test file's start). These are the first three places `bindings` tries, in its order, so the
+ * file is the one it would load; when none exists (an unusual build), `bindings` looks as before.
+ */
+const nativeBinding = ((): string | undefined => {
+  try {
+    const root = dirname(dirname(createRequire(import.meta.url).resolve('better-sqlite3')));
+    return ['build', join('build', 'Debug'), join('build', 'Release')].map((dir) => join(root, dir, 'better_sqlite3.node')).find((file) => existsSync(file));
+  } catch {
+    return undefined;
+  }
+})();
+const databaseOptions: Database.Options = nativeBinding === undefined ? {} : { nativeBinding };
+
 /** Opens (creating if needed) the SQLite database and applies pending migrations from db/migrations. */
 export function openDatabase(path: string): Db {
   if (path !== ':memory:') ensureDirectory(dirname(resolve(path)));
@@ -40,7 +57,7 @@ export function openDatabase(path: string): Db {
   let db: Db;
   try {
     if (path === ':memory:') migratedMemoryImage ??= builtMemoryImage();
-    db = path === ':memory:' && migratedMemoryImage ? new Database(migratedMemoryImage) : new Database(path);
+    db = path === ':memory:' && migratedMemoryImage ? new Database(migratedMemoryImage, databaseOptions) : new Database(path, databaseOptions);
   } catch (error) {
     unlock?.();
     throw error;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ownFile, privateDir, userCacheDir } from '../cache-dir.ts';
 import { dependencyFile, lazyDependency } from '../lazy-dependency.ts';
 
 const yaml = lazyDependency<typeof import('yaml')>('yaml');
@@ -9,22 +9,10 @@ const yaml = lazyDependency<typeof import('yaml')>('yaml');
 // Parsed YAML fixtures, kept on disk as JSON by the hash of the text and of the parser's file: a test suite starts a
 // server per test file, each a new process, and loading and parsing the story's 4 KB of YAML with a cold JIT was
 // ~20 ms of each (JSON.parse of the same document: well under 1 ms). A parser upgrade changes the key.
-// Per user, and a file is trusted only when this user owns it: on a shared /tmp another user must not be able to plant
-// a fixture under a predictable name.
-const UID = process.getuid?.();
-const DIR = join(tmpdir(), UID === undefined ? 'iamlocal-yaml-cache' : `iamlocal-yaml-cache-${UID}`);
+// Per user, and a file is trusted only when this user owns it (cache-dir.ts): on a shared /tmp another user must not
+// be able to plant a fixture under a predictable name, nor read one (fixtures may hold keys).
+const DIR = userCacheDir('iamlocal-yaml-cache');
 let parserKey: string | undefined;
-
-/** Whether the cache directory is this user's own and closed to others (it holds fixtures, which may hold keys). */
-function privateDir(create: boolean): boolean {
-  try {
-    if (create) mkdirSync(DIR, { recursive: true, mode: 0o700 });
-    const dir = statSync(DIR);
-    return dir.isDirectory() && (UID === undefined || dir.uid === UID) && (dir.mode & 0o077) === 0;
-  } catch {
-    return false;
-  }
-}
 
 function keyOf(text: string): string | undefined {
   try {
@@ -59,7 +47,7 @@ export function parseYamlCached(text: string): unknown {
   const file = key === undefined ? undefined : join(DIR, `${key}.json`);
   if (file !== undefined) {
     try {
-      if (privateDir(false) && (UID === undefined || statSync(file).uid === UID)) return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+      if (privateDir(DIR, false) && ownFile(file)) return JSON.parse(readFileSync(file, 'utf8')) as unknown;
     } catch {
       // Not cached yet (or unreadable): parse.
     }
@@ -69,7 +57,7 @@ export function parseYamlCached(text: string): unknown {
   const value = document.toJS() as unknown;
   if (file !== undefined && jsonSafe(value)) {
     try {
-      if (privateDir(true)) {
+      if (privateDir(DIR, true)) {
         const partial = `${file}.${process.pid}.tmp`;
         writeFileSync(partial, JSON.stringify(value), { mode: 0o600 });
         renameSync(partial, file);

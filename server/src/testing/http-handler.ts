@@ -3,8 +3,12 @@
 // policy evaluation, S3 streaming) answers. Typed structurally so that iamlocal needs no @smithy package at runtime.
 import http, { type IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { ReadableStream } from 'node:stream/web';
+import { createRequire } from 'node:module';
 import type { MemorySocket } from './socket-pair.ts';
+
+// node:stream/web only for a body none of the common kinds is (a web stream): loading it costs a test file ~2 ms.
+const requireHere = createRequire(import.meta.url);
+const webStreams = (): typeof import('node:stream/web') => requireHere('node:stream/web') as typeof import('node:stream/web');
 
 // The request, options and settings are the public API's types (public-types.ts); the response is typed here with the
 // Node stream it really carries.
@@ -61,7 +65,7 @@ function writeBody(req: http.ClientRequest, body: unknown): void {
   } else if (body instanceof Readable) {
     body.on('error', (error: Error) => req.destroy(error));
     body.pipe(req);
-  } else if (body instanceof ReadableStream) {
+  } else if (body instanceof webStreams().ReadableStream) {
     const readable = Readable.fromWeb(body);
     readable.on('error', (error: Error) => req.destroy(error));
     readable.pipe(req);

@@ -2,7 +2,7 @@
 // /_iamlocal/decisions, field encodedMessage): the decision in AWS's DecodedMessage shape, compressed and sealed with
 // AES-256-GCM under a per-database key, so only this server can read it and nobody can forge one.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 import { authorizeCaller, baseContext } from '../../auth/caller.ts';
 import { decisionSink, type ServerContext } from '../../context.ts';
 import { AwsError } from '../../errors.ts';
@@ -10,6 +10,9 @@ import type { DecisionEntry } from '../../store/decision-log.ts';
 import { accessDenied } from '../access-denied.ts';
 import { req, type QueryCall, type QueryService } from '../query-service.ts';
 import { requireSigned } from './role-session.ts';
+
+// node:zlib is loaded on the first encoded authorization message, not with the server.
+const zlib = (): typeof import('node:zlib') => createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
 
 const KEY_SETTING = 'sts:authorization-message-key';
 const VERSION = 1;
@@ -61,7 +64,7 @@ export function decodedMessageOf(entry: DecisionEntry): DecodedMessage {
 export function encodeAuthorizationMessage(ctx: ServerContext, entry: DecisionEntry): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', keyOf(ctx), iv);
-  const body = Buffer.concat([cipher.update(deflateRawSync(JSON.stringify(decodedMessageOf(entry)))), cipher.final()]);
+  const body = Buffer.concat([cipher.update(zlib().deflateRawSync(JSON.stringify(decodedMessageOf(entry)))), cipher.final()]);
   return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body]).toString('base64url');
 }
 
@@ -72,7 +75,7 @@ function open(ctx: ServerContext, token: string): string | undefined {
   try {
     const decipher = createDecipheriv('aes-256-gcm', keyOf(ctx), raw.subarray(1, 13));
     decipher.setAuthTag(raw.subarray(13, 29));
-    return inflateRawSync(Buffer.concat([decipher.update(raw.subarray(29)), decipher.final()])).toString('utf8');
+    return zlib().inflateRawSync(Buffer.concat([decipher.update(raw.subarray(29)), decipher.final()])).toString('utf8');
   } catch {
     return undefined;
   }
