@@ -552,7 +552,8 @@ function attachedOfType(call: OrgCall, org: OrganizationRow, targetId: string, t
   return store(call).attachmentsOfTarget(targetId).map((a) => policyIn(call, org, a.policy_id)).filter((p): p is OrgPolicyRow => p?.type === type);
 }
 
-function attachPolicy(call: OrgCall): OrgOutput {
+/** AttachPolicy's and DetachPolicy's common checks, in AWS's order: the policy, the caller's permission, the target, its type enabled. */
+function policyAndTarget(call: OrgCall): { org: OrganizationRow; policy: OrgPolicyRow; targetId: string; orgs: ReturnType<typeof store> } {
   const org = managementOrg(call);
   const policy = existingPolicy(call, org);
   const targetId = req(call, 'TargetId');
@@ -560,6 +561,11 @@ function attachPolicy(call: OrgCall): OrgOutput {
   if (!targetExists(call, org, targetId)) throw notFound.target();
   const orgs = store(call);
   if (!orgs.enabledTypes(org.root_id).includes(policy.type)) throw typeNotEnabled(policy.type);
+  return { org, policy, targetId, orgs };
+}
+
+function attachPolicy(call: OrgCall): OrgOutput {
+  const { org, policy, targetId, orgs } = policyAndTarget(call);
   if (orgs.attachment(policy.policy_id, targetId)) throw err('DuplicatePolicyAttachmentException', 'The selected policy is already attached to the specified target.');
   if (attachedOfType(call, org, targetId, policy.type).length >= MAX_POLICIES_PER_TARGET) throw constraintViolation('MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED');
   orgs.attach(org.org_id, policy.policy_id, targetId, isoSeconds(call.facts.now));
@@ -567,13 +573,7 @@ function attachPolicy(call: OrgCall): OrgOutput {
 }
 
 function detachPolicy(call: OrgCall): OrgOutput {
-  const org = managementOrg(call);
-  const policy = existingPolicy(call, org);
-  const targetId = req(call, 'TargetId');
-  authorize(call, [targetArn(org, targetId)], { 'organizations:PolicyType': policy.type });
-  if (!targetExists(call, org, targetId)) throw notFound.target();
-  const orgs = store(call);
-  if (!orgs.enabledTypes(org.root_id).includes(policy.type)) throw typeNotEnabled(policy.type);
+  const { org, policy, targetId, orgs } = policyAndTarget(call);
   if (!orgs.attachment(policy.policy_id, targetId)) throw err('PolicyNotAttachedException', "The policy isn't attached to the specified target in the specified root.");
   // RCPFullAWSAccess cannot be detached (Organizations User Guide, "Resource control policies"); every entity keeps at
   // least one SCP (the same guide, "SCP evaluation": detaching the last one is refused).
