@@ -19,7 +19,8 @@ const vendored: readonly string[] = typeof IAMLOCAL_VENDORED === 'undefined' ? [
  * A dependency loaded (synchronously, through its CommonJS entry) the first time it is used. yaml, fast-xml-parser,
  * xml-crypto and @xmldom/xmldom cost some 100 ms of a 300 ms start, and most runs never read YAML, an S3 XML body or a
  * SAML document. The type comes from `typeof import(...)`, which loads nothing. The build's bundle of the same
- * version is preferred when there is one (in dist/vendor/, beside the bundle; else the package).
+ * version is preferred when there is one (in dist/vendor/, beside the bundle; else the package). Node's own heavier
+ * built-ins (node:zlib, node:worker_threads) are loaded this way too, where only some requests use them.
  */
 export function lazyDependency<Module>(name: string): () => Module {
   let loaded: Module | undefined;

@@ -12,7 +12,7 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
 // What each layer may import besides itself, lowest first. A layer is a folder of server/src or one of its files.
 // services/<service>/ may use the layers in SERVICES, the shared services/*.ts files, and the services listed for it
 // in CROSS_SERVICE.
-const SERVICES = ['errors.ts', 'log.ts', 'policy', 'protocol', 'saml', 'kms', 'store', 'auth', 'services/shared'];
+const SERVICES = ['errors.ts', 'log.ts', 'lazy-dependency.ts', 'policy', 'protocol', 'saml', 'kms', 'store', 'auth', 'services/shared'];
 const LAYERS: Readonly<Record<string, readonly string[]>> = {
   'errors.ts': [], // AwsError and its factories: imports nothing, so every layer may use it
   policy: [], // the pure engine: nothing outside policy/, not even a package or node: module (checked below)
@@ -29,7 +29,7 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
   saml: ['errors.ts', 'lazy-dependency.ts'],
   // Repositories, fixtures and the ServerContext (context.ts counts as store: the two type each other).
   store: ['errors.ts', 'log.ts', 'policy', 'paths.ts', 'cache-dir.ts', 'lazy-dependency.ts', 'saml', 'kms'],
-  auth: ['errors.ts', 'policy', 'store'], // reads credentials and sessions through store's types
+  auth: ['errors.ts', 'lazy-dependency.ts', 'policy', 'store'], // reads credentials and sessions through store's types
   advise: ['errors.ts', 'policy', 'store'],
   'services/shared': ['errors.ts', 'policy', 'protocol', 'store', 'auth'], // services/query-service.ts, access-denied.ts
   // Express and node:http adapters: may import every layer below, and only entry points import them.

@@ -209,12 +209,12 @@ export interface RequestFacts {
   secureTransport: boolean;
 }
 
-/** Global condition keys every request carries (keys are lower-cased, as the engine expects). */
-/** aws:CurrentTime and aws:EpochTime change once a second: formatted once a second. */
+// aws:CurrentTime and aws:EpochTime change once a second: formatted once a second.
 let timeSecond = Number.NaN;
 let timeText = '';
 let epochText = '';
 
+/** Global condition keys every request carries (keys are lower-cased, as the engine expects). */
 export function baseContext(caller: Caller, facts: RequestFacts): RequestContext {
   const context: RequestContext = new Map();
   const p = caller.principal;

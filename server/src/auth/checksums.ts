@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
+import { lazyDependency } from '../lazy-dependency.ts';
 
 /** S3 flexible-checksum algorithms, spelled as S3 spells them in errors and x-amz-checksum-algorithm. */
 export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
@@ -72,9 +72,8 @@ let crc32cTable: Uint32Array[] | undefined;
  * first CRC32 checksum, not with the server.
  */
 type Crc32 = (data: Uint8Array, value?: number) => number;
-let nativeCrc32Loaded: Crc32 | null | undefined;
-const nativeCrc32 = (): Crc32 | null =>
-  (nativeCrc32Loaded ??= (createRequire(import.meta.url)('node:zlib') as { crc32?: Crc32 }).crc32 ?? null);
+const zlib = lazyDependency<{ crc32?: Crc32 }>('node:zlib');
+const nativeCrc32 = (): Crc32 | null => zlib().crc32 ?? null;
 
 class Crc32Checksum implements Checksum {
   private crc = 0;

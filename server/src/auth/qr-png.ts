@@ -1,9 +1,9 @@
 // A QR code (ISO/IEC 18004: byte mode, error correction level M, versions 1-20, mask 0) drawn as a grayscale PNG, for
 // CreateVirtualMFADevice's QRCodePNG (an otpauth:// URI that authenticator apps scan).
-import { createRequire } from 'node:module';
+import { lazyDependency } from '../lazy-dependency.ts';
 
 // node:zlib is loaded on the first QR code (a virtual MFA device's PNG), not with the server: ~1–10 ms of a start.
-const zlib = (): typeof import('node:zlib') => createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
+const zlib = lazyDependency<typeof import('node:zlib')>('node:zlib');
 
 /** Level M per version: EC codewords per block, then [blocks, data codewords per block] groups. */
 const BLOCKS_M: [number, [number, number][]][] = [

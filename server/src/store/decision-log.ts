@@ -1,13 +1,14 @@
 import { createRequire } from 'node:module';
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { dbAsset, PROJECT_ROOT } from '../paths.ts';
+import { lazyDependency } from '../lazy-dependency.ts';
 import type { Decision, RequestContext } from '../policy/index.ts';
 import { join } from 'node:path';
 
 // node:worker_threads is loaded with the writer, on the first decision: a test file's server that makes none (or the
 // CLI before its first request) does without it (~2–9 ms of a process's start).
 const requireHere = createRequire(import.meta.url);
-const workerThreads = (): typeof import('node:worker_threads') => requireHere('node:worker_threads') as typeof import('node:worker_threads');
+const workerThreads = lazyDependency<typeof import('node:worker_threads')>('node:worker_threads');
 
 /** on: denials are enforced; audit: denials are recorded but the request proceeds; off: no enforcement. */
 export type EnforceMode = 'on' | 'audit' | 'off';

@@ -491,7 +491,7 @@ export class S3Store {
    * collections, loading 1,000,000 objects); a rollback removes this row with the rest.
    */
   writeInlineBlob(bytes: Buffer): string {
-    const blobId = `${INLINE_PREFIX}${randomUUID()}`;
+    const blobId = `${INLINE_PREFIX}${newInlineBlobSuffix()}`;
     this.s.insertInline.run(blobId, bytes);
     return blobId;
   }

@@ -7,11 +7,11 @@ import type { IamStore } from '../../store/iam-store.ts';
 const MANAGED_POLICY_MAX_CHARS = 6144;
 const TRUST_POLICY_MAX_CHARS = 2048;
 
-/** IAM returns policy documents percent-encoded (RFC 3986), which clients decode. */
-/** Documents as IAM answers them, URL-encoded: GetRole, GetPolicyVersion and the like encode the same text again and again. */
+// Documents as IAM answers them, URL-encoded: GetRole, GetPolicyVersion and the like encode the same text again and again.
 const encodedDocuments = new Map<string, string>();
 const ENCODED_DOCUMENTS_KEPT = 256;
 
+/** IAM returns policy documents percent-encoded (RFC 3986), which clients decode. */
 export function encodePolicyDocument(document: string): string {
   // A pure function of the text, so nothing can go stale; bounded, and emptied when full.
   let encoded = encodedDocuments.get(document);

@@ -2,7 +2,7 @@
 // /_iamlocal/decisions, field encodedMessage): the decision in AWS's DecodedMessage shape, compressed and sealed with
 // AES-256-GCM under a per-database key, so only this server can read it and nobody can forge one.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
+import { lazyDependency } from '../../lazy-dependency.ts';
 import { authorizeCaller, baseContext } from '../../auth/caller.ts';
 import { decisionSink, type ServerContext } from '../../context.ts';
 import { AwsError } from '../../errors.ts';
@@ -12,7 +12,7 @@ import { req, type QueryCall, type QueryService } from '../query-service.ts';
 import { requireSigned } from './role-session.ts';
 
 // node:zlib is loaded on the first encoded authorization message, not with the server.
-const zlib = (): typeof import('node:zlib') => createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
+const zlib = lazyDependency<typeof import('node:zlib')>('node:zlib');
 
 const KEY_SETTING = 'sts:authorization-message-key';
 const VERSION = 1;
