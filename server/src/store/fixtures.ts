@@ -152,10 +152,9 @@ function applyDocument(ctx: ServerContext, doc: unknown, label: string, appliedK
   };
   const account = (node: Node, path: string): string => {
     const id = r.optString(node.account, `${path}.account`) ?? defaultAccount;
-    if (ensured.has(id)) return id;
+    // Checked every time: an object's owner (ensureOwner) may have put an id in `ensured` without this check.
     if (!/^\d{12}$/.test(id)) r.fail(`${path}.account`, 'expected a 12-digit account id');
-    ensureAccount(iam, id, now);
-    ensured.add(id);
+    ensureOwner(id);
     return id;
   };
   const policyArnOf = (ref: string, accountId: string): string => (ref.startsWith('arn:') ? ref : `arn:aws:iam::${accountId}:policy/${ref}`);
