@@ -1,4 +1,4 @@
-// Builds dist/, what the package ships and bin/iamlocal.mjs runs: run by `prepare` (so `npm ci` leaves a runnable
+// Builds dist/, what the package ships and bin/iamlocal.cjs runs: run by `prepare` (so `npm ci` leaves a runnable
 // checkout) and `prepack`. esbuild bundles the sources (runtime dependencies stay external; uuid is bundled, Express
 // too but into a file of its own, with their licences in dist/THIRD-PARTY-NOTICES.txt) into one CommonJS file,
 // dist/iamlocal.script.js, the implementation behind every entry: dist/index.cjs (CommonJS), dist/index.mjs (ES module) and
